@@ -1,0 +1,185 @@
+/**
+ * Client-side rate limiting for the bibliographic APIs.
+ *
+ * The limiter is a sliding-window log: a request may start when fewer than
+ * `requestsPerWindow` requests started in the last `windowMs` (plus a small
+ * safety margin). Requests are NOT serialised: up to the allowed number start
+ * at once and run concurrently, so a large search is paced by the API's rate
+ * limit and not by its response time. Any window of `windowMs` at the server
+ * sees at most `requestsPerWindow` request starts, as long as the network
+ * delays of two requests differ by less than the margin.
+ */
+
+export interface RateLimiterOptions {
+  /** Allowed average rate, e.g. 3 for NCBI without a key, 1/3 for arXiv. */
+  requestsPerSecond: number
+  /** Cap on requests in flight at once (Crossref asks for this); unlimited by default. */
+  maxConcurrent?: number
+  /**
+   * Extra spacing added to each window so that jitter between the client's
+   * clock and the server's arrival times cannot push two windows' worth of
+   * requests into one. Default: 5% of the window, at least 25 ms.
+   */
+  safetyMarginMs?: number
+}
+
+export interface RateLimiterStats {
+  /** Slots granted so far. */
+  granted: number
+  /** Total time callers spent waiting for a slot, in ms. */
+  waitedMs: number
+  /** Requests currently holding a slot (between acquire and release). */
+  active: number
+}
+
+export interface RateLimiter {
+  /** How many requests may start within one window... */
+  readonly requestsPerWindow: number
+  /** ...of this many milliseconds (without the safety margin). */
+  readonly windowMs: number
+  readonly requestsPerSecond: number
+  /**
+   * Waits until a request may start; resolves to a `release` function to call
+   * when the request (including reading its body) is finished. Rejects with
+   * the signal's reason if the signal aborts while waiting.
+   */
+  acquire(signal?: AbortSignal): Promise<() => void>
+  /** Runs `task` in a slot (acquire, run, release). */
+  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T>
+  stats(): RateLimiterStats
+}
+
+interface Waiter {
+  resolve: (release: () => void) => void
+  reject: (reason: unknown) => void
+  queuedAt: number
+  signal?: AbortSignal
+  onAbort?: () => void
+}
+
+/**
+ * Converts a rate into a whole number of requests per window: 3/s -> 3 per
+ * 1000 ms, 10/s -> 10 per 1000 ms, 1/3 s -> 1 per 3000 ms, 2.5/s -> 2 per 800 ms.
+ */
+function windowFor(requestsPerSecond: number): { requestsPerWindow: number; windowMs: number } {
+  const requestsPerWindow = Math.max(1, Math.floor(requestsPerSecond))
+  return { requestsPerWindow, windowMs: (requestsPerWindow * 1000) / requestsPerSecond }
+}
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const { requestsPerSecond } = options
+  if (!(requestsPerSecond > 0) || !Number.isFinite(requestsPerSecond)) {
+    throw new RangeError(`requestsPerSecond must be a positive number, got ${requestsPerSecond}`)
+  }
+  const maxConcurrent = options.maxConcurrent ?? Infinity
+  if (!(maxConcurrent >= 1)) throw new RangeError(`maxConcurrent must be at least 1, got ${maxConcurrent}`)
+  const { requestsPerWindow, windowMs } = windowFor(requestsPerSecond)
+  const marginMs = options.safetyMarginMs ?? Math.max(25, windowMs * 0.05)
+  const spacingMs = windowMs + marginMs
+
+  /** Start times of the most recent `requestsPerWindow` grants (monotonic clock). */
+  const starts: number[] = []
+  const queue: Waiter[] = []
+  let timer: NodeJS.Timeout | undefined
+  let active = 0
+  let granted = 0
+  let waitedMs = 0
+
+  const release = (): void => {
+    active--
+    schedulePump()
+  }
+
+  function makeRelease(): () => void {
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      release()
+    }
+  }
+
+  function schedulePump(): void {
+    if (timer) {
+      clearTimeout(timer)
+      timer = undefined
+    }
+    pump()
+  }
+
+  function pump(): void {
+    while (queue.length > 0) {
+      if (active >= maxConcurrent) return // a release will pump again
+      const now = performance.now()
+      const oldest = starts.length >= requestsPerWindow ? starts[starts.length - requestsPerWindow] : -Infinity
+      const readyAt = oldest + spacingMs
+      if (now < readyAt) {
+        timer = setTimeout(() => {
+          timer = undefined
+          pump()
+        }, Math.ceil(readyAt - now))
+        return
+      }
+      const waiter = queue.shift()!
+      if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort)
+      starts.push(now)
+      if (starts.length > requestsPerWindow) starts.shift()
+      active++
+      granted++
+      waitedMs += now - waiter.queuedAt
+      waiter.resolve(makeRelease())
+    }
+  }
+
+  function acquire(signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) return Promise.reject(signal.reason)
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, queuedAt: performance.now(), signal }
+      if (signal) {
+        waiter.onAbort = () => {
+          const index = queue.indexOf(waiter)
+          if (index >= 0) queue.splice(index, 1)
+          reject(signal.reason)
+        }
+        signal.addEventListener('abort', waiter.onAbort, { once: true })
+      }
+      queue.push(waiter)
+      if (!timer) pump()
+    })
+  }
+
+  async function run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const done = await acquire(signal)
+    try {
+      return await task()
+    } finally {
+      done()
+    }
+  }
+
+  return {
+    requestsPerWindow,
+    windowMs,
+    requestsPerSecond,
+    acquire,
+    run,
+    stats: () => ({ granted, waitedMs, active })
+  }
+}
+
+const shared = new Map<string, RateLimiter>()
+
+/**
+ * One limiter per key for the whole process, so that several searches against
+ * the same API (same base URL and credentials) share its rate limit instead
+ * of each using the full rate. Limits between processes are not coordinated.
+ */
+export function sharedRateLimiter(key: string, options: RateLimiterOptions): RateLimiter {
+  const fullKey = `${key}|${options.requestsPerSecond}|${options.maxConcurrent ?? ''}`
+  let limiter = shared.get(fullKey)
+  if (!limiter) {
+    limiter = createRateLimiter(options)
+    shared.set(fullKey, limiter)
+  }
+  return limiter
+}
