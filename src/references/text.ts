@@ -1,0 +1,208 @@
+/**
+ * Text helpers shared by the tagged-format importers (RIS, MEDLINE, Web of
+ * Science) and BibTeX: line splitting over streamed chunks, HTML cleanup,
+ * person-name parsing, page ranges, ISSN/ISBN extraction, decision labels.
+ */
+import type { Author, ImportedLabel, ReferenceRecord } from './model.ts'
+
+const LINE_BREAK = /\r\n|\r|\n/
+
+/**
+ * Split streamed text into lines, in batches (one array per chunk) because
+ * yielding line by line through an async generator costs more than parsing
+ * the line. CRLF, LF and lone CR all end a line, also when a CRLF pair or a
+ * line is cut across two chunks. A final line without line break is kept.
+ */
+export async function* lineBatches(chunks: AsyncIterable<string>): AsyncGenerator<string[]> {
+  let carry = ''
+  let afterCr = false
+  for await (let chunk of chunks) {
+    if (chunk.length === 0) continue
+    if (afterCr && chunk.charCodeAt(0) === 10) chunk = chunk.slice(1)
+    const text = carry.length > 0 ? carry + chunk : chunk
+    if (text.length === 0) continue
+    afterCr = text.charCodeAt(text.length - 1) === 13
+    const lines = text.split(LINE_BREAK)
+    carry = lines.pop() as string
+    if (lines.length > 0) yield lines
+  }
+  if (carry.length > 0) yield [carry]
+}
+
+/** Split a whole string into lines (CRLF, LF or CR). */
+export function splitLines(text: string): string[] {
+  const lines = text.split(LINE_BREAK)
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop()
+  return lines
+}
+
+/** Turn a string into a one-chunk stream, or into chunks of `size` characters (tests of chunk boundaries). */
+export async function* textChunks(text: string, size = text.length || 1): AsyncGenerator<string> {
+  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size)
+}
+
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ndash: '–', mdash: '—',
+  hellip: '…', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', copy: '©', reg: '®',
+  deg: '°', plusmn: '±', times: '×', micro: 'µ', alpha: 'α', beta: 'β', gamma: 'γ',
+  delta: 'δ', kappa: 'κ', lambda: 'λ', mu: 'μ', le: '≤', ge: '≥', eacute: 'é', egrave: 'è',
+  auml: 'ä', ouml: 'ö', uuml: 'ü', szlig: 'ß', aacute: 'á', iacute: 'í', oacute: 'ó', uacute: 'ú',
+  ntilde: 'ñ', ccedil: 'ç'
+}
+
+/** Decode HTML/XML character references (&amp; &#233; &#xE9; and common named ones). */
+export function decodeHtmlEntities(text: string): string {
+  if (!text.includes('&')) return text
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
+    if (ref[0] === '#') {
+      const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10)
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole
+    }
+    return NAMED_ENTITIES[ref.toLowerCase()] ?? whole
+  })
+}
+
+/**
+ * Remove HTML markup (Zotero notes come as `<p>…</p>`, BibTeX rich text as
+ * `<i>…</i>`), decode entities and tidy the spaces left behind.
+ */
+export function stripHtml(text: string): string {
+  if (!text.includes('<') && !text.includes('&')) return text.trim()
+  const withoutTags = text
+    .replace(/<\s*br\s*\/?>/gi, '\n')
+    .replace(/<\/\s*(p|div|li|h\d)\s*>/gi, '\n')
+    .replace(/<\/?[a-z][a-z0-9]*(\s[^<>]*)?\/?>/gi, '')
+  return decodeHtmlEntities(withoutTags).replace(/[ \t]+\n/g, '\n').replace(/\n{2,}/g, '\n').trim()
+}
+
+/** Collapse runs of white space (including line breaks) into single spaces. */
+export function collapseSpaces(text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
+}
+
+/** Words that start a family name ("van der Berg", "de la Cruz") in "Given Family" order. */
+const NAME_PARTICLES = new Set([
+  'van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'dos', 'das', 'du', 'la', 'le', 'ten', 'ter', 'zu', 'bin', 'ibn', 'al', 'el', 'st.'
+])
+
+const CORPORATE_WORDS = /\b(group|organi[sz]ation|consortium|committee|collaboration|collaborative|association|society|institute|investigators|team|network|council|agency|ministry|university|foundation|centre|center|department|working|task force|alliance|federation|commission|program(me)?|study)\b/i
+
+/** Whether an author string names an organisation rather than a person. */
+export function looksCorporate(name: string): boolean {
+  const words = name.trim().split(/\s+/)
+  return words.length >= 2 && !name.includes(',') && CORPORATE_WORDS.test(name)
+}
+
+/** "JA", "J.A.", "J. A.", "J-P", "JA." : initials written after a family name (MEDLINE, Embase, Scopus). */
+const INITIALS = /^(?:[A-Z]\.?[- ]?){1,4}$/
+
+/**
+ * Parse a person's name as written in exports: "Family, Given" (RIS, WoS,
+ * BibTeX), "Family Initials" (MEDLINE AU, Embase "Adler D.G."), or
+ * "Given Family" (with particles kept in the family name). Organisation
+ * names become literal authors. Returns undefined for an empty name.
+ */
+export function parsePersonName(raw: string): Author | undefined {
+  const name = collapseSpaces(raw).replace(/[;,]+$/, '').trim()
+  if (name.length === 0) return undefined
+  const comma = name.indexOf(',')
+  if (comma > 0 && looksCorporate(name.slice(0, comma))) return { family: name, literal: true }
+  if (comma > 0) {
+    const family = name.slice(0, comma).trim()
+    const given = name.slice(comma + 1).trim().replace(/^,\s*/, '')
+    return given.length > 0 ? { family, given } : { family }
+  }
+  if (looksCorporate(name)) return { family: name, literal: true }
+  const words = name.split(' ')
+  if (words.length === 1) return { family: name }
+  // Family followed by initials: "Liu R.", "Adler D.G.", "Smith JA"
+  const last = words[words.length - 1]
+  if (INITIALS.test(last) && /^[A-Z]/.test(words[0]) && !INITIALS.test(words[0])) {
+    return { family: words.slice(0, -1).join(' '), given: last }
+  }
+  // Given names followed by family name, which may start with particles
+  let start = words.length - 1
+  while (start > 1 && NAME_PARTICLES.has(words[start - 1].toLowerCase())) start--
+  if (start === 1 && NAME_PARTICLES.has(words[0].toLowerCase())) start = 0
+  if (start === 0) return { family: name }
+  return { family: words.slice(start).join(' '), given: words.slice(0, start).join(' ') }
+}
+
+/**
+ * Join start and end page into "start-end", accepting a range already in the
+ * start page, en dashes and BibTeX's "--". Placeholder values without any
+ * digit (Ovid writes "No" / "Specified") are dropped.
+ */
+export function formatPages(start?: string, end?: string): string | undefined {
+  const first = cleanPage(start)
+  const last = cleanPage(end)
+  if (!first) return last
+  if (!last || last === first || first.includes('-')) return first
+  return `${first}-${last}`
+}
+
+function cleanPage(value?: string): string | undefined {
+  if (!value) return undefined
+  const text = value.trim().replace(/\s*(?:--|[–—‐‑-])\s*/g, '-')
+  return /\d/.test(text) ? text : undefined
+}
+
+/** ISSNs ("1234-567X") and ISBNs (digits only) found in a free-text serial number field. */
+export function extractSerialNumbers(values: readonly string[]): { issn: string[]; isbn: string[] } {
+  const issn: string[] = []
+  const isbn: string[] = []
+  for (const value of values) {
+    for (const token of value.split(/[\s,;]+/)) {
+      const compact = token.replace(/[-‐‑–]/g, '').replace(/^\(|\)$/g, '').toUpperCase()
+      if (/^\d{7}[\dX]$/.test(compact)) {
+        const formatted = `${compact.slice(0, 4)}-${compact.slice(4)}`
+        if (!issn.includes(formatted)) issn.push(formatted)
+      } else if (/^(?:\d{9}[\dX]|97[89]\d{10})$/.test(compact)) {
+        if (!isbn.includes(compact)) isbn.push(compact)
+      }
+    }
+  }
+  return { issn, isbn }
+}
+
+/**
+ * A screening decision carried in notes: ASReview writes `ASReview_relevant`
+ * / `ASReview_irrelevant` (`ASReview_not_seen` is no decision), AnalyLit
+ * writes `AnalyLit decision: include|exclude|maybe`.
+ */
+export function labelFromNotes(notes: readonly string[]): ImportedLabel | undefined {
+  for (const note of notes) {
+    if (!note.includes('ASReview') && !/analylit/i.test(note)) continue
+    const analylit = /AnalyLit decision:\s*(include|exclude|maybe)\b/i.exec(note)
+    if (analylit) return analylit[1].toLowerCase() as ImportedLabel
+    if (/\bASReview_relevant\b/.test(note)) return 'include'
+    if (/\bASReview_irrelevant\b/.test(note)) return 'exclude'
+  }
+  return undefined
+}
+
+/** MeSH heading without major-topic star and subheadings: "Colitis, Ulcerative/*drug therapy" -> "Colitis, Ulcerative". */
+export function meshHeading(term: string): string {
+  return term.split('/')[0].replace(/^\*/, '').trim()
+}
+
+/** Identifiers that live in links: PubMed, PubMed Central / Europe PMC, DOI resolver and arXiv URLs. */
+export function identifiersInUrl(url: string): { pmid?: string; pmcid?: string; doi?: string; arxiv?: string } {
+  const found: { pmid?: string; pmcid?: string; doi?: string; arxiv?: string } = {}
+  if (url.includes('ncbi.nlm.nih.gov') || url.includes('pubmed') || url.includes('europepmc.org')) {
+    const pmc = /[/=](PMC\d+)(?:[/?#&.]|$)/i.exec(url)
+    if (pmc) found.pmcid = pmc[1].toUpperCase()
+    const pmid = /(?:pubmed(?:\.ncbi\.nlm\.nih\.gov)?|\/abstract\/MED|\/article\/MED)\/(\d{1,9})(?:[/?#]|$)/i.exec(url)
+    if (pmid) found.pmid = pmid[1]
+  }
+  if (url.includes('doi.org/')) found.doi = url.slice(url.indexOf('doi.org/') + 8)
+  if (url.includes('arxiv.org/')) found.arxiv = url
+  return found
+}
+
+/** Remove optional fields that a mapping set to undefined, so records compare and serialise cleanly. */
+export function withoutUndefined(record: ReferenceRecord): ReferenceRecord {
+  const fields = record as unknown as Record<string, unknown>
+  for (const key in fields) if (fields[key] === undefined) delete fields[key]
+  return record
+}
