@@ -110,7 +110,7 @@ t.test('connection failures are retried then reported as network errors', async 
 t.test('a malformed JSON body is a clear format error and is not retried', async (t) => {
   const server = await startApiServer((_req, res) => sendText(res, 200, '<html>Service maintenance</html>', 'text/html'))
   t.teardown(server.close)
-  const error = await fetchJson(`${server.origin}/x`, {}, { ...fast, retries: 3 }).catch((e) => e)
+  const error: ResponseFormatError = await fetchJson(`${server.origin}/x`, {}, { ...fast, retries: 3 }).then(() => { throw new Error('expected a failure') }, (e: ResponseFormatError) => e)
   t.type(error, ResponseFormatError)
   t.match(error.message, /not JSON.*Service maintenance/)
   t.equal(server.requests.length, 1)

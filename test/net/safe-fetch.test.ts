@@ -112,14 +112,18 @@ t.test('bodies over the size limit are aborted, by header or while streaming', a
   const server = await startApiServer((req, res) => {
     if (req.path === '/declared') {
       res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': String(big.length) })
-      return res.end(big)
+      res.end(big)
+      return
     }
     res.writeHead(200, { 'content-type': 'application/pdf' }) // chunked, no length
     let sent = 0
     const push = () => {
       while (sent < 5_000_000) {
         sent += 16_384
-        if (!res.write(Buffer.alloc(16_384, 'z'))) return res.once('drain', push)
+        if (!res.write(Buffer.alloc(16_384, 'z'))) {
+          res.once('drain', push)
+          return
+        }
       }
       res.end()
     }
