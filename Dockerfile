@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build: dependencies are installed once, the runtime image runs as a non-root user.
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-fund --no-audit
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 STORAGE_DIR=/data/files EMBEDDED_PG_DIR=/data/postgres ADMIN_TOKEN_FILE=/data/admin-token
+WORKDIR /app
+RUN groupadd --system analylit && useradd --system --gid analylit --home-dir /app analylit \
+  && mkdir -p /data && chown analylit:analylit /data
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json ./
+COPY src ./src
+COPY plugins ./plugins
+COPY routes ./routes
+COPY drizzle ./drizzle
+COPY scripts ./scripts
+USER analylit
+VOLUME ["/data"]
+EXPOSE 3000
+# No curl in the image: Node's own fetch checks liveness.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Idempotent init + seed, then the server (exec so that SIGTERM reaches Node).
+CMD ["sh", "-c", "node --import tsx scripts/init-db.ts && exec node --import tsx src/server.ts"]

@@ -1,0 +1,39 @@
+import fp from 'fastify-plugin'
+import type { FastifyRequest } from 'fastify'
+import { findUserByToken, type AuthUser } from '../src/auth/users.ts'
+import { HttpError } from '../src/http-errors.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: AuthUser
+  }
+  interface FastifyInstance {
+    authenticate: (request: FastifyRequest) => Promise<void>
+  }
+}
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  if (header) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header)
+    return match ? match[1] : undefined
+  }
+  // Browsers cannot set headers on a WebSocket handshake: accept the token as a query parameter there only.
+  if (request.ws) {
+    const token = (request.query as Record<string, unknown> | undefined)?.access_token
+    return typeof token === 'string' ? token : undefined
+  }
+  return undefined
+}
+
+/** Bearer-token authentication for every /api route but health. */
+export default fp(async (fastify) => {
+  fastify.decorateRequest('user', null as unknown as AuthUser)
+  fastify.decorate('authenticate', async (request: FastifyRequest) => {
+    const token = bearerToken(request)
+    if (!token) throw new HttpError(401, 'missing bearer token (Authorization: Bearer <token>)')
+    const user = await findUserByToken(fastify.db, token)
+    if (!user) throw new HttpError(401, 'invalid or revoked token')
+    request.user = user
+  })
+}, { name: 'auth', dependencies: ['db'], fastify: '5.x' })

@@ -1,0 +1,90 @@
+import fp from 'fastify-plugin'
+import fastifyRedis from '@fastify/redis'
+import fastifyWebsocket from '@fastify/websocket'
+import fs from 'node:fs/promises'
+import type { Queue } from 'bullmq'
+import { createLocalEventHub, createRedisEventHub, type EventHub } from '../src/events/hub.ts'
+import { createTaskQueue, startTaskWorker, type TaskJobData } from '../src/tasks/bullmq.ts'
+import { executeTask, type ExecuteDeps } from '../src/tasks/execute.ts'
+import { InProcessRunner } from '../src/tasks/in-process.ts'
+import { TaskService } from '../src/tasks/service.ts'
+import { jobHandlers } from '../src/jobs/index.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    events: EventHub
+    tasks: TaskService
+    /** Present in BullMQ mode. */
+    taskQueue?: Queue<TaskJobData>
+    storageDir: string
+  }
+}
+
+export interface GlobalsOptions {
+  /** 'web' enqueues; 'worker' (src/worker.ts) also consumes the BullMQ queue. */
+  role?: 'web' | 'worker'
+}
+
+/**
+ * Process-wide services: Redis, the task engine (BullMQ or in-process), the
+ * event hub behind WebSocket notifications, and file storage. It never
+ * creates a database connection: it only uses what the db plugin decorated.
+ */
+export default fp<GlobalsOptions>(async (fastify, opts) => {
+  const { config } = fastify
+  const role = opts.role ?? 'web'
+
+  await fs.mkdir(config.STORAGE_DIR, { recursive: true })
+  fastify.decorate('storageDir', config.STORAGE_DIR)
+  await fastify.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } })
+
+  const deps = (events: EventHub): ExecuteDeps => ({
+    db: fastify.db, events, handlers: jobHandlers, storageDir: config.STORAGE_DIR, log: fastify.log
+  })
+
+  if (config.REDIS_URL) {
+    // Two connections: one for commands and publishing, one dedicated to the subscription.
+    await fastify.register(fastifyRedis, { namespace: 'shared', url: config.REDIS_URL, maxRetriesPerRequest: 3 })
+    await fastify.register(fastifyRedis, { namespace: 'subscriber', url: config.REDIS_URL })
+    const events = await createRedisEventHub(fastify.redis.shared, fastify.redis.subscriber, `${config.QUEUE_PREFIX}:events`)
+    const queue = createTaskQueue(fastify.redis.shared, config.QUEUE_PREFIX)
+    fastify.decorate('events', events)
+    fastify.decorate('taskQueue', queue)
+    fastify.decorate('tasks', new TaskService(fastify.db, events, { mode: 'bullmq', queue }))
+
+    const worker = role === 'worker'
+      ? startTaskWorker({
+        redisUrl: config.REDIS_URL,
+        prefix: config.QUEUE_PREFIX,
+        concurrency: config.JOB_CONCURRENCY,
+        lockDurationMs: config.JOB_LOCK_MS,
+        stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
+        run: (taskId, signal) => executeTask(taskId, deps(events), signal)
+      })
+      : undefined
+    // Runs before the Redis connections close (hooks run last-registered first).
+    fastify.addHook('onClose', async () => {
+      await worker?.close(config.SHUTDOWN_TIMEOUT_MS)
+      await queue.close()
+      await events.close()
+    })
+  } else {
+    const events = createLocalEventHub()
+    const runner = new InProcessRunner({
+      concurrency: config.JOB_CONCURRENCY,
+      run: (taskId, signal) => executeTask(taskId, deps(events), signal),
+      onError: (err, taskId) => fastify.log.warn({ err, taskId }, 'task run ended with an error')
+    })
+    const service = new TaskService(fastify.db, events, { mode: 'in-process', runner })
+    fastify.decorate('events', events)
+    fastify.decorate('tasks', service)
+    // Jobs of a previous run of this process (stopped or killed) are resumed.
+    fastify.addHook('onReady', async () => {
+      for (const row of await service.store.unfinished()) await service.deliver(row)
+    })
+    fastify.addHook('onClose', async () => {
+      await runner.close(config.SHUTDOWN_TIMEOUT_MS)
+      await events.close()
+    })
+  }
+}, { name: 'globals', dependencies: ['config', 'db'], fastify: '5.x' })

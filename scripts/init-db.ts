@@ -1,0 +1,34 @@
+/**
+ * `npx tsx scripts/init-db.ts`: the same idempotent init the server runs
+ * (migrations under an advisory lock), then the seed data and the first
+ * administrator. Safe to run repeatedly or concurrently.
+ */
+import pg from 'pg'
+import { loadConfig } from '../src/config.ts'
+import { createDatabase } from '../src/db/index.ts'
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded.ts'
+import { applyMigrations } from '../src/db/migrate.ts'
+import { seedDatabase, writeTokenFile } from '../src/db/seed.ts'
+
+const config = loadConfig()
+let embedded: EmbeddedPostgres | undefined
+let pool: pg.Pool | undefined
+try {
+  if (!config.DATABASE_URL) embedded = await startEmbeddedPostgres({ dataDir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT })
+  pool = new pg.Pool({ connectionString: config.DATABASE_URL ?? embedded!.url, max: 2 })
+  await applyMigrations(pool)
+  const result = await seedDatabase(createDatabase(pool), { adminEmail: config.ADMIN_EMAIL })
+  console.log(`database ready: ${result.profiles} analysis profiles, ${result.promptTemplates} prompt templates, ${result.gridTemplates} grid template`)
+  if (result.adminToken) {
+    await writeTokenFile(config.ADMIN_TOKEN_FILE, result.adminToken)
+    console.log(`administrator ${result.adminEmail} created; API token (shown once, also saved to ${config.ADMIN_TOKEN_FILE}): ${result.adminToken}`)
+  } else {
+    console.log(`administrator ${result.adminEmail} already exists; no new token issued`)
+  }
+} catch (err) {
+  console.error(`init-db failed: ${(err as Error).message}`)
+  process.exitCode = 1
+} finally {
+  await pool?.end()
+  await embedded?.stop()
+}

@@ -1,0 +1,106 @@
+/**
+ * The application plugin. Boot order is enforced by Fastify itself: each
+ * plugin is awaited in turn and declares what it depends on, so a plugin
+ * registered out of order fails at boot with Fastify's dependency error.
+ *
+ *   config -> db -> globals -> auth -> health (plain route) -> /api routes (autoloaded)
+ */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance, FastifyError } from 'fastify'
+import fp from 'fastify-plugin'
+import autoload from '@fastify/autoload'
+import cors from '@fastify/cors'
+import multipart from '@fastify/multipart'
+import swagger from '@fastify/swagger'
+import configPlugin from '../plugins/config.ts'
+import dbPlugin from '../plugins/db.ts'
+import globalsPlugin from '../plugins/globals.ts'
+import authPlugin from '../plugins/auth.ts'
+import type { Config } from './config.ts'
+import { HttpError } from './http-errors.ts'
+import { registerHealth } from './health.ts'
+
+export interface AppOptions {
+  config: Config
+  /** 'worker' builds the same graph without HTTP routes and consumes the job queue. */
+  role?: 'web' | 'worker'
+}
+
+const ROUTES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../routes')
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    lifecycle: { shuttingDown: boolean }
+  }
+}
+
+async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  const role = opts.role ?? 'web'
+  fastify.decorate('lifecycle', { shuttingDown: false })
+  fastify.addHook('preClose', async () => { fastify.lifecycle.shuttingDown = true })
+
+  await fastify.register(configPlugin, { config: opts.config })
+  await fastify.register(dbPlugin)
+  await fastify.register(globalsPlugin, { role })
+  if (role === 'worker') return
+
+  await fastify.register(authPlugin)
+  setErrorHandlers(fastify)
+
+  const origins = opts.config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean)
+  await fastify.register(cors, { origin: origins.length > 0 ? origins : false })
+  await fastify.register(swagger, {
+    openapi: {
+      info: { title: 'AnalyLit API', version: '0.1.0', description: 'AI-assisted systematic and scoping literature reviews' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }]
+    }
+  })
+
+  registerHealth(fastify)
+
+  await fastify.register(async (api) => {
+    api.addHook('onRequest', api.authenticate)
+    await api.register(multipart, { limits: { fileSize: opts.config.UPLOAD_MAX_BYTES, files: 1, fields: 20 } })
+    await api.register(autoload, { dir: ROUTES_DIR, dirNameRoutePrefix: true, forceESM: true })
+  }, { prefix: '/api' })
+}
+
+// Not encapsulated, so that the server and tests see the decorators (db, tasks, events…).
+export default fp(app, { name: 'analylit', fastify: '5.x' })
+
+function setErrorHandlers(fastify: FastifyInstance): void {
+  fastify.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply.status(error.statusCode).send({ statusCode: error.statusCode, error: httpErrorName(error.statusCode), message: error.message, ...(error.field ? { field: error.field } : {}) })
+    }
+    const fe = error as FastifyError
+    if (fe.validation) {
+      const first = fe.validation[0]
+      const params = (first?.params ?? {}) as Record<string, unknown>
+      const pathField = (first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.')
+      const field = [pathField, params.missingProperty ?? params.additionalProperty].filter(Boolean).join('.') || undefined
+      return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: `${fe.validationContext ?? 'request'}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`, field })
+    }
+    const status = fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 600 ? fe.statusCode : 500
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed')
+      // Never leak stack traces, SQL or driver messages to clients.
+      return reply.status(status).send({ statusCode: status, error: httpErrorName(status), message: 'internal error; see the server log', requestId: request.id })
+    }
+    return reply.status(status).send({ statusCode: status, error: httpErrorName(status), message: fe.message })
+  })
+  fastify.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
+  })
+}
+
+function httpErrorName(status: number): string {
+  const names: Record<number, string> = {
+    400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict',
+    413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 429: 'Too Many Requests',
+    500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable'
+  }
+  return names[status] ?? 'Error'
+}

@@ -1,0 +1,67 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import path from 'node:path'
+
+/**
+ * Every environment variable the service reads, in one schema. The boot
+ * validates it before anything else so a bad value stops the process with
+ * a message naming the variable, instead of failing later at first use.
+ */
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Optional(Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')])),
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
+  EMBEDDED_PG_DIR: Type.String({ default: './data/postgres' }),
+  EMBEDDED_PG_PORT: Type.Integer({ default: 54329, minimum: 1, maximum: 65535 }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  QUEUE_PREFIX: Type.String({ default: 'analylit', minLength: 1 }),
+  /** Concurrency of the in-process job runner, and of each BullMQ worker process. */
+  JOB_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64 }),
+  /** BullMQ lock duration: how long before a job held by a dead worker is considered stalled. */
+  JOB_LOCK_MS: Type.Integer({ default: 30000, minimum: 500 }),
+  JOB_STALLED_INTERVAL_MS: Type.Integer({ default: 30000, minimum: 500 }),
+  /** How long SIGTERM waits for running jobs before closing anyway. */
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 0 }),
+  STORAGE_DIR: Type.String({ default: './data/files' }),
+  UPLOAD_MAX_BYTES: Type.Integer({ default: 200 * 1024 * 1024, minimum: 1024 }),
+  /** Comma-separated allowed origins; empty means cross-origin requests are refused. */
+  CORS_ORIGINS: Type.String({ default: '' }),
+  ADMIN_EMAIL: Type.String({ default: 'admin@localhost' }),
+  ADMIN_TOKEN_FILE: Type.String({ default: './data/admin-token' })
+})
+
+export type Config = Static<typeof EnvSchema> & { rootDir: string }
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const INTEGER_KEYS = new Set(
+  Object.entries(EnvSchema.properties).filter(([, s]) => (s as { type?: string }).type === 'integer').map(([k]) => k)
+)
+
+/** Validates an environment (process.env by default) and returns typed configuration. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = env[key]
+    if (value === undefined || value === '') continue
+    raw[key] = INTEGER_KEYS.has(key) && /^-?\d+$/.test(value.trim()) ? Number(value) : value
+  }
+  Object.assign(raw, overrides)
+  const withDefaults = Value.Default(EnvSchema, raw)
+  const errors = [...Value.Errors(EnvSchema, withDefaults)]
+  if (errors.length > 0) {
+    const messages = errors.map((e) => `${e.path.replace(/^\//, '') || '(root)'}: ${e.message} (got ${JSON.stringify(e.value)})`)
+    throw new ConfigError(`Invalid configuration: ${[...new Set(messages)].join('; ')}`)
+  }
+  const config = withDefaults as Config
+  config.rootDir = overrides.rootDir ?? process.cwd()
+  for (const key of ['EMBEDDED_PG_DIR', 'STORAGE_DIR', 'ADMIN_TOKEN_FILE'] as const) {
+    config[key] = path.resolve(config.rootDir, config[key])
+  }
+  return config
+}

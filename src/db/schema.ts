@@ -1,0 +1,195 @@
+/**
+ * The database schema: pure table definitions, no connections. Migrations in
+ * `drizzle/` are generated from this file with `npm run db:generate`.
+ */
+import { sql } from 'drizzle-orm'
+import {
+  pgTable, uuid, text, integer, real, boolean, timestamp, jsonb, primaryKey, index, uniqueIndex, pgEnum, customType, bigint
+} from 'drizzle-orm/pg-core'
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
+
+export const projectRole = pgEnum('project_role', ['owner', 'reviewer', 'viewer'])
+export const reviewType = pgEnum('review_type', ['systematic', 'scoping'])
+export const decisionValue = pgEnum('decision_value', ['include', 'exclude', 'maybe'])
+export const screeningStage = pgEnum('screening_stage', ['title_abstract', 'full_text'])
+export const taskStatus = pgEnum('task_status', ['queued', 'running', 'succeeded', 'failed', 'cancelled'])
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull().default(''),
+  isAdmin: boolean('is_admin').notNull().default(false),
+  createdAt: createdAt()
+})
+
+export const apiTokens = pgTable('api_tokens', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  /** SHA-256 of the token: tokens are 256-bit random values, so a fast hash is enough. */
+  tokenHash: text('token_hash').notNull().unique(),
+  name: text('name').notNull().default(''),
+  createdAt: createdAt(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true })
+})
+
+export const projects = pgTable('projects', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  reviewType: reviewType('review_type').notNull().default('systematic'),
+  question: text('question').notNull().default(''),
+  /** `{ kind: 'pico', population, intervention, comparison, outcome, ... }` or `{ kind: 'text', text }`. */
+  criteria: jsonb('criteria').notNull().default(sql`'{}'::jsonb`),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+})
+
+export const projectMembers = pgTable('project_members', {
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  role: projectRole('role').notNull(),
+  createdAt: createdAt()
+}, (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index('project_members_user_idx').on(t.userId)])
+
+export const tasks = pgTable('tasks', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').references(() => projects.id, { onDelete: 'cascade' }),
+  type: text('type').notNull(),
+  status: taskStatus('status').notNull().default('queued'),
+  progress: real('progress').notNull().default(0),
+  message: text('message'),
+  payload: jsonb('payload').notNull().default(sql`'{}'::jsonb`),
+  result: jsonb('result'),
+  error: text('error'),
+  attempts: integer('attempts').notNull().default(0),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  startedAt: timestamp('started_at', { withTimezone: true }),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [index('tasks_project_idx').on(t.projectId, t.createdAt)])
+
+export const files = pgTable('files', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  /** Path relative to the storage directory. */
+  storagePath: text('storage_path').notNull(),
+  originalName: text('original_name').notNull(),
+  contentType: text('content_type'),
+  size: bigint('size', { mode: 'number' }).notNull(),
+  sha256: text('sha256').notNull(),
+  /** Where the file came from: 'upload', 'url', 'unpaywall'… */
+  origin: text('origin').notNull().default('upload'),
+  originUrl: text('origin_url'),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt()
+}, (t) => [index('files_project_idx').on(t.projectId)])
+
+/** One import (file, URL or search run): feeds the PRISMA "records identified" boxes per source. */
+export const sourceBatches = pgTable('source_batches', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  taskId: uuid('task_id').references(() => tasks.id, { onDelete: 'set null' }),
+  kind: text('kind').notNull().default('file'),
+  fileName: text('file_name'),
+  format: text('format'),
+  encoding: text('encoding'),
+  sourceDatabase: text('source_database'),
+  recordsRead: integer('records_read').notNull().default(0),
+  recordsImported: integer('records_imported').notNull().default(0),
+  recordErrors: integer('record_errors').notNull().default(0),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt()
+}, (t) => [index('source_batches_project_idx').on(t.projectId)])
+
+export const articles = pgTable('articles', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  batchId: uuid('batch_id').references(() => sourceBatches.id, { onDelete: 'cascade' }),
+  /** Position of the record in its source file (0-based), for error reports and stable ordering. */
+  sourceIndex: integer('source_index').notNull().default(0),
+  title: text('title').notNull().default(''),
+  abstract: text('abstract').notNull().default(''),
+  authors: jsonb('authors').notNull().default(sql`'[]'::jsonb`),
+  year: integer('year'),
+  journal: text('journal'),
+  volume: text('volume'),
+  issue: text('issue'),
+  pages: text('pages'),
+  doi: text('doi'),
+  pmid: text('pmid'),
+  pmcid: text('pmcid'),
+  arxivId: text('arxiv_id'),
+  type: text('type').notNull().default('article'),
+  sourceDatabase: text('source_database'),
+  /** The rest of the normalised record (keywords, MeSH, ISSN, URL, notes…). */
+  data: jsonb('data').notNull().default(sql`'{}'::jsonb`),
+  /** The record exactly as imported. */
+  original: jsonb('original'),
+  /** Set when this record is a duplicate kept and linked to its cluster's primary record. */
+  duplicateOf: uuid('duplicate_of'),
+  createdAt: createdAt(),
+  search: tsvector('search').generatedAlwaysAs(
+    sql`to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(abstract, ''))`
+  )
+}, (t) => [
+  index('articles_project_idx').on(t.projectId, t.createdAt),
+  index('articles_project_year_idx').on(t.projectId, t.year),
+  index('articles_project_doi_idx').on(t.projectId, t.doi),
+  index('articles_project_pmid_idx').on(t.projectId, t.pmid),
+  index('articles_batch_idx').on(t.batchId),
+  index('articles_search_idx').using('gin', t.search)
+])
+
+/** Every screening decision ever made; the current one per reviewer is the latest. Never updated in place. */
+export const decisions = pgTable('decisions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  articleId: uuid('article_id').notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  reviewerId: uuid('reviewer_id').references(() => users.id, { onDelete: 'set null' }),
+  stage: screeningStage('stage').notNull().default('title_abstract'),
+  decision: decisionValue('decision').notNull(),
+  reason: text('reason'),
+  note: text('note'),
+  /** 'human', 'import' (a label brought in by an import) or 'llm'. */
+  source: text('source').notNull().default('human'),
+  createdAt: createdAt()
+}, (t) => [
+  index('decisions_article_idx').on(t.articleId, t.stage, t.createdAt),
+  index('decisions_project_idx').on(t.projectId, t.stage)
+])
+
+export const analysisProfiles = pgTable('analysis_profiles', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  preprocessModel: text('preprocess_model').notNull(),
+  extractModel: text('extract_model').notNull(),
+  synthesisModel: text('synthesis_model').notNull(),
+  isCustom: boolean('is_custom').notNull().default(true),
+  createdAt: createdAt()
+})
+
+export const promptTemplates = pgTable('prompt_templates', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** Stable key for seeded templates ('screening-default', 'extraction-default'). */
+  key: text('key'),
+  kind: text('kind').notNull(),
+  name: text('name').notNull(),
+  template: text('template').notNull(),
+  isDefault: boolean('is_default').notNull().default(false),
+  createdAt: createdAt()
+}, (t) => [uniqueIndex('prompt_templates_key_idx').on(t.key)])
+
+export const gridTemplates = pgTable('grid_templates', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  key: text('key'),
+  name: text('name').notNull(),
+  fields: jsonb('fields').notNull(),
+  isDefault: boolean('is_default').notNull().default(false),
+  createdAt: createdAt()
+}, (t) => [uniqueIndex('grid_templates_key_idx').on(t.key)])

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify'
+import { appliedMigrationCount, expectedMigrationCount } from './db/migrate.ts'
+
+/** Bounds a readiness probe so that a hung dependency answers "down" instead of hanging the check. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms) })
+  ])
+}
+
+/**
+ * Health is a plain route, registered explicitly (not autoloaded) and outside
+ * authentication, so the container healthcheck works whatever else happens.
+ */
+export function registerHealth(fastify: FastifyInstance): void {
+  const expected = expectedMigrationCount()
+
+  fastify.get('/api/health', { schema: { hide: true } }, async () => ({ status: 'ok' }))
+
+  fastify.get('/api/health/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const checks: Record<string, { status: 'up' | 'down'; error?: string; [k: string]: unknown }> = {}
+    if (fastify.lifecycle.shuttingDown) {
+      return reply.status(503).send({ status: 'unavailable', failing: ['shutdown'], checks: { shutdown: { status: 'down', error: 'server is shutting down' } } })
+    }
+    try {
+      const applied = await withTimeout(appliedMigrationCount(fastify.pg.pool), 2000)
+      checks.database = { status: 'up' }
+      checks.migrations = applied >= expected
+        ? { status: 'up', applied, expected }
+        : { status: 'down', applied, expected, error: `${expected - applied} migration(s) not applied` }
+    } catch (err) {
+      checks.database = { status: 'down', error: (err as Error).message || 'unreachable' }
+    }
+    if (fastify.config.REDIS_URL) {
+      try {
+        await withTimeout(fastify.redis.shared.ping(), 2000)
+        checks.redis = { status: 'up' }
+      } catch (err) {
+        checks.redis = { status: 'down', error: (err as Error).message || 'unreachable' }
+      }
+    }
+    const failing = Object.entries(checks).filter(([, c]) => c.status === 'down').map(([name]) => name)
+    return reply.status(failing.length > 0 ? 503 : 200).send({ status: failing.length > 0 ? 'unavailable' : 'ready', failing, checks })
+  })
+}

@@ -1,0 +1,8 @@
+/** An error meant for the API client: its status and message are sent as they are. */
+export class HttpError extends Error {
+  constructor (readonly statusCode: number, message: string, readonly field?: string) {
+    super(message)
+  }
+}
+
+export const notFound = (what: string) => new HttpError(404, `${what} not found`)

@@ -1,0 +1,7 @@
+import type { JobHandlers } from '../tasks/execute.ts'
+import { importReferences } from './import-references.ts'
+
+/** Every background task type and its handler. */
+export const jobHandlers: JobHandlers = {
+  'import-references': importReferences
+}

@@ -1,0 +1,92 @@
+import { and, asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm'
+import type { Database } from '../db/index.ts'
+import { articles, decisions } from '../db/schema.ts'
+import type { Author, ReferenceRecord } from '../references/model.ts'
+
+export type ArticleRow = typeof articles.$inferSelect
+
+export interface ArticleView {
+  id: string
+  title: string
+  abstract: string
+  authors: Author[]
+  year: number | null
+  journal: string | null
+  volume: string | null
+  issue: string | null
+  pages: string | null
+  doi: string | null
+  pmid: string | null
+  pmcid: string | null
+  arxivId: string | null
+  type: string
+  sourceDatabase: string | null
+  batchId: string | null
+  duplicateOf: string | null
+  keywords: string[]
+  mesh: string[]
+  url: string | null
+  createdAt: string
+  /** The latest decision at the requested stage, any reviewer; null when none. */
+  decision?: string | null
+}
+
+export function toArticleView(row: ArticleRow & { decision?: string | null }): ArticleView {
+  const data = (row.data ?? {}) as Partial<ReferenceRecord>
+  return {
+    id: row.id, title: row.title, abstract: row.abstract, authors: row.authors as Author[], year: row.year, journal: row.journal,
+    volume: row.volume, issue: row.issue, pages: row.pages, doi: row.doi, pmid: row.pmid, pmcid: row.pmcid, arxivId: row.arxivId,
+    type: row.type, sourceDatabase: row.sourceDatabase, batchId: row.batchId, duplicateOf: row.duplicateOf,
+    keywords: data.keywords ?? [], mesh: data.mesh ?? [], url: data.url ?? null, createdAt: row.createdAt.toISOString(),
+    ...(row.decision !== undefined ? { decision: row.decision } : {})
+  }
+}
+
+/** Splits a normalised record into indexed columns and the `data` document. */
+export function recordToRow(record: ReferenceRecord) {
+  const { title, abstract, authors, year, journal, volume, issue, pages, doi, pmid, pmcid, arxivId, type, sourceDatabase, original, ...rest } = record
+  return {
+    title: title ?? '', abstract: abstract ?? '', authors, year: year ?? null, journal: journal ?? null, volume: volume ?? null,
+    issue: issue ?? null, pages: pages ?? null, doi: doi ?? null, pmid: pmid ?? null, pmcid: pmcid ?? null, arxivId: arxivId ?? null,
+    type, sourceDatabase: sourceDatabase ?? null, data: rest, original: original ?? null
+  }
+}
+
+export interface ArticleQuery {
+  page: number
+  pageSize: number
+  sort: 'createdAt' | 'title' | 'year' | 'journal'
+  order: 'asc' | 'desc'
+  q?: string
+  decision?: 'include' | 'exclude' | 'maybe' | 'undecided'
+  stage: 'title_abstract' | 'full_text'
+  includeDuplicates: boolean
+}
+
+export async function listArticles(db: Database, projectId: string, query: ArticleQuery): Promise<{ items: ArticleView[]; total: number; page: number; pageSize: number }> {
+  const latestDecision = sql<string | null>`(
+    SELECT d.decision::text FROM ${decisions} d
+    WHERE d.article_id = ${articles.id} AND d.stage = ${query.stage}
+    ORDER BY d.created_at DESC, d.id DESC LIMIT 1)`
+  const where: SQL[] = [eq(articles.projectId, projectId)]
+  if (!query.includeDuplicates) where.push(isNull(articles.duplicateOf))
+  if (query.q) where.push(sql`${articles.search} @@ websearch_to_tsquery('simple', ${query.q})`)
+  if (query.decision === 'undecided') where.push(sql`${latestDecision} IS NULL`)
+  else if (query.decision) where.push(sql`${latestDecision} = ${query.decision}`)
+
+  const sortColumn = { createdAt: articles.createdAt, title: sql`lower(${articles.title})`, year: articles.year, journal: sql`lower(${articles.journal})` }[query.sort]
+  const direction = query.order === 'asc' ? asc : desc
+  const condition = and(...where)
+  const [rows, [{ count }]] = await Promise.all([
+    db.select({ article: articles, decision: latestDecision }).from(articles).where(condition)
+      .orderBy(direction(sortColumn), asc(articles.sourceIndex), asc(articles.id))
+      .limit(query.pageSize).offset((query.page - 1) * query.pageSize),
+    db.select({ count: sql<number>`count(*)::int` }).from(articles).where(condition)
+  ])
+  return { items: rows.map((r) => toArticleView({ ...r.article, decision: r.decision })), total: count, page: query.page, pageSize: query.pageSize }
+}
+
+export async function getArticle(db: Database, projectId: string, articleId: string): Promise<ArticleRow | undefined> {
+  const [row] = await db.select().from(articles).where(and(eq(articles.projectId, projectId), eq(articles.id, articleId)))
+  return row
+}

@@ -1,0 +1,142 @@
+/**
+ * Runs one task by id, whichever engine delivered it: loads the row, marks it
+ * running, calls the handler with a context for progress and cancellation,
+ * and records the outcome. Both the in-process runner and BullMQ workers call
+ * this, so task semantics cannot drift between the two modes.
+ */
+import type { Database } from '../db/index.ts'
+import type { EventHub } from '../events/hub.ts'
+import { TaskStore, toTaskView, type TaskRow } from './store.ts'
+
+export class TaskCancelledError extends Error {
+  constructor () { super('task cancelled') }
+}
+
+/** Abort reason used by runners that shut down for good while tasks still run. */
+export const SHUTDOWN = 'shutdown'
+
+export class TaskInterruptedError extends Error {
+  constructor () { super('task interrupted by shutdown') }
+}
+
+/** An error whose message is safe and useful to show the user as the task's error. */
+export class TaskError extends Error {
+  constructor (message: string, readonly partialResult?: unknown) { super(message) }
+}
+
+export interface Logger {
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
+
+export interface JobContext {
+  task: TaskRow
+  db: Database
+  storageDir: string
+  /** Aborted when the task is cancelled or the runner is shutting down for good. */
+  signal: AbortSignal
+  /** Reports progress (0–1); throws TaskCancelledError if the task was cancelled meanwhile. */
+  progress(fraction: number, message?: string): Promise<void>
+  /** Throws TaskCancelledError if the task was cancelled (a database read, unthrottled). */
+  ensureNotCancelled(): Promise<void>
+  /** Publishes a domain event to the task's project (e.g. records imported). */
+  emit(type: string, data: Record<string, unknown>): Promise<void>
+  log: Logger
+}
+
+export type JobHandler = (ctx: JobContext) => Promise<unknown>
+export type JobHandlers = Record<string, JobHandler>
+
+export interface ExecuteDeps {
+  db: Database
+  events: EventHub
+  handlers: JobHandlers
+  storageDir: string
+  log: Logger
+  /** Minimum interval between two progress writes. */
+  progressIntervalMs?: number
+}
+
+export async function publishTask(events: EventHub, type: string, row: TaskRow): Promise<void> {
+  if (!row.projectId) return
+  await events.publish({ type, projectId: row.projectId, task: toTaskView(row) })
+}
+
+export async function executeTask(taskId: string, deps: ExecuteDeps, signal: AbortSignal = new AbortController().signal): Promise<void> {
+  const store = new TaskStore(deps.db)
+  const row = await store.start(taskId)
+  if (!row) return // cancelled before it started, finished already, or deleted with its project
+  deps.log.info({ taskId, type: row.type, attempt: row.attempts }, 'task started')
+  await publishTask(deps.events, 'task.started', row)
+
+  const handler = deps.handlers[row.type]
+  if (!handler) {
+    const failed = await store.fail(taskId, `no handler for task type "${row.type}"`)
+    if (failed) await publishTask(deps.events, 'task.failed', failed)
+    return
+  }
+
+  const controller = new AbortController()
+  const onOuterAbort = () => controller.abort(signal.reason)
+  signal.addEventListener('abort', onOuterAbort, { once: true })
+  const interval = deps.progressIntervalMs ?? 250
+  let lastWrite = 0
+
+  const ctx: JobContext = {
+    task: row,
+    db: deps.db,
+    storageDir: deps.storageDir,
+    signal: controller.signal,
+    log: deps.log,
+    async progress (fraction, message) {
+      if (controller.signal.aborted) throw new TaskCancelledError()
+      const now = Date.now()
+      if (now - lastWrite < interval && fraction < 1) return
+      lastWrite = now
+      const current = await store.progress(taskId, fraction, message)
+      if (!current || current.status === 'cancelled') {
+        controller.abort(new TaskCancelledError())
+        throw new TaskCancelledError()
+      }
+      await publishTask(deps.events, 'task.progress', current)
+    },
+    async ensureNotCancelled () {
+      const current = await store.get(taskId)
+      if (!current || current.status === 'cancelled') {
+        controller.abort(new TaskCancelledError())
+        throw new TaskCancelledError()
+      }
+    },
+    async emit (type, data) {
+      if (row.projectId) await deps.events.publish({ ...data, type, projectId: row.projectId, taskId })
+    }
+  }
+
+  try {
+    const result = await handler(ctx)
+    const done = await store.succeed(taskId, result)
+    if (done) await publishTask(deps.events, 'task.completed', done)
+    else {
+      const current = await store.get(taskId)
+      if (current) await publishTask(deps.events, `task.${current.status}`, current)
+    }
+  } catch (err) {
+    const current = await store.get(taskId)
+    if (signal.aborted && signal.reason === SHUTDOWN && current?.status === 'running') {
+      // Interrupted by a shutdown, not a failure: leave it running so that it is picked up again.
+      deps.log.warn({ taskId }, 'task interrupted by shutdown; it will be resumed')
+      throw new TaskInterruptedError()
+    }
+    if (current?.status === 'cancelled' || err instanceof TaskCancelledError) {
+      if (current) await publishTask(deps.events, 'task.cancelled', current)
+      return
+    }
+    const message = err instanceof TaskError ? err.message : `task failed: ${(err as Error)?.message ?? String(err)}`
+    deps.log.error({ err, taskId, type: row.type }, 'task failed')
+    const failed = await store.fail(taskId, message, err instanceof TaskError ? err.partialResult : undefined)
+    if (failed) await publishTask(deps.events, 'task.failed', failed)
+  } finally {
+    signal.removeEventListener('abort', onOuterAbort)
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Task state lives in Postgres whichever engine runs the job (in-process or
+ * BullMQ), so the API reports the same thing in both modes and a restart
+ * loses nothing.
+ */
+import { and, desc, eq, inArray, sql } from 'drizzle-orm'
+import type { Database } from '../db/index.ts'
+import { tasks } from '../db/schema.ts'
+
+export type TaskRow = typeof tasks.$inferSelect
+export type TaskStatus = TaskRow['status']
+
+export const FINISHED_STATUSES: TaskStatus[] = ['succeeded', 'failed', 'cancelled']
+
+export interface TaskView {
+  id: string
+  projectId: string | null
+  type: string
+  status: TaskStatus
+  progress: number
+  message: string | null
+  result: unknown
+  error: string | null
+  attempts: number
+  createdBy: string | null
+  createdAt: string
+  startedAt: string | null
+  finishedAt: string | null
+  updatedAt: string
+}
+
+export function toTaskView(row: TaskRow): TaskView {
+  return {
+    id: row.id,
+    projectId: row.projectId,
+    type: row.type,
+    status: row.status,
+    progress: row.progress,
+    message: row.message,
+    result: row.result ?? null,
+    error: row.error,
+    attempts: row.attempts,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt.toISOString(),
+    startedAt: row.startedAt?.toISOString() ?? null,
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+    updatedAt: row.updatedAt.toISOString()
+  }
+}
+
+export class TaskStore {
+  constructor (private readonly db: Database) {}
+
+  async create(input: { type: string; projectId: string | null; payload: unknown; createdBy: string | null }): Promise<TaskRow> {
+    const [row] = await this.db.insert(tasks).values({
+      type: input.type, projectId: input.projectId, payload: input.payload ?? {}, createdBy: input.createdBy
+    }).returning()
+    return row
+  }
+
+  async get(id: string): Promise<TaskRow | undefined> {
+    const [row] = await this.db.select().from(tasks).where(eq(tasks.id, id))
+    return row
+  }
+
+  async listForProject(projectId: string, limit = 100): Promise<TaskRow[]> {
+    return this.db.select().from(tasks).where(eq(tasks.projectId, projectId)).orderBy(desc(tasks.createdAt)).limit(limit)
+  }
+
+  /** Queued or running (again, after a crash): returns the row, or undefined if it must not run. */
+  async start(id: string): Promise<TaskRow | undefined> {
+    const [row] = await this.db.update(tasks).set({
+      status: 'running', startedAt: sql`coalesce(${tasks.startedAt}, now())`, attempts: sql`${tasks.attempts} + 1`, updatedAt: sql`now()`
+    }).where(and(eq(tasks.id, id), inArray(tasks.status, ['queued', 'running']))).returning()
+    return row
+  }
+
+  /** Records progress; returns the current status so a runner can notice a cancellation. */
+  async progress(id: string, progress: number, message?: string): Promise<TaskRow | undefined> {
+    const [row] = await this.db.update(tasks).set({
+      progress: sql`greatest(${tasks.progress}, ${Math.min(1, Math.max(0, progress))})`,
+      ...(message !== undefined ? { message } : {}),
+      updatedAt: sql`now()`
+    }).where(and(eq(tasks.id, id), eq(tasks.status, 'running'))).returning()
+    return row ?? await this.get(id)
+  }
+
+  async succeed(id: string, result: unknown, message?: string): Promise<TaskRow | undefined> {
+    const [row] = await this.db.update(tasks).set({
+      status: 'succeeded', progress: 1, result: result ?? null, message: message ?? 'done', finishedAt: sql`now()`, updatedAt: sql`now()`
+    }).where(and(eq(tasks.id, id), eq(tasks.status, 'running'))).returning()
+    return row
+  }
+
+  async fail(id: string, error: string, result?: unknown): Promise<TaskRow | undefined> {
+    const [row] = await this.db.update(tasks).set({
+      status: 'failed', error, result: result ?? null, finishedAt: sql`now()`, updatedAt: sql`now()`
+    }).where(and(eq(tasks.id, id), inArray(tasks.status, ['queued', 'running']))).returning()
+    return row
+  }
+
+  /** Cancels a task that has not finished; returns the row if it was cancelled now. */
+  async cancel(id: string): Promise<TaskRow | undefined> {
+    const [row] = await this.db.update(tasks).set({
+      status: 'cancelled', message: 'cancelled', finishedAt: sql`now()`, updatedAt: sql`now()`
+    }).where(and(eq(tasks.id, id), inArray(tasks.status, ['queued', 'running']))).returning()
+    return row
+  }
+
+  /** Tasks an in-process runner must pick up again after a restart. */
+  async unfinished(): Promise<TaskRow[]> {
+    return this.db.select().from(tasks).where(inArray(tasks.status, ['queued', 'running'])).orderBy(tasks.createdAt)
+  }
+}

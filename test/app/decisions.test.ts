@@ -1,0 +1,45 @@
+import t from 'tap'
+import { articles } from '../../src/db/schema.ts'
+import { build, needsServices, userWithToken } from '../helper.ts'
+
+t.test('screening decisions are recorded per reviewer and their history kept', { skip: needsServices }, async (t) => {
+  const app = await build(t)
+  const alice = await userWithToken(app)
+  const bob = await userWithToken(app)
+  const outsider = await userWithToken(app)
+  const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Screening' } })).json()
+  await app.inject({ method: 'PUT', url: `/api/projects/${project.id}/members`, headers: alice.auth, payload: { email: bob.user.email, role: 'reviewer' } })
+  const [a1, a2] = await app.db.insert(articles).values([
+    { projectId: project.id, title: 'Chatbot alliance in depression', abstract: 'A randomised trial' },
+    { projectId: project.id, title: 'Telephone coaching', abstract: 'A cohort' }
+  ]).returning()
+  const url = (id: string) => `/api/projects/${project.id}/articles/${id}/decisions`
+
+  const first = await app.inject({ method: 'POST', url: url(a1.id), headers: alice.auth, payload: { decision: 'maybe', note: 'check full text' } })
+  t.equal(first.statusCode, 201, first.body)
+  t.match(first.json(), { decision: 'maybe', note: 'check full text', stage: 'title_abstract', reviewerId: alice.user.id })
+  await app.inject({ method: 'POST', url: url(a1.id), headers: alice.auth, payload: { decision: 'include' } })
+  await app.inject({ method: 'POST', url: url(a1.id), headers: bob.auth, payload: { decision: 'exclude', reason: 'wrong population' } })
+  await app.inject({ method: 'POST', url: url(a2.id), headers: bob.auth, payload: { decision: 'exclude', reason: 'wrong intervention', stage: 'title_abstract' } })
+
+  const history = (await app.inject({ url: `/api/projects/${project.id}/decisions?articleId=${a1.id}`, headers: alice.auth })).json()
+  t.same(history.map((d: { decision: string }) => d.decision), ['exclude', 'include', 'maybe'], 'every decision kept, newest first')
+  const bobs = (await app.inject({ url: `/api/projects/${project.id}/decisions?reviewerId=${bob.user.id}`, headers: alice.auth })).json()
+  t.equal(bobs.length, 2)
+
+  const excluded = (await app.inject({ url: `/api/projects/${project.id}/articles?decision=exclude`, headers: alice.auth })).json()
+  t.same(excluded.items.map((a: { id: string }) => a.id).sort(), [a1.id, a2.id].sort(), 'filter by latest decision')
+  const search = (await app.inject({ url: `/api/projects/${project.id}/articles?q=chatbot`, headers: alice.auth })).json()
+  t.same(search.items.map((a: { id: string }) => a.id), [a1.id], 'full-text search in title and abstract')
+  const searchAbstract = (await app.inject({ url: `/api/projects/${project.id}/articles?q=cohort`, headers: alice.auth })).json()
+  t.same(searchAbstract.items.map((a: { id: string }) => a.id), [a2.id])
+
+  for (const [payload, field] of [[{ decision: 'perhaps' }, /decision/], [{}, /decision/], [{ decision: 'include', stage: 'abstract' }, /stage/], [{ decision: 'include', extra: 1 }, /extra/]] as const) {
+    const res = await app.inject({ method: 'POST', url: url(a1.id), headers: alice.auth, payload })
+    t.equal(res.statusCode, 400, JSON.stringify(payload))
+    t.match(res.json().message, field)
+  }
+  t.equal((await app.inject({ method: 'POST', url: url('00000000-0000-4000-8000-000000000000'), headers: alice.auth, payload: { decision: 'include' } })).statusCode, 404)
+  t.equal((await app.inject({ method: 'POST', url: url(a1.id), headers: outsider.auth, payload: { decision: 'include' } })).statusCode, 404)
+  t.equal((await app.inject({ url: `/api/projects/${project.id}/decisions?articleId=${a1.id}`, headers: alice.auth })).json().length, 3, 'rejected requests stored nothing')
+})

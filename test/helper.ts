@@ -1,0 +1,89 @@
+/**
+ * Test helpers: a fresh database per test file on the suite's real
+ * PostgreSQL (started by test/run.ts), and `build(t)` returning a ready app
+ * to exercise with `inject`.
+ */
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import type { FastifyInstance } from 'fastify'
+import { loadConfig, type Config } from '../src/config.ts'
+import { buildServer } from '../src/server.ts'
+import { createUser, issueToken, type AuthUser } from '../src/auth/users.ts'
+
+type Test = { teardown(fn: () => unknown): void; skip?: unknown }
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL
+export const needsServices = TEST_DATABASE_URL ? false : 'needs the test services: run through `npm test`'
+export const needsRedis = TEST_REDIS_URL ? false : 'needs redis-server: run through `npm test` with redis-server installed'
+
+export const DATASETS = path.resolve(import.meta.dirname, '../../shared/datasets')
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url)
+  u.pathname = `/${database}`
+  return u.toString()
+}
+
+/** Creates an empty database for this test file and drops it at teardown. */
+export async function createTestDatabase(t: Test): Promise<string> {
+  if (!TEST_DATABASE_URL) throw new Error('TEST_DATABASE_URL is not set: run the suite with `npm test`')
+  const name = `t_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  t.teardown(async () => {
+    const c = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await c.connect()
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await c.end()
+  })
+  return withDatabase(TEST_DATABASE_URL, name)
+}
+
+export async function tempDir(t: Test, prefix = 'analylit-'): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(process.env.TEST_TMP ?? os.tmpdir(), prefix))
+  // Traversable by others: as root, the embedded PostgreSQL runs as the unprivileged postgres user.
+  await fs.chmod(dir, 0o755)
+  t.teardown(() => fs.rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Test configuration: a fresh database, private storage, quiet logs, and a private Redis namespace. */
+export async function testConfig(t: Test, env: Record<string, string | undefined> = {}): Promise<Config> {
+  const databaseUrl = 'DATABASE_URL' in env ? env.DATABASE_URL : await createTestDatabase(t)
+  const storage = await tempDir(t)
+  return loadConfig({
+    LOG_LEVEL: 'silent', STORAGE_DIR: storage, QUEUE_PREFIX: `test-${randomBytes(4).toString('hex')}`,
+    ...env, DATABASE_URL: databaseUrl
+  })
+}
+
+export async function build(t: Test, env: Record<string, string | undefined> = {}): Promise<FastifyInstance> {
+  const config = await testConfig(t, env)
+  const app = buildServer(config)
+  t.teardown(() => app.close())
+  await app.ready()
+  return app
+}
+
+export async function userWithToken(app: FastifyInstance, email = `${randomBytes(4).toString('hex')}@example.org`, isAdmin = false): Promise<{ user: AuthUser; token: string; auth: { authorization: string } }> {
+  const user = await createUser(app.db, { email, isAdmin })
+  const { token } = await issueToken(app.db, user.id)
+  return { user, token, auth: { authorization: `Bearer ${token}` } }
+}
+
+/** Polls until `check` returns a truthy value or the timeout passes. */
+export async function waitFor<T>(check: () => Promise<T | undefined | false | null>, timeoutMs = 20000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, intervalMs))
+  }
+}

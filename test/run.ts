@@ -1,0 +1,62 @@
+/**
+ * `npm test`: starts the real services the suite needs — an embedded
+ * PostgreSQL and a redis-server on free loopback ports — runs tap with their
+ * addresses in the environment, then stops them. Arguments are passed to tap
+ * (e.g. `npm test -- test/app/boot.test.ts`).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs/promises'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { startEmbeddedPostgres } from '../src/db/embedded.ts'
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+    server.on('error', reject)
+  })
+}
+
+async function startRedis(): Promise<{ url: string; child: ChildProcess } | undefined> {
+  if (spawnSync('redis-server', ['--version']).status !== 0) return undefined
+  const port = await freePort()
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  await new Promise<void>((resolve, reject) => {
+    let out = ''
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString()
+      if (out.includes('Ready to accept connections')) resolve()
+    })
+    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out}`)))
+  })
+  return { url: `redis://127.0.0.1:${port}`, child }
+}
+
+const root = await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-test-'))
+await fs.chmod(root, 0o755)
+const pg = await startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port: await freePort(), database: 'postgres' })
+const redis = await startRedis()
+if (!redis) {
+  const message = 'redis-server not found: tests of the Redis/BullMQ mode will be skipped (apt-get install redis-server)'
+  if (process.env.CI) {
+    console.error(`${message}; CI requires it.`)
+    await pg.stop()
+    process.exit(1)
+  }
+  console.warn(message)
+}
+
+const tap = spawn(process.execPath, [path.resolve('node_modules/tap/dist/esm/run.mjs'), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: { ...process.env, TEST_DATABASE_URL: pg.url, ...(redis ? { TEST_REDIS_URL: redis.url } : {}), TEST_TMP: root }
+})
+const code = await new Promise<number>((resolve) => tap.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))))
+redis?.child.kill('SIGTERM')
+await pg.stop()
+await fs.rm(root, { recursive: true, force: true })
+process.exit(code)
