@@ -19,19 +19,48 @@ export async function* lineBatches(chunks: AsyncIterable<string>): AsyncGenerato
   for await (let chunk of chunks) {
     if (chunk.length === 0) continue
     if (afterCr && chunk.charCodeAt(0) === 10) chunk = chunk.slice(1)
-    const text = carry.length > 0 ? carry + chunk : chunk
-    if (text.length === 0) continue
-    afterCr = text.charCodeAt(text.length - 1) === 13
-    const lines = text.split(LINE_BREAK)
+    if (chunk.length === 0) continue
+    afterCr = chunk.charCodeAt(chunk.length - 1) === 13
+    // the carried piece holds no line break, so it can be prepended to the chunk's first line
+    // instead of concatenating (and copying) the whole chunk
+    const lines = splitAllLines(chunk)
+    if (carry.length > 0) lines[0] = carry + lines[0]
     carry = lines.pop() as string
     if (lines.length > 0) yield lines
   }
   if (carry.length > 0) yield [carry]
 }
 
+/**
+ * Split on every line break, keeping a last (possibly empty) piece after the
+ * final break. Splitting on a plain string is much faster than on a regular
+ * expression, so LF and CRLF texts (also mixed, as in concatenated exports)
+ * are split on "\n" and stripped of the CR; only lone CRs need the regex.
+ */
+function splitAllLines(text: string): string[] {
+  let cr = text.indexOf('\r')
+  if (cr === -1) return text.split('\n')
+  const lines = text.split('\n')
+  let stripped = 0
+  // the last piece is not stripped: a CR ending the text must stay a line break
+  for (let i = 0; i < lines.length - 1; i++) {
+    const line = lines[i]
+    if (line.charCodeAt(line.length - 1) === 13) {
+      lines[i] = line.slice(0, -1)
+      stripped++
+    }
+  }
+  let crCount = 0
+  while (cr !== -1) {
+    crCount++
+    cr = text.indexOf('\r', cr + 1)
+  }
+  return crCount === stripped ? lines : text.split(LINE_BREAK)
+}
+
 /** Split a whole string into lines (CRLF, LF or CR). */
 export function splitLines(text: string): string[] {
-  const lines = text.split(LINE_BREAK)
+  const lines = splitAllLines(text)
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop()
   return lines
 }
@@ -75,9 +104,11 @@ export function stripHtml(text: string): string {
   return decodeHtmlEntities(withoutTags).replace(/[ \t]+\n/g, '\n').replace(/\n{2,}/g, '\n').trim()
 }
 
+const MULTIPLE_SPACES = /\s\s|[\t\n\r\f\v\u00a0]/
+
 /** Collapse runs of white space (including line breaks) into single spaces. */
 export function collapseSpaces(text: string): string {
-  return text.replace(/\s+/g, ' ').trim()
+  return MULTIPLE_SPACES.test(text) ? text.replace(/\s+/g, ' ').trim() : text.trim()
 }
 
 /** Words that start a family name ("van der Berg", "de la Cruz") in "Given Family" order. */
@@ -172,11 +203,13 @@ export function extractSerialNumbers(values: readonly string[]): { issn: string[
  */
 export function labelFromNotes(notes: readonly string[]): ImportedLabel | undefined {
   for (const note of notes) {
-    if (!note.includes('ASReview') && !/analylit/i.test(note)) continue
-    const analylit = /AnalyLit decision:\s*(include|exclude|maybe)\b/i.exec(note)
+    // Scopus puts whole reference lists in notes: look for labels only at the ends of long notes
+    const text = note.length > 4096 ? `${note.slice(0, 1024)}\n${note.slice(-1024)}` : note
+    if (!text.includes('ASReview') && !/analylit/i.test(text)) continue
+    const analylit = /AnalyLit decision:\s*(include|exclude|maybe)\b/i.exec(text)
     if (analylit) return analylit[1].toLowerCase() as ImportedLabel
-    if (/\bASReview_relevant\b/.test(note)) return 'include'
-    if (/\bASReview_irrelevant\b/.test(note)) return 'exclude'
+    if (/\bASReview_relevant\b/.test(text)) return 'include'
+    if (/\bASReview_irrelevant\b/.test(text)) return 'exclude'
   }
   return undefined
 }

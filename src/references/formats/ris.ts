@@ -21,7 +21,7 @@ import { emptyRecord } from '../model.ts'
 import { normalizeArxivId, normalizeDoi, normalizePmcid, normalizePmid, parseYear } from '../identifiers.ts'
 import {
   collapseSpaces, extractSerialNumbers, formatPages, identifiersInUrl, labelFromNotes, lineBatches, meshHeading,
-  parsePersonName, stripHtml, withoutUndefined
+  parsePersonName, stripHtml
 } from '../text.ts'
 import type { FormatInput, ReferenceFormat } from './types.ts'
 
@@ -59,22 +59,43 @@ function isTagChar(code: number, first: boolean): boolean {
   return (code >= 65 && code <= 90) || (!first && code >= 48 && code <= 57)
 }
 
+/**
+ * One string per two-character tag, reused for every line: property lookups
+ * with the same string object are much cheaper than with a fresh slice.
+ */
+const TAG_STRINGS: string[] = []
+
+function tagString(first: number, second: number): string {
+  const code = first * 128 + second
+  return (TAG_STRINGS[code] ??= String.fromCharCode(first, second))
+}
+
 /** The tag of a RIS tag line ("AU  - Smith, J"), or undefined for a continuation/other line. */
 export function risTagOf(line: string): string | undefined {
-  if (line.length >= 5 && line.charCodeAt(2) === 32 && line.charCodeAt(3) === 32 && line.charCodeAt(4) === 45 &&
-    isTagChar(line.charCodeAt(0), true) && isTagChar(line.charCodeAt(1), false) &&
-    (line.length === 5 || line.charCodeAt(5) === 32 || line.charCodeAt(5) === 9)) {
-    return line.slice(0, 2)
+  if (line.length >= 5 && line.charCodeAt(2) === 32 && line.charCodeAt(3) === 32 && line.charCodeAt(4) === 45) {
+    const first = line.charCodeAt(0)
+    const second = line.charCodeAt(1)
+    if (isTagChar(first, true) && isTagChar(second, false) &&
+      (line.length === 5 || line.charCodeAt(5) === 32 || line.charCodeAt(5) === 9)) {
+      return tagString(first, second)
+    }
   }
   const match = LENIENT_TAG_LINE.exec(line)
   if (!match) return undefined
-  const tag = match[1]
+  const tag = tagString(match[1].charCodeAt(0), match[1].charCodeAt(1))
   // one space before the dash is only trusted for real RIS tags: "CI - 95%" may start an abstract line
   if (!line.includes('\t', 2) && line.charCodeAt(3) === 45 && !KNOWN_TAGS.has(tag)) return undefined
   return tag
 }
 
 function risValueOf(line: string): string {
+  // standard "XX  - value": no search, and trim only when there is something to trim
+  if (line.charCodeAt(4) === 45 && line.charCodeAt(5) === 32) {
+    if (line.length === 6) return ''
+    const value = line.slice(6)
+    const last = value.charCodeAt(value.length - 1)
+    return value.charCodeAt(0) <= 32 || last <= 32 || last === 0xa0 ? value.trim() : value
+  }
   const dash = line.indexOf('-', 2)
   return line.slice(dash + 1).trim()
 }
@@ -279,7 +300,8 @@ export function risToRecord(tags: RisTags): ReferenceRecord {
     }
   }
 
-  record.year = parseYear(first(tags, 'PY')) ?? parseYear(first(tags, 'Y1')) ?? parseYear(first(tags, 'DA'))
+  const year = parseYear(first(tags, 'PY')) ?? parseYear(first(tags, 'Y1')) ?? parseYear(first(tags, 'DA'))
+  if (year !== undefined) record.year = year
 
   const journal = first(tags, 'JF', 'T2', 'JO', 'JA', 'J2', 'J1')
   if (journal) record.journal = collapseSpaces(journal)
@@ -291,7 +313,8 @@ export function risToRecord(tags: RisTags): ReferenceRecord {
   if (volume) record.volume = volume
   const issue = first(tags, 'IS', 'CP')
   if (issue) record.issue = issue
-  record.pages = formatPages(first(tags, 'SP'), first(tags, 'EP'))
+  const pages = formatPages(first(tags, 'SP'), first(tags, 'EP'))
+  if (pages) record.pages = pages
 
   const database = first(tags, 'DB', 'DP')
   const accession = first(tags, 'AN')
@@ -300,51 +323,70 @@ export function risToRecord(tags: RisTags): ReferenceRecord {
   else if (accession?.startsWith('WOS:')) record.sourceDatabase = 'Web of Science'
   else if (accession?.startsWith('rayyan-')) record.sourceDatabase = 'Rayyan'
 
-  record.doi = normalizeDoi(first(tags, 'DO'))
+  const ids: { doi?: string; pmid?: string; pmcid?: string; arxivId?: string } = {}
+  ids.doi = normalizeDoi(first(tags, 'DO'))
   const m3 = first(tags, 'M3')
-  if (!record.doi && m3?.startsWith('10.')) record.doi = normalizeDoi(m3)
+  if (!ids.doi && m3?.startsWith('10.')) ids.doi = normalizeDoi(m3)
 
   // PubMed ids: AN of PubMed-derived records, C2 in Scopus (PMCID in EndNote), C5 in Embase, links, notes
-  if (isPubMed && accession && /^\s*(?:PMID:?\s*)?\d{1,9}\s*$/i.test(accession)) record.pmid = normalizePmid(accession)
+  if (isPubMed && accession && /^\s*(?:PMID:?\s*)?\d{1,9}\s*$/i.test(accession)) ids.pmid = normalizePmid(accession)
   const c2 = first(tags, 'C2')
   if (c2) {
-    if (/^\s*\d{1,9}\s*$/.test(c2)) record.pmid ??= normalizePmid(c2)
-    else record.pmcid = normalizePmcid(c2)
+    if (/^\s*\d{1,9}\s*$/.test(c2)) ids.pmid ??= normalizePmid(c2)
+    else ids.pmcid = normalizePmcid(c2)
   }
   const c5 = first(tags, 'C5')
-  if (!record.pmid && c5 && /^\s*\d{1,9}\s*$/.test(c5) && /embase/i.test(database ?? '')) record.pmid = normalizePmid(c5)
+  if (!ids.pmid && c5 && /^\s*\d{1,9}\s*$/.test(c5) && /embase/i.test(database ?? '')) ids.pmid = normalizePmid(c5)
 
-  const links = [...values(tags, 'UR'), ...values(tags, 'L2'), ...values(tags, 'LK')].flatMap((value) => value.split(/\s+/))
-  for (const link of links) {
-    if (record.pmid && record.pmcid && record.doi && record.arxivId) break
-    const found = identifiersInUrl(link)
-    if (found.pmid) record.pmid ??= found.pmid
-    if (found.pmcid) record.pmcid ??= found.pmcid
-    if (found.doi) record.doi ??= normalizeDoi(found.doi)
-    if (found.arxiv) record.arxivId ??= normalizeArxivId(found.arxiv)
-  }
-  if (!record.arxivId && record.doi?.startsWith('10.48550/arxiv.')) record.arxivId = normalizeArxivId(record.doi.slice(15))
-
-  const notes = values(tags, 'N1').map(stripHtml).filter((note) => note.length > 0)
-  for (const note of values(tags, 'RN')) notes.push(stripHtml(note))
-  record.notes = notes
-  if (!record.pmid || !record.pmcid) {
-    for (const note of notes) {
-      const pmid = /\bPMID:?\s*(\d{1,9})\b/i.exec(note)
-      if (pmid) record.pmid ??= pmid[1]
-      const pmcid = /\bPMCID:?\s*(PMC\d+)/i.exec(note)
-      if (pmcid) record.pmcid ??= pmcid[1].toUpperCase()
+  for (const tag of ['UR', 'L2', 'LK']) {
+    for (const value of values(tags, tag)) {
+      for (const link of value.split(/\s+/)) {
+        const found = identifiersInUrl(link)
+        if (found.pmid) ids.pmid ??= found.pmid
+        if (found.pmcid) ids.pmcid ??= found.pmcid
+        if (found.doi) ids.doi ??= normalizeDoi(found.doi)
+        if (found.arxiv) ids.arxivId ??= normalizeArxivId(found.arxiv)
+      }
     }
   }
-  record.label = labelFromNotes(notes)
+  if (!ids.arxivId && ids.doi?.startsWith('10.48550/arxiv.')) ids.arxivId = normalizeArxivId(ids.doi.slice(15))
 
-  const serials = extractSerialNumbers([...values(tags, 'SN'), ...values(tags, 'BN')])
-  if (serials.issn.length > 0) record.issn = serials.issn
-  if (serials.isbn.length > 0) record.isbn = serials.isbn
+  const notes: string[] = []
+  for (const tag of ['N1', 'RN']) {
+    for (const value of values(tags, tag)) {
+      const note = stripHtml(value)
+      if (note.length > 0) notes.push(note)
+    }
+  }
+  record.notes = notes
+  if (!ids.pmid || !ids.pmcid) {
+    for (const note of notes) {
+      if (!note.includes('PM')) continue
+      const pmid = /\bPMID:?\s*(\d{1,9})\b/i.exec(note)
+      if (pmid) ids.pmid ??= pmid[1]
+      const pmcid = /\bPMCID:?\s*(PMC\d+)/i.exec(note)
+      if (pmcid) ids.pmcid ??= pmcid[1].toUpperCase()
+    }
+  }
+  if (ids.doi) record.doi = ids.doi
+  if (ids.pmid) record.pmid = ids.pmid
+  if (ids.pmcid) record.pmcid = ids.pmcid
+  if (ids.arxivId) record.arxivId = ids.arxivId
+  const label = labelFromNotes(notes)
+  if (label) record.label = label
+
+  const serialValues = values(tags, 'SN')
+  if (tags.BN) serialValues.push(...values(tags, 'BN'))
+  if (serialValues.length > 0) {
+    const serials = extractSerialNumbers(serialValues)
+    if (serials.issn.length > 0) record.issn = serials.issn
+    if (serials.isbn.length > 0) record.isbn = serials.isbn
+  }
 
   // PubMed-via-EndNote puts MeSH headings and author keywords in KW; elsewhere KW holds keywords ("*" marks PsycINFO major terms)
   for (const value of values(tags, 'KW')) {
-    for (const part of value.split(/\n|;\s*/)) {
+    const parts = value.includes('\n') || value.includes(';') ? value.split(/\n|;\s*/) : [value]
+    for (const part of parts) {
       const term = part.trim()
       if (term.length === 0) continue
       // in PubMed-derived records MeSH headings are capitalised or carry "/qualifier" and "*"; author keywords follow in lower case
@@ -352,7 +394,7 @@ export function risToRecord(tags: RisTags): ReferenceRecord {
         const heading = meshHeading(term)
         if (heading && !record.mesh.includes(heading)) record.mesh.push(heading)
       } else {
-        const keyword = term.replace(/^\*\s*/, '')
+        const keyword = term.charCodeAt(0) === 42 ? term.replace(/^\*\s*/, '') : term
         if (!record.keywords.includes(keyword)) record.keywords.push(keyword)
       }
     }
@@ -373,7 +415,7 @@ export function risToRecord(tags: RisTags): ReferenceRecord {
   if (language) record.language = language
   const publisher = first(tags, 'PB')
   if (publisher) record.publisher = collapseSpaces(publisher)
-  return withoutUndefined(record)
+  return record
 }
 
 export const risFormat: ReferenceFormat = {
