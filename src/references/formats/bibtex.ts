@@ -143,6 +143,21 @@ const LIBRARY_OPTIONS: BibtexOptions = {
   applyCrossRef: false
 }
 
+/**
+ * Parse one entry with the macros defined so far. BibTeX itself only warns
+ * about an undefined macro (journal = jmir without @string{jmir=…}); here
+ * the macro's name stands in for its text so the record is not lost.
+ */
+function parseEntry(text: string, macros: Record<string, string>): ReturnType<typeof parseBibtexLibrary> {
+  const strings = { ...macros }
+  for (let attempt = 0; ; attempt++) {
+    const library = parseBibtexLibrary(text, { ...LIBRARY_OPTIONS, strings })
+    const unresolved = library.errors.length > 0 && /Unresolved @string reference "([^"]+)"/.exec(library.errors[0].error)
+    if (!unresolved || attempt >= 8) return library
+    strings[unresolved[1]] = unresolved[1]
+  }
+}
+
 /** Stream the records of a BibTeX/BibLaTeX input. */
 export async function* parseBibtex(input: FormatInput): AsyncGenerator<ParsedItem> {
   const splitter = new BibtexSplitter()
@@ -164,7 +179,7 @@ export async function* parseBibtex(input: FormatInput): AsyncGenerator<ParsedIte
       }
       let library
       try {
-        library = parseBibtexLibrary(chunk.text, { ...LIBRARY_OPTIONS, strings: { ...macros } })
+        library = parseEntry(chunk.text, macros)
       } catch (error) {
         index++
         yield { kind: 'error', message: `The @${chunk.type} entry at line ${chunk.line} cannot be read: ${(error as Error).message}`, position }
