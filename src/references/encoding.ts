@@ -136,12 +136,22 @@ export async function* decodeByteChunks(
     if (text.length > 0) yield text
   }
   // a file ending inside a multi-byte character: keep those bytes as Windows-1252
-  const rest = fallback ? fallback.decode() : carry ? new TextDecoder('windows-1252').decode(carry) : ''
+  const rest = fallback ? fallback.decode() : carry ? decodeAll(carry, 'windows-1252') : ''
   if (rest.length > 0) yield rest
 }
 
-/** Decode a complete byte array (small inputs, tests). */
+/**
+ * Decode a whole byte array. Node 20's TextDecoder decodes windows-1252 as
+ * plain Latin-1 (0x93 becomes U+0093 instead of “) when called without
+ * `stream: true`; the streaming path is correct, so it is always used.
+ */
+function decodeAll(bytes: Uint8Array, encoding: TextEncodingName): string {
+  const decoder = new TextDecoder(encoding)
+  return decoder.decode(bytes, { stream: true }) + decoder.decode()
+}
+
+/** Decode a complete byte array (small inputs, tests), detecting the encoding unless given. */
 export function decodeBytes(bytes: Uint8Array, encoding: TextEncodingName = detectEncoding(bytes).encoding): string {
   if (encoding === 'utf-8' && !isValidUtf8(bytes)) encoding = 'windows-1252'
-  return new TextDecoder(encoding).decode(bytes)
+  return decodeAll(bytes, encoding)
 }
