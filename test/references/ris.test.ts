@@ -299,3 +299,12 @@ t.test('sniff accepts RIS and refuses other formats', { skip }, async (t) => {
   t.notOk(risFormat.sniff('title,abstract\n"TY  - JOUR",x\n'))
   t.notOk(risFormat.sniff('@article{key, title = {TY  - JOUR}}'))
 })
+
+t.test('export headers before the first record are skipped; the article number stands in for missing pages', async (t) => {
+  const text = 'Provider: Elsevier\nDatabase: ScienceDirect\nContent: text/plain; charset="UTF-8"\n\n' +
+    'TY  - JOUR\nTI  - With article number\nC7  - 109324\nER  - \n\nTY  - JOUR\nTI  - With pages\nSP  - 3\nEP  - 9\nC7  - 5\nER  - \n'
+  const items = await parseText(text)
+  t.same(items.map((item) => [item.kind, item.position.line]), [['record', 5], ['record', 10]])
+  const pages = items.map((item) => (item.kind === 'record' ? item.record.pages : undefined))
+  t.same(pages, ['109324', '3-9'])
+})

@@ -100,7 +100,10 @@ function risValueOf(line: string): string {
   return line.slice(dash + 1).trim()
 }
 
-const OVID_DECORATION = /^(?:\d+\.|Link to the .*|Link to .*:.*)$/
+/** Lines Ovid writes around records: record numbers ("1.", "<1>") and links to the full text. */
+const OVID_DECORATION = /^(?:\d+\.|<\d+>|Link to .*)$/
+/** "Provider: Elsevier", "Database: ScienceDirect", "Content: text/plain"… headers some sites write before the first record. */
+const EXPORT_HEADER = /^[A-Za-z][\w -]{0,30}:\s/
 
 interface OpenRecord { tags: RisTags; line: number; lastTag?: string }
 
@@ -165,6 +168,7 @@ export class RisReader {
     }
     const text = line.trim()
     if (text.length === 0 || OVID_DECORATION.test(text)) return
+    if (this.index === 0 && !this.closed && !this.trailing && !this.garbage && EXPORT_HEADER.test(text)) return
     if (this.trailing?.lastTag) {
       appendContinuation(this.trailing, text)
       return
@@ -313,7 +317,8 @@ export function risToRecord(tags: RisTags): ReferenceRecord {
   if (volume) record.volume = volume
   const issue = first(tags, 'IS', 'CP')
   if (issue) record.issue = issue
-  const pages = formatPages(first(tags, 'SP'), first(tags, 'EP'))
+  // without pages, the article number (C7 in EndNote, Scopus and Web of Science) locates the article
+  const pages = formatPages(first(tags, 'SP'), first(tags, 'EP')) ?? (type === 'article' || type === 'review' ? first(tags, 'C7') : undefined)
   if (pages) record.pages = pages
 
   const database = first(tags, 'DB', 'DP')
