@@ -29,6 +29,9 @@ export interface AppOptions {
 
 const ROUTES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../routes')
 
+// Running from TypeScript sources (tsx, however it was loaded): tell autoload to load .ts route files.
+if (import.meta.url.endsWith('.ts')) process.env.FASTIFY_AUTOLOAD_TYPESCRIPT ??= '1'
+
 declare module 'fastify' {
   interface FastifyInstance {
     lifecycle: { shuttingDown: boolean }

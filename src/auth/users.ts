@@ -11,11 +11,15 @@ export interface AuthUser {
 }
 
 export async function findUserByToken(db: Database, token: string): Promise<AuthUser | undefined> {
-  const [row] = await db.update(apiTokens).set({ lastUsedAt: sql`now()` })
-    .from(users)
-    .where(sql`${apiTokens.tokenHash} = ${hashToken(token)} AND ${users.id} = ${apiTokens.userId}`)
-    .returning({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin })
-  return row
+  const [row] = await db.select({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
+    .from(apiTokens).innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(eq(apiTokens.tokenHash, hashToken(token)))
+  if (!row) return undefined
+  // Record use at most once a minute: a write on every request would serialise concurrent requests on the token's row.
+  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+    await db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.tokenId))
+  }
+  return { id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin }
 }
 
 /** Creates a token for a user; the clear token is returned once and never stored. */

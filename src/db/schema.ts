@@ -139,6 +139,9 @@ export const articles = pgTable('articles', {
 }, (t) => [
   index('articles_project_idx').on(t.projectId, t.createdAt),
   index('articles_project_year_idx').on(t.projectId, t.year),
+  // Partial index so counting a project's live (non-duplicate) records is an index-only scan.
+  index('articles_project_live_idx').on(t.projectId).where(sql`duplicate_of IS NULL`),
+  index('articles_project_title_idx').on(t.projectId, sql`lower(${t.title})`),
   index('articles_project_doi_idx').on(t.projectId, t.doi),
   index('articles_project_pmid_idx').on(t.projectId, t.pmid),
   index('articles_batch_idx').on(t.batchId),

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, getTableColumns, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articles, decisions } from '../db/schema.ts'
 import type { Author, ReferenceRecord } from '../references/model.ts'
@@ -31,7 +31,7 @@ export interface ArticleView {
   decision?: string | null
 }
 
-export function toArticleView(row: ArticleRow & { decision?: string | null }): ArticleView {
+export function toArticleView(row: Omit<ArticleRow, 'search' | 'original'> & { decision?: string | null }): ArticleView {
   const data = (row.data ?? {}) as Partial<ReferenceRecord>
   return {
     id: row.id, title: row.title, abstract: row.abstract, authors: row.authors as Author[], year: row.year, journal: row.journal,
@@ -51,6 +51,9 @@ export function recordToRow(record: ReferenceRecord) {
     type, sourceDatabase: sourceDatabase ?? null, data: rest, original: original ?? null
   }
 }
+
+/** Everything but the search vector and the original record, which lists never show. */
+const { search: _search, original: _original, ...LIST_COLUMNS } = getTableColumns(articles)
 
 export interface ArticleQuery {
   page: number
@@ -78,12 +81,21 @@ export async function listArticles(db: Database, projectId: string, query: Artic
   const direction = query.order === 'asc' ? asc : desc
   const condition = and(...where)
   const [rows, [{ count }]] = await Promise.all([
-    db.select({ article: articles, decision: latestDecision }).from(articles).where(condition)
+    db.select(LIST_COLUMNS).from(articles).where(condition)
       .orderBy(direction(sortColumn), asc(articles.sourceIndex), asc(articles.id))
       .limit(query.pageSize).offset((query.page - 1) * query.pageSize),
     db.select({ count: sql<number>`count(*)::int` }).from(articles).where(condition)
   ])
-  return { items: rows.map((r) => toArticleView({ ...r.article, decision: r.decision })), total: count, page: query.page, pageSize: query.pageSize }
+  // The page's current decisions in one query, rather than a subquery per candidate row.
+  const latest = new Map<string, string>()
+  if (rows.length > 0) {
+    const found = await db.selectDistinctOn([decisions.articleId], { articleId: decisions.articleId, decision: decisions.decision })
+      .from(decisions)
+      .where(and(inArray(decisions.articleId, rows.map((r) => r.id)), eq(decisions.stage, query.stage)))
+      .orderBy(decisions.articleId, desc(decisions.createdAt), desc(decisions.id))
+    for (const f of found) latest.set(f.articleId, f.decision)
+  }
+  return { items: rows.map((r) => toArticleView({ ...r, decision: latest.get(r.id) ?? null })), total: count, page: query.page, pageSize: query.pageSize }
 }
 
 export async function getArticle(db: Database, projectId: string, articleId: string): Promise<ArticleRow | undefined> {

@@ -1,0 +1,40 @@
+/**
+ * Time from process start to ready (GET /api/health/ready = 200), median of
+ * several starts, with an external PostgreSQL and with the embedded one.
+ *   npx tsx bench/startup.ts [runs]
+ */
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { startEmbeddedPostgres } from '../src/db/embedded.ts'
+import { freePort, median, startServer } from './support.ts'
+
+const runs = Number(process.argv[2] ?? 5)
+const root = await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-bench-'))
+await fs.chmod(root, 0o755)
+
+// "External" PostgreSQL: a separate server the service connects to by DATABASE_URL.
+const external = await startEmbeddedPostgres({ dataDir: path.join(root, 'external'), port: await freePort() })
+const externalTimes: number[] = []
+for (let i = 0; i < runs; i++) {
+  const server = await startServer({ DATABASE_URL: external.url, STORAGE_DIR: path.join(root, 'files') })
+  externalTimes.push(server.readyMs)
+  await server.stop()
+}
+await external.stop()
+
+const embeddedDir = path.join(root, 'embedded')
+const embeddedPort = String(await freePort())
+const embeddedTimes: number[] = []
+let firstStart = 0
+for (let i = 0; i <= runs; i++) {
+  const server = await startServer({ DATABASE_URL: undefined, EMBEDDED_PG_DIR: embeddedDir, EMBEDDED_PG_PORT: embeddedPort, STORAGE_DIR: path.join(root, 'files') })
+  if (i === 0) firstStart = server.readyMs
+  else embeddedTimes.push(server.readyMs)
+  await server.stop()
+}
+await fs.rm(root, { recursive: true, force: true })
+
+console.log(`start to ready, external PostgreSQL: median ${median(externalTimes).toFixed(0)} ms over ${runs} starts (${externalTimes.map((t) => t.toFixed(0)).join(', ')})`)
+console.log(`start to ready, embedded PostgreSQL: median ${median(embeddedTimes).toFixed(0)} ms over ${runs} starts (${embeddedTimes.map((t) => t.toFixed(0)).join(', ')})`)
+console.log(`start to ready, embedded PostgreSQL, first start (initdb + migrations): ${firstStart.toFixed(0)} ms`)

@@ -1,0 +1,2 @@
+CREATE INDEX "articles_project_live_idx" ON "articles" USING btree ("project_id") WHERE duplicate_of IS NULL;--> statement-breakpoint
+CREATE INDEX "articles_project_title_idx" ON "articles" USING btree ("project_id",lower("title"));
