@@ -182,7 +182,7 @@ export function markupToText(markup: string | undefined | null): string | undefi
     if (!tagName) continue
     const closing = whole.startsWith('</')
     const local = tagName.replace(/^[a-z]+:/i, '').toLowerCase()
-    if (local === 'title') {
+    if (local === 'title' || /^h[1-6]$/.test(local)) {
       if (!closing) {
         inTitle = true
         titleText = ''

@@ -85,9 +85,11 @@ export function s2PaperToRecord(paper: S2Paper): ReferenceRecord {
 export function s2IdFor(id: string): string | undefined {
   const text = id.trim()
   if (/^[0-9a-f]{40}$/i.test(text)) return text.toLowerCase()
-  if (/^(CorpusId|DOI|PMID|PMCID|ARXIV|MAG|ACL|URL):/i.test(text) && !/^doi:10\./i.test(text)) return text
-  if (/^PMC\s*\d+$/i.test(text)) return `PMCID:${normalizePmcid(text)!.slice(3)}`
-  if (/arxiv/i.test(text) && normalizeArxivId(text)) return `ARXIV:${normalizeArxivId(text)}`
+  const prefixed = /^(CorpusId|MAG|ACL|URL):\s*(\S.*)$/i.exec(text)
+  if (prefixed) return `${prefixed[1]}:${prefixed[2]}`
+  if (/^(PMCID:\s*)?PMC\s*\d+$/i.test(text)) return `PMCID:${normalizePmcid(text)!.slice(3)}`
+  if (/^PMCID:\s*\d+$/i.test(text)) return `PMCID:${text.replace(/\D/g, '')}`
+  if (/arxiv/i.test(text) && normalizeArxivId(text.replace(/^arxiv:\s*/i, ''))) return `ARXIV:${normalizeArxivId(text.replace(/^arxiv:\s*/i, ''))}`
   const doi = normalizeDoi(text)
   if (doi) return `DOI:${doi}`
   if (/^(pmid:?\s*)?\d{1,9}$/i.test(text)) return `PMID:${normalizePmid(text)}`
