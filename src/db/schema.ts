@@ -22,6 +22,8 @@ export const users = pgTable('users', {
   email: text('email').notNull().unique(),
   name: text('name').notNull().default(''),
   isAdmin: boolean('is_admin').notNull().default(false),
+  /** 'human', or 'llm' for the reviewer account under which a model's screening decisions are recorded. */
+  kind: text('kind').notNull().default('human'),
   createdAt: createdAt()
 })
 
@@ -43,6 +45,8 @@ export const projects = pgTable('projects', {
   question: text('question').notNull().default(''),
   /** `{ kind: 'pico', population, intervention, comparison, outcome, ... }` or `{ kind: 'text', text }`. */
   criteria: jsonb('criteria').notNull().default(sql`'{}'::jsonb`),
+  /** `{ reviewersPerRecord: 1|2, blind: boolean, exclusionReasons: string[], resolverIds: string[] }` */
+  screeningSettings: jsonb('screening_settings').notNull().default(sql`'{}'::jsonb`),
   createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
@@ -130,6 +134,15 @@ export const articles = pgTable('articles', {
   data: jsonb('data').notNull().default(sql`'{}'::jsonb`),
   /** The record exactly as imported. */
   original: jsonb('original'),
+  /**
+   * The normalised record as imported, never changed: deduplication derives
+   * the columns above from it (the union of a cluster's records for its
+   * primary), so splitting a cluster restores every record exactly.
+   */
+  record: jsonb('record'),
+  /** Relevance score of the current screening model (0–1), when one was trained. */
+  relevance: real('relevance'),
+  fullTextFileId: uuid('full_text_file_id'),
   /** Set when this record is a duplicate kept and linked to its cluster's primary record. */
   duplicateOf: uuid('duplicate_of'),
   createdAt: createdAt(),
@@ -158,8 +171,13 @@ export const decisions = pgTable('decisions', {
   decision: decisionValue('decision').notNull(),
   reason: text('reason'),
   note: text('note'),
-  /** 'human', 'import' (a label brought in by an import) or 'llm'. */
+  /** 'human', 'import' (a label brought in by an import), 'llm', or 'resolution' (a conflict settled). */
   source: text('source').notNull().default('human'),
+  tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+  /** LLM decisions: probability of inclusion (0–1), the model's justification and name. */
+  probability: real('probability'),
+  justification: text('justification'),
+  model: text('model'),
   createdAt: createdAt()
 }, (t) => [
   index('decisions_article_idx').on(t.articleId, t.stage, t.createdAt),
@@ -196,3 +214,47 @@ export const gridTemplates = pgTable('grid_templates', {
   isDefault: boolean('is_default').notNull().default(false),
   createdAt: createdAt()
 }, (t) => [uniqueIndex('grid_templates_key_idx').on(t.key)])
+
+/** Manual deduplication choices, which automatic runs never undo. Pairs are stored with articleA < articleB. */
+export const duplicateJudgements = pgTable('duplicate_judgements', {
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  articleA: uuid('article_a').notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  articleB: uuid('article_b').notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  /** 'duplicate' (confirmed by a user) or 'not_duplicate'. */
+  judgement: text('judgement').notNull(),
+  userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt()
+}, (t) => [primaryKey({ columns: [t.articleA, t.articleB] }), index('duplicate_judgements_project_idx').on(t.projectId)])
+
+/** One database queried by one search run: feeds PRISMA-S (database, query, date, hits). */
+export const searchRuns = pgTable('search_runs', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  taskId: uuid('task_id').references(() => tasks.id, { onDelete: 'set null' }),
+  batchId: uuid('batch_id').references(() => sourceBatches.id, { onDelete: 'set null' }),
+  database: text('database').notNull(),
+  /** The query as the user wrote it, and as it was sent to the database. */
+  query: text('query').notNull(),
+  queryAsSent: text('query_as_sent'),
+  maxRecords: integer('max_records'),
+  status: text('status').notNull().default('queued'),
+  totalHits: integer('total_hits'),
+  retrieved: integer('retrieved').notNull().default(0),
+  newRecords: integer('new_records').notNull().default(0),
+  error: text('error'),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  startedAt: timestamp('started_at', { withTimezone: true }),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+  createdAt: createdAt()
+}, (t) => [index('search_runs_project_idx').on(t.projectId, t.createdAt)])
+
+/** The latest active-learning model trained for a project and stage. */
+export const screeningModels = pgTable('screening_models', {
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  stage: screeningStage('stage').notNull(),
+  model: text('model').notNull(),
+  labelled: integer('labelled').notNull(),
+  includes: integer('includes').notNull(),
+  stats: jsonb('stats').notNull().default(sql`'{}'::jsonb`),
+  trainedAt: timestamp('trained_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [primaryKey({ columns: [t.projectId, t.stage] })])

@@ -29,15 +29,16 @@ export interface ArticleView {
   createdAt: string
   /** The latest decision at the requested stage, any reviewer; null when none. */
   decision?: string | null
+  relevance: number | null
 }
 
-export function toArticleView(row: Omit<ArticleRow, 'search' | 'original'> & { decision?: string | null }): ArticleView {
+export function toArticleView(row: Omit<ArticleRow, 'search' | 'original' | 'record'> & { decision?: string | null }): ArticleView {
   const data = (row.data ?? {}) as Partial<ReferenceRecord>
   return {
     id: row.id, title: row.title, abstract: row.abstract, authors: row.authors as Author[], year: row.year, journal: row.journal,
     volume: row.volume, issue: row.issue, pages: row.pages, doi: row.doi, pmid: row.pmid, pmcid: row.pmcid, arxivId: row.arxivId,
     type: row.type, sourceDatabase: row.sourceDatabase, batchId: row.batchId, duplicateOf: row.duplicateOf,
-    keywords: data.keywords ?? [], mesh: data.mesh ?? [], url: data.url ?? null, createdAt: row.createdAt.toISOString(),
+    keywords: data.keywords ?? [], mesh: data.mesh ?? [], url: data.url ?? null, createdAt: row.createdAt.toISOString(), relevance: row.relevance,
     ...(row.decision !== undefined ? { decision: row.decision } : {})
   }
 }
@@ -48,12 +49,13 @@ export function recordToRow(record: ReferenceRecord) {
   return {
     title: title ?? '', abstract: abstract ?? '', authors, year: year ?? null, journal: journal ?? null, volume: volume ?? null,
     issue: issue ?? null, pages: pages ?? null, doi: doi ?? null, pmid: pmid ?? null, pmcid: pmcid ?? null, arxivId: arxivId ?? null,
-    type, sourceDatabase: sourceDatabase ?? null, data: rest, original: original ?? null
+    type, sourceDatabase: sourceDatabase ?? null, data: rest, original: original ?? null,
+    record: { ...record, original: undefined }
   }
 }
 
 /** Everything but the search vector and the original record, which lists never show. */
-const { search: _search, original: _original, ...LIST_COLUMNS } = getTableColumns(articles)
+const { search: _search, original: _original, record: _record, ...LIST_COLUMNS } = getTableColumns(articles)
 
 export interface ArticleQuery {
   page: number
