@@ -13,18 +13,28 @@
  *   4. tabular formats last: almost any text sniffs as one-column CSV.
  */
 import { bibtexFormat } from './bibtex.ts'
+import { cslJsonFormat } from './csl-json.ts'
+import { endnoteXmlFormat } from './endnote-xml.ts'
 import { medlineFormat } from './medline.ts'
+import { pubmedXmlFormat } from './pubmed-xml.ts'
 import { risFormat } from './ris.ts'
+import { csvFormat, tsvFormat, xlsxFormat } from './tabular.ts'
 import type { FormatId, ReferenceFormat } from './types.ts'
 import { wosFormat } from './wos.ts'
+import { zoteroRdfFormat } from './zotero-rdf.ts'
 
 export const formats: ReferenceFormat[] = [
   medlineFormat,
   wosFormat,
   risFormat,
-  bibtexFormat
-  // ── XML, JSON and tabular formats are registered below this line, in this order:
-  // pubmed-xml, endnote-xml, zotero-rdf, csl-json, then csv, tsv, xlsx (tabular last; see above).
+  bibtexFormat,
+  pubmedXmlFormat,
+  endnoteXmlFormat,
+  zoteroRdfFormat,
+  cslJsonFormat,
+  csvFormat,
+  tsvFormat,
+  xlsxFormat
 ]
 
 /** The registered format with this id, or undefined when it is not registered. */
