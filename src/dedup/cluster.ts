@@ -1,0 +1,846 @@
+/**
+ * Duplicate detection over a set of references.
+ *
+ * Stage 1 links records that share a persistent identifier (PMID, PMCID,
+ * arXiv id, DOI). PMIDs, PMCIDs and arXiv ids identify one record each, so
+ * they are trusted; a shared DOI is checked first, because databases attach
+ * a book's DOI to every chapter, a proceedings DOI to every paper, and the
+ * article's DOI to its erratum. A DOI pair is NOT linked when:
+ *   - one title is an erratum/retraction/comment notice and the other is not;
+ *   - both have PMIDs and they differ (two distinct PubMed records);
+ *   - both have titles that are clearly different (trigram/edit similarity
+ *     < 0.6 and neither title contains the other) unless first author, year
+ *     (±1) and first page all agree — the pattern of a translated title;
+ *   - both have first pages that differ while the titles are not
+ *     near-identical (chapters of one book).
+ * Such pairs are reported in `sharedIdentifierConflicts` and are left to
+ * stage 2, which judges them on their bibliographic data like any pair.
+ * An identifier carried by more than 20 records (a container DOI pasted on
+ * a whole proceedings volume) links only records that also share a title.
+ *
+ * Stage 2 compares pairs that share a blocking key, so the cost grows about
+ * linearly with the number of records: the start and the end of the
+ * normalised title, the title's two rarest words (among words found in 2
+ * to `maxBlockSize` titles), first author + year, and first page + journal
+ * initials (or volume). Pairs already linked are skipped. Blocks larger than
+ * `maxBlockSize` are not compared all-against-all: their members are sorted
+ * by title and each is compared with its `window` next neighbours. A pair
+ * scores points — title similarity, then year, first author, journal, pages,
+ * volume, numbers in the title, conflicting identifiers, and the abstract
+ * when it can tip the balance — and is linked at DUPLICATE_POINTS or more
+ * (see `comparePair` for the weights).
+ *
+ * Manual choices always win. Confirmed clusters are joined first; a pair
+ * marked not-duplicate is a cannot-link constraint checked at every union,
+ * so it is never merged, not even through a chain of other links (links are
+ * applied strongest first and a link that would join the two is skipped);
+ * records in `splitIds` are never linked automatically, only by a confirmed
+ * cluster. When a confirmed cluster itself contains a not-duplicate pair,
+ * the not-duplicate mark wins.
+ *
+ * The primary record of a cluster is the most complete one: one point per
+ * non-empty field (title, abstract, authors, year, journal, volume, issue,
+ * pages, DOI, PMID, PMCID, keywords, MeSH, URL, ISSN/ISBN, publisher,
+ * language) plus two for an abstract and two for a DOI; ties go to the
+ * record that comes first in the input (callers pass items in id order).
+ */
+
+import type { Author, ReferenceRecord } from '../references/model.ts'
+import { normalizeArxivId, normalizeDoi, normalizePmcid, normalizePmid } from '../references/identifiers.ts'
+import {
+  firstAuthorKey, firstPage, isNoticeTitle, journalWords, journalWordsCompatible, normalizeText, normalizeTitle,
+  normalizeVolume, normalizeYear
+} from './normalize.ts'
+import { diceSimilarity, diceUpperBound, levenshteinDistance, levenshteinRatio, trigramProfile } from './similarity.ts'
+
+export interface DedupItem {
+  /** Database id of the record. */
+  id: string
+  record: ReferenceRecord
+}
+
+export type MatchReason = 'doi' | 'pmid' | 'pmcid' | 'arxiv' | 'bibliographic' | 'manual'
+
+/** One link that joined two records into the same cluster. */
+export interface DuplicateLink {
+  a: string
+  b: string
+  reason: MatchReason
+  /** 1 for identifier and manual links; for bibliographic links points / 8 capped at 1 (0.5 is the threshold). */
+  score: number
+  /** Human-readable evidence ("title 0.97", "same first author", "year ±1"…). */
+  evidence: string[]
+}
+
+export interface DuplicateCluster {
+  /** The record to keep (most complete; see the module comment). */
+  primaryId: string
+  /** All records of the cluster, primary included, in input order. */
+  memberIds: string[]
+  /** Distinct reasons of the links that formed the cluster. */
+  reasons: MatchReason[]
+  /** The weakest link's score: the cluster is only as sure as its least sure link. */
+  score: number
+  /** The links (a spanning tree of the cluster) with their evidence. */
+  links: DuplicateLink[]
+}
+
+/** Two records that share a DOI but were not linked by it, and why. */
+export interface IdentifierConflict {
+  a: string
+  b: string
+  identifier: 'doi' | 'pmcid' | 'arxiv'
+  value: string
+  why: string
+}
+
+export interface DedupOptions {
+  /** Pairs a user marked as distinct records: never in the same cluster. */
+  notDuplicatePairs?: Array<[string, string]>
+  /** Clusters a user confirmed: kept together (more records may join them). */
+  confirmedClusters?: string[][]
+  /** Records a user split off a cluster: never linked automatically. */
+  splitIds?: string[]
+  /** Largest block compared all-against-all (default 40). */
+  maxBlockSize?: number
+  /** Neighbours compared in a larger, title-sorted block (default 8). */
+  window?: number
+}
+
+export interface DedupResult {
+  /** Clusters of two or more records, ordered by their primary's input position. */
+  clusters: DuplicateCluster[]
+  /** Number of record pairs compared (identifier checks and bibliographic comparisons). */
+  comparisons: number
+  sharedIdentifierConflicts: IdentifierConflict[]
+}
+
+/** Points at which a bibliographic comparison links two records. */
+export const DUPLICATE_POINTS = 4
+
+const TITLE_STOP_WORDS = new Set([
+  'a', 'an', 'the', 'of', 'and', 'or', 'in', 'on', 'for', 'to', 'with', 'without', 'by', 'at', 'from',
+  'as', 'is', 'are', 'be', 'its', 'their', 'vs', 'versus', 'via', 'into', 'than', 'after', 'during', 'between',
+  'among', 'using', 'do', 'does', 'we', 'what', 'how', 'not', 'no'
+])
+
+const ANONYMOUS_AUTHORS = new Set(['anonymous', 'anon', 'noauthorslisted', 'noauthors', 'unknown', 'na', 'none'])
+
+/** Titles that many distinct items share; identical ones say next to nothing. */
+const GENERIC_TITLES = new Set([
+  'editorial', 'editorials', 'introduction', 'preface', 'foreword', 'letter', 'letters', 'letter to editor',
+  'letter to the editor', 'letters to the editor', 'correspondence', 'book review', 'book reviews', 'reply', 'response',
+  'in reply', 'news', 'abstracts', 'commentary', 'comment', 'index', 'contents', 'table of contents', 'erratum',
+  'errata', 'correction', 'corrigendum', 'announcement', 'announcements', 'guest editorial', 'untitled', 'conclusion',
+  'conclusions', 'discussion', 'summary', 'obituary', 'in memoriam', 'acknowledgements', 'acknowledgments', 'reviewers',
+  'author index', 'subject index', 'editorial board', 'front matter', 'back matter', 'overview'
+])
+
+const ROMAN_NUMERALS: Record<string, string> = {
+  ii: '2', iii: '3', iv: '4', v: '5', vi: '6', vii: '7', viii: '8', ix: '9', x: '10', xi: '11', xii: '12'
+}
+
+interface Features {
+  /** Normalised title without a leading article, words separated by spaces. */
+  title: string
+  /** The title without spaces ("e-health" ~ "ehealth"). */
+  compact: string
+  /** Distinct title words. */
+  tokens: string[]
+  /** Number of title words that are not stop words. */
+  significantWords: number
+  /** Numbers in the title (roman numerals as digits), sorted, with repeats. */
+  numbers: string[]
+  /** All digits of the title in order ("ICI 204,636" and "ICI 204636" both give "204636"). */
+  digits: string
+  trigrams: Int32Array
+  /** Sorted hashes of the distinct title words, for a quick word-overlap test before the trigram one. */
+  wordHashes: Int32Array
+  notice: boolean
+  /** Family-name keys of the first ten personal authors (corporate and anonymous authors left out). */
+  authorKeys: string[]
+  /** The same keys with German transliteration undone ("mueller" -> "muller"), for exact co-author matching. */
+  looseAuthorKeys: string[]
+  year: number | undefined
+  journalWords: string[]
+  journalInitials: string
+  page: string | undefined
+  volume: string | undefined
+  doi: string | undefined
+  pmid: string | undefined
+  pmcid: string | undefined
+  arxivId: string | undefined
+  /** Abstract words, built on first use. null: no usable abstract. */
+  abstractTokens: Set<string> | null | undefined
+}
+
+/** Family-name key of any author; corporate authors give '' (they are not compared with persons). */
+function personKey(author: Author): string {
+  if (!author.family || author.literal) return ''
+  const key = firstAuthorKey([author])
+  return ANONYMOUS_AUTHORS.has(key) ? '' : key
+}
+
+/** Keys of the first ten personal authors. */
+function authorKeysOf(authors: Author[]): string[] {
+  const keys: string[] = []
+  for (let i = 0; i < authors.length && keys.length < 10; i++) {
+    const key = personKey(authors[i])
+    if (key) keys.push(key)
+  }
+  return keys
+}
+
+/** First words of notice titles ("Erratum: …", "Reply to: …"), to skip the notice test for all others. */
+const NOTICE_FIRST_WORDS = new Set([
+  'erratum', 'errata', 'corrigendum', 'corrigenda', 'addendum', 'correction', 'retraction', 'retracted', 'withdrawn',
+  'expression', 'notice', 'comment', 'comments', 'commentary', 'reply', 'response', 'in', 're', 'author', 'authors'
+])
+
+/** FNV-1a hash of a word. */
+function hashWord(word: string): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), 0x01000193)
+  return hash | 0
+}
+
+function extractFeatures(record: ReferenceRecord): Features {
+  const title = normalizeTitle(record.title, { dropLeadingArticles: true })
+  const words = title.length > 0 ? title.split(' ') : []
+  const tokens = [...new Set(words)]
+  const numbers: string[] = []
+  for (const word of words) {
+    if (/^\d+$/.test(word)) numbers.push(word.replace(/^0+(?=\d)/, ''))
+    else if (ROMAN_NUMERALS[word] !== undefined && word !== 'v' && word !== 'x') numbers.push(ROMAN_NUMERALS[word])
+  }
+  let significantWords = 0
+  for (const token of tokens) if (!TITLE_STOP_WORDS.has(token)) significantWords++
+  const compact = words.join('')
+  const words2 = journalWords(record.journal ?? record.journalAbbrev)
+  const authorKeys = authorKeysOf(record.authors ?? [])
+  return {
+    title,
+    compact,
+    tokens,
+    significantWords,
+    numbers: numbers.sort(),
+    digits: words.join('').replace(/\D+/g, ''),
+    trigrams: trigramProfile(compact),
+    wordHashes: Int32Array.from(tokens, hashWord).sort(),
+    notice: NOTICE_FIRST_WORDS.has(words[0]) && isNoticeTitle(record.title),
+    authorKeys,
+    looseAuthorKeys: authorKeys.map(looseName),
+    year: normalizeYear(record.year),
+    journalWords: words2,
+    journalInitials: words2.map((w) => w[0]).join(''),
+    page: firstPage(record.pages),
+    volume: normalizeVolume(record.volume),
+    doi: normalizeDoi(record.doi),
+    pmid: normalizePmid(record.pmid),
+    pmcid: normalizePmcid(record.pmcid),
+    arxivId: normalizeArxivId(record.arxivId),
+    abstractTokens: undefined
+  }
+}
+
+function abstractTokensOf(f: Features, record: ReferenceRecord): Set<string> | null {
+  if (f.abstractTokens === undefined) {
+    const words = record.abstract ? normalizeText(record.abstract).split(' ').filter((w) => w.length > 2) : []
+    // Enough words to make overlap meaningful; the first 200 are plenty.
+    f.abstractTokens = words.length >= 20 ? new Set(words.slice(0, 200)) : null
+  }
+  return f.abstractTokens
+}
+
+/** A family-name key with German transliteration undone: "mueller" -> "muller". */
+function looseName(key: string): string {
+  return key.includes('e') ? key.replace(/([aou])e/g, '$1') : key
+}
+
+/** Whether two family-name keys name the same person despite transliteration or a typo. */
+function familyNamesMatch(x: string, y: string): boolean {
+  if (x === y) return true
+  const shorter = Math.min(x.length, y.length)
+  // Compound names cut short in one source ("garcia" / "garcialopez").
+  if (shorter >= 4 && (x.startsWith(y) || y.startsWith(x))) return true
+  if (looseName(x) === looseName(y)) return true
+  return shorter >= 5 && Math.abs(x.length - y.length) <= 1 && levenshteinDistance(x, y, 1) <= 1
+}
+
+/** Whether any author of one list is an author of the other (exact keys up to transliteration). */
+function shareAnAuthor(a: Features, b: Features): boolean {
+  for (const key of a.looseAuthorKeys) if (b.looseAuthorKeys.includes(key)) return true
+  return false
+}
+
+/** Title similarity in [0, 1]: trigram Dice, refined by the Levenshtein ratio in the uncertain band. */
+function titleSimilarity(a: Features, b: Features): number {
+  if (a.compact === b.compact) return 1
+  const dice = diceSimilarity(a.trigrams, b.trigrams)
+  if (dice >= 0.5 && dice < 0.97 && a.compact.length <= 500 && b.compact.length <= 500) {
+    return Math.max(dice, levenshteinRatio(a.compact, b.compact))
+  }
+  return dice
+}
+
+/**
+ * Whether one title is the other cut short: its start (subtitle dropped,
+ * truncated field) or its end (main title dropped), with at least four
+ * significant words and a third of the longer title.
+ */
+function titleContained(a: Features, b: Features): boolean {
+  const [shorter, longer] = a.compact.length <= b.compact.length ? [a, b] : [b, a]
+  if (shorter.significantWords < 4) return false
+  if (shorter.compact.length < 0.35 * longer.compact.length) return false
+  return longer.compact.startsWith(shorter.compact) || longer.compact.endsWith(shorter.compact)
+}
+
+/**
+ * Whether the titles carry different numbers ("Part 1" / "Part 2", "phase II"
+ * / "phase III"): each has a number the other lacks. A number present in
+ * only one title is a dropped detail, not a conflict, and the same digits
+ * written differently ("204,636" / "204636") are no conflict either.
+ */
+function numbersConflict(a: Features, b: Features): boolean {
+  if (a.numbers.length === 0 || b.numbers.length === 0 || a.digits === b.digits) return false
+  let i = 0
+  let j = 0
+  let onlyA = false
+  let onlyB = false
+  while (i < a.numbers.length || j < b.numbers.length) {
+    if (j >= b.numbers.length || (i < a.numbers.length && a.numbers[i] < b.numbers[j])) {
+      onlyA = true
+      i++
+    } else if (i >= a.numbers.length || b.numbers[j] < a.numbers[i]) {
+      onlyB = true
+      j++
+    } else {
+      i++
+      j++
+    }
+  }
+  return onlyA && onlyB
+}
+
+/** Title points for a non-identical title similarity (see comparePair). */
+function titlePointsFor(similarity: number, shortTitle: boolean): number {
+  const points = similarity >= 0.97 ? 4 : similarity >= 0.92 ? 3 : similarity >= 0.85 ? 2 : similarity >= 0.75 ? 1 : 0
+  return shortTitle ? Math.min(points, 2) : points
+}
+
+/** Evidence flags of a pair comparison (bits). */
+const Evidence = {
+  SameYear: 1, NearYear: 2, YearsDiffer: 4, SameFirstAuthor: 8, SharedAuthor: 16, NoCommonAuthor: 32,
+  SameJournal: 64, DifferentJournal: 128, SamePage: 256, DifferentPages: 512, SameVolume: 1024,
+  DifferentVolume: 2048, DifferentDois: 4096, DifferentPmcids: 8192, DifferentArxivIds: 16384,
+  TitleContained: 32768, SimilarAbstracts: 65536
+} as const
+
+const EVIDENCE_TEXT: ReadonlyArray<[number, string]> = [
+  [Evidence.SameYear, 'same year'], [Evidence.NearYear, 'year ±1'], [Evidence.YearsDiffer, 'years differ'],
+  [Evidence.SameFirstAuthor, 'same first author'], [Evidence.SharedAuthor, 'shared author'],
+  [Evidence.NoCommonAuthor, 'no author in common'], [Evidence.SameJournal, 'same journal'],
+  [Evidence.DifferentJournal, 'different journal'], [Evidence.SamePage, 'same first page'],
+  [Evidence.DifferentPages, 'different pages'], [Evidence.SameVolume, 'same volume'],
+  [Evidence.DifferentVolume, 'different volume'], [Evidence.DifferentDois, 'different DOIs'],
+  [Evidence.DifferentPmcids, 'different PMCIDs'], [Evidence.DifferentArxivIds, 'different arXiv ids'],
+  [Evidence.SimilarAbstracts, 'similar abstracts']
+]
+
+interface PairVerdict {
+  points: number
+  evidence: string[]
+}
+
+/**
+ * Points for a pair of records (DUPLICATE_POINTS or more: duplicates).
+ *
+ * Title: identical 7 (4 with fewer than 8 words; 3 with fewer than 4
+ * significant words, 1 for generic titles such as "Editorial"), similarity
+ * >= 0.97: 4, >= 0.92: 3, >= 0.85: 2, >= 0.75: 1, one title the start or
+ * end of the other: 1.5; below that no link. Short titles get at most 2
+ * unless identical, so they need corroboration. Then: same year +1, one
+ * year apart 0 (in press vs final), further apart -3; same first author
+ * +1.5, a shared author among the first ten +0.5, no author in common -5
+ * (corporate and anonymous authors are not compared); compatible journal
+ * +1, otherwise -0.5; same first page +1.5, different -3; same volume
+ * +0.5 (-1 when the first pages differ: another article of the same
+ * issue), different -1.5; different DOIs -4, different PMCIDs -4, different
+ * arXiv ids -3; similar abstracts +2 (looked at only when they can change
+ * the outcome).
+ * Absolute vetoes: different PMIDs (distinct PubMed records), a notice
+ * (erratum, retraction, comment) paired with a non-notice, and titles
+ * with conflicting numbers ("Part 1" / "Part 2", "phase II" / "phase III").
+ */
+function comparePair(a: Features, b: Features, recordA: ReferenceRecord, recordB: ReferenceRecord): PairVerdict | undefined {
+  if (a.compact.length === 0 || b.compact.length === 0) return undefined
+  if (a.notice !== b.notice) return undefined
+  if (a.pmid && b.pmid && a.pmid !== b.pmid) return undefined
+  if (diceUpperBound(a.trigrams, b.trigrams) < 0.45) return undefined
+  // Titles sharing few words are told apart by a word-overlap test that
+  // costs a tenth of the trigram one. Duplicates keep most words (a typo or
+  // a spelling variant changes one), and a title cut short keeps all of its.
+  if (diceSimilarity(a.wordHashes, b.wordHashes) < 0.35) return undefined
+
+  // The title first: most compared pairs fail here, on the cheap trigram score.
+  const identical = a.compact === b.compact
+  const dice = identical ? 1 : diceSimilarity(a.trigrams, b.trigrams)
+  const contained = !identical && dice < 0.75 && titleContained(a, b)
+  if (dice < 0.45 && !contained) return undefined
+  // "Part 1" / "Part 2", "phase II" / "phase III": companion papers, not duplicates.
+  if (numbersConflict(a, b)) return undefined
+
+  // Evidence is recorded as flags and spelt out only for linked pairs.
+  let flags = 0
+  let points = 0
+  if (a.year !== undefined && b.year !== undefined) {
+    const gap = Math.abs(a.year - b.year)
+    if (gap === 0) {
+      points += 1
+      flags |= Evidence.SameYear
+    } else if (gap === 1) {
+      flags |= Evidence.NearYear
+    } else {
+      points -= 3
+      flags |= Evidence.YearsDiffer
+    }
+  }
+  if (a.authorKeys.length > 0 && b.authorKeys.length > 0) {
+    if (familyNamesMatch(a.authorKeys[0], b.authorKeys[0])) {
+      points += 1.5
+      flags |= Evidence.SameFirstAuthor
+    } else if (shareAnAuthor(a, b)) {
+      points += 0.5
+      flags |= Evidence.SharedAuthor
+    } else {
+      points -= 5
+      flags |= Evidence.NoCommonAuthor
+    }
+  }
+  if (a.journalWords.length > 0 && b.journalWords.length > 0) {
+    if (journalWordsCompatible(a.journalWords, b.journalWords)) {
+      points += 1
+      flags |= Evidence.SameJournal
+    } else {
+      points -= 0.5
+      flags |= Evidence.DifferentJournal
+    }
+  }
+  if (a.page !== undefined && b.page !== undefined) {
+    if (a.page === b.page) {
+      points += 1.5
+      flags |= Evidence.SamePage
+    } else {
+      points -= 3
+      flags |= Evidence.DifferentPages
+    }
+  }
+  if (a.volume !== undefined && b.volume !== undefined) {
+    if (a.volume === b.volume) {
+      // Same volume but another first page: another article of the same issue.
+      points += flags & Evidence.DifferentPages ? -1 : 0.5
+      flags |= Evidence.SameVolume
+    } else {
+      points -= 1.5
+      flags |= Evidence.DifferentVolume
+    }
+  }
+  if (a.doi && b.doi && a.doi !== b.doi) {
+    points -= 4
+    flags |= Evidence.DifferentDois
+  }
+  if (a.pmcid && b.pmcid && a.pmcid !== b.pmcid) {
+    points -= 4
+    flags |= Evidence.DifferentPmcids
+  }
+  if (a.arxivId && b.arxivId && a.arxivId !== b.arxivId) {
+    points -= 3
+    flags |= Evidence.DifferentArxivIds
+  }
+
+  // The costlier edit distance is computed only when it can change the verdict.
+  const shortTitle = Math.min(a.significantWords, b.significantWords) < 4
+  const abstractBonus = recordA.abstract && recordB.abstract ? 2 : 0
+  let titlePoints: number
+  let similarity = dice
+  if (identical) {
+    titlePoints = !shortTitle ? (a.tokens.length >= 8 ? 7 : 4) : GENERIC_TITLES.has(a.title) ? 1 : 3
+  } else {
+    if (points + (shortTitle ? 2 : 4) + abstractBonus < DUPLICATE_POINTS) return undefined
+    if (similarity < 0.97 && points + titlePointsFor(similarity, shortTitle) < DUPLICATE_POINTS &&
+      Math.max(a.compact.length, b.compact.length) <= 500) {
+      similarity = Math.max(similarity, levenshteinRatio(a.compact, b.compact, 0.75))
+    }
+    titlePoints = titlePointsFor(similarity, shortTitle)
+    if (titlePoints < 1.5 && contained) {
+      titlePoints = 1.5
+      flags |= Evidence.TitleContained
+    }
+    if (titlePoints === 0) return undefined
+  }
+  points += titlePoints
+  // The abstract is the slowest comparison, so it is read only when it can
+  // change the verdict.
+  if (points < DUPLICATE_POINTS && points + abstractBonus >= DUPLICATE_POINTS) {
+    const wordsA = abstractTokensOf(a, recordA)
+    const wordsB = abstractTokensOf(b, recordB)
+    if (wordsA && wordsB) {
+      const [smaller, larger] = wordsA.size <= wordsB.size ? [wordsA, wordsB] : [wordsB, wordsA]
+      let common = 0
+      for (const w of smaller) if (larger.has(w)) common++
+      if (common / smaller.size >= 0.75) {
+        points += 2
+        flags |= Evidence.SimilarAbstracts
+      }
+    }
+  }
+  if (points < DUPLICATE_POINTS) return undefined
+  const evidence = [
+    identical ? 'identical title' : flags & Evidence.TitleContained ? 'title contained in the other' : `title ${similarity.toFixed(2)}`
+  ]
+  for (const [flag, text] of EVIDENCE_TEXT) if (flags & flag) evidence.push(text)
+  return { points, evidence }
+}
+
+/** Union-find whose unions respect cannot-link constraints between members. */
+class ConstrainedUnionFind {
+  private readonly parent: Int32Array
+  private readonly rank: Uint8Array
+  /** Root -> members that must never join its component. */
+  private readonly cannotLink = new Map<number, Set<number>>()
+
+  constructor(size: number) {
+    this.parent = new Int32Array(size)
+    this.rank = new Uint8Array(size)
+    for (let i = 0; i < size; i++) this.parent[i] = i
+  }
+
+  find(x: number): number {
+    let root = x
+    while (this.parent[root] !== root) root = this.parent[root]
+    while (this.parent[x] !== root) {
+      const next = this.parent[x]
+      this.parent[x] = root
+      x = next
+    }
+    return root
+  }
+
+  forbid(a: number, b: number): void {
+    const ra = this.find(a)
+    const rb = this.find(b)
+    if (!this.cannotLink.has(ra)) this.cannotLink.set(ra, new Set())
+    if (!this.cannotLink.has(rb)) this.cannotLink.set(rb, new Set())
+    this.cannotLink.get(ra)!.add(b)
+    this.cannotLink.get(rb)!.add(a)
+  }
+
+  /** Joins the components of a and b unless a constraint forbids it; true when they are (now) joined. */
+  union(a: number, b: number): boolean {
+    let ra = this.find(a)
+    let rb = this.find(b)
+    if (ra === rb) return true
+    const forbiddenA = this.cannotLink.get(ra)
+    const forbiddenB = this.cannotLink.get(rb)
+    if (forbiddenA && forbiddenB) {
+      // The constraint sets are symmetric, so checking the smaller suffices.
+      const [smaller, otherRoot] = forbiddenA.size <= forbiddenB.size ? [forbiddenA, rb] : [forbiddenB, ra]
+      for (const member of smaller) if (this.find(member) === otherRoot) return false
+    }
+    if (this.rank[ra] < this.rank[rb]) [ra, rb] = [rb, ra]
+    this.parent[rb] = ra
+    if (this.rank[ra] === this.rank[rb]) this.rank[ra]++
+    const moved = this.cannotLink.get(rb)
+    if (moved) {
+      const kept = this.cannotLink.get(ra)
+      if (kept) for (const member of moved) kept.add(member)
+      else this.cannotLink.set(ra, moved)
+      this.cannotLink.delete(rb)
+    }
+    return true
+  }
+}
+
+function completeness(record: ReferenceRecord): number {
+  const filled = (value: unknown): boolean =>
+    value !== undefined && value !== null && (typeof value !== 'string' || value.trim().length > 0) &&
+    (!Array.isArray(value) || value.length > 0)
+  let score = 0
+  for (const value of [
+    record.title, record.abstract, record.authors, record.year, record.journal, record.volume, record.issue,
+    record.pages, record.doi, record.pmid, record.pmcid, record.keywords, record.mesh, record.url,
+    (record.issn?.length ?? 0) + (record.isbn?.length ?? 0) > 0 ? true : undefined, record.publisher, record.language
+  ]) {
+    if (filled(value)) score++
+  }
+  if (filled(record.abstract)) score += 2
+  if (filled(record.doi)) score += 2
+  return score
+}
+
+interface CandidateLink {
+  a: number
+  b: number
+  reason: MatchReason
+  score: number
+  evidence: string[]
+}
+
+/** How many of a title's rarest words become blocking keys. */
+const RARE_WORD_KEYS = 2
+
+/** Identifier groups larger than this are linked only within same-title subgroups. */
+const MAX_IDENTIFIER_GROUP = 20
+
+/**
+ * Finds clusters of duplicate records. See the module comment for the rules;
+ * the result lists only clusters of two or more records.
+ */
+export function findDuplicateClusters(items: readonly DedupItem[], options: DedupOptions = {}): DedupResult {
+  const count = items.length
+  const maxBlockSize = options.maxBlockSize ?? 40
+  const window = options.window ?? 8
+  const indexById = new Map<string, number>()
+  items.forEach((item, index) => {
+    if (indexById.has(item.id)) throw new Error(`duplicate item id ${item.id}`)
+    indexById.set(item.id, index)
+  })
+  const features = items.map((item) => extractFeatures(item.record))
+  const unionFind = new ConstrainedUnionFind(count)
+  const splitOff = new Uint8Array(count)
+  for (const id of options.splitIds ?? []) {
+    const index = indexById.get(id)
+    if (index !== undefined) splitOff[index] = 1
+  }
+  for (const [x, y] of options.notDuplicatePairs ?? []) {
+    const a = indexById.get(x)
+    const b = indexById.get(y)
+    if (a !== undefined && b !== undefined && a !== b) unionFind.forbid(a, b)
+  }
+
+  const accepted: CandidateLink[] = []
+  const apply = (link: CandidateLink, automatic: boolean): void => {
+    if (automatic && (splitOff[link.a] === 1 || splitOff[link.b] === 1)) return
+    if (unionFind.find(link.a) === unionFind.find(link.b)) return
+    if (unionFind.union(link.a, link.b)) accepted.push(link)
+  }
+
+  // Manual confirmations first: they outrank every automatic link.
+  for (const cluster of options.confirmedClusters ?? []) {
+    const members = cluster.map((id) => indexById.get(id)).filter((index): index is number => index !== undefined)
+    for (let k = 1; k < members.length; k++) {
+      apply({ a: members[0], b: members[k], reason: 'manual', score: 1, evidence: ['confirmed by a reviewer'] }, false)
+    }
+  }
+
+  let comparisons = 0
+  const conflicts: IdentifierConflict[] = []
+
+  // Stage 1: shared identifiers.
+  const identifierKinds = [
+    ['pmid', (f: Features) => f.pmid],
+    ['pmcid', (f: Features) => f.pmcid],
+    ['arxiv', (f: Features) => f.arxivId],
+    ['doi', (f: Features) => f.doi]
+  ] as const
+  for (const [kind, valueOf] of identifierKinds) {
+    const groups = new Map<string, number[]>()
+    for (let i = 0; i < count; i++) {
+      const value = valueOf(features[i])
+      if (value === undefined) continue
+      const group = groups.get(value)
+      if (group) group.push(i)
+      else groups.set(value, [i])
+    }
+    for (const [value, group] of groups) {
+      if (group.length < 2) continue
+      const pairs: Array<[number, number]> = []
+      if (group.length <= MAX_IDENTIFIER_GROUP) {
+        for (let x = 0; x < group.length; x++) for (let y = x + 1; y < group.length; y++) pairs.push([group[x], group[y]])
+      } else {
+        // A identifier on many records is mostly a shared container DOI;
+        // link only records that also have the same title.
+        const byTitle = new Map<string, number>()
+        for (const i of group) {
+          const first = byTitle.get(features[i].compact)
+          if (first === undefined) byTitle.set(features[i].compact, i)
+          else pairs.push([first, i])
+        }
+      }
+      for (const [a, b] of pairs) {
+        if (unionFind.find(a) === unionFind.find(b)) continue
+        comparisons++
+        const why = identifierPairObjection(kind, features[a], features[b])
+        if (why) {
+          if (kind !== 'pmid') conflicts.push({ a: items[a].id, b: items[b].id, identifier: kind, value, why })
+          continue
+        }
+        apply({ a, b, reason: kind, score: 1, evidence: [`same ${kind === 'arxiv' ? 'arXiv id' : kind.toUpperCase()} ${value}`] }, true)
+      }
+    }
+  }
+
+  // Stage 2: blocked bibliographic comparison. Pairs are enumerated from
+  // their lower-indexed record, so a stamp per partner (`lastPartnerOf`)
+  // suffices to skip a pair met again through another block.
+  const blocks = buildBlocks(features, maxBlockSize)
+  const fuzzy: CandidateLink[] = []
+  const lastPartnerOf = new Int32Array(count).fill(-1)
+  // Blocks of each record, CSR style: blockIds[start[i] .. start[i+1]) with the record's position in the block.
+  const blockList: number[][] = []
+  const blockIsLarge: boolean[] = []
+  const membership = new Int32Array(count + 1)
+  for (const members of blocks.values()) {
+    if (members.length < 2) continue
+    const large = members.length > maxBlockSize
+    if (large) {
+      members.sort((p, q) => (features[p].compact < features[q].compact ? -1 : features[p].compact > features[q].compact ? 1 : p - q))
+    }
+    blockList.push(members)
+    blockIsLarge.push(large)
+    for (const member of members) membership[member + 1]++
+  }
+  for (let i = 0; i < count; i++) membership[i + 1] += membership[i]
+  const fill = membership.slice(0, count)
+  const blockOf = new Int32Array(membership[count])
+  const positionIn = new Int32Array(membership[count])
+  blockList.forEach((members, blockId) => {
+    members.forEach((member, position) => {
+      blockOf[fill[member]] = blockId
+      positionIn[fill[member]] = position
+      fill[member]++
+    })
+  })
+  const consider = (a: number, b: number): void => {
+    if (lastPartnerOf[b] === a) return
+    lastPartnerOf[b] = a
+    if (splitOff[b] === 1 || unionFind.find(a) === unionFind.find(b)) return
+    comparisons++
+    const verdict = comparePair(features[a], features[b], items[a].record, items[b].record)
+    if (verdict) {
+      fuzzy.push({
+        a, b, reason: 'bibliographic', score: Math.min(1, Math.round((verdict.points / 8) * 100) / 100), evidence: verdict.evidence
+      })
+    }
+  }
+  for (let a = 0; a < count; a++) {
+    if (splitOff[a] === 1) continue
+    for (let k = membership[a]; k < membership[a + 1]; k++) {
+      const members = blockList[blockOf[k]]
+      if (!blockIsLarge[blockOf[k]]) {
+        for (const b of members) if (b > a) consider(a, b)
+      } else {
+        // A large block is compared only between neighbours in title order.
+        const position = positionIn[k]
+        const last = Math.min(members.length - 1, position + window)
+        for (let m = Math.max(0, position - window); m <= last; m++) if (members[m] > a) consider(a, members[m])
+      }
+    }
+  }
+  fuzzy.sort((p, q) => q.score - p.score || p.a - q.a || p.b - q.b)
+  for (const link of fuzzy) apply(link, true)
+
+  return { clusters: assembleClusters(items, unionFind, accepted), comparisons, sharedIdentifierConflicts: conflicts }
+}
+
+/** Why two records sharing an identifier should not be linked by it, or undefined. */
+function identifierPairObjection(kind: 'pmid' | 'pmcid' | 'arxiv' | 'doi', a: Features, b: Features): string | undefined {
+  if (a.notice !== b.notice) return 'one record is an erratum, retraction or comment notice'
+  if (kind === 'pmid') return undefined
+  if (a.pmid && b.pmid && a.pmid !== b.pmid) return 'different PMIDs'
+  if (kind !== 'doi') return undefined
+  if (a.compact.length === 0 || b.compact.length === 0) return undefined
+  const similarity = titleSimilarity(a, b)
+  if (similarity >= 0.9) return undefined
+  if (a.page !== undefined && b.page !== undefined && a.page !== b.page) return 'different first pages'
+  if (similarity >= 0.6 || titleContained(a, b)) return undefined
+  const sameAuthor = a.authorKeys.length > 0 && b.authorKeys.length > 0 && familyNamesMatch(a.authorKeys[0], b.authorKeys[0])
+  const closeYear = a.year !== undefined && b.year !== undefined && Math.abs(a.year - b.year) <= 1
+  const samePage = a.page !== undefined && a.page === b.page
+  return sameAuthor && closeYear && samePage ? undefined : 'different titles'
+}
+
+function buildBlocks(features: readonly Features[], maxBlockSize: number): Map<string, number[]> {
+  // Document frequency of title words, to pick each title's rarest words.
+  const frequency = new Map<string, number>()
+  for (const f of features) {
+    for (const token of f.tokens) {
+      if (token.length < 3 || TITLE_STOP_WORDS.has(token)) continue
+      frequency.set(token, (frequency.get(token) ?? 0) + 1)
+    }
+  }
+  const blocks = new Map<string, number[]>()
+  const add = (key: string, index: number): void => {
+    const block = blocks.get(key)
+    if (block) {
+      if (block[block.length - 1] !== index) block.push(index)
+    } else blocks.set(key, [index])
+  }
+  const rare: Array<[string, number]> = []
+  features.forEach((f, index) => {
+    if (f.compact.length >= 10) {
+      add(`t:${f.compact.slice(0, 16)}`, index)
+      add(`e:${f.compact.slice(-16)}`, index)
+    }
+    rare.length = 0
+    for (const token of f.tokens) {
+      const df = frequency.get(token)
+      // A word found once cannot pair the record with anything; a common
+      // word makes a block whose title-ordered window only repeats what
+      // the title-start key already compares.
+      if (df !== undefined && df >= 2 && df <= maxBlockSize) rare.push([token, df])
+    }
+    rare.sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : 1))
+    for (let k = 0; k < RARE_WORD_KEYS && k < rare.length; k++) add(`r:${rare[k][0]}`, index)
+    if (f.authorKeys.length > 0 && f.year !== undefined) add(`a:${f.authorKeys[0]}:${f.year}`, index)
+    if (f.page !== undefined && (f.journalInitials || f.volume)) add(`p:${f.page}:${f.journalInitials || `v${f.volume}`}`, index)
+  })
+  return blocks
+}
+
+function assembleClusters(items: readonly DedupItem[], unionFind: ConstrainedUnionFind, links: CandidateLink[]): DuplicateCluster[] {
+  const linked = new Set<number>()
+  for (const link of links) {
+    linked.add(link.a)
+    linked.add(link.b)
+  }
+  const membersByRoot = new Map<number, number[]>()
+  for (const index of [...linked].sort((x, y) => x - y)) {
+    const root = unionFind.find(index)
+    const members = membersByRoot.get(root)
+    if (members) members.push(index)
+    else membersByRoot.set(root, [index])
+  }
+  const linksByRoot = new Map<number, CandidateLink[]>()
+  for (const link of links) {
+    const root = unionFind.find(link.a)
+    const list = linksByRoot.get(root)
+    if (list) list.push(link)
+    else linksByRoot.set(root, [link])
+  }
+  const clusters: Array<{ primary: number; cluster: DuplicateCluster }> = []
+  for (const [root, members] of membersByRoot) {
+    let primary = members[0]
+    let best = completeness(items[primary].record)
+    for (const member of members) {
+      const score = completeness(items[member].record)
+      if (score > best) {
+        best = score
+        primary = member
+      }
+    }
+    const clusterLinks = linksByRoot.get(root) ?? []
+    clusters.push({
+      primary,
+      cluster: {
+        primaryId: items[primary].id,
+        memberIds: members.map((m) => items[m].id),
+        reasons: [...new Set(clusterLinks.map((l) => l.reason))],
+        score: clusterLinks.reduce((min, l) => Math.min(min, l.score), 1),
+        links: clusterLinks.map((l) => ({ a: items[l.a].id, b: items[l.b].id, reason: l.reason, score: l.score, evidence: l.evidence }))
+      }
+    })
+  }
+  clusters.sort((x, y) => x.primary - y.primary)
+  return clusters.map((c) => c.cluster)
+}

@@ -1,0 +1,95 @@
+/**
+ * String similarities used by the duplicate matcher. Trigram Dice is the
+ * cheap first test (linear in the title length, computed on pre-sorted
+ * profiles); the Levenshtein ratio refines the uncertain middle band, where
+ * a few edited characters (typos, British/American spelling, a dropped
+ * word) cost Dice more than they should.
+ */
+
+/**
+ * Sorted character-trigram profile of an ASCII string, each trigram packed
+ * into one integer. Strings shorter than three characters give one "trigram"
+ * per string so that they still compare equal to themselves.
+ */
+export function trigramProfile(text: string): Int32Array {
+  if (text.length === 0) return new Int32Array(0)
+  if (text.length < 3) {
+    const packed = new Int32Array(1)
+    packed[0] = -((text.charCodeAt(0) << 8) | (text.charCodeAt(1) || 0)) - 1
+    return packed
+  }
+  const profile = new Int32Array(text.length - 2)
+  for (let i = 0; i < profile.length; i++) {
+    profile[i] = ((text.charCodeAt(i) & 0xff) << 16) | ((text.charCodeAt(i + 1) & 0xff) << 8) | (text.charCodeAt(i + 2) & 0xff)
+  }
+  return profile.sort()
+}
+
+/** Dice coefficient of two sorted trigram multisets, in [0, 1]. */
+export function diceSimilarity(a: Int32Array, b: Int32Array): number {
+  const total = a.length + b.length
+  if (total === 0) return 0
+  let i = 0
+  let j = 0
+  let common = 0
+  while (i < a.length && j < b.length) {
+    const x = a[i]
+    const y = b[j]
+    if (x === y) {
+      common++
+      i++
+      j++
+    } else if (x < y) i++
+    else j++
+  }
+  return (2 * common) / total
+}
+
+/** Highest Dice the two profiles could reach given their sizes alone. */
+export function diceUpperBound(a: Int32Array, b: Int32Array): number {
+  const total = a.length + b.length
+  return total === 0 ? 0 : (2 * Math.min(a.length, b.length)) / total
+}
+
+let rowBuffer = new Int32Array(256)
+
+/**
+ * Levenshtein edit distance (insertions, deletions, substitutions). With
+ * `maxDistance`, gives up as soon as the distance must exceed it and
+ * returns maxDistance + 1: the matcher only needs to know whether two
+ * titles are within a few edits.
+ */
+export function levenshteinDistance(a: string, b: string, maxDistance = Infinity): number {
+  if (a === b) return 0
+  if (a.length < b.length) [a, b] = [b, a]
+  const m = b.length
+  if (a.length - m > maxDistance) return maxDistance + 1
+  if (m === 0) return a.length
+  if (rowBuffer.length < m + 1) rowBuffer = new Int32Array(m + 1)
+  const row = rowBuffer
+  for (let j = 0; j <= m; j++) row[j] = j
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]
+    row[0] = i
+    let rowMinimum = i
+    const ca = a.charCodeAt(i - 1)
+    for (let j = 1; j <= m; j++) {
+      const above = row[j]
+      const cost = ca === b.charCodeAt(j - 1) ? 0 : 1
+      const best = Math.min(above + 1, row[j - 1] + 1, diagonal + cost)
+      diagonal = above
+      row[j] = best
+      if (best < rowMinimum) rowMinimum = best
+    }
+    if (rowMinimum > maxDistance) return maxDistance + 1
+  }
+  return row[m]
+}
+
+/** 1 - distance / longer length, in [0, 1]; below `minimum` (when given) the result is only known to be below it. */
+export function levenshteinRatio(a: string, b: string, minimum = 0): number {
+  const longer = Math.max(a.length, b.length)
+  if (longer === 0) return 0
+  const maxDistance = Math.floor((1 - minimum) * longer)
+  return 1 - levenshteinDistance(a, b, maxDistance) / longer
+}

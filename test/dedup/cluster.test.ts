@@ -1,0 +1,182 @@
+import t from 'tap'
+import { findDuplicateClusters } from '../../src/dedup/cluster.ts'
+import type { DedupItem, DedupResult } from '../../src/dedup/cluster.ts'
+import { emptyRecord } from '../../src/references/model.ts'
+import type { ReferenceRecord } from '../../src/references/model.ts'
+
+function record(fields: Partial<ReferenceRecord>): ReferenceRecord {
+  return { ...emptyRecord(), ...fields }
+}
+
+function items(...records: ReferenceRecord[]): DedupItem[] {
+  return records.map((r, k) => ({ id: String(k + 1), record: r }))
+}
+
+/** Clusters as sorted lists of member ids, for order-independent comparison. */
+function groups(result: DedupResult): string[][] {
+  return result.clusters.map((c) => [...c.memberIds].sort()).sort((a, b) => a[0].localeCompare(b[0]))
+}
+
+const smith = [{ family: 'Smith', given: 'Jane A.' }, { family: 'Okafor', given: 'Chinedu' }]
+const article = record({
+  title: 'Effectiveness of internet-delivered cognitive behavioural therapy for insomnia: a randomised controlled trial',
+  authors: smith,
+  year: 2019,
+  journal: 'Journal of Medical Internet Research',
+  volume: '21',
+  issue: '4',
+  pages: '123-129',
+  doi: '10.2196/12345'
+})
+
+t.test('records sharing a DOI, PMID, PMCID or arXiv id are linked whatever the identifier spelling', async (t) => {
+  const result = findDuplicateClusters(items(
+    record({ title: 'A', doi: '10.1000/ABC' }),
+    record({ title: 'A.', doi: '10.1000/abc' }),
+    record({ title: 'B trial of things', pmid: '123' }),
+    record({ title: 'B trial of things', pmid: '123', pmcid: 'PMC9' }),
+    record({ title: 'B trial of things (preprint)', pmcid: 'PMC9' }),
+    record({ title: 'C', arxivId: '2101.00001' }),
+    record({ title: 'C', arxivId: '2101.00001' }),
+    record({ title: 'D', doi: '10.1000/other' })
+  ))
+  t.same(groups(result), [['1', '2'], ['3', '4', '5'], ['6', '7']])
+  t.same(result.clusters.find((c) => c.memberIds.includes('1'))!.reasons, ['doi'])
+})
+
+t.test('a DOI shared by book chapters or by an article and its erratum does not link them', async (t) => {
+  const result = findDuplicateClusters(items(
+    record({ title: 'Handbook of digital mental health', doi: '10.1007/978-3-030-00000-0', type: 'book' }),
+    record({ title: 'Chapter 3: Measuring the therapeutic alliance online', doi: '10.1007/978-3-030-00000-0', pages: '45-60', type: 'chapter' }),
+    record({ title: 'Chapter 4: Ethics of conversational agents', doi: '10.1007/978-3-030-00000-0', pages: '61-80', type: 'chapter' }),
+    record({ ...article }),
+    record({ ...article, title: `Erratum: ${article.title}`, pages: '300' })
+  ))
+  t.same(result.clusters, [])
+  t.ok(result.sharedIdentifierConflicts.length >= 3)
+  t.ok(result.sharedIdentifierConflicts.some((c) => c.why.includes('erratum')))
+  t.ok(result.sharedIdentifierConflicts.every((c) => c.identifier === 'doi'))
+})
+
+t.test('a shared DOI with a translated title still links when author, year and first page agree', async (t) => {
+  const result = findDuplicateClusters(items(
+    record({ ...article }),
+    record({ ...article, title: 'Efficacité de la thérapie cognitivo-comportementale en ligne pour l’insomnie', pages: '123' })
+  ))
+  t.same(groups(result), [['1', '2']])
+})
+
+t.test('the same article as different databases deliver it is one cluster', async (t) => {
+  const variants = [
+    article,
+    record({ ...article, doi: undefined, title: article.title!.toUpperCase(), journal: 'J Med Internet Res', pages: '123-9' }),
+    record({
+      ...article, doi: undefined, year: 2020, title: 'Effectiveness of Internet-Delivered Cognitive Behavioral Therapy for Insomnia - A Randomized Controlled Trial.',
+      authors: [{ family: 'Smith', given: 'J. A.' }, { family: 'Okafor', given: 'C.' }]
+    }),
+    record({
+      ...article, doi: undefined, title: 'Effectiveness of internet&#8211;delivered cognitive behavioural therapy for <i>insomnia</i>: a randomised controlled trial',
+      authors: [{ family: 'Smith JA' }], journal: undefined
+    })
+  ]
+  const result = findDuplicateClusters(items(...variants))
+  t.same(groups(result), [['1', '2', '3', '4']])
+  t.equal(result.clusters[0].primaryId, '1', 'the record with a DOI is the most complete')
+  t.ok(result.clusters[0].score >= 0.5 && result.clusters[0].score <= 1)
+  t.ok(result.clusters[0].links.every((l) => l.evidence.length > 0))
+})
+
+t.test('look-alike records that are different papers stay apart', async (t) => {
+  const result = findDuplicateClusters(items(
+    article,
+    // Same first author and year, another paper.
+    record({ ...article, doi: undefined, title: 'Sleep diaries and actigraphy in adults with chronic insomnia', pages: '200-210' }),
+    // Conference version under another title.
+    record({
+      ...article, doi: undefined, type: 'conference-paper', year: 2018, journal: 'Proceedings of the Sleep Conference',
+      title: 'Internet-delivered CBT for insomnia: preliminary results of a pilot', pages: '11-12'
+    }),
+    // Companion papers.
+    record({ ...article, doi: undefined, title: `${article.title}: Part 2`, pages: '130-139' }),
+    // An erratum repeating the title.
+    record({ ...article, doi: undefined, title: `Erratum: ${article.title}`, year: 2020, pages: '400' }),
+    // Same title, other authors, years later.
+    record({
+      ...article, doi: undefined, authors: [{ family: 'Nguyen', given: 'Thi' }], year: 2024, journal: 'Sleep Medicine', pages: '5-9', volume: '90'
+    })
+  ))
+  t.same(result.clusters, [])
+})
+
+t.test('records without authors are matched on title and year', async (t) => {
+  const title = 'Aggregation process with multiple evidence levels for experimental studies in software engineering'
+  const result = findDuplicateClusters(items(
+    record({ title, year: 2007 }),
+    record({ title: title.toUpperCase(), year: 2007 }),
+    record({ title: 'Service engineering methodology', year: 2005 }),
+    record({ title: 'Service Engineering Methodology.', year: 2005 }),
+    record({ title: 'Editorial', year: 2005 }),
+    record({ title: 'Editorial', year: 2005 })
+  ))
+  t.same(groups(result), [['1', '2'], ['3', '4']], 'generic titles such as "Editorial" are not enough')
+})
+
+t.test('a pair marked not-duplicate is never merged, not even through other records', async (t) => {
+  const chain = items(
+    record({ ...article }),
+    record({ ...article, doi: undefined, title: article.title!.toLowerCase() }),
+    record({ ...article, doi: undefined, journal: 'J Med Internet Res' })
+  )
+  t.same(groups(findDuplicateClusters(chain)), [['1', '2', '3']])
+  const result = findDuplicateClusters(chain, { notDuplicatePairs: [['1', '3']] })
+  t.ok(groups(result).every((g) => !(g.includes('1') && g.includes('3'))), 'records 1 and 3 are never together')
+  t.equal(groups(result).length, 1, 'record 2 still joins one of them')
+  t.equal(groups(result)[0].length, 2)
+})
+
+t.test('confirmed clusters stay together and split records stay alone', async (t) => {
+  const result = findDuplicateClusters(items(
+    record({ title: 'Completely different title one', year: 2001 }),
+    record({ title: 'Nothing alike here at all', year: 2015 }),
+    record({ ...article }),
+    record({ ...article, doi: undefined })
+  ), { confirmedClusters: [['1', '2']] })
+  t.same(groups(result), [['1', '2'], ['3', '4']])
+  t.same(result.clusters.find((c) => c.memberIds.includes('1'))!.reasons, ['manual'])
+
+  const split = findDuplicateClusters(items(record({ ...article }), record({ ...article, doi: undefined })), { splitIds: ['2'] })
+  t.same(split.clusters, [])
+  const confirmedWins = findDuplicateClusters(items(record({ ...article }), record({ ...article, doi: undefined })), {
+    splitIds: ['2'], confirmedClusters: [['1', '2']]
+  })
+  t.same(groups(confirmedWins), [['1', '2']])
+  const notDuplicateWins = findDuplicateClusters(items(record({ ...article }), record({ ...article })), {
+    confirmedClusters: [['1', '2']], notDuplicatePairs: [['2', '1']]
+  })
+  t.same(notDuplicateWins.clusters, [])
+})
+
+t.test('the primary record is the most complete one, ties going to the first', async (t) => {
+  const bare = record({ title: article.title, year: 2019, authors: smith })
+  const full = record({ ...article, abstract: 'Background: insomnia is common. Methods: we randomised 300 adults.' })
+  const result = findDuplicateClusters(items(bare, full, record({ ...article, doi: undefined })))
+  t.equal(result.clusters[0].primaryId, '2')
+  const tie = findDuplicateClusters(items(record({ ...article }), record({ ...article })))
+  t.equal(tie.clusters[0].primaryId, '1')
+  t.same(tie.clusters[0].memberIds, ['1', '2'])
+})
+
+t.test('comparisons grow linearly even when every title starts alike', async (t) => {
+  const alike = (n: number): DedupItem[] => Array.from({ length: n }, (_, k) => ({
+    id: `x${k}`, record: record({ title: `A randomized controlled trial of drug number ${k} in adults`, year: 2000 + (k % 20) })
+  }))
+  const small = findDuplicateClusters(alike(2000))
+  const large = findDuplicateClusters(alike(8000))
+  t.ok(large.comparisons < 40 * 8000, `${large.comparisons} comparisons for 8000 records`)
+  t.ok(large.comparisons / small.comparisons < 4 * 1.25, `4x the records, ${(large.comparisons / small.comparisons).toFixed(2)}x the comparisons`)
+  t.same(large.clusters, [], 'numbered titles are different papers')
+})
+
+t.test('duplicate ids are refused', async (t) => {
+  t.throws(() => findDuplicateClusters([{ id: 'a', record: article }, { id: 'a', record: article }]))
+})
