@@ -11,6 +11,7 @@ import { openReferenceFile } from '../references/import.ts'
 import type { FormatId } from '../references/formats/types.ts'
 import type { ReferenceRecord, SourcePosition } from '../references/model.ts'
 import { recordToRow } from '../services/articles.ts'
+import { deduplicateProject, type DedupSummary } from '../services/dedup.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
 
 export interface ImportPayload {
@@ -32,6 +33,7 @@ export interface ImportResult {
   /** The first errors, with where they are in the file. */
   errors: Array<{ position: SourcePosition; message: string }>
   labelsImported: number
+  deduplication: DedupSummary | { error: string }
 }
 
 const INSERT_CHUNK = 1000
@@ -111,7 +113,18 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
   })
 
   await ctx.emit('articles.imported', { batchId: result.batchId, count: recordsRead })
+  // Deduplication runs after every import, outside the import's transaction: the batch is safe even if it fails.
+  await ctx.progress(0.9, 'finding duplicates')
+  let deduplication: DedupSummary | { error: string }
+  try {
+    deduplication = await deduplicateProject(ctx.db, projectId)
+    await ctx.emit('duplicates.updated', { ...deduplication })
+  } catch (err) {
+    ctx.log.error({ err, projectId }, 'deduplication after import failed')
+    deduplication = { error: 'deduplication failed; run it again from the duplicates endpoint' }
+  }
   return {
+    deduplication,
     batchId: result.batchId, format: opened.format.id, encoding: opened.encoding, recordsRead: recordsRead + errorCount,
     imported: recordsRead, errorCount, errors, labelsImported
   }

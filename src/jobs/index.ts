@@ -1,7 +1,9 @@
 import type { JobHandlers } from '../tasks/execute.ts'
+import { deduplicate } from './deduplicate.ts'
 import { importReferences } from './import-references.ts'
 
 /** Every background task type and its handler. */
 export const jobHandlers: JobHandlers = {
-  'import-references': importReferences
+  'import-references': importReferences,
+  deduplicate
 }

@@ -1,0 +1,167 @@
+/**
+ * Deduplication of a project's records against the database: loads the
+ * records and the manual judgements, clusters them (src/dedup), and writes
+ * the result in one transaction. Each article's columns are derived from its
+ * immutable imported record: a cluster's primary shows the union of its
+ * members' fields, every other record shows itself, so re-running after a
+ * split or a manual judgement restores everything exactly.
+ */
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm'
+import type { Database } from '../db/index.ts'
+import { articles, duplicateJudgements } from '../db/schema.ts'
+import { findDuplicateClusters, type DuplicateCluster } from '../dedup/cluster.ts'
+import { mergeRecords } from '../dedup/merge.ts'
+import type { ReferenceRecord } from '../references/model.ts'
+import { recordToRow } from './articles.ts'
+
+export interface DedupSummary {
+  records: number
+  clusters: number
+  /** Records linked to a primary: the PRISMA "duplicates removed" count. */
+  duplicates: number
+  comparisons: number
+  sharedIdentifierConflicts: number
+  durationMs: number
+}
+
+/** Abstracts are only a tie-breaker for the matcher: their beginning is enough and keeps memory low. */
+const ABSTRACT_PREFIX = 400
+
+export async function deduplicateProject(db: Database, projectId: string): Promise<DedupSummary> {
+  const started = performance.now()
+  return db.transaction(async (tx) => {
+    // One run per project at a time; imports and manual judgements queue behind it.
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('dedup:' || ${projectId}))`)
+    const rows = await tx.select({
+      id: articles.id,
+      record: sql<ReferenceRecord>`CASE WHEN ${articles.record} ? 'abstract'
+        THEN jsonb_set(${articles.record}, '{abstract}', to_jsonb(left(${articles.record}->>'abstract', ${ABSTRACT_PREFIX})))
+        ELSE ${articles.record} END`
+    }).from(articles).where(and(eq(articles.projectId, projectId), isNotNull(articles.record))).orderBy(articles.createdAt, articles.sourceIndex, articles.id)
+
+    const judgements = await tx.select().from(duplicateJudgements).where(eq(duplicateJudgements.projectId, projectId))
+    const result = findDuplicateClusters(rows.map((r) => ({ id: r.id, record: withArrays(r.record) })), {
+      notDuplicatePairs: judgements.filter((j) => j.judgement === 'not_duplicate').map((j) => [j.articleA, j.articleB]),
+      confirmedClusters: judgements.filter((j) => j.judgement === 'duplicate').map((j) => [j.articleA, j.articleB])
+    })
+
+    await applyClusters(tx as unknown as Database, projectId, result.clusters)
+    const duplicates = result.clusters.reduce((n, c) => n + c.memberIds.length - 1, 0)
+    return {
+      records: rows.length, clusters: result.clusters.length, duplicates, comparisons: result.comparisons,
+      sharedIdentifierConflicts: result.sharedIdentifierConflicts.length, durationMs: Math.round(performance.now() - started)
+    }
+  })
+}
+
+function withArrays(record: ReferenceRecord): ReferenceRecord {
+  return { ...record, authors: record.authors ?? [], keywords: record.keywords ?? [], mesh: record.mesh ?? [], notes: record.notes ?? [], attachments: record.attachments ?? [] }
+}
+
+async function applyClusters(db: Database, projectId: string, clusters: DuplicateCluster[]): Promise<void> {
+  // Former primaries get their own columns back; all links are cleared, then set anew.
+  const formerPrimaries = await db.selectDistinct({ id: articles.duplicateOf }).from(articles)
+    .where(and(eq(articles.projectId, projectId), isNotNull(articles.duplicateOf)))
+  await db.update(articles).set({ duplicateOf: null }).where(and(eq(articles.projectId, projectId), isNotNull(articles.duplicateOf)))
+
+  const memberIds: string[] = []
+  const primaryIds: string[] = []
+  for (const cluster of clusters) {
+    for (const id of cluster.memberIds) {
+      if (id === cluster.primaryId) continue
+      memberIds.push(id)
+      primaryIds.push(cluster.primaryId)
+    }
+  }
+  if (memberIds.length > 0) {
+    await db.execute(sql`UPDATE articles a SET duplicate_of = u.primary_id
+      FROM unnest(${toPgArray(memberIds)}::uuid[], ${toPgArray(primaryIds)}::uuid[]) AS u(id, primary_id) WHERE a.id = u.id`)
+  }
+
+  const newPrimaries = new Set(clusters.map((c) => c.primaryId))
+  const restore = formerPrimaries.map((r) => r.id!).filter((id) => !newPrimaries.has(id))
+  const toRewrite = [...restore, ...newPrimaries]
+  if (toRewrite.length === 0) return
+  const full = new Map<string, ReferenceRecord>()
+  const needed = [...restore, ...clusters.flatMap((c) => c.memberIds)]
+  for (let i = 0; i < needed.length; i += 5000) {
+    const chunk = needed.slice(i, i + 5000)
+    for (const row of await db.select({ id: articles.id, record: articles.record }).from(articles).where(inArray(articles.id, chunk))) {
+      full.set(row.id, withArrays(row.record as ReferenceRecord))
+    }
+  }
+  const rewrites = restore.map((id) => ({ id, record: full.get(id)! }))
+  for (const cluster of clusters) {
+    const others = cluster.memberIds.filter((id) => id !== cluster.primaryId).map((id) => full.get(id)!)
+    rewrites.push({ id: cluster.primaryId, record: mergeRecords(full.get(cluster.primaryId)!, others) })
+  }
+  for (let i = 0; i < rewrites.length; i += 2000) await writeColumns(db, rewrites.slice(i, i + 2000))
+}
+
+/** Rewrites the derived columns of many articles in one statement. */
+async function writeColumns(db: Database, rewrites: Array<{ id: string; record: ReferenceRecord }>): Promise<void> {
+  const rows = rewrites.map(({ id, record }) => {
+    const { original: _original, record: _record, ...columns } = recordToRow(record)
+    return { id, ...columns }
+  })
+  await db.execute(sql`UPDATE articles a SET
+      title = r.title, abstract = r.abstract, authors = r.authors, year = r.year, journal = r.journal, volume = r.volume,
+      issue = r.issue, pages = r.pages, doi = r.doi, pmid = r.pmid, pmcid = r.pmcid, arxiv_id = r."arxivId", type = r.type,
+      source_database = r."sourceDatabase", data = r.data
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(id uuid, title text, abstract text, authors jsonb, year int,
+      journal text, volume text, issue text, pages text, doi text, pmid text, pmcid text, "arxivId" text, type text,
+      "sourceDatabase" text, data jsonb)
+    WHERE a.id = r.id`)
+}
+
+function toPgArray(values: string[]): string {
+  return `{${values.join(',')}}`
+}
+
+export interface ClusterView {
+  primaryId: string
+  members: Array<{ id: string; title: string; year: number | null; doi: string | null; pmid: string | null; journal: string | null; firstAuthor: string | null; sourceDatabase: string | null; confirmed: boolean }>
+}
+
+/** Current clusters of the project, largest first. */
+export async function listClusters(db: Database, projectId: string, limit: number, offset: number): Promise<{ total: number; items: ClusterView[] }> {
+  const [{ total }] = await db.select({ total: sql<number>`count(DISTINCT ${articles.duplicateOf})::int` }).from(articles)
+    .where(and(eq(articles.projectId, projectId), isNotNull(articles.duplicateOf)))
+  const primaries = await db.select({ id: articles.duplicateOf, n: sql<number>`count(*)::int` }).from(articles)
+    .where(and(eq(articles.projectId, projectId), isNotNull(articles.duplicateOf)))
+    .groupBy(articles.duplicateOf).orderBy(sql`count(*) DESC`, articles.duplicateOf).limit(limit).offset(offset)
+  const ids = primaries.map((p) => p.id!)
+  if (ids.length === 0) return { total, items: [] }
+  const members = await db.select({
+    id: articles.id, duplicateOf: articles.duplicateOf, title: articles.title, year: articles.year, doi: articles.doi, pmid: articles.pmid,
+    journal: articles.journal, authors: articles.authors, sourceDatabase: articles.sourceDatabase
+  }).from(articles).where(sql`${articles.id} IN ${ids} OR ${articles.duplicateOf} IN ${ids}`).orderBy(articles.createdAt, articles.id)
+  const confirmed = await db.select({ a: duplicateJudgements.articleA, b: duplicateJudgements.articleB }).from(duplicateJudgements)
+    .where(and(eq(duplicateJudgements.projectId, projectId), eq(duplicateJudgements.judgement, 'duplicate')))
+  const confirmedIds = new Set(confirmed.flatMap((c) => [c.a, c.b]))
+  return {
+    total,
+    items: ids.map((primaryId) => ({
+      primaryId,
+      members: members.filter((m) => m.id === primaryId || m.duplicateOf === primaryId)
+        .sort((a, b) => (a.id === primaryId ? -1 : b.id === primaryId ? 1 : 0))
+        .map((m) => ({
+          id: m.id, title: m.title, year: m.year, doi: m.doi, pmid: m.pmid, journal: m.journal, sourceDatabase: m.sourceDatabase,
+          firstAuthor: (m.authors as Array<{ family?: string }>)[0]?.family ?? null, confirmed: confirmedIds.has(m.id)
+        }))
+    }))
+  }
+}
+
+/** Records a manual judgement on every pair among `ids` (stored as a < b). */
+export async function judgePairs(db: Database, projectId: string, pairs: Array<[string, string]>, judgement: 'duplicate' | 'not_duplicate', userId: string): Promise<void> {
+  if (pairs.length === 0) return
+  const values = pairs.map(([x, y]) => {
+    const [articleA, articleB] = x < y ? [x, y] : [y, x]
+    return { projectId, articleA, articleB, judgement, userId }
+  })
+  await db.insert(duplicateJudgements).values(values).onConflictDoUpdate({
+    target: [duplicateJudgements.articleA, duplicateJudgements.articleB],
+    set: { judgement, userId, createdAt: sql`now()` }
+  })
+}

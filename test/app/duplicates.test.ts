@@ -1,0 +1,113 @@
+import t from 'tap'
+import path from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { eq, isNotNull, and } from 'drizzle-orm'
+import { articles } from '../../src/db/schema.ts'
+import { build, DATASETS, needsServices, userWithToken, waitFor } from '../helper.ts'
+
+function multipart(fileName: string, content: string | Buffer) {
+  const boundary = `----analylit${Math.random().toString(16).slice(2)}`
+  const payload = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\n\r\n`),
+    Buffer.from(content), Buffer.from(`\r\n--${boundary}--\r\n`)
+  ])
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
+}
+
+const SCOPUS = `TY  - JOUR
+TI  - Therapeutic alliance with a conversational agent for depression: a randomized trial
+AU  - Darcy, Alison
+AU  - Daniels, Jade
+PY  - 2021
+T2  - Journal of Medical Internet Research
+VL  - 23
+SP  - 123
+EP  - 129
+DO  - 10.2196/27868
+DB  - Scopus
+ER  - 
+`
+const PUBMED = `TY  - JOUR
+TI  - Therapeutic Alliance With a Conversational Agent for Depression: A Randomized Trial.
+AU  - Darcy, A
+AU  - Daniels, J
+PY  - 2021
+JO  - J Med Internet Res
+VL  - 23
+SP  - 123-9
+AB  - Background: conversational agents may form a bond with users. Methods: we randomised 200 adults.
+KW  - chatbot
+DB  - PubMed
+ER  - 
+TY  - JOUR
+TI  - Telephone coaching for smoking cessation in primary care
+AU  - Smith, John
+PY  - 2019
+JO  - Addiction
+ER  - 
+`
+
+t.test('deduplication after import: clusters, union of fields, manual choices that later runs respect', { skip: needsServices }, async (t) => {
+  const app = await build(t)
+  const alice = await userWithToken(app)
+  const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Dedup' } })).json()
+  const base = `/api/projects/${project.id}`
+  const runTask = async (res: { statusCode: number; json(): { id: string } }) => {
+    t.equal(res.statusCode, 202)
+    return waitFor(async () => {
+      const task = (await app.inject({ url: `/api/tasks/${res.json().id}`, headers: alice.auth })).json()
+      return ['succeeded', 'failed'].includes(task.status) && task
+    }, 60000)
+  }
+  const upload = async (name: string, content: string | Buffer) => {
+    const body = multipart(name, content)
+    return runTask(await app.inject({ method: 'POST', url: `${base}/imports`, headers: { ...alice.auth, ...body.headers }, payload: body.payload }))
+  }
+
+  const first = await upload('scopus.ris', SCOPUS)
+  t.equal(first.result.deduplication.duplicates, 0)
+  const second = await upload('pubmed.ris', PUBMED)
+  t.equal(second.status, 'succeeded', second.error ?? '')
+  t.equal(second.result.deduplication.clusters, 1, 'the same trial from two databases forms one cluster')
+  t.equal(second.result.deduplication.duplicates, 1)
+
+  const listed = (await app.inject({ url: `${base}/articles`, headers: alice.auth })).json()
+  t.equal(listed.total, 2, 'the list shows primaries and unique records only')
+  const all = (await app.inject({ url: `${base}/articles?includeDuplicates=true`, headers: alice.auth })).json()
+  t.equal(all.total, 3, 'duplicates are kept and linked')
+
+  const clusters = (await app.inject({ url: `${base}/duplicates`, headers: alice.auth })).json()
+  t.equal(clusters.total, 1)
+  const [cluster] = clusters.items
+  t.equal(cluster.members.length, 2)
+  const primary = (await app.inject({ url: `${base}/articles/${cluster.primaryId}`, headers: alice.auth })).json()
+  t.match(primary.abstract, /randomised 200 adults/, 'the primary has the abstract of the other record')
+  t.equal(primary.doi, '10.2196/27868', 'and the DOI of the first')
+  t.same(primary.keywords, ['chatbot'])
+
+  const memberId = cluster.members[1].id
+  const split = await runTask(await app.inject({ method: 'POST', url: `${base}/duplicates/split`, headers: alice.auth, payload: { articleId: memberId } }))
+  t.equal(split.result.clusters, 0, 'split: no cluster left')
+  const restored = (await app.inject({ url: `${base}/articles/${cluster.primaryId}`, headers: alice.auth })).json()
+  const restoredOther = (await app.inject({ url: `${base}/articles/${memberId}`, headers: alice.auth })).json()
+  t.ok(!restored.abstract || !restoredOther.abstract, 'each record shows only its own fields again')
+  const rerun = await runTask(await app.inject({ method: 'POST', url: `${base}/duplicates/run`, headers: alice.auth }))
+  t.equal(rerun.result.clusters, 0, 'an automatic run does not undo the split')
+
+  const ids = (await app.db.select({ id: articles.id, title: articles.title }).from(articles).where(eq(articles.projectId, project.id)))
+  const smoking = ids.find((a) => a.title.startsWith('Telephone'))!.id
+  const confirmed = await runTask(await app.inject({ method: 'POST', url: `${base}/duplicates/confirm`, headers: alice.auth, payload: { articleIds: [smoking, memberId] } }))
+  t.equal(confirmed.result.clusters, 1, 'a confirmed cluster is kept even though nothing matches')
+  const linked = await app.db.select().from(articles).where(and(eq(articles.projectId, project.id), isNotNull(articles.duplicateOf)))
+  t.equal(linked.length, 1)
+
+  const bad = await app.inject({ method: 'POST', url: `${base}/duplicates/confirm`, headers: alice.auth, payload: { articleIds: [smoking] } })
+  t.equal(bad.statusCode, 400)
+  t.match(bad.json().message, /articleIds/)
+  const unknown = await app.inject({ method: 'POST', url: `${base}/duplicates/not-duplicates`, headers: alice.auth, payload: { articleIds: [smoking, '00000000-0000-4000-8000-000000000000'] } })
+  t.equal(unknown.statusCode, 404)
+
+  const again = await upload('baseline_zotero.ris', await readFile(path.join(DATASETS, 'exports/baseline_zotero.ris')))
+  const twice = await upload('baseline_zotero.ris', await readFile(path.join(DATASETS, 'exports/baseline_zotero.ris')))
+  t.equal(twice.result.deduplication.duplicates - again.result.deduplication.duplicates, twice.result.imported, 'a file imported twice: every record of the second copy is a duplicate')
+})
