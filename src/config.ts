@@ -7,6 +7,8 @@ import path from 'node:path'
  * validates it before anything else so a bad value stops the process with
  * a message naming the variable, instead of failing later at first use.
  */
+const HttpUrl = Type.String({ pattern: '^https?://' })
+
 export const EnvSchema = Type.Object({
   NODE_ENV: Type.Optional(Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')])),
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
@@ -30,6 +32,26 @@ export const EnvSchema = Type.Object({
   /** Comma-separated allowed origins; empty means cross-origin requests are refused. */
   CORS_ORIGINS: Type.String({ default: '' }),
   ADMIN_EMAIL: Type.String({ default: 'admin@localhost' }),
+  // Bibliographic databases (public defaults apply when unset; see src/connectors/registry.ts).
+  CONTACT_EMAIL: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$' })),
+  NCBI_TOOL: Type.Optional(Type.String({ minLength: 1 })),
+  NCBI_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  PUBMED_BASE_URL: Type.Optional(HttpUrl),
+  NCBI_IDCONV_BASE_URL: Type.Optional(HttpUrl),
+  EUROPE_PMC_BASE_URL: Type.Optional(HttpUrl),
+  CROSSREF_BASE_URL: Type.Optional(HttpUrl),
+  OPENALEX_BASE_URL: Type.Optional(HttpUrl),
+  OPENALEX_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  SEMANTIC_SCHOLAR_BASE_URL: Type.Optional(HttpUrl),
+  SEMANTIC_SCHOLAR_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  ARXIV_BASE_URL: Type.Optional(HttpUrl),
+  UNPAYWALL_BASE_URL: Type.Optional(HttpUrl),
+  /** Largest PDF downloaded from an open-access location. */
+  FULLTEXT_MAX_BYTES: Type.Integer({ default: 50 * 1024 * 1024, minimum: 1024 }),
+  // Local LLM (Ollama) for screening and extraction.
+  OLLAMA_BASE_URL: Type.String({ default: 'http://127.0.0.1:11434', pattern: '^https?://' }),
+  OLLAMA_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1000 }),
+  LLM_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 32 }),
   ADMIN_TOKEN_FILE: Type.String({ default: './data/admin-token' })
 })
 
