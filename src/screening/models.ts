@@ -1,0 +1,452 @@
+/**
+ * Classifiers for screening prioritisation over a TF-IDF matrix, and the
+ * "double" balancing of the training data that ASReview uses by default.
+ *
+ * A classifier is created for one feature matrix (built once per dataset),
+ * trained on a weighted set of labelled rows, then scores any rows. Scores are
+ * decision values (log-odds of inclusion as the model sees them) or their
+ * logistic transform (probabilities); ranking uses the decision values, which
+ * do not saturate to ties at 0 or 1 the way probabilities do in floating point.
+ */
+import type { SparseMatrix } from './features.ts'
+import type { Rng } from './random.ts'
+
+/** Labelled rows to learn from; `weights[i]` counts how many times row i is in the (resampled) training set. */
+export interface TrainingSet {
+  rows: Int32Array
+  /** 1 = include (relevant), 0 = exclude. */
+  labels: Uint8Array
+  weights: Float64Array
+}
+
+export interface Classifier {
+  readonly name: string
+  readonly matrix: SparseMatrix
+  fit(training: TrainingSet): void
+  /**
+   * Decision values d (larger = more likely relevant; P(include) = 1/(1+e^−d)
+   * under the model) for the given rows, or for every row of the matrix.
+   */
+  decisionValues(rows?: ArrayLike<number>): Float64Array
+  /** Relevance scores of the given rows: the model's probability of inclusion, 0..1. */
+  rank(unlabelled: ArrayLike<number>): Float64Array
+}
+
+export type ClassifierName = 'nb' | 'logistic'
+
+export function sigmoid(d: number): number {
+  return d >= 0 ? 1 / (1 + Math.exp(-d)) : Math.exp(d) / (1 + Math.exp(d))
+}
+
+/** Helper shared by both classifiers: d_i = bias + x_i · w for rows (or all rows). */
+function linearScores(matrix: SparseMatrix, weights: Float64Array, bias: number, rows?: ArrayLike<number>): Float64Array {
+  const { indptr, indices, data } = matrix
+  const count = rows ? rows.length : matrix.rows
+  const out = new Float64Array(count)
+  for (let k = 0; k < count; k++) {
+    const row = rows ? rows[k] : k
+    let sum = bias
+    for (let p = indptr[row]; p < indptr[row + 1]; p++) sum += data[p] * weights[indices[p]]
+    out[k] = sum
+  }
+  return out
+}
+
+function toProbabilities(decisions: Float64Array): Float64Array {
+  for (let i = 0; i < decisions.length; i++) decisions[i] = sigmoid(decisions[i])
+  return decisions
+}
+
+export interface NaiveBayesOptions {
+  /** Additive (Lidstone) smoothing. ASReview's default: 3.822. */
+  alpha?: number
+  /**
+   * 'multinomial' (scikit-learn MultinomialNB, ASReview's "nb") or
+   * 'complement' (ComplementNB). For two classes the complement model has the
+   * same per-feature weights as the multinomial one and differs only by
+   * ignoring the class prior, which is what this option does.
+   */
+  variant?: 'multinomial' | 'complement'
+}
+
+/**
+ * Multinomial naive Bayes on TF-IDF values, as scikit-learn computes it:
+ *   θ_cj = (N_cj + α) / (N_c + α·V)       N_cj = Σ_{i in c} w_i x_ij, N_c = Σ_j N_cj
+ *   log P(c) = log(Σ_{i in c} w_i / Σ_i w_i)
+ *   d(x) = log P(1) − log P(0) + Σ_j x_j (log θ_1j − log θ_0j)
+ * V is the full vocabulary of the matrix (learnt from all records).
+ */
+export function createNaiveBayes(matrix: SparseMatrix, options: NaiveBayesOptions = {}): Classifier {
+  const alpha = options.alpha ?? 3.822
+  const useClassPrior = (options.variant ?? 'multinomial') === 'multinomial'
+  const vocabularySize = matrix.cols
+  const count1 = new Float64Array(vocabularySize)
+  const count0 = new Float64Array(vocabularySize)
+  const weights = new Float64Array(vocabularySize)
+  const touched = new Uint8Array(vocabularySize)
+  let touchedList = new Int32Array(1024)
+  let bias = 0
+  let fitted = false
+
+  return {
+    name: useClassPrior ? 'nb' : 'complement-nb',
+    matrix,
+    fit(training) {
+      const { indptr, indices, data } = matrix
+      let touchedCount = 0
+      let total1 = 0
+      let total0 = 0
+      let classWeight1 = 0
+      let classWeight0 = 0
+      for (let k = 0; k < training.rows.length; k++) {
+        const row = training.rows[k]
+        const w = training.weights[k]
+        if (w === 0) continue
+        const positive = training.labels[k] === 1
+        const counts = positive ? count1 : count0
+        if (positive) classWeight1 += w
+        else classWeight0 += w
+        for (let p = indptr[row]; p < indptr[row + 1]; p++) {
+          const j = indices[p]
+          const v = w * data[p]
+          counts[j] += v
+          if (positive) total1 += v
+          else total0 += v
+          if (!touched[j]) {
+            touched[j] = 1
+            if (touchedCount === touchedList.length) {
+              const bigger = new Int32Array(touchedList.length * 2)
+              bigger.set(touchedList)
+              touchedList = bigger
+            }
+            touchedList[touchedCount++] = j
+          }
+        }
+      }
+      if (classWeight1 === 0 || classWeight0 === 0) throw new Error('naive Bayes needs at least one include and one exclude to train')
+      const logAlpha = Math.log(alpha)
+      const normaliser = Math.log(total1 + alpha * vocabularySize) - Math.log(total0 + alpha * vocabularySize)
+      // Features never seen in training have count 0 in both classes: weight −normaliser.
+      weights.fill(-normaliser)
+      for (let t = 0; t < touchedCount; t++) {
+        const j = touchedList[t]
+        const l1 = count1[j] > 0 ? Math.log(count1[j] + alpha) : logAlpha
+        const l0 = count0[j] > 0 ? Math.log(count0[j] + alpha) : logAlpha
+        weights[j] = l1 - l0 - normaliser
+        count1[j] = 0
+        count0[j] = 0
+        touched[j] = 0
+      }
+      bias = useClassPrior ? Math.log(classWeight1) - Math.log(classWeight0) : 0
+      fitted = true
+    },
+    decisionValues(rows) {
+      if (!fitted) throw new Error('classifier used before fit()')
+      return linearScores(matrix, weights, bias, rows)
+    },
+    rank(unlabelled) {
+      return toProbabilities(this.decisionValues(unlabelled))
+    }
+  }
+}
+
+export interface LogisticOptions {
+  /** Inverse L2 regularisation strength, as scikit-learn's C. Default 1. */
+  C?: number
+  /** L-BFGS iterations per fit. Default 100. */
+  maxIterations?: number
+  /** Stop when the largest gradient component falls below this. Default 1e-4. */
+  tolerance?: number
+}
+
+/**
+ * L2-regularised logistic regression fitted by L-BFGS:
+ *   minimise  C Σ_i w_i log(1 + exp(−s_i (x_i·β + b))) + ½‖β‖²      s_i = ±1
+ * (the intercept b is not penalised, like scikit-learn's lbfgs solver).
+ *
+ * Only features present in the training rows can get a non-zero weight (the
+ * gradient of every other coordinate is its own L2 term, zero at zero), so the
+ * optimisation runs in that subspace: its size is the vocabulary of the
+ * labelled records, not of the whole dataset. Each fit warm-starts from the
+ * previous weights, which makes a retrain after one more label cheap.
+ */
+export function createLogisticRegression(matrix: SparseMatrix, options: LogisticOptions = {}): Classifier {
+  const C = options.C ?? 1
+  const maxIterations = options.maxIterations ?? 100
+  const tolerance = options.tolerance ?? 1e-4
+  const weights = new Float64Array(matrix.cols)
+  const local = new Int32Array(matrix.cols).fill(-1)
+  let bias = 0
+  let fitted = false
+
+  return {
+    name: 'logistic',
+    matrix,
+    fit(training) {
+      const { indptr, indices, data } = matrix
+      // Local CSR of the training rows over the active features.
+      const active: number[] = []
+      let nnz = 0
+      for (const row of training.rows) nnz += indptr[row + 1] - indptr[row]
+      const tIndptr = new Int32Array(training.rows.length + 1)
+      const tIndices = new Int32Array(nnz)
+      const tData = new Float64Array(nnz)
+      let q = 0
+      for (let k = 0; k < training.rows.length; k++) {
+        const row = training.rows[k]
+        for (let p = indptr[row]; p < indptr[row + 1]; p++) {
+          const j = indices[p]
+          if (local[j] < 0) { local[j] = active.length; active.push(j) }
+          tIndices[q] = local[j]
+          tData[q] = data[p]
+          q++
+        }
+        tIndptr[k + 1] = q
+      }
+      const m = active.length
+      const x0 = new Float64Array(m + 1)
+      for (let a = 0; a < m; a++) x0[a] = weights[active[a]]
+      x0[m] = bias
+      const n = training.rows.length
+      const z = new Float64Array(n)
+      const objective = (x: Float64Array, grad: Float64Array): number => {
+        grad.fill(0)
+        let f = 0
+        for (let a = 0; a < m; a++) {
+          f += 0.5 * x[a] * x[a]
+          grad[a] = x[a]
+        }
+        for (let k = 0; k < n; k++) {
+          let s = x[m]
+          for (let p = tIndptr[k]; p < tIndptr[k + 1]; p++) s += tData[p] * x[tIndices[p]]
+          z[k] = s
+        }
+        for (let k = 0; k < n; k++) {
+          const w = training.weights[k] * C
+          if (w === 0) continue
+          const y = training.labels[k] === 1 ? 1 : 0
+          const margin = y === 1 ? z[k] : -z[k]
+          // log(1 + e^−margin), computed without overflow.
+          f += w * (margin > 0 ? Math.log1p(Math.exp(-margin)) : -margin + Math.log1p(Math.exp(margin)))
+          const residual = w * (sigmoid(z[k]) - y)
+          for (let p = tIndptr[k]; p < tIndptr[k + 1]; p++) grad[tIndices[p]] += residual * tData[p]
+          grad[m] += residual
+        }
+        return f
+      }
+      const solution = minimiseLbfgs(objective, x0, { maxIterations, tolerance })
+      for (let a = 0; a < m; a++) {
+        weights[active[a]] = solution[a]
+        local[active[a]] = -1
+      }
+      bias = solution[m]
+      fitted = true
+    },
+    decisionValues(rows) {
+      if (!fitted) throw new Error('classifier used before fit()')
+      return linearScores(matrix, weights, bias, rows)
+    },
+    rank(unlabelled) {
+      return toProbabilities(this.decisionValues(unlabelled))
+    }
+  }
+}
+
+export function createClassifier(name: ClassifierName, matrix: SparseMatrix, options: NaiveBayesOptions & LogisticOptions = {}): Classifier {
+  if (name === 'nb') return createNaiveBayes(matrix, options)
+  if (name === 'logistic') return createLogisticRegression(matrix, options)
+  throw new RangeError(`unknown classifier "${name as string}"`)
+}
+
+/**
+ * Limited-memory BFGS (Nocedal & Wright, Algorithm 7.4/7.5) with a
+ * backtracking Armijo line search. `fg` returns f(x) and writes ∇f(x) into grad.
+ */
+export function minimiseLbfgs(
+  fg: (x: Float64Array, grad: Float64Array) => number,
+  x0: Float64Array,
+  options: { maxIterations?: number, tolerance?: number, memory?: number } = {}
+): Float64Array {
+  const maxIterations = options.maxIterations ?? 100
+  const tolerance = options.tolerance ?? 1e-5
+  const memory = options.memory ?? 7
+  const dim = x0.length
+  let x = Float64Array.from(x0)
+  let g = new Float64Array(dim)
+  let f = fg(x, g)
+  const sList: Float64Array[] = []
+  const yList: Float64Array[] = []
+  const rhoList: number[] = []
+  const direction = new Float64Array(dim)
+  const alphas = new Float64Array(memory)
+  let xNext = new Float64Array(dim)
+  let gNext = new Float64Array(dim)
+
+  for (let iteration = 0; iteration < maxIterations; iteration++) {
+    if (maxAbs(g) < tolerance) break
+    // Two-loop recursion: direction = −H·g.
+    for (let i = 0; i < dim; i++) direction[i] = -g[i]
+    for (let k = sList.length - 1; k >= 0; k--) {
+      const a = rhoList[k] * dot(sList[k], direction)
+      alphas[k] = a
+      axpy(-a, yList[k], direction)
+    }
+    if (sList.length > 0) {
+      const last = sList.length - 1
+      const gamma = dot(sList[last], yList[last]) / dot(yList[last], yList[last])
+      for (let i = 0; i < dim; i++) direction[i] *= gamma
+    } else {
+      // First step: a unit-length steepest descent step keeps the line search sane.
+      const norm = Math.sqrt(dot(g, g))
+      if (norm > 0) for (let i = 0; i < dim; i++) direction[i] /= Math.max(1, norm)
+    }
+    for (let k = 0; k < sList.length; k++) {
+      const b = rhoList[k] * dot(yList[k], direction)
+      axpy(alphas[k] - b, sList[k], direction)
+    }
+    let slope = dot(g, direction)
+    if (slope >= 0) {
+      // Not a descent direction (numerical trouble): restart from steepest descent.
+      for (let i = 0; i < dim; i++) direction[i] = -g[i]
+      slope = dot(g, direction)
+      sList.length = 0; yList.length = 0; rhoList.length = 0
+    }
+    let step = 1
+    let fNext = Infinity
+    for (let tries = 0; tries < 30; tries++) {
+      for (let i = 0; i < dim; i++) xNext[i] = x[i] + step * direction[i]
+      fNext = fg(xNext, gNext)
+      if (fNext <= f + 1e-4 * step * slope) break
+      step *= 0.5
+    }
+    if (!(fNext < f)) break
+    const s = new Float64Array(dim)
+    const y = new Float64Array(dim)
+    for (let i = 0; i < dim; i++) {
+      s[i] = xNext[i] - x[i]
+      y[i] = gNext[i] - g[i]
+    }
+    const sy = dot(s, y)
+    if (sy > 1e-12) {
+      if (sList.length === memory) { sList.shift(); yList.shift(); rhoList.shift() }
+      sList.push(s); yList.push(y); rhoList.push(1 / sy)
+    }
+    const converged = Math.abs(f - fNext) <= 1e-10 * Math.max(1, Math.abs(f))
+    ;[x, xNext] = [xNext, x]
+    ;[g, gNext] = [gNext, g]
+    f = fNext
+    if (converged) break
+  }
+  return x
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i]
+  return s
+}
+
+function axpy(a: number, x: Float64Array, y: Float64Array): void {
+  for (let i = 0; i < x.length; i++) y[i] += a * x[i]
+}
+
+function maxAbs(a: Float64Array): number {
+  let m = 0
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]))
+  return m
+}
+
+/** Parameters of ASReview's double balance (defaults are ASReview's). */
+export interface DoubleBalanceParameters {
+  a?: number
+  alpha?: number
+  b?: number
+  beta?: number
+}
+
+export type BalanceStrategy = 'double' | 'balanced' | 'none'
+
+/**
+ * ASReview's "double" balance: resample the labelled records so that
+ * inclusions, rare at first, weigh more — the fewer inclusions relative to
+ * exclusions, the more they are oversampled — while exclusions get a weight
+ * that grows with the number of records read. With n1 inclusions, n0
+ * exclusions, n = n1 + n0:
+ *
+ *   w1 = a · (n1/n0)^(−alpha)                 (a = 2.155, alpha = 0.94)
+ *   w0 = 1 − (1 − b) · (1 + ln n)^(−beta)     (b = 0.789, beta = 1)
+ *   n1' = random_round(w1·n1·n / (w1·n1 + w0·n0)), clamped to [1, n − 2]
+ *   n0' = n − n1'
+ *
+ * and each class is filled to its size by repeating all its records
+ * floor(size / count) times plus a sample without replacement for the rest.
+ * random_round rounds x up with probability x − floor(x). The training set
+ * keeps its size n; records appear with integer multiplicities (weights).
+ */
+export function doubleBalance(
+  includeRows: readonly number[],
+  excludeRows: readonly number[],
+  rng: Rng,
+  parameters: DoubleBalanceParameters = {}
+): TrainingSet {
+  const { a = 2.155, alpha = 0.94, b = 0.789, beta = 1 } = parameters
+  const n1 = includeRows.length
+  const n0 = excludeRows.length
+  if (n1 === 0 || n0 === 0) return unbalanced(includeRows, excludeRows)
+  const n = n1 + n0
+  const w1 = a * Math.pow(n1 / n0, -alpha)
+  const w0 = 1 - (1 - b) * Math.pow(1 + Math.log(n), -beta)
+  const target = (w1 * n1 * n) / (w1 * n1 + w0 * n0)
+  let n1Train = Math.floor(target)
+  if (rng.next() < target - n1Train) n1Train++
+  n1Train = Math.max(1, Math.min(n - 2, n1Train))
+  const n0Train = n - n1Train
+
+  const rows = new Int32Array(n)
+  const labels = new Uint8Array(n)
+  const weights = new Float64Array(n)
+  let k = 0
+  for (const [source, size, label] of [[includeRows, n1Train, 1], [excludeRows, n0Train, 0]] as const) {
+    const copies = Math.floor(size / source.length)
+    const extra = size - copies * source.length
+    const extraRows = new Set(rng.sample(source, extra))
+    for (const row of source) {
+      const w = copies + (extraRows.has(row) ? 1 : 0)
+      if (w === 0) continue
+      rows[k] = row
+      labels[k] = label
+      weights[k] = w
+      k++
+    }
+  }
+  return { rows: rows.slice(0, k), labels: labels.slice(0, k), weights: weights.slice(0, k) }
+}
+
+/**
+ * ASReview 2's "balanced" sample weights: includes weigh 1, excludes
+ * n1 / (ratio · n0), then all weights are rescaled to sum to n = n1 + n0.
+ * With ratio = 1 both classes weigh the same in total; ASReview 2's default
+ * model uses ratio 9.8 (excludes keep ~9.8 times the total weight of includes).
+ */
+export function balancedWeights(includeRows: readonly number[], excludeRows: readonly number[], ratio = 1): TrainingSet {
+  const set = unbalanced(includeRows, excludeRows)
+  const n1 = includeRows.length
+  const n0 = excludeRows.length
+  if (n1 === 0 || n0 === 0) return set
+  const w0 = n1 / (ratio * n0)
+  const total = n1 + w0 * n0
+  const scale = (n1 + n0) / total
+  for (let k = 0; k < set.rows.length; k++) set.weights[k] = (set.labels[k] === 1 ? 1 : w0) * scale
+  return set
+}
+
+/** Every labelled record once (no balancing). */
+export function unbalanced(includeRows: readonly number[], excludeRows: readonly number[]): TrainingSet {
+  const n = includeRows.length + excludeRows.length
+  const rows = new Int32Array(n)
+  const labels = new Uint8Array(n)
+  rows.set(includeRows, 0)
+  rows.set(excludeRows, includeRows.length)
+  labels.fill(1, 0, includeRows.length)
+  return { rows, labels, weights: new Float64Array(n).fill(1) }
+}

@@ -1,0 +1,132 @@
+import t from 'tap'
+import type { SparseMatrix } from '../../src/screening/features.ts'
+import {
+  balancedWeights, createLogisticRegression, createNaiveBayes, doubleBalance, minimiseLbfgs, sigmoid, unbalanced
+} from '../../src/screening/models.ts'
+import { createRng } from '../../src/screening/random.ts'
+
+/** CSR matrix from dense rows (zeros dropped). */
+function csr(rows: number[][]): SparseMatrix {
+  const indptr = [0]
+  const indices: number[] = []
+  const data: number[] = []
+  for (const row of rows) {
+    row.forEach((v, j) => { if (v !== 0) { indices.push(j); data.push(v) } })
+    indptr.push(indices.length)
+  }
+  return { rows: rows.length, cols: rows[0].length, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) }
+}
+
+t.test('multinomial naive Bayes matches the hand-computed (and scikit-learn) probabilities', async (t) => {
+  const X = csr([[1, 0], [0, 1], [0, 1], [0.6, 0.8]])
+  const nb = createNaiveBayes(X, { alpha: 1 })
+  // Train on rows 0 (include) and 1 (exclude). alpha = 1, V = 2:
+  // θ1 = [(1+1)/(1+2), (0+1)/3] = [2/3, 1/3], θ0 = [1/3, 2/3], equal priors.
+  // d(row 3) = 0.6·ln(2) + 0.8·ln(1/2) = −0.2·ln 2 = −0.138629; P = σ(d) = 0.465398.
+  nb.fit(unbalanced([0], [1]))
+  t.ok(Math.abs(nb.decisionValues([3])[0] - -0.2 * Math.log(2)) < 1e-6)
+  t.ok(Math.abs(nb.rank([3])[0] - 0.46539803861923645) < 1e-6)
+  // With row 2 as a second exclude: θ0 = [(0+1)/(2+2), (2+1)/4] = [1/4, 3/4], log prior ratio ln(1/2):
+  // d = ln(1/2) + 0.6·ln((2/3)/(1/4)) + 0.8·ln((1/3)/(3/4)) = −0.753394; sklearn's predict_proba gives 0.320082.
+  nb.fit(unbalanced([0], [1, 2]))
+  t.ok(Math.abs(nb.decisionValues([3])[0] - -0.7533938017259729) < 1e-6)
+  t.ok(Math.abs(nb.rank([3])[0] - 0.32008225853742966) < 1e-6)
+  // Weights act as repeated rows: weight 2 on one exclude equals listing two identical excludes.
+  nb.fit({ rows: Int32Array.from([0, 1]), labels: Uint8Array.from([1, 0]), weights: Float64Array.from([1, 2]) })
+  t.ok(Math.abs(nb.decisionValues([3])[0] - -0.7533938017259729) < 1e-6)
+  // The complement variant drops the class prior: d + ln 2.
+  const cnb = createNaiveBayes(X, { alpha: 1, variant: 'complement' })
+  cnb.fit(unbalanced([0], [1, 2]))
+  t.ok(Math.abs(cnb.decisionValues([3])[0] - (-0.7533938017259729 + Math.log(2))) < 1e-6)
+  t.throws(() => createNaiveBayes(X).fit(unbalanced([0], [])), /at least one include and one exclude/)
+  t.throws(() => createNaiveBayes(X).decisionValues(), /before fit/)
+})
+
+t.test("double balance follows ASReview's formula", async (t) => {
+  // n1 = 2, n0 = 98, n = 100: w1 = 2.155·(2/98)^−0.94 = 83.64…, w0 = 1 − 0.211/(1 + ln 100) = 0.96236…
+  // n1' = w1·n1·n/(w1·n1 + w0·n0) = 63.95… → 63 or 64 (random round); n0' = 100 − n1'.
+  const includes = [0, 1]
+  const excludes = Array.from({ length: 98 }, (_, i) => i + 2)
+  const w1 = 2.155 * Math.pow(2 / 98, -0.94)
+  const w0 = 1 - 0.211 * Math.pow(1 + Math.log(100), -1)
+  const target = (w1 * 2 * 100) / (w1 * 2 + w0 * 98)
+  t.ok(target > 63 && target < 64)
+  const seen = new Set<number>()
+  for (let seed = 1; seed <= 40; seed++) {
+    const set = doubleBalance(includes, excludes, createRng(seed))
+    let includeWeight = 0
+    let excludeWeight = 0
+    for (let k = 0; k < set.rows.length; k++) {
+      if (set.labels[k] === 1) includeWeight += set.weights[k]
+      else { excludeWeight += set.weights[k]; t.equal(set.weights[k], 1) }
+    }
+    t.equal(includeWeight + excludeWeight, 100, 'training size stays n')
+    t.ok(includeWeight === 63 || includeWeight === 64)
+    seen.add(includeWeight)
+  }
+  t.same([...seen].sort(), [63, 64], 'both roundings occur (64 about 95% of the time)')
+  // n1 = 1, n0 = 1: n1' is clamped to [1, n − 2] = [1, 0] → 1; one record each.
+  const tiny = doubleBalance([5], [6], createRng(1))
+  t.same([...tiny.weights], [1, 1])
+})
+
+t.test('balanced weights give excludes 1/ratio of the total weight of includes, summing to n', async (t) => {
+  const set = balancedWeights([0, 1], [2, 3, 4, 5, 6, 7, 8, 9], 4)
+  let wi = 0
+  let we = 0
+  set.rows.forEach((_, k) => { if (set.labels[k]) wi += set.weights[k]; else we += set.weights[k] })
+  t.ok(Math.abs(wi + we - 10) < 1e-12)
+  t.ok(Math.abs(we / wi - 0.25) < 1e-12)
+})
+
+t.test('L-BFGS finds the minimum of the Rosenbrock function', async (t) => {
+  const rosenbrock = (x: Float64Array, g: Float64Array) => {
+    const [a, b] = x
+    g[0] = -2 * (1 - a) - 400 * a * (b - a * a)
+    g[1] = 200 * (b - a * a)
+    return (1 - a) ** 2 + 100 * (b - a * a) ** 2
+  }
+  const x = minimiseLbfgs(rosenbrock, Float64Array.from([-1.2, 1]), { maxIterations: 500, tolerance: 1e-8 })
+  t.ok(Math.abs(x[0] - 1) < 1e-4 && Math.abs(x[1] - 1) < 1e-4, `got ${x[0]}, ${x[1]}`)
+})
+
+t.test('logistic regression reaches the optimum of its regularised loss', async (t) => {
+  const rows = [[1, 0, 0.5], [0.9, 0.1, 0], [0, 1, 0.2], [0.1, 0.8, 0.6], [0.7, 0.2, 0.1], [0, 0.3, 0.9], [0.5, 0.5, 0.5]]
+  const X = csr(rows)
+  const labels = [1, 1, 0, 0, 1, 0]
+  const C = 2
+  const lr = createLogisticRegression(X, { C, tolerance: 1e-8, maxIterations: 500 })
+  const training = { rows: Int32Array.from([0, 1, 2, 3, 4, 5]), labels: Uint8Array.from(labels), weights: Float64Array.from([1, 1, 1, 1, 2, 1]) }
+  lr.fit(training)
+  // At the optimum the gradient of C Σ w_i logloss(z_i) + ½‖β‖² vanishes: β = −C Σ w_i (σ(z_i) − y_i) x_i
+  // and Σ w_i (σ(z_i) − y_i) = 0. Both are checked from the decision values z_i alone.
+  const d = lr.decisionValues()
+  const grad = [0, 0, 0]
+  let gradBias = 0
+  for (let i = 0; i < 6; i++) {
+    const r = C * training.weights[i] * (sigmoid(d[i]) - labels[i])
+    for (let j = 0; j < 3; j++) grad[j] += r * rows[i][j]
+    gradBias += r
+  }
+  // With β from the stationarity condition, every decision value must be b + x·β for one common b.
+  const beta = grad.map((g) => -g)
+  const bias = d[0] - rows[0].reduce((s, v, j) => s + v * beta[j], 0)
+  for (let i = 0; i < rows.length; i++) {
+    const predicted = bias + rows[i].reduce((s, v, j) => s + v * beta[j], 0)
+    t.ok(Math.abs(predicted - d[i]) < 1e-4, `row ${i}: stationarity`)
+  }
+  t.ok(Math.abs(gradBias) < 1e-4, 'intercept gradient vanishes')
+  const p = lr.rank([0, 2])
+  t.ok(p[0] > 0.5 && p[1] < 0.5, 'separates the classes')
+})
+
+t.test('logistic regression warm starts: refitting on the same data changes nothing', async (t) => {
+  const X = csr([[1, 0], [0, 1], [0.8, 0.2], [0.2, 0.8]])
+  const lr = createLogisticRegression(X, { tolerance: 1e-9, maxIterations: 300 })
+  const set = unbalanced([0, 2], [1, 3])
+  lr.fit(set)
+  const first = lr.decisionValues()
+  lr.fit(set)
+  const second = lr.decisionValues()
+  for (let i = 0; i < 4; i++) t.ok(Math.abs(first[i] - second[i]) < 1e-6)
+})
