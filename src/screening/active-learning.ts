@@ -1,0 +1,241 @@
+/**
+ * Active learning for title/abstract screening: retrain a classifier on the
+ * decisions made so far and put the most-likely-relevant unscreened record
+ * first ("max" query strategy, ASReview's default).
+ *
+ * Before both an include and an exclude exist no classifier can be trained;
+ * the order is then the prior scores when given (e.g. an LLM's probability of
+ * inclusion), otherwise a random order fixed by the seed.
+ */
+import { buildTfidf, recordText, type SparseMatrix, type TfidfFeatures, type TfidfOptions } from './features.ts'
+import {
+  balancedWeights, createClassifier, doubleBalance, sigmoid, unbalanced,
+  type BalanceStrategy, type Classifier, type ClassifierName, type DoubleBalanceParameters,
+  type LogisticOptions, type NaiveBayesOptions
+} from './models.ts'
+import { createRng, randomPermutation } from './random.ts'
+
+/** A screening decision as the model accepts it; 1/true mean include, 0/false exclude. */
+export type LabelValue = 'include' | 'exclude' | 'maybe' | 0 | 1 | boolean
+
+export interface LabelledRecord {
+  /** Row of the record in the feature matrix (its position in the dataset). */
+  index: number
+  label: LabelValue
+}
+
+export type RankingMode = 'model' | 'prior' | 'random'
+
+export interface ScreeningModelOptions {
+  /** Seeds the random order before training and the resampling of double balance. */
+  seed: number
+  /** Precomputed features: compute them once per dataset and reuse them (buildTfidf). */
+  features?: TfidfFeatures | SparseMatrix
+  /** Alternatively the records' texts (title + abstract, see recordText), vectorised here. */
+  texts?: readonly string[]
+  featureOptions?: TfidfOptions
+  /** Default 'nb' (multinomial naive Bayes, alpha 3.822, as ASReview's default). */
+  classifier?: ClassifierName
+  classifierOptions?: NaiveBayesOptions & LogisticOptions
+  /** Default 'double' (ASReview's default). */
+  balance?: BalanceStrategy
+  balanceParameters?: DoubleBalanceParameters
+  /** For balance 'balanced': total weight of excludes over includes (see balancedWeights). Default 1. */
+  balanceRatio?: number
+  /**
+   * Relevance known before any training, one per record (e.g. an LLM's
+   * probability of inclusion); null, undefined or NaN where unknown. Used for
+   * the order until the model can be trained; records without a prior score
+   * come after those with one.
+   */
+  priorScores?: ArrayLike<number | null | undefined>
+  /** How "maybe" decisions train the model: ignored (default) or counted as includes. */
+  maybeAs?: 'ignore' | 'include'
+}
+
+export interface FitSummary {
+  mode: RankingMode
+  includes: number
+  excludes: number
+  maybes: number
+  /** Distinct records the classifier was trained on (0 when no training happened). */
+  trainingRecords: number
+  durationMs: number
+}
+
+export interface ScreeningModel {
+  /** Number of records (rows of the feature matrix). */
+  readonly size: number
+  readonly features: SparseMatrix
+  /** How the current order is made: 'model' once trained, else 'prior' or 'random'. */
+  readonly mode: RankingMode
+  /**
+   * Takes all decisions made so far (not only new ones) and retrains when both
+   * an include and an exclude are among them. Later entries for the same
+   * index replace earlier ones.
+   */
+  fit(labelled: readonly LabelledRecord[]): FitSummary
+  /**
+   * One relevance score per record, labelled or not:
+   * - mode 'model': the classifier's probability of inclusion (0..1);
+   * - mode 'prior': the prior score (NaN where none was given);
+   * - mode 'random': 1 − position/size in the seeded random order (carries no information).
+   */
+  scoreAll(): Float64Array
+  /**
+   * The classifier's decision values (log-odds of inclusion, larger = more
+   * relevant) for every record, or null before the first training. Unlike
+   * probabilities they do not tie at 0 or 1, so sort by these.
+   */
+  decisionValues(): Float64Array | null
+  /** Indices of the records not labelled in the last fit, most relevant first ("max" query). */
+  rank(): Int32Array
+  /** The first `count` records of rank() (default 1), computed without sorting everything. */
+  next(count?: number): number[]
+}
+
+/** Normalises the accepted label forms to include / exclude / maybe. */
+export function labelDecision(label: LabelValue): 'include' | 'exclude' | 'maybe' {
+  if (label === 1 || label === true || label === 'include') return 'include'
+  if (label === 0 || label === false || label === 'exclude') return 'exclude'
+  if (label === 'maybe') return 'maybe'
+  throw new RangeError(`unknown screening label ${JSON.stringify(label)}`)
+}
+
+export function createScreeningModel(options: ScreeningModelOptions): ScreeningModel {
+  const matrix = resolveFeatures(options)
+  const size = matrix.rows
+  const classifierName = options.classifier ?? 'nb'
+  const balance = options.balance ?? 'double'
+  const maybeAs = options.maybeAs ?? 'ignore'
+  const classifier: Classifier = createClassifier(classifierName, matrix, options.classifierOptions)
+  // Separate streams so the random order does not depend on how many fits happened.
+  const permutation = randomPermutation(size, createRng(options.seed))
+  const balanceRng = createRng(options.seed + 0x9e3779b9)
+  // tieBreak[i]: position of record i in the seeded random order; ties in any score follow it.
+  const tieBreak = new Int32Array(size)
+  for (let p = 0; p < size; p++) tieBreak[permutation[p]] = p
+
+  const prior = options.priorScores ? readPrior(options.priorScores, size) : null
+  let mode: RankingMode = prior ? 'prior' : 'random'
+  let labelled = new Uint8Array(size)
+  let decisions: Float64Array | null = null
+
+  /** Sort key, larger first: decision value, prior score, or random position. */
+  const key = (): Float64Array => {
+    if (mode === 'model') return decisions!
+    const out = new Float64Array(size)
+    for (let i = 0; i < size; i++) {
+      if (mode === 'prior' && !Number.isNaN(prior![i])) out[i] = prior![i]
+      else out[i] = mode === 'prior' ? -Infinity : -tieBreak[i]
+    }
+    return out
+  }
+  const before = (scores: Float64Array, a: number, b: number) =>
+    scores[a] !== scores[b] ? scores[a] > scores[b] : tieBreak[a] < tieBreak[b]
+
+  return {
+    size,
+    features: matrix,
+    get mode() { return mode },
+    fit(records) {
+      const started = performance.now()
+      const latest = new Map<number, 'include' | 'exclude' | 'maybe'>()
+      for (const { index, label } of records) {
+        if (!Number.isInteger(index) || index < 0 || index >= size) throw new RangeError(`record index ${index} is outside 0..${size - 1}`)
+        latest.set(index, labelDecision(label))
+      }
+      labelled = new Uint8Array(size)
+      const includeRows: number[] = []
+      const excludeRows: number[] = []
+      let maybes = 0
+      for (const [index, decision] of latest) {
+        labelled[index] = 1
+        if (decision === 'include') includeRows.push(index)
+        else if (decision === 'exclude') excludeRows.push(index)
+        else {
+          maybes++
+          if (maybeAs === 'include') includeRows.push(index)
+        }
+      }
+      // Deterministic training order whatever order the caller listed decisions in.
+      includeRows.sort((a, b) => a - b)
+      excludeRows.sort((a, b) => a - b)
+      let trainingRecords = 0
+      if (includeRows.length > 0 && excludeRows.length > 0) {
+        const training = balance === 'double'
+          ? doubleBalance(includeRows, excludeRows, balanceRng, options.balanceParameters)
+          : balance === 'balanced'
+            ? balancedWeights(includeRows, excludeRows, options.balanceRatio)
+            : unbalanced(includeRows, excludeRows)
+        classifier.fit(training)
+        decisions = classifier.decisionValues()
+        trainingRecords = training.rows.length
+        mode = 'model'
+      } else {
+        decisions = null
+        mode = prior ? 'prior' : 'random'
+      }
+      return {
+        mode,
+        includes: includeRows.length - (maybeAs === 'include' ? maybes : 0),
+        excludes: excludeRows.length,
+        maybes,
+        trainingRecords,
+        durationMs: performance.now() - started
+      }
+    },
+    scoreAll() {
+      if (mode === 'model') return decisions!.map(sigmoid)
+      if (mode === 'prior') return Float64Array.from(prior!)
+      const out = new Float64Array(size)
+      for (let i = 0; i < size; i++) out[i] = 1 - tieBreak[i] / size
+      return out
+    },
+    decisionValues() {
+      return decisions ? Float64Array.from(decisions) : null
+    },
+    rank() {
+      const scores = key()
+      const candidates: number[] = []
+      for (let i = 0; i < size; i++) if (!labelled[i]) candidates.push(i)
+      candidates.sort((a, b) => (before(scores, a, b) ? -1 : 1))
+      return Int32Array.from(candidates)
+    },
+    next(count = 1) {
+      const scores = key()
+      // Partial selection: keep the best `count` in a small sorted buffer.
+      const best: number[] = []
+      for (let i = 0; i < size; i++) {
+        if (labelled[i]) continue
+        if (best.length === count && !before(scores, i, best[best.length - 1])) continue
+        let position = best.length
+        while (position > 0 && before(scores, i, best[position - 1])) position--
+        best.splice(position, 0, i)
+        if (best.length > count) best.pop()
+      }
+      return best
+    }
+  }
+}
+
+function resolveFeatures(options: ScreeningModelOptions): SparseMatrix {
+  if (options.features) return 'matrix' in options.features ? options.features.matrix : options.features
+  if (options.texts) return buildTfidf(options.texts, options.featureOptions).matrix
+  throw new TypeError('createScreeningModel needs features or texts')
+}
+
+function readPrior(values: ArrayLike<number | null | undefined>, size: number): Float64Array {
+  if (values.length !== size) throw new RangeError(`priorScores has ${values.length} values for ${size} records`)
+  const out = new Float64Array(size)
+  for (let i = 0; i < size; i++) {
+    const v = values[i]
+    out[i] = v === null || v === undefined || !Number.isFinite(v) ? NaN : v
+  }
+  return out
+}
+
+/** Features for a list of records (title + abstract), built once per dataset. */
+export function buildRecordFeatures(records: ReadonlyArray<{ title?: string | null, abstract?: string | null }>, options?: TfidfOptions): TfidfFeatures {
+  return buildTfidf(records.map(recordText), options)
+}
