@@ -1,0 +1,100 @@
+import t from 'tap'
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { recallCurveSvg } from '../../src/screening/recall-svg.ts'
+import { parseLabelledCsv, simulateScreening, SimulationError, type SimulationProgress } from '../../src/screening/simulate.ts'
+
+const datasets = fileURLToPath(new URL('../../../shared/datasets/screening/', import.meta.url))
+const antihistamines = path.join(datasets, 'Cohen_2006', 'Antihistamines.csv')
+const missing = !existsSync(antihistamines) && 'shared screening datasets not available'
+const repo = fileURLToPath(new URL('../../', import.meta.url))
+
+t.test('labelled CSV: label_included read as 1/0, unlabelled rows counted, other columns ignored', async (t) => {
+  const csv = 'Record_ID,Title,abstract,label_included,extra\n1,"A, title","An abstract",1,x\n2,B,,0,y\n3,C,c,,z\n4,D,d,-1,w\n'
+  const { records, unlabelled } = parseLabelledCsv(csv)
+  t.same(records, [{ title: 'A, title', abstract: 'An abstract', included: true }, { title: 'B', abstract: '', included: false }])
+  t.equal(unlabelled, 2)
+  t.throws(() => parseLabelledCsv('title,abstract\nA,B\n'), SimulationError)
+  t.throws(() => parseLabelledCsv('title,abstract,label_included\nA,B,perhaps\n'), /row 2/)
+})
+
+t.test('a perfectly separable dataset is screened relevant-first', async (t) => {
+  const records = Array.from({ length: 200 }, (_, i) => i < 20
+    ? { title: `Mindfulness app for anxiety ${i}`, abstract: 'Smartphone mindfulness intervention reduced anxiety in students.', included: true }
+    : { title: `Soil nitrogen study ${i}`, abstract: 'Field measurements of nitrogen and crop yield in wheat.', included: false })
+  const progress: SimulationProgress[] = []
+  const result = await simulateScreening(records, { seeds: [5, 6] }, (p) => progress.push(p))
+  t.equal(result.evaluatedRecords, 198)
+  t.equal(result.evaluatedRelevant, 19)
+  for (const run of result.runs) {
+    t.equal(run.priorIndices.length, 2)
+    t.ok(records[run.priorIndices[0]].included && !records[run.priorIndices[1]].included)
+    t.same([...run.order.slice(0, 19)].every((i) => records[i].included), true, 'the 19 relevant records come first')
+    t.equal(run.screened, 19, 'the run stops once all relevant records are found')
+    t.equal(run.order.length, 198)
+    t.same([...new Set([...run.order, ...run.priorIndices])].sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i))
+    // Best possible: WSS@100 = (t'_19 − 18)/198 with the random baseline reaching 19 at its last index.
+    t.ok(run.metrics.wss95 > 0.8 && run.metrics.wss100 > 0.8)
+    t.equal(run.metrics.rrf10, 1)
+    t.ok(Math.abs(run.metrics.atdRecords - 10) < 1e-9, 'positions 1..19 average 10')
+  }
+  t.equal(progress.length, 38)
+  t.same(progress[18], { seed: 5, run: 0, runs: 2, screened: 19, total: 198, found: 19, relevant: 19 })
+})
+
+t.test('simulation on a real dataset (Cohen 2006, Antihistamines) beats random screening and is reproducible', { skip: missing }, async (t) => {
+  const { records } = parseLabelledCsv(readFileSync(antihistamines))
+  t.equal(records.length, 310)
+  t.equal(records.filter((r) => r.included).length, 16)
+  const first = await simulateScreening(records, { seeds: 2 })
+  const again = await simulateScreening(records, { seeds: [1] })
+  t.same(again.runs[0].order, first.runs[0].order, 'same seed, same screening order')
+  t.notSame(first.runs[0].priorIndices, first.runs[1].priorIndices)
+  const found = first.runs[0].found
+  t.ok(found.every((v, i) => i === 0 || v >= found[i - 1]))
+  t.equal(found.at(-1), 15)
+  t.ok(first.mean.rrf10 > 0.15, `RRF@10 ${first.mean.rrf10} above the 10% of random screening`)
+  t.ok(first.mean.atd < 0.4, `ATD ${first.mean.atd} below the 50% of random screening`)
+  t.equal(first.mean.wss95, (first.runs[0].metrics.wss95 + first.runs[1].metrics.wss95) / 2)
+
+  const svg = recallCurveSvg(first, { title: 'Antihistamines <nb>' })
+  t.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
+  t.equal(svg.match(/<polyline /g)?.length, 2, 'one line per seed')
+  t.match(svg, 'stroke-dasharray', 'random baseline')
+  t.match(svg, 'Antihistamines &lt;nb&gt;')
+})
+
+t.test('datasets too small for prior knowledge are refused', async (t) => {
+  await t.rejects(simulateScreening([{ title: 'a', included: true }, { title: 'b', included: false }]), SimulationError)
+  await t.rejects(simulateScreening([{ title: 'a', included: true }, { title: 'b', included: true }, { title: 'c', included: false }], { seeds: [] }), /seed/)
+})
+
+t.test('the CLI prints recall progress and the summary lines, and writes SVG and JSON', { skip: missing }, async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'simulate-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    '--import', 'tsx', 'scripts/simulate.ts', antihistamines, '--seeds', '1', '--every', '100',
+    '--svg', path.join(dir, 'curve.svg'), '--json', path.join(dir, 'result.json')
+  ], { cwd: repo })
+  const lines = stdout.trim().split('\n')
+  t.match(lines[0], /^Antihistamines\.csv: 310 records, 16 relevant; model nb, 1 seed/)
+  t.match(lines[1], /^seed 1: 100\/308 screened \(32\.5%\), recall \d+\.\d% \(\d+\/15\)$/)
+  const summary = lines.slice(-4)
+  t.match(summary[0], /^WSS@95: -?\d+\.\d$/)
+  t.match(summary[1], /^WSS@100: -?\d+\.\d$/)
+  t.match(summary[2], /^RRF@10: \d+\.\d$/)
+  t.match(summary[3], /^ATD: \d+\.\d$/)
+  const json = JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8'))
+  t.equal(json.dataset, 'Antihistamines.csv')
+  t.equal(summary[0], `WSS@95: ${(json.mean.wss95 * 100).toFixed(1)}`)
+  t.match(readFileSync(path.join(dir, 'curve.svg'), 'utf8'), /<polyline /)
+
+  const bad = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/simulate.ts', antihistamines, '--model', 'svm'], { cwd: repo })
+    .then(() => undefined, (error: { code: number, stderr: string }) => error)
+  t.equal(bad?.code, 2)
+  t.match(bad?.stderr, /--model must be nb or logistic/)
+})
