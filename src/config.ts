@@ -47,6 +47,8 @@ export const EnvSchema = Type.Object({
   ARXIV_BASE_URL: Type.Optional(HttpUrl),
   UNPAYWALL_BASE_URL: Type.Optional(HttpUrl),
   /** Largest PDF downloaded from an open-access location. */
+  /** Let URL imports and full-text downloads reach private and loopback addresses (tests, intranets). */
+  ALLOW_PRIVATE_DOWNLOADS: Type.Boolean({ default: false }),
   FULLTEXT_MAX_BYTES: Type.Integer({ default: 50 * 1024 * 1024, minimum: 1024 }),
   // Local LLM (Ollama) for screening and extraction.
   OLLAMA_BASE_URL: Type.String({ default: 'http://127.0.0.1:11434', pattern: '^https?://' }),
@@ -61,9 +63,11 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-const INTEGER_KEYS = new Set(
-  Object.entries(EnvSchema.properties).filter(([, s]) => (s as { type?: string }).type === 'integer').map(([k]) => k)
+const keysOfType = (type: string) => new Set(
+  Object.entries(EnvSchema.properties).filter(([, s]) => (s as { type?: string }).type === type).map(([k]) => k)
 )
+const INTEGER_KEYS = keysOfType('integer')
+const BOOLEAN_KEYS = keysOfType('boolean')
 
 /** Validates an environment (process.env by default) and returns typed configuration. */
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
@@ -71,7 +75,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   for (const key of Object.keys(EnvSchema.properties)) {
     const value = env[key]
     if (value === undefined || value === '') continue
-    raw[key] = INTEGER_KEYS.has(key) && /^-?\d+$/.test(value.trim()) ? Number(value) : value
+    if (INTEGER_KEYS.has(key) && /^-?\d+$/.test(value.trim())) raw[key] = Number(value)
+    else if (BOOLEAN_KEYS.has(key) && /^(true|1|yes)$/i.test(value.trim())) raw[key] = true
+    else if (BOOLEAN_KEYS.has(key) && /^(false|0|no)$/i.test(value.trim())) raw[key] = false
+    else raw[key] = value
   }
   Object.assign(raw, overrides)
   const withDefaults = Value.Default(EnvSchema, raw)

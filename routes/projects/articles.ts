@@ -1,20 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { Transform } from 'node:stream'
 import { ProjectParams, Stage, Task, Uuid } from '../../src/http/schemas.ts'
-import { files } from '../../src/db/schema.ts'
 import { getArticle, listArticles, toArticleView } from '../../src/services/articles.ts'
-import { projectStorageDir, requireProject } from '../../src/services/projects.ts'
+import { requireProject } from '../../src/services/projects.ts'
+import { acceptBibliography, newUploadPath, type StoredFile } from '../../src/services/imports.ts'
+import { safeDownload, SafeFetchError } from '../../src/net/safe-fetch.ts'
 import { HttpError } from '../../src/http-errors.ts'
 import { toTaskView } from '../../src/tasks/store.ts'
-import { openReferenceFile, UnsupportedFormatError } from '../../src/references/import.ts'
-import { formats } from '../../src/references/formats/index.ts'
-import type { FormatId, ReferenceFormat } from '../../src/references/formats/types.ts'
 
 
 const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -63,9 +61,7 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (!request.isMultipart()) throw new HttpError(415, 'send the file as multipart/form-data in a field named "file"')
 
     const fields: Record<string, string> = {}
-    let stored: { storagePath: string; absolute: string; size: number; sha256: string; name: string; contentType: string } | undefined
-    const dir = path.join(projectStorageDir(fastify.storageDir, project.id), 'uploads')
-    await fs.mkdir(dir, { recursive: true })
+    let stored: StoredFile | undefined
     for await (const part of request.parts()) {
       if (part.type === 'field') {
         fields[part.fieldname] = String(part.value)
@@ -76,8 +72,7 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         continue
       }
       const name = path.basename(part.filename || 'upload')
-      const id = randomUUID()
-      const absolute = path.join(dir, `${id}-${name.replace(/[^\w.-]+/g, '_')}`)
+      const absolute = await newUploadPath(fastify.storageDir, project.id, name)
       const hash = createHash('sha256')
       let size = 0
       await pipeline(part.file, new Transform({
@@ -87,36 +82,49 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         await fs.rm(absolute, { force: true })
         throw new HttpError(413, `file is larger than the upload limit of ${fastify.config.UPLOAD_MAX_BYTES} bytes`, 'file')
       }
-      stored = { storagePath: path.relative(fastify.storageDir, absolute), absolute, size, sha256: hash.digest('hex'), name, contentType: part.mimetype }
+      stored = { absolute, size, sha256: hash.digest('hex'), name, contentType: part.mimetype, origin: 'upload' }
     }
     if (!stored) throw new HttpError(400, 'no file: send it in a multipart field named "file"', 'file')
+    const task = await acceptBibliography(fastify, project.id, request.user.id, stored, {
+      format: fields.format, sourceDatabase: fields.sourceDatabase, importLabels: fields.importLabels !== 'false'
+    })
+    return reply.status(202).send(toTaskView(task))
+  })
 
-    const format = fields.format as FormatId | undefined
-    if (format && !formats.some((f: ReferenceFormat) => f.id === format)) {
-      await fs.rm(stored.absolute, { force: true })
-      throw new HttpError(400, `unknown format "${format}"; expected one of ${formats.map((f: ReferenceFormat) => f.id).join(', ')}`, 'format')
+  fastify.post('/:projectId/imports/url', {
+    schema: {
+      tags: ['articles'],
+      summary: 'Import a bibliography file from a public http(s) URL; runs as a background task',
+      params: ProjectParams,
+      body: Type.Object({
+        url: Type.String({ pattern: '^https?://', maxLength: 4000 }),
+        format: Type.Optional(Type.String()),
+        sourceDatabase: Type.Optional(Type.String({ maxLength: 200 })),
+        importLabels: Type.Optional(Type.Boolean())
+      }, { additionalProperties: false }),
+      response: { 202: Task }
     }
-    if (stored.size === 0) {
-      await fs.rm(stored.absolute, { force: true })
-      throw new HttpError(422, 'the file is empty', 'file')
-    }
-    // Reject what is not a bibliography now, with a clear message, rather than in a failed task.
+  }, async (request, reply) => {
+    const { project } = await requireProject(db, request.user, request.params.projectId, 'reviewer')
+    const name = path.basename(new URL(request.body.url).pathname) || 'download'
+    const absolute = await newUploadPath(fastify.storageDir, project.id, name)
+    let downloaded
     try {
-      await openReferenceFile(stored.absolute, { fileName: stored.name, format })
+      downloaded = await safeDownload(request.body.url, {
+        dest: absolute, maxBytes: fastify.config.UPLOAD_MAX_BYTES, timeoutMs: 60000,
+        ...(fastify.config.ALLOW_PRIVATE_DOWNLOADS ? { allowAddress: () => true } : {})
+      })
     } catch (err) {
-      await fs.rm(stored.absolute, { force: true })
-      if (err instanceof UnsupportedFormatError) throw new HttpError(422, err.message, 'file')
+      await fs.rm(absolute, { force: true })
+      if (err instanceof SafeFetchError) {
+        const status = err.reason === 'too-large' ? 413 : err.reason === 'blocked-address' || err.reason === 'unsupported-scheme' || err.reason === 'invalid-url' ? 400 : 422
+        throw new HttpError(status, `could not download ${err.url}: ${err.message}`, 'url')
+      }
       throw err
     }
-
-    const [file] = await db.insert(files).values({
-      projectId: project.id, storagePath: stored.storagePath, originalName: stored.name, contentType: stored.contentType,
-      size: stored.size, sha256: stored.sha256, origin: 'upload', createdBy: request.user.id
-    }).returning()
-    const task = await fastify.tasks.submit({
-      type: 'import-references', projectId: project.id, createdBy: request.user.id,
-      payload: { fileId: file.id, format, sourceDatabase: fields.sourceDatabase || undefined, importLabels: fields.importLabels !== 'false' }
-    })
+    const task = await acceptBibliography(fastify, project.id, request.user.id, {
+      absolute, name, size: downloaded.bytes, sha256: downloaded.sha256, contentType: downloaded.contentType, origin: 'url', originUrl: downloaded.url
+    }, request.body)
     return reply.status(202).send(toTaskView(task))
   })
 }

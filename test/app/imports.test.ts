@@ -2,6 +2,7 @@ import t from 'tap'
 import path from 'node:path'
 import { readdir, readFile } from 'node:fs/promises'
 import WebSocket from 'ws'
+import http from 'node:http'
 import { eq } from 'drizzle-orm'
 import { articles, decisions, files, sourceBatches, tasks } from '../../src/db/schema.ts'
 import { build, DATASETS, needsServices, userWithToken, waitFor } from '../helper.ts'
@@ -18,7 +19,7 @@ function multipart(parts: Array<{ name: string; value: string | Buffer; fileName
 }
 
 t.test('imports: bad input, CSL-JSON, labels, cancellation and project deletion', { skip: needsServices }, async (t) => {
-  const app = await build(t, { UPLOAD_MAX_BYTES: '200000' })
+  const app = await build(t, { UPLOAD_MAX_BYTES: '200000', ALLOW_PRIVATE_DOWNLOADS: 'true' })
   const alice = await userWithToken(app)
   const viewer = await userWithToken(app)
   const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Imports' } })).json()
@@ -86,6 +87,33 @@ t.test('imports: bad input, CSL-JSON, labels, cancellation and project deletion'
     t.ok(task2.result.errors[0].position.line >= 1, 'with its line')
   })
 
+  t.test('import from a URL; an unreachable or non-bibliographic URL is refused', async (t) => {
+    const ris = await readFile(path.join(DATASETS, 'exports/pubmed_zotero.ris'))
+    const server = http.createServer((req, res) => {
+      if (req.url === '/export.ris') return res.end(ris)
+      if (req.url === '/moved') { res.writeHead(302, { location: '/export.ris' }); return res.end() }
+      if (req.url === '/page.html') return res.end('<html><body>Search results</body></html>')
+      res.writeHead(404).end()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => server.close())
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+    const res = await app.inject({ method: 'POST', url: `${importUrl}/url`, headers: alice.auth, payload: { url: `${base}/moved`, sourceDatabase: 'PubMed' } })
+    t.equal(res.statusCode, 202, res.body)
+    const task = await finished(res.json().id)
+    t.equal(task.status, 'succeeded', task.error ?? '')
+    t.equal(task.result.imported, (ris.toString().match(/^ER\s+-/gm) ?? []).length)
+    const [taskRow] = await app.db.select().from(tasks).where(eq(tasks.id, task.id))
+    const [file] = await app.db.select().from(files).where(eq(files.id, (taskRow.payload as { fileId: string }).fileId))
+    t.match(file, { origin: 'url', originUrl: `${base}/export.ris` }, 'where the file came from is recorded')
+
+    for (const [url, status] of [[`${base}/page.html`, 422], [`${base}/missing.ris`, 422], ['ftp://example.org/x.ris', 400]] as const) {
+      const bad = await app.inject({ method: 'POST', url: `${importUrl}/url`, headers: alice.auth, payload: { url } })
+      t.equal(bad.statusCode, status, url)
+      t.ok(bad.json().message, bad.json().message)
+    }
+  })
+
   t.test('a cancelled import leaves nothing behind', async (t) => {
     const before = await app.db.$count(articles, eq(articles.projectId, project.id))
     const lines: string[] = []
@@ -138,4 +166,16 @@ t.test('imports: bad input, CSL-JSON, labels, cancellation and project deletion'
     }
     t.same(await readdir(path.join(app.storageDir, 'projects')), [], 'stored files removed')
   })
+})
+
+t.test('URL imports refuse loopback and private addresses by default', { skip: needsServices }, async (t) => {
+  const app = await build(t)
+  const alice = await userWithToken(app)
+  const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'SSRF' } })).json()
+  for (const url of ['http://127.0.0.1:9/x.ris', 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.1/x.ris', 'http://[::1]/x.ris']) {
+    const res = await app.inject({ method: 'POST', url: `/api/projects/${project.id}/imports/url`, headers: alice.auth, payload: { url } })
+    t.equal(res.statusCode, 400, url)
+    t.match(res.json().message, /could not download/)
+  }
+  t.equal(await app.db.$count(files), 0)
 })

@@ -1,0 +1,68 @@
+/**
+ * Accepting a bibliography file into a project (uploaded or downloaded):
+ * checks the format now, so that a file that is not a bibliography gets a
+ * clear 4xx instead of a failed task, then records the file and queues the
+ * import task.
+ */
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { randomUUID } from 'node:crypto'
+import type { Database } from '../db/index.ts'
+import { files } from '../db/schema.ts'
+import { HttpError } from '../http-errors.ts'
+import { openReferenceFile, UnsupportedFormatError } from '../references/import.ts'
+import { formats } from '../references/formats/index.ts'
+import type { FormatId } from '../references/formats/types.ts'
+import type { TaskService } from '../tasks/service.ts'
+import type { TaskRow } from '../tasks/store.ts'
+import { projectStorageDir } from './projects.ts'
+
+export interface StoredFile {
+  absolute: string
+  name: string
+  size: number
+  sha256: string
+  contentType?: string
+  origin: 'upload' | 'url'
+  originUrl?: string
+}
+
+export interface ImportOptions {
+  format?: string
+  sourceDatabase?: string
+  importLabels?: boolean
+}
+
+/** Where an incoming file is written before it is accepted. */
+export async function newUploadPath(storageDir: string, projectId: string, fileName: string): Promise<string> {
+  const dir = path.join(projectStorageDir(storageDir, projectId), 'uploads')
+  await fs.mkdir(dir, { recursive: true })
+  return path.join(dir, `${randomUUID()}-${path.basename(fileName).replace(/[^\w.-]+/g, '_')}`)
+}
+
+export async function acceptBibliography(deps: { db: Database; tasks: TaskService; storageDir: string }, projectId: string, userId: string, stored: StoredFile, options: ImportOptions): Promise<TaskRow> {
+  const reject = async (error: HttpError) => {
+    await fs.rm(stored.absolute, { force: true })
+    return error
+  }
+  const format = options.format as FormatId | undefined
+  if (format && !formats.some((f) => f.id === format)) {
+    throw await reject(new HttpError(400, `unknown format "${format}"; expected one of ${formats.map((f) => f.id).join(', ')}`, 'format'))
+  }
+  if (stored.size === 0) throw await reject(new HttpError(422, 'the file is empty', 'file'))
+  try {
+    await openReferenceFile(stored.absolute, { fileName: stored.name, format })
+  } catch (err) {
+    if (err instanceof UnsupportedFormatError) throw await reject(new HttpError(422, err.message, 'file'))
+    await fs.rm(stored.absolute, { force: true })
+    throw err
+  }
+  const [file] = await deps.db.insert(files).values({
+    projectId, storagePath: path.relative(deps.storageDir, stored.absolute), originalName: stored.name, contentType: stored.contentType ?? null,
+    size: stored.size, sha256: stored.sha256, origin: stored.origin, originUrl: stored.originUrl ?? null, createdBy: userId
+  }).returning()
+  return deps.tasks.submit({
+    type: 'import-references', projectId, createdBy: userId,
+    payload: { fileId: file.id, format, sourceDatabase: options.sourceDatabase || undefined, importLabels: options.importLabels ?? true }
+  })
+}
