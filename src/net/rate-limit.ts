@@ -18,7 +18,9 @@ export interface RateLimiterOptions {
   /**
    * Extra spacing added to each window so that jitter between the client's
    * clock and the server's arrival times cannot push two windows' worth of
-   * requests into one. Default: 5% of the window, at least 25 ms.
+   * requests into one (a request on a fresh connection, or sent while the
+   * event loop is busy parsing, arrives later than one on a warm connection).
+   * Default: 10% of the window, at least 50 ms.
    */
   safetyMarginMs?: number
 }
@@ -74,7 +76,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const maxConcurrent = options.maxConcurrent ?? Infinity
   if (!(maxConcurrent >= 1)) throw new RangeError(`maxConcurrent must be at least 1, got ${maxConcurrent}`)
   const { requestsPerWindow, windowMs } = windowFor(requestsPerSecond)
-  const marginMs = options.safetyMarginMs ?? Math.max(25, windowMs * 0.05)
+  const marginMs = options.safetyMarginMs ?? Math.max(50, windowMs * 0.1)
   const spacingMs = windowMs + marginMs
 
   /** Start times of the most recent `requestsPerWindow` grants (monotonic clock). */

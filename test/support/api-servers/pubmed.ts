@@ -61,9 +61,21 @@ export function pubmedArticleXml(paper: CorpusPaper): string {
     `</ArticleIdList></PubmedData></PubmedArticle>`
 }
 
+/** Rendered articles, kept so that answering a batch does not block the server (and delay the arrival times it records). */
+const rendered = new WeakMap<CorpusPaper, string>()
+
+function articleXml(paper: CorpusPaper): string {
+  let xml = rendered.get(paper)
+  if (xml === undefined) {
+    xml = pubmedArticleXml(paper)
+    rendered.set(paper, xml)
+  }
+  return xml
+}
+
 export function efetchXml(papers: CorpusPaper[]): string {
   return `<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n` +
-    `<PubmedArticleSet>\n${papers.map(pubmedArticleXml).join('\n')}\n</PubmedArticleSet>`
+    `<PubmedArticleSet>\n${papers.map(articleXml).join('\n')}\n</PubmedArticleSet>`
 }
 
 export async function startPubMedServer(corpus: CorpusPaper[], options: PubMedServerOptions = {}): Promise<PubMedServer> {
@@ -71,6 +83,7 @@ export async function startPubMedServer(corpus: CorpusPaper[], options: PubMedSe
   const match = options.match ?? ((query: string) => !query.includes('nohits'))
   const histories = new Map<string, CorpusPaper[]>()
   const byPmid = new Map(corpus.map((p) => [p.pmid, p]))
+  for (const paper of corpus) articleXml(paper)
 
   const evaluate = (term: string): CorpusPaper[] => {
     const aids = [...term.matchAll(/"([^"]+)"\[aid\]/g)].map((m) => m[1].toLowerCase())
