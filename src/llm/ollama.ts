@@ -12,6 +12,8 @@
  * - an abort by the caller's signal rethrows the signal's reason.
  */
 
+import type { Config } from '../config.ts'
+
 export const DEFAULT_OLLAMA_BASE_URL = 'http://127.0.0.1:11434'
 
 export interface OllamaClientOptions {
@@ -412,6 +414,14 @@ export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
       return { ...statsOf(body), message: { role: (message.role as ChatMessage['role']) ?? 'assistant', content: message.content } }
     }
   }
+}
+
+/** A client configured from the service configuration (OLLAMA_BASE_URL, OLLAMA_TIMEOUT_MS). */
+export function createOllamaClientFromConfig(
+  config: Pick<Config, 'OLLAMA_BASE_URL' | 'OLLAMA_TIMEOUT_MS'>,
+  overrides: Partial<OllamaClientOptions> = {}
+): OllamaClient {
+  return createOllamaClient({ baseUrl: config.OLLAMA_BASE_URL, timeoutMs: config.OLLAMA_TIMEOUT_MS, ...overrides })
 }
 
 /** Splits a byte stream of newline-delimited JSON into its non-empty lines. */

@@ -2,7 +2,7 @@ import t from 'tap'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
-  createOllamaClient, ModelNotFoundError, normaliseModelName, OllamaConnectionError, OllamaError, OllamaHttpError,
+  createOllamaClient, createOllamaClientFromConfig, ModelNotFoundError, normaliseModelName, OllamaConnectionError, OllamaError, OllamaHttpError,
   OllamaResponseError, OllamaTimeoutError, type PullProgress
 } from '../../src/llm/ollama.ts'
 import { buildScreeningPrompt, parseScreeningAnswer, ScreeningAnswerError, SCREENING_ANSWER_SCHEMA } from '../../src/llm/screening-prompt.ts'
@@ -184,6 +184,11 @@ t.test('a 2xx body that is not JSON is an OllamaResponseError', async (t) => {
   t.equal((error as OllamaResponseError).body, '<html>proxy login</html>')
 })
 
-t.test('the base URL must be http(s)', async (t) => {
+t.test('the base URL must be http(s); the service configuration can be used directly', async (t) => {
   t.throws(() => createOllamaClient({ baseUrl: 'localhost:11434' }), TypeError)
+  const server = await startFakeOllama({ models: ['llama3'] })
+  t.teardown(server.close)
+  const client = createOllamaClientFromConfig({ OLLAMA_BASE_URL: server.baseUrl, OLLAMA_TIMEOUT_MS: 100 })
+  t.equal(client.baseUrl, server.baseUrl)
+  await t.rejects(client.generate({ model: 'llama3', prompt: '[slow:1000]' }), OllamaTimeoutError, 'OLLAMA_TIMEOUT_MS applies')
 })
