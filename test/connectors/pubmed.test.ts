@@ -1,6 +1,6 @@
 import t from 'tap'
 import { PubMedConnector, dateRangeTerm, splitDateRange } from '../../src/connectors/pubmed.ts'
-import { ApiError, HttpError, ResponseFormatError } from '../../src/net/errors.ts'
+import { ApiError, HttpError, RequestTimeoutError, ResponseFormatError } from '../../src/net/errors.ts'
 import { makeCorpus } from '../support/api-servers/corpus.ts'
 import { startPubMedServer } from '../support/api-servers/pubmed.ts'
 import { maxInWindow } from '../support/api-servers/server.ts'
@@ -181,4 +181,16 @@ t.test('identifier lookup resolves PMIDs, PMCIDs and DOIs and reports unknown on
   t.ok(idconv.every((r) => r.params.get('format') === 'json' && r.params.get('email') === 'x@example.org'))
   const aid = server.requests.find((r) => r.path.endsWith('esearch.fcgi'))!
   t.match(aid.params.get('term'), /"10\.5555\/analylit\.7"\[aid\]/, 'a DOI outside PMC is found through esearch')
+})
+
+t.test('a server that answers too slowly fails the search with a timeout error', async (t) => {
+  const server = await startPubMedServer(makeCorpus(10))
+  t.teardown(server.close)
+  server.injectFaults({ pathEndsWith: 'efetch.fcgi', delayMs: 1500 }, { pathEndsWith: 'efetch.fcgi', delayMs: 1500 })
+  const pubmed = new PubMedConnector({ baseUrl: server.baseUrl, ...quick, timeoutMs: 200, retries: 1 })
+  const started = performance.now()
+  const error = await pubmed.search('x', { maxRecords: Infinity }).catch((e) => e)
+  t.type(error, RequestTimeoutError)
+  t.equal(error.attempts, 2)
+  t.ok(performance.now() - started < 1400, 'did not wait for the slow answers')
 })

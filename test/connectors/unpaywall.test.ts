@@ -32,7 +32,8 @@ async function setup(t: { teardown: (fn: () => Promise<void>) => void }) {
     '10.1016/j.invent.2020.100003': [{ url_for_pdf: pdfUrl('/huge.pdf') }],
     '10.1016/j.invent.2020.100004': [{ url_for_pdf: pdfUrl('/to-internal') }, { url_for_pdf: 'http://127.0.0.1:9/secret.pdf' }],
     '10.1016/j.invent.2020.100005': [],
-    '10.1016/j.invent.2020.100006': [{ url_for_pdf: null, url: 'https://example.org/landing' }]
+    '10.1016/j.invent.2020.100006': [{ url_for_pdf: null, url: 'https://example.org/landing' }],
+    '10.1016/j.invent.2020.100007': [{ url_for_pdf: pdfUrl('/landing.pdf') }]
   })
   const dir = await mkdtemp(path.join(os.tmpdir(), 'unpaywall-'))
   t.teardown(async () => {
@@ -72,6 +73,8 @@ t.test('refusals come back as typed reasons, never as a file', async (t) => {
   t.match(tooLarge, { ok: false, reason: 'download-failed', attempts: [{ reason: 'too-large' }] })
   const internal = await unpaywall.downloadOpenAccessPdf('10.1016/j.invent.2020.100004', path.join(dir, 'd.pdf'), { maxBytes: 1_000_000 })
   t.match(internal, { ok: false, reason: 'download-failed', attempts: [{ reason: 'blocked-address' }, { reason: 'blocked-address' }] }, 'redirect to the metadata address and a loopback URL refused')
+  const landing = await unpaywall.downloadOpenAccessPdf('10.1016/j.invent.2020.100007', path.join(dir, 'h.pdf'), { maxBytes: 1_000_000 })
+  t.match(landing, { ok: false, reason: 'download-failed', attempts: [{ reason: 'not-pdf' }] }, 'an HTML page served as a PDF URL is refused')
   t.match(await unpaywall.downloadOpenAccessPdf('10.1016/j.invent.2020.100005', path.join(dir, 'e.pdf'), { maxBytes: 1e6 }), { ok: false, reason: 'not-open-access' })
   t.match(await unpaywall.downloadOpenAccessPdf('10.1016/j.invent.2020.100006', path.join(dir, 'f.pdf'), { maxBytes: 1e6 }), { ok: false, reason: 'no-pdf-location' })
   t.match(await unpaywall.downloadOpenAccessPdf('10.9999/unknown', path.join(dir, 'g.pdf'), { maxBytes: 1e6 }), { ok: false, reason: 'unknown-doi' })
