@@ -75,6 +75,8 @@ export default fp(app, { name: 'analylit', fastify: '5.x' })
 
 function setErrorHandlers(fastify: FastifyInstance): void {
   fastify.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    // A route may have set another content type (a file export) before failing.
+    reply.type('application/json; charset=utf-8')
     if (error instanceof HttpError) {
       return reply.status(error.statusCode).send({ statusCode: error.statusCode, error: httpErrorName(error.statusCode), message: error.message, ...(error.field ? { field: error.field } : {}) })
     }

@@ -1,0 +1,69 @@
+/**
+ * Streams a project's records with their current decisions as export items,
+ * page by page, so that exporting 100,000 records keeps memory flat.
+ */
+import { and, asc, desc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import type { Database } from '../db/index.ts'
+import { articles, decisions } from '../db/schema.ts'
+import type { ExportDecision, ExportItem } from '../export/index.ts'
+import type { Author, ReferenceRecord } from '../references/model.ts'
+
+export interface ExportFilter {
+  /** Only records whose current decision at `stage` is this ('undecided': none yet). */
+  decision?: 'include' | 'exclude' | 'maybe' | 'undecided'
+  stage: 'title_abstract' | 'full_text'
+  includeDuplicates: boolean
+}
+
+const STAGES: readonly string[] = ['title_abstract', 'full_text']
+const PAGE = 1000
+
+/** The record an article shows now: its columns (merged for a cluster's primary) and the rest of its data. */
+export function articleRecord(row: typeof articles.$inferSelect): ReferenceRecord {
+  const data = (row.data ?? {}) as Partial<ReferenceRecord>
+  return {
+    ...data,
+    keywords: data.keywords ?? [], mesh: data.mesh ?? [], notes: data.notes ?? [], attachments: data.attachments ?? [],
+    title: row.title || undefined, abstract: row.abstract || undefined, authors: row.authors as Author[], year: row.year ?? undefined,
+    journal: row.journal ?? undefined, volume: row.volume ?? undefined, issue: row.issue ?? undefined, pages: row.pages ?? undefined,
+    doi: row.doi ?? undefined, pmid: row.pmid ?? undefined, pmcid: row.pmcid ?? undefined, arxivId: row.arxivId ?? undefined,
+    type: row.type as ReferenceRecord['type'], sourceDatabase: row.sourceDatabase ?? undefined, original: undefined
+  }
+}
+
+export async function * exportItems(db: Database, projectId: string, filter: ExportFilter): AsyncGenerator<ExportItem> {
+  const latestAtStage = sql`(SELECT d.decision::text FROM decisions d WHERE d.article_id = ${articles.id} AND d.stage = ${filter.stage}
+    ORDER BY d.created_at DESC, d.id DESC LIMIT 1)`
+  const where: SQL[] = [eq(articles.projectId, projectId)]
+  if (!filter.includeDuplicates) where.push(isNull(articles.duplicateOf))
+  if (filter.decision === 'undecided') where.push(sql`${latestAtStage} IS NULL`)
+  else if (filter.decision) where.push(sql`${latestAtStage} = ${filter.decision}`)
+
+  let after: string | undefined
+  for (;;) {
+    const rows = await db.select().from(articles)
+      .where(and(...where, ...(after ? [gt(articles.id, after)] : [])))
+      .orderBy(asc(articles.id)).limit(PAGE)
+    if (rows.length === 0) return
+    after = rows[rows.length - 1].id
+    const found = await db.selectDistinctOn([decisions.articleId, decisions.stage], {
+      articleId: decisions.articleId, stage: decisions.stage, decision: decisions.decision, reason: decisions.reason, note: decisions.note
+    }).from(decisions).where(inArray(decisions.articleId, rows.map((r) => r.id)))
+      .orderBy(decisions.articleId, decisions.stage, desc(decisions.createdAt), desc(decisions.id))
+    const tagRows = (await db.execute<{ article_id: string; tags: string[] }>(sql`
+      SELECT d.article_id, array_agg(DISTINCT t ORDER BY t) AS tags FROM decisions d, unnest(d.tags) AS t
+      WHERE d.article_id IN ${rows.map((r) => r.id)} GROUP BY d.article_id`)).rows
+    const byArticle = new Map<string, ExportDecision[]>()
+    for (const f of found) {
+      const list = byArticle.get(f.articleId) ?? []
+      list.push({ stage: f.stage, decision: f.decision, ...(f.reason ? { reason: f.reason } : {}), ...(f.note ? { note: f.note } : {}) })
+      byArticle.set(f.articleId, list)
+    }
+    const tags = new Map<string, string[]>(tagRows.map((r) => [r.article_id, r.tags]))
+    for (const row of rows) {
+      const list = (byArticle.get(row.id) ?? []).sort((a, b) => STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage))
+      yield { record: articleRecord(row), ...(list.length ? { decision: list } : {}), ...(tags.get(row.id)?.length ? { tags: tags.get(row.id) } : {}) }
+    }
+    if (rows.length < PAGE) return
+  }
+}
