@@ -1,0 +1,139 @@
+/**
+ * Screening labels in exported files, and how to read them back.
+ *
+ * Decisions, reasons, notes and tags travel as note lines, because every
+ * reference manager keeps notes (RIS `N1`, BibTeX `note`, CSL-JSON `note`).
+ * One label per line, in this exact form:
+ *
+ *   AnalyLit decision: include (stage: full_text)
+ *   AnalyLit reason (stage: full_text): wrong population
+ *   AnalyLit note (stage: full_text): check the dosage table
+ *   AnalyLit decision: maybe (stage: title_abstract)
+ *   AnalyLit tags: pilot; to discuss
+ *
+ * - The decision is one of `include`, `exclude`, `maybe`, right after
+ *   "AnalyLit decision: ", so the importers' `labelFromNotes`
+ *   (src/references/text.ts: /AnalyLit decision:\s*(include|exclude|maybe)/)
+ *   reads it. The stage follows in parentheses; without a stage the
+ *   parenthesis is left out ("AnalyLit decision: include").
+ * - Stages are written latest first: the first decision line is the
+ *   record's current (final) decision, which is what an importer that reads
+ *   only the first label gets.
+ * - A reason or note follows the decision of its stage; its stage sits
+ *   before the colon so the free text runs to the end of the line. Line
+ *   breaks inside reasons and notes become spaces.
+ * - Tags come last, separated by "; " (a ";" inside a tag becomes ",").
+ *   Tags are also written as keywords (RIS `KW`, BibTeX `keywords`, CSL
+ *   `keyword`) so reference managers show them.
+ * - Exporters drop notes of the record that are themselves AnalyLit labels
+ *   (left over from an earlier import), so an export never carries stale
+ *   decisions.
+ *
+ * Readers also accept "AnalyLit decision (full_text): include", the stage
+ * written before the colon. BibTeX importers join a field's lines into one
+ * string: `parseExportedLabels` splits such text back into labels.
+ */
+
+import type { ExportDecision, ExportDecisionValue, ExportItem } from './item.ts'
+import { oneLine } from './item.ts'
+
+export type ExportedLabel =
+  | { kind: 'decision'; decision: ExportDecisionValue; stage?: string }
+  | { kind: 'reason' | 'note'; text: string; stage?: string }
+  | { kind: 'tags'; tags: string[] }
+
+/** Stage ids are written between parentheses: keep them free of the characters that would end them. */
+function cleanStage(stage: string): string {
+  return oneLine(stage).replace(/[():]/g, '_')
+}
+
+/** The label lines of an item, in the documented order. */
+export function labelLines(item: ExportItem): string[] {
+  const lines: string[] = []
+  const decisions = item.decision ?? []
+  for (let k = decisions.length - 1; k >= 0; k--) {
+    const { stage, decision, reason, note } = decisions[k]
+    const cleaned = stage ? cleanStage(stage) : ''
+    lines.push(cleaned ? `AnalyLit decision: ${decision} (stage: ${cleaned})` : `AnalyLit decision: ${decision}`)
+    const qualifier = cleaned ? ` (stage: ${cleaned})` : ''
+    if (reason && oneLine(reason)) lines.push(`AnalyLit reason${qualifier}: ${oneLine(reason)}`)
+    if (note && oneLine(note)) lines.push(`AnalyLit note${qualifier}: ${oneLine(note)}`)
+  }
+  const tags = (item.tags ?? []).map((tag) => oneLine(tag).replace(/;/g, ',')).filter((tag) => tag.length > 0)
+  if (tags.length > 0) lines.push(`AnalyLit tags: ${tags.join('; ')}`)
+  return lines
+}
+
+/** The record's own notes that are not AnalyLit labels, followed by the item's label lines. */
+export function notesWithLabels(item: ExportItem): string[] {
+  const own = (item.record.notes ?? []).filter((note) => note.trim().length > 0 && parseExportedLabels(note).length === 0)
+  return [...own, ...labelLines(item)]
+}
+
+const DECISION = /^\s*AnalyLit decision(?:\s*\((?:stage:\s*)?([^)]*)\))?\s*:\s*(include|exclude|maybe)\b(?:\s*\(stage:\s*([^)]*)\))?/i
+const TEXT = /^\s*AnalyLit (reason|note)(?:\s*\((?:stage:\s*)?([^)]*)\))?\s*:\s*([\s\S]*?)\s*$/i
+const TAGS = /^\s*AnalyLit tags\s*:\s*([\s\S]*?)\s*$/i
+
+/** Reads one label ("AnalyLit decision: include (stage: full_text)"…); undefined for any other note. */
+export function parseExportedLabel(note: string): ExportedLabel | undefined {
+  const decision = DECISION.exec(note)
+  if (decision) {
+    const stage = (decision[1] ?? decision[3])?.trim()
+    const decisionValue = decision[2].toLowerCase() as ExportDecisionValue
+    return stage ? { kind: 'decision', decision: decisionValue, stage } : { kind: 'decision', decision: decisionValue }
+  }
+  const text = TEXT.exec(note)
+  if (text) {
+    const stage = text[2]?.trim()
+    const kind = text[1].toLowerCase() as 'reason' | 'note'
+    return stage ? { kind, text: text[3], stage } : { kind, text: text[3] }
+  }
+  const tags = TAGS.exec(note)
+  if (tags) return { kind: 'tags', tags: tags[1].split(/\s*;\s*/).filter((tag) => tag.length > 0) }
+  return undefined
+}
+
+const LABEL_START = /AnalyLit (?:decision|reason|note|tags)\b/g
+
+/**
+ * Reads every label in a text that may hold several (a multi-line note, or
+ * the lines of a BibTeX note joined into one string). Text before the first
+ * label is ignored.
+ */
+export function parseExportedLabels(text: string): ExportedLabel[] {
+  const starts: number[] = []
+  for (const match of text.matchAll(LABEL_START)) starts.push(match.index)
+  const labels: ExportedLabel[] = []
+  starts.forEach((start, k) => {
+    const label = parseExportedLabel(text.slice(start, starts[k + 1] ?? text.length))
+    if (label) labels.push(label)
+  })
+  return labels
+}
+
+/**
+ * Rebuilds decisions and tags from labels read back (in any order of
+ * notes): one decision per stage, in stage order earliest first (the
+ * reverse of the written order), with their reasons and notes.
+ */
+export function decisionsFromLabels(labels: readonly ExportedLabel[]): { decision: ExportDecision[]; tags: string[] } {
+  const written: ExportDecision[] = []
+  const tags: string[] = []
+  for (const label of labels) {
+    if (label.kind === 'decision') {
+      written.push({ stage: label.stage ?? '', decision: label.decision })
+    } else if (label.kind === 'tags') {
+      for (const tag of label.tags) if (!tags.includes(tag)) tags.push(tag)
+    } else {
+      let owner: ExportDecision | undefined = written[written.length - 1]
+      for (let k = written.length - 1; k >= 0; k--) {
+        if (written[k].stage === (label.stage ?? '')) {
+          owner = written[k]
+          break
+        }
+      }
+      if (owner) owner[label.kind] = owner[label.kind] ? `${owner[label.kind]} ${label.text}` : label.text
+    }
+  }
+  return { decision: written.reverse(), tags }
+}

@@ -1,0 +1,62 @@
+import t from 'tap'
+import { decisionsFromLabels, labelLines, notesWithLabels, parseExportedLabel, parseExportedLabels } from '../../src/export/labels.ts'
+import type { ExportItem } from '../../src/export/item.ts'
+import { emptyRecord } from '../../src/references/model.ts'
+import { labelFromNotes } from '../../src/references/text.ts'
+
+const item: ExportItem = {
+  record: { ...emptyRecord(), title: 'T', notes: ['Imported note', 'AnalyLit decision: exclude (stage: old)'] },
+  decision: [
+    { stage: 'title_abstract', decision: 'maybe', note: 'check\nthe methods' },
+    { stage: 'full_text', decision: 'exclude', reason: 'wrong population' }
+  ],
+  tags: ['pilot', 'to; discuss']
+}
+
+t.test('labels are written latest stage first, one per line, in the documented form', async (t) => {
+  t.same(labelLines(item), [
+    'AnalyLit decision: exclude (stage: full_text)',
+    'AnalyLit reason (stage: full_text): wrong population',
+    'AnalyLit decision: maybe (stage: title_abstract)',
+    'AnalyLit note (stage: title_abstract): check the methods',
+    'AnalyLit tags: pilot; to, discuss'
+  ])
+  t.same(labelLines({ record: emptyRecord(), decision: [{ stage: '', decision: 'include' }] }), ['AnalyLit decision: include'])
+  t.same(labelLines({ record: emptyRecord() }), [])
+})
+
+t.test('stale labels among the record notes are dropped, other notes kept', async (t) => {
+  const notes = notesWithLabels(item)
+  t.equal(notes[0], 'Imported note')
+  t.notOk(notes.some((note) => note.includes('(stage: old)')))
+})
+
+t.test('the importers read the final decision from the first label', async (t) => {
+  t.equal(labelFromNotes(labelLines(item)), 'exclude')
+})
+
+t.test('each label reads back, in both stage positions', async (t) => {
+  t.same(parseExportedLabel('AnalyLit decision: include (stage: full_text)'), { kind: 'decision', decision: 'include', stage: 'full_text' })
+  t.same(parseExportedLabel('AnalyLit decision (title_abstract): Exclude'), { kind: 'decision', decision: 'exclude', stage: 'title_abstract' })
+  t.same(parseExportedLabel('AnalyLit decision: maybe'), { kind: 'decision', decision: 'maybe' })
+  t.same(parseExportedLabel('AnalyLit reason (stage: full_text): no control group: single arm'), {
+    kind: 'reason', text: 'no control group: single arm', stage: 'full_text'
+  })
+  t.same(parseExportedLabel('AnalyLit note: see (table 2)'), { kind: 'note', text: 'see (table 2)' })
+  t.same(parseExportedLabel('AnalyLit tags: a; b c'), { kind: 'tags', tags: ['a', 'b c'] })
+  t.equal(parseExportedLabel('ASReview_relevant'), undefined)
+  t.equal(parseExportedLabel('AnalyLit decision: perhaps'), undefined)
+})
+
+t.test('labels joined into one string (BibTeX notes) are split and decisions rebuilt in stage order', async (t) => {
+  const joined = `Imported note ${labelLines(item).join(' ')}`
+  const labels = parseExportedLabels(joined)
+  t.equal(labels.length, 5)
+  t.same(decisionsFromLabels(labels), {
+    decision: [
+      { stage: 'title_abstract', decision: 'maybe', note: 'check the methods' },
+      { stage: 'full_text', decision: 'exclude', reason: 'wrong population' }
+    ],
+    tags: ['pilot', 'to, discuss']
+  })
+})
