@@ -51,7 +51,7 @@ import {
   firstAuthorKey, firstPage, isNoticeTitle, journalWords, journalWordsCompatible, normalizeText, normalizeTitle,
   normalizeVolume, normalizeYear
 } from './normalize.ts'
-import { diceSimilarity, diceUpperBound, levenshteinDistance, levenshteinRatio, trigramProfile } from './similarity.ts'
+import { diceSimilarity, diceUpperBound, levenshteinDistance, levenshteinRatio, trigramCount, writeTrigrams } from './similarity.ts'
 
 export interface DedupItem {
   /** Database id of the record. */
@@ -158,9 +158,14 @@ interface Features {
   wordHashes: Int32Array
   notice: boolean
   /** Family-name keys of the first ten personal authors (corporate and anonymous authors left out). */
-  authorKeys: string[]
-  /** The same keys with German transliteration undone ("mueller" -> "muller"), for exact co-author matching. */
-  looseAuthorKeys: string[]
+  /** Family-name key of the first personal author ('' when none). */
+  firstAuthor: string
+  /**
+   * Keys of the first ten personal authors with German transliteration
+   * undone ("mueller" -> "muller"), for exact co-author matching; built on
+   * first use, as only pairs whose first authors differ need them.
+   */
+  looseAuthorKeys: string[] | undefined
   year: number | undefined
   journalWords: string[]
   journalInitials: string
@@ -181,14 +186,26 @@ function personKey(author: Author): string {
   return ANONYMOUS_AUTHORS.has(key) ? '' : key
 }
 
-/** Keys of the first ten personal authors. */
-function authorKeysOf(authors: Author[]): string[] {
-  const keys: string[] = []
-  for (let i = 0; i < authors.length && keys.length < 10; i++) {
-    const key = personKey(authors[i])
-    if (key) keys.push(key)
+/** Key of the first personal author, '' when there is none. */
+function firstPersonKey(authors: readonly Author[]): string {
+  for (const author of authors) {
+    const key = personKey(author)
+    if (key) return key
   }
-  return keys
+  return ''
+}
+
+function looseAuthorKeysOf(f: Features, record: ReferenceRecord): string[] {
+  if (!f.looseAuthorKeys) {
+    const keys: string[] = []
+    for (const author of record.authors ?? []) {
+      const key = personKey(author)
+      if (key) keys.push(looseName(key))
+      if (keys.length === 10) break
+    }
+    f.looseAuthorKeys = keys
+  }
+  return f.looseAuthorKeys
 }
 
 /** First words of notice titles ("Erratum: …", "Reply to: …"), to skip the notice test for all others. */
@@ -196,6 +213,34 @@ const NOTICE_FIRST_WORDS = new Set([
   'erratum', 'errata', 'corrigendum', 'corrigenda', 'addendum', 'correction', 'retraction', 'retracted', 'withdrawn',
   'expression', 'notice', 'comment', 'comments', 'commentary', 'reply', 'response', 'in', 're', 'author', 'authors'
 ])
+
+const EMPTY_PROFILE = new Int32Array(0)
+
+/**
+ * Trigram and word profiles of all records, as views into two shared
+ * buffers: one allocation each instead of two per record, which spares the
+ * garbage collector most of its work on large inputs.
+ */
+function packProfiles(features: Features[]): void {
+  let trigramTotal = 0
+  let wordTotal = 0
+  for (const f of features) {
+    trigramTotal += trigramCount(f.compact)
+    wordTotal += f.tokens.length
+  }
+  const trigrams = new Int32Array(trigramTotal)
+  const words = new Int32Array(wordTotal)
+  let trigramOffset = 0
+  let wordOffset = 0
+  for (const f of features) {
+    const count = writeTrigrams(f.compact, trigrams, trigramOffset)
+    f.trigrams = trigrams.subarray(trigramOffset, trigramOffset + count)
+    trigramOffset += count
+    for (let k = 0; k < f.tokens.length; k++) words[wordOffset + k] = hashWord(f.tokens[k])
+    f.wordHashes = words.subarray(wordOffset, wordOffset + f.tokens.length).sort()
+    wordOffset += f.tokens.length
+  }
+}
 
 /** FNV-1a hash of a word. */
 function hashWord(word: string): number {
@@ -217,7 +262,6 @@ function extractFeatures(record: ReferenceRecord): Features {
   for (const token of tokens) if (!TITLE_STOP_WORDS.has(token)) significantWords++
   const compact = words.join('')
   const words2 = journalWords(record.journal ?? record.journalAbbrev)
-  const authorKeys = authorKeysOf(record.authors ?? [])
   return {
     title,
     compact,
@@ -225,11 +269,12 @@ function extractFeatures(record: ReferenceRecord): Features {
     significantWords,
     numbers: numbers.sort(),
     digits: words.join('').replace(/\D+/g, ''),
-    trigrams: trigramProfile(compact),
-    wordHashes: Int32Array.from(tokens, hashWord).sort(),
+    // Filled by packProfiles, in one buffer for all records.
+    trigrams: EMPTY_PROFILE,
+    wordHashes: EMPTY_PROFILE,
     notice: NOTICE_FIRST_WORDS.has(words[0]) && isNoticeTitle(record.title),
-    authorKeys,
-    looseAuthorKeys: authorKeys.map(looseName),
+    firstAuthor: firstPersonKey(record.authors ?? []),
+    looseAuthorKeys: undefined,
     year: normalizeYear(record.year),
     journalWords: words2,
     journalInitials: words2.map((w) => w[0]).join(''),
@@ -268,8 +313,9 @@ function familyNamesMatch(x: string, y: string): boolean {
 }
 
 /** Whether any author of one list is an author of the other (exact keys up to transliteration). */
-function shareAnAuthor(a: Features, b: Features): boolean {
-  for (const key of a.looseAuthorKeys) if (b.looseAuthorKeys.includes(key)) return true
+function shareAnAuthor(a: Features, b: Features, recordA: ReferenceRecord, recordB: ReferenceRecord): boolean {
+  const keysB = looseAuthorKeysOf(b, recordB)
+  for (const key of looseAuthorKeysOf(a, recordA)) if (keysB.includes(key)) return true
   return false
 }
 
@@ -405,11 +451,11 @@ function comparePair(a: Features, b: Features, recordA: ReferenceRecord, recordB
       flags |= Evidence.YearsDiffer
     }
   }
-  if (a.authorKeys.length > 0 && b.authorKeys.length > 0) {
-    if (familyNamesMatch(a.authorKeys[0], b.authorKeys[0])) {
+  if (a.firstAuthor && b.firstAuthor) {
+    if (familyNamesMatch(a.firstAuthor, b.firstAuthor)) {
       points += 1.5
       flags |= Evidence.SameFirstAuthor
-    } else if (shareAnAuthor(a, b)) {
+    } else if (shareAnAuthor(a, b, recordA, recordB)) {
       points += 0.5
       flags |= Evidence.SharedAuthor
     } else {
@@ -606,6 +652,7 @@ export function findDuplicateClusters(items: readonly DedupItem[], options: Dedu
     indexById.set(item.id, index)
   })
   const features = items.map((item) => extractFeatures(item.record))
+  packProfiles(features)
   const unionFind = new ConstrainedUnionFind(count)
   const splitOff = new Uint8Array(count)
   for (const id of options.splitIds ?? []) {
@@ -754,7 +801,7 @@ function identifierPairObjection(kind: 'pmid' | 'pmcid' | 'arxiv' | 'doi', a: Fe
   if (similarity >= 0.9) return undefined
   if (a.page !== undefined && b.page !== undefined && a.page !== b.page) return 'different first pages'
   if (similarity >= 0.6 || titleContained(a, b)) return undefined
-  const sameAuthor = a.authorKeys.length > 0 && b.authorKeys.length > 0 && familyNamesMatch(a.authorKeys[0], b.authorKeys[0])
+  const sameAuthor = a.firstAuthor !== '' && b.firstAuthor !== '' && familyNamesMatch(a.firstAuthor, b.firstAuthor)
   const closeYear = a.year !== undefined && b.year !== undefined && Math.abs(a.year - b.year) <= 1
   const samePage = a.page !== undefined && a.page === b.page
   return sameAuthor && closeYear && samePage ? undefined : 'different titles'
@@ -762,11 +809,13 @@ function identifierPairObjection(kind: 'pmid' | 'pmcid' | 'arxiv' | 'doi', a: Fe
 
 function buildBlocks(features: readonly Features[], maxBlockSize: number): Map<string, number[]> {
   // Document frequency of title words, to pick each title's rarest words.
-  const frequency = new Map<string, number>()
+  // Counted by word hash: a rare collision only merges two counts.
+  const frequency = new Map<number, number>()
   for (const f of features) {
     for (const token of f.tokens) {
       if (token.length < 3 || TITLE_STOP_WORDS.has(token)) continue
-      frequency.set(token, (frequency.get(token) ?? 0) + 1)
+      const hash = hashWord(token)
+      frequency.set(hash, (frequency.get(hash) ?? 0) + 1)
     }
   }
   const blocks = new Map<string, number[]>()
@@ -784,7 +833,7 @@ function buildBlocks(features: readonly Features[], maxBlockSize: number): Map<s
     }
     rare.length = 0
     for (const token of f.tokens) {
-      const df = frequency.get(token)
+      const df = token.length < 3 ? undefined : frequency.get(hashWord(token))
       // A word found once cannot pair the record with anything; a common
       // word makes a block whose title-ordered window only repeats what
       // the title-start key already compares.
@@ -792,7 +841,7 @@ function buildBlocks(features: readonly Features[], maxBlockSize: number): Map<s
     }
     rare.sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : 1))
     for (let k = 0; k < RARE_WORD_KEYS && k < rare.length; k++) add(`r:${rare[k][0]}`, index)
-    if (f.authorKeys.length > 0 && f.year !== undefined) add(`a:${f.authorKeys[0]}:${f.year}`, index)
+    if (f.firstAuthor && f.year !== undefined) add(`a:${f.firstAuthor}:${f.year}`, index)
     if (f.page !== undefined && (f.journalInitials || f.volume)) add(`p:${f.page}:${f.journalInitials || `v${f.volume}`}`, index)
   })
   return blocks

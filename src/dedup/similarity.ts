@@ -6,23 +6,38 @@
  * word) cost Dice more than they should.
  */
 
+/** Number of entries in the trigram profile of `text` (see trigramProfile). */
+export function trigramCount(text: string): number {
+  return text.length === 0 ? 0 : Math.max(1, text.length - 2)
+}
+
+/**
+ * Writes the sorted trigram profile of `text` into `target` at `offset` and
+ * returns its length, so that many profiles can share one buffer.
+ */
+export function writeTrigrams(text: string, target: Int32Array, offset: number): number {
+  const count = trigramCount(text)
+  if (count === 0) return 0
+  if (text.length < 3) {
+    target[offset] = -((text.charCodeAt(0) << 8) | (text.charCodeAt(1) || 0)) - 1
+    return 1
+  }
+  for (let i = 0; i < count; i++) {
+    target[offset + i] = ((text.charCodeAt(i) & 0xff) << 16) | ((text.charCodeAt(i + 1) & 0xff) << 8) | (text.charCodeAt(i + 2) & 0xff)
+  }
+  target.subarray(offset, offset + count).sort()
+  return count
+}
+
 /**
  * Sorted character-trigram profile of an ASCII string, each trigram packed
  * into one integer. Strings shorter than three characters give one "trigram"
  * per string so that they still compare equal to themselves.
  */
 export function trigramProfile(text: string): Int32Array {
-  if (text.length === 0) return new Int32Array(0)
-  if (text.length < 3) {
-    const packed = new Int32Array(1)
-    packed[0] = -((text.charCodeAt(0) << 8) | (text.charCodeAt(1) || 0)) - 1
-    return packed
-  }
-  const profile = new Int32Array(text.length - 2)
-  for (let i = 0; i < profile.length; i++) {
-    profile[i] = ((text.charCodeAt(i) & 0xff) << 16) | ((text.charCodeAt(i + 1) & 0xff) << 8) | (text.charCodeAt(i + 2) & 0xff)
-  }
-  return profile.sort()
+  const profile = new Int32Array(trigramCount(text))
+  writeTrigrams(text, profile, 0)
+  return profile
 }
 
 /** Dice coefficient of two sorted trigram multisets, in [0, 1]. */
