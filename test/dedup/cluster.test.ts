@@ -177,6 +177,16 @@ t.test('comparisons grow linearly even when every title starts alike', async (t)
   t.same(large.clusters, [], 'numbered titles are different papers')
 })
 
+t.test('an identifier pasted on many records links only those that also share a title', async (t) => {
+  const volume = Array.from({ length: 300 }, (_, k) => ({
+    id: `p${k}`, record: record({ title: `Paper ${k} of the proceedings, on topic ${k * 7}`, doi: '10.1145/3000000', year: 2020 })
+  }))
+  volume.push({ id: 'copy', record: record({ title: 'Paper 5 of the proceedings, on topic 35', doi: '10.1145/3000000', year: 2020 }) })
+  const result = findDuplicateClusters(volume)
+  t.same(groups(result), [['copy', 'p5']])
+  t.ok(result.comparisons < 300 * 20, `${result.comparisons} comparisons`)
+})
+
 t.test('duplicate ids are refused', async (t) => {
   t.throws(() => findDuplicateClusters([{ id: 'a', record: article }, { id: 'a', record: article }]))
 })
