@@ -2,7 +2,8 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
 import type pg from 'pg'
 import * as schema from './schema.ts'
 
-export type Database = NodePgDatabase<typeof schema>
+/** Drizzle over a pool; `$client` is the pool itself (for COPY and other driver-level work). */
+export type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool }
 
 /** A drizzle instance over an existing pool; the caller owns (and closes) the pool. */
 export function createDatabase(pool: pg.Pool): Database {

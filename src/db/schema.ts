@@ -135,9 +135,10 @@ export const articles = pgTable('articles', {
   /** The record exactly as imported. */
   original: jsonb('original'),
   /**
-   * The normalised record as imported, never changed: deduplication derives
-   * the columns above from it (the union of a cluster's records for its
-   * primary), so splitting a cluster restores every record exactly.
+   * Set only while the article is the primary of a duplicate cluster: its own
+   * normalised record from before its columns became the union of the
+   * cluster's records, so that a split restores it exactly. (Copy on write:
+   * the other records would only store the same data twice.)
    */
   record: jsonb('record'),
   /** Relevance score of the current screening model (0–1), when one was trained. */

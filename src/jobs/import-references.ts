@@ -1,15 +1,17 @@
 /**
- * Import of one uploaded bibliography file as a background task. The whole
- * batch (source batch row, articles, imported labels) is written in one
- * transaction: a failed, cancelled or killed import leaves nothing behind
- * and can simply be retried.
+ * Import of one uploaded bibliography file as a background task. Records
+ * stream from the parser straight into PostgreSQL with COPY, inside one
+ * transaction with the source batch and the imported labels: a failed,
+ * cancelled or killed import leaves nothing behind and can simply be retried.
  */
-import { eq } from 'drizzle-orm'
+import { randomUUID } from 'node:crypto'
 import path from 'node:path'
-import { articles, decisions, files, sourceBatches } from '../db/schema.ts'
-import { openReferenceFile } from '../references/import.ts'
+import { eq } from 'drizzle-orm'
+import { copyInto } from '../db/copy.ts'
+import { files } from '../db/schema.ts'
+import { openReferenceFile, type OpenedReferences } from '../references/import.ts'
 import type { FormatId } from '../references/formats/types.ts'
-import type { ReferenceRecord, SourcePosition } from '../references/model.ts'
+import type { ImportedLabel, SourcePosition } from '../references/model.ts'
 import { recordToRow } from '../services/articles.ts'
 import { deduplicateProject, type DedupSummary } from '../services/dedup.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
@@ -36,8 +38,13 @@ export interface ImportResult {
   deduplication: DedupSummary | { error: string }
 }
 
-const INSERT_CHUNK = 1000
 const MAX_REPORTED_ERRORS = 500
+const PROGRESS_EVERY = 2000
+
+export const ARTICLE_COPY_COLUMNS = [
+  'id', 'project_id', 'batch_id', 'source_index', 'title', 'abstract', 'authors', 'year', 'journal', 'volume', 'issue', 'pages',
+  'doi', 'pmid', 'pmcid', 'arxiv_id', 'type', 'source_database', 'data', 'original'
+]
 
 export async function importReferences(ctx: JobContext): Promise<ImportResult> {
   const payload = ctx.task.payload as ImportPayload
@@ -46,7 +53,7 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
   const [file] = await ctx.db.select().from(files).where(eq(files.id, payload.fileId))
   if (!file || file.projectId !== projectId) throw new TaskError('the uploaded file no longer exists')
 
-  let opened
+  let opened: OpenedReferences
   try {
     opened = await openReferenceFile(path.join(ctx.storageDir, file.storagePath), { fileName: file.originalName, format: payload.format })
   } catch (err) {
@@ -55,64 +62,58 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
 
   const importLabels = payload.importLabels ?? true
   const errors: ImportResult['errors'] = []
+  const labels: Array<{ articleId: string; label: ImportedLabel }> = []
   let errorCount = 0
-  let recordsRead = 0
-  let labelsImported = 0
+  let imported = 0
+  const batchId = randomUUID()
 
-  const result = await ctx.db.transaction(async (tx) => {
-    const [batch] = await tx.insert(sourceBatches).values({
-      projectId, taskId: ctx.task.id, kind: 'file', fileName: file.originalName, format: opened.format.id,
-      encoding: opened.encoding, sourceDatabase: payload.sourceDatabase ?? null, createdBy: ctx.task.createdBy
-    }).returning()
-
-    let pending: Array<{ record: ReferenceRecord; index: number }> = []
-    const flush = async () => {
-      if (pending.length === 0) return
-      const chunk = pending
-      pending = []
-      const inserted = await tx.insert(articles).values(chunk.map(({ record, index }) => ({
-        ...recordToRow({ ...record, sourceDatabase: record.sourceDatabase ?? payload.sourceDatabase }),
-        projectId, batchId: batch.id, sourceIndex: index
-      }))).returning({ id: articles.id })
-      if (importLabels) {
-        const labelled = chunk.map((c, i) => ({ label: c.record.label, articleId: inserted[i].id })).filter((l) => l.label)
-        if (labelled.length > 0) {
-          await tx.insert(decisions).values(labelled.map((l) => ({
-            projectId, articleId: l.articleId, reviewerId: null, stage: 'title_abstract' as const,
-            decision: l.label!, source: 'import', note: `label imported from ${file.originalName}`
-          })))
-          labelsImported += labelled.length
-        }
-      }
-    }
-
+  async function * rows (): AsyncGenerator<unknown[]> {
     for await (const item of opened.items) {
       if (item.kind === 'error') {
         errorCount++
         if (errors.length < MAX_REPORTED_ERRORS) errors.push({ position: item.position, message: item.message })
         continue
       }
-      pending.push({ record: item.record, index: recordsRead })
-      recordsRead++
-      if (pending.length >= INSERT_CHUNK) {
-        await flush()
-        await ctx.progress(0.5, `${recordsRead} records imported`)
-      }
+      const id = randomUUID()
+      const record = { ...item.record, sourceDatabase: item.record.sourceDatabase ?? payload.sourceDatabase }
+      const r = recordToRow(record)
+      if (importLabels && record.label) labels.push({ articleId: id, label: record.label })
+      yield [id, projectId, batchId, imported, r.title, r.abstract, r.authors, r.year, r.journal, r.volume, r.issue, r.pages,
+        r.doi, r.pmid, r.pmcid, r.arxivId, r.type, r.sourceDatabase, r.data, r.original]
+      imported++
+      if (imported % PROGRESS_EVERY === 0) await ctx.progress(0.5, `${imported} records imported`)
     }
-    await flush()
-    if (recordsRead === 0) {
+  }
+
+  const client = await ctx.db.$client.connect()
+  try {
+    await client.query('BEGIN')
+    await client.query(`INSERT INTO source_batches (id, project_id, task_id, kind, file_name, format, encoding, source_database, created_by)
+      VALUES ($1, $2, $3, 'file', $4, $5, $6, $7, $8)`,
+    [batchId, projectId, ctx.task.id, file.originalName, opened.format.id, opened.encoding, payload.sourceDatabase ?? null, ctx.task.createdBy])
+    await copyInto(client, 'articles', ARTICLE_COPY_COLUMNS, rows())
+    if (imported === 0) {
       throw new TaskError(errorCount > 0
         ? `no record could be imported: ${errorCount} malformed record(s), first: ${errors[0]?.message}`
         : 'the file holds no records', { errors, errorCount })
     }
-    await tx.update(sourceBatches).set({ recordsRead: recordsRead + errorCount, recordsImported: recordsRead, recordErrors: errorCount })
-      .where(eq(sourceBatches.id, batch.id))
+    if (labels.length > 0) {
+      await copyInto(client, 'decisions', ['project_id', 'article_id', 'stage', 'decision', 'source', 'note'],
+        labels.map((l) => [projectId, l.articleId, 'title_abstract', l.label, 'import', `label imported from ${file.originalName}`]))
+    }
+    await client.query('UPDATE source_batches SET records_read = $2, records_imported = $3, record_errors = $4 WHERE id = $1',
+      [batchId, imported + errorCount, imported, errorCount])
     // Checked inside the transaction: a cancellation that arrived meanwhile rolls the whole batch back.
     await ctx.ensureNotCancelled()
-    return { batchId: batch.id }
-  })
+    await client.query('COMMIT')
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw err
+  } finally {
+    client.release()
+  }
 
-  await ctx.emit('articles.imported', { batchId: result.batchId, count: recordsRead })
+  await ctx.emit('articles.imported', { batchId, count: imported })
   // Deduplication runs after every import, outside the import's transaction: the batch is safe even if it fails.
   await ctx.progress(0.9, 'finding duplicates')
   let deduplication: DedupSummary | { error: string }
@@ -124,8 +125,7 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
     deduplication = { error: 'deduplication failed; run it again from the duplicates endpoint' }
   }
   return {
-    deduplication,
-    batchId: result.batchId, format: opened.format.id, encoding: opened.encoding, recordsRead: recordsRead + errorCount,
-    imported: recordsRead, errorCount, errors, labelsImported
+    deduplication, batchId, format: opened.format.id, encoding: opened.encoding, recordsRead: imported + errorCount,
+    imported, errorCount, errors, labelsImported: labels.length
   }
 }

@@ -49,8 +49,20 @@ export function recordToRow(record: ReferenceRecord) {
   return {
     title: title ?? '', abstract: abstract ?? '', authors, year: year ?? null, journal: journal ?? null, volume: volume ?? null,
     issue: issue ?? null, pages: pages ?? null, doi: doi ?? null, pmid: pmid ?? null, pmcid: pmcid ?? null, arxivId: arxivId ?? null,
-    type, sourceDatabase: sourceDatabase ?? null, data: rest, original: original ?? null,
-    record: { ...record, original: undefined }
+    type, sourceDatabase: sourceDatabase ?? null, data: rest, original: original ?? null
+  }
+}
+
+/** The record an article shows now: its columns (the union of a cluster for its primary) and the rest of its data. */
+export function rowToRecord(row: Pick<ArticleRow, 'title' | 'abstract' | 'authors' | 'year' | 'journal' | 'volume' | 'issue' | 'pages' | 'doi' | 'pmid' | 'pmcid' | 'arxivId' | 'type' | 'sourceDatabase' | 'data'>): ReferenceRecord {
+  const data = (row.data ?? {}) as Partial<ReferenceRecord>
+  return {
+    ...data,
+    keywords: data.keywords ?? [], mesh: data.mesh ?? [], notes: data.notes ?? [], attachments: data.attachments ?? [],
+    title: row.title || undefined, abstract: row.abstract || undefined, authors: (row.authors ?? []) as Author[], year: row.year ?? undefined,
+    journal: row.journal ?? undefined, volume: row.volume ?? undefined, issue: row.issue ?? undefined, pages: row.pages ?? undefined,
+    doi: row.doi ?? undefined, pmid: row.pmid ?? undefined, pmcid: row.pmcid ?? undefined, arxivId: row.arxivId ?? undefined,
+    type: row.type as ReferenceRecord['type'], sourceDatabase: row.sourceDatabase ?? undefined, original: undefined
   }
 }
 

@@ -12,7 +12,7 @@ import { articles, duplicateJudgements } from '../db/schema.ts'
 import { findDuplicateClusters, type DuplicateCluster } from '../dedup/cluster.ts'
 import { mergeRecords } from '../dedup/merge.ts'
 import type { ReferenceRecord } from '../references/model.ts'
-import { recordToRow } from './articles.ts'
+import { recordToRow, rowToRecord } from './articles.ts'
 
 export interface DedupSummary {
   records: number
@@ -32,12 +32,16 @@ export async function deduplicateProject(db: Database, projectId: string): Promi
   return db.transaction(async (tx) => {
     // One run per project at a time; imports and manual judgements queue behind it.
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('dedup:' || ${projectId}))`)
-    const rows = await tx.select({
-      id: articles.id,
-      record: sql<ReferenceRecord>`CASE WHEN ${articles.record} ? 'abstract'
-        THEN jsonb_set(${articles.record}, '{abstract}', to_jsonb(left(${articles.record}->>'abstract', ${ABSTRACT_PREFIX})))
-        ELSE ${articles.record} END`
-    }).from(articles).where(and(eq(articles.projectId, projectId), isNotNull(articles.record))).orderBy(articles.createdAt, articles.sourceIndex, articles.id)
+    // Only what the matcher reads, with abstracts cut short: notes (whole reference lists in some exports) and
+    // original records stay in the database, so memory stays low for 100,000 records.
+    const rows = (await tx.execute<{ id: string; record: ReferenceRecord }>(sql`
+      SELECT id, jsonb_strip_nulls(CASE WHEN record IS NOT NULL
+        THEN (record - 'notes' - 'attachments') || jsonb_build_object('abstract', left(record->>'abstract', ${ABSTRACT_PREFIX}))
+        ELSE jsonb_build_object('title', title, 'abstract', left(abstract, ${ABSTRACT_PREFIX}), 'authors', authors, 'year', year,
+          'journal', journal, 'journalAbbrev', data->'journalAbbrev', 'volume', volume, 'issue', issue, 'pages', pages,
+          'doi', doi, 'pmid', pmid, 'pmcid', pmcid, 'arxivId', arxiv_id, 'type', type, 'issn', data->'issn', 'isbn', data->'isbn')
+        END) AS record
+      FROM articles WHERE project_id = ${projectId} ORDER BY created_at, source_index, id`)).rows
 
     const judgements = await tx.select().from(duplicateJudgements).where(eq(duplicateJudgements.projectId, projectId))
     const result = findDuplicateClusters(rows.map((r) => ({ id: r.id, record: withArrays(r.record) })), {
@@ -80,37 +84,39 @@ async function applyClusters(db: Database, projectId: string, clusters: Duplicat
 
   const newPrimaries = new Set(clusters.map((c) => c.primaryId))
   const restore = formerPrimaries.map((r) => r.id!).filter((id) => !newPrimaries.has(id))
-  const toRewrite = [...restore, ...newPrimaries]
-  if (toRewrite.length === 0) return
-  const full = new Map<string, ReferenceRecord>()
+  if (restore.length === 0 && newPrimaries.size === 0) return
+
+  // Each record's own data: kept in `record` while it is a primary, otherwise its columns.
+  const own = new Map<string, ReferenceRecord>()
   const needed = [...restore, ...clusters.flatMap((c) => c.memberIds)]
   for (let i = 0; i < needed.length; i += 5000) {
     const chunk = needed.slice(i, i + 5000)
-    for (const row of await db.select({ id: articles.id, record: articles.record }).from(articles).where(inArray(articles.id, chunk))) {
-      full.set(row.id, withArrays(row.record as ReferenceRecord))
+    for (const row of await db.select().from(articles).where(inArray(articles.id, chunk))) {
+      own.set(row.id, row.record ? withArrays(row.record as ReferenceRecord) : rowToRecord(row))
     }
   }
-  const rewrites = restore.map((id) => ({ id, record: full.get(id)! }))
+  const rewrites: Array<{ id: string; shown: ReferenceRecord; saved: ReferenceRecord | null }> = restore.map((id) => ({ id, shown: own.get(id)!, saved: null }))
   for (const cluster of clusters) {
-    const others = cluster.memberIds.filter((id) => id !== cluster.primaryId).map((id) => full.get(id)!)
-    rewrites.push({ id: cluster.primaryId, record: mergeRecords(full.get(cluster.primaryId)!, others) })
+    const others = cluster.memberIds.filter((id) => id !== cluster.primaryId).map((id) => own.get(id)!)
+    const mine = own.get(cluster.primaryId)!
+    rewrites.push({ id: cluster.primaryId, shown: mergeRecords(mine, others), saved: mine })
   }
   for (let i = 0; i < rewrites.length; i += 2000) await writeColumns(db, rewrites.slice(i, i + 2000))
 }
 
-/** Rewrites the derived columns of many articles in one statement. */
-async function writeColumns(db: Database, rewrites: Array<{ id: string; record: ReferenceRecord }>): Promise<void> {
-  const rows = rewrites.map(({ id, record }) => {
-    const { original: _original, record: _record, ...columns } = recordToRow(record)
-    return { id, ...columns }
+/** Rewrites the shown columns (and the saved own record) of many articles in one statement. */
+async function writeColumns(db: Database, rewrites: Array<{ id: string; shown: ReferenceRecord; saved: ReferenceRecord | null }>): Promise<void> {
+  const rows = rewrites.map(({ id, shown, saved }) => {
+    const { original: _original, ...columns } = recordToRow(shown)
+    return { id, ...columns, record: saved ? { ...saved, original: undefined } : null }
   })
   await db.execute(sql`UPDATE articles a SET
       title = r.title, abstract = r.abstract, authors = r.authors, year = r.year, journal = r.journal, volume = r.volume,
       issue = r.issue, pages = r.pages, doi = r.doi, pmid = r.pmid, pmcid = r.pmcid, arxiv_id = r."arxivId", type = r.type,
-      source_database = r."sourceDatabase", data = r.data
+      source_database = r."sourceDatabase", data = r.data, record = r.record
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(id uuid, title text, abstract text, authors jsonb, year int,
       journal text, volume text, issue text, pages text, doi text, pmid text, pmcid text, "arxivId" text, type text,
-      "sourceDatabase" text, data jsonb)
+      "sourceDatabase" text, data jsonb, record jsonb)
     WHERE a.id = r.id`)
 }
 

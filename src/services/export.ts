@@ -6,7 +6,7 @@ import { and, asc, desc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-
 import type { Database } from '../db/index.ts'
 import { articles, decisions } from '../db/schema.ts'
 import type { ExportDecision, ExportItem } from '../export/index.ts'
-import type { Author, ReferenceRecord } from '../references/model.ts'
+import { rowToRecord } from './articles.ts'
 
 export interface ExportFilter {
   /** Only records whose current decision at `stage` is this ('undecided': none yet). */
@@ -17,19 +17,6 @@ export interface ExportFilter {
 
 const STAGES: readonly string[] = ['title_abstract', 'full_text']
 const PAGE = 1000
-
-/** The record an article shows now: its columns (merged for a cluster's primary) and the rest of its data. */
-export function articleRecord(row: typeof articles.$inferSelect): ReferenceRecord {
-  const data = (row.data ?? {}) as Partial<ReferenceRecord>
-  return {
-    ...data,
-    keywords: data.keywords ?? [], mesh: data.mesh ?? [], notes: data.notes ?? [], attachments: data.attachments ?? [],
-    title: row.title || undefined, abstract: row.abstract || undefined, authors: row.authors as Author[], year: row.year ?? undefined,
-    journal: row.journal ?? undefined, volume: row.volume ?? undefined, issue: row.issue ?? undefined, pages: row.pages ?? undefined,
-    doi: row.doi ?? undefined, pmid: row.pmid ?? undefined, pmcid: row.pmcid ?? undefined, arxivId: row.arxivId ?? undefined,
-    type: row.type as ReferenceRecord['type'], sourceDatabase: row.sourceDatabase ?? undefined, original: undefined
-  }
-}
 
 export async function * exportItems(db: Database, projectId: string, filter: ExportFilter): AsyncGenerator<ExportItem> {
   const latestAtStage = sql`(SELECT d.decision::text FROM decisions d WHERE d.article_id = ${articles.id} AND d.stage = ${filter.stage}
@@ -62,7 +49,7 @@ export async function * exportItems(db: Database, projectId: string, filter: Exp
     const tags = new Map<string, string[]>(tagRows.map((r) => [r.article_id, r.tags]))
     for (const row of rows) {
       const list = (byArticle.get(row.id) ?? []).sort((a, b) => STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage))
-      yield { record: articleRecord(row), ...(list.length ? { decision: list } : {}), ...(tags.get(row.id)?.length ? { tags: tags.get(row.id) } : {}) }
+      yield { record: rowToRecord(row), ...(list.length ? { decision: list } : {}), ...(tags.get(row.id)?.length ? { tags: tags.get(row.id) } : {}) }
     }
     if (rows.length < PAGE) return
   }
