@@ -65,8 +65,9 @@ t.test('imports: bad input, CSL-JSON, labels, cancellation and project deletion'
     t.equal(task.status, 'succeeded', task.error ?? '')
     t.equal(task.result.format, 'csl-json')
     t.equal(task.result.imported, 20)
-    const [batch] = await app.db.select().from(sourceBatches).where(eq(sourceBatches.id, task.result.batchId))
-    t.match(batch, { fileName: 'analylit-20atn.csl.json', format: 'csl-json', sourceDatabase: 'Zotero', recordsImported: 20, recordErrors: 0 })
+    const sources = (await app.inject({ url: `/api/projects/${project.id}/sources`, headers: alice.auth })).json()
+    t.match(sources.find((s: { id: string }) => s.id === task.result.batchId),
+      { kind: 'file', fileName: 'analylit-20atn.csl.json', format: 'csl-json', encoding: 'utf-8', sourceDatabase: 'Zotero', recordsImported: 20, recordErrors: 0 })
   })
 
   t.test('labels carried by the file come in as prior decisions; malformed records are reported, the rest imported', async (t) => {
