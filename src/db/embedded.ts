@@ -88,16 +88,37 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   return !processAlive(pid)
 }
 
-/** A server left running by a process that died (kill -9) still holds the data directory: stop it first. */
-async function stopLeftoverServer(dataDir: string, log: (m: string) => void): Promise<void> {
-  const pidFile = path.join(dataDir, 'postmaster.pid')
-  if (!existsSync(pidFile)) return
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0])
-  if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
-    log(`stopping a PostgreSQL server (pid ${pid}) left running on ${dataDir}`)
-    process.kill(pid, 'SIGINT')
-    if (!await waitForExit(pid, 15000)) throw new Error(`A PostgreSQL server (pid ${pid}) is still running on ${dataDir} and did not stop`)
+function parentPid(pid: number): number | undefined {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may contain spaces, so read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+  } catch {
+    return undefined
   }
+}
+
+/**
+ * A server may already run on the data directory: started by another live
+ * process (the service while `init-db` runs), which we then share; or left
+ * behind by a process that died (kill -9), whose orphan we stop first.
+ * Returns the port of a server to share, if any.
+ */
+async function handleRunningServer(dataDir: string, log: (m: string) => void): Promise<number | undefined> {
+  const pidFile = path.join(dataDir, 'postmaster.pid')
+  if (!existsSync(pidFile)) return undefined
+  const lines = readFileSync(pidFile, 'utf8').split('\n')
+  const pid = Number(lines[0])
+  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return undefined
+  const parent = parentPid(pid)
+  if (parent !== undefined && parent > 1 && processAlive(parent)) {
+    log(`sharing the PostgreSQL server (pid ${pid}) that process ${parent} runs on ${dataDir}`)
+    return Number(lines[3])
+  }
+  log(`stopping a PostgreSQL server (pid ${pid}) left running on ${dataDir}`)
+  process.kill(pid, 'SIGINT')
+  if (!await waitForExit(pid, 15000)) throw new Error(`A PostgreSQL server (pid ${pid}) is still running on ${dataDir} and did not stop`)
+  return undefined
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
@@ -144,10 +165,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       await fs.rm(tmpPw, { force: true })
     }
     await fs.writeFile(passwordFile, password, { mode: 0o600 })
-  } else {
-    await stopLeftoverServer(dataDir, log)
   }
   const password = (await fs.readFile(passwordFile, 'utf8')).trim()
+  const sharedPort = await handleRunningServer(dataDir, log)
+  if (sharedPort) {
+    // Owned by another process: use it, never stop it.
+    return { url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${sharedPort}/${database}`, pid: undefined, stop: async () => {} }
+  }
 
   let output = ''
   const child: ChildProcess = spawn(bins.postgres, [

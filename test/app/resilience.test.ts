@@ -124,3 +124,28 @@ t.test('BullMQ: a worker killed with kill -9 mid-job does not lose it; SIGTERM d
   t.equal(firstRow.status, 'succeeded', 'running job finished during the drain')
   t.equal(secondRow.status, 'queued', 'nothing new was taken while draining')
 })
+
+t.test('embedded PostgreSQL: a second process shares a running server; an orphan left by kill -9 is replaced', { skip: needsServices }, async (t) => {
+  const dir = path.join(await tempDir(t), 'pg')
+  const port = await freePort()
+  // A child process starts the server, then is killed with SIGKILL: its postgres is orphaned.
+  const script = `import { startEmbeddedPostgres } from '${path.resolve('src/db/embedded.ts')}'\n` +
+    `await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dir)}, port: ${port} }); console.log('up'); setInterval(() => {}, 1000)`
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  await new Promise<void>((resolve) => child.stdout!.on('data', (c: Buffer) => { if (c.toString().includes('up')) resolve() }))
+  child.kill('SIGKILL')
+  await new Promise((r) => child.once('exit', r))
+
+  const first = await startEmbeddedPostgres({ dataDir: dir, port })
+  t.teardown(() => first.stop())
+  t.ok(first.pid, 'the orphan was stopped and a new server started by this process')
+  const second = await startEmbeddedPostgres({ dataDir: dir, port })
+  t.equal(second.pid, undefined, 'a second start while this process runs it shares the server')
+  t.equal(second.url, first.url)
+  await second.stop()
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({ connectionString: first.url })
+  await client.connect()
+  t.equal((await client.query('SELECT 1 AS one')).rows[0].one, 1, 'stopping the shared handle left the server running')
+  await client.end()
+})
