@@ -6,7 +6,7 @@
  * members' fields, every other record shows itself, so re-running after a
  * split or a manual judgement restores everything exactly.
  */
-import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm'
+import { and, eq, getTableColumns, inArray, isNotNull, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articles, duplicateJudgements } from '../db/schema.ts'
 import { findDuplicateClusters, type DuplicateCluster } from '../dedup/cluster.ts'
@@ -23,6 +23,9 @@ export interface DedupSummary {
   sharedIdentifierConflicts: number
   durationMs: number
 }
+
+/** What a record's own data is made of (not the search vector, not the original record). */
+const { search: _search, original: _original, ...OWN_COLUMNS } = getTableColumns(articles)
 
 /** Abstracts are only a tie-breaker for the matcher: their beginning is enough and keeps memory low. */
 const ABSTRACT_PREFIX = 400
@@ -91,7 +94,7 @@ async function applyClusters(db: Database, projectId: string, clusters: Duplicat
   const needed = [...restore, ...clusters.flatMap((c) => c.memberIds)]
   for (let i = 0; i < needed.length; i += 5000) {
     const chunk = needed.slice(i, i + 5000)
-    for (const row of await db.select().from(articles).where(inArray(articles.id, chunk))) {
+    for (const row of await db.select(OWN_COLUMNS).from(articles).where(inArray(articles.id, chunk))) {
       own.set(row.id, row.record ? withArrays(row.record as ReferenceRecord) : rowToRecord(row))
     }
   }
