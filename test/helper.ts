@@ -87,3 +87,22 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false | nu
     await new Promise((r) => setTimeout(r, intervalMs))
   }
 }
+
+export interface MultipartPart { name: string; value: string | Buffer; fileName?: string }
+
+/** A multipart/form-data body for `inject`: fields, and files when a part has a fileName. */
+export function multipart(parts: MultipartPart[]): { payload: Buffer; headers: { 'content-type': string } } {
+  const boundary = `----analylit${randomBytes(8).toString('hex')}`
+  const chunks: Buffer[] = []
+  for (const p of parts) {
+    const disposition = `form-data; name="${p.name}"${p.fileName !== undefined ? `; filename="${p.fileName}"` : ''}`
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n\r\n`), Buffer.from(p.value), Buffer.from('\r\n'))
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`))
+  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
+}
+
+/** A multipart body with one file in the field "file", plus optional fields. */
+export function fileUpload(fileName: string, content: string | Buffer, fields: Record<string, string> = {}) {
+  return multipart([...Object.entries(fields).map(([name, value]) => ({ name, value })), { name: 'file', value: content, fileName }])
+}

@@ -3,16 +3,7 @@ import path from 'node:path'
 import { readFile } from 'node:fs/promises'
 import { eq, isNotNull, and } from 'drizzle-orm'
 import { articles } from '../../src/db/schema.ts'
-import { build, DATASETS, needsServices, userWithToken, waitFor } from '../helper.ts'
-
-function multipart(fileName: string, content: string | Buffer) {
-  const boundary = `----analylit${Math.random().toString(16).slice(2)}`
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\n\r\n`),
-    Buffer.from(content), Buffer.from(`\r\n--${boundary}--\r\n`)
-  ])
-  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
-}
+import { build, DATASETS, needsServices, userWithToken, waitFor, fileUpload } from '../helper.ts'
 
 const SCOPUS = `TY  - JOUR
 TI  - Therapeutic alliance with a conversational agent for depression: a randomized trial
@@ -60,7 +51,7 @@ t.test('deduplication after import: clusters, union of fields, manual choices th
     }, 60000)
   }
   const upload = async (name: string, content: string | Buffer) => {
-    const body = multipart(name, content)
+    const body = fileUpload(name, content)
     return runTask(await app.inject({ method: 'POST', url: `${base}/imports`, headers: { ...alice.auth, ...body.headers }, payload: body.payload }))
   }
 

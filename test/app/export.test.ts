@@ -1,18 +1,9 @@
 import t from 'tap'
 import path from 'node:path'
 import { readFile, writeFile } from 'node:fs/promises'
-import { build, DATASETS, needsServices, tempDir, userWithToken, waitFor } from '../helper.ts'
+import { build, DATASETS, needsServices, tempDir, userWithToken, waitFor, fileUpload } from '../helper.ts'
 import { openReferenceFile } from '../../src/references/import.ts'
 import type { ReferenceRecord } from '../../src/references/model.ts'
-
-function multipart(fileName: string, content: string | Buffer) {
-  const boundary = `----analylit${Math.random().toString(16).slice(2)}`
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\n\r\n`),
-    Buffer.from(content), Buffer.from(`\r\n--${boundary}--\r\n`)
-  ])
-  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
-}
 
 t.test('exports carry decisions and read back to the same records and labels, in every format', { skip: needsServices }, async (t) => {
   const app = await build(t)
@@ -20,7 +11,7 @@ t.test('exports carry decisions and read back to the same records and labels, in
   const dir = await tempDir(t)
   const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Export' } })).json()
   const base = `/api/projects/${project.id}`
-  const body = multipart('pubmed_zotero.ris', await readFile(path.join(DATASETS, 'exports/pubmed_zotero.ris')))
+  const body = fileUpload('pubmed_zotero.ris', await readFile(path.join(DATASETS, 'exports/pubmed_zotero.ris')))
   const res = await app.inject({ method: 'POST', url: `${base}/imports`, headers: { ...alice.auth, ...body.headers }, payload: body.payload })
   await waitFor(async () => (await app.inject({ url: `/api/tasks/${res.json().id}`, headers: alice.auth })).json().status === 'succeeded', 60000)
 

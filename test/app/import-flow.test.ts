@@ -3,20 +3,9 @@ import path from 'node:path'
 import { readFile } from 'node:fs/promises'
 import WebSocket from 'ws'
 import type { FastifyInstance } from 'fastify'
-import { build, DATASETS, needsRedis, needsServices, userWithToken, waitFor } from '../helper.ts'
+import { build, DATASETS, needsRedis, needsServices, userWithToken, waitFor, fileUpload } from '../helper.ts'
 
 interface Event { type: string; projectId?: string; task?: { id: string; status: string; progress: number } }
-
-function multipart(fileName: string, content: Buffer, fields: Record<string, string> = {}) {
-  const boundary = `----analylit${Date.now()}`
-  const parts: Buffer[] = []
-  for (const [k, v] of Object.entries(fields)) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`))
-  }
-  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`))
-  parts.push(content, Buffer.from(`\r\n--${boundary}--\r\n`))
-  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
-}
 
 async function openSocket(app: FastifyInstance, token: string, projectId: string): Promise<{ events: Event[]; socket: WebSocket }> {
   const address = app.server.address() as { port: number }
@@ -39,7 +28,7 @@ async function importFlow(t: Test, app: FastifyInstance, startWorker?: () => Pro
 
   const ris = await readFile(path.join(DATASETS, 'exports/baseline_zotero.ris'))
   const expected = (ris.toString('utf8').match(/^ER\s+-/gm) ?? []).length
-  const upload = multipart('baseline_zotero.ris', ris, { sourceDatabase: 'Zotero' })
+  const upload = fileUpload('baseline_zotero.ris', ris, { sourceDatabase: 'Zotero' })
   const res = await app.inject({ method: 'POST', url: `/api/projects/${project.id}/imports`, headers: { ...alice.auth, ...upload.headers }, payload: upload.payload })
   t.equal(res.statusCode, 202, res.body)
   const taskId = res.json().id

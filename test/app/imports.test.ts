@@ -5,18 +5,7 @@ import WebSocket from 'ws'
 import http from 'node:http'
 import { eq } from 'drizzle-orm'
 import { articles, decisions, files, sourceBatches, tasks } from '../../src/db/schema.ts'
-import { build, DATASETS, needsServices, userWithToken, waitFor } from '../helper.ts'
-
-function multipart(parts: Array<{ name: string; value: string | Buffer; fileName?: string }>) {
-  const boundary = `----analylit${Math.random().toString(16).slice(2)}`
-  const chunks: Buffer[] = []
-  for (const p of parts) {
-    const disposition = `form-data; name="${p.name}"${p.fileName ? `; filename="${p.fileName}"` : ''}`
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n\r\n`), Buffer.from(p.value), Buffer.from('\r\n'))
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`))
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
-}
+import { build, DATASETS, needsServices, userWithToken, waitFor, multipart } from '../helper.ts'
 
 t.test('imports: bad input, CSL-JSON, labels, cancellation and project deletion', { skip: needsServices }, async (t) => {
   const app = await build(t, { UPLOAD_MAX_BYTES: '200000', ALLOW_PRIVATE_DOWNLOADS: 'true' })
