@@ -80,3 +80,15 @@ t.test('an extra plugin that needs the globals cannot be registered before them'
   await t.rejects(async () => { await app.ready() }, { message: /globals/ })
   await app.close().catch(() => {})
 })
+
+t.test('a 5xx answer carries neither a stack trace nor SQL', { skip: needsServices }, async (t) => {
+  const app = await build(t)
+  const { userWithToken } = await import('../helper.ts')
+  const alice = await userWithToken(app)
+  const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Broken' } })).json()
+  await app.pg.pool.query('ALTER TABLE decisions RENAME TO decisions_gone')
+  const res = await app.inject({ url: `/api/projects/${project.id}/decisions`, headers: alice.auth })
+  t.equal(res.statusCode, 500)
+  t.same(Object.keys(res.json()).sort(), ['error', 'message', 'requestId', 'statusCode'])
+  t.notMatch(res.body, /select|decisions|relation|\bat\s+\S+\.ts/i, 'no SQL, table names or stack frames')
+})
