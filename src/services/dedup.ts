@@ -37,14 +37,23 @@ export async function deduplicateProject(db: Database, projectId: string): Promi
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('dedup:' || ${projectId}))`)
     // Only what the matcher reads, with abstracts cut short: notes (whole reference lists in some exports) and
     // original records stay in the database, so memory stays low for 100,000 records.
+    // Only what the matcher reads: abstracts cut short, the first ten authors, and for the fields that
+    // only count towards a record's completeness (keywords, MeSH…) a one-element stand-in. Notes (whole
+    // reference lists in some exports) and original records stay in the database, so memory stays low.
     const rows = (await tx.execute<{ id: string; record: ReferenceRecord }>(sql`
-      SELECT id, jsonb_strip_nulls(CASE WHEN record IS NOT NULL
-        THEN (record - 'notes' - 'attachments') || jsonb_build_object('abstract', left(record->>'abstract', ${ABSTRACT_PREFIX}))
-        ELSE jsonb_build_object('title', title, 'abstract', left(abstract, ${ABSTRACT_PREFIX}), 'authors', authors, 'year', year,
-          'journal', journal, 'journalAbbrev', data->'journalAbbrev', 'volume', volume, 'issue', issue, 'pages', pages,
-          'doi', doi, 'pmid', pmid, 'pmcid', pmcid, 'arxivId', arxiv_id, 'type', type, 'issn', data->'issn', 'isbn', data->'isbn')
-        END) AS record
-      FROM articles WHERE project_id = ${projectId} ORDER BY created_at, source_index, id`)).rows
+      WITH own AS (
+        SELECT id, created_at, source_index, COALESCE(record, jsonb_build_object(
+          'title', title, 'abstract', abstract, 'authors', authors, 'year', year, 'journal', journal, 'volume', volume,
+          'issue', issue, 'pages', pages, 'doi', doi, 'pmid', pmid, 'pmcid', pmcid, 'arxivId', arxiv_id, 'type', type) || data) AS r
+        FROM articles WHERE project_id = ${projectId})
+      SELECT id, jsonb_strip_nulls(jsonb_build_object(
+        'title', r->'title', 'abstract', left(r->>'abstract', ${ABSTRACT_PREFIX}), 'authors', jsonb_path_query_array(r->'authors', '$[0 to 9]'),
+        'year', r->'year', 'journal', r->'journal', 'journalAbbrev', r->'journalAbbrev', 'volume', r->'volume', 'issue', r->'issue',
+        'pages', r->'pages', 'doi', r->'doi', 'pmid', r->'pmid', 'pmcid', r->'pmcid', 'arxivId', r->'arxivId', 'type', r->'type',
+        'issn', r->'issn', 'isbn', r->'isbn', 'url', r->'url', 'publisher', r->'publisher', 'language', r->'language',
+        'keywords', CASE WHEN jsonb_array_length(COALESCE(r->'keywords', '[]')) > 0 THEN '["-"]'::jsonb END,
+        'mesh', CASE WHEN jsonb_array_length(COALESCE(r->'mesh', '[]')) > 0 THEN '["-"]'::jsonb END)) AS record
+      FROM own ORDER BY created_at, source_index, id`)).rows
 
     const judgements = await tx.select().from(duplicateJudgements).where(eq(duplicateJudgements.projectId, projectId))
     const result = findDuplicateClusters(rows.map((r) => ({ id: r.id, record: withArrays(r.record) })), {
