@@ -1,9 +1,11 @@
 import type { JobHandlers } from '../tasks/execute.ts'
 import { deduplicate } from './deduplicate.ts'
 import { importReferences } from './import-references.ts'
+import { runSearch } from './search.ts'
 
 /** Every background task type and its handler. */
 export const jobHandlers: JobHandlers = {
   'import-references': importReferences,
-  deduplicate
+  deduplicate,
+  search: runSearch
 }

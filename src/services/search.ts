@@ -1,0 +1,148 @@
+/**
+ * Literature search in the service: the connectors configured from the
+ * validated configuration, the list of databases shown to users, turning a
+ * search request (one query for several databases, or one query per
+ * database) into a plan, and the PRISMA-S search log (`search_runs`).
+ */
+import { desc, eq } from 'drizzle-orm'
+import type { Config } from '../config.ts'
+import { connectorsConfigFromEnv, listDatabases, type ConnectorsConfig, type DatabaseInfo } from '../connectors/registry.ts'
+import type { DatabaseId } from '../connectors/types.ts'
+import type { Database } from '../db/index.ts'
+import { searchRuns } from '../db/schema.ts'
+import { HttpError } from '../http-errors.ts'
+import { redactUrl } from '../net/errors.ts'
+
+/** The databases that can be searched (Unpaywall only looks up DOIs). */
+export type SearchDatabaseId = Exclude<DatabaseId, 'unpaywall'>
+export const SEARCH_DATABASES: readonly SearchDatabaseId[] = ['pubmed', 'europepmc', 'crossref', 'openalex', 'semanticscholar', 'arxiv']
+export const CITATION_DATABASES = ['openalex', 'semanticscholar'] as const
+export type CitationDatabaseId = (typeof CITATION_DATABASES)[number]
+
+/** Records one database may return for one search when the request does not say. */
+export const DEFAULT_MAX_RECORDS_PER_DATABASE = 10_000
+export const MAX_RECORDS_PER_DATABASE = 50_000
+
+/** The configuration keys the connectors read, as `connectorsConfigFromEnv` names them. */
+const CONNECTOR_KEYS = [
+  'CONTACT_EMAIL', 'NCBI_TOOL', 'NCBI_API_KEY', 'PUBMED_BASE_URL', 'NCBI_IDCONV_BASE_URL', 'EUROPE_PMC_BASE_URL', 'CROSSREF_BASE_URL',
+  'OPENALEX_BASE_URL', 'OPENALEX_API_KEY', 'SEMANTIC_SCHOLAR_BASE_URL', 'SEMANTIC_SCHOLAR_API_KEY', 'ARXIV_BASE_URL', 'UNPAYWALL_BASE_URL'
+] as const
+
+export type ConnectorSettings = Pick<Config, (typeof CONNECTOR_KEYS)[number] | 'ALLOW_PRIVATE_DOWNLOADS'>
+
+/**
+ * Connector configuration from the validated service configuration. Rate
+ * limits are left to the connectors' defaults, which share one limiter per
+ * API, base URL and key across the whole process, so concurrent tasks
+ * searching the same database share its rate. With ALLOW_PRIVATE_DOWNLOADS,
+ * open-access PDFs may come from private and loopback addresses.
+ */
+export function connectorsConfigFromConfig(config: ConnectorSettings): ConnectorsConfig {
+  const env: Record<string, string | undefined> = {}
+  for (const key of CONNECTOR_KEYS) env[key] = config[key]
+  const connectors = connectorsConfigFromEnv(env)
+  if (config.ALLOW_PRIVATE_DOWNLOADS) connectors.unpaywall = { ...connectors.unpaywall, download: { allowAddress: () => true } }
+  return connectors
+}
+
+export type DatabaseView = DatabaseInfo
+
+/** Every database with whether it is configured, its rate limit and what it supports (base URLs without secrets). */
+export function databaseViews(config: ConnectorSettings): DatabaseView[] {
+  return listDatabases(connectorsConfigFromConfig(config)).map((d) => ({ ...d, baseUrl: redactUrl(d.baseUrl) }))
+}
+
+export function databaseLabel(id: DatabaseId): string {
+  return listDatabases().find((d) => d.id === id)?.label ?? id
+}
+
+export interface PlannedSearch {
+  database: SearchDatabaseId
+  /** The query as the user wrote it for this database. */
+  query: string
+}
+
+/** What a search task's payload holds. */
+export interface SearchPayload {
+  mode: 'simple' | 'expert'
+  searches: PlannedSearch[]
+  maxRecordsPerDatabase: number
+}
+
+export interface SearchRequest {
+  query?: string
+  databases?: string[]
+  queries?: Partial<Record<string, string>>
+  maxRecordsPerDatabase?: number
+}
+
+/**
+ * Simple mode: `{ query, databases }` sends the same query to each database.
+ * Expert mode: `{ queries: { pubmed: '…', arxiv: 'ti:…' } }` sends each
+ * database its own syntax, untouched. Throws HttpError 400 naming the field.
+ */
+export function planSearch(request: SearchRequest): SearchPayload {
+  const maxRecordsPerDatabase = request.maxRecordsPerDatabase ?? DEFAULT_MAX_RECORDS_PER_DATABASE
+  const known = (id: string): id is SearchDatabaseId => (SEARCH_DATABASES as readonly string[]).includes(id)
+  if (request.queries !== undefined) {
+    if (request.query !== undefined || request.databases !== undefined) {
+      throw new HttpError(400, 'send either "query" with "databases" (simple mode) or "queries" (expert mode), not both', 'queries')
+    }
+    const entries = Object.entries(request.queries).filter((e): e is [string, string] => typeof e[1] === 'string')
+    if (entries.length === 0) throw new HttpError(400, 'body.queries must name at least one database', 'queries')
+    const searches: PlannedSearch[] = []
+    for (const [database, query] of entries) {
+      if (!known(database)) throw new HttpError(400, `body.queries.${database}: not a searchable database; expected ${SEARCH_DATABASES.join(', ')}`, `queries.${database}`)
+      if (!query.trim()) throw new HttpError(400, `body.queries.${database} must not be empty`, `queries.${database}`)
+      searches.push({ database, query: query.trim() })
+    }
+    return { mode: 'expert', searches, maxRecordsPerDatabase }
+  }
+  if (request.query === undefined) throw new HttpError(400, 'body.query is required (or "queries" for one query per database)', 'query')
+  if (!request.query.trim()) throw new HttpError(400, 'body.query must not be empty', 'query')
+  if (!request.databases || request.databases.length === 0) throw new HttpError(400, 'body.databases must list at least one database', 'databases')
+  const unknown = request.databases.filter((d) => !known(d))
+  if (unknown.length > 0) throw new HttpError(400, `body.databases: ${unknown.join(', ')} cannot be searched; expected ${SEARCH_DATABASES.join(', ')}`, 'databases')
+  const databases = [...new Set(request.databases)] as SearchDatabaseId[]
+  return { mode: 'simple', searches: databases.map((database) => ({ database, query: request.query!.trim() })), maxRecordsPerDatabase }
+}
+
+export type SearchRunRow = typeof searchRuns.$inferSelect
+
+export interface SearchRunView {
+  id: string
+  taskId: string | null
+  batchId: string | null
+  database: string
+  databaseLabel: string
+  query: string
+  queryAsSent: string | null
+  maxRecords: number | null
+  status: string
+  /** Hits the database reported for the query. */
+  totalHits: number | null
+  retrieved: number
+  /** Records added to the project (those not already in it). */
+  newRecords: number
+  error: string | null
+  createdBy: string | null
+  startedAt: string | null
+  finishedAt: string | null
+  createdAt: string
+}
+
+export function toSearchRunView(row: SearchRunRow): SearchRunView {
+  return {
+    id: row.id, taskId: row.taskId, batchId: row.batchId, database: row.database, databaseLabel: databaseLabel(row.database as DatabaseId),
+    query: row.query, queryAsSent: row.queryAsSent, maxRecords: row.maxRecords, status: row.status, totalHits: row.totalHits,
+    retrieved: row.retrieved, newRecords: row.newRecords, error: row.error, createdBy: row.createdBy,
+    startedAt: row.startedAt?.toISOString() ?? null, finishedAt: row.finishedAt?.toISOString() ?? null, createdAt: row.createdAt.toISOString()
+  }
+}
+
+/** The project's search log, newest first (PRISMA-S: database, query as sent, date, hits, retrieved, new). */
+export async function listSearchRuns(db: Database, projectId: string): Promise<SearchRunView[]> {
+  const rows = await db.select().from(searchRuns).where(eq(searchRuns.projectId, projectId)).orderBy(desc(searchRuns.createdAt), searchRuns.database)
+  return rows.map(toSearchRunView)
+}
