@@ -2,10 +2,14 @@ import type { JobHandlers } from '../tasks/execute.ts'
 import { deduplicate } from './deduplicate.ts'
 import { importReferences } from './import-references.ts'
 import { runSearch } from './search.ts'
+import { chaseCitations } from './citations.ts'
+import { resolveIdentifiers } from './identifiers.ts'
 
 /** Every background task type and its handler. */
 export const jobHandlers: JobHandlers = {
   'import-references': importReferences,
   deduplicate,
-  search: runSearch
+  search: runSearch,
+  identifiers: resolveIdentifiers,
+  citations: chaseCitations
 }
