@@ -4,6 +4,7 @@ import { importReferences } from './import-references.ts'
 import { runSearch } from './search.ts'
 import { chaseCitations } from './citations.ts'
 import { resolveIdentifiers } from './identifiers.ts'
+import { fetchFullTexts } from './fulltext.ts'
 
 /** Every background task type and its handler. */
 export const jobHandlers: JobHandlers = {
@@ -11,5 +12,6 @@ export const jobHandlers: JobHandlers = {
   deduplicate,
   search: runSearch,
   identifiers: resolveIdentifiers,
-  citations: chaseCitations
+  citations: chaseCitations,
+  fulltext: fetchFullTexts
 }
