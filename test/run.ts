@@ -52,10 +52,22 @@ if (!redis) {
 }
 
 const tap = spawn(process.execPath, [path.resolve('node_modules/tap/dist/esm/run.mjs'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
+  stdio: ['inherit', 'pipe', 'inherit'],
   env: { ...process.env, TEST_DATABASE_URL: pg.url, ...(redis ? { TEST_REDIS_URL: redis.url } : {}), TEST_TMP: root }
 })
+// Pass tap's report through, and remember its closing summary ("# { total: N, pass: N, fail: N, skip: N }").
+let summary = ''
+let tail = ''
+tap.stdout!.on('data', (chunk: Buffer) => {
+  process.stdout.write(chunk)
+  tail = (tail + chunk.toString()).slice(-4096)
+  const match = /# \{ total: \d+[^}]*\}/g.exec(tail.split('\n').reverse().find((l) => /# \{ total:/.test(l)) ?? '')
+  if (match) summary = match[0]
+})
 const code = await new Promise<number>((resolve) => tap.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))))
+const count = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(summary)?.[1] ?? 0)
+// One plain closing line that any CI reads: assertions passed and failed.
+console.log(`assertions: ${count('pass')} passed, ${count('fail')} failed${count('skip') ? `, ${count('skip')} skipped` : ''}`)
 redis?.child.kill('SIGTERM')
 await pg.stop()
 await fs.rm(root, { recursive: true, force: true })
