@@ -1,0 +1,100 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import { Task } from '../src/http/schemas.ts'
+import { HttpError } from '../src/http-errors.ts'
+import { createOllamaClientFromConfig, OllamaError } from '../src/llm/ollama.ts'
+import { bindJobConfig } from '../src/services/job-config.ts'
+import { LLM_PULL_TASK } from '../src/services/screening-llm.ts'
+import { createProfile, deleteProfile, getProfile, listProfiles, toProfileView, updateProfile } from '../src/services/screening-profiles.ts'
+import { toTaskView } from '../src/tasks/store.ts'
+
+const Profile = Type.Object({
+  id: Type.String(), name: Type.String(), description: Type.String(), preprocessModel: Type.String(), extractModel: Type.String(),
+  synthesisModel: Type.String(), screeningModel: Type.String(), isCustom: Type.Boolean(), createdAt: Type.String()
+})
+const ModelName = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]*$' })
+const ProfileFields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  description: Type.Optional(Type.String({ maxLength: 5000 })),
+  preprocessModel: ModelName,
+  extractModel: ModelName,
+  synthesisModel: ModelName
+}
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
+
+function requireAdmin(request: FastifyRequest): void {
+  if (!request.user.isAdmin) throw new HttpError(403, 'only administrators change shared settings (profiles, prompt templates, models)')
+}
+
+/**
+ * Analysis profiles (`/api/profiles`) and the local LLM server's models
+ * (`/api/llm/models`). Everyone reads; administrators write.
+ */
+const profilesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { db } = fastify
+  bindJobConfig(db, fastify.config)
+
+  fastify.get('/profiles', { schema: { tags: ['llm'], summary: 'Analysis profiles (defaults first)', response: { 200: Type.Array(Profile) } } },
+    async () => listProfiles(db))
+
+  fastify.get('/profiles/:id', { schema: { tags: ['llm'], params: IdParams, response: { 200: Profile } } }, async (request) => {
+    const row = await getProfile(db, request.params.id)
+    if (!row) throw new HttpError(404, 'profile not found')
+    return toProfileView(row)
+  })
+
+  fastify.post('/profiles', {
+    schema: {
+      tags: ['llm'], summary: 'Create a custom profile (administrators); the id is derived from the name when not given',
+      body: Type.Object({ id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,59}$' })), ...ProfileFields }, { additionalProperties: false }),
+      response: { 201: Profile }
+    }
+  }, async (request, reply) => {
+    requireAdmin(request)
+    return reply.status(201).send(await createProfile(db, request.body))
+  })
+
+  fastify.patch('/profiles/:id', {
+    schema: {
+      tags: ['llm'], summary: 'Change a profile (administrators; default profiles too, to point them at installed models)', params: IdParams,
+      body: Type.Partial(Type.Object(ProfileFields), { additionalProperties: false, minProperties: 1 }), response: { 200: Profile }
+    }
+  }, async (request) => {
+    requireAdmin(request)
+    return updateProfile(db, request.params.id, request.body)
+  })
+
+  fastify.delete('/profiles/:id', {
+    schema: { tags: ['llm'], summary: 'Delete a custom profile (administrators; default profiles answer 409)', params: IdParams }
+  }, async (request, reply) => {
+    requireAdmin(request)
+    await deleteProfile(db, request.params.id)
+    return reply.status(204).send()
+  })
+
+  fastify.get('/llm/models', {
+    schema: { tags: ['llm'], summary: 'Models installed on the Ollama server (OLLAMA_BASE_URL)' }
+  }, async () => {
+    try {
+      const models = await createOllamaClientFromConfig(fastify.config, { retries: 0, timeoutMs: 10_000 }).listModels()
+      return models.map((m) => ({ name: m.name, size: m.size ?? null, modifiedAt: m.modifiedAt ?? null, family: m.details?.family ?? null, parameterSize: m.details?.parameterSize ?? null }))
+    } catch (error) {
+      if (error instanceof OllamaError) throw new HttpError(502, `the Ollama server at ${fastify.config.OLLAMA_BASE_URL} did not answer: ${error.message}`)
+      throw error
+    }
+  })
+
+  fastify.post('/llm/models/pull', {
+    schema: {
+      tags: ['llm'], summary: 'Download a model into the Ollama server (administrators; background task with progress)',
+      body: Type.Object({ model: ModelName }, { additionalProperties: false }), response: { 202: Task }
+    }
+  }, async (request, reply) => {
+    requireAdmin(request)
+    const task = await fastify.tasks.submit({ type: LLM_PULL_TASK, projectId: null, createdBy: request.user.id, payload: { model: request.body.model } })
+    return reply.status(202).send(toTaskView(task))
+  })
+}
+
+export default profilesRoutes

@@ -1,0 +1,68 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { Uuid } from '../src/http/schemas.ts'
+import { HttpError } from '../src/http-errors.ts'
+import { createPrompt, deletePrompt, getPrompt, listPrompts, toPromptView, updatePrompt } from '../src/services/screening-profiles.ts'
+
+const Prompt = Type.Object({
+  id: Type.String(), key: Type.Union([Type.String(), Type.Null()]), kind: Type.String(), name: Type.String(), template: Type.String(),
+  isDefault: Type.Boolean(), placeholders: Type.Array(Type.String()), createdAt: Type.String()
+})
+const Kind = Type.Union([Type.Literal('screening'), Type.Literal('extraction')])
+const IdParams = Type.Object({ id: Uuid })
+
+/**
+ * Prompt templates (`/api/prompts`): everyone reads; administrators create,
+ * edit and delete custom templates. Seeded defaults are read-only (409).
+ */
+const promptsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { db } = fastify
+  const requireAdmin = (isAdmin: boolean) => {
+    if (!isAdmin) throw new HttpError(403, 'only administrators change shared settings (profiles, prompt templates, models)')
+  }
+
+  fastify.get('/prompts', {
+    schema: {
+      tags: ['llm'], summary: 'Prompt templates', querystring: Type.Object({ kind: Type.Optional(Kind) }, { additionalProperties: false }),
+      response: { 200: Type.Array(Prompt) }
+    }
+  }, async (request) => listPrompts(db, request.query.kind))
+
+  fastify.get('/prompts/:id', { schema: { tags: ['llm'], params: IdParams, response: { 200: Prompt } } }, async (request) => {
+    const row = await getPrompt(db, request.params.id)
+    if (!row) throw new HttpError(404, 'prompt template not found')
+    return toPromptView(row)
+  })
+
+  fastify.post('/prompts', {
+    schema: {
+      tags: ['llm'], summary: 'Create a template (administrators). Screening: {{question}} {{criteria}} {{title}} {{abstract}}; extraction: {{question}} {{fields}} {{title}} {{abstract}} {{text}}',
+      body: Type.Object({ kind: Kind, name: Type.String({ minLength: 1, maxLength: 200 }), template: Type.String({ minLength: 1, maxLength: 50000 }) }, { additionalProperties: false }),
+      response: { 201: Prompt }
+    }
+  }, async (request, reply) => {
+    requireAdmin(request.user.isAdmin)
+    return reply.status(201).send(await createPrompt(db, request.body))
+  })
+
+  fastify.patch('/prompts/:id', {
+    schema: {
+      tags: ['llm'], summary: 'Change a custom template (administrators; defaults answer 409)', params: IdParams,
+      body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), template: Type.Optional(Type.String({ minLength: 1, maxLength: 50000 })) }, { additionalProperties: false, minProperties: 1 }),
+      response: { 200: Prompt }
+    }
+  }, async (request) => {
+    requireAdmin(request.user.isAdmin)
+    return updatePrompt(db, request.params.id, request.body)
+  })
+
+  fastify.delete('/prompts/:id', {
+    schema: { tags: ['llm'], summary: 'Delete a custom template (administrators; defaults answer 409)', params: IdParams }
+  }, async (request, reply) => {
+    requireAdmin(request.user.isAdmin)
+    await deletePrompt(db, request.params.id)
+    return reply.status(204).send()
+  })
+}
+
+export default promptsRoutes

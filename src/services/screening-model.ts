@@ -1,0 +1,310 @@
+/**
+ * Active learning in the service: training the ranking model on a project's
+ * decisions (a background task, debounced), storing its scores, proposing the
+ * next record to a reviewer, and the stopping signals.
+ *
+ * Scores: the title/abstract model's probability of inclusion goes to
+ * `articles.relevance`; the full-text model's scores (few records: those
+ * included at title/abstract) are kept in `screening_models.stats.scores`.
+ */
+import { createHash } from 'node:crypto'
+import { and, eq, sql } from 'drizzle-orm'
+import type { Database } from '../db/index.ts'
+import { articles, decisions, screeningModels, tasks } from '../db/schema.ts'
+import type { EventHub } from '../events/hub.ts'
+import { createScreeningModel, type LabelledRecord } from '../screening/active-learning.ts'
+import { buildTfidf, recordText, type TfidfFeatures } from '../screening/features.ts'
+import type { ClassifierName } from '../screening/models.ts'
+import { MODEL_DEFAULTS } from '../screening/simulate.ts'
+import { estimateRemainingByRecentRate, kneeStoppingSignal, recordsSinceLastInclude } from '../screening/stopping.ts'
+import { publishTask } from '../tasks/execute.ts'
+import type { TaskService } from '../tasks/service.ts'
+import type { TaskRow } from '../tasks/store.ts'
+import { toArticleView, type ArticleView } from './articles.ts'
+import {
+  getScreeningModel, loadStageDecisions, recordStatus, stageCandidates, trainingLabel,
+  type DecisionValue, type RecordDecisions, type RecordStatus, type ScreeningModelStats, type Viewer
+} from './screening.ts'
+import type { ScreeningSettings, Stage } from './screening-settings.ts'
+import { getScreeningSettings } from './screening-settings.ts'
+
+export const TRAIN_TASK = 'screening-train'
+/** A queued training older than this is presumed lost (its delivery failed) and no longer holds the queue slot. */
+const PENDING_TTL_MS = 15 * 60_000
+const LOCK_NAMESPACE = 724_631
+
+/**
+ * Queues a retraining unless one is already waiting for this project and
+ * stage (a running one does not count: it may have read the decisions before
+ * the latest). Returns the new task, or the one that was waiting. The check
+ * and the insert run under a transaction-scoped advisory lock, so concurrent
+ * decisions queue at most one.
+ */
+export async function queueTraining(deps: { db: Database; tasks: TaskService; events?: EventHub }, projectId: string, stage: Stage, createdBy: string | null): Promise<{ task: TaskRow; created: boolean }> {
+  const outcome = await deps.db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${`${projectId}:${stage}`}))`)
+    const [pending] = await tx.select().from(tasks).where(and(
+      eq(tasks.projectId, projectId), eq(tasks.type, TRAIN_TASK), eq(tasks.status, 'queued'),
+      sql`${tasks.payload}->>'stage' = ${stage}`, sql`${tasks.createdAt} > now() - ${`${PENDING_TTL_MS} milliseconds`}::interval`
+    )).limit(1)
+    if (pending) return { task: pending, created: false }
+    const [created] = await tx.insert(tasks).values({ type: TRAIN_TASK, projectId, payload: { stage }, createdBy }).returning()
+    return { task: created, created: true }
+  })
+  if (outcome.created) {
+    await deps.tasks.deliver(outcome.task)
+    if (deps.events) await publishTask(deps.events, 'task.queued', outcome.task)
+  }
+  return outcome
+}
+
+// Features are the slow part of a training (about 1 s per 10,000 records); a long-lived
+// process keeps the last few, keyed by a fingerprint of the texts they were built from.
+const featureCache = new Map<string, { fingerprint: string; features: TfidfFeatures }>()
+const FEATURE_CACHE_SIZE = 4
+
+function cachedFeatures(key: string, ids: readonly string[], texts: readonly string[], classifier: ClassifierName): { features: TfidfFeatures; cached: boolean } {
+  const hash = createHash('sha1')
+  for (let i = 0; i < ids.length; i++) hash.update(ids[i]).update('\u0000').update(texts[i]).update('\u0001')
+  const fingerprint = hash.digest('hex')
+  const hit = featureCache.get(key)
+  if (hit && hit.fingerprint === fingerprint) return { features: hit.features, cached: true }
+  const features = buildTfidf(texts, MODEL_DEFAULTS[classifier].featureOptions)
+  featureCache.delete(key)
+  featureCache.set(key, { fingerprint, features })
+  while (featureCache.size > FEATURE_CACHE_SIZE) featureCache.delete(featureCache.keys().next().value as string)
+  return { features, cached: false }
+}
+
+export interface TrainingSummary {
+  stage: Stage
+  classifier: ClassifierName
+  /** 'model' once an include and an exclude exist; 'prior' when LLM probabilities order the records; else 'random'. */
+  mode: 'model' | 'prior' | 'random'
+  records: number
+  labelled: number
+  includes: number
+  excludes: number
+  maybes: number
+  /** Scores written (0 in random mode). */
+  scored: number
+  featureMs: number
+  featuresCached: boolean
+  fitMs: number
+  totalMs: number
+  /** True when a newer training had already stored its result, so this one stored nothing. */
+  superseded: boolean
+}
+
+/** The latest LLM probability of inclusion on a record, if any. */
+export function llmProbability(record: RecordDecisions | undefined): number | null {
+  let best: { at: number; p: number } | undefined
+  for (const d of record?.llm ?? []) {
+    if (d.probability === null) continue
+    if (!best || d.createdAt.getTime() > best.at) best = { at: d.createdAt.getTime(), p: d.probability }
+  }
+  return best?.p ?? null
+}
+
+/**
+ * Retrains the stage's model on every label so far (see trainingLabel) and
+ * stores the scores. LLM probabilities order the records until the model can
+ * be trained (both an include and an exclude).
+ */
+export async function trainScreeningModel(db: Database, projectId: string, stage: Stage, options: { signal?: AbortSignal } = {}): Promise<TrainingSummary> {
+  const started = performance.now()
+  const [{ snapshotAt }] = (await db.execute<{ snapshotAt: string }>(sql`SELECT clock_timestamp()::text AS "snapshotAt"`)).rows
+  const settings = await getScreeningSettings(db, projectId)
+  const classifier = settings.classifier
+  const [candidates, byRecord] = await Promise.all([
+    stageCandidates(db, projectId, stage, settings),
+    loadStageDecisions(db, projectId, stage)
+  ])
+  // Title/abstract: every live record is featurised (the ranking covers them all). Full text: only the stage's candidates.
+  const ids = [...candidates.ids].sort()
+  const textRows = ids.length === 0 ? [] : await db.select({ id: articles.id, title: articles.title, abstract: articles.abstract }).from(articles)
+    .where(and(eq(articles.projectId, projectId), sql`${articles.id} = ANY(${sql.param(ids)}::uuid[])`))
+  const textOf = new Map(textRows.map((r) => [r.id, recordText(r)]))
+  const texts = ids.map((id) => textOf.get(id) ?? '')
+  options.signal?.throwIfAborted()
+
+  const featureStart = performance.now()
+  const { features, cached } = ids.length === 0
+    ? { features: undefined, cached: false }
+    : cachedFeatures(`${projectId}:${stage}:${classifier}`, ids, texts, classifier)
+  const featureMs = performance.now() - featureStart
+
+  const labelled: LabelledRecord[] = []
+  const priors: Array<number | null> = []
+  let hasPrior = false
+  ids.forEach((id, index) => {
+    const record = byRecord.get(id)
+    const label = trainingLabel(record)
+    if (label) labelled.push({ index, label })
+    const p = llmProbability(record)
+    if (p !== null) hasPrior = true
+    priors.push(p)
+  })
+
+  const fitStart = performance.now()
+  let mode: TrainingSummary['mode'] = hasPrior ? 'prior' : 'random'
+  let scores: Float64Array | null = null
+  let counts = { includes: 0, excludes: 0, maybes: 0 }
+  if (features) {
+    const defaults = MODEL_DEFAULTS[classifier]
+    const model = createScreeningModel({
+      seed: 1, features, classifier, balance: defaults.balance, balanceRatio: defaults.balanceRatio, priorScores: hasPrior ? priors : undefined
+    })
+    const fit = model.fit(labelled)
+    mode = fit.mode
+    counts = { includes: fit.includes, excludes: fit.excludes, maybes: fit.maybes }
+    if (mode !== 'random') scores = model.scoreAll()
+  }
+  const fitMs = performance.now() - fitStart
+  options.signal?.throwIfAborted()
+
+  const scoreList = scores ? Array.from(scores, (s) => (Number.isFinite(s) ? s : null)) : []
+  const stats: ScreeningModelStats = {
+    mode, excludes: counts.excludes, maybes: counts.maybes, records: ids.length, featureMs, fitMs, snapshotAt,
+    ...(stage === 'full_text' && scores ? { scores: Object.fromEntries(ids.flatMap((id, i) => scoreList[i] === null ? [] : [[id, scoreList[i] as number]])) } : {})
+  }
+  const superseded = await db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE + 1}, hashtext(${`${projectId}:${stage}`}))`)
+    const [existing] = await tx.select({ stats: screeningModels.stats }).from(screeningModels)
+      .where(and(eq(screeningModels.projectId, projectId), eq(screeningModels.stage, stage)))
+    const previous = (existing?.stats as ScreeningModelStats | undefined)?.snapshotAt
+    if (previous && previous > snapshotAt) return true
+    if (stage === 'title_abstract') {
+      if (scores) {
+        await tx.execute(sql`UPDATE ${articles} a SET relevance = v.score
+          FROM unnest(${sql.param(ids)}::uuid[], ${sql.param(scoreList)}::real[]) AS v(id, score)
+          WHERE a.id = v.id AND a.project_id = ${projectId} AND a.relevance IS DISTINCT FROM v.score`)
+      } else {
+        await tx.update(articles).set({ relevance: null }).where(and(eq(articles.projectId, projectId), sql`${articles.relevance} IS NOT NULL`))
+      }
+    }
+    const totalMs = performance.now() - started
+    const values = { model: classifier, labelled: labelled.length, includes: counts.includes, stats: { ...stats, totalMs }, trainedAt: new Date() }
+    await tx.insert(screeningModels).values({ projectId, stage, ...values })
+      .onConflictDoUpdate({ target: [screeningModels.projectId, screeningModels.stage], set: values })
+    return false
+  })
+  return {
+    stage, classifier, mode, records: ids.length, labelled: labelled.length, ...counts, scored: scores ? scoreList.filter((s) => s !== null).length : 0,
+    featureMs, featuresCached: cached, fitMs, totalMs: performance.now() - started, superseded
+  }
+}
+
+/** FNV-1a of the seed and the record id: the seeded random order before any score exists. */
+function seededKey(seed: number, id: string): number {
+  let h = 0x811c9dc5 ^ seed
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return h >>> 0
+}
+
+export interface NextRecord {
+  article: (ArticleView & { status: RecordStatus }) | null
+  /** What put it first: the trained model, an LLM's probability of inclusion, or the seeded random order. */
+  rankedBy: 'model' | 'llm' | 'random' | null
+  score: number | null
+  /** Records still available to this reviewer at this stage (including the one returned). */
+  remaining: number
+}
+
+/**
+ * The most relevant record of the stage that the viewer has not screened and
+ * that still needs a reviewer (fewer human decisions than reviewersPerRecord,
+ * no resolution). Order: the model's score once trained; before that, an LLM
+ * probability when one exists; then a random order fixed by `seed`.
+ */
+export async function nextRecord(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, stage: Stage, seed: number): Promise<NextRecord> {
+  const [candidates, byRecord, model] = await Promise.all([
+    stageCandidates(db, projectId, stage, settings),
+    loadStageDecisions(db, projectId, stage),
+    getScreeningModel(db, projectId, stage)
+  ])
+  const trained = model?.stats.mode === 'model'
+  const modelScore = (id: string): number | null => !trained
+    ? null
+    : stage === 'title_abstract' ? candidates.relevance.get(id) ?? null : model?.stats.scores?.[id] ?? null
+  let best: { id: string; score: number | null; by: 'model' | 'llm' | 'random'; key: number } | undefined
+  let remaining = 0
+  for (const id of candidates.ids) {
+    const record = byRecord.get(id)
+    if (record) {
+      if (record.resolution) continue
+      if (record.human.some((d) => d.reviewerId === viewer.userId)) continue
+      if (record.human.length >= settings.reviewersPerRecord) continue
+    }
+    remaining++
+    let score = modelScore(id)
+    let by: 'model' | 'llm' | 'random' = 'model'
+    if (score === null) {
+      score = llmProbability(record)
+      by = score === null ? 'random' : 'llm'
+    }
+    // Scored records first (model, then LLM), highest score first; ties and unscored records in the seeded order.
+    const tier = by === 'model' ? 2 : by === 'llm' ? 1 : 0
+    const bestTier = best ? (best.by === 'model' ? 2 : best.by === 'llm' ? 1 : 0) : -1
+    if (best && tier < bestTier) continue
+    if (best && tier === bestTier && score !== null && best.score !== null && score < best.score) continue
+    const key = seededKey(seed, id)
+    if (best && tier === bestTier && score === best.score && key >= best.key) continue
+    best = { id, score, by, key }
+  }
+  if (!best) return { article: null, rankedBy: null, score: null, remaining: 0 }
+  const [row] = await db.select().from(articles).where(eq(articles.id, best.id))
+  return {
+    article: { ...toArticleView(row), status: recordStatus(byRecord.get(best.id), settings.reviewersPerRecord) },
+    rankedBy: best.by, score: best.score, remaining
+  }
+}
+
+/** For stopping rules: a record anyone wanted to include counts as a hit, unless a resolution said otherwise. */
+function stoppingLabel(record: RecordDecisions | undefined): DecisionValue {
+  if (record?.resolution) return record.resolution.decision
+  if (record?.human.some((d) => d.decision === 'include')) return 'include'
+  return record?.human[0]?.decision ?? 'exclude'
+}
+
+const finite = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? null : n)
+
+/**
+ * Progress and stopping signals of a stage. The screening sequence is the
+ * records in the order they were first decided by a human (or resolver).
+ */
+export async function screeningStats(db: Database, projectId: string, settings: ScreeningSettings, stage: Stage) {
+  const [candidates, byRecord, model, firstDecided] = await Promise.all([
+    stageCandidates(db, projectId, stage, settings),
+    loadStageDecisions(db, projectId, stage),
+    getScreeningModel(db, projectId, stage),
+    db.execute<{ record_id: string }>(sql`
+      SELECT coalesce(a.duplicate_of, a.id) AS record_id FROM ${decisions} d JOIN ${articles} a ON a.id = d.article_id
+      WHERE d.project_id = ${projectId} AND d.stage = ${stage} AND d.source IN ('human', 'resolution')
+      GROUP BY 1 ORDER BY min(d.created_at), 1`)
+  ])
+  const inStage = new Set(candidates.ids)
+  const statusCounts: Record<RecordStatus, number> = { awaiting: 0, conflict: 0, included: 0, excluded: 0, maybe: 0 }
+  for (const id of candidates.ids) statusCounts[recordStatus(byRecord.get(id), settings.reviewersPerRecord)]++
+  const sequence = firstDecided.rows.filter((r) => inStage.has(r.record_id)).map((r) => stoppingLabel(byRecord.get(r.record_id)))
+  const unscreened = candidates.ids.length - sequence.length
+  const recent = estimateRemainingByRecentRate(sequence, unscreened, 100)
+  const knee = kneeStoppingSignal(sequence)
+  return {
+    stage,
+    records: candidates.ids.length,
+    screened: sequence.length,
+    unscreened,
+    statusCounts,
+    includesFound: sequence.filter((d) => d === 'include').length,
+    sinceLastInclude: recordsSinceLastInclude(sequence),
+    remainingRelevant: { method: recent.method, estimate: finite(recent.estimate), upper: finite(recent.upper), assumptions: recent.assumptions },
+    knee: { ...knee, slopeRatio: finite(knee.slopeRatio) },
+    model: model
+      ? { classifier: model.model, mode: model.stats.mode ?? null, labelled: model.labelled, includes: model.includes, trainedAt: model.trainedAt.toISOString() }
+      : null
+  }
+}
