@@ -32,6 +32,8 @@ export const TRAIN_TASK = 'screening-train'
 /** A queued training older than this is presumed lost (its delivery failed) and no longer holds the queue slot. */
 const PENDING_TTL_MS = 15 * 60_000
 const LOCK_NAMESPACE = 724_631
+/** Succeeded trainings kept per project and stage (older ones are deleted when a new one is queued). */
+const KEPT_TRAININGS = 3
 
 /**
  * Queues a retraining unless one is already waiting for this project and
@@ -48,6 +50,10 @@ export async function queueTraining(deps: { db: Database; tasks: TaskService; ev
       sql`${tasks.payload}->>'stage' = ${stage}`, sql`${tasks.createdAt} > now() - ${`${PENDING_TTL_MS} milliseconds`}::interval`
     )).limit(1)
     if (pending) return { task: pending, created: false }
+    // One training per decision or so: keep only the latest few that succeeded, so they do not crowd the project's task list.
+    await tx.execute(sql`DELETE FROM ${tasks} WHERE id IN (
+      SELECT id FROM ${tasks} WHERE project_id = ${projectId} AND type = ${TRAIN_TASK} AND status = 'succeeded' AND payload->>'stage' = ${stage}
+      ORDER BY created_at DESC OFFSET ${KEPT_TRAININGS})`)
     const [created] = await tx.insert(tasks).values({ type: TRAIN_TASK, projectId, payload: { stage }, createdBy }).returning()
     return { task: created, created: true }
   })

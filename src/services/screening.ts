@@ -242,6 +242,32 @@ export async function hiddenRecords(db: Database, projectId: string, settings: S
   return hidden
 }
 
+/**
+ * A condition on the `decisions` table (unaliased) that keeps what the viewer
+ * may see, given hiddenRecords(); undefined when nothing is hidden. For any
+ * list that shows decisions (e.g. an article list's latest decision).
+ */
+export function decisionVisibility(projectId: string, viewer: Viewer, hidden: Map<Stage, string[]> | null): SQL | undefined {
+  if (!hidden) return undefined
+  const hiddenAt = [...hidden].map(([stage, ids]) => sql`(${decisions.stage} = ${stage} AND ${decisions.articleId} IN (
+    SELECT x.id FROM ${articles} x WHERE x.project_id = ${projectId} AND coalesce(x.duplicate_of, x.id) = ANY(${sql.param(ids)}::uuid[])))`)
+  if (hiddenAt.length === 0) return undefined
+  return sql`(coalesce(${decisions.reviewerId} = ${viewer.userId}, false) OR NOT (${sql.join(hiddenAt, sql` OR `)}))`
+}
+
+/**
+ * For article lists: each article's latest decision at the stage that the
+ * viewer may see (in blind mode, on unsettled records, only their own).
+ */
+export async function visibleLatestDecisions(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, stage: Stage, articleIds: readonly string[]): Promise<Map<string, DecisionValue>> {
+  if (articleIds.length === 0) return new Map()
+  const visible = decisionVisibility(projectId, viewer, await hiddenRecords(db, projectId, settings, viewer, [stage]))
+  const rows = await db.selectDistinctOn([decisions.articleId], { articleId: decisions.articleId, decision: decisions.decision }).from(decisions)
+    .where(and(inArray(decisions.articleId, [...articleIds]), eq(decisions.stage, stage), ...(visible ? [visible] : [])))
+    .orderBy(decisions.articleId, desc(decisions.createdAt), desc(decisions.id))
+  return new Map(rows.map((r) => [r.articleId, r.decision]))
+}
+
 export interface DecisionFilter {
   stage?: Stage
   articleId?: string
@@ -263,11 +289,8 @@ export async function listVisibleDecisions(db: Database, projectId: string, sett
   if (filter.reviewerId) where.push(eq(decisions.reviewerId, filter.reviewerId))
   if (filter.source) where.push(eq(decisions.source, filter.source))
   const hidden = await hiddenRecords(db, projectId, settings, viewer, filter.stage ? [filter.stage] : STAGES)
-  if (hidden) {
-    const hiddenAt = [...hidden].map(([stage, ids]) => sql`(${decisions.stage} = ${stage} AND ${decisions.articleId} IN (
-      SELECT x.id FROM ${articles} x WHERE x.project_id = ${projectId} AND coalesce(x.duplicate_of, x.id) = ANY(${sql.param(ids)}::uuid[])))`)
-    where.push(sql`(coalesce(${decisions.reviewerId} = ${viewer.userId}, false) OR NOT (${sql.join(hiddenAt, sql` OR `)}))`)
-  }
+  const visible = decisionVisibility(projectId, viewer, hidden)
+  if (visible) where.push(visible)
   const rows = await db.select({ decision: decisions, email: users.email, name: users.name, kind: users.kind }).from(decisions)
     .leftJoin(users, eq(users.id, decisions.reviewerId))
     .where(and(...where)).orderBy(desc(decisions.createdAt), desc(decisions.id)).limit(filter.limit).offset(filter.offset)

@@ -109,6 +109,14 @@ t.test('the next record follows the model once it is trained; retraining is debo
   t.match(stats.knee, { method: 'knee', stop: false })
   t.equal(stats.statusCounts.awaiting, titles.length, 'with two reviewers per record nothing is settled by one')
 
+  // Old trainings do not pile up in the project's tasks.
+  for (const r of rows.filter((x) => !isChatbot(x.id)).slice(5, 8)) {
+    await decide(alice, r.id, 'exclude')
+    await trainingsDone()
+  }
+  const trainings = await app.db.select({ id: tasks.id }).from(tasks).where(and(eq(tasks.projectId, project.id), eq(tasks.type, 'screening-train')))
+  t.ok(trainings.length <= 4, `${trainings.length} training tasks kept after at least six trainings`)
+
   // Debounce: concurrent requests queue one training; a queued one is returned, not duplicated.
   const delivered: string[] = []
   const fakeTasks = { deliver: async (row: { id: string }) => { delivered.push(row.id) } } as unknown as TaskService

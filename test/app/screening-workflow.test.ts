@@ -1,5 +1,6 @@
 import t from 'tap'
 import { articles } from '../../src/db/schema.ts'
+import { visibleLatestDecisions } from '../../src/services/screening.ts'
 import { build, needsServices, userWithToken } from '../helper.ts'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -125,6 +126,11 @@ t.test('dual screening: conflicts, resolution, blind mode, exclusion reasons', {
   t.equal((await app.inject({ url: `${base}/screening/conflicts`, headers: carol.auth })).json().total, 1)
   t.equal((await app.inject({ url: `${base}/screening/agreement.csv`, headers: alice.auth })).statusCode, 403)
   t.equal((await records(owner)).items.find((r: Json) => r.id === a4.id).status, 'conflict')
+  const settings = (await app.inject({ url: `${base}/screening-settings`, headers: owner.auth })).json()
+  const latestFor = async (who: typeof alice, role: string) =>
+    Object.fromEntries(await visibleLatestDecisions(app.db, project.id, settings, { userId: who.user.id, role }, 'title_abstract', [a2.id, a4.id]))
+  t.same(await latestFor(alice, 'reviewer'), { [a2.id]: 'exclude', [a4.id]: 'include' }, 'an article list would show alice her own decision on a4')
+  t.same(await latestFor(owner, 'owner'), { [a2.id]: 'exclude', [a4.id]: 'exclude' }, 'and the owner the latest one')
 
   // Full text: records included (or maybe) at title/abstract; exclusion reasons required.
   const fullText = await records(owner, 'stage=full_text')
