@@ -39,7 +39,7 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
   await fastify.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } })
 
   const deps = (events: EventHub): ExecuteDeps => ({
-    db: fastify.db, events, handlers: jobHandlers, storageDir: config.STORAGE_DIR, log: fastify.log
+    db: fastify.db, config, events, handlers: jobHandlers, storageDir: config.STORAGE_DIR, log: fastify.log
   })
 
   if (config.REDIS_URL) {

@@ -4,7 +4,6 @@ import { and, eq, inArray } from 'drizzle-orm'
 import { articles } from '../../src/db/schema.ts'
 import { ProjectParams, Task, Uuid } from '../../src/http/schemas.ts'
 import { HttpError } from '../../src/http-errors.ts'
-import { bindJobConfig } from '../../src/services/job-config.ts'
 import { requireProject } from '../../src/services/projects.ts'
 import { CITATION_DATABASES } from '../../src/services/search.ts'
 import { toTaskView } from '../../src/tasks/store.ts'
@@ -18,7 +17,6 @@ const CitationsBody = Type.Object({
 
 /** `POST /api/projects/:projectId/citations`: backward and forward citation chasing (task 'citations'). */
 const citationsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  bindJobConfig(fastify.db, fastify.config)
 
   fastify.post('/:projectId/citations', {
     schema: {

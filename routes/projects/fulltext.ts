@@ -7,7 +7,6 @@ import { articles } from '../../src/db/schema.ts'
 import { ProjectParams, Task, Uuid } from '../../src/http/schemas.ts'
 import { HttpError } from '../../src/http-errors.ts'
 import { findFullText } from '../../src/services/fulltext.ts'
-import { bindJobConfig } from '../../src/services/job-config.ts'
 import { requireProject } from '../../src/services/projects.ts'
 import { connectorsConfigFromConfig } from '../../src/services/search.ts'
 import { toTaskView } from '../../src/tasks/store.ts'
@@ -21,7 +20,6 @@ const FullTextBody = Type.Object({
  * `GET /api/projects/:projectId/articles/:articleId/fulltext`: the stored PDF.
  */
 const fulltextRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  bindJobConfig(fastify.db, fastify.config)
 
   fastify.post('/:projectId/fulltext', {
     schema: {

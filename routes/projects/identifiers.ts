@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ProjectParams, Task } from '../../src/http/schemas.ts'
 import { MAX_IDENTIFIERS, parseIdentifierLists } from '../../src/services/identifiers.ts'
-import { bindJobConfig } from '../../src/services/job-config.ts'
 import { requireProject } from '../../src/services/projects.ts'
 import { toTaskView } from '../../src/tasks/store.ts'
 
@@ -17,7 +16,6 @@ const IdentifiersBody = Type.Object({
 
 /** `POST /api/projects/:projectId/identifiers`: add records by identifier (task 'identifiers'). */
 const identifiersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  bindJobConfig(fastify.db, fastify.config)
 
   fastify.post('/:projectId/identifiers', {
     schema: {

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ProjectParams, Task } from '../../src/http/schemas.ts'
-import { bindJobConfig } from '../../src/services/job-config.ts'
 import { requireProject } from '../../src/services/projects.ts'
 import { MAX_RECORDS_PER_DATABASE, SEARCH_DATABASES, listSearchRuns, planSearch } from '../../src/services/search.ts'
 import { toTaskView } from '../../src/tasks/store.ts'
@@ -28,7 +27,6 @@ const SearchRun = Type.Object({
 
 /** Search runs: `POST /api/projects/:projectId/searches` (task 'search'), `GET …/searches` (the PRISMA-S search log). */
 const searchesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  bindJobConfig(fastify.db, fastify.config)
 
   fastify.post('/:projectId/searches', {
     schema: {

@@ -12,7 +12,6 @@ import { articles } from '../db/schema.ts'
 import type { ReferenceRecord } from '../references/model.ts'
 import { rowToRecord } from '../services/articles.ts'
 import type { DedupSummary } from '../services/dedup.ts'
-import { jobConfig } from '../services/job-config.ts'
 import { connectorsConfigFromConfig, databaseLabel, type CitationDatabaseId } from '../services/search.ts'
 import {
   createSourceBatch, deduplicateAfterAdding, IdentifierIndex, insertRecords, projectIdentifiers, removeTaskSources, setBatchCounts
@@ -75,7 +74,7 @@ export async function chaseCitations(ctx: JobContext): Promise<CitationsResult> 
   const payload = ctx.task.payload as CitationsPayload
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('citation task has no project')
-  const connector = createConnector(payload.database, connectorsConfigFromConfig(jobConfig(ctx)))
+  const connector = createConnector(payload.database, connectorsConfigFromConfig(ctx.config))
   await removeTaskSources(ctx.db, ctx.task.id)
 
   const rows = await ctx.db.select().from(articles).where(and(eq(articles.projectId, projectId), inArray(articles.id, payload.articleIds)))

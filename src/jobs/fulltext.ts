@@ -15,7 +15,6 @@ import type { UnpaywallConnector } from '../connectors/unpaywall.ts'
 import type { OpenAccessFailureReason } from '../connectors/unpaywall.ts'
 import type { SafeFetchFailure } from '../net/safe-fetch.ts'
 import { attachFullText, fullTextCandidates, fullTextDir, type FullTextCandidate } from '../services/fulltext.ts'
-import { jobConfig } from '../services/job-config.ts'
 import { connectorsConfigFromConfig } from '../services/search.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
 
@@ -65,7 +64,7 @@ export async function fetchFullTexts(ctx: JobContext): Promise<FullTextResult> {
   const payload = ctx.task.payload as FullTextPayload
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('full-text task has no project')
-  const config = jobConfig(ctx)
+  const config = ctx.config
   let unpaywall: UnpaywallConnector
   try {
     unpaywall = createConnector('unpaywall', connectorsConfigFromConfig(config))

@@ -12,7 +12,6 @@ import type { LookupResult } from '../connectors/types.ts'
 import type { ReferenceRecord } from '../references/model.ts'
 import type { DedupSummary } from '../services/dedup.ts'
 import { IDENTIFIER_KINDS, type IdentifierKind, type IdentifierLists } from '../services/identifiers.ts'
-import { jobConfig } from '../services/job-config.ts'
 import { connectorsConfigFromConfig, databaseLabel } from '../services/search.ts'
 import {
   createSourceBatch, deduplicateAfterAdding, IdentifierIndex, insertRecords, projectIdentifiers, removeTaskSources, setBatchCounts
@@ -59,7 +58,7 @@ export async function resolveIdentifiers(ctx: JobContext): Promise<IdentifiersRe
   const lists: IdentifierLists = { ...emptyLists(), ...payload }
   const kindOf = new Map<string, IdentifierKind>()
   for (const kind of IDENTIFIER_KINDS) for (const id of lists[kind]) kindOf.set(`${kind}:${id}`, kind)
-  const connectors = connectorsConfigFromConfig(jobConfig(ctx))
+  const connectors = connectorsConfigFromConfig(ctx.config)
   await removeTaskSources(ctx.db, ctx.task.id)
 
   const result: IdentifiersResult = {

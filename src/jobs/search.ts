@@ -13,7 +13,6 @@ import { createConnector } from '../connectors/registry.ts'
 import type { ConnectorsConfig } from '../connectors/registry.ts'
 import type { SearchBatch, SearchSummary } from '../connectors/types.ts'
 import { searchRuns } from '../db/schema.ts'
-import { jobConfig } from '../services/job-config.ts'
 import { connectorsConfigFromConfig, databaseLabel, type PlannedSearch, type SearchDatabaseId, type SearchPayload } from '../services/search.ts'
 import {
   createSourceBatch, deduplicateAfterAdding, IdentifierIndex, insertRecords, newRecordsOnly, projectIdentifiers, removeBatches, removeTaskBatches,
@@ -56,7 +55,7 @@ export async function runSearch(ctx: JobContext): Promise<SearchResult> {
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('search task has no project')
   if (!Array.isArray(payload.searches) || payload.searches.length === 0) throw new TaskError('search task names no database')
-  const connectors = connectorsConfigFromConfig(jobConfig(ctx))
+  const connectors = connectorsConfigFromConfig(ctx.config)
 
   await removeTaskSources(ctx.db, ctx.task.id)
   const runs = await ctx.db.insert(searchRuns).values(payload.searches.map((s) => ({

@@ -4,6 +4,7 @@
  * and records the outcome. Both the in-process runner and BullMQ workers call
  * this, so task semantics cannot drift between the two modes.
  */
+import type { Config } from '../config.ts'
 import type { Database } from '../db/index.ts'
 import type { EventHub } from '../events/hub.ts'
 import { TaskStore, toTaskView, type TaskRow } from './store.ts'
@@ -33,6 +34,8 @@ export interface Logger {
 export interface JobContext {
   task: TaskRow
   db: Database
+  /** The configuration of the process running the job (web process or worker). */
+  config: Config
   storageDir: string
   /** Aborted when the task is cancelled or the runner is shutting down for good. */
   signal: AbortSignal
@@ -50,6 +53,7 @@ export type JobHandlers = Record<string, JobHandler>
 
 export interface ExecuteDeps {
   db: Database
+  config: Config
   events: EventHub
   handlers: JobHandlers
   storageDir: string
@@ -86,6 +90,7 @@ export async function executeTask(taskId: string, deps: ExecuteDeps, signal: Abo
   const ctx: JobContext = {
     task: row,
     db: deps.db,
+    config: deps.config,
     storageDir: deps.storageDir,
     signal: controller.signal,
     log: deps.log,
