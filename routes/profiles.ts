@@ -4,7 +4,6 @@ import { Type } from '@sinclair/typebox'
 import { Task } from '../src/http/schemas.ts'
 import { HttpError } from '../src/http-errors.ts'
 import { createOllamaClientFromConfig, OllamaError } from '../src/llm/ollama.ts'
-import { bindJobConfig } from '../src/services/job-config.ts'
 import { LLM_PULL_TASK } from '../src/services/screening-llm.ts'
 import { createProfile, deleteProfile, getProfile, listProfiles, toProfileView, updateProfile } from '../src/services/screening-profiles.ts'
 import { toTaskView } from '../src/tasks/store.ts'
@@ -33,7 +32,6 @@ function requireAdmin(request: FastifyRequest): void {
  */
 const profilesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { db } = fastify
-  bindJobConfig(db, fastify.config)
 
   fastify.get('/profiles', { schema: { tags: ['llm'], summary: 'Analysis profiles (defaults first)', response: { 200: Type.Array(Profile) } } },
     async () => listProfiles(db))

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises'
 import { Transform } from 'node:stream'
 import { ProjectParams, Stage, Task, Uuid } from '../../src/http/schemas.ts'
 import { getArticle, listArticles, toArticleView } from '../../src/services/articles.ts'
-import { requireProject } from '../../src/services/projects.ts'
+import { blindScope, requireProject } from '../../src/services/projects.ts'
 import { acceptBibliography, newUploadPath, type StoredFile } from '../../src/services/imports.ts'
 import { safeDownload, SafeFetchError } from '../../src/net/safe-fetch.ts'
 import { HttpError } from '../../src/http-errors.ts'
@@ -33,9 +33,9 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       }, { additionalProperties: false })
     }
   }, async (request) => {
-    await requireProject(db, request.user, request.params.projectId)
+    const { project, role } = await requireProject(db, request.user, request.params.projectId)
     const q = request.query
-    return listArticles(db, request.params.projectId, { ...q, stage: q.stage ?? 'title_abstract' })
+    return listArticles(db, project.id, { ...q, stage: q.stage ?? 'title_abstract', ownDecisionsOf: blindScope(project, role, request.user.id) })
   })
 
   fastify.get('/:projectId/articles/:articleId', {

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream'
 import { EXPORT_FORMATS, writeExport, type ExportFormatId } from '../../src/export/index.ts'
 import { ProjectParams, Stage } from '../../src/http/schemas.ts'
 import { exportItems } from '../../src/services/export.ts'
-import { requireProject } from '../../src/services/projects.ts'
+import { blindScope, requireProject } from '../../src/services/projects.ts'
 
 const exportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/:projectId/export', {
@@ -21,11 +21,12 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       }, { additionalProperties: false })
     }
   }, async (request, reply) => {
-    const { project } = await requireProject(fastify.db, request.user, request.params.projectId)
+    const { project, role } = await requireProject(fastify.db, request.user, request.params.projectId)
     const format = request.query.format as ExportFormatId
     const info = EXPORT_FORMATS[format]
     const items = exportItems(fastify.db, project.id, {
-      decision: request.query.decision, stage: request.query.stage ?? 'title_abstract', includeDuplicates: request.query.includeDuplicates
+      decision: request.query.decision, stage: request.query.stage ?? 'title_abstract', includeDuplicates: request.query.includeDuplicates,
+      ownDecisionsOf: blindScope(project, role, request.user.id)
     })
     const body = new PassThrough()
     writeExport(format, items, body).catch((err) => {

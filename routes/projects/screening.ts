@@ -7,7 +7,6 @@ import { ProjectParams, Stage, Task, Uuid } from '../../src/http/schemas.ts'
 import { HttpError } from '../../src/http-errors.ts'
 import { SIMULATION_TASK } from '../../src/jobs/simulation.ts'
 import { agreementCsv, stageAgreement } from '../../src/services/agreement.ts'
-import { bindJobConfig } from '../../src/services/job-config.ts'
 import { requireProject } from '../../src/services/projects.ts'
 import { listConflicts, listScreeningRecords } from '../../src/services/screening.ts'
 import { LLM_SCREENING_TASK, type LlmScreeningPayload } from '../../src/services/screening-llm.ts'
@@ -36,8 +35,6 @@ const StageQuery = Type.Object({ stage: Type.Optional(Stage) }, { additionalProp
 
 const screeningRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { db } = fastify
-  // Jobs submitted from here (LLM runs) read this app's configuration (OLLAMA_BASE_URL, LLM_CONCURRENCY).
-  bindJobConfig(db, fastify.config)
 
   async function loadProject(projectId: string, user: AuthUser, minimum: 'viewer' | 'reviewer' | 'owner' = 'viewer') {
     const { project, role } = await requireProject(db, user, projectId, minimum)

@@ -1,6 +1,5 @@
 /** Downloads a model into the Ollama server, with progress. */
 import { createOllamaClientFromConfig, ModelNotFoundError, normaliseModelName, OllamaConnectionError, OllamaError } from '../llm/ollama.ts'
-import { jobConfig } from '../services/job-config.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
 
 export interface PullResult {
@@ -13,7 +12,7 @@ export interface PullResult {
 export async function llmPull(ctx: JobContext): Promise<PullResult> {
   const model = (ctx.task.payload as { model?: string }).model
   if (!model) throw new TaskError('pull task names no model')
-  const config = jobConfig(ctx)
+  const config = ctx.config
   const client = createOllamaClientFromConfig(config)
   const started = Date.now()
   // Overall progress: bytes completed over bytes announced, across the layers seen so far.

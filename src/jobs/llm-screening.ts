@@ -15,7 +15,6 @@ import {
   OllamaResponseError, OllamaTimeoutError
 } from '../llm/ollama.ts'
 import { buildScreeningPrompt, DEFAULT_SCREENING_TEMPLATE, parseScreeningAnswer, ScreeningAnswerError, TemplateError } from '../llm/screening-prompt.ts'
-import { jobConfig } from '../services/job-config.ts'
 import { llmReviewer, llmRunRecords, promptCriteria, type LlmScreeningPayload } from '../services/screening-llm.ts'
 import { trainScreeningModel } from '../services/screening-model.ts'
 import { defaultPrompt, getPrompt } from '../services/screening-profiles.ts'
@@ -58,7 +57,7 @@ export async function llmScreening(ctx: JobContext): Promise<LlmRunResult> {
   if (!payload.model) throw new TaskError('LLM screening task names no model')
   if (!STAGES.includes(payload.stage)) throw new TaskError(`unknown screening stage "${payload.stage}"`)
   const started = Date.now()
-  const config = jobConfig(ctx)
+  const config = ctx.config
   const client = createOllamaClientFromConfig(config)
   const model = normaliseModelName(payload.model)
 

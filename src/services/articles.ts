@@ -78,12 +78,18 @@ export interface ArticleQuery {
   decision?: 'include' | 'exclude' | 'maybe' | 'undecided'
   stage: 'title_abstract' | 'full_text'
   includeDuplicates: boolean
+  /**
+   * Blind screening: show and filter by this reviewer's own decisions only
+   * (set for reviewers who may not see the others' decisions).
+   */
+  ownDecisionsOf?: string
 }
 
 export async function listArticles(db: Database, projectId: string, query: ArticleQuery): Promise<{ items: ArticleView[]; total: number; page: number; pageSize: number }> {
   const latestDecision = sql<string | null>`(
     SELECT d.decision::text FROM ${decisions} d
     WHERE d.article_id = ${articles.id} AND d.stage = ${query.stage}
+      ${query.ownDecisionsOf ? sql`AND d.reviewer_id = ${query.ownDecisionsOf}` : sql``}
     ORDER BY d.created_at DESC, d.id DESC LIMIT 1)`
   const where: SQL[] = [eq(articles.projectId, projectId)]
   if (!query.includeDuplicates) where.push(isNull(articles.duplicateOf))
@@ -105,7 +111,8 @@ export async function listArticles(db: Database, projectId: string, query: Artic
   if (rows.length > 0) {
     const found = await db.selectDistinctOn([decisions.articleId], { articleId: decisions.articleId, decision: decisions.decision })
       .from(decisions)
-      .where(and(inArray(decisions.articleId, rows.map((r) => r.id)), eq(decisions.stage, query.stage)))
+      .where(and(inArray(decisions.articleId, rows.map((r) => r.id)), eq(decisions.stage, query.stage),
+        ...(query.ownDecisionsOf ? [eq(decisions.reviewerId, query.ownDecisionsOf)] : [])))
       .orderBy(decisions.articleId, desc(decisions.createdAt), desc(decisions.id))
     for (const f of found) latest.set(f.articleId, f.decision)
   }

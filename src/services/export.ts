@@ -13,13 +13,16 @@ export interface ExportFilter {
   decision?: 'include' | 'exclude' | 'maybe' | 'undecided'
   stage: 'title_abstract' | 'full_text'
   includeDuplicates: boolean
+  /** Blind screening: export only this reviewer's own decisions. */
+  ownDecisionsOf?: string
 }
 
 const STAGES: readonly string[] = ['title_abstract', 'full_text']
 const PAGE = 1000
 
 export async function * exportItems(db: Database, projectId: string, filter: ExportFilter): AsyncGenerator<ExportItem> {
-  const latestAtStage = sql`(SELECT d.decision::text FROM decisions d WHERE d.article_id = ${articles.id} AND d.stage = ${filter.stage}
+  const own = filter.ownDecisionsOf ? sql`AND d.reviewer_id = ${filter.ownDecisionsOf}` : sql``
+  const latestAtStage = sql`(SELECT d.decision::text FROM decisions d WHERE d.article_id = ${articles.id} AND d.stage = ${filter.stage} ${own}
     ORDER BY d.created_at DESC, d.id DESC LIMIT 1)`
   const where: SQL[] = [eq(articles.projectId, projectId)]
   if (!filter.includeDuplicates) where.push(isNull(articles.duplicateOf))
@@ -35,11 +38,12 @@ export async function * exportItems(db: Database, projectId: string, filter: Exp
     after = rows[rows.length - 1].id
     const found = await db.selectDistinctOn([decisions.articleId, decisions.stage], {
       articleId: decisions.articleId, stage: decisions.stage, decision: decisions.decision, reason: decisions.reason, note: decisions.note
-    }).from(decisions).where(inArray(decisions.articleId, rows.map((r) => r.id)))
+    }).from(decisions).where(and(inArray(decisions.articleId, rows.map((r) => r.id)),
+      ...(filter.ownDecisionsOf ? [eq(decisions.reviewerId, filter.ownDecisionsOf)] : [])))
       .orderBy(decisions.articleId, decisions.stage, desc(decisions.createdAt), desc(decisions.id))
     const tagRows = (await db.execute<{ article_id: string; tags: string[] }>(sql`
       SELECT d.article_id, array_agg(DISTINCT t ORDER BY t) AS tags FROM decisions d, unnest(d.tags) AS t
-      WHERE d.article_id IN ${rows.map((r) => r.id)} GROUP BY d.article_id`)).rows
+      WHERE d.article_id IN ${rows.map((r) => r.id)} ${own} GROUP BY d.article_id`)).rows
     const byArticle = new Map<string, ExportDecision[]>()
     for (const f of found) {
       const list = byArticle.get(f.articleId) ?? []

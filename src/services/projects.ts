@@ -5,6 +5,7 @@ import type { Database } from '../db/index.ts'
 import { projectMembers, projects, users } from '../db/schema.ts'
 import { HttpError } from '../http-errors.ts'
 import type { AuthUser } from '../auth/users.ts'
+import { isPrivileged, readScreeningSettings } from './screening-settings.ts'
 
 export type ProjectRole = 'owner' | 'reviewer' | 'viewer'
 const RANK: Record<ProjectRole, number> = { viewer: 0, reviewer: 1, owner: 2 }
@@ -107,4 +108,15 @@ export async function removeMember(db: Database, projectId: string, userId: stri
   if (owners.length === 1 && owners[0].userId === userId) throw new HttpError(409, 'cannot remove the last owner of a project')
   const removed = await db.delete(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId))).returning()
   return removed.length > 0
+}
+
+/**
+ * In blind screening, reviewers who are neither owners nor designated
+ * resolvers see only their own decisions in article lists and exports
+ * (the decisions API applies the finer rule: others' decisions on settled
+ * records). Returns the reviewer whose decisions to show, or undefined for all.
+ */
+export function blindScope(project: ProjectRow, role: ProjectRole, userId: string): string | undefined {
+  const settings = readScreeningSettings(project.screeningSettings)
+  return settings.blind && !isPrivileged(settings, role, userId) ? userId : undefined
 }

@@ -43,3 +43,26 @@ t.test('screening decisions are recorded per reviewer and their history kept', {
   t.equal((await app.inject({ method: 'POST', url: url(a1.id), headers: outsider.auth, payload: { decision: 'include' } })).statusCode, 404)
   t.equal((await app.inject({ url: `/api/projects/${project.id}/decisions?articleId=${a1.id}`, headers: alice.auth })).json().length, 3, 'rejected requests stored nothing')
 })
+
+t.test("blind screening: a reviewer's article list and export show only their own decisions", { skip: needsServices }, async (t) => {
+  const app = await build(t)
+  const owner = await userWithToken(app)
+  const bob = await userWithToken(app)
+  const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: owner.auth, payload: { name: 'Blind' } })).json()
+  await app.inject({ method: 'PUT', url: `/api/projects/${project.id}/members`, headers: owner.auth, payload: { email: bob.user.email, role: 'reviewer' } })
+  const settings = await app.inject({ method: 'PATCH', url: `/api/projects/${project.id}/screening-settings`, headers: owner.auth, payload: { blind: true, reviewersPerRecord: 2 } })
+  t.equal(settings.statusCode, 200, settings.body)
+  const [a1] = await app.db.insert(articles).values([{ projectId: project.id, title: 'Chatbot alliance', abstract: 'trial' }]).returning()
+  const url = `/api/projects/${project.id}/articles/${a1.id}/decisions`
+  t.equal((await app.inject({ method: 'POST', url, headers: owner.auth, payload: { decision: 'exclude' } })).statusCode, 201)
+  t.equal((await app.inject({ method: 'POST', url, headers: bob.auth, payload: { decision: 'include' } })).statusCode, 201)
+  t.equal((await app.inject({ method: 'POST', url, headers: owner.auth, payload: { decision: 'exclude' } })).statusCode, 201)
+
+  const bobList = (await app.inject({ url: `/api/projects/${project.id}/articles`, headers: bob.auth })).json()
+  t.equal(bobList.items[0].decision, 'include', 'bob sees his own decision')
+  t.equal((await app.inject({ url: `/api/projects/${project.id}/articles?decision=exclude`, headers: bob.auth })).json().total, 0, 'and cannot filter by the owner\'s')
+  const bobCsv = (await app.inject({ url: `/api/projects/${project.id}/export?format=csv`, headers: bob.auth })).body
+  t.notMatch(bobCsv, /exclude/, 'his export carries only his decision')
+  const ownerList = (await app.inject({ url: `/api/projects/${project.id}/articles`, headers: owner.auth })).json()
+  t.equal(ownerList.items[0].decision, 'exclude', 'the owner sees the latest decision of anyone')
+})
