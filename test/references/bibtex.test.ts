@@ -141,3 +141,30 @@ t.test('sniff accepts BibTeX and refuses RIS', async (t) => {
   t.notOk(bibtexFormat.sniff('TY  - JOUR\nN1  - mail x@article{y}\nER  -'))
   t.notOk(bibtexFormat.sniff('name,email\nJane,jane@example.org'))
 })
+
+t.test('long plain abstracts and notes read the same through the fast path as through the LaTeX converter', async (t) => {
+  const plainAbstract = 'Background: conversational agents may form a {working alliance} with users. '.repeat(8).trim()
+  const texAbstract = `${'Participants in M{\\"u}nchen rated the agent. '.repeat(6)}Results were 10--20\\% higher.`
+  const text = `@article{plain2021,
+  title = {Alliance with chatbots},
+  author = {Darcy, Alison and Daniels, Jade},
+  abstract = {${plainAbstract}},
+  note = "${'Reference list entry one; reference two. '.repeat(6).trim()}",
+  year = 2021
+}
+@article{tex2021,
+  title = {Alliance in Munich},
+  author = {Roe, Richard},
+  abstract = {${texAbstract}},
+  year = 2021
+}
+`
+  const items = await parseText(text)
+  const [plain, tex] = records(items)
+  t.equal(plain.abstract, plainAbstract.replace(/[{}]/g, ''), 'braces dropped, text unchanged')
+  t.same(plain.notes, ['Reference list entry one; reference two. '.repeat(6).trim()])
+  t.same(plain.authors.map((a) => a.family), ['Darcy', 'Daniels'], 'the other fields still go through the library')
+  t.match((plain.original as { input: string }).input, /working alliance/, 'the original entry is kept whole')
+  t.match(tex.abstract, /München/, 'an abstract with TeX is still converted')
+  t.match(tex.abstract, /10–20% higher/)
+})

@@ -143,17 +143,64 @@ const LIBRARY_OPTIONS: BibtexOptions = {
   applyCrossRef: false
 }
 
+/** Long free-text fields that the LaTeX converter is slowest on (up to milliseconds per kilobyte). */
+const LIFTABLE_FIELDS = new Set(['abstract', 'note', 'annote', 'annotation'])
+/** Anything the converter would change: commands, math, ties, sub/superscripts, comments, ligatures. */
+const TEX_SPECIALS = /[\\$^~_%&#<>|]|--|``|''|!`|\?`/
+
+/** Where a field's value stands in an entry's text (braced or quoted values only). */
+function findFieldValue(text: string, name: string): { start: number; end: number; inner: string } | undefined {
+  const head = new RegExp(`[,{(]\\s*${name}\\s*=\\s*([{"])`, 'i').exec(text)
+  if (!head) return undefined
+  const open = head.index + head[0].length - 1
+  const quote = head[1] === '"'
+  let depth = 0
+  for (let i = open + 1; i < text.length; i++) {
+    const c = text[i]
+    if (c === '{') depth++
+    else if (c === '}') {
+      if (depth === 0) return quote ? undefined : { start: open, end: i + 1, inner: text.slice(open + 1, i) }
+      depth--
+    } else if (c === '"' && quote && depth === 0) return { start: open, end: i + 1, inner: text.slice(open + 1, i) }
+  }
+  return undefined
+}
+
+/**
+ * Takes plain long fields (no TeX to convert: see TEX_SPECIALS) out of the
+ * entry before the library sees it, since converting them gives back the same
+ * text minus the braces, only much more slowly. Returns the entry with those
+ * values emptied, and the values.
+ */
+function liftPlainFields(text: string): { text: string; lifted: Record<string, string> } {
+  const lifted: Record<string, string> = {}
+  for (const name of LIFTABLE_FIELDS) {
+    const found = findFieldValue(text, name)
+    if (!found || found.inner.length < 200 || TEX_SPECIALS.test(found.inner)) continue
+    lifted[name] = collapseSpaces(found.inner.replace(/[{}]/g, ''))
+    text = text.slice(0, found.start) + '{}' + text.slice(found.end)
+  }
+  return { text, lifted }
+}
+
 /**
  * Parse one entry with the macros defined so far. BibTeX itself only warns
  * about an undefined macro (journal = jmir without @string{jmir=…}); here
  * the macro's name stands in for its text so the record is not lost.
  */
-function parseEntry(text: string, macros: Record<string, string>): ReturnType<typeof parseBibtexLibrary> {
+function parseEntry(original: string, macros: Record<string, string>): ReturnType<typeof parseBibtexLibrary> {
+  const { text, lifted } = liftPlainFields(original)
   const strings = { ...macros }
   for (let attempt = 0; ; attempt++) {
     const library = parseBibtexLibrary(text, { ...LIBRARY_OPTIONS, strings })
     const unresolved = library.errors.length > 0 && /Unresolved @string reference "([^"]+)"/.exec(library.errors[0].error)
-    if (!unresolved || attempt >= 8) return library
+    if (!unresolved || attempt >= 8) {
+      for (const entry of library.entries) {
+        Object.assign(entry.fields, lifted)
+        entry.input = original
+      }
+      return library
+    }
     strings[unresolved[1]] = unresolved[1]
   }
 }
