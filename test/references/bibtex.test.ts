@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import type { ParsedItem, ReferenceRecord } from '../../src/references/model.ts'
 import { BibtexSplitter, bibtexFormat, parseBibtex } from '../../src/references/formats/bibtex.ts'
 import { textChunks } from '../../src/references/text.ts'
+import { parse as parseLibrary } from '@retorquere/bibtex-parser'
 
 const fixture = readFileSync(new URL('./fixtures/references.bib', import.meta.url), 'utf8')
 
@@ -166,5 +167,11 @@ t.test('long plain abstracts and notes read the same through the fast path as th
   t.same(plain.authors.map((a) => a.family), ['Darcy', 'Daniels'], 'the other fields still go through the library')
   t.match((plain.original as { input: string }).input, /working alliance/, 'the original entry is kept whole')
   t.match(tex.abstract, /München/, 'an abstract with TeX is still converted')
+
+  // The fast path gives exactly what the library gives for plain text with escapes and dashes.
+  const note = 'Trier Social Stress Test--a tool --- for 10\\% of A \\& B, x\\_y; issue \\#3. '.repeat(4)
+  const library = parseLibrary(`@article{k, note = {${note}}}`, { sentenceCase: false, english: false, caseProtection: false }).entries[0].fields.note as string
+  const [fast] = records(await parseText(`@article{k, title = {x}, note = {${note}}}`))
+  t.equal(fast.notes[0], library.trim())
   t.match(tex.abstract, /10–20% higher/)
 })

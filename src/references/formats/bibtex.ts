@@ -144,9 +144,15 @@ const LIBRARY_OPTIONS: BibtexOptions = {
 }
 
 /** Long free-text fields that the LaTeX converter is slowest on (up to milliseconds per kilobyte). */
-const LIFTABLE_FIELDS = new Set(['abstract', 'note', 'annote', 'annotation'])
-/** Anything the converter would change: commands, math, ties, sub/superscripts, comments, ligatures. */
-const TEX_SPECIALS = /[\\$^~_%&#<>|]|--|``|''|!`|\?`/
+const LIFTABLE_FIELDS = new Set(['abstract', 'note', 'annote', 'annotation', 'addendum', 'comment', 'title', 'booktitle'])
+/**
+ * What the converter would change beyond dashes (which the fast path turns
+ * into the same en and em dashes): commands, math, ties, quote ligatures,
+ * and the OT1 glyphs it substitutes for < and >. (It also drops everything after an
+ * unescaped %, as TeX would; exporters escape % as \%, so a bare % in a
+ * field is a literal percent sign, which the fast path keeps.)
+ */
+const TEX_SPECIALS = /[\\$^~<>]|``|''|!`|\?`/
 
 /** Where a field's value stands in an entry's text (braced or quoted values only). */
 function findFieldValue(text: string, name: string): { start: number; end: number; inner: string } | undefined {
@@ -176,8 +182,11 @@ function liftPlainFields(text: string): { text: string; lifted: Record<string, s
   const lifted: Record<string, string> = {}
   for (const name of LIFTABLE_FIELDS) {
     const found = findFieldValue(text, name)
-    if (!found || found.inner.length < 200 || TEX_SPECIALS.test(found.inner)) continue
-    lifted[name] = collapseSpaces(found.inner.replace(/[{}]/g, ''))
+    if (!found || found.inner.length < 80) continue
+    // \& \% \_ \# are how exporters escape these characters; they stand for the characters themselves.
+    const value = found.inner.replace(/\\([&%_#])/g, '$1')
+    if (TEX_SPECIALS.test(value)) continue
+    lifted[name] = collapseSpaces(value.replace(/[{}]/g, '').replace(/---/g, '\u2014').replace(/--/g, '\u2013'))
     text = text.slice(0, found.start) + '{}' + text.slice(found.end)
   }
   return { text, lifted }
