@@ -46,31 +46,21 @@ const duplicatesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     return reply.status(202).send(await queueRun(request.params.projectId, request.user.id))
   })
 
-  fastify.post('/:projectId/duplicates/confirm', {
-    schema: {
-      tags: ['deduplication'], summary: 'Confirm that these records are one study (kept together by every later run)', params: ProjectParams,
-      body: ArticleIds, response: { 202: Task }
-    }
-  }, async (request, reply) => {
-    const { projectId } = request.params
-    await requireProject(db, request.user, projectId, 'reviewer')
-    await requireArticles(projectId, request.body.articleIds)
-    await judgePairs(db, projectId, pairsOf(request.body.articleIds), 'duplicate', request.user.id)
-    return reply.status(202).send(await queueRun(projectId, request.user.id))
-  })
-
-  fastify.post('/:projectId/duplicates/not-duplicates', {
-    schema: {
-      tags: ['deduplication'], summary: 'Mark records as distinct studies (never merged again, not even through other links)', params: ProjectParams,
-      body: ArticleIds, response: { 202: Task }
-    }
-  }, async (request, reply) => {
-    const { projectId } = request.params
-    await requireProject(db, request.user, projectId, 'reviewer')
-    await requireArticles(projectId, request.body.articleIds)
-    await judgePairs(db, projectId, pairsOf(request.body.articleIds), 'not_duplicate', request.user.id)
-    return reply.status(202).send(await queueRun(projectId, request.user.id))
-  })
+  const judgementRoutes = [
+    { path: 'confirm', judgement: 'duplicate', summary: 'Confirm that these records are one study (kept together by every later run)' },
+    { path: 'not-duplicates', judgement: 'not_duplicate', summary: 'Mark records as distinct studies (never merged again, not even through other links)' }
+  ] as const
+  for (const { path, judgement, summary } of judgementRoutes) {
+    fastify.post(`/:projectId/duplicates/${path}`, {
+      schema: { tags: ['deduplication'], summary, params: ProjectParams, body: ArticleIds, response: { 202: Task } }
+    }, async (request, reply) => {
+      const { projectId } = request.params
+      await requireProject(db, request.user, projectId, 'reviewer')
+      await requireArticles(projectId, request.body.articleIds)
+      await judgePairs(db, projectId, pairsOf(request.body.articleIds), judgement, request.user.id)
+      return reply.status(202).send(await queueRun(projectId, request.user.id))
+    })
+  }
 
   fastify.post('/:projectId/duplicates/split', {
     schema: {
