@@ -131,12 +131,19 @@ for (const format of formats) {
   global.gc?.()
   const rssBefore = process.memoryUsage().rss
   let peak = rssBefore
-  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss) }, 25)
+  let phase = 'import'
+  const peakByPhase: Record<string, number> = {}
+  const sampler = setInterval(() => {
+    const rss = process.memoryUsage().rss
+    peak = Math.max(peak, rss)
+    peakByPhase[phase] = Math.max(peakByPhase[phase] ?? 0, rss)
+  }, 25)
   const started = performance.now()
   const task = await app.tasks.submit({ type: 'import-references', projectId: project.id, createdBy: user.id, payload: { fileId: fileRow.id } })
   let row
   for (;;) {
     [row] = await app.db.select().from(tasks).where(eq(tasks.id, task.id))
+    if (row.message === 'finding duplicates') phase = 'deduplication'
     if (row.status !== 'queued' && row.status !== 'running') break
     await new Promise((r) => setTimeout(r, 100))
   }
@@ -153,7 +160,8 @@ for (const format of formats) {
   console.log(`  of which deduplication: ${(result.deduplication.durationMs / 1000).toFixed(1)} s, ${result.deduplication.duplicates} duplicates found, ${result.deduplication.comparisons} comparisons`)
   console.log(`  import without deduplication: ${Math.round(result.imported / (importMs / 1000))} records/s`)
   console.log(`  plain COPY of the same rows: ${(copyMs / 1000).toFixed(1)} s; import / COPY = ${(importMs / copyMs).toFixed(2)}x`)
-  console.log(`  peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB (${((peak - rssBefore) / 1024 / 1024).toFixed(0)} MB above the idle service)`)
+  console.log(`  peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB (${((peak - rssBefore) / 1024 / 1024).toFixed(0)} MB above the idle service); ` +
+    Object.entries(peakByPhase).map(([p, v]) => `${p} ${(v / 1024 / 1024).toFixed(0)} MB`).join(', '))
   await client.query('DELETE FROM projects WHERE id = $1', [project.id])
   await fs.rm(file)
 }

@@ -11,7 +11,7 @@ import type { Database } from '../db/index.ts'
 import { articles, duplicateJudgements } from '../db/schema.ts'
 import { findDuplicateClusters, type DuplicateCluster } from '../dedup/cluster.ts'
 import { mergeRecords } from '../dedup/merge.ts'
-import type { ReferenceRecord } from '../references/model.ts'
+import type { Author, ReferenceRecord } from '../references/model.ts'
 import { recordToRow, rowToRecord } from './articles.ts'
 
 export interface DedupSummary {
@@ -37,26 +37,16 @@ export async function deduplicateProject(db: Database, projectId: string): Promi
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('dedup:' || ${projectId}))`)
     // Only what the matcher reads, with abstracts cut short: notes (whole reference lists in some exports) and
     // original records stay in the database, so memory stays low for 100,000 records.
-    // Only what the matcher reads: abstracts cut short, the first ten authors, and for the fields that
-    // only count towards a record's completeness (keywords, MeSH…) a one-element stand-in. Notes (whole
-    // reference lists in some exports) and original records stay in the database, so memory stays low.
-    const rows = (await tx.execute<{ id: string; record: ReferenceRecord }>(sql`
-      WITH own AS (
-        SELECT id, created_at, source_index, COALESCE(record, jsonb_build_object(
-          'title', title, 'abstract', abstract, 'authors', authors, 'year', year, 'journal', journal, 'volume', volume,
-          'issue', issue, 'pages', pages, 'doi', doi, 'pmid', pmid, 'pmcid', pmcid, 'arxivId', arxiv_id, 'type', type) || data) AS r
-        FROM articles WHERE project_id = ${projectId})
-      SELECT id, jsonb_strip_nulls(jsonb_build_object(
-        'title', r->'title', 'abstract', left(r->>'abstract', ${ABSTRACT_PREFIX}), 'authors', jsonb_path_query_array(r->'authors', '$[0 to 9]'),
-        'year', r->'year', 'journal', r->'journal', 'journalAbbrev', r->'journalAbbrev', 'volume', r->'volume', 'issue', r->'issue',
-        'pages', r->'pages', 'doi', r->'doi', 'pmid', r->'pmid', 'pmcid', r->'pmcid', 'arxivId', r->'arxivId', 'type', r->'type',
-        'issn', r->'issn', 'isbn', r->'isbn', 'url', r->'url', 'publisher', r->'publisher', 'language', r->'language',
-        'keywords', CASE WHEN jsonb_array_length(COALESCE(r->'keywords', '[]')) > 0 THEN '["-"]'::jsonb END,
-        'mesh', CASE WHEN jsonb_array_length(COALESCE(r->'mesh', '[]')) > 0 THEN '["-"]'::jsonb END)) AS record
-      FROM own ORDER BY created_at, source_index, id`)).rows
+    // Only what the matcher reads: abstracts cut short and the first ten authors; notes (whole reference
+    // lists in some exports) and original records stay in the database, so memory stays low.
+    const rows = (await tx.execute<MatchRow>(sql`
+      SELECT id, title, left(abstract, ${ABSTRACT_PREFIX}) AS abstract, jsonb_path_query_array(authors, '$[0 to 9]') AS authors,
+        year, journal, volume, issue, pages, doi, pmid, pmcid, arxiv_id, type, data - 'notes' - 'attachments' AS extra,
+        CASE WHEN record IS NULL THEN NULL ELSE record - 'notes' - 'attachments' END AS own
+      FROM articles WHERE project_id = ${projectId} ORDER BY created_at, source_index, id`)).rows.map(matchRecord)
 
     const judgements = await tx.select().from(duplicateJudgements).where(eq(duplicateJudgements.projectId, projectId))
-    const result = findDuplicateClusters(rows.map((r) => ({ id: r.id, record: withArrays(r.record) })), {
+    const result = findDuplicateClusters(rows, {
       notDuplicatePairs: judgements.filter((j) => j.judgement === 'not_duplicate').map((j) => [j.articleA, j.articleB]),
       confirmedClusters: judgements.filter((j) => j.judgement === 'duplicate').map((j) => [j.articleA, j.articleB])
     })
@@ -68,6 +58,22 @@ export async function deduplicateProject(db: Database, projectId: string): Promi
       sharedIdentifierConflicts: result.sharedIdentifierConflicts.length, durationMs: Math.round(performance.now() - started)
     }
   })
+}
+
+type MatchRow = {
+  id: string; title: string; abstract: string; authors: Author[]; year: number | null; journal: string | null; volume: string | null
+  issue: string | null; pages: string | null; doi: string | null; pmid: string | null; pmcid: string | null; arxiv_id: string | null
+  type: string; extra: Partial<ReferenceRecord>; own: ReferenceRecord | null
+}
+
+/** A primary's own record (kept aside while its columns show the cluster's union), or the columns as they are. */
+function matchRecord(row: MatchRow): { id: string; record: ReferenceRecord } {
+  if (row.own) {
+    const own = withArrays(row.own)
+    return { id: row.id, record: { ...own, abstract: own.abstract?.slice(0, ABSTRACT_PREFIX), authors: own.authors.slice(0, 10) } }
+  }
+  const record = rowToRecord({ ...row, arxivId: row.arxiv_id, sourceDatabase: null, data: row.extra })
+  return { id: row.id, record }
 }
 
 function withArrays(record: ReferenceRecord): ReferenceRecord {
