@@ -86,10 +86,11 @@ export async function runSearch(ctx: JobContext): Promise<SearchResult> {
   if (rejected) {
     // Cancelled: nothing of this task stays. Interrupted by a shutdown: the resumed task cleans up first.
     if (ctx.signal.reason !== SHUTDOWN) {
+      // Records first, then the log: a run reads "cancelled" only once nothing of it is left.
+      await removeTaskBatches(ctx.db, ctx.task.id).catch(() => undefined)
       await ctx.db.update(searchRuns).set({ status: 'cancelled', finishedAt: new Date(), batchId: null })
         .where(and(eq(searchRuns.taskId, ctx.task.id), inArray(searchRuns.status, ['queued', 'running', 'succeeded'])))
         .catch(() => undefined)
-      await removeTaskBatches(ctx.db, ctx.task.id).catch(() => undefined)
     }
     throw rejected.reason
   }
