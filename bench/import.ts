@@ -150,14 +150,14 @@ for (const format of formats) {
   const seconds = (performance.now() - started) / 1000
   clearInterval(sampler)
   if (row.status !== 'succeeded') throw new Error(`${format} import ${row.status}: ${row.error}`)
-  const result = row.result as { imported: number; errorCount: number; deduplication: { duplicates: number; durationMs: number; comparisons: number } }
+  const result = row.result as { imported: number; errorCount: number; deduplication: { duplicates: number; durationMs: number; comparisons: number; phasesMs: Record<string, number> } }
 
   const copyMs = await copyBaseline(client, project.id, path.join(root, 'dump.copy'))
   const importMs = seconds * 1000 - result.deduplication.durationMs
 
   console.log(`\n${format}: ${(size / 1024 / 1024).toFixed(0)} MiB, ${result.imported} records imported, ${result.errorCount} errors`)
   console.log(`  end to end (parse, normalise, store, deduplicate): ${seconds.toFixed(1)} s = ${Math.round(result.imported / seconds)} records/s`)
-  console.log(`  of which deduplication: ${(result.deduplication.durationMs / 1000).toFixed(1)} s, ${result.deduplication.duplicates} duplicates found, ${result.deduplication.comparisons} comparisons`)
+  console.log(`  of which deduplication: ${(result.deduplication.durationMs / 1000).toFixed(1)} s, ${result.deduplication.duplicates} duplicates found, ${result.deduplication.comparisons} comparisons (${Object.entries(result.deduplication.phasesMs).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')})`)
   console.log(`  import without deduplication: ${Math.round(result.imported / (importMs / 1000))} records/s`)
   console.log(`  plain COPY of the same rows: ${(copyMs / 1000).toFixed(1)} s; import / COPY = ${(importMs / copyMs).toFixed(2)}x`)
   console.log(`  peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB (${((peak - rssBefore) / 1024 / 1024).toFixed(0)} MB above the idle service); ` +

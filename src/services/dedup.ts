@@ -22,6 +22,8 @@ export interface DedupSummary {
   comparisons: number
   sharedIdentifierConflicts: number
   durationMs: number
+  /** Where the time went: reading the records, clustering them, writing the result. */
+  phasesMs: { load: number; cluster: number; write: number }
 }
 
 /** What a record's own data is made of (not the search vector, not the original record). */
@@ -46,16 +48,20 @@ export async function deduplicateProject(db: Database, projectId: string): Promi
       FROM articles WHERE project_id = ${projectId} ORDER BY created_at, source_index, id`)).rows.map(matchRecord)
 
     const judgements = await tx.select().from(duplicateJudgements).where(eq(duplicateJudgements.projectId, projectId))
+    const loaded = performance.now()
     const result = findDuplicateClusters(rows, {
       notDuplicatePairs: judgements.filter((j) => j.judgement === 'not_duplicate').map((j) => [j.articleA, j.articleB]),
       confirmedClusters: judgements.filter((j) => j.judgement === 'duplicate').map((j) => [j.articleA, j.articleB])
     })
 
+    const clustered = performance.now()
     await applyClusters(tx as unknown as Database, projectId, result.clusters)
+    const written = performance.now()
     const duplicates = result.clusters.reduce((n, c) => n + c.memberIds.length - 1, 0)
     return {
       records: rows.length, clusters: result.clusters.length, duplicates, comparisons: result.comparisons,
-      sharedIdentifierConflicts: result.sharedIdentifierConflicts.length, durationMs: Math.round(performance.now() - started)
+      sharedIdentifierConflicts: result.sharedIdentifierConflicts.length, durationMs: Math.round(written - started),
+      phasesMs: { load: Math.round(loaded - started), cluster: Math.round(clustered - loaded), write: Math.round(written - clustered) }
     }
   })
 }
