@@ -87,32 +87,45 @@ function withArrays(record: ReferenceRecord): ReferenceRecord {
 }
 
 async function applyClusters(db: Database, projectId: string, clusters: DuplicateCluster[]): Promise<void> {
-  // Former primaries get their own columns back; all links are cleared, then set anew.
-  const formerPrimaries = await db.selectDistinct({ id: articles.duplicateOf }).from(articles)
+  // Only what changed since the last run is written: after an import into a large project, most
+  // clusters are the same and their primaries keep the rows they have.
+  const previous = await db.select({ id: articles.id, primaryId: articles.duplicateOf }).from(articles)
     .where(and(eq(articles.projectId, projectId), isNotNull(articles.duplicateOf)))
-  await db.update(articles).set({ duplicateOf: null }).where(and(eq(articles.projectId, projectId), isNotNull(articles.duplicateOf)))
-
-  const memberIds: string[] = []
-  const primaryIds: string[] = []
+  const previousPrimaryOf = new Map(previous.map((r) => [r.id, r.primaryId!]))
+  const previousMembers = new Map<string, Set<string>>()
+  for (const r of previous) {
+    if (!previousMembers.has(r.primaryId!)) previousMembers.set(r.primaryId!, new Set())
+    previousMembers.get(r.primaryId!)!.add(r.id)
+  }
+  const primaryOf = new Map<string, string>()
   for (const cluster of clusters) {
-    for (const id of cluster.memberIds) {
-      if (id === cluster.primaryId) continue
-      memberIds.push(id)
-      primaryIds.push(cluster.primaryId)
-    }
-  }
-  if (memberIds.length > 0) {
-    await db.execute(sql`UPDATE articles a SET duplicate_of = u.primary_id
-      FROM unnest(${toPgArray(memberIds)}::uuid[], ${toPgArray(primaryIds)}::uuid[]) AS u(id, primary_id) WHERE a.id = u.id`)
+    for (const id of cluster.memberIds) if (id !== cluster.primaryId) primaryOf.set(id, cluster.primaryId)
   }
 
+  const unlinked = previous.filter((r) => !primaryOf.has(r.id)).map((r) => r.id)
+  const linked = [...primaryOf].filter(([id, primaryId]) => previousPrimaryOf.get(id) !== primaryId)
+  if (unlinked.length > 0) {
+    await db.execute(sql`UPDATE articles SET duplicate_of = NULL WHERE id = ANY(${toPgArray(unlinked)}::uuid[])`)
+  }
+  if (linked.length > 0) {
+    await db.execute(sql`UPDATE articles a SET duplicate_of = u.primary_id
+      FROM unnest(${toPgArray(linked.map(([id]) => id))}::uuid[], ${toPgArray(linked.map(([, p]) => p))}::uuid[]) AS u(id, primary_id) WHERE a.id = u.id`)
+  }
+
+  const sameAsBefore = (cluster: DuplicateCluster) => {
+    const before = previousMembers.get(cluster.primaryId)
+    return before !== undefined && before.size === cluster.memberIds.length - 1 &&
+      cluster.memberIds.every((id) => id === cluster.primaryId || before.has(id))
+  }
+  const changed = clusters.filter((c) => !sameAsBefore(c))
   const newPrimaries = new Set(clusters.map((c) => c.primaryId))
-  const restore = formerPrimaries.map((r) => r.id!).filter((id) => !newPrimaries.has(id))
-  if (restore.length === 0 && newPrimaries.size === 0) return
+  // Former primaries that lead no cluster now get their own columns back.
+  const restore = [...previousMembers.keys()].filter((id) => !newPrimaries.has(id))
+  if (restore.length === 0 && changed.length === 0) return
 
   // Each record's own data: kept in `record` while it is a primary, otherwise its columns.
   const own = new Map<string, ReferenceRecord>()
-  const needed = [...restore, ...clusters.flatMap((c) => c.memberIds)]
+  const needed = [...restore, ...changed.flatMap((c) => c.memberIds)]
   for (let i = 0; i < needed.length; i += 5000) {
     const chunk = needed.slice(i, i + 5000)
     for (const row of await db.select(OWN_COLUMNS).from(articles).where(inArray(articles.id, chunk))) {
@@ -120,7 +133,7 @@ async function applyClusters(db: Database, projectId: string, clusters: Duplicat
     }
   }
   const rewrites: Array<{ id: string; shown: ReferenceRecord; saved: ReferenceRecord | null }> = restore.map((id) => ({ id, shown: own.get(id)!, saved: null }))
-  for (const cluster of clusters) {
+  for (const cluster of changed) {
     const others = cluster.memberIds.filter((id) => id !== cluster.primaryId).map((id) => own.get(id)!)
     const mine = own.get(cluster.primaryId)!
     rewrites.push({ id: cluster.primaryId, shown: mergeRecords(mine, others), saved: mine })

@@ -62,6 +62,13 @@ t.test('deduplication after import: clusters, union of fields, manual choices th
   t.equal(second.result.deduplication.clusters, 1, 'the same trial from two databases forms one cluster')
   t.equal(second.result.deduplication.duplicates, 1)
 
+  // A run that finds the same clusters writes nothing: the rows keep their row versions (xmin).
+  const versions = async () => (await app.pg.pool.query('SELECT id, xmin::text FROM articles WHERE project_id = $1 ORDER BY id', [project.id])).rows
+  const before = await versions()
+  const same = await runTask(await app.inject({ method: 'POST', url: `${base}/duplicates/run`, headers: alice.auth }))
+  t.equal(same.result.clusters, 1)
+  t.same(await versions(), before, 'no row rewritten when nothing changed')
+
   const listed = (await app.inject({ url: `${base}/articles`, headers: alice.auth })).json()
   t.equal(listed.total, 2, 'the list shows primaries and unique records only')
   const all = (await app.inject({ url: `${base}/articles?includeDuplicates=true`, headers: alice.auth })).json()
