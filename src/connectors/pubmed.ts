@@ -17,14 +17,13 @@
  * the PMC ID converter (200 a request, one id type a request), and DOIs the
  * converter does not know (articles not in PMC) through esearch `[aid]`.
  */
-import { emptyRecord } from '../references/model.ts'
-import type { Author, ReferenceRecord, ReferenceType } from '../references/model.ts'
-import { normalizeDoi, normalizePmcid, normalizePmid, parseYear } from '../references/identifiers.ts'
+import type { ReferenceRecord } from '../references/model.ts'
+import { normalizeDoi, normalizePmcid, normalizePmid } from '../references/identifiers.ts'
 import { ApiError, ResponseFormatError, redactUrl } from '../net/errors.ts'
-import { ApiContext, checkMaxRecords, chunk, collectSearch, compactRecord, inOrder, orcidFrom, uniqueStrings } from './common.ts'
+import { ApiContext, checkMaxRecords, chunk, collectSearch, inOrder } from './common.ts'
 import type { ConnectorOptions, LookupConnector, LookupResult, SearchBatch, SearchConnector, SearchOptions, SearchResult, SearchSummary } from './types.ts'
-import { child, childrenNamed, descend, elementToJson, parseXml, textAt, textOf } from './xml.ts'
-import type { XmlElement } from './xml.ts'
+import { pubmedXmlFormat } from '../references/formats/pubmed-xml.ts'
+import { textChunks } from '../references/text.ts'
 
 export const PUBMED_DEFAULT_BASE_URL = 'https://eutils.ncbi.nlm.nih.gov/entrez/eutils'
 export const NCBI_IDCONV_DEFAULT_BASE_URL = 'https://www.ncbi.nlm.nih.gov/pmc/utils/idconv/v1.0/'
@@ -206,7 +205,7 @@ export class PubMedConnector implements SearchConnector, LookupConnector {
     })
     // An empty page inside the count is a known transient E-utilities failure: ask again twice.
     for (let attempt = 0; ; attempt++) {
-      const records = parseEfetch(await this.api.getText(url, signal, {}, 'application/xml'), redactUrl(url))
+      const records = await parseEfetch(await this.api.getText(url, signal, {}, 'application/xml'), redactUrl(url))
       if (records.length > 0 || attempt >= 2) {
         if (records.length === 0) throw new ApiError(redactUrl(url), `efetch returned no records at retstart=${retstart}`)
         return records
@@ -218,7 +217,7 @@ export class PubMedConnector implements SearchConnector, LookupConnector {
     const batches = await Promise.all(chunk(pmids, 200).map(async (ids) => {
       const url = this.api.url('efetch.fcgi')
       const body = new URLSearchParams({ db: 'pubmed', id: ids.join(','), retmode: 'xml', ...this.common })
-      return parseEfetch(await this.api.getText(url, signal, { method: 'POST', body }, 'application/xml'), redactUrl(url))
+      return await parseEfetch(await this.api.getText(url, signal, { method: 'POST', body }, 'application/xml'), redactUrl(url))
     }))
     return batches.flat()
   }
@@ -316,155 +315,27 @@ function readEsearch(json: unknown, url: string): EsearchAnswer {
   }
 }
 
-/** Maps an efetch answer; throws on an error document or on malformed XML. */
-export function parseEfetch(xml: string, url = 'efetch'): ReferenceRecord[] {
-  let root: XmlElement
+/**
+ * Maps an efetch answer with the PubMed XML importer (one mapping for files
+ * and API answers); throws on an error document, on malformed XML, and on an
+ * article the importer cannot read.
+ */
+export async function parseEfetch(xml: string, url = 'efetch'): Promise<ReferenceRecord[]> {
+  const root = /<(PubmedArticleSet|eFetchResult|ERROR)[\s>]/.exec(xml.slice(0, 4096))
+  if (root && root[1] !== 'PubmedArticleSet') {
+    throw new ApiError(url, /<ERROR>([^<]*)<\/ERROR>/.exec(xml)?.[1]?.trim() || 'efetch error')
+  }
+  if (!root) throw new ResponseFormatError(url, `expected <PubmedArticleSet>, got ${JSON.stringify(xml.slice(0, 80))}`)
+  const records: ReferenceRecord[] = []
   try {
-    root = parseXml(xml)
+    for await (const item of pubmedXmlFormat.parse({ text: () => textChunks(xml), bytes: () => { throw new Error('text only') } })) {
+      if (item.kind === 'error') throw new Error(item.message)
+      records.push({ ...item.record, sourceDatabase: 'PubMed' })
+    }
   } catch (error) {
     throw new ResponseFormatError(url, `efetch answer is not well-formed XML (${(error as Error).message})`, { cause: error })
   }
-  if (root.name === 'eFetchResult' || root.name === 'ERROR') {
-    throw new ApiError(url, textAt(root, 'ERROR') ?? textOf(root) ?? 'efetch error')
-  }
-  if (root.name !== 'PubmedArticleSet') throw new ResponseFormatError(url, `expected <PubmedArticleSet>, got <${root.name}>`)
-  const records: ReferenceRecord[] = []
-  for (const element of childrenNamed(root)) {
-    if (element.name === 'PubmedArticle') records.push(pubmedArticleToRecord(element))
-    else if (element.name === 'PubmedBookArticle') records.push(pubmedBookArticleToRecord(element))
-  }
   return records
-}
-
-const PUBLICATION_TYPES: Array<[RegExp, ReferenceType]> = [
-  [/^preprint$/i, 'preprint'],
-  [/^editorial$/i, 'editorial'],
-  [/^(letter|comment)$/i, 'letter'],
-  [/^(review|systematic review|meta-analysis|scoping review)$/i, 'review'],
-  [/^(news|newspaper article)$/i, 'news'],
-  [/^(congress|consensus development conference.*)$/i, 'conference-paper'],
-  [/^technical report$/i, 'report'],
-  [/^dataset$/i, 'dataset']
-]
-
-function publicationType(names: string[]): ReferenceType {
-  for (const [pattern, type] of PUBLICATION_TYPES) if (names.some((name) => pattern.test(name))) return type
-  return 'article'
-}
-
-function abstractText(abstract: XmlElement | undefined): string | undefined {
-  const paragraphs = childrenNamed(abstract, 'AbstractText').flatMap((section) => {
-    const text = textOf(section)
-    if (!text) return []
-    const label = section.attributes.Label?.trim()
-    return [label ? `${label}: ${text}` : text]
-  })
-  return paragraphs.length > 0 ? paragraphs.join('\n') : undefined
-}
-
-function authorList(list: XmlElement | undefined): Author[] {
-  const authors: Author[] = []
-  for (const element of childrenNamed(list, 'Author')) {
-    if (element.attributes.ValidYN === 'N') continue
-    const family = textAt(element, 'LastName')
-    const collective = textAt(element, 'CollectiveName')
-    let author: Author | undefined
-    if (family) {
-      author = { family }
-      const given = textAt(element, 'ForeName') ?? textAt(element, 'Initials')
-      if (given) author.given = given
-    } else if (collective) {
-      author = { family: collective, literal: true }
-    }
-    if (!author) continue
-    const orcid = orcidFrom(textOf(childrenNamed(element, 'Identifier').find((i) => i.attributes.Source === 'ORCID')))
-    if (orcid) author.orcid = orcid
-    authors.push(author)
-  }
-  return authors
-}
-
-function pagesOf(container: XmlElement | undefined): string | undefined {
-  const pagination = child(container, 'Pagination')
-  const medline = textAt(pagination, 'MedlinePgn')
-  if (medline) return medline
-  const start = textAt(pagination, 'StartPage')
-  const end = textAt(pagination, 'EndPage')
-  return start ? (end && end !== start ? `${start}-${end}` : start) : undefined
-}
-
-function applyArticleIds(record: ReferenceRecord, ids: XmlElement[]): void {
-  for (const id of ids) {
-    const value = textOf(id)
-    if (id.attributes.IdType === 'pubmed') record.pmid ??= normalizePmid(value)
-    else if (id.attributes.IdType === 'doi') record.doi ??= normalizeDoi(value)
-    else if (id.attributes.IdType === 'pmc') record.pmcid ??= normalizePmcid(value)
-  }
-}
-
-function keywordsOf(container: XmlElement | undefined): string[] {
-  return uniqueStrings(childrenNamed(container, 'KeywordList').flatMap((list) => childrenNamed(list, 'Keyword').map(textOf)))
-}
-
-export function pubmedArticleToRecord(element: XmlElement): ReferenceRecord {
-  const citation = child(element, 'MedlineCitation')
-  const article = child(citation, 'Article')
-  const journal = child(article, 'Journal')
-  const issue = child(journal, 'JournalIssue')
-  const types = childrenNamed(child(article, 'PublicationTypeList'), 'PublicationType').map((t) => textOf(t) ?? '')
-  const record = emptyRecord(publicationType(types))
-  record.sourceDatabase = 'PubMed'
-  record.original = elementToJson(element)
-  record.pmid = normalizePmid(textAt(citation, 'PMID'))
-  record.title = textAt(article, 'ArticleTitle') ?? textAt(article, 'VernacularTitle')
-  record.abstract = abstractText(child(article, 'Abstract'))
-  record.authors = authorList(child(article, 'AuthorList'))
-  record.journal = textAt(journal, 'Title')
-  record.journalAbbrev = textAt(journal, 'ISOAbbreviation') ?? textAt(citation, 'MedlineJournalInfo/MedlineTA')
-  record.volume = textAt(issue, 'Volume')
-  record.issue = textAt(issue, 'Issue')
-  record.year = parseYear(textAt(issue, 'PubDate/Year')) ?? parseYear(textAt(issue, 'PubDate/MedlineDate')) ??
-    parseYear(textAt(article, 'ArticleDate/Year'))
-  const issn = uniqueStrings([...childrenNamed(journal, 'ISSN').map(textOf), textAt(citation, 'MedlineJournalInfo/ISSNLinking')])
-  if (issn.length > 0) record.issn = issn
-  record.pages = pagesOf(article)
-  record.language = textAt(article, 'Language')
-  applyArticleIds(record, childrenNamed(descend(element, 'PubmedData/ArticleIdList'), 'ArticleId'))
-  for (const location of childrenNamed(article, 'ELocationID')) {
-    if (location.attributes.ValidYN === 'N') continue
-    if (location.attributes.EIdType === 'doi') record.doi ??= normalizeDoi(textOf(location))
-    else if (location.attributes.EIdType === 'pii' && !record.pages) record.pages = textOf(location)
-  }
-  record.mesh = uniqueStrings(childrenNamed(child(citation, 'MeshHeadingList'), 'MeshHeading').map((h) => textAt(h, 'DescriptorName')))
-  record.keywords = keywordsOf(citation)
-  if (record.pmid) record.url = `https://pubmed.ncbi.nlm.nih.gov/${record.pmid}/`
-  return compactRecord(record)
-}
-
-export function pubmedBookArticleToRecord(element: XmlElement): ReferenceRecord {
-  const document = child(element, 'BookDocument')
-  const book = child(document, 'Book')
-  const chapterTitle = textAt(document, 'ArticleTitle')
-  const bookTitle = textAt(book, 'BookTitle')
-  const record = emptyRecord(chapterTitle ? 'chapter' : 'book')
-  record.sourceDatabase = 'PubMed'
-  record.original = elementToJson(element)
-  record.pmid = normalizePmid(textAt(document, 'PMID'))
-  record.title = chapterTitle ?? bookTitle
-  if (chapterTitle) record.journal = bookTitle
-  record.abstract = abstractText(child(document, 'Abstract'))
-  const list = [...childrenNamed(document, 'AuthorList'), ...childrenNamed(book, 'AuthorList')].find((l) => l.attributes.Type !== 'editors')
-  record.authors = authorList(list)
-  record.year = parseYear(textAt(book, 'PubDate/Year')) ?? parseYear(textAt(book, 'PubDate/MedlineDate'))
-  record.publisher = textAt(book, 'Publisher/PublisherName')
-  const isbn = uniqueStrings(childrenNamed(book, 'ISBN').map(textOf))
-  if (isbn.length > 0) record.isbn = isbn
-  record.language = textAt(document, 'Language')
-  applyArticleIds(record, childrenNamed(child(document, 'ArticleIdList'), 'ArticleId'))
-  applyArticleIds(record, childrenNamed(descend(element, 'PubmedBookData/ArticleIdList'), 'ArticleId'))
-  record.keywords = keywordsOf(document)
-  if (record.pmid) record.url = `https://pubmed.ncbi.nlm.nih.gov/${record.pmid}/`
-  return compactRecord(record)
 }
 
 export function createPubMedConnector(options: PubMedOptions = {}): PubMedConnector {
