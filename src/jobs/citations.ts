@@ -14,7 +14,7 @@ import { rowToRecord } from '../services/articles.ts'
 import type { DedupSummary } from '../services/dedup.ts'
 import { connectorsConfigFromConfig, databaseLabel, type CitationDatabaseId } from '../services/search.ts'
 import {
-  createSourceBatch, deduplicateAfterAdding, IdentifierIndex, insertRecords, projectIdentifiers, removeTaskSources, setBatchCounts
+  IdentifierIndex, projectIdentifiers, removeTaskSources, storeFoundRecords
 } from '../services/source-records.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
 
@@ -149,19 +149,10 @@ export async function chaseCitations(ctx: JobContext): Promise<CitationsResult> 
     throw new TaskError(`citation chasing failed for every article: ${result.seeds[0]?.error}`, result)
   }
   if (fresh.length > 0) {
-    await ctx.ensureNotCancelled()
-    result.batchId = await ctx.db.transaction(async (tx) => {
-      const batchId = await createSourceBatch(tx, {
-        projectId, taskId: ctx.task.id, kind: 'citations', sourceDatabase: databaseLabel(payload.database), createdBy: ctx.task.createdBy
-      })
-      await insertRecords(tx, projectId, batchId, fresh, 0)
-      await setBatchCounts(tx, batchId, { recordsRead: result.retrieved, recordsImported: fresh.length })
-      return batchId
-    })
+    const stored = await storeFoundRecords(ctx, { kind: 'citations', sourceDatabase: databaseLabel(payload.database), records: fresh, recordsRead: result.retrieved })
+    result.batchId = stored.batchId
     result.added = fresh.length
-    await ctx.emit('articles.imported', { batchId: result.batchId, count: fresh.length })
-    await ctx.progress(0.9, 'finding duplicates')
-    result.deduplication = await deduplicateAfterAdding(ctx.db, projectId, ctx.log)
+    result.deduplication = stored.deduplication
   }
   return result
 }

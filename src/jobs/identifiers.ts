@@ -14,7 +14,7 @@ import type { DedupSummary } from '../services/dedup.ts'
 import { IDENTIFIER_KINDS, type IdentifierKind, type IdentifierLists } from '../services/identifiers.ts'
 import { connectorsConfigFromConfig, databaseLabel } from '../services/search.ts'
 import {
-  createSourceBatch, deduplicateAfterAdding, IdentifierIndex, insertRecords, projectIdentifiers, removeTaskSources, setBatchCounts
+  IdentifierIndex, projectIdentifiers, removeTaskSources, storeFoundRecords
 } from '../services/source-records.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
 
@@ -117,17 +117,10 @@ export async function resolveIdentifiers(ctx: JobContext): Promise<IdentifiersRe
   }
   if (fresh.length > 0) {
     const databases = [...new Set(resolutions.map((r) => databaseLabel(r.database)))].join(', ')
-    await ctx.ensureNotCancelled()
-    result.batchId = await ctx.db.transaction(async (tx) => {
-      const batchId = await createSourceBatch(tx, { projectId, taskId: ctx.task.id, kind: 'identifiers', sourceDatabase: databases, createdBy: ctx.task.createdBy })
-      await insertRecords(tx, projectId, batchId, fresh, 0)
-      await setBatchCounts(tx, batchId, { recordsRead: result.found, recordsImported: fresh.length })
-      return batchId
-    })
+    const stored = await storeFoundRecords(ctx, { kind: 'identifiers', sourceDatabase: databases, records: fresh, recordsRead: result.found })
+    result.batchId = stored.batchId
     result.added = fresh.length
-    await ctx.emit('articles.imported', { batchId: result.batchId, count: fresh.length })
-    await ctx.progress(0.9, 'finding duplicates')
-    result.deduplication = await deduplicateAfterAdding(ctx.db, projectId, ctx.log)
+    result.deduplication = stored.deduplication
   }
   return result
 }

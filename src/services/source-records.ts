@@ -21,6 +21,7 @@ import { normalizeArxivId, normalizeDoi, normalizePmcid, normalizePmid } from '.
 import type { ReferenceRecord } from '../references/model.ts'
 import { recordToRow } from './articles.ts'
 import { deduplicateProject, type DedupSummary } from './dedup.ts'
+import type { JobContext } from '../tasks/execute.ts'
 
 /** A drizzle handle or a transaction of one. */
 export type Executor = Database | Parameters<Parameters<Database['transaction']>[0]>[0]
@@ -161,4 +162,24 @@ export async function deduplicateAfterAdding(
     log.error({ err, projectId }, 'deduplication after adding records failed')
     return { error: 'deduplication failed; run it again from the duplicates endpoint' }
   }
+}
+
+/**
+ * Stores the new records a task found as one source batch (atomically, so a
+ * failure leaves nothing), announces them, then deduplicates the project.
+ */
+export async function storeFoundRecords(
+  ctx: JobContext, found: { kind: SourceKind; sourceDatabase: string; records: ReferenceRecord[]; recordsRead: number }
+): Promise<{ batchId: string; deduplication: DedupSummary | { error: string } }> {
+  const projectId = ctx.task.projectId!
+  await ctx.ensureNotCancelled()
+  const batchId = await ctx.db.transaction(async (tx) => {
+    const id = await createSourceBatch(tx, { projectId, taskId: ctx.task.id, kind: found.kind, sourceDatabase: found.sourceDatabase, createdBy: ctx.task.createdBy })
+    await insertRecords(tx, projectId, id, found.records, 0)
+    await setBatchCounts(tx, id, { recordsRead: found.recordsRead, recordsImported: found.records.length })
+    return id
+  })
+  await ctx.emit('articles.imported', { batchId, count: found.records.length })
+  await ctx.progress(0.9, 'finding duplicates')
+  return { batchId, deduplication: await deduplicateAfterAdding(ctx.db, projectId, ctx.log) }
 }
