@@ -3,7 +3,8 @@
  * Science) and BibTeX: line splitting over streamed chunks, HTML cleanup,
  * person-name parsing, page ranges, ISSN/ISBN extraction, decision labels.
  */
-import type { Author, ImportedLabel, ReferenceRecord } from './model.ts'
+import type { Author, ImportedLabel, ParsedItem, ReferenceRecord } from './model.ts'
+import type { FormatInput } from './formats/types.ts'
 
 const LINE_BREAK = /\r\n|\r|\n/
 
@@ -238,4 +239,21 @@ export function withoutUndefined(record: ReferenceRecord): ReferenceRecord {
   const fields = record as unknown as Record<string, unknown>
   for (const key in fields) if (fields[key] === undefined) delete fields[key]
   return record
+}
+
+/** A reader of line-tagged records (RIS, MEDLINE, WoS): fed line by line, it collects the items it finds. */
+export interface LineRecordReader {
+  items: ParsedItem[]
+  push(line: string): void
+  end(): void
+}
+
+/** Streams the items a line reader finds in a decoded input, as soon as each is complete. */
+export async function* readLineRecords(input: FormatInput, reader: LineRecordReader): AsyncGenerator<ParsedItem> {
+  for await (const lines of lineBatches(input.text())) {
+    for (let i = 0; i < lines.length; i++) reader.push(lines[i])
+    if (reader.items.length > 0) yield* reader.items.splice(0)
+  }
+  reader.end()
+  yield* reader.items.splice(0)
 }

@@ -8,7 +8,7 @@
 import type { Author, ParsedItem, ReferenceRecord, ReferenceType } from '../model.ts'
 import { emptyRecord } from '../model.ts'
 import { normalizeDoi, normalizePmcid, normalizePmid, parseYear } from '../identifiers.ts'
-import { collapseSpaces, extractSerialNumbers, lineBatches, meshHeading, parsePersonName, withoutUndefined } from '../text.ts'
+import { collapseSpaces, extractSerialNumbers, meshHeading, parsePersonName, readLineRecords, withoutUndefined } from '../text.ts'
 import type { FormatInput, ReferenceFormat } from './types.ts'
 
 /** A MEDLINE record as read: tag -> values in file order, wrapped lines joined with a space. */
@@ -89,17 +89,8 @@ export class MedlineReader {
 }
 
 /** Stream the records of a MEDLINE/.nbib input. */
-export async function* parseMedline(input: FormatInput): AsyncGenerator<ParsedItem> {
-  const reader = new MedlineReader()
-  for await (const lines of lineBatches(input.text())) {
-    for (let i = 0; i < lines.length; i++) reader.push(lines[i])
-    if (reader.items.length > 0) {
-      const items = reader.items.splice(0)
-      for (const item of items) yield item
-    }
-  }
-  reader.end()
-  for (const item of reader.items) yield item
+export function parseMedline(input: FormatInput): AsyncGenerator<ParsedItem> {
+  return readLineRecords(input, new MedlineReader())
 }
 
 /** Publication types (PT) that decide the model type, most specific first. */

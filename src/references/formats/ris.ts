@@ -20,8 +20,8 @@ import type { ParsedItem, ReferenceRecord, ReferenceType, SourcePosition } from 
 import { emptyRecord } from '../model.ts'
 import { normalizeArxivId, normalizeDoi, normalizePmcid, normalizePmid, parseYear } from '../identifiers.ts'
 import {
-  collapseSpaces, extractSerialNumbers, formatPages, identifiersInUrl, labelFromNotes, lineBatches, meshHeading,
-  parsePersonName, stripHtml
+  collapseSpaces, extractSerialNumbers, formatPages, identifiersInUrl, labelFromNotes, meshHeading,
+  parsePersonName, readLineRecords, stripHtml
 } from '../text.ts'
 import type { FormatInput, ReferenceFormat } from './types.ts'
 
@@ -236,17 +236,8 @@ function appendContinuation(open: OpenRecord, text: string): void {
 }
 
 /** Stream the records of a RIS input. */
-export async function* parseRis(input: FormatInput): AsyncGenerator<ParsedItem> {
-  const reader = new RisReader()
-  for await (const lines of lineBatches(input.text())) {
-    for (let i = 0; i < lines.length; i++) reader.push(lines[i])
-    if (reader.items.length > 0) {
-      const items = reader.items.splice(0)
-      for (const item of items) yield item
-    }
-  }
-  reader.end()
-  for (const item of reader.items) yield item
+export function parseRis(input: FormatInput): AsyncGenerator<ParsedItem> {
+  return readLineRecords(input, new RisReader())
 }
 
 function values(tags: RisTags, tag: string): string[] {

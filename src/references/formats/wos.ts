@@ -10,7 +10,7 @@
 import type { ParsedItem, ReferenceRecord, ReferenceType } from '../model.ts'
 import { emptyRecord } from '../model.ts'
 import { normalizeDoi, normalizePmid, parseYear } from '../identifiers.ts'
-import { collapseSpaces, extractSerialNumbers, formatPages, lineBatches, parsePersonName, withoutUndefined } from '../text.ts'
+import { collapseSpaces, extractSerialNumbers, formatPages, parsePersonName, readLineRecords, withoutUndefined } from '../text.ts'
 import type { FormatInput, ReferenceFormat } from './types.ts'
 
 /** A Web of Science record as read: tag -> values. */
@@ -122,17 +122,8 @@ export class WosReader {
 }
 
 /** Stream the records of a Web of Science plain-text input. */
-export async function* parseWos(input: FormatInput): AsyncGenerator<ParsedItem> {
-  const reader = new WosReader()
-  for await (const lines of lineBatches(input.text())) {
-    for (let i = 0; i < lines.length; i++) reader.push(lines[i])
-    if (reader.items.length > 0) {
-      const items = reader.items.splice(0)
-      for (const item of items) yield item
-    }
-  }
-  reader.end()
-  for (const item of reader.items) yield item
+export function parseWos(input: FormatInput): AsyncGenerator<ParsedItem> {
+  return readLineRecords(input, new WosReader())
 }
 
 function wosType(publicationType: string, documentType: string): ReferenceType {
