@@ -1,38 +1,17 @@
 import t from 'tap'
-import { createReadStream, existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { cslJsonFormat, jsonArrayElements } from '../../src/references/formats/csl-json.ts'
-import type { FormatInput } from '../../src/references/formats/types.ts'
-import type { ParsedItem, ReferenceRecord } from '../../src/references/model.ts'
+import type { FormatInput, ReferenceFormat } from '../../src/references/formats/types.ts'
+import type { ParsedItem } from '../../src/references/model.ts'
+import { fileInput, parseAll, records, textInput } from './support.ts'
 
 const exportsDir = fileURLToPath(new URL('../../../shared/datasets/exports/', import.meta.url))
 const zoteroLibrary = `${exportsDir}analylit-zotero.csl.json`
 const groupExport = `${exportsDir}analylit-20atn.csl.json`
 const skip = existsSync(exportsDir) ? false : 'shared datasets are not available'
 
-function fileInput(path: string, chunkSize = 4096): FormatInput {
-  return {
-    text: () => createReadStream(path, { encoding: 'utf8', highWaterMark: chunkSize }) as AsyncIterable<string>,
-    bytes: () => createReadStream(path) as AsyncIterable<Uint8Array>
-  }
-}
-
-function textInput(text: string, chunkSize = text.length || 1): FormatInput {
-  return {
-    async * text() { for (let i = 0; i < text.length; i += chunkSize) yield text.slice(i, i + chunkSize) },
-    async * bytes() { yield new TextEncoder().encode(text) }
-  }
-}
-
-async function collect(input: FormatInput): Promise<ParsedItem[]> {
-  const items: ParsedItem[] = []
-  for await (const item of cslJsonFormat.parse(input)) items.push(item)
-  return items
-}
-
-function records(items: ParsedItem[]): ReferenceRecord[] {
-  return items.flatMap((item) => (item.kind === 'record' ? [item.record] : []))
-}
+const collect = (input: FormatInput, format: ReferenceFormat = cslJsonFormat): Promise<ParsedItem[]> => parseAll(format, input)
 
 t.test('sniffs CSL-JSON arrays and not other JSON', async (t) => {
   t.ok(cslJsonFormat.sniff('[\n  {"id":"x","type":"article-journal","title":"T"}'))

@@ -1,35 +1,15 @@
 import t from 'tap'
-import { createReadStream, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { endnoteXmlFormat } from '../../src/references/formats/endnote-xml.ts'
-import type { FormatInput } from '../../src/references/formats/types.ts'
+import type { FormatInput, ReferenceFormat } from '../../src/references/formats/types.ts'
 import type { ParsedItem, ReferenceRecord } from '../../src/references/model.ts'
+import { fileInput, parseAll, records, textInput } from './support.ts'
 
 const fixture = fileURLToPath(new URL('./fixtures/endnote-xml-library.xml', import.meta.url))
 
-function fileInput(path: string, chunkSize = 700): FormatInput {
-  return {
-    text: () => createReadStream(path, { encoding: 'utf8', highWaterMark: chunkSize }) as AsyncIterable<string>,
-    bytes: () => createReadStream(path) as AsyncIterable<Uint8Array>
-  }
-}
-
-function textInput(text: string): FormatInput {
-  return {
-    async * text() { yield text },
-    async * bytes() { yield new TextEncoder().encode(text) }
-  }
-}
-
-async function collect(input: FormatInput): Promise<ParsedItem[]> {
-  const items: ParsedItem[] = []
-  for await (const item of endnoteXmlFormat.parse(input)) items.push(item)
-  return items
-}
-
-async function recordsOf(input: FormatInput): Promise<ReferenceRecord[]> {
-  return (await collect(input)).flatMap((item) => (item.kind === 'record' ? [item.record] : []))
-}
+const collect = (input: FormatInput, format: ReferenceFormat = endnoteXmlFormat): Promise<ParsedItem[]> => parseAll(format, input)
+const recordsOf = async (input: FormatInput): Promise<ReferenceRecord[]> => records(await collect(input))
 
 t.test('sniffs EndNote XML exports only', async (t) => {
   t.ok(endnoteXmlFormat.sniff(readFileSync(fixture, 'utf8').slice(0, 2000)))

@@ -1,36 +1,15 @@
 import t from 'tap'
-import { createReadStream, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { pubmedXmlFormat } from '../../src/references/formats/pubmed-xml.ts'
-import type { FormatInput } from '../../src/references/formats/types.ts'
-import type { ParsedItem, ReferenceRecord } from '../../src/references/model.ts'
+import type { FormatInput, ReferenceFormat } from '../../src/references/formats/types.ts'
+import type { ParsedItem } from '../../src/references/model.ts'
+import { fileInput, parseAll, records, textInput } from './support.ts'
 
 const fixture = fileURLToPath(new URL('./fixtures/pubmed-xml-efetch.xml', import.meta.url))
 
 /** Reads a file in small chunks so that records straddle chunk boundaries. */
-function fileInput(path: string, chunkSize = 1000): FormatInput {
-  return {
-    text: () => createReadStream(path, { encoding: 'utf8', highWaterMark: chunkSize }) as AsyncIterable<string>,
-    bytes: () => createReadStream(path) as AsyncIterable<Uint8Array>
-  }
-}
-
-function textInput(text: string): FormatInput {
-  return {
-    async * text() { yield text },
-    async * bytes() { yield new TextEncoder().encode(text) }
-  }
-}
-
-async function collect(input: FormatInput): Promise<ParsedItem[]> {
-  const items: ParsedItem[] = []
-  for await (const item of pubmedXmlFormat.parse(input)) items.push(item)
-  return items
-}
-
-function records(items: ParsedItem[]): ReferenceRecord[] {
-  return items.flatMap((item) => (item.kind === 'record' ? [item.record] : []))
-}
+const collect = (input: FormatInput, format: ReferenceFormat = pubmedXmlFormat): Promise<ParsedItem[]> => parseAll(format, input)
 
 t.test('sniffs efetch output and nothing else', async (t) => {
   const head = readFileSync(fixture, 'utf8').slice(0, 4000)

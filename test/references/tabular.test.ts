@@ -1,29 +1,16 @@
 import t from 'tap'
-import { createReadStream, existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import ExcelJS from 'exceljs'
 import { parse as parseCsvSync } from 'csv-parse/sync'
 import { csvFormat, parseAuthorList, splitList, tsvFormat, xlsxFormat } from '../../src/references/formats/tabular.ts'
 import type { FormatInput, ReferenceFormat } from '../../src/references/formats/types.ts'
 import type { ParsedItem, ReferenceRecord } from '../../src/references/model.ts'
+import { fileInput, parseAll, records, textInput } from './support.ts'
 
 const datasets = fileURLToPath(new URL('../../../shared/datasets/', import.meta.url))
 const exportsDir = `${datasets}exports/`
 const skip = existsSync(datasets) ? false : 'shared datasets are not available'
-
-function fileInput(path: string, chunkSize = 2048): FormatInput {
-  return {
-    text: () => createReadStream(path, { encoding: 'utf8', highWaterMark: chunkSize }) as AsyncIterable<string>,
-    bytes: () => createReadStream(path) as AsyncIterable<Uint8Array>
-  }
-}
-
-function textInput(text: string, chunkSize = text.length || 1): FormatInput {
-  return {
-    async * text() { for (let i = 0; i < text.length; i += chunkSize) yield text.slice(i, i + chunkSize) },
-    async * bytes() { yield new TextEncoder().encode(text) }
-  }
-}
 
 function bytesInput(bytes: Uint8Array): FormatInput {
   return {
@@ -32,17 +19,9 @@ function bytesInput(bytes: Uint8Array): FormatInput {
   }
 }
 
-async function collect(input: FormatInput, format: ReferenceFormat = csvFormat): Promise<ParsedItem[]> {
-  const items: ParsedItem[] = []
-  for await (const item of format.parse(input)) items.push(item)
-  return items
-}
-
-function records(items: ParsedItem[]): ReferenceRecord[] {
-  return items.flatMap((item) => (item.kind === 'record' ? [item.record] : []))
-}
-
 const head = (name: string): string => readFileSync(`${exportsDir}${name}`, 'utf8').slice(0, 65536)
+
+const collect = (input: FormatInput, format: ReferenceFormat = csvFormat): Promise<ParsedItem[]> => parseAll(format, input)
 
 t.test('sniffers pick CSV or TSV from the header and refuse other formats', { skip }, async (t) => {
   for (const name of ['generic.csv', 'generic_semicolon.csv', 'embase.csv', 'missing_values.csv', 'record_id.csv', 'generic_labels_no_title.csv', 'duplicate_records.csv']) {

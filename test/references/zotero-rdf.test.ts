@@ -1,10 +1,11 @@
 import t from 'tap'
-import { createReadStream, existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { zoteroRdfFormat } from '../../src/references/formats/zotero-rdf.ts'
 import { cslJsonFormat } from '../../src/references/formats/csl-json.ts'
 import type { FormatInput, ReferenceFormat } from '../../src/references/formats/types.ts'
 import type { ParsedItem, ReferenceRecord } from '../../src/references/model.ts'
+import { fileInput, parseAll, records, textInput } from './support.ts'
 
 const exportsDir = fileURLToPath(new URL('../../../shared/datasets/exports/', import.meta.url))
 const libraryRdf = `${exportsDir}analylit-zotero.rdf`
@@ -12,29 +13,7 @@ const libraryCsl = `${exportsDir}analylit-zotero.csl.json`
 const edgeCases = fileURLToPath(new URL('./fixtures/zotero-rdf-edge-cases.rdf', import.meta.url))
 const skip = existsSync(exportsDir) ? false : 'shared datasets are not available'
 
-function fileInput(path: string, chunkSize = 16 * 1024): FormatInput {
-  return {
-    text: () => createReadStream(path, { encoding: 'utf8', highWaterMark: chunkSize }) as AsyncIterable<string>,
-    bytes: () => createReadStream(path) as AsyncIterable<Uint8Array>
-  }
-}
-
-function textInput(text: string): FormatInput {
-  return {
-    async * text() { yield text },
-    async * bytes() { yield new TextEncoder().encode(text) }
-  }
-}
-
-async function collect(input: FormatInput, format: ReferenceFormat = zoteroRdfFormat): Promise<ParsedItem[]> {
-  const items: ParsedItem[] = []
-  for await (const item of format.parse(input)) items.push(item)
-  return items
-}
-
-function records(items: ParsedItem[]): ReferenceRecord[] {
-  return items.flatMap((item) => (item.kind === 'record' ? [item.record] : []))
-}
+const collect = (input: FormatInput, format: ReferenceFormat = zoteroRdfFormat): Promise<ParsedItem[]> => parseAll(format, input)
 
 t.test('sniffs Zotero RDF and not other RDF or XML', async (t) => {
   t.ok(zoteroRdfFormat.sniff(readFileSync(edgeCases, 'utf8').slice(0, 1500)))
