@@ -99,6 +99,40 @@ export async function collectSearch(batches: AsyncGenerator<SearchBatch, SearchS
   }
 }
 
+/** One page of a cursor-paged API: the total it reports, its items, and the cursor of the next page. */
+export interface CursorPage<T> {
+  total: number
+  items: T[]
+  next?: string
+}
+
+/**
+ * Cursor paging as Crossref, Europe PMC and OpenAlex do it: start at "*",
+ * ask for at most what is still wanted, stop at maxRecords, on an empty page,
+ * or when there is no new cursor.
+ */
+export async function * cursorPaged<T>(
+  options: SearchOptions, queryAsSent: string, pageSize: number,
+  fetchPage: (cursor: string, rows: number) => Promise<CursorPage<T>>, toRecord: (item: T) => ReferenceRecord
+): AsyncGenerator<SearchBatch, SearchSummary> {
+  const maxRecords = checkMaxRecords(options)
+  let cursor = '*'
+  let retrieved = 0
+  let total: number
+  while (true) {
+    const remaining = maxRecords - retrieved
+    const page = await fetchPage(cursor, Math.min(pageSize, Math.max(1, remaining)))
+    total = page.total
+    const records = page.items.slice(0, Math.max(0, remaining)).map(toRecord)
+    retrieved += records.length
+    options.onProgress?.({ retrieved, total: Math.min(total, maxRecords) })
+    if (records.length > 0) yield { records, retrieved, total, queryAsSent }
+    if (retrieved >= maxRecords || page.items.length === 0 || !page.next || page.next === cursor) break
+    cursor = page.next
+  }
+  return { total, queryAsSent, notes: [] }
+}
+
 export function checkMaxRecords(options: SearchOptions): number {
   const max = options.maxRecords
   if (!(max >= 0)) throw new RangeError(`maxRecords must be 0 or more (or Infinity), got ${max}`)

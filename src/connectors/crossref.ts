@@ -11,7 +11,7 @@ import { emptyRecord } from '../references/model.ts'
 import type { Author, ReferenceRecord, ReferenceType } from '../references/model.ts'
 import { normalizeDoi, parseYear } from '../references/identifiers.ts'
 import { HttpError, ResponseFormatError, redactUrl } from '../net/errors.ts'
-import { ApiContext, checkMaxRecords, collectSearch, compactRecord, describeQuery, encodePathId, markupToText, orcidFrom, uniqueStrings } from './common.ts'
+import { ApiContext, collectSearch, cursorPaged, compactRecord, describeQuery, encodePathId, markupToText, orcidFrom, uniqueStrings } from './common.ts'
 import type { ConnectorOptions, LookupConnector, LookupResult, SearchBatch, SearchConnector, SearchOptions, SearchResult, SearchSummary } from './types.ts'
 
 export const CROSSREF_DEFAULT_BASE_URL = 'https://api.crossref.org'
@@ -126,29 +126,16 @@ export class CrossrefConnector implements SearchConnector, LookupConnector {
     return collectSearch(this.searchBatches(query, options))
   }
 
-  async *searchBatches(query: string, options: SearchOptions): AsyncGenerator<SearchBatch, SearchSummary> {
-    const maxRecords = checkMaxRecords(options)
-    const queryAsSent = describeQuery(query, options.params)
-    let cursor = '*'
-    let retrieved = 0
-    let total: number
-    while (true) {
-      const remaining = maxRecords - retrieved
-      const url = this.api.url('works', { query, rows: Math.min(this.pageSize, Math.max(1, remaining)), cursor, mailto: this.mailto, ...options.params })
+  searchBatches(query: string, options: SearchOptions): AsyncGenerator<SearchBatch, SearchSummary> {
+    return cursorPaged(options, describeQuery(query, options.params), this.pageSize, async (cursor, rows) => {
+      const url = this.api.url('works', { query, rows, cursor, mailto: this.mailto, ...options.params })
       const envelope = await this.api.getJson<CrossrefEnvelope<{ 'total-results'?: number; items?: CrossrefWork[]; 'next-cursor'?: string }>>(url, options.signal)
       const message = envelope?.message
       if (envelope?.status !== 'ok' || !message || typeof message['total-results'] !== 'number' || !Array.isArray(message.items)) {
         throw new ResponseFormatError(redactUrl(url), 'expected a work-list message with "total-results" and "items"')
       }
-      total = message['total-results']
-      const records = message.items.slice(0, Math.max(0, remaining)).map(crossrefWorkToRecord)
-      retrieved += records.length
-      options.onProgress?.({ retrieved, total: Math.min(total, maxRecords) })
-      if (records.length > 0) yield { records, retrieved, total, queryAsSent }
-      if (retrieved >= maxRecords || message.items.length === 0 || !message['next-cursor']) break
-      cursor = message['next-cursor']
-    }
-    return { total, queryAsSent, notes: [] }
+      return { total: message['total-results'], items: message.items, next: message['next-cursor'] }
+    }, crossrefWorkToRecord)
   }
 
   /** One work by DOI, or undefined when Crossref does not know it. */

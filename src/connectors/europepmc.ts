@@ -8,7 +8,7 @@ import { emptyRecord } from '../references/model.ts'
 import type { Author, ReferenceRecord, ReferenceType } from '../references/model.ts'
 import { normalizeDoi, normalizePmcid, normalizePmid, parseYear } from '../references/identifiers.ts'
 import { ResponseFormatError, redactUrl } from '../net/errors.ts'
-import { ApiContext, checkMaxRecords, chunk, collectSearch, compactRecord, describeQuery, markupToText, orcidFrom, uniqueStrings } from './common.ts'
+import { ApiContext, chunk, collectSearch, cursorPaged, compactRecord, describeQuery, markupToText, orcidFrom, uniqueStrings } from './common.ts'
 import type { ConnectorOptions, LookupConnector, LookupResult, SearchBatch, SearchConnector, SearchOptions, SearchResult, SearchSummary } from './types.ts'
 
 export const EUROPE_PMC_DEFAULT_BASE_URL = 'https://www.ebi.ac.uk/europepmc/webservices/rest'
@@ -118,24 +118,11 @@ export class EuropePmcConnector implements SearchConnector, LookupConnector {
     return { hitCount: answer.hitCount, next: answer.nextCursorMark, results: answer.resultList!.result! }
   }
 
-  async *searchBatches(query: string, options: SearchOptions): AsyncGenerator<SearchBatch, SearchSummary> {
-    const maxRecords = checkMaxRecords(options)
-    const queryAsSent = describeQuery(query, options.params)
-    let cursor = '*'
-    let retrieved = 0
-    let total: number
-    while (true) {
-      const remaining = maxRecords - retrieved
-      const page = await this.page(query, cursor, Math.min(this.pageSize, Math.max(1, remaining)), options.params, options.signal)
-      total = page.hitCount
-      const records = page.results.slice(0, Math.max(0, remaining)).map(europePmcResultToRecord)
-      retrieved += records.length
-      options.onProgress?.({ retrieved, total: Math.min(total, maxRecords) })
-      if (records.length > 0) yield { records, retrieved, total, queryAsSent }
-      if (retrieved >= maxRecords || page.results.length === 0 || !page.next || page.next === cursor) break
-      cursor = page.next
-    }
-    return { total, queryAsSent, notes: [] }
+  searchBatches(query: string, options: SearchOptions): AsyncGenerator<SearchBatch, SearchSummary> {
+    return cursorPaged(options, describeQuery(query, options.params), this.pageSize, async (cursor, rows) => {
+      const page = await this.page(query, cursor, rows, options.params, options.signal)
+      return { total: page.hitCount, items: page.results, next: page.next }
+    }, europePmcResultToRecord)
   }
 
   async lookup(ids: string[], options: { signal?: AbortSignal } = {}): Promise<LookupResult> {

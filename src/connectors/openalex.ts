@@ -13,7 +13,7 @@ import type { Author, ReferenceRecord, ReferenceType } from '../references/model
 import { normalizeArxivId, normalizeDoi, normalizePmcid, normalizePmid, parseYear } from '../references/identifiers.ts'
 import { HttpError, ResponseFormatError, redactUrl } from '../net/errors.ts'
 import {
-  ApiContext, authorFromDisplayName, checkMaxRecords, chunk, collectSearch, compactRecord, describeQuery, encodePathId, invertedIndexToText,
+  ApiContext, authorFromDisplayName, chunk, collectSearch, cursorPaged, compactRecord, describeQuery, encodePathId, invertedIndexToText,
   orcidFrom, uniqueStrings
 } from './common.ts'
 import type {
@@ -132,23 +132,11 @@ export class OpenAlexConnector implements SearchConnector, LookupConnector, Cita
     return { count: answer.meta.count, next: answer.meta.next_cursor ?? undefined, results: answer.results }
   }
 
-  private async *pages(params: Record<string, string>, queryAsSent: string, options: SearchOptions): AsyncGenerator<SearchBatch, SearchSummary> {
-    const maxRecords = checkMaxRecords(options)
-    let cursor = '*'
-    let retrieved = 0
-    let total: number
-    while (true) {
-      const remaining = maxRecords - retrieved
-      const page = await this.list({ ...params, per_page: Math.min(this.pageSize, Math.max(1, remaining)), cursor }, options.signal)
-      total = page.count
-      const records = page.results.slice(0, Math.max(0, remaining)).map(openAlexWorkToRecord)
-      retrieved += records.length
-      options.onProgress?.({ retrieved, total: Math.min(total, maxRecords) })
-      if (records.length > 0) yield { records, retrieved, total, queryAsSent }
-      if (retrieved >= maxRecords || page.results.length === 0 || !page.next) break
-      cursor = page.next
-    }
-    return { total, queryAsSent, notes: [] }
+  private pages(params: Record<string, string>, queryAsSent: string, options: SearchOptions): AsyncGenerator<SearchBatch, SearchSummary> {
+    return cursorPaged(options, queryAsSent, this.pageSize, async (cursor, rows) => {
+      const page = await this.list({ ...params, per_page: rows, cursor }, options.signal)
+      return { total: page.count, items: page.results, next: page.next }
+    }, openAlexWorkToRecord)
   }
 
   /** A single work by "W…", "doi:…", "pmid:…" or "pmcid:…"; undefined on 404. */
