@@ -106,3 +106,11 @@ export function multipart(parts: MultipartPart[]): { payload: Buffer; headers: {
 export function fileUpload(fileName: string, content: string | Buffer, fields: Record<string, string> = {}) {
   return multipart([...Object.entries(fields).map(([name, value]) => ({ name, value })), { name: 'file', value: content, fileName }])
 }
+
+/** Polls `GET /api/tasks/:id` until the task has ended (succeeded, failed or cancelled); returns its view. */
+export async function taskFinished(app: FastifyInstance, auth: { authorization: string }, taskId: string, timeoutMs = 60000) {
+  return waitFor(async () => {
+    const task = (await app.inject({ url: `/api/tasks/${taskId}`, headers: auth })).json()
+    return ['succeeded', 'failed', 'cancelled'].includes(task.status) && task
+  }, timeoutMs)
+}

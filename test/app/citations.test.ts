@@ -1,21 +1,11 @@
 import t from 'tap'
 import { and, eq } from 'drizzle-orm'
-import type { FastifyInstance } from 'fastify'
 import { articles, sourceBatches } from '../../src/db/schema.ts'
-import { build, needsServices, userWithToken, waitFor } from '../helper.ts'
+import { build, needsServices, userWithToken, taskFinished as finished } from '../helper.ts'
 import { makeCorpus } from '../support/api-servers/corpus.ts'
 import { startOpenAlexServer } from '../support/api-servers/openalex.ts'
 import { startPubMedServer } from '../support/api-servers/pubmed.ts'
 import { startSemanticScholarServer } from '../support/api-servers/semantic-scholar.ts'
-
-type Auth = { authorization: string }
-
-async function finished(app: FastifyInstance, auth: Auth, taskId: string) {
-  return waitFor(async () => {
-    const task = (await app.inject({ url: `/api/tasks/${taskId}`, headers: auth })).json()
-    return ['succeeded', 'failed', 'cancelled'].includes(task.status) && task
-  }, 45000)
-}
 
 t.test('citation chasing adds the new references and citing works as a separate source', { skip: needsServices }, async (t) => {
   const corpus = makeCorpus(30)

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { readFile } from 'node:fs/promises'
 import { eq, isNotNull, and } from 'drizzle-orm'
 import { articles } from '../../src/db/schema.ts'
-import { build, DATASETS, needsServices, userWithToken, waitFor, fileUpload } from '../helper.ts'
+import { build, DATASETS, needsServices, userWithToken, fileUpload, taskFinished } from '../helper.ts'
 
 const SCOPUS = `TY  - JOUR
 TI  - Therapeutic alliance with a conversational agent for depression: a randomized trial
@@ -45,10 +45,7 @@ t.test('deduplication after import: clusters, union of fields, manual choices th
   const base = `/api/projects/${project.id}`
   const runTask = async (res: { statusCode: number; json(): { id: string } }) => {
     t.equal(res.statusCode, 202)
-    return waitFor(async () => {
-      const task = (await app.inject({ url: `/api/tasks/${res.json().id}`, headers: alice.auth })).json()
-      return ['succeeded', 'failed'].includes(task.status) && task
-    }, 60000)
+    return taskFinished(app, alice.auth, res.json().id)
   }
   const upload = async (name: string, content: string | Buffer) => {
     const body = fileUpload(name, content)

@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { articles, files } from '../../src/db/schema.ts'
 import { projectStorageDir } from '../../src/services/projects.ts'
-import { build, needsServices, userWithToken, waitFor } from '../helper.ts'
+import { build, needsServices, taskFinished, userWithToken } from '../helper.ts'
 import { sendText, startApiServer } from '../support/api-servers/server.ts'
 import { startUnpaywallServer } from '../support/api-servers/unpaywall.ts'
 
@@ -63,10 +63,7 @@ async function setup(app: FastifyInstance) {
 async function run(app: FastifyInstance, auth: Auth, base: string, payload?: object) {
   const res = await app.inject({ method: 'POST', url: `${base}/fulltext`, headers: auth, ...(payload ? { payload } : {}) })
   if (res.statusCode !== 202) throw new Error(`refused: ${res.statusCode} ${res.body}`)
-  return waitFor(async () => {
-    const task = (await app.inject({ url: `/api/tasks/${res.json().id}`, headers: auth })).json()
-    return ['succeeded', 'failed', 'cancelled'].includes(task.status) && task
-  }, 45000)
+  return taskFinished(app, auth, res.json().id)
 }
 
 t.test('open-access PDFs of included records are downloaded, checked, stored and served', { skip: needsServices }, async (t) => {

@@ -1,22 +1,12 @@
 import t from 'tap'
 import { eq } from 'drizzle-orm'
-import type { FastifyInstance } from 'fastify'
 import { articles, sourceBatches } from '../../src/db/schema.ts'
-import { build, needsServices, userWithToken, waitFor } from '../helper.ts'
+import { build, needsServices, userWithToken, taskFinished as finished } from '../helper.ts'
 import { startArxivServer } from '../support/api-servers/arxiv.ts'
 import { makeCorpus } from '../support/api-servers/corpus.ts'
 import { startCrossrefServer } from '../support/api-servers/crossref.ts'
 import { startOpenAlexServer } from '../support/api-servers/openalex.ts'
 import { startPubMedServer } from '../support/api-servers/pubmed.ts'
-
-type Auth = { authorization: string }
-
-async function finished(app: FastifyInstance, auth: Auth, taskId: string) {
-  return waitFor(async () => {
-    const task = (await app.inject({ url: `/api/tasks/${taskId}`, headers: auth })).json()
-    return ['succeeded', 'failed', 'cancelled'].includes(task.status) && task
-  }, 45000)
-}
 
 t.test('identifiers are resolved by the right database; unknown ones are reported, never invented', { skip: needsServices }, async (t) => {
   const corpus = makeCorpus(20)

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { readFile } from 'node:fs/promises'
 import WebSocket from 'ws'
 import type { FastifyInstance } from 'fastify'
-import { build, DATASETS, needsRedis, needsServices, userWithToken, waitFor, fileUpload } from '../helper.ts'
+import { build, DATASETS, needsRedis, needsServices, userWithToken, waitFor, fileUpload, taskFinished } from '../helper.ts'
 
 interface Event { type: string; projectId?: string; task?: { id: string; status: string; progress: number } }
 
@@ -35,10 +35,7 @@ async function importFlow(t: Test, app: FastifyInstance, startWorker?: () => Pro
   t.equal(res.json().status, 'queued')
   await startWorker?.()
 
-  const done = await waitFor(async () => {
-    const task = (await app.inject({ url: `/api/tasks/${taskId}`, headers: alice.auth })).json()
-    return ['succeeded', 'failed'].includes(task.status) && task
-  }, 60000)
+  const done = await taskFinished(app, alice.auth, taskId)
   t.equal(done.status, 'succeeded', done.error ?? '')
   t.equal(done.result.imported, expected, `all ${expected} records imported`)
   t.equal(done.progress, 1)

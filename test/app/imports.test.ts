@@ -5,7 +5,7 @@ import WebSocket from 'ws'
 import http from 'node:http'
 import { eq } from 'drizzle-orm'
 import { articles, decisions, files, sourceBatches, tasks } from '../../src/db/schema.ts'
-import { build, DATASETS, needsServices, userWithToken, waitFor, multipart } from '../helper.ts'
+import { build, DATASETS, needsServices, userWithToken, waitFor, multipart, taskFinished } from '../helper.ts'
 
 t.test('imports: bad input, CSL-JSON, labels, cancellation and project deletion', { skip: needsServices }, async (t) => {
   const app = await build(t, { UPLOAD_MAX_BYTES: '200000', ALLOW_PRIVATE_DOWNLOADS: 'true' })
@@ -18,10 +18,7 @@ t.test('imports: bad input, CSL-JSON, labels, cancellation and project deletion'
     const body = multipart(parts)
     return app.inject({ method: 'POST', url: importUrl, headers: { ...auth, ...body.headers }, payload: body.payload })
   }
-  const finished = (id: string) => waitFor(async () => {
-    const task = (await app.inject({ url: `/api/tasks/${id}`, headers: alice.auth })).json()
-    return ['succeeded', 'failed', 'cancelled'].includes(task.status) && task
-  }, 60000)
+  const finished = (id: string) => taskFinished(app, alice.auth, id)
 
   t.test('what is not a usable bibliography upload is refused with a clear 4xx and nothing is stored', async (t) => {
     const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000a49444154789c6360000000020001e221bc330000000049454e44ae426082', 'hex')

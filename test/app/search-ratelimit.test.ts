@@ -1,7 +1,7 @@
 import t from 'tap'
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { build, needsServices, userWithToken, waitFor } from '../helper.ts'
+import { build, needsServices, userWithToken, taskFinished } from '../helper.ts'
 import { makeCorpus } from '../support/api-servers/corpus.ts'
 import { startPubMedServer } from '../support/api-servers/pubmed.ts'
 import { maxInWindow } from '../support/api-servers/server.ts'
@@ -62,10 +62,7 @@ if (process.argv[2] === 'serve-pubmed') {
     t.equal(res.statusCode, 202)
     return res.json().id as string
   }))
-  const tasks = await Promise.all(taskIds.map((id) => waitFor(async () => {
-    const task = (await app.inject({ url: `/api/tasks/${id}`, headers: alice.auth })).json()
-    return ['succeeded', 'failed'].includes(task.status) && task
-  }, 45000)))
+  const tasks = await Promise.all(taskIds.map((id) => taskFinished(app, alice.auth, id)))
   const seconds = (performance.now() - started) / 1000
 
   for (const task of tasks) {

@@ -2,7 +2,7 @@ import t from 'tap'
 import { and, eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { articles, searchRuns, sourceBatches } from '../../src/db/schema.ts'
-import { build, needsServices, userWithToken, waitFor } from '../helper.ts'
+import { build, needsServices, userWithToken, waitFor, taskFinished as finished } from '../helper.ts'
 import { startArxivServer } from '../support/api-servers/arxiv.ts'
 import { makeCorpus, type CorpusPaper } from '../support/api-servers/corpus.ts'
 import { startCrossrefServer } from '../support/api-servers/crossref.ts'
@@ -37,13 +37,6 @@ async function setup(t: Test, env: Record<string, string>) {
   const alice = await userWithToken(app)
   const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Digital alliance' } })).json()
   return { app, alice, projectId: project.id as string, base: `/api/projects/${project.id}` }
-}
-
-async function finished(app: FastifyInstance, auth: Auth, taskId: string) {
-  return waitFor(async () => {
-    const task = (await app.inject({ url: `/api/tasks/${taskId}`, headers: auth })).json()
-    return ['succeeded', 'failed', 'cancelled'].includes(task.status) && task
-  }, 45000)
 }
 
 async function search(app: FastifyInstance, auth: Auth, base: string, payload: object) {
