@@ -9,10 +9,9 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { eq, sql } from 'drizzle-orm'
 import type { Database } from './index.ts'
-import { analysisProfiles, gridTemplates, promptTemplates, users } from './schema.ts'
+import { analysisProfiles, apiTokens, gridTemplates, promptTemplates, users } from './schema.ts'
 import { DEFAULT_PROMPT_TEMPLATES } from './seed-data/prompts.ts'
 import { generateToken, hashToken } from '../auth/tokens.ts'
-import { apiTokens } from './schema.ts'
 
 const SEED_LOCK_KEY = 7_246_311_846
 const seedFile = (name: string) => JSON.parse(readFileSync(new URL(`./seed-data/${name}`, import.meta.url), 'utf8'))

@@ -1,11 +1,8 @@
 /** TypeBox schemas shared by route files (kept out of routes/, which autoload reads entirely). */
-import { Type, type Static } from '@sinclair/typebox'
+import { Type } from '@sinclair/typebox'
 
 export const Uuid = Type.String({ format: 'uuid' })
 export const ProjectParams = Type.Object({ projectId: Uuid })
-export const ErrorResponse = Type.Object({
-  statusCode: Type.Integer(), error: Type.String(), message: Type.String(), field: Type.Optional(Type.String())
-})
 
 export const PicoCriteria = Type.Object({
   kind: Type.Literal('pico'),
@@ -45,6 +42,5 @@ export const Task = Type.Object({
 export const DecisionValue = Type.Union([Type.Literal('include'), Type.Literal('exclude'), Type.Literal('maybe')])
 export const Stage = Type.Union([Type.Literal('title_abstract'), Type.Literal('full_text')])
 
-export type ProjectBodyT = Static<typeof ProjectBody>
 
 export const UserSchema = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String(), isAdmin: Type.Boolean() })
