@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm'
 import {
-  pgTable, uuid, text, integer, real, boolean, timestamp, jsonb, primaryKey, index, uniqueIndex, pgEnum, customType, bigint
+  pgTable, uuid, text, integer, smallint, real, boolean, timestamp, jsonb, primaryKey, index, uniqueIndex, pgEnum, customType, bigint
 } from 'drizzle-orm/pg-core'
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
@@ -141,15 +141,18 @@ export const articles = pgTable('articles', {
    * the other records would only store the same data twice.)
    */
   record: jsonb('record'),
+  /**
+   * How complete the record as imported is (src/dedup/cluster.ts): the most
+   * complete record of a duplicate cluster becomes its primary. Records are
+   * never edited, so it is computed once, when the row is written.
+   */
+  completeness: smallint('completeness'),
   /** Relevance score of the current screening model (0–1), when one was trained. */
   relevance: real('relevance'),
   fullTextFileId: uuid('full_text_file_id'),
   /** Set when this record is a duplicate kept and linked to its cluster's primary record. */
   duplicateOf: uuid('duplicate_of'),
-  createdAt: createdAt(),
-  search: tsvector('search').generatedAlwaysAs(
-    sql`to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(abstract, ''))`
-  )
+  createdAt: createdAt()
 }, (t) => [
   index('articles_project_idx').on(t.projectId, t.createdAt),
   index('articles_project_year_idx').on(t.projectId, t.year),
@@ -158,9 +161,19 @@ export const articles = pgTable('articles', {
   index('articles_project_title_idx').on(t.projectId, sql`lower(${t.title})`),
   index('articles_project_doi_idx').on(t.projectId, t.doi),
   index('articles_project_pmid_idx').on(t.projectId, t.pmid),
-  index('articles_batch_idx').on(t.batchId),
-  index('articles_search_idx').using('gin', t.search)
+  index('articles_batch_idx').on(t.batchId)
 ])
+
+/**
+ * The full-text search vector of each article (title and abstract), kept by
+ * triggers on `articles` (see drizzle/0004_article_search.sql): in a table of
+ * its own so that updates of the other columns of an article (duplicate
+ * links, merged fields, relevance scores) do not touch its GIN index.
+ */
+export const articleSearch = pgTable('article_search', {
+  articleId: uuid('article_id').primaryKey().references(() => articles.id, { onDelete: 'cascade' }),
+  search: tsvector('search').notNull()
+}, (t) => [index('article_search_idx').using('gin', t.search)])
 
 /** Every screening decision ever made; the current one per reviewer is the latest. Never updated in place. */
 export const decisions = pgTable('decisions', {

@@ -57,6 +57,12 @@ export interface DedupItem {
   /** Database id of the record. */
   id: string
   record: ReferenceRecord
+  /**
+   * completeness(record), when the caller knows it already: callers holding
+   * only what the matcher reads of each record (no keywords, no URL…) pass
+   * the completeness of the whole record here.
+   */
+  completeness?: number
 }
 
 export type MatchReason = 'doi' | 'pmid' | 'pmcid' | 'arxiv' | 'bibliographic' | 'manual'
@@ -607,7 +613,8 @@ class ConstrainedUnionFind {
   }
 }
 
-function completeness(record: ReferenceRecord): number {
+/** How complete a record is, to choose a cluster's primary (see the module comment). */
+export function completeness(record: ReferenceRecord): number {
   const filled = (value: unknown): boolean =>
     value !== undefined && value !== null && (typeof value !== 'string' || value.trim().length > 0) &&
     (!Array.isArray(value) || value.length > 0)
@@ -870,9 +877,10 @@ function assembleClusters(items: readonly DedupItem[], unionFind: ConstrainedUni
   const clusters: Array<{ primary: number; cluster: DuplicateCluster }> = []
   for (const [root, members] of membersByRoot) {
     let primary = members[0]
-    let best = completeness(items[primary].record)
+    const completenessOf = (index: number) => items[index].completeness ?? completeness(items[index].record)
+    let best = completenessOf(primary)
     for (const member of members) {
-      const score = completeness(items[member].record)
+      const score = completenessOf(member)
       if (score > best) {
         best = score
         primary = member

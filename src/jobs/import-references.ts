@@ -43,7 +43,7 @@ const PROGRESS_EVERY = 2000
 
 export const ARTICLE_COPY_COLUMNS = [
   'id', 'project_id', 'batch_id', 'source_index', 'title', 'abstract', 'authors', 'year', 'journal', 'volume', 'issue', 'pages',
-  'doi', 'pmid', 'pmcid', 'arxiv_id', 'type', 'source_database', 'data', 'original'
+  'doi', 'pmid', 'pmcid', 'arxiv_id', 'type', 'source_database', 'data', 'original', 'completeness'
 ]
 
 export async function importReferences(ctx: JobContext): Promise<ImportResult> {
@@ -79,7 +79,7 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
       const r = recordToRow(record)
       if (importLabels && record.label) labels.push({ articleId: id, label: record.label })
       yield [id, projectId, batchId, imported, r.title, r.abstract, r.authors, r.year, r.journal, r.volume, r.issue, r.pages,
-        r.doi, r.pmid, r.pmcid, r.arxivId, r.type, r.sourceDatabase, r.data, r.original]
+        r.doi, r.pmid, r.pmcid, r.arxivId, r.type, r.sourceDatabase, r.data, r.original, r.completeness]
       imported++
       if (imported % PROGRESS_EVERY === 0) await ctx.progress(0.5, `${imported} records imported`)
     }

@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, getTableColumns, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
-import { articles, decisions } from '../db/schema.ts'
+import { articleSearch, articles, decisions } from '../db/schema.ts'
 import type { Author, ReferenceRecord } from '../references/model.ts'
+import { completeness } from '../dedup/cluster.ts'
 
 export type ArticleRow = typeof articles.$inferSelect
 
@@ -32,7 +33,7 @@ export interface ArticleView {
   relevance: number | null
 }
 
-export function toArticleView(row: Omit<ArticleRow, 'search' | 'original' | 'record'> & { decision?: string | null }): ArticleView {
+export function toArticleView(row: Omit<ArticleRow, 'original' | 'record' | 'completeness'> & { decision?: string | null }): ArticleView {
   const data = (row.data ?? {}) as Partial<ReferenceRecord>
   return {
     id: row.id, title: row.title, abstract: row.abstract, authors: row.authors as Author[], year: row.year, journal: row.journal,
@@ -47,6 +48,7 @@ export function toArticleView(row: Omit<ArticleRow, 'search' | 'original' | 'rec
 export function recordToRow(record: ReferenceRecord) {
   const { title, abstract, authors, year, journal, volume, issue, pages, doi, pmid, pmcid, arxivId, type, sourceDatabase, original, ...rest } = record
   return {
+    completeness: completeness(record),
     title: title ?? '', abstract: abstract ?? '', authors, year: year ?? null, journal: journal ?? null, volume: volume ?? null,
     issue: issue ?? null, pages: pages ?? null, doi: doi ?? null, pmid: pmid ?? null, pmcid: pmcid ?? null, arxivId: arxivId ?? null,
     type, sourceDatabase: sourceDatabase ?? null, data: rest, original: original ?? null
@@ -66,8 +68,8 @@ export function rowToRecord(row: Pick<ArticleRow, 'title' | 'abstract' | 'author
   }
 }
 
-/** Everything but the search vector and the original record, which lists never show. */
-const { search: _search, original: _original, record: _record, ...LIST_COLUMNS } = getTableColumns(articles)
+/** Everything but the original record, the saved own columns of a primary and its completeness, which lists never show. */
+const { original: _original, record: _record, completeness: _completeness, ...LIST_COLUMNS } = getTableColumns(articles)
 
 export interface ArticleQuery {
   page: number
@@ -93,7 +95,7 @@ export async function listArticles(db: Database, projectId: string, query: Artic
     ORDER BY d.created_at DESC, d.id DESC LIMIT 1)`
   const where: SQL[] = [eq(articles.projectId, projectId)]
   if (!query.includeDuplicates) where.push(isNull(articles.duplicateOf))
-  if (query.q) where.push(sql`${articles.search} @@ websearch_to_tsquery('simple', ${query.q})`)
+  if (query.q) where.push(sql`${articles.id} IN (SELECT ${articleSearch.articleId} FROM ${articleSearch} WHERE ${articleSearch.search} @@ websearch_to_tsquery('simple', ${query.q}))`)
   if (query.decision === 'undecided') where.push(sql`${latestDecision} IS NULL`)
   else if (query.decision) where.push(sql`${latestDecision} = ${query.decision}`)
 

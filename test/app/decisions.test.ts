@@ -33,6 +33,15 @@ t.test('screening decisions are recorded per reviewer and their history kept', {
   t.same(search.items.map((a: { id: string }) => a.id), [a1.id], 'full-text search in title and abstract')
   const searchAbstract = (await app.inject({ url: `/api/projects/${project.id}/articles?q=cohort`, headers: alice.auth })).json()
   t.same(searchAbstract.items.map((a: { id: string }) => a.id), [a2.id])
+  // The search vector follows the article: a changed abstract (a merged duplicate's) is searched, the old one no more.
+  const ids = async (q: string) => (await app.inject({ url: `/api/projects/${project.id}/articles?q=${q}`, headers: alice.auth })).json().items.map((a: { id: string }) => a.id)
+  await app.pg.pool.query("UPDATE articles SET abstract = 'a stepped-wedge trial' WHERE id = $1", [a2.id])
+  t.same(await ids('stepped-wedge'), [a2.id])
+  t.same(await ids('cohort'), [])
+  await app.pg.pool.query("UPDATE articles SET duplicate_of = $1 WHERE id = $1", [a2.id])
+  t.same(await ids('stepped-wedge'), [], 'a record linked as a duplicate leaves the list')
+  t.same(await ids('stepped-wedge&includeDuplicates=true'), [a2.id], 'and is still found among the duplicates')
+  await app.pg.pool.query('UPDATE articles SET duplicate_of = NULL WHERE id = $1', [a2.id])
 
   for (const [payload, field] of [[{ decision: 'perhaps' }, /decision/], [{}, /decision/], [{ decision: 'include', stage: 'abstract' }, /stage/], [{ decision: 'include', extra: 1 }, /extra/]] as const) {
     const res = await app.inject({ method: 'POST', url: url(a1.id), headers: alice.auth, payload })

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { readFile } from 'node:fs/promises'
 import { eq, isNotNull, and } from 'drizzle-orm'
 import { articles } from '../../src/db/schema.ts'
+import { rowToRecord } from '../../src/services/articles.ts'
 import { build, DATASETS, needsServices, userWithToken, fileUpload, taskFinished } from '../helper.ts'
 
 const SCOPUS = `TY  - JOUR
@@ -54,6 +55,9 @@ t.test('deduplication after import: clusters, union of fields, manual choices th
 
   const first = await upload('scopus.ris', SCOPUS)
   t.equal(first.result.deduplication.duplicates, 0)
+  const [scopusRow] = await app.db.select().from(articles).where(eq(articles.projectId, project.id))
+  const ownFields = (a: Record<string, unknown>) => ({ title: a.title, abstract: a.abstract, authors: a.authors, year: a.year, journal: a.journal, pages: a.pages, doi: a.doi, keywords: a.keywords })
+  const scopusOwn = ownFields((await app.inject({ url: `${base}/articles/${scopusRow.id}`, headers: alice.auth })).json())
   const second = await upload('pubmed.ris', PUBMED)
   t.equal(second.status, 'succeeded', second.error ?? '')
   t.equal(second.result.deduplication.clusters, 1, 'the same trial from two databases forms one cluster')
@@ -65,6 +69,19 @@ t.test('deduplication after import: clusters, union of fields, manual choices th
   const same = await runTask(await app.inject({ method: 'POST', url: `${base}/duplicates/run`, headers: alice.auth }))
   t.equal(same.result.clusters, 1)
   t.same(await versions(), before, 'no row rewritten when nothing changed')
+
+  // The primary keeps aside only its own values of the columns the union changed.
+  const savedOf = async (id: string) => (await app.pg.pool.query('SELECT record FROM articles WHERE id = $1', [id])).rows[0].record
+  const primaryId = (await app.db.select().from(articles).where(and(eq(articles.projectId, project.id), isNotNull(articles.duplicateOf))))[0].duplicateOf!
+  const saved = await savedOf(primaryId)
+  t.same(Object.keys(saved.columns).sort(), ['authors', 'doi'], 'the union added the DOI and the full names, nothing else is kept twice')
+  t.equal(saved.columns.doi, null)
+  // A primary saved by an earlier version (its whole own record) is converted on the next run.
+  const [primaryRow] = await app.db.select().from(articles).where(eq(articles.id, primaryId))
+  const legacy = { ...rowToRecord({ ...primaryRow, ...saved.columns }), original: undefined }
+  await app.pg.pool.query('UPDATE articles SET record = $2 WHERE id = $1', [primaryId, JSON.stringify(legacy)])
+  await runTask(await app.inject({ method: 'POST', url: `${base}/duplicates/run`, headers: alice.auth }))
+  t.same(await savedOf(primaryId), saved, 'a whole saved record is converted to the saved columns')
 
   const listed = (await app.inject({ url: `${base}/articles`, headers: alice.auth })).json()
   t.equal(listed.total, 2, 'the list shows primaries and unique records only')
@@ -86,6 +103,11 @@ t.test('deduplication after import: clusters, union of fields, manual choices th
   const restored = (await app.inject({ url: `${base}/articles/${cluster.primaryId}`, headers: alice.auth })).json()
   const restoredOther = (await app.inject({ url: `${base}/articles/${memberId}`, headers: alice.auth })).json()
   t.ok(!restored.abstract || !restoredOther.abstract, 'each record shows only its own fields again')
+  t.equal(restored.doi, null, 'the former primary loses the DOI the other record brought')
+  t.same(restored.authors, saved.columns.authors, 'and shows its own author names again')
+  t.equal(await savedOf(primaryId), null)
+  const scopusView = (await app.inject({ url: `${base}/articles/${scopusRow.id}`, headers: alice.auth })).json()
+  t.same(ownFields(scopusView), scopusOwn, 'the other record shows exactly what it was imported with')
   const rerun = await runTask(await app.inject({ method: 'POST', url: `${base}/duplicates/run`, headers: alice.auth }))
   t.equal(rerun.result.clusters, 0, 'an automatic run does not undo the split')
 
