@@ -146,13 +146,18 @@ const ROMAN_NUMERALS: Record<string, string> = {
   ii: '2', iii: '3', iv: '4', v: '5', vi: '6', vii: '7', viii: '8', ix: '9', x: '10', xi: '11', xii: '12'
 }
 
+/**
+ * What the matcher keeps of each record: comparison keys only, so that the
+ * records themselves can be let go as soon as they are added (the features
+ * of 100,000 records are what deduplication holds in memory).
+ */
 interface Features {
-  /** Normalised title without a leading article, words separated by spaces. */
-  title: string
-  /** The title without spaces ("e-health" ~ "ehealth"). */
+  /** The normalised title (leading article dropped) without spaces ("e-health" ~ "ehealth"). */
   compact: string
-  /** Distinct title words. */
-  tokens: string[]
+  /** Number of distinct title words. */
+  tokenCount: number
+  /** The title is one that many distinct items share ("Editorial"). */
+  generic: boolean
   /** Number of title words that are not stop words. */
   significantWords: number
   /** Numbers in the title (roman numerals as digits), sorted, with repeats. */
@@ -162,6 +167,10 @@ interface Features {
   trigrams: Int32Array
   /** Sorted hashes of the distinct title words, for a quick word-overlap test before the trigram one. */
   wordHashes: Int32Array
+  /** The same hashes until packProfiles packs them into one buffer. */
+  unpackedWordHashes: number[] | undefined
+  /** Hashes of the title words that can be blocking keys (three letters or more, not stop words), until blocks are built. */
+  keyWords: number[] | undefined
   notice: boolean
   /** Family-name keys of the first ten personal authors (corporate and anonymous authors left out). */
   /** Family-name key of the first personal author ('' when none). */
@@ -169,9 +178,12 @@ interface Features {
   /**
    * Keys of the first ten personal authors with German transliteration
    * undone ("mueller" -> "muller"), for exact co-author matching; built on
-   * first use, as only pairs whose first authors differ need them.
+   * first use from `authorNames`, as only pairs whose first authors differ
+   * need them.
    */
   looseAuthorKeys: string[] | undefined
+  /** The first ten authors, encoded by encodeAuthors until looseAuthorKeys is built. */
+  authorNames: string
   year: number | undefined
   journalWords: string[]
   journalInitials: string
@@ -181,8 +193,11 @@ interface Features {
   pmid: string | undefined
   pmcid: string | undefined
   arxivId: string | undefined
+  /** The beginning of the abstract ('' when none), until abstractTokens is built. */
+  abstract: string
   /** Abstract words, built on first use. null: no usable abstract. */
   abstractTokens: Set<string> | null | undefined
+  completeness: number
 }
 
 /** Family-name key of any author; corporate authors give '' (they are not compared with persons). */
@@ -201,15 +216,38 @@ function firstPersonKey(authors: readonly Author[]): string {
   return ''
 }
 
-function looseAuthorKeysOf(f: Features, record: ReferenceRecord): string[] {
+const FIELD_SEPARATOR = '\u0001'
+const AUTHOR_SEPARATOR = '\u0002'
+
+/** The first ten authors as one string (one allocation instead of an object per author). */
+function encodeAuthors(authors: readonly Author[]): string {
+  let encoded = ''
+  for (let k = 0; k < authors.length && k < 10; k++) {
+    const author = authors[k]
+    if (k > 0) encoded += AUTHOR_SEPARATOR
+    encoded += `${author.literal ? 'L' : 'P'}${author.family ?? ''}${FIELD_SEPARATOR}${author.given ?? ''}`
+  }
+  return encoded
+}
+
+function decodeAuthors(encoded: string): Author[] {
+  if (encoded === '') return []
+  return encoded.split(AUTHOR_SEPARATOR).map((part) => {
+    const [family, given] = part.slice(1).split(FIELD_SEPARATOR)
+    return { family, given: given || undefined, literal: part[0] === 'L' || undefined }
+  })
+}
+
+function looseAuthorKeysOf(f: Features): string[] {
   if (!f.looseAuthorKeys) {
     const keys: string[] = []
-    for (const author of record.authors ?? []) {
+    for (const author of decodeAuthors(f.authorNames)) {
       const key = personKey(author)
       if (key) keys.push(looseName(key))
       if (keys.length === 10) break
     }
     f.looseAuthorKeys = keys
+    f.authorNames = ''
   }
   return f.looseAuthorKeys
 }
@@ -221,6 +259,12 @@ const NOTICE_FIRST_WORDS = new Set([
 ])
 
 const EMPTY_PROFILE = new Int32Array(0)
+const NO_NUMBERS: string[] = []
+/**
+ * The abstract is a tie-breaker on its first 200 words longer than two
+ * letters; this much text holds them in nearly every abstract.
+ */
+const ABSTRACT_PREFIX = 2000
 
 /**
  * Trigram and word profiles of all records, as views into two shared
@@ -232,7 +276,7 @@ function packProfiles(features: Features[]): void {
   let wordTotal = 0
   for (const f of features) {
     trigramTotal += trigramCount(f.compact)
-    wordTotal += f.tokens.length
+    wordTotal += f.unpackedWordHashes?.length ?? 0
   }
   const trigrams = new Int32Array(trigramTotal)
   const words = new Int32Array(wordTotal)
@@ -242,9 +286,11 @@ function packProfiles(features: Features[]): void {
     const count = writeTrigrams(f.compact, trigrams, trigramOffset)
     f.trigrams = trigrams.subarray(trigramOffset, trigramOffset + count)
     trigramOffset += count
-    for (let k = 0; k < f.tokens.length; k++) words[wordOffset + k] = hashWord(f.tokens[k])
-    f.wordHashes = words.subarray(wordOffset, wordOffset + f.tokens.length).sort()
-    wordOffset += f.tokens.length
+    const hashes = f.unpackedWordHashes ?? []
+    f.unpackedWordHashes = undefined
+    words.set(hashes, wordOffset)
+    f.wordHashes = words.subarray(wordOffset, wordOffset + hashes.length).sort()
+    wordOffset += hashes.length
   }
 }
 
@@ -255,7 +301,10 @@ function hashWord(word: string): number {
   return hash | 0
 }
 
-function extractFeatures(record: ReferenceRecord): Features {
+/** Journal words of the journal names met so far: records of one journal share one list. */
+type JournalCache = Map<string, { words: string[]; initials: string }>
+
+function extractFeatures(record: ReferenceRecord, journals: JournalCache, knownCompleteness?: number): Features {
   const title = normalizeTitle(record.title, { dropLeadingArticles: true })
   const words = title.length > 0 ? title.split(' ') : []
   const tokens = [...new Set(words)]
@@ -267,36 +316,47 @@ function extractFeatures(record: ReferenceRecord): Features {
   let significantWords = 0
   for (const token of tokens) if (!TITLE_STOP_WORDS.has(token)) significantWords++
   const compact = words.join('')
-  const words2 = journalWords(record.journal ?? record.journalAbbrev)
+  const journalName = record.journal ?? record.journalAbbrev ?? ''
+  let journal = journals.get(journalName)
+  if (!journal) {
+    const list = journalWords(journalName || undefined)
+    journal = { words: list, initials: list.map((w) => w[0]).join('') }
+    journals.set(journalName, journal)
+  }
   return {
-    title,
     compact,
-    tokens,
+    tokenCount: tokens.length,
+    generic: GENERIC_TITLES.has(title),
     significantWords,
-    numbers: numbers.sort(),
-    digits: words.join('').replace(/\D+/g, ''),
-    // Filled by packProfiles, in one buffer for all records.
+    numbers: numbers.length === 0 ? NO_NUMBERS : numbers.sort(),
+    digits: numbers.length === 0 ? '' : compact.replace(/\D+/g, ''),
+    // Packed by packProfiles, in one buffer for all records.
     trigrams: EMPTY_PROFILE,
     wordHashes: EMPTY_PROFILE,
+    unpackedWordHashes: tokens.map(hashWord),
+    keyWords: tokens.filter((token) => token.length >= 3 && !TITLE_STOP_WORDS.has(token)).map(hashWord),
     notice: NOTICE_FIRST_WORDS.has(words[0]) && isNoticeTitle(record.title),
     firstAuthor: firstPersonKey(record.authors ?? []),
     looseAuthorKeys: undefined,
+    authorNames: encodeAuthors(record.authors ?? []),
     year: normalizeYear(record.year),
-    journalWords: words2,
-    journalInitials: words2.map((w) => w[0]).join(''),
+    journalWords: journal.words,
+    journalInitials: journal.initials,
     page: firstPage(record.pages),
     volume: normalizeVolume(record.volume),
     doi: normalizeDoi(record.doi),
     pmid: normalizePmid(record.pmid),
     pmcid: normalizePmcid(record.pmcid),
     arxivId: normalizeArxivId(record.arxivId),
-    abstractTokens: undefined
+    abstract: record.abstract?.trim() ? record.abstract.slice(0, ABSTRACT_PREFIX) : '',
+    abstractTokens: undefined,
+    completeness: knownCompleteness ?? completeness(record)
   }
 }
 
-function abstractTokensOf(f: Features, record: ReferenceRecord): Set<string> | null {
+function abstractTokensOf(f: Features): Set<string> | null {
   if (f.abstractTokens === undefined) {
-    const words = record.abstract ? normalizeText(record.abstract).split(' ').filter((w) => w.length > 2) : []
+    const words = f.abstract ? normalizeText(f.abstract).split(' ').filter((w) => w.length > 2) : []
     // Enough words to make overlap meaningful; the first 200 are plenty.
     f.abstractTokens = words.length >= 20 ? new Set(words.slice(0, 200)) : null
   }
@@ -319,9 +379,9 @@ function familyNamesMatch(x: string, y: string): boolean {
 }
 
 /** Whether any author of one list is an author of the other (exact keys up to transliteration). */
-function shareAnAuthor(a: Features, b: Features, recordA: ReferenceRecord, recordB: ReferenceRecord): boolean {
-  const keysB = looseAuthorKeysOf(b, recordB)
-  for (const key of looseAuthorKeysOf(a, recordA)) if (keysB.includes(key)) return true
+function shareAnAuthor(a: Features, b: Features): boolean {
+  const keysB = looseAuthorKeysOf(b)
+  for (const key of looseAuthorKeysOf(a)) if (keysB.includes(key)) return true
   return false
 }
 
@@ -424,7 +484,7 @@ interface PairVerdict {
  * (erratum, retraction, comment) paired with a non-notice, and titles
  * with conflicting numbers ("Part 1" / "Part 2", "phase II" / "phase III").
  */
-function comparePair(a: Features, b: Features, recordA: ReferenceRecord, recordB: ReferenceRecord): PairVerdict | undefined {
+function comparePair(a: Features, b: Features): PairVerdict | undefined {
   if (a.compact.length === 0 || b.compact.length === 0) return undefined
   if (a.notice !== b.notice) return undefined
   if (a.pmid && b.pmid && a.pmid !== b.pmid) return undefined
@@ -461,7 +521,7 @@ function comparePair(a: Features, b: Features, recordA: ReferenceRecord, recordB
     if (familyNamesMatch(a.firstAuthor, b.firstAuthor)) {
       points += 1.5
       flags |= Evidence.SameFirstAuthor
-    } else if (shareAnAuthor(a, b, recordA, recordB)) {
+    } else if (shareAnAuthor(a, b)) {
       points += 0.5
       flags |= Evidence.SharedAuthor
     } else {
@@ -512,11 +572,11 @@ function comparePair(a: Features, b: Features, recordA: ReferenceRecord, recordB
 
   // The costlier edit distance is computed only when it can change the verdict.
   const shortTitle = Math.min(a.significantWords, b.significantWords) < 4
-  const abstractBonus = recordA.abstract && recordB.abstract ? 2 : 0
+  const abstractBonus = a.abstract && b.abstract ? 2 : 0
   let titlePoints: number
   let similarity = dice
   if (identical) {
-    titlePoints = !shortTitle ? (a.tokens.length >= 8 ? 7 : 4) : GENERIC_TITLES.has(a.title) ? 1 : 3
+    titlePoints = !shortTitle ? (a.tokenCount >= 8 ? 7 : 4) : a.generic ? 1 : 3
   } else {
     if (points + (shortTitle ? 2 : 4) + abstractBonus < DUPLICATE_POINTS) return undefined
     if (similarity < 0.97 && points + titlePointsFor(similarity, shortTitle) < DUPLICATE_POINTS &&
@@ -534,8 +594,8 @@ function comparePair(a: Features, b: Features, recordA: ReferenceRecord, recordB
   // The abstract is the slowest comparison, so it is read only when it can
   // change the verdict.
   if (points < DUPLICATE_POINTS && points + abstractBonus >= DUPLICATE_POINTS) {
-    const wordsA = abstractTokensOf(a, recordA)
-    const wordsB = abstractTokensOf(b, recordB)
+    const wordsA = abstractTokensOf(a)
+    const wordsB = abstractTokensOf(b)
     if (wordsA && wordsB) {
       const [smaller, larger] = wordsA.size <= wordsB.size ? [wordsA, wordsB] : [wordsB, wordsA]
       let common = 0
@@ -649,16 +709,49 @@ const MAX_IDENTIFIER_GROUP = 20
  * Finds clusters of duplicate records. See the module comment for the rules;
  * the result lists only clusters of two or more records.
  */
-export function findDuplicateClusters(items: readonly DedupItem[], options: DedupOptions = {}): DedupResult {
-  const count = items.length
+export function findDuplicateClusters(items: Iterable<DedupItem>, options: DedupOptions = {}): DedupResult {
+  const finder = new DuplicateFinder()
+  for (const item of items) finder.add(item)
+  return finder.finish(options)
+}
+
+/**
+ * findDuplicateClusters for records that arrive a few at a time (read from a
+ * database in chunks): each record is reduced to its comparison features as
+ * it is added, so memory holds features, never all the records at once.
+ */
+export class DuplicateFinder {
+  private readonly ids: string[] = []
+  private readonly indexById = new Map<string, number>()
+  private readonly features: Features[] = []
+  private readonly journals: JournalCache = new Map()
+  private finished = false
+
+  /** Adds a record; records must come in input order (it breaks ties in the primary choice). */
+  add(item: DedupItem): void {
+    if (this.finished) throw new Error('records added after finish()')
+    if (this.indexById.has(item.id)) throw new Error(`duplicate item id ${item.id}`)
+    this.indexById.set(item.id, this.ids.length)
+    this.ids.push(item.id)
+    this.features.push(extractFeatures(item.record, this.journals, item.completeness))
+  }
+
+  get size(): number {
+    return this.ids.length
+  }
+
+  /** The clusters among the records added; called once. */
+  finish(options: DedupOptions = {}): DedupResult {
+    if (this.finished) throw new Error('finish() was already called')
+    this.finished = true
+    return clusterFeatures(this.ids, this.indexById, this.features, options)
+  }
+}
+
+function clusterFeatures(ids: readonly string[], indexById: ReadonlyMap<string, number>, features: Features[], options: DedupOptions): DedupResult {
+  const count = ids.length
   const maxBlockSize = options.maxBlockSize ?? 40
   const window = options.window ?? 8
-  const indexById = new Map<string, number>()
-  items.forEach((item, index) => {
-    if (indexById.has(item.id)) throw new Error(`duplicate item id ${item.id}`)
-    indexById.set(item.id, index)
-  })
-  const features = items.map((item) => extractFeatures(item.record))
   packProfiles(features)
   const unionFind = new ConstrainedUnionFind(count)
   const splitOff = new Uint8Array(count)
@@ -726,7 +819,7 @@ export function findDuplicateClusters(items: readonly DedupItem[], options: Dedu
         comparisons++
         const why = identifierPairObjection(kind, features[a], features[b])
         if (why) {
-          if (kind !== 'pmid') conflicts.push({ a: items[a].id, b: items[b].id, identifier: kind, value, why })
+          if (kind !== 'pmid') conflicts.push({ a: ids[a], b: ids[b], identifier: kind, value, why })
           continue
         }
         apply({ a, b, reason: kind, score: 1, evidence: [`same ${kind === 'arxiv' ? 'arXiv id' : kind.toUpperCase()} ${value}`] }, true)
@@ -770,7 +863,7 @@ export function findDuplicateClusters(items: readonly DedupItem[], options: Dedu
     lastPartnerOf[b] = a
     if (splitOff[b] === 1 || unionFind.find(a) === unionFind.find(b)) return
     comparisons++
-    const verdict = comparePair(features[a], features[b], items[a].record, items[b].record)
+    const verdict = comparePair(features[a], features[b])
     if (verdict) {
       fuzzy.push({
         a, b, reason: 'bibliographic', score: Math.min(1, Math.round((verdict.points / 8) * 100) / 100), evidence: verdict.evidence
@@ -794,7 +887,7 @@ export function findDuplicateClusters(items: readonly DedupItem[], options: Dedu
   fuzzy.sort((p, q) => q.score - p.score || p.a - q.a || p.b - q.b)
   for (const link of fuzzy) apply(link, true)
 
-  return { clusters: assembleClusters(items, unionFind, accepted), comparisons, sharedIdentifierConflicts: conflicts }
+  return { clusters: assembleClusters(ids, features, unionFind, accepted), comparisons, sharedIdentifierConflicts: conflicts }
 }
 
 /** Why two records sharing an identifier should not be linked by it, or undefined. */
@@ -819,11 +912,7 @@ function buildBlocks(features: readonly Features[], maxBlockSize: number): Map<s
   // Counted by word hash: a rare collision only merges two counts.
   const frequency = new Map<number, number>()
   for (const f of features) {
-    for (const token of f.tokens) {
-      if (token.length < 3 || TITLE_STOP_WORDS.has(token)) continue
-      const hash = hashWord(token)
-      frequency.set(hash, (frequency.get(hash) ?? 0) + 1)
-    }
+    for (const hash of f.keyWords ?? []) frequency.set(hash, (frequency.get(hash) ?? 0) + 1)
   }
   const blocks = new Map<string, number[]>()
   const add = (key: string, index: number): void => {
@@ -832,21 +921,22 @@ function buildBlocks(features: readonly Features[], maxBlockSize: number): Map<s
       if (block[block.length - 1] !== index) block.push(index)
     } else blocks.set(key, [index])
   }
-  const rare: Array<[string, number]> = []
+  const rare: Array<[number, number]> = []
   features.forEach((f, index) => {
     if (f.compact.length >= 10) {
       add(`t:${f.compact.slice(0, 16)}`, index)
       add(`e:${f.compact.slice(-16)}`, index)
     }
     rare.length = 0
-    for (const token of f.tokens) {
-      const df = token.length < 3 ? undefined : frequency.get(hashWord(token))
+    for (const hash of f.keyWords ?? []) {
+      const df = frequency.get(hash)!
       // A word found once cannot pair the record with anything; a common
       // word makes a block whose title-ordered window only repeats what
       // the title-start key already compares.
-      if (df !== undefined && df >= 2 && df <= maxBlockSize) rare.push([token, df])
+      if (df >= 2 && df <= maxBlockSize) rare.push([hash, df])
     }
-    rare.sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : 1))
+    f.keyWords = undefined
+    rare.sort((x, y) => x[1] - y[1] || x[0] - y[0])
     for (let k = 0; k < RARE_WORD_KEYS && k < rare.length; k++) add(`r:${rare[k][0]}`, index)
     if (f.firstAuthor && f.year !== undefined) add(`a:${f.firstAuthor}:${f.year}`, index)
     if (f.page !== undefined && (f.journalInitials || f.volume)) add(`p:${f.page}:${f.journalInitials || `v${f.volume}`}`, index)
@@ -854,7 +944,7 @@ function buildBlocks(features: readonly Features[], maxBlockSize: number): Map<s
   return blocks
 }
 
-function assembleClusters(items: readonly DedupItem[], unionFind: ConstrainedUnionFind, links: CandidateLink[]): DuplicateCluster[] {
+function assembleClusters(ids: readonly string[], features: readonly Features[], unionFind: ConstrainedUnionFind, links: CandidateLink[]): DuplicateCluster[] {
   const linked = new Set<number>()
   for (const link of links) {
     linked.add(link.a)
@@ -877,10 +967,9 @@ function assembleClusters(items: readonly DedupItem[], unionFind: ConstrainedUni
   const clusters: Array<{ primary: number; cluster: DuplicateCluster }> = []
   for (const [root, members] of membersByRoot) {
     let primary = members[0]
-    const completenessOf = (index: number) => items[index].completeness ?? completeness(items[index].record)
-    let best = completenessOf(primary)
+    let best = features[primary].completeness
     for (const member of members) {
-      const score = completenessOf(member)
+      const score = features[member].completeness
       if (score > best) {
         best = score
         primary = member
@@ -890,11 +979,11 @@ function assembleClusters(items: readonly DedupItem[], unionFind: ConstrainedUni
     clusters.push({
       primary,
       cluster: {
-        primaryId: items[primary].id,
-        memberIds: members.map((m) => items[m].id),
+        primaryId: ids[primary],
+        memberIds: members.map((m) => ids[m]),
         reasons: [...new Set(clusterLinks.map((l) => l.reason))],
         score: clusterLinks.reduce((min, l) => Math.min(min, l.score), 1),
-        links: clusterLinks.map((l) => ({ a: items[l.a].id, b: items[l.b].id, reason: l.reason, score: l.score, evidence: l.evidence }))
+        links: clusterLinks.map((l) => ({ a: ids[l.a], b: ids[l.b], reason: l.reason, score: l.score, evidence: l.evidence }))
       }
     })
   }

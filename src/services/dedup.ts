@@ -9,7 +9,7 @@
 import { and, eq, getTableColumns, inArray, isNotNull, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articles, duplicateJudgements } from '../db/schema.ts'
-import { findDuplicateClusters, type DedupItem, type DuplicateCluster } from '../dedup/cluster.ts'
+import { DuplicateFinder, type DedupResult, type DuplicateCluster } from '../dedup/cluster.ts'
 import { mergeRecords } from '../dedup/merge.ts'
 import type { Author, ReferenceRecord } from '../references/model.ts'
 import { recordToRow, rowToRecord, type ArticleRow } from './articles.ts'
@@ -103,17 +103,7 @@ export async function deduplicateProject(db: Database, projectId: string): Promi
     // One run per project at a time; imports and manual judgements queue behind it.
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('dedup:' || ${projectId}))`)
     await upgradeSavedRecords(tx as unknown as Database, projectId)
-    const rows = await loadMatchView(tx as unknown as Database, projectId)
-
-    const judgements = await tx.select().from(duplicateJudgements).where(eq(duplicateJudgements.projectId, projectId))
-    const loaded = performance.now()
-    const result = findDuplicateClusters(rows, {
-      notDuplicatePairs: judgements.filter((j) => j.judgement === 'not_duplicate').map((j) => [j.articleA, j.articleB]),
-      confirmedClusters: judgements.filter((j) => j.judgement === 'duplicate').map((j) => [j.articleA, j.articleB])
-    })
-    const records = rows.length
-    rows.length = 0
-
+    const { records, result, loaded } = await findProjectClusters(tx as unknown as Database, projectId)
     const clustered = performance.now()
     await applyClusters(tx as unknown as Database, projectId, result.clusters)
     const written = performance.now()
@@ -126,6 +116,19 @@ export async function deduplicateProject(db: Database, projectId: string): Promi
   })
 }
 
+/** Reads the match view and clusters it; the features it held are garbage once this returns. */
+async function findProjectClusters(tx: Database, projectId: string): Promise<{ records: number; result: DedupResult; loaded: number }> {
+  const finder = new DuplicateFinder()
+  await loadMatchView(tx, projectId, finder)
+  const judgements = await tx.select().from(duplicateJudgements).where(eq(duplicateJudgements.projectId, projectId))
+  const loaded = performance.now()
+  const result = finder.finish({
+    notDuplicatePairs: judgements.filter((j) => j.judgement === 'not_duplicate').map((j) => [j.articleA, j.articleB]),
+    confirmedClusters: judgements.filter((j) => j.judgement === 'duplicate').map((j) => [j.articleA, j.articleB])
+  })
+  return { records: finder.size, result, loaded }
+}
+
 type MatchRow = {
   id: string; title: string; abstract: string; authors: Author[]; year: number | null; journal: string | null; volume: string | null
   issue: string | null; pages: string | null; doi: string | null; pmid: string | null; pmcid: string | null; arxiv_id: string | null
@@ -134,19 +137,20 @@ type MatchRow = {
   legacy: Array<string | null> | null
 }
 
-/** The match view, read through a cursor so that only one chunk of raw rows is in memory at a time. */
-async function loadMatchView(tx: Database, projectId: string): Promise<DedupItem[]> {
+/**
+ * The match view, read through a cursor: only one chunk of rows is in memory
+ * at a time, and the finder keeps only the comparison features of each.
+ */
+async function loadMatchView(tx: Database, projectId: string, finder: DuplicateFinder): Promise<void> {
   // The whole result is read: plan for all rows, not for the first ones as cursors do by default.
   await tx.execute(sql.raw('SET LOCAL cursor_tuple_fraction = 1'))
   await tx.execute(sql.raw(`DECLARE dedup_match_view NO SCROLL CURSOR FOR ${MATCH_VIEW_SQL.replace('$1', quoteLiteral(projectId))}`))
-  const items: DedupItem[] = []
   for (;;) {
     const { rows } = await tx.execute<MatchRow>(sql.raw(`FETCH ${LOAD_CHUNK} FROM dedup_match_view`))
-    for (const row of rows) items.push({ id: row.id, record: matchRecord(row), completeness: row.completeness ?? undefined })
+    for (const row of rows) finder.add({ id: row.id, record: matchRecord(row), completeness: row.completeness ?? undefined })
     if (rows.length < LOAD_CHUNK) break
   }
   await tx.execute(sql.raw('CLOSE dedup_match_view'))
-  return items
 }
 
 const orUndefined = <T>(value: T | null): T | undefined => value ?? undefined
@@ -266,31 +270,47 @@ async function applyClusters(db: Database, projectId: string, clusters: Duplicat
   const restore = [...previousMembers.keys()].filter((id) => !newPrimaries.has(id))
   if (restore.length === 0 && changed.length === 0) return
 
-  const rows = new Map<string, OwnRow>()
-  const needed = [...restore, ...changed.flatMap((c) => c.memberIds)]
-  for (let i = 0; i < needed.length; i += LOAD_CHUNK) {
-    for (const row of await db.select(OWN_COLUMNS).from(articles).where(inArray(articles.id, needed.slice(i, i + LOAD_CHUNK)))) {
-      rows.set(row.id, row as OwnRow)
-    }
+  // Primaries to restore and clusters to merge, a few thousand records at a time: only their rows are in memory.
+  const work: Rewrite[] = [...restore.map((id) => ({ restore: id })), ...changed.map((cluster) => ({ cluster }))]
+  const idsOf = (item: Rewrite) => ('restore' in item ? [item.restore] : item.cluster.memberIds)
+  for (let start = 0; start < work.length;) {
+    let end = start
+    let size = 0
+    while (end < work.length && (size === 0 || size + idsOf(work[end]).length <= WRITE_CHUNK)) size += idsOf(work[end++]).length
+    await rewriteColumns(db, work.slice(start, end), work.slice(start, end).flatMap(idsOf))
+    start = end
   }
+}
+
+/** A former primary that gets its own columns back, or a cluster whose primary shows the union of its members. */
+type Rewrite = { restore: string } | { cluster: DuplicateCluster }
+
+/** Records whose rows are read and rewritten together while writing clusters. */
+const WRITE_CHUNK = 2000
+
+async function rewriteColumns(db: Database, work: Rewrite[], ids: string[]): Promise<void> {
+  const rows = new Map<string, OwnRow>()
+  for (const row of await db.select(OWN_COLUMNS).from(articles).where(inArray(articles.id, ids))) rows.set(row.id, row as OwnRow)
   const rewrites: ColumnRewrite[] = []
   // Writes only the columns whose value changes, so unchanged large values keep their stored form.
   const rewrite = (row: OwnRow, shown: ShownColumns, saved: ColumnChanges | null) => {
     const changes = changesBetween(shownColumnsOf(row), shown)
     if (changes || !same(row.record, saved)) rewrites.push({ id: row.id, changes, saved })
   }
-  for (const id of restore) {
-    const row = rows.get(id)!
-    rewrite(row, ownColumnsOf(row), null)
-  }
-  for (const cluster of changed) {
+  for (const item of work) {
+    if ('restore' in item) {
+      const row = rows.get(item.restore)!
+      rewrite(row, ownColumnsOf(row), null)
+      continue
+    }
+    const { cluster } = item
     const primary = rows.get(cluster.primaryId)!
     const own = ownColumnsOf(primary)
     const others = cluster.memberIds.filter((id) => id !== cluster.primaryId).map((id) => recordOf(ownColumnsOf(rows.get(id)!)))
     const { original: _unused, completeness: _own, ...shown } = recordToRow(mergeRecords(recordOf(own), others))
     rewrite(primary, shown, changesBetween(shown, own))
   }
-  for (let i = 0; i < rewrites.length; i += 2000) await writeColumns(db, rewrites.slice(i, i + 2000))
+  if (rewrites.length > 0) await writeColumns(db, rewrites)
 }
 
 function recordOf(columns: ShownColumns): ReferenceRecord {
