@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises'
 import { Transform } from 'node:stream'
 import { ProjectParams, Stage, Task, Uuid } from '../../src/http/schemas.ts'
 import { getArticle, listArticles, toArticleView } from '../../src/services/articles.ts'
+import { originalOf } from '../../src/services/originals.ts'
 import { blindScope, requireProject } from '../../src/services/projects.ts'
 import { acceptBibliography, newUploadPath, type StoredFile } from '../../src/services/imports.ts'
 import { safeDownload, SafeFetchError } from '../../src/net/safe-fetch.ts'
@@ -44,7 +45,7 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     await requireProject(db, request.user, request.params.projectId)
     const row = await getArticle(db, request.params.projectId, request.params.articleId)
     if (!row) throw new HttpError(404, 'article not found')
-    return { ...toArticleView(row), original: row.original }
+    return { ...toArticleView(row), original: await originalOf(db, row) ?? null }
   })
 
   fastify.post('/:projectId/imports', {

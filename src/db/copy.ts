@@ -17,11 +17,13 @@ export function copyValue(value: unknown): string {
   return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')
 }
 
+const copyLine = (row: unknown[]): string => row.map(copyValue).join('\t') + '\n'
+
 export async function copyInto(client: pg.PoolClient, table: string, columns: string[], rows: AsyncIterable<unknown[]> | Iterable<unknown[]>): Promise<void> {
   const lines = (async function * () {
     let buffer = ''
     for await (const row of rows) {
-      buffer += row.map(copyValue).join('\t') + '\n'
+      buffer += copyLine(row)
       if (buffer.length > 256 * 1024) {
         yield buffer
         buffer = ''
@@ -29,6 +31,88 @@ export async function copyInto(client: pg.PoolClient, table: string, columns: st
     }
     if (buffer) yield buffer
   })()
+  await copyText(client, table, columns, lines)
+}
+
+async function copyText(client: pg.PoolClient, table: string, columns: string[], text: AsyncIterable<string> | Iterable<string>): Promise<void> {
   const quoted = columns.map((c) => `"${c}"`).join(', ')
-  await pipeline(Readable.from(lines), client.query(copyStreams.from(`COPY ${table} (${quoted}) FROM STDIN`)))
+  await pipeline(Readable.from(text), client.query(copyStreams.from(`COPY ${table} (${quoted}) FROM STDIN`)))
+}
+
+/**
+ * COPY in statements of `rowsPerStatement` rows, the rows of the next
+ * statement prepared while the database works on the current one.
+ *
+ * Why: PostgreSQL runs a statement's AFTER ROW triggers (the search vectors
+ * of `articles`) once the statement's rows are in; with one COPY for a whole
+ * file, the parser would wait for the end, then the database run every
+ * trigger alone. With statements of a few thousand rows, parsing the next
+ * rows overlaps the triggers of the current ones. Memory holds the rows of
+ * two statements at most: the one being sent and the next one.
+ */
+export async function copyInStatements(
+  client: pg.PoolClient, table: string, columns: string[], rows: AsyncIterable<unknown[]>, rowsPerStatement: number
+): Promise<void> {
+  const ready: string[][] = []
+  let finished = false
+  let failure: unknown
+  let wake: (() => void) | undefined
+  const signal = () => {
+    wake?.()
+    wake = undefined
+  }
+  const wait = () => new Promise<void>((resolve) => { wake = resolve })
+  let stop = false
+
+  const produce = (async () => {
+    try {
+      let statement: string[] = []
+      let text = ''
+      let count = 0
+      for await (const row of rows) {
+        if (stop) return
+        text += copyLine(row)
+        count++
+        if (text.length > 256 * 1024) {
+          statement.push(text)
+          text = ''
+        }
+        if (count === rowsPerStatement) {
+          if (text) statement.push(text)
+          ready.push(statement)
+          signal()
+          statement = []
+          text = ''
+          count = 0
+          while (ready.length >= 1 && !stop) await wait()
+        }
+      }
+      if (text) statement.push(text)
+      if (statement.length > 0) ready.push(statement)
+    } catch (err) {
+      failure = err
+    } finally {
+      finished = true
+      signal()
+    }
+  })()
+
+  try {
+    for (;;) {
+      if (failure) throw failure
+      const statement = ready.shift()
+      if (statement) {
+        signal()
+        await copyText(client, table, columns, statement)
+        continue
+      }
+      if (finished) break
+      await wait()
+    }
+    if (failure) throw failure
+  } finally {
+    stop = true
+    signal()
+    await produce
+  }
 }

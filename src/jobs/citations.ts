@@ -11,6 +11,7 @@ import type { CitationResult } from '../connectors/types.ts'
 import { articles } from '../db/schema.ts'
 import type { ReferenceRecord } from '../references/model.ts'
 import { rowToRecord } from '../services/articles.ts'
+import { originalOf } from '../services/originals.ts'
 import type { DedupSummary } from '../services/dedup.ts'
 import { connectorsConfigFromConfig, databaseLabel, type CitationDatabaseId } from '../services/search.ts'
 import {
@@ -115,7 +116,7 @@ export async function chaseCitations(ctx: JobContext): Promise<CitationsResult> 
     const row = byId.get(articleId)
     if (!row) return { articleId, title: '', seedFound: false, added: 0, error: 'article no longer in the project' }
     // The article's record with its original, so that a record that came from this database is found by its own id.
-    const seed: ReferenceRecord = { ...rowToRecord(row), original: row.original ?? undefined }
+    const seed: ReferenceRecord = { ...rowToRecord(row), original: await originalOf(ctx.db, row) }
     const outcome: SeedOutcome = { articleId, title: row.title, seedFound: false, added: 0 }
     try {
       for (const direction of directions) {

@@ -1,18 +1,20 @@
 /**
  * Import of one uploaded bibliography file as a background task. Records
  * stream from the parser straight into PostgreSQL with COPY, inside one
- * transaction with the source batch and the imported labels: a failed,
+ * transaction with the source batch, the original records (compressed in
+ * chunks, src/services/originals.ts) and the imported labels: a failed,
  * cancelled or killed import leaves nothing behind and can simply be retried.
  */
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { eq } from 'drizzle-orm'
-import { copyInto } from '../db/copy.ts'
+import { copyInStatements, copyInto } from '../db/copy.ts'
 import { files } from '../db/schema.ts'
 import { openReferenceFile, type OpenedReferences } from '../references/import.ts'
 import type { FormatId } from '../references/formats/types.ts'
 import type { ImportedLabel, SourcePosition } from '../references/model.ts'
 import { recordToRow } from '../services/articles.ts'
+import { OriginalsWriter } from '../services/originals.ts'
 import { deduplicateProject, type DedupSummary } from '../services/dedup.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
 
@@ -40,6 +42,8 @@ export interface ImportResult {
 
 const MAX_REPORTED_ERRORS = 500
 const PROGRESS_EVERY = 2000
+/** Rows per COPY statement: see copyInStatements. */
+const ROWS_PER_COPY = 1000
 
 export const ARTICLE_COPY_COLUMNS = [
   'id', 'project_id', 'batch_id', 'source_index', 'title', 'abstract', 'authors', 'year', 'journal', 'volume', 'issue', 'pages',
@@ -66,6 +70,7 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
   let errorCount = 0
   let imported = 0
   const batchId = randomUUID()
+  const originals = new OriginalsWriter()
 
   async function * rows (): AsyncGenerator<unknown[]> {
     for await (const item of opened.items) {
@@ -78,8 +83,10 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
       const record = { ...item.record, sourceDatabase: item.record.sourceDatabase ?? payload.sourceDatabase }
       const r = recordToRow(record)
       if (importLabels && record.label) labels.push({ articleId: id, label: record.label })
+      await originals.add(r.original)
+      // The original goes to the batch's chunks (OriginalsWriter), not to the article's column.
       yield [id, projectId, batchId, imported, r.title, r.abstract, r.authors, r.year, r.journal, r.volume, r.issue, r.pages,
-        r.doi, r.pmid, r.pmcid, r.arxivId, r.type, r.sourceDatabase, r.data, r.original, r.completeness]
+        r.doi, r.pmid, r.pmcid, r.arxivId, r.type, r.sourceDatabase, r.data, null, r.completeness]
       imported++
       if (imported % PROGRESS_EVERY === 0) await ctx.progress(0.5, `${imported} records imported`)
     }
@@ -91,7 +98,8 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
     await client.query(`INSERT INTO source_batches (id, project_id, task_id, kind, file_name, format, encoding, source_database, created_by)
       VALUES ($1, $2, $3, 'file', $4, $5, $6, $7, $8)`,
     [batchId, projectId, ctx.task.id, file.originalName, opened.format.id, opened.encoding, payload.sourceDatabase ?? null, ctx.task.createdBy])
-    await copyInto(client, 'articles', ARTICLE_COPY_COLUMNS, rows())
+    await copyInStatements(client, 'articles', ARTICLE_COPY_COLUMNS, rows(), ROWS_PER_COPY)
+    await originals.store(client, batchId)
     if (imported === 0) {
       throw new TaskError(errorCount > 0
         ? `no record could be imported: ${errorCount} malformed record(s), first: ${errors[0]?.message}`
@@ -111,6 +119,7 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
     throw err
   } finally {
     client.release()
+    await originals.dispose()
   }
 
   await ctx.emit('articles.imported', { batchId, count: imported })

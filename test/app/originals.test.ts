@@ -1,0 +1,38 @@
+import t from 'tap'
+import path from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { openReferenceFile } from '../../src/references/import.ts'
+import { ORIGINALS_PER_CHUNK } from '../../src/services/originals.ts'
+import { build, DATASETS, needsServices, userWithToken, fileUpload, taskFinished } from '../helper.ts'
+
+const FILE = path.join(DATASETS, 'screening/Cohen_2006/ADHD.csv')
+
+t.test('every imported record keeps its original, in compressed chunks, and loses it with its project only', { skip: needsServices }, async (t) => {
+  const expected: unknown[] = []
+  for await (const item of (await openReferenceFile(FILE)).items) if (item.kind === 'record') expected.push(item.record.original)
+  t.ok(expected.length > ORIGINALS_PER_CHUNK + 1, 'the file spans more than one chunk')
+
+  const app = await build(t)
+  const alice = await userWithToken(app)
+  const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Originals' } })).json()
+  const upload = fileUpload('ADHD.csv', await readFile(FILE))
+  const res = await app.inject({ method: 'POST', url: `/api/projects/${project.id}/imports`, headers: { ...alice.auth, ...upload.headers }, payload: upload.payload })
+  const done = await taskFinished(app, alice.auth, res.json().id)
+  t.equal(done.status, 'succeeded', done.error ?? '')
+  t.equal(done.result.imported, expected.length)
+
+  const { rows } = await app.pg.pool.query('SELECT id, source_index, original FROM articles WHERE project_id = $1 ORDER BY source_index', [project.id])
+  t.ok(rows.every((r) => r.original === null), 'not stored with each article')
+  const chunks = await app.pg.pool.query('SELECT count(*)::int AS n, sum(length(records))::int AS bytes FROM original_chunks WHERE batch_id = $1', [done.result.batchId])
+  t.equal(chunks.rows[0].n, Math.ceil(expected.length / ORIGINALS_PER_CHUNK))
+
+  // First and last of the first chunk, first of the second, the very last.
+  for (const index of [0, ORIGINALS_PER_CHUNK - 1, ORIGINALS_PER_CHUNK, expected.length - 1]) {
+    const article = (await app.inject({ url: `/api/projects/${project.id}/articles/${rows[index].id}`, headers: alice.auth })).json()
+    t.same(article.original, expected[index], `original of record ${index}`)
+  }
+
+  await app.inject({ method: 'DELETE', url: `/api/projects/${project.id}`, headers: alice.auth })
+  const left = await app.pg.pool.query('SELECT count(*)::int AS n FROM original_chunks WHERE batch_id = $1', [done.result.batchId])
+  t.equal(left.rows[0].n, 0, 'deleted with the project')
+})
