@@ -13,7 +13,7 @@ t.test('COPY in statements: every row once and in order, failures on either side
     BEGIN INSERT INTO statements VALUES (clock_timestamp()); RETURN NULL; END $$`)
   await client.query('CREATE TRIGGER copied_statement AFTER INSERT ON copied FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.count_statement()')
 
-  let closed = false
+  let closed: boolean | undefined
   async function * rows (count: number, failAt?: number): AsyncGenerator<unknown[]> {
     try {
       for (let n = 0; n < count; n++) {
