@@ -82,6 +82,12 @@ t.test('deduplication after import: clusters, union of fields, manual choices th
   await app.pg.pool.query('UPDATE articles SET record = $2 WHERE id = $1', [primaryId, JSON.stringify(legacy)])
   await runTask(await app.inject({ method: 'POST', url: `${base}/duplicates/run`, headers: alice.auth }))
   t.same(await savedOf(primaryId), saved, 'a whole saved record is converted to the saved columns')
+  // Records imported before completeness was stored: computed from their data, same primary.
+  await app.pg.pool.query('UPDATE articles SET completeness = NULL WHERE project_id = $1', [project.id])
+  const recomputed = await runTask(await app.inject({ method: 'POST', url: `${base}/duplicates/run`, headers: alice.auth }))
+  t.equal(recomputed.result.clusters, 1)
+  const [stillPrimary] = await app.db.select().from(articles).where(and(eq(articles.projectId, project.id), isNotNull(articles.duplicateOf)))
+  t.equal(stillPrimary.duplicateOf, primaryId, 'the same record stays primary')
 
   const listed = (await app.inject({ url: `${base}/articles`, headers: alice.auth })).json()
   t.equal(listed.total, 2, 'the list shows primaries and unique records only')
