@@ -91,7 +91,7 @@ const MATCH_VIEW_SQL = `
   FROM (
     SELECT a.*, a.record->'columns' AS saved,
       CASE WHEN a.record ? 'columns'
-        THEN (a.data - ARRAY(SELECT jsonb_array_elements_text(a.record->'dataRemoved'))) || (a.record->'data')
+        THEN (a.data - ARRAY(SELECT jsonb_array_elements_text(a.record->'dataRemoved'))) || coalesce(a.record->'data', '{}')
         ELSE a.data END AS d
     FROM articles a WHERE a.project_id = $1
   ) own
