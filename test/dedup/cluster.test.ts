@@ -1,5 +1,5 @@
 import t from 'tap'
-import { findDuplicateClusters } from '../../src/dedup/cluster.ts'
+import { DuplicateFinder, findDuplicateClusters } from '../../src/dedup/cluster.ts'
 import type { DedupItem, DedupResult } from '../../src/dedup/cluster.ts'
 import { emptyRecord } from '../../src/references/model.ts'
 import type { ReferenceRecord } from '../../src/references/model.ts'
@@ -189,4 +189,19 @@ t.test('an identifier pasted on many records links only those that also share a 
 
 t.test('duplicate ids are refused', async (t) => {
   t.throws(() => findDuplicateClusters([{ id: 'a', record: article }, { id: 'a', record: article }]))
+})
+
+t.test('DuplicateFinder: records added one by one, completeness given by the caller, used once', async (t) => {
+  const finder = new DuplicateFinder()
+  const copy = record({ ...article, doi: undefined, abstract: undefined })
+  finder.add({ id: 'a', record: article, completeness: 1 })
+  finder.add({ id: 'b', record: copy, completeness: 30 })
+  t.throws(() => finder.add({ id: 'a', record: article }), /duplicate item id a/)
+  t.equal(finder.size, 2)
+  const result = finder.finish()
+  t.same(groups(result), [['a', 'b']])
+  t.equal(result.clusters[0].primaryId, 'b', 'the completeness given wins over the record\'s own')
+  t.same(findDuplicateClusters(items(article, copy)).clusters[0].primaryId, '1', 'computed from the records otherwise')
+  t.throws(() => finder.finish(), /already called/)
+  t.throws(() => finder.add({ id: 'c', record: article }), /after finish/)
 })
