@@ -1,10 +1,9 @@
 import fp from 'fastify-plugin'
-import fastifyRedis from '@fastify/redis'
 import fastifyWebsocket from '@fastify/websocket'
 import fs from 'node:fs/promises'
 import type { Queue } from 'bullmq'
 import { createLocalEventHub, createRedisEventHub, type EventHub } from '../src/events/hub.ts'
-import { createTaskQueue, startTaskWorker, type TaskJobData } from '../src/tasks/bullmq.ts'
+import type { TaskJobData } from '../src/tasks/bullmq.ts'
 import { executeTask, type ExecuteDeps } from '../src/tasks/execute.ts'
 import { InProcessRunner } from '../src/tasks/in-process.ts'
 import { TaskService } from '../src/tasks/service.ts'
@@ -43,6 +42,9 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
   })
 
   if (config.REDIS_URL) {
+    // Redis and BullMQ are loaded only when Redis is configured: in-process jobs do not need them.
+    const { default: fastifyRedis } = await import('@fastify/redis')
+    const { createTaskQueue, startTaskWorker } = await import('../src/tasks/bullmq.ts')
     // Two connections: one for commands and publishing, one dedicated to the subscription.
     await fastify.register(fastifyRedis, { namespace: 'shared', url: config.REDIS_URL, maxRetriesPerRequest: 3 })
     await fastify.register(fastifyRedis, { namespace: 'subscriber', url: config.REDIS_URL })

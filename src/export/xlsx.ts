@@ -5,7 +5,6 @@
  * as text, never as formulas. `year` and `label_included` are numbers.
  */
 
-import ExcelJS from 'exceljs'
 import type { ExportItem } from './item.ts'
 import { TABLE_COLUMNS, tableRow } from './table.ts'
 
@@ -20,6 +19,8 @@ function fitCell(value: string | number): string | number {
 
 /** Writes the items as an XLSX workbook to `out`; resolves when the workbook is complete. */
 export async function writeXlsx(items: AsyncIterable<ExportItem> | Iterable<ExportItem>, out: NodeJS.WritableStream): Promise<void> {
+  // Loaded on first use: ExcelJS is large and most exports are not spreadsheets.
+  const { default: ExcelJS } = await import('exceljs')
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out as unknown as import('node:stream').Stream, useStyles: false, useSharedStrings: false })
   const sheet = workbook.addWorksheet('References')
   sheet.columns = TABLE_COLUMNS.map((column) => ({ header: column, key: column }))

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq'
 import type { Database } from '../db/index.ts'
 import type { EventHub } from '../events/hub.ts'
-import { enqueueTask, removeQueuedTask, type TaskJobData } from './bullmq.ts'
+import type { TaskJobData } from './bullmq.ts'
 import { publishTask } from './execute.ts'
 import type { InProcessRunner } from './in-process.ts'
 import { TaskStore, type TaskRow } from './store.ts'
@@ -29,14 +29,15 @@ export class TaskService {
 
   async deliver (row: TaskRow): Promise<void> {
     if (this.engine.mode === 'in-process') this.engine.runner.enqueue(row.id)
-    else await enqueueTask(this.engine.queue, row.id, row.type)
+    // BullMQ is loaded only in queue mode (already loaded by then: the queue was made with it).
+    else await (await import('./bullmq.ts')).enqueueTask(this.engine.queue, row.id, row.type)
   }
 
   async cancel (id: string): Promise<TaskRow | undefined> {
     const row = await this.store.cancel(id)
     if (!row) return undefined
     if (this.engine.mode === 'in-process') this.engine.runner.cancel(id)
-    else await removeQueuedTask(this.engine.queue, id)
+    else await (await import('./bullmq.ts')).removeQueuedTask(this.engine.queue, id)
     await publishTask(this.events, 'task.cancelled', row)
     return row
   }

@@ -9,8 +9,7 @@
  * An entry whose braces do not balance is cut where the next line starting
  * with "@type{" begins, and reported as an error item with its line.
  */
-import { parse as parseBibtexLibrary } from '@retorquere/bibtex-parser'
-import type { Creator, Entry, Options as BibtexOptions } from '@retorquere/bibtex-parser'
+import type { Creator, Entry, Options as BibtexOptions, parse as parseBibtexLibrary } from '@retorquere/bibtex-parser'
 import type { Author, ParsedItem, ReferenceRecord, ReferenceType } from '../model.ts'
 import { emptyRecord } from '../model.ts'
 import { normalizeArxivId, normalizeDoi, normalizePmcid, normalizePmid, parseYear } from '../identifiers.ts'
@@ -197,7 +196,7 @@ function liftPlainFields(text: string): { text: string; lifted: Record<string, s
  * about an undefined macro (journal = jmir without @string{jmir=…}); here
  * the macro's name stands in for its text so the record is not lost.
  */
-function parseEntry(original: string, macros: Record<string, string>): ReturnType<typeof parseBibtexLibrary> {
+function parseEntry(parseBibtexLibrary: BibtexLibraryParse, original: string, macros: Record<string, string>): ReturnType<BibtexLibraryParse> {
   const { text, lifted } = liftPlainFields(original)
   const strings = { ...macros }
   for (let attempt = 0; ; attempt++) {
@@ -214,8 +213,12 @@ function parseEntry(original: string, macros: Record<string, string>): ReturnTyp
   }
 }
 
+type BibtexLibraryParse = typeof parseBibtexLibrary
+
 /** Stream the records of a BibTeX/BibLaTeX input. */
 export async function* parseBibtex(input: FormatInput): AsyncGenerator<ParsedItem> {
+  // Loaded on first use: the library is large and most services never read BibTeX.
+  const { parse: parseBibtexLibrary } = await import('@retorquere/bibtex-parser')
   const splitter = new BibtexSplitter()
   const macros: Record<string, string> = {}
   let index = 0
@@ -235,7 +238,7 @@ export async function* parseBibtex(input: FormatInput): AsyncGenerator<ParsedIte
       }
       let library
       try {
-        library = parseEntry(chunk.text, macros)
+        library = parseEntry(parseBibtexLibrary, chunk.text, macros)
       } catch (error) {
         index++
         yield { kind: 'error', message: `The @${chunk.type} entry at line ${chunk.line} cannot be read: ${(error as Error).message}`, position }

@@ -10,7 +10,7 @@
 import { Readable } from 'node:stream'
 import { parse as parseCsv } from 'csv-parse'
 import type { CsvError, Options as CsvOptions } from 'csv-parse'
-import ExcelJS from 'exceljs'
+import type ExcelJS from 'exceljs'
 import type { FormatInput, ReferenceFormat } from './types.ts'
 import type { Author, ImportedLabel, ParsedItem, ReferenceRecord, ReferenceType } from '../model.ts'
 import { emptyRecord } from '../model.ts'
@@ -563,6 +563,8 @@ function cellText(value: CellValue | undefined): string {
 }
 
 async function* parseXlsx(input: FormatInput): AsyncGenerator<ParsedItem> {
+  // Loaded on first use: ExcelJS is large and most imports are not spreadsheets.
+  const { default: ExcelJS } = await import('exceljs')
   const stream = Readable.from(input.bytes())
   const workbook = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
     worksheets: 'emit',
