@@ -70,7 +70,7 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
   let errorCount = 0
   let imported = 0
   const batchId = randomUUID()
-  const originals = new OriginalsWriter()
+  const originals = new OriginalsWriter(ctx.task.id)
 
   async function * rows (): AsyncGenerator<unknown[]> {
     for await (const item of opened.items) {

@@ -41,6 +41,14 @@ export class OriginalsWriter {
   private spoolPath: string | undefined
   /** The chunk being compressed while the next one fills: at most one at a time. */
   private compressing: Promise<void> = Promise.resolve()
+  private spoolError: Error | undefined
+
+  /**
+   * `spoolName` names the spool directory in the OS temp directory: the
+   * import's task id, so that a run resumed after its process was killed
+   * removes what the killed run left.
+   */
+  constructor(private readonly spoolName: string) {}
 
   /** Adds the original of the next record (undefined or null when the record has none). */
   async add(original: unknown): Promise<void> {
@@ -53,8 +61,10 @@ export class OriginalsWriter {
     await this.flush()
     await this.compressing
     if (!this.spool || !this.spoolPath) return
+    if (this.spoolError) throw this.spoolError
     this.spool.end()
-    await once(this.spool, 'finish')
+    if (!this.spool.writableFinished) await once(this.spool, 'finish')
+    if (this.spoolError) throw this.spoolError
     const stream = createReadStream(this.spoolPath)
     let pending: Buffer = Buffer.alloc(0)
     let chunk = 0
@@ -72,6 +82,8 @@ export class OriginalsWriter {
 
   /** Removes the spool file (always call, whatever happened). */
   async dispose(): Promise<void> {
+    // A chunk still being compressed would create or write the spool after it is gone.
+    await this.compressing.catch(() => {})
     this.spool?.destroy()
     if (this.spoolPath) await fs.rm(path.dirname(this.spoolPath), { recursive: true, force: true })
   }
@@ -91,9 +103,16 @@ export class OriginalsWriter {
   private async spoolChunk(text: string): Promise<void> {
     const compressed = await compress(text, COMPRESSION)
     if (!this.spool) {
-      this.spoolPath = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-originals-')), 'chunks')
+      const dir = path.join(os.tmpdir(), `analylit-originals-${this.spoolName}`)
+      await fs.rm(dir, { recursive: true, force: true })
+      await fs.mkdir(dir, { recursive: true })
+      this.spoolPath = path.join(dir, 'chunks')
       this.spool = createWriteStream(this.spoolPath)
+      // Kept for store(); without a listener, a write failing after dispose() would crash the process.
+      this.spool.on('error', (err) => { this.spoolError ??= err })
     }
+    // A spool that failed never drains: report the failure instead of waiting.
+    if (this.spoolError) throw this.spoolError
     this.chunkSizes.push(compressed.length)
     if (!this.spool.write(compressed)) await once(this.spool, 'drain')
   }

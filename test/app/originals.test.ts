@@ -1,8 +1,11 @@
 import t from 'tap'
 import path from 'node:path'
-import { readFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import { randomUUID } from 'node:crypto'
 import { openReferenceFile } from '../../src/references/import.ts'
-import { ORIGINALS_PER_CHUNK } from '../../src/services/originals.ts'
+import { ORIGINALS_PER_CHUNK, OriginalsWriter } from '../../src/services/originals.ts'
 import { build, DATASETS, needsServices, userWithToken, fileUpload, taskFinished } from '../helper.ts'
 
 const FILE = path.join(DATASETS, 'screening/Cohen_2006/ADHD.csv')
@@ -20,6 +23,7 @@ t.test('every imported record keeps its original, in compressed chunks, and lose
   const done = await taskFinished(app, alice.auth, res.json().id)
   t.equal(done.status, 'succeeded', done.error ?? '')
   t.equal(done.result.imported, expected.length)
+  t.notOk(existsSync(path.join(os.tmpdir(), `analylit-originals-${done.id}`)), 'the spool is removed')
 
   const { rows } = await app.pg.pool.query('SELECT id, source_index, original FROM articles WHERE project_id = $1 ORDER BY source_index', [project.id])
   t.ok(rows.every((r) => r.original === null), 'not stored with each article')
@@ -35,4 +39,19 @@ t.test('every imported record keeps its original, in compressed chunks, and lose
   await app.inject({ method: 'DELETE', url: `/api/projects/${project.id}`, headers: alice.auth })
   const left = await app.pg.pool.query('SELECT count(*)::int AS n FROM original_chunks WHERE batch_id = $1', [done.result.batchId])
   t.equal(left.rows[0].n, 0, 'deleted with the project')
+})
+
+t.test('the originals spool of a killed run is replaced by the next run of the same task', async (t) => {
+  const name = randomUUID()
+  const dir = path.join(os.tmpdir(), `analylit-originals-${name}`)
+  await mkdir(dir, { recursive: true })
+  await writeFile(path.join(dir, 'chunks'), 'left by a killed run')
+  const writer = new OriginalsWriter(name)
+  // The second chunk waits for the first to be written to the spool.
+  for (let k = 0; k < 2 * ORIGINALS_PER_CHUNK; k++) await writer.add({ k })
+  const spool = path.join(dir, 'chunks')
+  // The new spool file may still be opening: either it is not there yet or it holds the new chunks.
+  t.notMatch(existsSync(spool) ? await readFile(spool, 'latin1') : '', /left by a killed run/, 'the old spool is gone')
+  await writer.dispose()
+  t.notOk(existsSync(dir), 'and the new one once the run ends')
 })
