@@ -8,6 +8,7 @@ import type { FetchImpl, RequestOptions } from '../net/http.ts'
 import { createRateLimiter, sharedRateLimiter } from '../net/rate-limit.ts'
 import type { RateLimiter } from '../net/rate-limit.ts'
 import type { ReferenceRecord } from '../references/model.ts'
+import { decodeHtmlEntities } from '../references/text.ts'
 import type { ConnectorOptions, DatabaseId, SearchBatch, SearchOptions, SearchResult, SearchSummary } from './types.ts'
 
 export const USER_AGENT = 'AnalyLit/0.1'
@@ -167,23 +168,6 @@ export function chunk<T>(items: T[], size: number): T[][] {
   return result
 }
 
-const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', ndash: '–', mdash: '—', hellip: '…',
-  lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', times: '×', plusmn: '±', le: '≤', ge: '≥', deg: '°', micro: 'µ',
-  alpha: 'α', beta: 'β', gamma: 'γ', delta: 'δ', kappa: 'κ', mu: 'μ', chi: 'χ', copy: '©', reg: '®', middot: '·'
-}
-
-export function decodeEntities(text: string): string {
-  if (!text.includes('&')) return text
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
-    if (ref[0] === '#') {
-      const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10)
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole
-    }
-    return NAMED_ENTITIES[ref.toLowerCase()] ?? whole
-  })
-}
-
 const BLOCK_ELEMENTS = /^(?:[a-z]+:)?(p|sec|title|list-item|list|div|h\d|li|br|abstract|caption|table-wrap)$/i
 
 /**
@@ -202,7 +186,7 @@ export function markupToText(markup: string | undefined | null): string | undefi
   while ((match = tokenizer.exec(markup)) !== null) {
     const [whole, cdata, tagName, text] = match
     if (cdata !== undefined || text !== undefined) {
-      const value = decodeEntities(cdata ?? text ?? '')
+      const value = decodeHtmlEntities(cdata ?? text ?? '')
       if (inTitle) titleText += value
       else {
         if (pendingTitle && value.trim()) {

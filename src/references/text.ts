@@ -71,24 +71,41 @@ export async function* textChunks(text: string, size = text.length || 1): AsyncG
   for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size)
 }
 
+/**
+ * Named character references found in bibliographic text (titles, abstracts,
+ * API answers): punctuation, symbols, Greek and accented Latin letters.
+ * A no-break space becomes a plain space: nothing downstream tells them apart.
+ */
 const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ndash: '–', mdash: '—',
-  hellip: '…', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', copy: '©', reg: '®',
-  deg: '°', plusmn: '±', times: '×', micro: 'µ', alpha: 'α', beta: 'β', gamma: 'γ',
-  delta: 'δ', kappa: 'κ', lambda: 'λ', mu: 'μ', le: '≤', ge: '≥', eacute: 'é', egrave: 'è',
-  auml: 'ä', ouml: 'ö', uuml: 'ü', szlig: 'ß', aacute: 'á', iacute: 'í', oacute: 'ó', uacute: 'ú',
-  ntilde: 'ñ', ccedil: 'ç'
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ensp: ' ', emsp: ' ', thinsp: ' ',
+  ndash: '–', mdash: '—', minus: '−', hyphen: '-', hellip: '…', lsquo: '‘', rsquo: '’', sbquo: '‚',
+  ldquo: '“', rdquo: '”', bdquo: '„', laquo: '«', raquo: '»', middot: '·', bull: '•', deg: '°',
+  plusmn: '±', times: '×', divide: '÷', le: '≤', ge: '≥', ne: '≠', asymp: '≈', micro: 'µ',
+  copy: '©', reg: '®', trade: '™', sect: '§', para: '¶', prime: '′', Prime: '″', shy: '',
+  alpha: 'α', beta: 'β', gamma: 'γ', delta: 'δ', epsilon: 'ε', kappa: 'κ', lambda: 'λ', mu: 'μ',
+  pi: 'π', sigma: 'σ', tau: 'τ', chi: 'χ', omega: 'ω', Delta: 'Δ', Omega: 'Ω',
+  szlig: 'ß', aelig: 'æ', AElig: 'Æ', oslash: 'ø', Oslash: 'Ø', eth: 'ð', thorn: 'þ',
+  agrave: 'à', aacute: 'á', acirc: 'â', atilde: 'ã', auml: 'ä', aring: 'å', ccedil: 'ç',
+  egrave: 'è', eacute: 'é', ecirc: 'ê', euml: 'ë', igrave: 'ì', iacute: 'í', icirc: 'î', iuml: 'ï',
+  ntilde: 'ñ', ograve: 'ò', oacute: 'ó', ocirc: 'ô', otilde: 'õ', ouml: 'ö', ugrave: 'ù',
+  uacute: 'ú', ucirc: 'û', uuml: 'ü', yacute: 'ý', yuml: 'ÿ',
+  Agrave: 'À', Aacute: 'Á', Acirc: 'Â', Auml: 'Ä', Aring: 'Å', Ccedil: 'Ç', Eacute: 'É',
+  Egrave: 'È', Ntilde: 'Ñ', Oacute: 'Ó', Ouml: 'Ö', Uacute: 'Ú', Uuml: 'Ü'
 }
 
-/** Decode HTML/XML character references (&amp; &#233; &#xE9; and common named ones). */
+/**
+ * Decode HTML/XML character references: numeric (`&#8211;`, `&#x2013;`) and
+ * the named ones above, matched exactly first (`&Delta;` is not `&delta;`),
+ * then case-insensitively (`&AMP;`). Unknown references are left as written.
+ */
 export function decodeHtmlEntities(text: string): string {
   if (!text.includes('&')) return text
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
-    if (ref[0] === '#') {
-      const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10)
+  return text.replace(/&(#[xX][0-9a-fA-F]{1,6}|#\d{1,7}|[a-zA-Z][a-zA-Z0-9]{1,8});/g, (whole, body: string) => {
+    if (body[0] === '#') {
+      const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10)
       return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole
     }
-    return NAMED_ENTITIES[ref.toLowerCase()] ?? whole
+    return NAMED_ENTITIES[body] ?? NAMED_ENTITIES[body.toLowerCase()] ?? whole
   })
 }
 

@@ -1,6 +1,7 @@
 import t from 'tap'
+import { decodeHtmlEntities } from '../../src/references/text.ts'
 import {
-  decodeHtmlEntities, firstAuthorKey, firstPage, foldToAscii, isNoticeTitle, journalInitials, journalsCompatible,
+  firstAuthorKey, firstPage, foldToAscii, isNoticeTitle, journalInitials, journalsCompatible,
   normalizeFamilyName, normalizeTitle, normalizeVolume, stripTags
 } from '../../src/dedup/normalize.ts'
 
@@ -15,6 +16,7 @@ t.test('titles that differ only in typography normalise to the same key', async 
 
 t.test('entities, tags and diacritics are handled one by one', async (t) => {
   t.equal(decodeHtmlEntities('Tom &amp; Jerry &#8211; &#x2014; &eacute;t&eacute; &bogus;'), 'Tom & Jerry – — été &bogus;')
+  t.equal(decodeHtmlEntities('&Delta;&delta; R&AMP;D &#0; &#x110000;'), 'Δδ R&D &#0; &#x110000;', 'case matters first, then not; invalid code points stay')
   t.equal(stripTags('H<sub>2</sub>O in <p>water</p>'), 'H2O in  water ')
   t.equal(foldToAscii('Ærø Straße Łódź naïve'), 'aero strasse lodz naive')
   t.equal(normalizeTitle('Crohn’s disease & “quality” of life'), 'crohns disease and quality of life')
