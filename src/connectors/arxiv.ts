@@ -16,8 +16,8 @@ import { normalizeArxivId, normalizeDoi, parseYear } from '../references/identif
 import { ApiError, ResponseFormatError, redactUrl } from '../net/errors.ts'
 import { ApiContext, authorFromDisplayName, checkMaxRecords, chunk, collectSearch, compactRecord, describeQuery, uniqueStrings } from './common.ts'
 import type { ConnectorOptions, LookupConnector, LookupResult, SearchBatch, SearchConnector, SearchOptions, SearchResult, SearchSummary } from './types.ts'
-import { childrenNamed, elementToJson, parseXml, textAt, textOf } from './xml.ts'
-import type { XmlElement } from './xml.ts'
+import { parseXml } from './xml.ts'
+import { childrenNamed, elementToJson, textAt, textOf, type XmlElement } from '../references/formats/xml-stream.ts'
 
 export const ARXIV_DEFAULT_BASE_URL = 'https://export.arxiv.org/api'
 export const ARXIV_REQUESTS_PER_SECOND = 1 / 3
