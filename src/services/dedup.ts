@@ -6,7 +6,7 @@
  * members' fields, every other record shows itself, so re-running after a
  * split or a manual judgement restores everything exactly.
  */
-import { and, eq, getTableColumns, inArray, isNotNull, sql } from 'drizzle-orm'
+import { and, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articles, duplicateJudgements } from '../db/schema.ts'
 import { DuplicateFinder, type DedupResult, type DuplicateCluster } from '../dedup/cluster.ts'
@@ -76,7 +76,7 @@ function ownColumn(column: string, key: string, cast = ''): string {
  * first value: only their presence counts), so memory stays low and the
  * large values stay compressed in the database.
  */
-const MATCH_VIEW_SQL = `
+const MATCH_VIEW_SELECT = `
   SELECT id, ${ownColumn('title', 'title')} AS title,
     left(${ownColumn('abstract', 'abstract')}, ${ABSTRACT_PREFIX}) AS abstract,
     jsonb_path_query_array(CASE WHEN saved ? 'authors' THEN saved->'authors' ELSE authors END, '$[0 to 9]') AS authors,
@@ -93,9 +93,11 @@ const MATCH_VIEW_SQL = `
       CASE WHEN a.record ? 'columns'
         THEN (a.data - ARRAY(SELECT jsonb_array_elements_text(a.record->'dataRemoved'))) || coalesce(a.record->'data', '{}')
         ELSE a.data END AS d
-    FROM articles a WHERE a.project_id = $1
-  ) own
-  ORDER BY created_at, source_index, id`
+    FROM articles a`
+
+function matchView(projectId: string): SQL {
+  return sql`${sql.raw(MATCH_VIEW_SELECT)} WHERE a.project_id = ${projectId}) own ORDER BY created_at, source_index, id`
+}
 
 export async function deduplicateProject(db: Database, projectId: string): Promise<DedupSummary> {
   const started = performance.now()
@@ -144,7 +146,7 @@ type MatchRow = {
 async function loadMatchView(tx: Database, projectId: string, finder: DuplicateFinder): Promise<void> {
   // The whole result is read: plan for all rows, not for the first ones as cursors do by default.
   await tx.execute(sql.raw('SET LOCAL cursor_tuple_fraction = 1'))
-  await tx.execute(sql.raw(`DECLARE dedup_match_view NO SCROLL CURSOR FOR ${MATCH_VIEW_SQL.replace('$1', quoteLiteral(projectId))}`))
+  await tx.execute(sql`DECLARE dedup_match_view NO SCROLL CURSOR FOR ${matchView(projectId)}`)
   for (;;) {
     const { rows } = await tx.execute<MatchRow>(sql.raw(`FETCH ${LOAD_CHUNK} FROM dedup_match_view`))
     for (const row of rows) finder.add({ id: row.id, record: matchRecord(row), completeness: row.completeness ?? undefined })
@@ -336,7 +338,7 @@ async function writeColumns(db: Database, rewrites: ColumnRewrite[]): Promise<vo
   const rows = rewrites.map(({ id, changes, saved }) => ({
     id, c: changes?.columns ?? {}, d: changes?.data ?? {}, dr: changes?.dataRemoved ?? [], saved
   }))
-  await db.execute(sql.raw(`UPDATE articles a SET
+  await db.execute(sql`UPDATE articles a SET ${sql.raw(`
       ${setColumn('title', 'title')}, ${setColumn('abstract', 'abstract')}, ${setColumn('authors', 'authors')},
       ${setColumn('year', 'year', '::int')}, ${setColumn('journal', 'journal')}, ${setColumn('volume', 'volume')},
       ${setColumn('issue', 'issue')}, ${setColumn('pages', 'pages')}, ${setColumn('doi', 'doi')}, ${setColumn('pmid', 'pmid')},
@@ -344,13 +346,9 @@ async function writeColumns(db: Database, rewrites: ColumnRewrite[]): Promise<vo
       ${setColumn('source_database', 'sourceDatabase')},
       data = CASE WHEN r.d = '{}' AND r.dr = '[]' THEN a.data
         ELSE (a.data - ARRAY(SELECT jsonb_array_elements_text(r.dr))) || r.d END,
-      record = r.saved
-    FROM jsonb_to_recordset(${quoteLiteral(JSON.stringify(rows))}::jsonb) AS r(id uuid, c jsonb, d jsonb, dr jsonb, saved jsonb)
-    WHERE a.id = r.id`))
-}
-
-function quoteLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`
+      record = r.saved`)}
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(id uuid, c jsonb, d jsonb, dr jsonb, saved jsonb)
+    WHERE a.id = r.id`)
 }
 
 function toPgArray(values: string[]): string {
