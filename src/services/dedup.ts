@@ -185,8 +185,7 @@ function shownColumnsOf(row: OwnRow): ShownColumns {
 }
 
 /** The record's own columns: the shown ones with the saved changes applied. */
-function ownColumnsOf(row: OwnRow): ShownColumns {
-  const shown = shownColumnsOf(row)
+function ownColumnsOf(row: OwnRow, shown: ShownColumns = shownColumnsOf(row)): ShownColumns {
   if (isSavedChanges(row.record)) return applyChanges(shown, row.record)
   if (row.record) {
     // Saved by an earlier version as the whole own record.
@@ -231,7 +230,7 @@ async function upgradeSavedRecords(db: Database, projectId: string): Promise<voi
   if (legacy.length === 0) return
   await writeColumns(db, legacy.map((row) => {
     const shown = shownColumnsOf(row as OwnRow)
-    return { id: row.id, changes: null, saved: changesBetween(shown, ownColumnsOf(row as OwnRow)) }
+    return { id: row.id, changes: null, saved: changesBetween(shown, ownColumnsOf(row as OwnRow, shown)) }
   }))
 }
 
@@ -294,23 +293,23 @@ async function rewriteColumns(db: Database, work: Rewrite[], ids: string[]): Pro
   const rows = new Map<string, OwnRow>()
   for (const row of await db.select(OWN_COLUMNS).from(articles).where(inArray(articles.id, ids))) rows.set(row.id, row as OwnRow)
   const rewrites: ColumnRewrite[] = []
-  // Writes only the columns whose value changes, so unchanged large values keep their stored form.
-  const rewrite = (row: OwnRow, shown: ShownColumns, saved: ColumnChanges | null) => {
-    const changes = changesBetween(shownColumnsOf(row), shown)
-    if (changes || !same(row.record, saved)) rewrites.push({ id: row.id, changes, saved })
-  }
   for (const item of work) {
-    if ('restore' in item) {
-      const row = rows.get(item.restore)!
-      rewrite(row, ownColumnsOf(row), null)
-      continue
+    const row = rows.get('restore' in item ? item.restore : item.cluster.primaryId)!
+    const current = shownColumnsOf(row)
+    const own = ownColumnsOf(row, current)
+    // A restored record shows its own columns; a primary the union of its cluster, keeping its own aside.
+    let shown = own
+    let saved: ColumnChanges | null = null
+    if ('cluster' in item) {
+      const { cluster } = item
+      const others = cluster.memberIds.filter((id) => id !== cluster.primaryId).map((id) => recordOf(ownColumnsOf(rows.get(id)!)))
+      const { original: _unused, completeness: _own, ...union } = recordToRow(mergeRecords(recordOf(own), others))
+      shown = union
+      saved = changesBetween(shown, own)
     }
-    const { cluster } = item
-    const primary = rows.get(cluster.primaryId)!
-    const own = ownColumnsOf(primary)
-    const others = cluster.memberIds.filter((id) => id !== cluster.primaryId).map((id) => recordOf(ownColumnsOf(rows.get(id)!)))
-    const { original: _unused, completeness: _own, ...shown } = recordToRow(mergeRecords(recordOf(own), others))
-    rewrite(primary, shown, changesBetween(shown, own))
+    // Writes only the columns whose value changes, so unchanged large values keep their stored form.
+    const changes = changesBetween(current, shown)
+    if (changes || !same(row.record, saved)) rewrites.push({ id: row.id, changes, saved })
   }
   if (rewrites.length > 0) await writeColumns(db, rewrites)
 }
