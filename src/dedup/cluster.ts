@@ -51,7 +51,7 @@ import {
   firstAuthorKey, firstPage, isNoticeTitle, journalWords, journalWordsCompatible, normalizeText, normalizeTitle,
   normalizeVolume, normalizeYear
 } from './normalize.ts'
-import { diceSimilarity, diceUpperBound, levenshteinDistance, levenshteinRatio, trigramCount, writeTrigrams } from './similarity.ts'
+import { diceSimilarityIn, diceUpperBound, levenshteinDistance, levenshteinRatio, trigramCount, writeTrigrams } from './similarity.ts'
 
 export interface DedupItem {
   /** Database id of the record. */
@@ -63,6 +63,11 @@ export interface DedupItem {
    * the completeness of the whole record here.
    */
   completeness?: number
+  /**
+   * Whether the record has an abstract, for a finder that loads abstracts
+   * on demand (its records come without them).
+   */
+  hasAbstract?: boolean
 }
 
 export type MatchReason = 'doi' | 'pmid' | 'pmcid' | 'arxiv' | 'bibliographic' | 'manual'
@@ -149,40 +154,33 @@ const ROMAN_NUMERALS: Record<string, string> = {
 /**
  * What the matcher keeps of each record: comparison keys only, so that the
  * records themselves can be let go as soon as they are added (the features
- * of 100,000 records are what deduplication holds in memory).
+ * of 100,000 records are what deduplication holds in memory). Variable-size
+ * keys live outside the object: the title's word hashes in one shared
+ * buffer from the start, its trigrams in another once all records are in
+ * (see Profiles), and what only compared pairs need is built on first use
+ * into the run's caches (see MatchContext).
  */
 interface Features {
+  /** Position of the record in the input, which locates its profiles. */
+  index: number
   /** The normalised title (leading article dropped) without spaces ("e-health" ~ "ehealth"). */
   compact: string
   /** Number of distinct title words. */
   tokenCount: number
+  /** Number of distinct title words that can be blocking keys; their hashes come first in the record's word hashes. */
+  keyWordCount: number
   /** The title is one that many distinct items share ("Editorial"). */
   generic: boolean
   /** Number of title words that are not stop words. */
   significantWords: number
-  /** Numbers in the title (roman numerals as digits), sorted, with repeats. */
-  numbers: string[]
+  /** Numbers in the title (roman numerals as digits), sorted, with repeats, space-separated ('' when none). */
+  numbers: string
   /** All digits of the title in order ("ICI 204,636" and "ICI 204636" both give "204636"). */
   digits: string
-  trigrams: Int32Array
-  /** Sorted hashes of the distinct title words, for a quick word-overlap test before the trigram one. */
-  wordHashes: Int32Array
-  /** The same hashes until packProfiles packs them into one buffer. */
-  unpackedWordHashes: number[] | undefined
-  /** Hashes of the title words that can be blocking keys (three letters or more, not stop words), until blocks are built. */
-  keyWords: number[] | undefined
   notice: boolean
-  /** Family-name keys of the first ten personal authors (corporate and anonymous authors left out). */
   /** Family-name key of the first personal author ('' when none). */
   firstAuthor: string
-  /**
-   * Keys of the first ten personal authors with German transliteration
-   * undone ("mueller" -> "muller"), for exact co-author matching; built on
-   * first use from `authorNames`, as only pairs whose first authors differ
-   * need them.
-   */
-  looseAuthorKeys: string[] | undefined
-  /** The first ten authors, encoded by encodeAuthors until looseAuthorKeys is built. */
+  /** The first ten authors, encoded by encodeAuthors, for co-author matching. */
   authorNames: string
   year: number | undefined
   journalWords: string[]
@@ -193,11 +191,43 @@ interface Features {
   pmid: string | undefined
   pmcid: string | undefined
   arxivId: string | undefined
-  /** The beginning of the abstract ('' when none), until abstractTokens is built. */
+  hasAbstract: boolean
+  /** The beginning of the abstract; '' when none or when abstracts are loaded on demand. */
   abstract: string
-  /** Abstract words, built on first use. null: no usable abstract. */
-  abstractTokens: Set<string> | null | undefined
   completeness: number
+}
+
+/**
+ * Title profiles of all records, packed: record i's sorted trigrams are
+ * trigrams[trigramStart[i] .. trigramStart[i + 1]), and its distinct word
+ * hashes words[wordStart[i] .. wordStart[i + 1]) (sorted once the blocks
+ * are built; until then its blocking-key words come first).
+ */
+interface Profiles {
+  trigrams: Int32Array
+  trigramStart: Int32Array
+  words: Int32Array
+  wordStart: Int32Array
+}
+
+/** A growable list of 32-bit integers in one buffer. */
+class IntList {
+  values = new Int32Array(1024)
+  length = 0
+
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Int32Array(this.values.length * 2)
+      grown.set(this.values)
+      this.values = grown
+    }
+    this.values[this.length++] = value
+  }
+
+  /** The values, in a buffer of their exact size. */
+  toArray(): Int32Array {
+    return this.values.slice(0, this.length)
+  }
 }
 
 /** Family-name key of any author; corporate authors give '' (they are not compared with persons). */
@@ -216,40 +246,41 @@ function firstPersonKey(authors: readonly Author[]): string {
   return ''
 }
 
-const FIELD_SEPARATOR = '\u0001'
 const AUTHOR_SEPARATOR = '\u0002'
 
-/** The first ten authors as one string (one allocation instead of an object per author). */
+/**
+ * The first ten authors as one flat string: what personKey reads of each
+ * (the family name, whether a given name exists, whether the name is
+ * corporate) and no more, in one allocation instead of an object per author.
+ */
 function encodeAuthors(authors: readonly Author[]): string {
-  let encoded = ''
+  const parts: string[] = []
   for (let k = 0; k < authors.length && k < 10; k++) {
     const author = authors[k]
-    if (k > 0) encoded += AUTHOR_SEPARATOR
-    encoded += `${author.literal ? 'L' : 'P'}${author.family ?? ''}${FIELD_SEPARATOR}${author.given ?? ''}`
+    parts.push(`${author.literal ? 'L' : author.given ? 'G' : 'P'}${author.family ?? ''}`)
   }
-  return encoded
+  // join() gives a flat string; concatenation would keep a rope node per piece.
+  return parts.join(AUTHOR_SEPARATOR)
 }
 
 function decodeAuthors(encoded: string): Author[] {
   if (encoded === '') return []
-  return encoded.split(AUTHOR_SEPARATOR).map((part) => {
-    const [family, given] = part.slice(1).split(FIELD_SEPARATOR)
-    return { family, given: given || undefined, literal: part[0] === 'L' || undefined }
-  })
+  return encoded.split(AUTHOR_SEPARATOR).map((part) => ({
+    family: part.slice(1), given: part[0] === 'G' ? '-' : undefined, literal: part[0] === 'L' || undefined
+  }))
 }
 
-function looseAuthorKeysOf(f: Features): string[] {
-  if (!f.looseAuthorKeys) {
-    const keys: string[] = []
+function looseAuthorKeysOf(c: MatchContext, f: Features): string[] {
+  let keys = c.looseAuthorKeys.get(f.index)
+  if (!keys) {
+    keys = []
     for (const author of decodeAuthors(f.authorNames)) {
       const key = personKey(author)
       if (key) keys.push(looseName(key))
-      if (keys.length === 10) break
     }
-    f.looseAuthorKeys = keys
-    f.authorNames = ''
+    c.looseAuthorKeys.set(f.index, keys)
   }
-  return f.looseAuthorKeys
+  return keys
 }
 
 /** First words of notice titles ("Erratum: …", "Reply to: …"), to skip the notice test for all others. */
@@ -258,39 +289,25 @@ const NOTICE_FIRST_WORDS = new Set([
   'expression', 'notice', 'comment', 'comments', 'commentary', 'reply', 'response', 'in', 're', 'author', 'authors'
 ])
 
-const EMPTY_PROFILE = new Int32Array(0)
-const NO_NUMBERS: string[] = []
 /**
  * The abstract is a tie-breaker on its first 200 words longer than two
  * letters; this much text holds them in nearly every abstract.
  */
-const ABSTRACT_PREFIX = 2000
+export const ABSTRACT_PREFIX = 2000
 
-/**
- * Trigram and word profiles of all records, as views into two shared
- * buffers: one allocation each instead of two per record, which spares the
- * garbage collector most of its work on large inputs.
- */
-function packProfiles(features: Features[]): void {
-  let trigramTotal = 0
-  let wordTotal = 0
-  for (const f of features) {
-    trigramTotal += trigramCount(f.compact)
-    wordTotal += f.unpackedWordHashes?.length ?? 0
-  }
-  const trigrams = new Int32Array(trigramTotal)
-  const words = new Int32Array(wordTotal)
-  let trigramOffset = 0
-  let wordOffset = 0
-  for (const f of features) {
-    const count = writeTrigrams(f.compact, trigrams, trigramOffset)
-    f.trigrams = trigrams.subarray(trigramOffset, trigramOffset + count)
-    trigramOffset += count
-    const hashes = f.unpackedWordHashes ?? []
-    f.unpackedWordHashes = undefined
-    words.set(hashes, wordOffset)
-    f.wordHashes = words.subarray(wordOffset, wordOffset + hashes.length).sort()
-    wordOffset += hashes.length
+/** Trigram profiles of all titles, packed into one buffer (see Profiles). */
+function packTrigrams(features: readonly Features[]): { trigrams: Int32Array; trigramStart: Int32Array } {
+  const trigramStart = new Int32Array(features.length + 1)
+  for (let i = 0; i < features.length; i++) trigramStart[i + 1] = trigramStart[i] + trigramCount(features[i].compact)
+  const trigrams = new Int32Array(trigramStart[features.length])
+  for (let i = 0; i < features.length; i++) writeTrigrams(features[i].compact, trigrams, trigramStart[i])
+  return { trigrams, trigramStart }
+}
+
+/** Sorts each record's word hashes in place, once the blocking keys have been read. */
+function sortWordHashes(words: Int32Array, wordStart: Int32Array): void {
+  for (let i = 0; i + 1 < wordStart.length; i++) {
+    if (wordStart[i + 1] - wordStart[i] > 1) words.subarray(wordStart[i], wordStart[i + 1]).sort()
   }
 }
 
@@ -304,18 +321,32 @@ function hashWord(word: string): number {
 /** Journal words of the journal names met so far: records of one journal share one list. */
 type JournalCache = Map<string, { words: string[]; initials: string }>
 
-function extractFeatures(record: ReferenceRecord, journals: JournalCache, knownCompleteness?: number): Features {
+/**
+ * The features of one record; its title's word hashes are appended to
+ * `words`, blocking-key words first.
+ */
+function extractFeatures(index: number, item: DedupItem, words: IntList, journals: JournalCache, keepAbstract: boolean): Features {
+  const record = item.record
   const title = normalizeTitle(record.title, { dropLeadingArticles: true })
-  const words = title.length > 0 ? title.split(' ') : []
-  const tokens = [...new Set(words)]
+  const titleWords = title.length > 0 ? title.split(' ') : []
+  const tokens = [...new Set(titleWords)]
   const numbers: string[] = []
-  for (const word of words) {
+  for (const word of titleWords) {
     if (/^\d+$/.test(word)) numbers.push(word.replace(/^0+(?=\d)/, ''))
     else if (ROMAN_NUMERALS[word] !== undefined && word !== 'v' && word !== 'x') numbers.push(ROMAN_NUMERALS[word])
   }
   let significantWords = 0
-  for (const token of tokens) if (!TITLE_STOP_WORDS.has(token)) significantWords++
-  const compact = words.join('')
+  let keyWordCount = 0
+  for (const token of tokens) {
+    if (TITLE_STOP_WORDS.has(token)) continue
+    significantWords++
+    if (token.length >= 3) {
+      words.push(hashWord(token))
+      keyWordCount++
+    }
+  }
+  for (const token of tokens) if (token.length < 3 || TITLE_STOP_WORDS.has(token)) words.push(hashWord(token))
+  const compact = titleWords.join('')
   const journalName = record.journal ?? record.journalAbbrev ?? ''
   let journal = journals.get(journalName)
   if (!journal) {
@@ -323,21 +354,18 @@ function extractFeatures(record: ReferenceRecord, journals: JournalCache, knownC
     journal = { words: list, initials: list.map((w) => w[0]).join('') }
     journals.set(journalName, journal)
   }
+  const hasAbstract = item.hasAbstract ?? Boolean(record.abstract?.trim())
   return {
+    index,
     compact,
     tokenCount: tokens.length,
+    keyWordCount,
     generic: GENERIC_TITLES.has(title),
     significantWords,
-    numbers: numbers.length === 0 ? NO_NUMBERS : numbers.sort(),
+    numbers: numbers.length === 0 ? '' : numbers.sort().join(' '),
     digits: numbers.length === 0 ? '' : compact.replace(/\D+/g, ''),
-    // Packed by packProfiles, in one buffer for all records.
-    trigrams: EMPTY_PROFILE,
-    wordHashes: EMPTY_PROFILE,
-    unpackedWordHashes: tokens.map(hashWord),
-    keyWords: tokens.filter((token) => token.length >= 3 && !TITLE_STOP_WORDS.has(token)).map(hashWord),
-    notice: NOTICE_FIRST_WORDS.has(words[0]) && isNoticeTitle(record.title),
+    notice: NOTICE_FIRST_WORDS.has(titleWords[0]) && isNoticeTitle(record.title),
     firstAuthor: firstPersonKey(record.authors ?? []),
-    looseAuthorKeys: undefined,
     authorNames: encodeAuthors(record.authors ?? []),
     year: normalizeYear(record.year),
     journalWords: journal.words,
@@ -348,19 +376,41 @@ function extractFeatures(record: ReferenceRecord, journals: JournalCache, knownC
     pmid: normalizePmid(record.pmid),
     pmcid: normalizePmcid(record.pmcid),
     arxivId: normalizeArxivId(record.arxivId),
-    abstract: record.abstract?.trim() ? record.abstract.slice(0, ABSTRACT_PREFIX) : '',
-    abstractTokens: undefined,
-    completeness: knownCompleteness ?? completeness(record)
+    hasAbstract,
+    abstract: keepAbstract && hasAbstract && record.abstract ? record.abstract.slice(0, ABSTRACT_PREFIX) : '',
+    completeness: item.completeness ?? completeness(record)
   }
 }
 
-function abstractTokensOf(f: Features): Set<string> | null {
-  if (f.abstractTokens === undefined) {
-    const words = f.abstract ? normalizeText(f.abstract).split(' ').filter((w) => w.length > 2) : []
-    // Enough words to make overlap meaningful; the first 200 are plenty.
-    f.abstractTokens = words.length >= 20 ? new Set(words.slice(0, 200)) : null
+/** Words of an abstract for comparison, or null when it has too few to compare. */
+function abstractTokens(abstract: string): Set<string> | null {
+  const words = abstract ? normalizeText(abstract).split(' ').filter((w) => w.length > 2) : []
+  // Enough words to make overlap meaningful; the first 200 are plenty.
+  return words.length >= 20 ? new Set(words.slice(0, 200)) : null
+}
+
+/**
+ * What the comparisons of one run share: the packed profiles, and keys that
+ * only compared pairs need, built on first use.
+ */
+interface MatchContext {
+  profiles: Profiles
+  looseAuthorKeys: Map<number, string[]>
+  /** Abstract words by record index; a record absent here has not been looked at yet. */
+  abstractTokens: Map<number, Set<string> | null>
+  /** The abstract of a record, when abstracts are at hand; undefined while they are loaded on demand. */
+  abstractOf: ((f: Features) => string) | undefined
+  /** Pairs that only their abstracts can decide, while abstracts are loaded on demand. */
+  pending: PendingPair[]
+}
+
+function abstractTokensOf(c: MatchContext, f: Features): Set<string> | null {
+  let tokens = c.abstractTokens.get(f.index)
+  if (tokens === undefined) {
+    tokens = abstractTokens(c.abstractOf!(f))
+    c.abstractTokens.set(f.index, tokens)
   }
-  return f.abstractTokens
+  return tokens
 }
 
 /** A family-name key with German transliteration undone: "mueller" -> "muller". */
@@ -379,16 +429,22 @@ function familyNamesMatch(x: string, y: string): boolean {
 }
 
 /** Whether any author of one list is an author of the other (exact keys up to transliteration). */
-function shareAnAuthor(a: Features, b: Features): boolean {
-  const keysB = looseAuthorKeysOf(b)
-  for (const key of looseAuthorKeysOf(a)) if (keysB.includes(key)) return true
+function shareAnAuthor(c: MatchContext, a: Features, b: Features): boolean {
+  const keysB = looseAuthorKeysOf(c, b)
+  for (const key of looseAuthorKeysOf(c, a)) if (keysB.includes(key)) return true
   return false
 }
 
+/** Trigram Dice of two titles. */
+function trigramDice(p: Profiles, a: Features, b: Features): number {
+  const { trigrams, trigramStart } = p
+  return diceSimilarityIn(trigrams, trigramStart[a.index], trigramStart[a.index + 1], trigrams, trigramStart[b.index], trigramStart[b.index + 1])
+}
+
 /** Title similarity in [0, 1]: trigram Dice, refined by the Levenshtein ratio in the uncertain band. */
-function titleSimilarity(a: Features, b: Features): number {
+function titleSimilarity(p: Profiles, a: Features, b: Features): number {
   if (a.compact === b.compact) return 1
-  const dice = diceSimilarity(a.trigrams, b.trigrams)
+  const dice = trigramDice(p, a, b)
   if (dice >= 0.5 && dice < 0.97 && a.compact.length <= 500 && b.compact.length <= 500) {
     return Math.max(dice, levenshteinRatio(a.compact, b.compact))
   }
@@ -414,16 +470,18 @@ function titleContained(a: Features, b: Features): boolean {
  * written differently ("204,636" / "204636") are no conflict either.
  */
 function numbersConflict(a: Features, b: Features): boolean {
-  if (a.numbers.length === 0 || b.numbers.length === 0 || a.digits === b.digits) return false
+  if (a.numbers === '' || b.numbers === '' || a.digits === b.digits) return false
+  const numbersA = a.numbers.split(' ')
+  const numbersB = b.numbers.split(' ')
   let i = 0
   let j = 0
   let onlyA = false
   let onlyB = false
-  while (i < a.numbers.length || j < b.numbers.length) {
-    if (j >= b.numbers.length || (i < a.numbers.length && a.numbers[i] < b.numbers[j])) {
+  while (i < numbersA.length || j < numbersB.length) {
+    if (j >= numbersB.length || (i < numbersA.length && numbersA[i] < numbersB[j])) {
       onlyA = true
       i++
-    } else if (i >= a.numbers.length || b.numbers[j] < a.numbers[i]) {
+    } else if (i >= numbersA.length || numbersB[j] < numbersA[i]) {
       onlyB = true
       j++
     } else {
@@ -484,19 +542,24 @@ interface PairVerdict {
  * (erratum, retraction, comment) paired with a non-notice, and titles
  * with conflicting numbers ("Part 1" / "Part 2", "phase II" / "phase III").
  */
-function comparePair(a: Features, b: Features): PairVerdict | undefined {
+function comparePair(c: MatchContext, a: Features, b: Features): PairVerdict | undefined {
   if (a.compact.length === 0 || b.compact.length === 0) return undefined
   if (a.notice !== b.notice) return undefined
   if (a.pmid && b.pmid && a.pmid !== b.pmid) return undefined
-  if (diceUpperBound(a.trigrams, b.trigrams) < 0.45) return undefined
+  const { trigramStart, words, wordStart } = c.profiles
+  if (diceUpperBound(trigramStart[a.index + 1] - trigramStart[a.index], trigramStart[b.index + 1] - trigramStart[b.index]) < 0.45) {
+    return undefined
+  }
   // Titles sharing few words are told apart by a word-overlap test that
   // costs a tenth of the trigram one. Duplicates keep most words (a typo or
   // a spelling variant changes one), and a title cut short keeps all of its.
-  if (diceSimilarity(a.wordHashes, b.wordHashes) < 0.35) return undefined
+  if (diceSimilarityIn(words, wordStart[a.index], wordStart[a.index + 1], words, wordStart[b.index], wordStart[b.index + 1]) < 0.35) {
+    return undefined
+  }
 
   // The title first: most compared pairs fail here, on the cheap trigram score.
   const identical = a.compact === b.compact
-  const dice = identical ? 1 : diceSimilarity(a.trigrams, b.trigrams)
+  const dice = identical ? 1 : trigramDice(c.profiles, a, b)
   const contained = !identical && dice < 0.75 && titleContained(a, b)
   if (dice < 0.45 && !contained) return undefined
   // "Part 1" / "Part 2", "phase II" / "phase III": companion papers, not duplicates.
@@ -521,7 +584,7 @@ function comparePair(a: Features, b: Features): PairVerdict | undefined {
     if (familyNamesMatch(a.firstAuthor, b.firstAuthor)) {
       points += 1.5
       flags |= Evidence.SameFirstAuthor
-    } else if (shareAnAuthor(a, b)) {
+    } else if (shareAnAuthor(c, a, b)) {
       points += 0.5
       flags |= Evidence.SharedAuthor
     } else {
@@ -572,7 +635,7 @@ function comparePair(a: Features, b: Features): PairVerdict | undefined {
 
   // The costlier edit distance is computed only when it can change the verdict.
   const shortTitle = Math.min(a.significantWords, b.significantWords) < 4
-  const abstractBonus = a.abstract && b.abstract ? 2 : 0
+  const abstractBonus = a.hasAbstract && b.hasAbstract ? 2 : 0
   let titlePoints: number
   let similarity = dice
   if (identical) {
@@ -594,18 +657,44 @@ function comparePair(a: Features, b: Features): PairVerdict | undefined {
   // The abstract is the slowest comparison, so it is read only when it can
   // change the verdict.
   if (points < DUPLICATE_POINTS && points + abstractBonus >= DUPLICATE_POINTS) {
-    const wordsA = abstractTokensOf(a)
-    const wordsB = abstractTokensOf(b)
-    if (wordsA && wordsB) {
-      const [smaller, larger] = wordsA.size <= wordsB.size ? [wordsA, wordsB] : [wordsB, wordsA]
-      let common = 0
-      for (const w of smaller) if (larger.has(w)) common++
-      if (common / smaller.size >= 0.75) {
-        points += 2
-        flags |= Evidence.SimilarAbstracts
-      }
+    const pair: PendingPair = { a: a.index, b: b.index, points, flags, identical, similarity }
+    if (!c.abstractOf) {
+      c.pending.push(pair)
+      return undefined
+    }
+    return judgeByAbstracts(c, pair, a, b)
+  }
+  return verdictOf(points, flags, identical, similarity)
+}
+
+/** A pair whose verdict waits for its abstracts: what comparePair found so far. */
+interface PendingPair {
+  a: number
+  b: number
+  points: number
+  flags: number
+  identical: boolean
+  similarity: number
+}
+
+/** The verdict on a pending pair, its abstracts now at hand. */
+function judgeByAbstracts(c: MatchContext, pair: PendingPair, a: Features, b: Features): PairVerdict | undefined {
+  let { points, flags } = pair
+  const wordsA = abstractTokensOf(c, a)
+  const wordsB = abstractTokensOf(c, b)
+  if (wordsA && wordsB) {
+    const [smaller, larger] = wordsA.size <= wordsB.size ? [wordsA, wordsB] : [wordsB, wordsA]
+    let common = 0
+    for (const w of smaller) if (larger.has(w)) common++
+    if (common / smaller.size >= 0.75) {
+      points += 2
+      flags |= Evidence.SimilarAbstracts
     }
   }
+  return verdictOf(points, flags, pair.identical, pair.similarity)
+}
+
+function verdictOf(points: number, flags: number, identical: boolean, similarity: number): PairVerdict | undefined {
   if (points < DUPLICATE_POINTS) return undefined
   const evidence = [
     identical ? 'identical title' : flags & Evidence.TitleContained ? 'title contained in the other' : `title ${similarity.toFixed(2)}`
@@ -715,6 +804,19 @@ export function findDuplicateClusters(items: Iterable<DedupItem>, options: Dedup
   return finder.finish(options)
 }
 
+export interface FinderOptions {
+  /**
+   * 'kept' (the default): the finder keeps the beginning of each record's
+   * abstract. 'on-demand': it keeps only whether there is one
+   * (DedupItem.hasAbstract), and finishAsync loads the few abstracts that
+   * can tip a comparison (a fraction of a percent of the records).
+   */
+  abstracts?: 'kept' | 'on-demand'
+}
+
+/** Loads the abstracts of records by id (records without one may be left out). */
+export type AbstractLoader = (ids: string[]) => Promise<Map<string, string>>
+
 /**
  * findDuplicateClusters for records that arrive a few at a time (read from a
  * database in chunks): each record is reduced to its comparison features as
@@ -724,180 +826,266 @@ export class DuplicateFinder {
   private readonly ids: string[] = []
   private readonly indexById = new Map<string, number>()
   private readonly features: Features[] = []
+  private readonly words = new IntList()
+  private readonly wordStart = new IntList()
   private readonly journals: JournalCache = new Map()
+  private readonly keepAbstracts: boolean
   private finished = false
+
+  constructor(options: FinderOptions = {}) {
+    this.keepAbstracts = options.abstracts !== 'on-demand'
+  }
 
   /** Adds a record; records must come in input order (it breaks ties in the primary choice). */
   add(item: DedupItem): void {
     if (this.finished) throw new Error('records added after finish()')
     if (this.indexById.has(item.id)) throw new Error(`duplicate item id ${item.id}`)
-    this.indexById.set(item.id, this.ids.length)
+    const index = this.ids.length
+    this.indexById.set(item.id, index)
     this.ids.push(item.id)
-    this.features.push(extractFeatures(item.record, this.journals, item.completeness))
+    this.wordStart.push(this.words.length)
+    this.features.push(extractFeatures(index, item, this.words, this.journals, this.keepAbstracts))
   }
 
   get size(): number {
     return this.ids.length
   }
 
-  /** The clusters among the records added; called once. */
+  /** The clusters among the records added; called once, with abstracts kept. */
   finish(options: DedupOptions = {}): DedupResult {
+    if (!this.keepAbstracts) throw new Error('abstracts are loaded on demand: call finishAsync()')
+    return this.compare(options).conclude()
+  }
+
+  /** The clusters among the records added, loading the abstracts needed when they are loaded on demand; called once. */
+  async finishAsync(options: DedupOptions, loadAbstracts: AbstractLoader): Promise<DedupResult> {
+    const run = this.compare(options)
+    const wanted = run.pendingRecords()
+    if (wanted.length > 0) {
+      const abstracts = await loadAbstracts(wanted.map((index) => this.ids[index]))
+      run.resolvePending((f) => (abstracts.get(this.ids[f.index]) ?? '').slice(0, ABSTRACT_PREFIX))
+    }
+    return run.conclude()
+  }
+
+  private compare(options: DedupOptions): ClusterRun {
     if (this.finished) throw new Error('finish() was already called')
     this.finished = true
-    return clusterFeatures(this.ids, this.indexById, this.features, options)
+    this.wordStart.push(this.words.length)
+    const profiles: Profiles = { ...packTrigrams(this.features), words: this.words.toArray(), wordStart: this.wordStart.toArray() }
+    this.words.values = new Int32Array(0)
+    this.wordStart.values = new Int32Array(0)
+    const abstractOf = this.keepAbstracts ? (f: Features) => f.abstract : undefined
+    return new ClusterRun(this.ids, this.indexById, this.features, profiles, options, abstractOf)
   }
 }
 
-function clusterFeatures(ids: readonly string[], indexById: ReadonlyMap<string, number>, features: Features[], options: DedupOptions): DedupResult {
-  const count = ids.length
-  const maxBlockSize = options.maxBlockSize ?? 40
-  const window = options.window ?? 8
-  packProfiles(features)
-  const unionFind = new ConstrainedUnionFind(count)
-  const splitOff = new Uint8Array(count)
-  for (const id of options.splitIds ?? []) {
-    const index = indexById.get(id)
-    if (index !== undefined) splitOff[index] = 1
-  }
-  for (const [x, y] of options.notDuplicatePairs ?? []) {
-    const a = indexById.get(x)
-    const b = indexById.get(y)
-    if (a !== undefined && b !== undefined && a !== b) unionFind.forbid(a, b)
-  }
+/**
+ * One clustering: identifier links and blocked comparisons at construction,
+ * then (when abstracts are loaded on demand) the pairs only abstracts can
+ * decide, then the clusters.
+ */
+class ClusterRun {
+  private readonly unionFind: ConstrainedUnionFind
+  private readonly splitOff: Uint8Array
+  private readonly accepted: CandidateLink[] = []
+  private readonly fuzzy: CandidateLink[] = []
+  private readonly conflicts: IdentifierConflict[] = []
+  private readonly context: MatchContext
+  private comparisons = 0
 
-  const accepted: CandidateLink[] = []
-  const apply = (link: CandidateLink, automatic: boolean): void => {
-    if (automatic && (splitOff[link.a] === 1 || splitOff[link.b] === 1)) return
-    if (unionFind.find(link.a) === unionFind.find(link.b)) return
-    if (unionFind.union(link.a, link.b)) accepted.push(link)
-  }
-
-  // Manual confirmations first: they outrank every automatic link.
-  for (const cluster of options.confirmedClusters ?? []) {
-    const members = cluster.map((id) => indexById.get(id)).filter((index): index is number => index !== undefined)
-    for (let k = 1; k < members.length; k++) {
-      apply({ a: members[0], b: members[k], reason: 'manual', score: 1, evidence: ['confirmed by a reviewer'] }, false)
+  constructor(
+    private readonly ids: readonly string[],
+    indexById: ReadonlyMap<string, number>,
+    private readonly features: readonly Features[],
+    profiles: Profiles,
+    options: DedupOptions,
+    abstractOf: ((f: Features) => string) | undefined
+  ) {
+    const count = ids.length
+    this.context = { profiles, looseAuthorKeys: new Map(), abstractTokens: new Map(), abstractOf, pending: [] }
+    this.unionFind = new ConstrainedUnionFind(count)
+    this.splitOff = new Uint8Array(count)
+    for (const id of options.splitIds ?? []) {
+      const index = indexById.get(id)
+      if (index !== undefined) this.splitOff[index] = 1
     }
-  }
-
-  let comparisons = 0
-  const conflicts: IdentifierConflict[] = []
-
-  // Stage 1: shared identifiers.
-  const identifierKinds = [
-    ['pmid', (f: Features) => f.pmid],
-    ['pmcid', (f: Features) => f.pmcid],
-    ['arxiv', (f: Features) => f.arxivId],
-    ['doi', (f: Features) => f.doi]
-  ] as const
-  for (const [kind, valueOf] of identifierKinds) {
-    const groups = new Map<string, number[]>()
-    for (let i = 0; i < count; i++) {
-      const value = valueOf(features[i])
-      if (value === undefined) continue
-      const group = groups.get(value)
-      if (group) group.push(i)
-      else groups.set(value, [i])
+    for (const [x, y] of options.notDuplicatePairs ?? []) {
+      const a = indexById.get(x)
+      const b = indexById.get(y)
+      if (a !== undefined && b !== undefined && a !== b) this.unionFind.forbid(a, b)
     }
-    for (const [value, group] of groups) {
-      if (group.length < 2) continue
-      const pairs: Array<[number, number]> = []
-      if (group.length <= MAX_IDENTIFIER_GROUP) {
-        for (let x = 0; x < group.length; x++) for (let y = x + 1; y < group.length; y++) pairs.push([group[x], group[y]])
-      } else {
-        // A identifier on many records is mostly a shared container DOI;
-        // link only records that also have the same title.
-        const byTitle = new Map<string, number>()
-        for (const i of group) {
-          const first = byTitle.get(features[i].compact)
-          if (first === undefined) byTitle.set(features[i].compact, i)
-          else pairs.push([first, i])
-        }
-      }
-      for (const [a, b] of pairs) {
-        if (unionFind.find(a) === unionFind.find(b)) continue
-        comparisons++
-        const why = identifierPairObjection(kind, features[a], features[b])
-        if (why) {
-          if (kind !== 'pmid') conflicts.push({ a: ids[a], b: ids[b], identifier: kind, value, why })
-          continue
-        }
-        apply({ a, b, reason: kind, score: 1, evidence: [`same ${kind === 'arxiv' ? 'arXiv id' : kind.toUpperCase()} ${value}`] }, true)
+    // Manual confirmations first: they outrank every automatic link.
+    for (const cluster of options.confirmedClusters ?? []) {
+      const members = cluster.map((id) => indexById.get(id)).filter((index): index is number => index !== undefined)
+      for (let k = 1; k < members.length; k++) {
+        this.apply({ a: members[0], b: members[k], reason: 'manual', score: 1, evidence: ['confirmed by a reviewer'] }, false)
       }
     }
+    // The blocks read each title's key words, which come first among its
+    // word hashes until these are sorted for the comparisons.
+    const blocks = buildBlocks(features, profiles, options.maxBlockSize ?? 40)
+    sortWordHashes(profiles.words, profiles.wordStart)
+    this.linkSharedIdentifiers()
+    this.compareBlocks(blocks, options.maxBlockSize ?? 40, options.window ?? 8)
   }
 
-  // Stage 2: blocked bibliographic comparison. Pairs are enumerated from
-  // their lower-indexed record, so a stamp per partner (`lastPartnerOf`)
-  // suffices to skip a pair met again through another block.
-  const blocks = buildBlocks(features, maxBlockSize)
-  const fuzzy: CandidateLink[] = []
-  const lastPartnerOf = new Int32Array(count).fill(-1)
-  // Blocks of each record, CSR style: blockIds[start[i] .. start[i+1]) with the record's position in the block.
-  const blockList: number[][] = []
-  const blockIsLarge: boolean[] = []
-  const membership = new Int32Array(count + 1)
-  for (const members of blocks.values()) {
-    if (members.length < 2) continue
-    const large = members.length > maxBlockSize
-    if (large) {
-      members.sort((p, q) => (features[p].compact < features[q].compact ? -1 : features[p].compact > features[q].compact ? 1 : p - q))
-    }
-    blockList.push(members)
-    blockIsLarge.push(large)
-    for (const member of members) membership[member + 1]++
+  private apply(link: CandidateLink, automatic: boolean): void {
+    if (automatic && (this.splitOff[link.a] === 1 || this.splitOff[link.b] === 1)) return
+    if (this.unionFind.find(link.a) === this.unionFind.find(link.b)) return
+    if (this.unionFind.union(link.a, link.b)) this.accepted.push(link)
   }
-  for (let i = 0; i < count; i++) membership[i + 1] += membership[i]
-  const fill = membership.slice(0, count)
-  const blockOf = new Int32Array(membership[count])
-  const positionIn = new Int32Array(membership[count])
-  blockList.forEach((members, blockId) => {
-    members.forEach((member, position) => {
-      blockOf[fill[member]] = blockId
-      positionIn[fill[member]] = position
-      fill[member]++
-    })
-  })
-  const consider = (a: number, b: number): void => {
-    if (lastPartnerOf[b] === a) return
-    lastPartnerOf[b] = a
-    if (splitOff[b] === 1 || unionFind.find(a) === unionFind.find(b)) return
-    comparisons++
-    const verdict = comparePair(features[a], features[b])
-    if (verdict) {
-      fuzzy.push({
-        a, b, reason: 'bibliographic', score: Math.min(1, Math.round((verdict.points / 8) * 100) / 100), evidence: verdict.evidence
+
+  /** Stage 1: shared identifiers. */
+  private linkSharedIdentifiers(): void {
+    const { features, ids, unionFind } = this
+    const identifierKinds = [
+      ['pmid', (f: Features) => f.pmid],
+      ['pmcid', (f: Features) => f.pmcid],
+      ['arxiv', (f: Features) => f.arxivId],
+      ['doi', (f: Features) => f.doi]
+    ] as const
+    for (const [kind, valueOf] of identifierKinds) {
+      const groups = new Map<string, number[]>()
+      for (let i = 0; i < features.length; i++) {
+        const value = valueOf(features[i])
+        if (value === undefined) continue
+        const group = groups.get(value)
+        if (group) group.push(i)
+        else groups.set(value, [i])
+      }
+      for (const [value, group] of groups) {
+        if (group.length < 2) continue
+        const pairs: Array<[number, number]> = []
+        if (group.length <= MAX_IDENTIFIER_GROUP) {
+          for (let x = 0; x < group.length; x++) for (let y = x + 1; y < group.length; y++) pairs.push([group[x], group[y]])
+        } else {
+          // A identifier on many records is mostly a shared container DOI;
+          // link only records that also have the same title.
+          const byTitle = new Map<string, number>()
+          for (const i of group) {
+            const first = byTitle.get(features[i].compact)
+            if (first === undefined) byTitle.set(features[i].compact, i)
+            else pairs.push([first, i])
+          }
+        }
+        for (const [a, b] of pairs) {
+          if (unionFind.find(a) === unionFind.find(b)) continue
+          this.comparisons++
+          const why = identifierPairObjection(this.context.profiles, kind, features[a], features[b])
+          if (why) {
+            if (kind !== 'pmid') this.conflicts.push({ a: ids[a], b: ids[b], identifier: kind, value, why })
+            continue
+          }
+          this.apply({ a, b, reason: kind, score: 1, evidence: [`same ${kind === 'arxiv' ? 'arXiv id' : kind.toUpperCase()} ${value}`] }, true)
+        }
+      }
+    }
+  }
+
+  /**
+   * Stage 2: blocked bibliographic comparison. Pairs are enumerated from
+   * their lower-indexed record, so a stamp per partner (`lastPartnerOf`)
+   * suffices to skip a pair met again through another block.
+   */
+  private compareBlocks(blocks: Map<string, number[]>, maxBlockSize: number, window: number): void {
+    const { features, splitOff, unionFind } = this
+    const count = features.length
+    const lastPartnerOf = new Int32Array(count).fill(-1)
+    // Blocks of each record, CSR style: blockIds[start[i] .. start[i+1]) with the record's position in the block.
+    const blockList: number[][] = []
+    const blockIsLarge: boolean[] = []
+    const membership = new Int32Array(count + 1)
+    for (const members of blocks.values()) {
+      if (members.length < 2) continue
+      const large = members.length > maxBlockSize
+      if (large) {
+        members.sort((p, q) => (features[p].compact < features[q].compact ? -1 : features[p].compact > features[q].compact ? 1 : p - q))
+      }
+      blockList.push(members)
+      blockIsLarge.push(large)
+      for (const member of members) membership[member + 1]++
+    }
+    blocks.clear()
+    for (let i = 0; i < count; i++) membership[i + 1] += membership[i]
+    const fill = membership.slice(0, count)
+    const blockOf = new Int32Array(membership[count])
+    const positionIn = new Int32Array(membership[count])
+    blockList.forEach((members, blockId) => {
+      members.forEach((member, position) => {
+        blockOf[fill[member]] = blockId
+        positionIn[fill[member]] = position
+        fill[member]++
       })
+    })
+    const consider = (a: number, b: number): void => {
+      if (lastPartnerOf[b] === a) return
+      lastPartnerOf[b] = a
+      if (splitOff[b] === 1 || unionFind.find(a) === unionFind.find(b)) return
+      this.comparisons++
+      this.addFuzzy(a, b, comparePair(this.context, features[a], features[b]))
     }
-  }
-  for (let a = 0; a < count; a++) {
-    if (splitOff[a] === 1) continue
-    for (let k = membership[a]; k < membership[a + 1]; k++) {
-      const members = blockList[blockOf[k]]
-      if (!blockIsLarge[blockOf[k]]) {
-        for (const b of members) if (b > a) consider(a, b)
-      } else {
-        // A large block is compared only between neighbours in title order.
-        const position = positionIn[k]
-        const last = Math.min(members.length - 1, position + window)
-        for (let m = Math.max(0, position - window); m <= last; m++) if (members[m] > a) consider(a, members[m])
+    for (let a = 0; a < count; a++) {
+      if (splitOff[a] === 1) continue
+      for (let k = membership[a]; k < membership[a + 1]; k++) {
+        const members = blockList[blockOf[k]]
+        if (!blockIsLarge[blockOf[k]]) {
+          for (const b of members) if (b > a) consider(a, b)
+        } else {
+          // A large block is compared only between neighbours in title order.
+          const position = positionIn[k]
+          const last = Math.min(members.length - 1, position + window)
+          for (let m = Math.max(0, position - window); m <= last; m++) if (members[m] > a) consider(a, members[m])
+        }
       }
     }
   }
-  fuzzy.sort((p, q) => q.score - p.score || p.a - q.a || p.b - q.b)
-  for (const link of fuzzy) apply(link, true)
 
-  return { clusters: assembleClusters(ids, features, unionFind, accepted), comparisons, sharedIdentifierConflicts: conflicts }
+  private addFuzzy(a: number, b: number, verdict: PairVerdict | undefined): void {
+    if (!verdict) return
+    this.fuzzy.push({ a, b, reason: 'bibliographic', score: Math.min(1, Math.round((verdict.points / 8) * 100) / 100), evidence: verdict.evidence })
+  }
+
+  /** Records whose abstracts the pending pairs need, in input order. */
+  pendingRecords(): number[] {
+    const wanted = new Set<number>()
+    for (const pair of this.context.pending) {
+      wanted.add(pair.a)
+      wanted.add(pair.b)
+    }
+    return [...wanted].sort((x, y) => x - y)
+  }
+
+  /** Decides the pending pairs with their abstracts. */
+  resolvePending(abstractOf: (f: Features) => string): void {
+    this.context.abstractOf = abstractOf
+    for (const pair of this.context.pending) {
+      this.addFuzzy(pair.a, pair.b, judgeByAbstracts(this.context, pair, this.features[pair.a], this.features[pair.b]))
+    }
+    this.context.pending = []
+  }
+
+  conclude(): DedupResult {
+    if (this.context.pending.length > 0) throw new Error('pairs are waiting for their abstracts')
+    // The strongest links first, so that a cannot-link constraint rejects the weaker one.
+    this.fuzzy.sort((p, q) => q.score - p.score || p.a - q.a || p.b - q.b)
+    for (const link of this.fuzzy) this.apply(link, true)
+    return {
+      clusters: assembleClusters(this.ids, this.features, this.unionFind, this.accepted),
+      comparisons: this.comparisons,
+      sharedIdentifierConflicts: this.conflicts
+    }
+  }
 }
 
 /** Why two records sharing an identifier should not be linked by it, or undefined. */
-function identifierPairObjection(kind: 'pmid' | 'pmcid' | 'arxiv' | 'doi', a: Features, b: Features): string | undefined {
+function identifierPairObjection(p: Profiles, kind: 'pmid' | 'pmcid' | 'arxiv' | 'doi', a: Features, b: Features): string | undefined {
   if (a.notice !== b.notice) return 'one record is an erratum, retraction or comment notice'
   if (kind === 'pmid') return undefined
   if (a.pmid && b.pmid && a.pmid !== b.pmid) return 'different PMIDs'
   if (kind !== 'doi') return undefined
   if (a.compact.length === 0 || b.compact.length === 0) return undefined
-  const similarity = titleSimilarity(a, b)
+  const similarity = titleSimilarity(p, a, b)
   if (similarity >= 0.9) return undefined
   if (a.page !== undefined && b.page !== undefined && a.page !== b.page) return 'different first pages'
   if (similarity >= 0.6 || titleContained(a, b)) return undefined
@@ -907,12 +1095,13 @@ function identifierPairObjection(kind: 'pmid' | 'pmcid' | 'arxiv' | 'doi', a: Fe
   return sameAuthor && closeYear && samePage ? undefined : 'different titles'
 }
 
-function buildBlocks(features: readonly Features[], maxBlockSize: number): Map<string, number[]> {
+function buildBlocks(features: readonly Features[], profiles: Profiles, maxBlockSize: number): Map<string, number[]> {
+  const { words, wordStart } = profiles
   // Document frequency of title words, to pick each title's rarest words.
   // Counted by word hash: a rare collision only merges two counts.
   const frequency = new Map<number, number>()
   for (const f of features) {
-    for (const hash of f.keyWords ?? []) frequency.set(hash, (frequency.get(hash) ?? 0) + 1)
+    for (let k = wordStart[f.index]; k < wordStart[f.index] + f.keyWordCount; k++) frequency.set(words[k], (frequency.get(words[k]) ?? 0) + 1)
   }
   const blocks = new Map<string, number[]>()
   const add = (key: string, index: number): void => {
@@ -928,14 +1117,14 @@ function buildBlocks(features: readonly Features[], maxBlockSize: number): Map<s
       add(`e:${f.compact.slice(-16)}`, index)
     }
     rare.length = 0
-    for (const hash of f.keyWords ?? []) {
+    for (let k = wordStart[f.index]; k < wordStart[f.index] + f.keyWordCount; k++) {
+      const hash = words[k]
       const df = frequency.get(hash)!
       // A word found once cannot pair the record with anything; a common
       // word makes a block whose title-ordered window only repeats what
       // the title-start key already compares.
       if (df >= 2 && df <= maxBlockSize) rare.push([hash, df])
     }
-    f.keyWords = undefined
     rare.sort((x, y) => x[1] - y[1] || x[0] - y[0])
     for (let k = 0; k < RARE_WORD_KEYS && k < rare.length; k++) add(`r:${rare[k][0]}`, index)
     if (f.firstAuthor && f.year !== undefined) add(`a:${f.firstAuthor}:${f.year}`, index)

@@ -42,12 +42,20 @@ export function trigramProfile(text: string): Int32Array {
 
 /** Dice coefficient of two sorted trigram multisets, in [0, 1]. */
 export function diceSimilarity(a: Int32Array, b: Int32Array): number {
-  const total = a.length + b.length
+  return diceSimilarityIn(a, 0, a.length, b, 0, b.length)
+}
+
+/**
+ * Dice coefficient of two sorted multisets stored as ranges of larger
+ * buffers, a[aStart .. aEnd) and b[bStart .. bEnd) (profiles packed together).
+ */
+export function diceSimilarityIn(a: Int32Array, aStart: number, aEnd: number, b: Int32Array, bStart: number, bEnd: number): number {
+  const total = aEnd - aStart + bEnd - bStart
   if (total === 0) return 0
-  let i = 0
-  let j = 0
+  let i = aStart
+  let j = bStart
   let common = 0
-  while (i < a.length && j < b.length) {
+  while (i < aEnd && j < bEnd) {
     const x = a[i]
     const y = b[j]
     if (x === y) {
@@ -60,10 +68,10 @@ export function diceSimilarity(a: Int32Array, b: Int32Array): number {
   return (2 * common) / total
 }
 
-/** Highest Dice the two profiles could reach given their sizes alone. */
-export function diceUpperBound(a: Int32Array, b: Int32Array): number {
-  const total = a.length + b.length
-  return total === 0 ? 0 : (2 * Math.min(a.length, b.length)) / total
+/** Highest Dice two profiles of these sizes could reach. */
+export function diceUpperBound(sizeA: number, sizeB: number): number {
+  const total = sizeA + sizeB
+  return total === 0 ? 0 : (2 * Math.min(sizeA, sizeB)) / total
 }
 
 let rowBuffer = new Int32Array(256)

@@ -9,7 +9,7 @@
 import { and, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articles, duplicateJudgements } from '../db/schema.ts'
-import { DuplicateFinder, type DedupResult, type DuplicateCluster } from '../dedup/cluster.ts'
+import { ABSTRACT_PREFIX, completeness, DuplicateFinder, type DedupResult, type DuplicateCluster } from '../dedup/cluster.ts'
 import { mergeRecords } from '../dedup/merge.ts'
 import type { Author, ReferenceRecord } from '../references/model.ts'
 import { recordToRow, rowToRecord, type ArticleRow } from './articles.ts'
@@ -54,8 +54,6 @@ const PLAIN_COLUMNS: ReadonlyArray<keyof PlainColumns> = [
 const { original: _original, ...OWN_COLUMNS } = getTableColumns(articles)
 type OwnRow = { id: string; record: unknown } & { [K in keyof ShownColumns]: unknown }
 
-/** Abstracts are only a tie-breaker for the matcher: their beginning is enough and keeps memory low. */
-const ABSTRACT_PREFIX = 400
 /** Rows fetched from the database at a time while loading a project's records for matching. */
 const LOAD_CHUNK = 5000
 
@@ -69,8 +67,9 @@ function ownColumn(column: string, key: string, cast = ''): string {
 
 /**
  * The match view of every record of a project: what the matcher reads and no
- * more, with the completeness stored at import. Abstracts are cut short and
- * authors cut to ten; `data` (whole reference lists in some exports) is read
+ * more, with the completeness stored at import. Abstracts are not read, only
+ * whether there is one: the matcher loads the few it needs (loadAbstracts);
+ * authors are cut to ten; `data` (whole reference lists in some exports) is read
  * only for a journal abbreviation when there is no journal, and for rows
  * written before completeness was stored (their list fields cut to their
  * first value: only their presence counts), so memory stays low and the
@@ -78,7 +77,7 @@ function ownColumn(column: string, key: string, cast = ''): string {
  */
 const MATCH_VIEW_SELECT = `
   SELECT id, ${ownColumn('title', 'title')} AS title,
-    left(${ownColumn('abstract', 'abstract')}, ${ABSTRACT_PREFIX}) AS abstract,
+    coalesce(${ownColumn('abstract', 'abstract')} ~ '[^[:space:]]', false) AS has_abstract,
     jsonb_path_query_array(CASE WHEN saved ? 'authors' THEN saved->'authors' ELSE authors END, '$[0 to 9]') AS authors,
     ${ownColumn('year', 'year', '::int')} AS year, ${ownColumn('journal', 'journal')} AS journal,
     ${ownColumn('volume', 'volume')} AS volume, ${ownColumn('issue', 'issue')} AS issue, ${ownColumn('pages', 'pages')} AS pages,
@@ -120,19 +119,19 @@ export async function deduplicateProject(db: Database, projectId: string): Promi
 
 /** Reads the match view and clusters it; the features it held are garbage once this returns. */
 async function findProjectClusters(tx: Database, projectId: string): Promise<{ records: number; result: DedupResult; loaded: number }> {
-  const finder = new DuplicateFinder()
+  const finder = new DuplicateFinder({ abstracts: 'on-demand' })
   await loadMatchView(tx, projectId, finder)
   const judgements = await tx.select().from(duplicateJudgements).where(eq(duplicateJudgements.projectId, projectId))
   const loaded = performance.now()
-  const result = finder.finish({
+  const result = await finder.finishAsync({
     notDuplicatePairs: judgements.filter((j) => j.judgement === 'not_duplicate').map((j) => [j.articleA, j.articleB]),
     confirmedClusters: judgements.filter((j) => j.judgement === 'duplicate').map((j) => [j.articleA, j.articleB])
-  })
+  }, (ids) => loadAbstracts(tx, ids))
   return { records: finder.size, result, loaded }
 }
 
 type MatchRow = {
-  id: string; title: string; abstract: string; authors: Author[]; year: number | null; journal: string | null; volume: string | null
+  id: string; title: string; has_abstract: boolean; authors: Author[]; year: number | null; journal: string | null; volume: string | null
   issue: string | null; pages: string | null; doi: string | null; pmid: string | null; pmcid: string | null; arxiv_id: string | null
   type: string; journal_abbrev: string | null; completeness: number | null
   /** url, publisher, language, first keyword, first MeSH term, first ISSN/ISBN: only for rows without a stored completeness. */
@@ -149,10 +148,22 @@ async function loadMatchView(tx: Database, projectId: string, finder: DuplicateF
   await tx.execute(sql`DECLARE dedup_match_view NO SCROLL CURSOR FOR ${matchView(projectId)}`)
   for (;;) {
     const { rows } = await tx.execute<MatchRow>(sql.raw(`FETCH ${LOAD_CHUNK} FROM dedup_match_view`))
-    for (const row of rows) finder.add({ id: row.id, record: matchRecord(row), completeness: row.completeness ?? undefined })
+    for (const row of rows) {
+      const record = matchRecord(row)
+      // An abstract counts three points of completeness (see completeness()); the view leaves it out.
+      finder.add({ id: row.id, record, hasAbstract: row.has_abstract, completeness: row.completeness ?? completeness(record) + (row.has_abstract ? 3 : 0) })
+    }
     if (rows.length < LOAD_CHUNK) break
   }
   await tx.execute(sql.raw('CLOSE dedup_match_view'))
+}
+
+/** The beginning of the records' own abstracts, for the pairs only abstracts can decide. */
+async function loadAbstracts(tx: Database, ids: string[]): Promise<Map<string, string>> {
+  const { rows } = await tx.execute<{ id: string; abstract: string | null }>(sql`
+    SELECT id, left(${sql.raw(ownColumn('abstract', 'abstract'))}, ${ABSTRACT_PREFIX}) AS abstract
+    FROM (SELECT a.id, a.abstract, a.record->'columns' AS saved FROM articles a WHERE a.id = ANY(${toPgArray(ids)}::uuid[])) own`)
+  return new Map(rows.filter((row) => row.abstract).map((row) => [row.id, row.abstract!]))
 }
 
 const orUndefined = <T>(value: T | null): T | undefined => value ?? undefined
@@ -160,7 +171,7 @@ const orUndefined = <T>(value: T | null): T | undefined => value ?? undefined
 function matchRecord(row: MatchRow): ReferenceRecord {
   const [url, publisher, language, keyword, mesh, issn] = row.legacy ?? []
   return {
-    title: row.title || undefined, abstract: row.abstract || undefined, authors: row.authors ?? [], year: orUndefined(row.year),
+    title: row.title || undefined, authors: row.authors ?? [], year: orUndefined(row.year),
     journal: orUndefined(row.journal), journalAbbrev: orUndefined(row.journal_abbrev), volume: orUndefined(row.volume),
     issue: orUndefined(row.issue), pages: orUndefined(row.pages), doi: orUndefined(row.doi), pmid: orUndefined(row.pmid),
     pmcid: orUndefined(row.pmcid), arxivId: orUndefined(row.arxiv_id), type: row.type as ReferenceRecord['type'],

@@ -134,3 +134,33 @@ t.test('deduplication after import: clusters, union of fields, manual choices th
   const twice = await upload('baseline_zotero.ris', await readFile(path.join(DATASETS, 'exports/baseline_zotero.ris')))
   t.equal(twice.result.deduplication.duplicates - again.result.deduplication.duplicates, twice.result.imported, 'a file imported twice: every record of the second copy is a duplicate')
 })
+
+t.test('a pair that only its abstracts decide is linked in the service, which reads abstracts only for such pairs', { skip: needsServices }, async (t) => {
+  const app = await build(t)
+  const alice = await userWithToken(app)
+  const trial = 'Background: insomnia is common among adults and cognitive behavioural therapy is the recommended first treatment, ' +
+    'yet access remains limited. Methods: we randomised 300 adults with chronic insomnia to an internet programme or a waiting ' +
+    'list and measured sleep efficiency, severity and daytime functioning at eight weeks.'
+  const survey = 'Objective: to estimate the prevalence of hypertension among rural school teachers and describe associated ' +
+    'lifestyle factors. Design: a cross-sectional survey of 1200 teachers in four districts with blood pressure measured twice ' +
+    'and questionnaires on diet, exercise, smoking and stress.'
+  const ris = (secondAbstract: string) => `TY  - JOUR
+TI  - Effectiveness of internet-delivered cognitive behavioural therapy for insomnia: a randomised controlled trial
+PY  - 2019
+AB  - ${trial}
+ER  - 
+TY  - JOUR
+TI  - Effectiveness of online cognitive behavioural therapy for chronic insomnia: randomised controlled trial
+PY  - 2019
+AB  - ${secondAbstract}
+ER  - 
+`
+  for (const [abstract, duplicates] of [[trial, 1], [survey, 0]] as const) {
+    const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: `Abstracts ${duplicates}` } })).json()
+    const body = fileUpload('trials.ris', ris(abstract))
+    const res = await app.inject({ method: 'POST', url: `/api/projects/${project.id}/imports`, headers: { ...alice.auth, ...body.headers }, payload: body.payload })
+    t.equal(res.statusCode, 202)
+    const task = await taskFinished(app, alice.auth, res.json().id)
+    t.equal(task.result.deduplication.duplicates, duplicates, duplicates ? 'same abstract: linked' : 'different abstracts: kept apart')
+  }
+})

@@ -205,3 +205,61 @@ t.test('DuplicateFinder: records added one by one, completeness given by the cal
   t.throws(() => finder.finish(), /already called/)
   t.throws(() => finder.add({ id: 'c', record: article }), /after finish/)
 })
+
+// A pair that only its abstracts decide: close titles and the same year fall short of the threshold alone.
+const TRIAL_TITLE = 'Effectiveness of internet-delivered cognitive behavioural therapy for insomnia: a randomised controlled trial'
+const TRIAL_VARIANT = 'Effectiveness of online cognitive behavioural therapy for chronic insomnia: randomised controlled trial'
+const TRIAL_ABSTRACT = 'Background: insomnia is common among adults and cognitive behavioural therapy is the recommended first treatment, ' +
+  'yet access remains limited. Methods: we randomised 300 adults with chronic insomnia to an internet programme or a waiting ' +
+  'list and measured sleep efficiency, severity and daytime functioning at eight weeks.'
+const SURVEY_ABSTRACT = 'Objective: to estimate the prevalence of hypertension among rural school teachers and describe associated ' +
+  'lifestyle factors. Design: a cross-sectional survey of 1200 teachers in four districts with blood pressure measured twice ' +
+  'and questionnaires on diet, exercise, smoking and stress.'
+
+t.test('abstracts decide a pair that the rest leaves just below the threshold', async (t) => {
+  const same = findDuplicateClusters(items(
+    record({ title: TRIAL_TITLE, year: 2019, abstract: TRIAL_ABSTRACT }), record({ title: TRIAL_VARIANT, year: 2019, abstract: TRIAL_ABSTRACT })))
+  t.same(groups(same), [['1', '2']])
+  t.ok(same.clusters[0].links[0].evidence.includes('similar abstracts'))
+  const different = findDuplicateClusters(items(
+    record({ title: TRIAL_TITLE, year: 2019, abstract: TRIAL_ABSTRACT }), record({ title: TRIAL_VARIANT, year: 2019, abstract: SURVEY_ABSTRACT })))
+  t.same(groups(different), [], 'different abstracts: not linked')
+})
+
+t.test('DuplicateFinder with abstracts on demand loads only those that can decide a pair', async (t) => {
+  // Records as a database would hand them over: no abstract text, only whether there is one.
+  const coaching = record({
+    title: 'Telephone coaching for smoking cessation in primary care: a pragmatic trial', authors: smith, year: 2015, pages: '44-52',
+    journal: 'Addiction', doi: '10.1111/add.1234'
+  })
+  const finderWith = (otherAbstract: string) => {
+    const finder = new DuplicateFinder({ abstracts: 'on-demand' })
+    finder.add({ id: 'trial', record: record({ title: TRIAL_TITLE, year: 2019 }), hasAbstract: true })
+    finder.add({ id: 'variant', record: record({ title: TRIAL_VARIANT, year: 2019 }), hasAbstract: true })
+    finder.add({ id: 'copy', record: record({ ...coaching, doi: undefined }), hasAbstract: true })
+    finder.add({ id: 'article', record: coaching, hasAbstract: true })
+    const requested: string[][] = []
+    const abstracts = new Map([['trial', TRIAL_ABSTRACT], ['variant', otherAbstract], ['copy', TRIAL_ABSTRACT], ['article', TRIAL_ABSTRACT]])
+    const load = async (ids: string[]) => {
+      requested.push(ids)
+      return new Map(ids.map((id) => [id, abstracts.get(id)!]))
+    }
+    return { finder, requested, load }
+  }
+  const same = finderWith(TRIAL_ABSTRACT)
+  t.throws(() => same.finder.finish(), /on demand/, 'the synchronous finish needs the abstracts at hand')
+  const result = await same.finder.finishAsync({}, same.load)
+  t.same(same.requested, [['trial', 'variant']], 'one load, of the undecided pair only (the other pair is decided by its titles)')
+  t.same(groups(result), [['article', 'copy'], ['trial', 'variant']])
+  t.ok(result.clusters.find((c) => c.memberIds.includes('trial'))!.links[0].evidence.includes('similar abstracts'))
+
+  const other = finderWith(SURVEY_ABSTRACT)
+  t.same(groups(await other.finder.finishAsync({}, other.load)), [['article', 'copy']], 'a loaded abstract that differs keeps them apart')
+
+  const none = new DuplicateFinder({ abstracts: 'on-demand' })
+  none.add({ id: 'a', record: coaching, hasAbstract: true })
+  none.add({ id: 'b', record: record({ ...coaching, doi: undefined }), hasAbstract: false })
+  let loads = 0
+  t.same(groups(await none.finishAsync({}, async () => { loads++; return new Map() })), [['a', 'b']])
+  t.equal(loads, 0, 'nothing loaded when no pair needs an abstract')
+})
