@@ -204,7 +204,7 @@ interface Features {
  * are built; until then its blocking-key words come first).
  */
 interface Profiles {
-  trigrams: Int32Array
+  trigrams: Uint16Array
   trigramStart: Int32Array
   words: Int32Array
   wordStart: Int32Array
@@ -296,10 +296,10 @@ const NOTICE_FIRST_WORDS = new Set([
 export const ABSTRACT_PREFIX = 2000
 
 /** Trigram profiles of all titles, packed into one buffer (see Profiles). */
-function packTrigrams(features: readonly Features[]): { trigrams: Int32Array; trigramStart: Int32Array } {
+function packTrigrams(features: readonly Features[]): { trigrams: Uint16Array; trigramStart: Int32Array } {
   const trigramStart = new Int32Array(features.length + 1)
   for (let i = 0; i < features.length; i++) trigramStart[i + 1] = trigramStart[i] + trigramCount(features[i].compact)
-  const trigrams = new Int32Array(trigramStart[features.length])
+  const trigrams = new Uint16Array(trigramStart[features.length])
   for (let i = 0; i < features.length; i++) writeTrigrams(features[i].compact, trigrams, trigramStart[i])
   return { trigrams, trigramStart }
 }

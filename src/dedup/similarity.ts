@@ -11,37 +11,49 @@ export function trigramCount(text: string): number {
   return text.length === 0 ? 0 : Math.max(1, text.length - 2)
 }
 
+/** Position of a character in the alphabet of normalised text (a-z, 0-9); 36 for anything else. */
+function symbol(code: number): number {
+  if (code >= 97 && code <= 122) return code - 97
+  if (code >= 48 && code <= 57) return code - 22
+  return 36
+}
+
+/** Codes of strings shorter than three characters come after all trigram codes (37^3). */
+const SHORT_STRING_CODES = 37 * 37 * 37
+
 /**
  * Writes the sorted trigram profile of `text` into `target` at `offset` and
- * returns its length, so that many profiles can share one buffer.
+ * returns its length, so that many profiles can share one buffer. Text is
+ * normalised (a-z, 0-9), so a trigram fits exactly in 16 bits (base 37);
+ * other characters share one code.
  */
-export function writeTrigrams(text: string, target: Int32Array, offset: number): number {
+export function writeTrigrams(text: string, target: Uint16Array, offset: number): number {
   const count = trigramCount(text)
   if (count === 0) return 0
   if (text.length < 3) {
-    target[offset] = -((text.charCodeAt(0) << 8) | (text.charCodeAt(1) || 0)) - 1
+    target[offset] = SHORT_STRING_CODES + symbol(text.charCodeAt(0)) * 37 + (text.length > 1 ? symbol(text.charCodeAt(1)) : 36)
     return 1
   }
   for (let i = 0; i < count; i++) {
-    target[offset + i] = ((text.charCodeAt(i) & 0xff) << 16) | ((text.charCodeAt(i + 1) & 0xff) << 8) | (text.charCodeAt(i + 2) & 0xff)
+    target[offset + i] = (symbol(text.charCodeAt(i)) * 37 + symbol(text.charCodeAt(i + 1))) * 37 + symbol(text.charCodeAt(i + 2))
   }
   target.subarray(offset, offset + count).sort()
   return count
 }
 
 /**
- * Sorted character-trigram profile of an ASCII string, each trigram packed
- * into one integer. Strings shorter than three characters give one "trigram"
+ * Sorted character-trigram profile of a normalised string (see
+ * writeTrigrams). Strings shorter than three characters give one "trigram"
  * per string so that they still compare equal to themselves.
  */
-export function trigramProfile(text: string): Int32Array {
-  const profile = new Int32Array(trigramCount(text))
+export function trigramProfile(text: string): Uint16Array {
+  const profile = new Uint16Array(trigramCount(text))
   writeTrigrams(text, profile, 0)
   return profile
 }
 
 /** Dice coefficient of two sorted trigram multisets, in [0, 1]. */
-export function diceSimilarity(a: Int32Array, b: Int32Array): number {
+export function diceSimilarity(a: Int32Array | Uint16Array, b: Int32Array | Uint16Array): number {
   return diceSimilarityIn(a, 0, a.length, b, 0, b.length)
 }
 
@@ -49,7 +61,9 @@ export function diceSimilarity(a: Int32Array, b: Int32Array): number {
  * Dice coefficient of two sorted multisets stored as ranges of larger
  * buffers, a[aStart .. aEnd) and b[bStart .. bEnd) (profiles packed together).
  */
-export function diceSimilarityIn(a: Int32Array, aStart: number, aEnd: number, b: Int32Array, bStart: number, bEnd: number): number {
+export function diceSimilarityIn(
+  a: Int32Array | Uint16Array, aStart: number, aEnd: number, b: Int32Array | Uint16Array, bStart: number, bEnd: number
+): number {
   const total = aEnd - aStart + bEnd - bStart
   if (total === 0) return 0
   let i = aStart
