@@ -1,5 +1,18 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build: dependencies are installed once, the runtime image runs as a non-root user.
+# Multi-stage build: the TypeScript is compiled once (npm run build), the runtime image holds the
+# compiled JavaScript and the production dependencies only, and runs as a non-root user.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-fund --no-audit
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY plugins ./plugins
+COPY routes ./routes
+COPY scripts ./scripts
+COPY drizzle ./drizzle
+RUN npm run build
+
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -11,12 +24,8 @@ WORKDIR /app
 RUN groupadd --system analylit && useradd --system --gid analylit --home-dir /app analylit \
   && mkdir -p /data && chown analylit:analylit /data
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
-COPY src ./src
-COPY plugins ./plugins
-COPY routes ./routes
-COPY drizzle ./drizzle
-COPY scripts ./scripts
+COPY package.json ./
+COPY --from=build /app/dist ./dist
 USER analylit
 VOLUME ["/data"]
 EXPOSE 3000
@@ -24,4 +33,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Idempotent init + seed, then the server (exec so that SIGTERM reaches Node).
-CMD ["sh", "-c", "node --import tsx scripts/init-db.ts && exec node --import tsx src/server.ts"]
+CMD ["sh", "-c", "node dist/scripts/init-db.js && exec node dist/src/server.js"]

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
@@ -43,6 +44,16 @@ export async function createTestDatabase(t: Test): Promise<string> {
     await c.end()
   })
   return withDatabase(TEST_DATABASE_URL, name)
+}
+
+/** A TCP port free on the loopback interface right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
 }
 
 export async function tempDir(t: Test, prefix = 'analylit-'): Promise<string> {

@@ -1,21 +1,11 @@
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
-import net from 'node:net'
 import path from 'node:path'
 import { eq } from 'drizzle-orm'
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts'
 import { articles, files, tasks } from '../../src/db/schema.ts'
-import { build, needsRedis, needsServices, tempDir, userWithToken, waitFor } from '../helper.ts'
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
+import { build, freePort, needsRedis, needsServices, tempDir, userWithToken, waitFor } from '../helper.ts'
 
 t.test('readiness names the database when it is down, and recovers when it is back', { skip: needsServices }, async (t) => {
   const dir = await tempDir(t)
