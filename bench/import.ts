@@ -3,14 +3,18 @@
  * in RIS, BibTeX and PubMed XML, through the real import task, against a
  * plain COPY of the same normalised rows into PostgreSQL in the same run.
  *
- *   npx tsx bench/import.ts [records] [formats, default ris,bibtex,pubmed-xml]
+ *   npm run build && npx tsx bench/import.ts [records] [formats, default ris,bibtex,pubmed-xml] [--tsx]
+ *
+ * The service runs in its own process, compiled (`npm run build`) as in
+ * production, or through tsx with --tsx; the file is uploaded to it through
+ * the API, and its memory is read from /proc.
  *
  * The records are real ones (the RIS exports in shared/datasets), varied so
  * that they are distinct (own title suffix, DOI and PMID), with every tenth
  * record a re-formatted copy of the previous one with an extra keyword (about
  * 10% duplicates, as when two databases are searched).
  */
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream, createWriteStream, openAsBlob } from 'node:fs'
 import fs from 'node:fs/promises'
 import { once } from 'node:events'
 import os from 'node:os'
@@ -18,21 +22,17 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
 import copyStreams from 'pg-copy-streams'
-import { eq } from 'drizzle-orm'
-import { loadConfig } from '../src/config.ts'
 import { startEmbeddedPostgres } from '../src/db/embedded.ts'
-import { files, tasks } from '../src/db/schema.ts'
 import { toBibtex, toRis } from '../src/export/index.ts'
 import { openReferenceFile } from '../src/references/import.ts'
 import type { ReferenceRecord } from '../src/references/model.ts'
-import { buildServer } from '../src/server.ts'
-import { createUser } from '../src/auth/users.ts'
-import { createProject } from '../src/services/projects.ts'
 import { ARTICLE_COPY_COLUMNS } from '../src/jobs/import-references.ts'
-import { freePort } from './support.ts'
+import { freePort, processMemory, startServer, type ServerBuild } from './support.ts'
 
-const count = Number(process.argv[2] ?? 100_000)
-const formats = (process.argv[3] ?? 'ris,bibtex,pubmed-xml').split(',')
+const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'))
+const count = Number(args[0] ?? 100_000)
+const formats = (args[1] ?? 'ris,bibtex,pubmed-xml').split(',')
+const build: ServerBuild = process.argv.includes('--tsx') ? 'tsx' : 'built'
 const exportsDir = new URL('../../shared/datasets/exports/', import.meta.url).pathname
 
 async function realRecords(): Promise<ReferenceRecord[]> {
@@ -130,36 +130,49 @@ async function copyBaselines(client: pg.Client, projectId: string, dump: string)
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-import-bench-'))
 await fs.chmod(root, 0o755)
 const database = await startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port: await freePort() })
-const app = buildServer(loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'warn', STORAGE_DIR: path.join(root, 'files'), JOB_CONCURRENCY: '1' }))
-await app.ready()
-const user = await createUser(app.db, { email: 'bench@example.org' })
+// The service in its own process, as deployed: its memory is measured apart from the benchmark's.
+const server = await startServer({
+  DATABASE_URL: database.url, STORAGE_DIR: path.join(root, 'files'), JOB_CONCURRENCY: '1', UPLOAD_MAX_BYTES: String(2 ** 31)
+}, build)
+const api = `http://127.0.0.1:${server.port}/api`
 const client = new pg.Client({ connectionString: database.url })
 await client.connect()
+const token = 'alt_bench-token-0000000000000000000000000000'
+const { rows: [user] } = await client.query(`INSERT INTO users (email, name) VALUES ('bench@example.org', 'Bench') RETURNING id`)
+await client.query(`INSERT INTO api_tokens (user_id, token_hash) VALUES ($1, encode(sha256($2::bytea), 'hex'))`, [user.id, token])
+const auth = { authorization: `Bearer ${token}` }
 const base = await realRecords()
-console.log(`${count} records per file, varied from ${base.length} real records (every tenth a re-formatted duplicate)`)
+console.log(`${count} records per file, varied from ${base.length} real records (every tenth a re-formatted duplicate); service run through ${build === 'built' ? 'its compiled JavaScript (npm run build)' : 'tsx'}`)
 
 for (const format of formats) {
-  const file = path.join(app.storageDir, `bench.${format}`)
+  const file = path.join(root, `bench.${format}`)
   await writeFile(file, generate(format, base))
   const size = (await fs.stat(file)).size
-  const project = await createProject(app.db, user, { name: `bench ${format}` })
-  const [fileRow] = await app.db.insert(files).values({ projectId: project.id, storagePath: path.basename(file), originalName: path.basename(file), size, sha256: '-', createdBy: user.id }).returning()
+  const project = await (await fetch(`${api}/projects`, {
+    method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: `bench ${format}` })
+  })).json() as { id: string }
 
-  global.gc?.()
-  const rssBefore = process.memoryUsage().rss
-  let peak = rssBefore
-  let phase = 'import'
+  const idle = processMemory(server.child.pid!).rss
+  let peak = idle
+  let phase = 'upload'
   const peakByPhase: Record<string, number> = {}
   const sampler = setInterval(() => {
-    const rss = process.memoryUsage().rss
+    const { rss } = processMemory(server.child.pid!)
     peak = Math.max(peak, rss)
     peakByPhase[phase] = Math.max(peakByPhase[phase] ?? 0, rss)
   }, 25)
+  const uploadStarted = performance.now()
+  const form = new FormData()
+  form.append('file', await openAsBlob(file), path.basename(file))
+  const response = await fetch(`${api}/projects/${project.id}/imports`, { method: 'POST', headers: auth, body: form })
+  if (response.status !== 202) throw new Error(`upload answered ${response.status}: ${await response.text()}`)
+  const task = await response.json() as { id: string }
   const started = performance.now()
-  const task = await app.tasks.submit({ type: 'import-references', projectId: project.id, createdBy: user.id, payload: { fileId: fileRow.id } })
-  let row
+  const uploadSeconds = (started - uploadStarted) / 1000
+  phase = 'import'
+  let row: { status: string; message: string | null; result: unknown; error: string | null }
   for (;;) {
-    [row] = await app.db.select().from(tasks).where(eq(tasks.id, task.id))
+    [row] = (await client.query('SELECT status, message, result, error FROM tasks WHERE id = $1', [task.id])).rows
     if (row.message === 'finding duplicates') phase = 'deduplication'
     if (row.status !== 'queued' && row.status !== 'running') break
     await new Promise((r) => setTimeout(r, 100))
@@ -171,19 +184,20 @@ for (const format of formats) {
 
   const { plainMs: copyMs, withSearchMs } = await copyBaselines(client, project.id, path.join(root, 'dump.copy'))
   const importMs = seconds * 1000 - result.deduplication.durationMs
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`
 
-  console.log(`\n${format}: ${(size / 1024 / 1024).toFixed(0)} MiB, ${result.imported} records imported, ${result.errorCount} errors`)
+  console.log(`\n${format}: ${(size / 1024 / 1024).toFixed(0)} MiB (uploaded in ${uploadSeconds.toFixed(1)} s), ${result.imported} records imported, ${result.errorCount} errors`)
   console.log(`  end to end (parse, normalise, store, deduplicate): ${seconds.toFixed(1)} s = ${Math.round(result.imported / seconds)} records/s`)
   console.log(`  of which deduplication: ${(result.deduplication.durationMs / 1000).toFixed(1)} s, ${result.deduplication.duplicates} duplicates found, ${result.deduplication.comparisons} comparisons (${Object.entries(result.deduplication.phasesMs).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')})`)
   console.log(`  import without deduplication: ${Math.round(result.imported / (importMs / 1000))} records/s`)
   console.log(`  plain COPY of the same rows: ${(copyMs / 1000).toFixed(1)} s; import / COPY = ${(importMs / copyMs).toFixed(2)}x`)
   console.log(`  COPY of the same rows with their search vectors: ${(withSearchMs / 1000).toFixed(1)} s; import / that COPY = ${(importMs / withSearchMs).toFixed(2)}x`)
-  console.log(`  peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB (${((peak - rssBefore) / 1024 / 1024).toFixed(0)} MB above the idle service); ` +
-    Object.entries(peakByPhase).map(([p, v]) => `${p} ${(v / 1024 / 1024).toFixed(0)} MB`).join(', '))
+  console.log(`  service RSS: ${mb(idle)} idle, peak ${mb(peak)} (${mb(peak - idle)} above idle); by phase ` +
+    Object.entries(peakByPhase).map(([p, v]) => `${p} ${mb(v)}`).join(', ') + `; the kernel's high-water mark since start ${mb(processMemory(server.child.pid!).peak)}`)
   await client.query('DELETE FROM projects WHERE id = $1', [project.id])
   await fs.rm(file)
 }
 await client.end()
-await app.close()
+await server.stop()
 await database.stop()
 await fs.rm(root, { recursive: true, force: true })

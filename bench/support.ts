@@ -1,5 +1,6 @@
 /** Helpers shared by the service benchmarks: free ports, a server child process, readiness polling. */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import net from 'node:net'
 
 export async function freePort(): Promise<number> {
@@ -17,11 +18,19 @@ export interface ServerProcess {
   stop(): Promise<void>
 }
 
-/** Starts `src/server.ts` in its own process and resolves once /api/health/ready answers 200. */
-export async function startServer(env: Record<string, string | undefined>): Promise<ServerProcess & { readyMs: number }> {
+/**
+ * How the service runs: from the TypeScript sources through tsx (`npm start`)
+ * or compiled to JavaScript (`npm run build`, then `npm run start:prod`).
+ */
+export type ServerBuild = 'tsx' | 'built'
+
+/** Starts the service in its own process and resolves once /api/health/ready answers 200. */
+export async function startServer(env: Record<string, string | undefined>, build: ServerBuild = 'tsx'): Promise<ServerProcess & { readyMs: number }> {
+  if (build === 'built' && !existsSync('dist/src/server.js')) throw new Error('dist/src/server.js is missing: run `npm run build` first')
   const port = await freePort()
   const started = performance.now()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const args = build === 'built' ? ['dist/src/server.js'] : ['--import', 'tsx', 'src/server.ts']
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env }, stdio: ['ignore', 'ignore', 'inherit']
   })
   let exited = false
@@ -41,6 +50,13 @@ export async function startServer(env: Record<string, string | undefined>): Prom
       child.kill('SIGTERM')
     })
   }
+}
+
+/** A process's current and peak resident set size in bytes, from /proc (Linux). */
+export function processMemory(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kilobytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024
+  return { rss: kilobytes('VmRSS'), peak: kilobytes('VmHWM') }
 }
 
 export function median(values: number[]): number {

@@ -54,7 +54,9 @@ export const EnvSchema = Type.Object({
   OLLAMA_BASE_URL: Type.String({ default: 'http://127.0.0.1:11434', pattern: '^https?://' }),
   OLLAMA_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1000 }),
   LLM_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 32 }),
-  ADMIN_TOKEN_FILE: Type.String({ default: './data/admin-token' })
+  ADMIN_TOKEN_FILE: Type.String({ default: './data/admin-token' }),
+  /** How far the JavaScript heap may grow past the live data between full collections, in percent (0: V8 decides); see src/runtime.ts. */
+  HEAP_GROWTH_PERCENT: Type.Integer({ default: 10, minimum: 0, maximum: 1000 })
 })
 
 export type Config = Static<typeof EnvSchema> & { rootDir: string }

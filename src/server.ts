@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import app from './app.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
+import { limitHeapGrowth } from './runtime.ts'
 
 export function buildServer(config: Config, role: 'web' | 'worker' = 'web'): FastifyInstance {
   const fastify = Fastify({
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
     }
     throw err
   }
+  limitHeapGrowth(config.HEAP_GROWTH_PERCENT)
   const fastify = buildServer(config)
   try {
     await fastify.listen({ port: config.PORT, host: config.HOST })

@@ -6,6 +6,7 @@
  * finish (bounded by SHUTDOWN_TIMEOUT_MS), nothing new is taken.
  */
 import { ConfigError, loadConfig } from './config.ts'
+import { limitHeapGrowth } from './runtime.ts'
 import { buildServer, installShutdown } from './server.ts'
 
 try {
@@ -14,6 +15,7 @@ try {
     console.error('The worker needs REDIS_URL and DATABASE_URL: without Redis, jobs run inside the web process (npm start).')
     process.exit(2)
   }
+  limitHeapGrowth(config.HEAP_GROWTH_PERCENT)
   const fastify = buildServer(config, 'worker')
   await fastify.ready()
   fastify.log.info({ concurrency: config.JOB_CONCURRENCY }, 'worker ready')

@@ -13,6 +13,7 @@ t.test('a bad environment value stops the boot with a message naming the variabl
   t.throws(() => loadConfig({ PORT: 'eighty' }), { message: /PORT/ })
   t.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), ConfigError)
   t.throws(() => loadConfig({ JOB_CONCURRENCY: '0' }), { message: /JOB_CONCURRENCY/ })
+  t.throws(() => loadConfig({ HEAP_GROWTH_PERCENT: '-5' }), { message: /HEAP_GROWTH_PERCENT/ })
   t.equal(loadConfig({ PORT: '8080', HOST: '0.0.0.0' }).PORT, 8080)
 })
 
