@@ -8,6 +8,7 @@ import { executeTask, type ExecuteDeps } from '../src/tasks/execute.ts'
 import { InProcessRunner } from '../src/tasks/in-process.ts'
 import { TaskService } from '../src/tasks/service.ts'
 import { jobHandlers } from '../src/jobs/index.ts'
+import { removeAbandonedSpools } from '../src/services/originals.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,6 +37,13 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
   await fs.mkdir(config.STORAGE_DIR, { recursive: true })
   fastify.decorate('storageDir', config.STORAGE_DIR)
   await fastify.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } })
+
+  // Spools of imports killed mid-run on this machine whose task has ended since: not worth delaying readiness for.
+  fastify.addHook('onReady', async () => {
+    removeAbandonedSpools(fastify.db).then(
+      (removed) => { if (removed.length > 0) fastify.log.info({ tasks: removed }, 'removed spools left by interrupted imports') },
+      (err) => fastify.log.warn({ err }, 'could not look for spools left by interrupted imports'))
+  })
 
   const deps = (events: EventHub): ExecuteDeps => ({
     db: fastify.db, config, events, handlers: jobHandlers, storageDir: config.STORAGE_DIR, log: fastify.log

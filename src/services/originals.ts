@@ -16,12 +16,16 @@ import path from 'node:path'
 import { once } from 'node:events'
 import { promisify } from 'node:util'
 import { brotliCompress, brotliDecompress, constants } from 'node:zlib'
-import { and, eq } from 'drizzle-orm'
+import { and, eq, inArray, notInArray } from 'drizzle-orm'
 import type pg from 'pg'
 import type { Database } from '../db/index.ts'
-import { originalChunks } from '../db/schema.ts'
+import { originalChunks, tasks } from '../db/schema.ts'
 
 export const ORIGINALS_PER_CHUNK = 500
+
+/** Spool directories are named this prefix and the import's task id, in the OS temp directory. */
+const SPOOL_PREFIX = 'analylit-originals-'
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 const compress = promisify(brotliCompress)
 const decompress = promisify(brotliDecompress)
@@ -103,7 +107,7 @@ export class OriginalsWriter {
   private async spoolChunk(text: string): Promise<void> {
     const compressed = await compress(text, COMPRESSION)
     if (!this.spool) {
-      const dir = path.join(os.tmpdir(), `analylit-originals-${this.spoolName}`)
+      const dir = path.join(os.tmpdir(), `${SPOOL_PREFIX}${this.spoolName}`)
       await fs.rm(dir, { recursive: true, force: true })
       await fs.mkdir(dir, { recursive: true })
       this.spoolPath = path.join(dir, 'chunks')
@@ -116,6 +120,23 @@ export class OriginalsWriter {
     this.chunkSizes.push(compressed.length)
     if (!this.spool.write(compressed)) await once(this.spool, 'drain')
   }
+}
+
+/**
+ * Removes the spools that imports killed mid-run (kill -9, a machine that
+ * went down) left in `dir`, once their task has ended elsewhere or for
+ * good; a task still queued or running removes its own when it runs again.
+ * Spools of tasks this database does not know are left alone: they may
+ * belong to another instance on the same machine. Returns the task ids whose
+ * spools were removed.
+ */
+export async function removeAbandonedSpools(db: Database, dir = os.tmpdir()): Promise<string[]> {
+  const names = await fs.readdir(dir).catch(() => [] as string[])
+  const ids = names.filter((name) => name.startsWith(SPOOL_PREFIX)).map((name) => name.slice(SPOOL_PREFIX.length)).filter((id) => UUID.test(id))
+  if (ids.length === 0) return []
+  const ended = await db.select({ id: tasks.id }).from(tasks).where(and(inArray(tasks.id, ids), notInArray(tasks.status, ['queued', 'running'])))
+  for (const { id } of ended) await fs.rm(path.join(dir, `${SPOOL_PREFIX}${id}`), { recursive: true, force: true })
+  return ended.map((row) => row.id)
 }
 
 /** The original of the record at `sourceIndex` of an imported batch; undefined when none was stored. */

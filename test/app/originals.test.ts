@@ -1,12 +1,13 @@
 import t from 'tap'
 import path from 'node:path'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import { randomUUID } from 'node:crypto'
 import { openReferenceFile } from '../../src/references/import.ts'
-import { ORIGINALS_PER_CHUNK, OriginalsWriter } from '../../src/services/originals.ts'
-import { build, DATASETS, needsServices, userWithToken, fileUpload, taskFinished } from '../helper.ts'
+import { ORIGINALS_PER_CHUNK, OriginalsWriter, removeAbandonedSpools } from '../../src/services/originals.ts'
+import { tasks } from '../../src/db/schema.ts'
+import { build, DATASETS, needsServices, userWithToken, fileUpload, taskFinished, waitFor } from '../helper.ts'
 
 const FILE = path.join(DATASETS, 'screening/Cohen_2006/ADHD.csv')
 
@@ -54,4 +55,36 @@ t.test('the originals spool of a killed run is replaced by the next run of the s
   t.notMatch(existsSync(spool) ? await readFile(spool, 'latin1') : '', /left by a killed run/, 'the old spool is gone')
   await writer.dispose()
   t.notOk(existsSync(dir), 'and the new one once the run ends')
+})
+
+t.test('spools left by imports killed mid-run are removed once their task has ended, and only then', { skip: needsServices }, async (t) => {
+  const app = await build(t)
+  const alice = await userWithToken(app)
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'spools-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const [ended, running, queued] = await app.db.insert(tasks).values([
+    { type: 'import-references', status: 'succeeded', createdBy: alice.user.id },
+    { type: 'import-references', status: 'running', createdBy: alice.user.id },
+    { type: 'import-references', status: 'queued', createdBy: alice.user.id }
+  ]).returning()
+  const unknown = randomUUID()
+  const spool = (name: string) => path.join(dir, `analylit-originals-${name}`)
+  for (const name of [ended.id, running.id, queued.id, unknown, 'not-a-task']) {
+    await mkdir(spool(name))
+    await writeFile(path.join(spool(name), 'chunks'), 'x')
+  }
+  t.same(await removeAbandonedSpools(app.db, dir), [ended.id])
+  t.notOk(existsSync(spool(ended.id)), 'the spool of an ended task is removed')
+  t.ok(existsSync(spool(running.id)) && existsSync(spool(queued.id)), 'running and queued tasks keep theirs (their next run removes it)')
+  t.ok(existsSync(spool(unknown)), 'a task this database does not know may belong to another instance: kept')
+  t.ok(existsSync(spool('not-a-task')))
+
+  // At start-up, the service sweeps the OS temp directory.
+  const [killed] = await app.db.insert(tasks).values({ type: 'import-references', status: 'failed', createdBy: alice.user.id }).returning()
+  const left = path.join(os.tmpdir(), `analylit-originals-${killed.id}`)
+  await mkdir(left, { recursive: true })
+  t.teardown(() => rm(left, { recursive: true, force: true }))
+  await build(t, { DATABASE_URL: app.config.DATABASE_URL })
+  await waitFor(async () => !existsSync(left), 10000)
+  t.notOk(existsSync(left), 'removed by the next start')
 })
