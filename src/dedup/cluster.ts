@@ -388,7 +388,7 @@ function extractFeatures(index: number, item: DedupItem, words: IntList, journal
     arxivId: normalizeArxivId(record.arxivId),
     hasAbstract,
     abstract: keepAbstract && hasAbstract && record.abstract ? record.abstract.slice(0, ABSTRACT_PREFIX) : '',
-    completeness: item.completeness ?? completeness(record)
+    completeness: item.completeness ?? completeness(record, hasAbstract)
   }
 }
 
@@ -772,20 +772,25 @@ class ConstrainedUnionFind {
   }
 }
 
-/** How complete a record is, to choose a cluster's primary (see the module comment). */
-export function completeness(record: ReferenceRecord): number {
-  const filled = (value: unknown): boolean =>
-    value !== undefined && value !== null && (typeof value !== 'string' || value.trim().length > 0) &&
+function filled(value: unknown): boolean {
+  return value !== undefined && value !== null && (typeof value !== 'string' || value.trim().length > 0) &&
     (!Array.isArray(value) || value.length > 0)
-  let score = 0
+}
+
+/**
+ * How complete a record is, to choose a cluster's primary (see the module
+ * comment). `hasAbstract` stands in for the abstract's text when the caller
+ * holds the record without it.
+ */
+export function completeness(record: ReferenceRecord, hasAbstract = filled(record.abstract)): number {
+  let score = hasAbstract ? 3 : 0
   for (const value of [
-    record.title, record.abstract, record.authors, record.year, record.journal, record.volume, record.issue,
+    record.title, record.authors, record.year, record.journal, record.volume, record.issue,
     record.pages, record.doi, record.pmid, record.pmcid, record.keywords, record.mesh, record.url,
     (record.issn?.length ?? 0) + (record.isbn?.length ?? 0) > 0 ? true : undefined, record.publisher, record.language
   ]) {
     if (filled(value)) score++
   }
-  if (filled(record.abstract)) score += 2
   if (filled(record.doi)) score += 2
   return score
 }
@@ -1003,7 +1008,6 @@ class ClusterRun {
     const count = features.length
     const lastPartnerOf = new Int32Array(count).fill(-1)
     // Blocks of each record, CSR style: blockIds[start[i] .. start[i+1]) with the record's position in the block.
-    const blockList = blocks
     const blockIsLarge: boolean[] = []
     const membership = new Int32Array(count + 1)
     for (const members of blocks) {
@@ -1018,7 +1022,7 @@ class ClusterRun {
     const fill = membership.slice(0, count)
     const blockOf = new Int32Array(membership[count])
     const positionIn = new Int32Array(membership[count])
-    blockList.forEach((members, blockId) => {
+    blocks.forEach((members, blockId) => {
       members.forEach((member, position) => {
         blockOf[fill[member]] = blockId
         positionIn[fill[member]] = position
@@ -1035,7 +1039,7 @@ class ClusterRun {
     for (let a = 0; a < count; a++) {
       if (splitOff[a] === 1) continue
       for (let k = membership[a]; k < membership[a + 1]; k++) {
-        const members = blockList[blockOf[k]]
+        const members = blocks[blockOf[k]]
         if (!blockIsLarge[blockOf[k]]) {
           for (const b of members) if (b > a) consider(a, b)
         } else {

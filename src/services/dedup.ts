@@ -9,7 +9,7 @@
 import { and, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articles, duplicateJudgements } from '../db/schema.ts'
-import { ABSTRACT_PREFIX, completeness, DuplicateFinder, type DedupResult, type DuplicateCluster } from '../dedup/cluster.ts'
+import { ABSTRACT_PREFIX, DuplicateFinder, type DedupResult, type DuplicateCluster } from '../dedup/cluster.ts'
 import { mergeRecords } from '../dedup/merge.ts'
 import type { Author, ReferenceRecord } from '../references/model.ts'
 import { recordToRow, rowToRecord, type ArticleRow } from './articles.ts'
@@ -149,9 +149,8 @@ async function loadMatchView(tx: Database, projectId: string, finder: DuplicateF
   for (;;) {
     const { rows } = await tx.execute<MatchRow>(sql.raw(`FETCH ${LOAD_CHUNK} FROM dedup_match_view`))
     for (const row of rows) {
-      const record = matchRecord(row)
-      // An abstract counts three points of completeness (see completeness()); the view leaves it out.
-      finder.add({ id: row.id, record, hasAbstract: row.has_abstract, completeness: row.completeness ?? completeness(record) + (row.has_abstract ? 3 : 0) })
+      // Rows stored before completeness was have it computed by the finder, from the view and hasAbstract.
+      finder.add({ id: row.id, record: matchRecord(row), hasAbstract: row.has_abstract, completeness: row.completeness ?? undefined })
     }
     if (rows.length < LOAD_CHUNK) break
   }
