@@ -2,14 +2,15 @@
  * BibTeX and BibLaTeX (.bib from JabRef, Zotero/Better BibTeX, Mendeley,
  * Google Scholar, publishers). The input is cut into entries at top-level
  * "@type{" boundaries here (brace-balanced, streaming, so memory is bounded
- * by the largest entry), and each entry is handed to @retorquere/bibtex-parser
- * with the @string macros seen so far; the library decodes LaTeX accents and
- * commands, math, and splits name lists in both name orders.
+ * by the largest entry). Each entry's plain fields are read by
+ * bibtex-plain.ts, which gives what the library would give; the others (LaTeX
+ * accents and commands, math, @string macros, concatenations) are handed to
+ * @retorquere/bibtex-parser with the @string macros seen so far.
  *
  * An entry whose braces do not balance is cut where the next line starting
  * with "@type{" begins, and reported as an error item with its line.
  */
-import type { Creator, Entry, Options as BibtexOptions, parse as parseBibtexLibrary } from '@retorquere/bibtex-parser'
+import type { Creator, Entry, Library, Options as BibtexOptions, parse as parseBibtexLibrary } from '@retorquere/bibtex-parser'
 import type { Author, ParsedItem, ReferenceRecord, ReferenceType } from '../model.ts'
 import { emptyRecord } from '../model.ts'
 import { normalizeArxivId, normalizeDoi, normalizePmcid, normalizePmid, parseYear } from '../identifiers.ts'
@@ -17,6 +18,7 @@ import {
   collapseSpaces, extractSerialNumbers, formatPages, identifiersInUrl, labelFromNotes, stripHtml, withoutUndefined
 } from '../text.ts'
 import type { FormatInput, ReferenceFormat } from './types.ts'
+import { keywordList, plainFieldValue, scanBibtexEntry, type ScannedField } from './bibtex-plain.ts'
 
 /** One top-level unit cut from the input: an entry, @string, @preamble or @comment. */
 export interface BibtexChunk {
@@ -142,88 +144,98 @@ const LIBRARY_OPTIONS: BibtexOptions = {
   applyCrossRef: false
 }
 
-/** Long free-text fields that the LaTeX converter is slowest on (up to milliseconds per kilobyte). */
-const LIFTABLE_FIELDS = new Set(['abstract', 'note', 'annote', 'annotation', 'addendum', 'comment', 'title', 'booktitle'])
 /**
- * What the converter would change beyond dashes (which the fast path turns
- * into the same en and em dashes): commands, math, ties, quote ligatures,
- * and the OT1 glyphs it substitutes for < and >. (It also drops everything after an
- * unescaped %, as TeX would; exporters escape % as \%, so a bare % in a
- * field is a literal percent sign, which the fast path keeps.)
+ * Parse one entry with the macros defined so far. Fields whose values are
+ * plain text are read here (bibtex-plain.ts) and only the others go through
+ * the library, which converts LaTeX slowly; an entry this module cannot scan
+ * goes to the library whole.
  */
-const TEX_SPECIALS = /[\\$^~<>]|``|''|!`|\?`/
+function parseEntry(converter: LatexConverter, original: string, macros: Record<string, string>): Library {
+  const scanned = scanBibtexEntry(original)
+  if (!scanned) return parseWithLibrary(converter, original, macros)
 
-/** Where a field's value stands in an entry's text (braced or quoted values only). */
-function findFieldValue(text: string, name: string): { start: number; end: number; inner: string } | undefined {
-  const head = new RegExp(`[,{(]\\s*${name}\\s*=\\s*([{"])`, 'i').exec(text)
-  if (!head) return undefined
-  const open = head.index + head[0].length - 1
-  const quote = head[1] === '"'
-  let depth = 0
-  for (let i = open + 1; i < text.length; i++) {
-    const c = text[i]
-    if (c === '{') depth++
-    else if (c === '}') {
-      if (depth === 0) return quote ? undefined : { start: open, end: i + 1, inner: text.slice(open + 1, i) }
-      depth--
-    } else if (c === '"' && quote && depth === 0) return { start: open, end: i + 1, inner: text.slice(open + 1, i) }
+  const read = new Map<string, unknown>()
+  const left: ScannedField[] = []
+  for (const field of scanned.fields) {
+    if (field.text === undefined) {
+      left.push(field)
+      continue
+    }
+    if (field.text.trim() === '') continue // the library drops empty fields
+    const value = plainFieldValue(field.name, field.text)
+    if (value === undefined) left.push(field)
+    else read.set(field.name, field.name === 'keywords' ? keywordList(value as string) : value)
   }
-  return undefined
+
+  let library: Library
+  if (left.length === 0) {
+    library = { errors: [], entries: [], comments: [], strings: {}, preamble: [], jabref: { root: [], groups: {} } }
+    library.entries.push({ type: scanned.type, key: scanned.key, fields: {}, mode: {}, input: original })
+  } else {
+    const rest = `@${scanned.type}{${scanned.key},\n${left.map((field) => `${field.name} = ${field.source}`).join(',\n')}\n}`
+    library = parseWithLibrary(converter, rest, macros)
+  }
+  const entry = library.entries[0]
+  if (entry) {
+    // the fields in the order they were written, keywords last (as the library orders them)
+    const converted = entry.fields as Record<string, unknown>
+    const fields: Record<string, unknown> = {}
+    for (const { name } of scanned.fields) {
+      const value = read.get(name) ?? converted[name]
+      if (value !== undefined && name !== 'keywords') fields[name] = value
+    }
+    const keywords = read.get('keywords') ?? converted.keywords
+    if (keywords !== undefined) fields.keywords = keywords
+    entry.fields = fields as Entry['fields']
+    entry.input = original
+  }
+  return library
 }
 
 /**
- * Takes plain long fields (no TeX to convert: see TEX_SPECIALS) out of the
- * entry before the library sees it, since converting them gives back the same
- * text minus the braces, only much more slowly. Returns the entry with those
- * values emptied, and the values.
+ * The library's reading of an entry. BibTeX itself only warns about an
+ * undefined macro (journal = jmir without @string{jmir=…}); here the macro's
+ * name stands in for its text so the record is not lost.
  */
-function liftPlainFields(text: string): { text: string; lifted: Record<string, string> } {
-  const lifted: Record<string, string> = {}
-  for (const name of LIFTABLE_FIELDS) {
-    const found = findFieldValue(text, name)
-    if (!found || found.inner.length < 80) continue
-    // \& \% \_ \# are how exporters escape these characters; they stand for the characters themselves.
-    const value = found.inner.replace(/\\([&%_#])/g, '$1')
-    if (TEX_SPECIALS.test(value)) continue
-    lifted[name] = collapseSpaces(value.replace(/[{}]/g, '').replace(/---/g, '\u2014').replace(/--/g, '\u2013'))
-    text = text.slice(0, found.start) + '{}' + text.slice(found.end)
-  }
-  return { text, lifted }
-}
-
-/**
- * Parse one entry with the macros defined so far. BibTeX itself only warns
- * about an undefined macro (journal = jmir without @string{jmir=…}); here
- * the macro's name stands in for its text so the record is not lost.
- */
-function parseEntry(parseBibtexLibrary: BibtexLibraryParse, original: string, macros: Record<string, string>): ReturnType<BibtexLibraryParse> {
-  const { text, lifted } = liftPlainFields(original)
+function parseWithLibrary(converter: LatexConverter, text: string, macros: Record<string, string>): Library {
+  if (!converter.parse) throw new ConverterNotLoaded()
   const strings = { ...macros }
   for (let attempt = 0; ; attempt++) {
-    const library = parseBibtexLibrary(text, { ...LIBRARY_OPTIONS, strings })
+    const library = converter.parse(text, { ...LIBRARY_OPTIONS, strings })
     const unresolved = library.errors.length > 0 && /Unresolved @string reference "([^"]+)"/.exec(library.errors[0].error)
-    if (!unresolved || attempt >= 8) {
-      for (const entry of library.entries) {
-        Object.assign(entry.fields, lifted)
-        entry.input = original
-      }
-      return library
-    }
+    if (!unresolved || attempt >= 8) return library
     strings[unresolved[1]] = unresolved[1]
   }
 }
 
-type BibtexLibraryParse = typeof parseBibtexLibrary
+/**
+ * The library, loaded the first time an entry needs it: it is large (it
+ * carries unified-latex and Unicode tables) and files of plain entries never do.
+ */
+interface LatexConverter {
+  parse?: typeof parseBibtexLibrary
+}
+
+class ConverterNotLoaded extends Error {}
 
 /** Stream the records of a BibTeX/BibLaTeX input. */
 export async function* parseBibtex(input: FormatInput): AsyncGenerator<ParsedItem> {
-  // Loaded on first use: the library is large and most services never read BibTeX.
-  const { parse: parseBibtexLibrary } = await import('@retorquere/bibtex-parser')
+  const converter: LatexConverter = {}
   const splitter = new BibtexSplitter()
   const macros: Record<string, string> = {}
   let index = 0
 
-  function* convert(chunks: BibtexChunk[]): Generator<ParsedItem> {
+  async function read(text: string): Promise<Library> {
+    try {
+      return parseEntry(converter, text, macros)
+    } catch (error) {
+      if (!(error instanceof ConverterNotLoaded)) throw error
+      converter.parse = (await import('@retorquere/bibtex-parser')).parse
+      return parseEntry(converter, text, macros)
+    }
+  }
+
+  async function* convert(chunks: BibtexChunk[]): AsyncGenerator<ParsedItem> {
     for (const chunk of chunks) {
       if (chunk.type === 'comment' || chunk.type === 'preamble') continue
       const position = { line: chunk.line, index }
@@ -236,9 +248,9 @@ export async function* parseBibtex(input: FormatInput): AsyncGenerator<ParsedIte
         }
         continue
       }
-      let library
+      let library: Library
       try {
-        library = parseEntry(parseBibtexLibrary, chunk.text, macros)
+        library = await read(chunk.text)
       } catch (error) {
         index++
         yield { kind: 'error', message: `The @${chunk.type} entry at line ${chunk.line} cannot be read: ${(error as Error).message}`, position }
