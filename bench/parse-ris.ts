@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { decodeBytes } from '../src/references/encoding.ts'
-import { openReferenceFile } from '../src/references/import.ts'
+import { parseFile } from './support.ts'
 
 const recordCount = Number(process.argv[2] ?? 100_000)
 const exportsDir = fileURLToPath(new URL('../../shared/datasets/exports/', import.meta.url))
@@ -46,29 +46,12 @@ try {
   const records = realRecords()
   await writeFile(path, records)
   const megabytes = statSync(path).size / 1024 / 1024
-  global.gc?.()
-  const rssBefore = process.memoryUsage().rss
-  let peakRss = rssBefore
-  const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss) }, 20)
-
-  const started = performance.now()
-  const opened = await openReferenceFile(path)
-  let parsed = 0
-  let errors = 0
-  for await (const item of opened.items) {
-    if (item.kind === 'record') parsed++
-    else errors++
-    if ((parsed & 0xfff) === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss)
-  }
-  const seconds = (performance.now() - started) / 1000
-  clearInterval(sampler)
-  peakRss = Math.max(peakRss, process.memoryUsage().rss)
-
+  const run = await parseFile(path)
   const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0)
-  console.log(`file: ${recordCount} records from ${records.length} distinct real records, ${megabytes.toFixed(1)} MiB, format ${opened.format.id}, ${opened.encoding}`)
-  console.log(`parsed ${parsed} records, ${errors} errors in ${seconds.toFixed(2)} s`)
-  console.log(`${Math.round(parsed / seconds).toLocaleString('en')} records/s, ${(megabytes / seconds).toFixed(0)} MiB/s`)
-  console.log(`RSS before parsing ${mib(rssBefore)} MiB, peak while parsing ${mib(peakRss)} MiB`)
+  console.log(`file: ${recordCount} records from ${records.length} distinct real records, ${megabytes.toFixed(1)} MiB, format ${run.format}, ${run.encoding}`)
+  console.log(`parsed ${run.records} records, ${run.errors} errors in ${run.seconds.toFixed(2)} s`)
+  console.log(`${Math.round(run.records / run.seconds).toLocaleString('en')} records/s, ${(megabytes / run.seconds).toFixed(0)} MiB/s`)
+  console.log(`RSS before parsing ${mib(run.rssBefore)} MiB, peak while parsing ${mib(run.peakRss)} MiB`)
 } finally {
   rmSync(directory, { recursive: true, force: true })
 }

@@ -1,7 +1,8 @@
-/** Helpers shared by the service benchmarks: free ports, a server child process, readiness polling. */
+/** Helpers shared by the benchmarks: free ports, a server child process, readiness polling, timed parsing. */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import net from 'node:net'
+import { openReferenceFile } from '../src/references/import.ts'
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -63,4 +64,37 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+export interface ParseRun {
+  format: string
+  encoding: string
+  records: number
+  errors: number
+  seconds: number
+  /** This process's resident memory before parsing and its peak while parsing, in bytes. */
+  rssBefore: number
+  peakRss: number
+}
+
+/** Reads every item of a reference file as the import job does, timing it and sampling this process's RSS. */
+export async function parseFile(path: string): Promise<ParseRun> {
+  global.gc?.()
+  const rssBefore = process.memoryUsage().rss
+  let peakRss = rssBefore
+  const sample = () => { peakRss = Math.max(peakRss, process.memoryUsage().rss) }
+  const sampler = setInterval(sample, 20)
+  const started = performance.now()
+  const opened = await openReferenceFile(path)
+  let records = 0
+  let errors = 0
+  for await (const item of opened.items) {
+    if (item.kind === 'record') records++
+    else errors++
+    if (((records + errors) & 0xfff) === 0) sample()
+  }
+  const seconds = (performance.now() - started) / 1000
+  clearInterval(sampler)
+  sample()
+  return { format: opened.format.id, encoding: opened.encoding, records, errors, seconds, rssBefore, peakRss }
 }
