@@ -113,6 +113,29 @@ t.test('records are the same whatever the chunk boundaries', async (t) => {
   t.same(await parseText(fixture, 7), whole, '7-character chunks')
 })
 
+t.test('CRLF line endings read as LF ones: a line break inside a field is a space, not a paragraph', async (t) => {
+  const text = `@article{crlf2021,
+  author = {Darcy, Alison and
+            Daniels, Jade},
+  title = {Alliance with
+           chatbots},
+  note = {Export Date: 18 November 2019
+          Cited By: 2},
+  abstract = {Background: M{\\"u}nchen
+              rated it.}
+}
+`
+  const withoutInput = (items: ParsedItem[]) => records(items).map((record) => ({ ...record, original: { ...(record.original as object), input: undefined } }))
+  const lf = await parseText(text)
+  const crlf = await parseText(text.replace(/\n/g, '\r\n'))
+  t.same(withoutInput(crlf), withoutInput(lf))
+  const [record] = records(crlf)
+  t.same(record.authors, [{ family: 'Darcy', given: 'Alison' }, { family: 'Daniels', given: 'Jade' }])
+  t.same(record.notes, ['Export Date: 18 November 2019 Cited By: 2'])
+  t.equal(record.abstract, 'Background: M\u00fcnchen rated it.')
+  t.match((record.original as { input: string }).input, /\r\n/, 'the original keeps its line endings')
+})
+
 t.test('broken entries are reported with their line and do not stop the import', async (t) => {
   const text = [
     '@article{a, title = {Undefined macro}, journal = nomacro, year = 2000}',

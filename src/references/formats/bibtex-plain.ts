@@ -200,7 +200,8 @@ const TEX_IN_TEXT = /[\\$^~<>#\uE000\uE001]|``|''|!`|\?`/
 /** In names the library also gives meaning to "=", "&" and "_"; such names are left to it. */
 const TEX_IN_NAME = /[\\$^~<>#=&_%\uE000\uE001]|``|''|!`|\?`|--/
 const SPACE_RUN = /[ \t\r\n]+/g
-const PARAGRAPH_BREAK = /\n[ \t\r]*\n/
+/** Two line breaks with only spaces between (unified-latex counts the CR and the LF of a CRLF as two). */
+const PARAGRAPH_BREAK = /[\r\n][ \t]*[\r\n]/
 /**
  * A command: an accent on one ASCII letter ("\'e", "\'{e}", "\c{c}"), an
  * escaped character ("\&"), or a command word and what ends it: "{}", spaces
@@ -253,7 +254,7 @@ function verbatimText(name: string, value: string): string | undefined {
   if (/[\\$]/.test(value) || PARAGRAPH_BREAK.test(value)) return undefined
   // A % starts a comment, which the library prints back as written, up to the end of its line.
   const comment = value.indexOf('%')
-  if (comment >= 0 && /[\n{}]/.test(value.slice(comment))) return undefined
+  if (comment >= 0 && /[\r\n{}]/.test(value.slice(comment))) return undefined
   let text = comment >= 0 ? value.slice(0, comment) : value
   if (comment < 0 && OUTER_BRACES_REMOVED.has(name) && text.startsWith('{') && closingBrace(text, 0) === text.length - 1) {
     text = text.slice(1, -1)
@@ -317,7 +318,8 @@ function parseName(written: string): Creator | undefined {
 }
 
 function nameList(value: string): Creator[] | undefined {
-  if (value !== value.trim() || AND_AT_END.test(value)) return undefined
+  // a blank line is a paragraph to the library, not a space between words
+  if (value !== value.trim() || AND_AT_END.test(value) || PARAGRAPH_BREAK.test(value)) return undefined
   const creators: Creator[] = []
   for (const name of value.split(AND)) {
     const parsed = parseName(name)
@@ -328,7 +330,7 @@ function nameList(value: string): Creator[] | undefined {
 }
 
 function literalList(value: string): string[] | undefined {
-  if (/[{}]/.test(value) || AND_AT_END.test(value.trim())) return undefined
+  if (/[{}]/.test(value) || AND_AT_END.test(value.trim()) || PARAGRAPH_BREAK.test(value)) return undefined
   const items: string[] = []
   for (const item of value.split(AND)) {
     const text = plainText(item, 'literal')

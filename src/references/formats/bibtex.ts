@@ -151,8 +151,15 @@ const LIBRARY_OPTIONS: BibtexOptions = {
  * goes to the library whole.
  */
 function parseEntry(converter: LatexConverter, original: string, macros: Record<string, string>): Library {
-  const scanned = scanBibtexEntry(original)
-  if (!scanned) return parseWithLibrary(converter, original, macros)
+  // A CRLF is one line break (the LaTeX parser would count two, a paragraph), so a file reads the
+  // same whatever its line endings; `input` keeps the entry as written.
+  const text = original.includes('\r') ? original.replace(/\r\n?/g, '\n') : original
+  const scanned = scanBibtexEntry(text)
+  if (!scanned) {
+    const library = parseWithLibrary(converter, text, macros)
+    for (const entry of library.entries) entry.input = original
+    return library
+  }
 
   const read = new Map<string, unknown>()
   const left: ScannedField[] = []
@@ -164,7 +171,11 @@ function parseEntry(converter: LatexConverter, original: string, macros: Record<
     if (field.text.trim() === '') continue // the library drops empty fields
     const value = plainFieldValue(field.name, field.text)
     if (value === undefined) left.push(field)
-    else read.set(field.name, field.name === 'keywords' ? keywordList(value as string) : value)
+    else if (field.name !== 'keywords') read.set(field.name, value)
+    else {
+      const keywords = keywordList(value as string)
+      if (keywords.length > 0) read.set(field.name, keywords) // the library drops an empty list
+    }
   }
 
   let library: Library
