@@ -1,18 +1,20 @@
 /**
- * A reader for the parts of BibTeX entries that need no LaTeX conversion.
+ * A reader for the fields of BibTeX entries that need no real LaTeX conversion.
  *
  * @retorquere/bibtex-parser runs every field value through unified-latex's
  * PEG parser, even when the value is plain text, which makes it read a few
- * hundred entries a second. Most exported entries are plain: Zotero, JabRef
- * and our own exporter write UTF-8 and escape only &, %, _ and #. This module
- * scans an entry's fields the way the library's own scanner does and converts
- * each plain value by the library's rules for that field's mode (names, lists,
- * verbatim fields, text), giving the very values the library gives; anything
- * else (commands, accents, math, macros, concatenations, unusual name forms) is
- * left to the library. The rules mirrored here are those of
+ * hundred entries a second. Most exported entries hold little TeX: UTF-8 text
+ * with &, %, _ and # escaped, or ASCII with accents written as commands
+ * ({\"u}, \c{c}) and a few text commands (\textless{}). This module scans an
+ * entry's fields the way the library's own scanner does and converts each such
+ * value by the library's rules for that field's mode (names, lists, verbatim
+ * fields, text), giving the very values the library gives; anything else
+ * (math, formatting and unknown commands, macros, concatenations, unusual name
+ * forms) is left to the library. The rules mirrored here are those of
  * @retorquere/bibtex-parser 9 (dist/esm/index.js: FieldMode, parseCreator,
  * split, stringify, stringField; verbatim.js: the scanner); the tests compare
- * both readers on every fixture, so an upgrade that changes them is caught.
+ * both readers on every fixture and on seeded random values, so an upgrade
+ * that changes them is caught.
  *
  * One deliberate difference: a bare % is kept as a percent sign, where TeX
  * (and the library) would drop the rest of the line as a comment; exporters
