@@ -2,10 +2,11 @@
  * BibTeX and BibLaTeX (.bib from JabRef, Zotero/Better BibTeX, Mendeley,
  * Google Scholar, publishers). The input is cut into entries at top-level
  * "@type{" boundaries here (brace-balanced, streaming, so memory is bounded
- * by the largest entry). Each entry's plain fields are read by
- * bibtex-plain.ts, which gives what the library would give; the others (LaTeX
- * accents and commands, math, @string macros, concatenations) are handed to
- * @retorquere/bibtex-parser with the @string macros seen so far.
+ * by the largest entry). Each entry's fields without real LaTeX (plain text,
+ * escapes, accents, simple text commands) are read by bibtex-plain.ts, which
+ * gives what the library would give; the others (math, formatting commands,
+ * @string macros, concatenations) are handed to @retorquere/bibtex-parser with
+ * the @string macros seen so far.
  *
  * An entry whose braces do not balance is cut where the next line starting
  * with "@type{" begins, and reported as an error item with its line.
@@ -145,10 +146,10 @@ const LIBRARY_OPTIONS: BibtexOptions = {
 }
 
 /**
- * Parse one entry with the macros defined so far. Fields whose values are
- * plain text are read here (bibtex-plain.ts) and only the others go through
- * the library, which converts LaTeX slowly; an entry this module cannot scan
- * goes to the library whole.
+ * Parse one entry with the macros defined so far. Fields without real LaTeX
+ * are read by bibtex-plain.ts and only the others go through the library,
+ * which converts LaTeX slowly; an entry bibtex-plain.ts cannot scan goes to
+ * the library whole.
  */
 function parseEntry(converter: LatexConverter, original: string, macros: Record<string, string>): Library {
   // A CRLF is one line break (the LaTeX parser would count two, a paragraph), so a file reads the
