@@ -20,6 +20,9 @@ RUN npm ci --omit=dev --no-fund --no-audit
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 STORAGE_DIR=/data/files EMBEDDED_PG_DIR=/data/postgres ADMIN_TOKEN_FILE=/data/admin-token
+# Two malloc arenas instead of eight per core: the threads that compress original records would
+# otherwise each keep freed memory in an arena of their own (up to 35 MB of RSS in a large import).
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 RUN groupadd --system analylit && useradd --system --gid analylit --home-dir /app analylit \
   && mkdir -p /data && chown analylit:analylit /data

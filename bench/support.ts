@@ -31,8 +31,10 @@ export async function startServer(env: Record<string, string | undefined>, build
   const port = await freePort()
   const started = performance.now()
   const args = build === 'built' ? ['dist/src/server.js'] : ['--import', 'tsx', 'src/server.ts']
+  // The compiled service runs as `npm run start:prod` and the image run it: with two malloc arenas.
+  const deployed = build === 'built' ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' } : {}
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env }, stdio: ['ignore', 'ignore', 'inherit']
+    env: { ...process.env, ...deployed, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env }, stdio: ['ignore', 'ignore', 'inherit']
   })
   let exited = false
   child.on('exit', () => { exited = true })
