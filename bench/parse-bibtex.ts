@@ -18,7 +18,7 @@ import { toBibtex } from '../src/export/index.ts'
 import { openReferenceFile } from '../src/references/import.ts'
 import type { ReferenceRecord } from '../src/references/model.ts'
 import { BibtexSplitter } from '../src/references/formats/bibtex.ts'
-import { plainFieldValue, scanBibtexEntry } from '../src/references/formats/bibtex-plain.ts'
+import { readPlainFields, scanBibtexEntry } from '../src/references/formats/bibtex-plain.ts'
 import { parseFile } from './support.ts'
 
 const recordCount = Number(process.argv[2] ?? 100_000)
@@ -68,7 +68,7 @@ async function entriesNeedingConverter(path: string): Promise<number> {
     splitter.feed(text as string)
     for (const chunk of splitter.chunks.splice(0)) {
       const entry = scanBibtexEntry(chunk.text)
-      if (!entry || entry.fields.some((field) => field.text === undefined || (field.text.trim() !== '' && plainFieldValue(field.name, field.text) === undefined))) needing++
+      if (!entry || readPlainFields(entry).left.length > 0) needing++
     }
   }
   return needing

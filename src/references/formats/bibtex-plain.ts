@@ -153,17 +153,12 @@ const MODES: ReadonlyMap<string, FieldMode> = new Map([
     .map((name) => [name, 'literallist'] as const)
 ])
 
-function modeOf(name: string): FieldMode {
+/** The mode the library reads a field in (exported for the tests, which compare it with the library's table). */
+export function modeOf(name: string): FieldMode {
   const mode = MODES.get(name)
   if (mode) return mode
   return /^citeulike-linkout-[0-9]+$|^bdsk-url-[0-9]+$/.test(name) ? 'verbatim' : 'literal'
 }
-
-/** Verbatim fields whose one enclosing pair of braces the library removes (its removeOuterBraces default). */
-const OUTER_BRACES_REMOVED = new Set([
-  'doi', 'title', 'subtitle', 'series', 'shorttitle', 'booktitle', 'origtitle', 'maintitle', 'eventtitle',
-  'eprint', 'file', 'files', 'pdf', 'groups', 'ids', 'url', 'verba', 'verbb', 'verbc'
-])
 
 /** Characters escaped with a backslash ("\&"), which the library turns into the characters. */
 const ESCAPABLE = '&%_#{}$'
@@ -258,7 +253,10 @@ function verbatimText(name: string, value: string): string | undefined {
   const comment = value.indexOf('%')
   if (comment >= 0 && /[\r\n{}]/.test(value.slice(comment))) return undefined
   let text = comment >= 0 ? value.slice(0, comment) : value
-  if (comment < 0 && OUTER_BRACES_REMOVED.has(name) && text.startsWith('{') && closingBrace(text, 0) === text.length - 1) {
+  // The library removes one enclosing pair of braces from the verbatim fields it names (keywords is
+  // named by a pattern, which its removeOuterBraces default leaves out).
+  const outerBracesRemoved = name !== 'keywords' && MODES.get(name) === 'verbatim'
+  if (comment < 0 && outerBracesRemoved && text.startsWith('{') && closingBrace(text, 0) === text.length - 1) {
     text = text.slice(1, -1)
   }
   return (text.replace(SPACE_RUN, ' ') + (comment >= 0 ? value.slice(comment) : '')).trim()
@@ -343,7 +341,7 @@ function literalList(value: string): string[] | undefined {
 }
 
 /** Keywords as the library gives them: split on , and ;, deduplicated, sorted case-insensitively. */
-export function keywordList(value: string): string[] {
+function keywordList(value: string): string[] {
   const keywords = value.split(/\s*[,;]\s*/).map((keyword) => keyword.trim()).filter((keyword) => keyword)
   return [...new Set(keywords)].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()))
 }
@@ -352,7 +350,7 @@ export function keywordList(value: string): string[] {
  * The value the library would give for this field, or undefined when only
  * the library can tell (TeX in it, or a form whose rules are not mirrored).
  * `value` is the text inside the braces or quotes. Keywords come back as the
- * verbatim text; split them with keywordList once all are known.
+ * list (empty when the value names none).
  */
 export function plainFieldValue(name: string, value: string): string | string[] | Creator[] | undefined {
   const mode = modeOf(name)
@@ -361,8 +359,10 @@ export function plainFieldValue(name: string, value: string): string | string[] 
       return nameList(value)
     case 'literallist':
       return literalList(value)
-    case 'verbatim':
-      return verbatimText(name, value)
+    case 'verbatim': {
+      const text = verbatimText(name, value)
+      return name === 'keywords' && text !== undefined ? keywordList(text) : text
+    }
     default: {
       const text = plainText(value, mode)
       if (text === undefined) return undefined
@@ -374,4 +374,25 @@ export function plainFieldValue(name: string, value: string): string | string[] 
       return text
     }
   }
+}
+
+/**
+ * An entry's fields split into those read here, with the values the library
+ * would give, and those left to the library. Fields the library drops
+ * (empty values, an empty keyword list) are in neither.
+ */
+export function readPlainFields(entry: ScannedEntry): { read: Map<string, unknown>; left: ScannedField[] } {
+  const read = new Map<string, unknown>()
+  const left: ScannedField[] = []
+  for (const field of entry.fields) {
+    if (field.text === undefined) {
+      left.push(field)
+      continue
+    }
+    if (field.text.trim() === '') continue
+    const value = plainFieldValue(field.name, field.text)
+    if (value === undefined) left.push(field)
+    else if (!(Array.isArray(value) && value.length === 0 && field.name === 'keywords')) read.set(field.name, value)
+  }
+  return { read, left }
 }

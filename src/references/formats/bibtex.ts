@@ -19,7 +19,7 @@ import {
   collapseSpaces, extractSerialNumbers, formatPages, identifiersInUrl, labelFromNotes, stripHtml, withoutUndefined
 } from '../text.ts'
 import type { FormatInput, ReferenceFormat } from './types.ts'
-import { keywordList, plainFieldValue, scanBibtexEntry, type ScannedField } from './bibtex-plain.ts'
+import { readPlainFields, scanBibtexEntry } from './bibtex-plain.ts'
 
 /** One top-level unit cut from the input: an entry, @string, @preamble or @comment. */
 export interface BibtexChunk {
@@ -162,22 +162,7 @@ function parseEntry(converter: LatexConverter, original: string, macros: Record<
     return library
   }
 
-  const read = new Map<string, unknown>()
-  const left: ScannedField[] = []
-  for (const field of scanned.fields) {
-    if (field.text === undefined) {
-      left.push(field)
-      continue
-    }
-    if (field.text.trim() === '') continue // the library drops empty fields
-    const value = plainFieldValue(field.name, field.text)
-    if (value === undefined) left.push(field)
-    else if (field.name !== 'keywords') read.set(field.name, value)
-    else {
-      const keywords = keywordList(value as string)
-      if (keywords.length > 0) read.set(field.name, keywords) // the library drops an empty list
-    }
-  }
+  const { read, left } = readPlainFields(scanned)
 
   let library: Library
   if (left.length === 0) {
