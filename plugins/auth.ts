@@ -6,6 +6,8 @@ import { HttpError } from '../src/http-errors.ts'
 declare module 'fastify' {
   interface FastifyRequest {
     user: AuthUser
+    /** The id of the request's API token. */
+    tokenId: string
   }
   interface FastifyInstance {
     authenticate: (request: FastifyRequest) => Promise<void>
@@ -29,11 +31,14 @@ function bearerToken(request: FastifyRequest): string | undefined {
 /** Bearer-token authentication for every /api route but health. */
 export default fp(async (fastify) => {
   fastify.decorateRequest('user', null as unknown as AuthUser)
+  fastify.decorateRequest('tokenId', '')
   fastify.decorate('authenticate', async (request: FastifyRequest) => {
     const token = bearerToken(request)
     if (!token) throw new HttpError(401, 'missing bearer token (Authorization: Bearer <token>)')
     const user = await findUserByToken(fastify.db, token)
     if (!user) throw new HttpError(401, 'invalid or revoked token')
-    request.user = user
+    const { tokenId, ...rest } = user
+    request.user = rest
+    request.tokenId = tokenId
   })
 }, { name: 'auth', dependencies: ['db'], fastify: '5.x' })

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { issueToken } from '../src/auth/users.ts'
-import { UserSchema as User } from '../src/http/schemas.ts'
+import { issueToken, listTokens, revokeToken } from '../src/auth/users.ts'
+import { ApiToken, UserSchema as User, Uuid } from '../src/http/schemas.ts'
+import { HttpError } from '../src/http-errors.ts'
 
-/** The calling user: `GET /api/me`, `POST /api/me/tokens`. */
+/** The calling user: `GET /api/me`, and their API tokens under `/api/me/tokens`. */
 const meRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/me', { schema: { tags: ['users'], summary: 'The user of the token', response: { 200: User } } }, async (request) => request.user)
 
@@ -14,6 +15,18 @@ const meRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 201: Type.Object({ id: Type.String(), token: Type.String() }) }
     }
   }, async (request, reply) => reply.status(201).send(await issueToken(fastify.db, request.user.id, request.body.name ?? '')))
+
+  fastify.get('/me/tokens', {
+    schema: { tags: ['users'], summary: 'Your API tokens (never their value); `current` marks the one of this request', response: { 200: Type.Array(ApiToken) } }
+  }, async (request) => (await listTokens(fastify.db, request.user.id)).map((t) => ({ ...t, current: t.id === request.tokenId })))
+
+  fastify.delete('/me/tokens/:tokenId', {
+    schema: { tags: ['users'], summary: 'Revoke one of your API tokens, at once (its open WebSockets are closed)', params: Type.Object({ tokenId: Uuid }) }
+  }, async (request, reply) => {
+    if (!await revokeToken(fastify.db, request.user.id, request.params.tokenId)) throw new HttpError(404, 'token not found')
+    await fastify.events.revokeAccess({ userId: request.user.id, tokenId: request.params.tokenId })
+    return reply.status(204).send()
+  })
 }
 
 export default meRoutes

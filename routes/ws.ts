@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { requireProject } from '../src/services/projects.ts'
+import { tokenActive } from '../src/auth/users.ts'
+import { SocketAccess, type AccessChecks } from '../src/events/socket-access.ts'
+import { isMember, requireProject } from '../src/services/projects.ts'
 
 /**
  * WebSocket notifications: `GET /api/ws` (bearer token in the Authorization
@@ -7,12 +9,27 @@ import { requireProject } from '../src/services/projects.ts'
  * `{"type":"subscribe","projectId":"…"}` to receive that project's events
  * (task.queued, task.started, task.progress, task.completed, task.failed,
  * task.cancelled, articles.imported…), `{"type":"unsubscribe","projectId":"…"}`
- * to stop, `{"type":"ping"}` for a `pong`.
+ * to stop, `{"type":"ping"}` for a `pong`. Access follows the user's: a
+ * socket whose token is revoked closes (1008), a subscription to a project
+ * the user was removed from ends with `{"type":"unsubscribed","reason":"access revoked"}`.
  */
 const wsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const checks: AccessChecks = {
+    tokenActive: (tokenId) => tokenActive(fastify.db, tokenId),
+    isMember: (userId, projectId) => isMember(fastify.db, userId, projectId)
+  }
+  // This process's sockets: revocations published by any process reach them here.
+  const sockets = new Set<SocketAccess>()
+  const stopListening = fastify.events.onAccessRevoked((change) => { for (const access of sockets) access.revoked(change) })
+  fastify.addHook('onClose', async () => stopListening())
+
   fastify.get('/ws', { websocket: true, schema: { tags: ['events'], summary: 'WebSocket of project events' } }, (socket, request) => {
-    const subscriptions = new Map<string, () => void>()
     const send = (message: unknown) => { if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message)) }
+    const access = new SocketAccess({
+      userId: request.user.id, tokenId: request.tokenId, hub: fastify.events, checks, send,
+      close: (reason) => socket.close(1008, reason)
+    })
+    sockets.add(access)
 
     socket.on('message', async (raw: Buffer) => {
       let message: { type?: unknown; projectId?: unknown }
@@ -24,24 +41,19 @@ const wsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       const projectId = typeof message.projectId === 'string' ? message.projectId : undefined
       if (message.type === 'ping') return send({ type: 'pong' })
       if (message.type === 'subscribe' && projectId) {
-        try {
-          await requireProject(fastify.db, request.user, projectId)
-        } catch {
-          return send({ type: 'error', projectId, message: 'project not found' })
-        }
-        if (!subscriptions.has(projectId)) subscriptions.set(projectId, fastify.events.subscribe(projectId, send))
+        const allowed = () => requireProject(fastify.db, request.user, projectId).then(() => true, () => false)
+        if (!await access.subscribe(projectId, allowed)) return send({ type: 'error', projectId, message: 'project not found' })
         return send({ type: 'subscribed', projectId })
       }
       if (message.type === 'unsubscribe' && projectId) {
-        subscriptions.get(projectId)?.()
-        subscriptions.delete(projectId)
+        access.unsubscribe(projectId)
         return send({ type: 'unsubscribed', projectId })
       }
       send({ type: 'error', message: 'expected {"type":"subscribe"|"unsubscribe","projectId":"…"} or {"type":"ping"}' })
     })
     socket.on('close', () => {
-      for (const unsubscribe of subscriptions.values()) unsubscribe()
-      subscriptions.clear()
+      access.dispose()
+      sockets.delete(access)
     })
   })
 }

@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { Project, ProjectBody, ProjectParams, ProjectPatch, Uuid } from '../../src/http/schemas.ts'
 import {
-  createProject, deleteProject, listMembers, listProjects, removeMember, requireProject, setMember, toProjectView, updateProject
+  changeMember, createProject, deleteProject, listMembers, listProjects, requireProject, toProjectView, updateProject
 } from '../../src/services/projects.ts'
 import { HttpError } from '../../src/http-errors.ts'
-import { findUserByEmail } from '../../src/auth/users.ts'
+import { userForInvitation } from '../../src/auth/users.ts'
 
 const Role = Type.Union([Type.Literal('owner'), Type.Literal('reviewer'), Type.Literal('viewer')])
 
@@ -47,16 +47,15 @@ const projectsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.put('/:projectId/members', {
     schema: {
-      tags: ['projects'], summary: 'Add a member or change their role (by e-mail)', params: ProjectParams,
-      body: Type.Object({ email: Type.String({ minLength: 3 }), role: Role }, { additionalProperties: false }),
+      tags: ['projects'], summary: 'Add a member or change their role (by e-mail; an address without an account gets a pending one)', params: ProjectParams,
+      body: Type.Object({ email: Type.String({ format: 'email', maxLength: 320 }), role: Role }, { additionalProperties: false }),
       response: { 200: Type.Array(Member) }
     }
   }, async (request) => {
     await requireProject(db, request.user, request.params.projectId, 'owner')
-    const member = await findUserByEmail(db, request.body.email)
-    if (!member) throw new HttpError(404, `no user with e-mail ${request.body.email}`, 'email')
-    if (member.id === request.user.id && request.body.role !== 'owner') await removeMember(db, request.params.projectId, member.id).then(() => undefined)
-    await setMember(db, request.params.projectId, member.id, request.body.role)
+    // The same answer whether or not the address has an account: no way to probe who has one.
+    const memberId = await userForInvitation(db, request.body.email)
+    await changeMember(db, request.user, request.params.projectId, memberId, request.body.role)
     return listMembers(db, request.params.projectId)
   })
 
@@ -64,7 +63,8 @@ const projectsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { tags: ['projects'], params: Type.Object({ projectId: Uuid, userId: Uuid }) }
   }, async (request, reply) => {
     await requireProject(db, request.user, request.params.projectId, 'owner')
-    if (!await removeMember(db, request.params.projectId, request.params.userId)) throw new HttpError(404, 'member not found')
+    if (!await changeMember(db, request.user, request.params.projectId, request.params.userId, null)) throw new HttpError(404, 'member not found')
+    await fastify.events.revokeAccess({ userId: request.params.userId, projectId: request.params.projectId })
     return reply.status(204).send()
   })
 }

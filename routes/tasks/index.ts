@@ -2,19 +2,26 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { Task, Uuid } from '../../src/http/schemas.ts'
-import { requireProject } from '../../src/services/projects.ts'
+import { isMember, requireProject } from '../../src/services/projects.ts'
 import { HttpError } from '../../src/http-errors.ts'
 import { toTaskView, type TaskRow } from '../../src/tasks/store.ts'
 
 const TaskParams = Type.Object({ taskId: Uuid })
 
 const tasksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  /** A task is visible to the members of its project, or to its creator when it has none. */
+  /**
+   * A task is visible to the members of its project, or to its creator when
+   * it has none. Anyone else gets the very answer of a task that does not
+   * exist, so task ids cannot be probed.
+   */
   async function visibleTask(request: FastifyRequest, taskId: string, minimum: 'viewer' | 'reviewer' = 'viewer'): Promise<TaskRow> {
+    const notFound = new HttpError(404, 'task not found')
     const task = await fastify.tasks.store.get(taskId)
-    if (!task) throw new HttpError(404, 'task not found')
-    if (task.projectId) await requireProject(fastify.db, request.user, task.projectId, minimum)
-    else if (task.createdBy !== request.user.id) throw new HttpError(404, 'task not found')
+    if (!task) throw notFound
+    if (task.projectId) {
+      if (!await isMember(fastify.db, request.user.id, task.projectId)) throw notFound
+      await requireProject(fastify.db, request.user, task.projectId, minimum)
+    } else if (task.createdBy !== request.user.id) throw notFound
     return task
   }
 

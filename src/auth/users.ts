@@ -1,6 +1,7 @@
-import { eq, sql } from 'drizzle-orm'
+import { and, desc, eq, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { apiTokens, users } from '../db/schema.ts'
+import { HttpError } from '../http-errors.ts'
 import { generateToken, hashToken } from './tokens.ts'
 
 export interface AuthUser {
@@ -10,7 +11,14 @@ export interface AuthUser {
   isAdmin: boolean
 }
 
-export async function findUserByToken(db: Database, token: string): Promise<AuthUser | undefined> {
+/**
+ * Accounts of kind 'pending' have no token and cannot sign in: an address
+ * added to a project before it had an account, or a removed account. An
+ * administrator creating a user with that address activates it.
+ */
+export const PENDING = 'pending'
+
+export async function findUserByToken(db: Database, token: string): Promise<(AuthUser & { tokenId: string }) | undefined> {
   const [row] = await db.select({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
     .from(apiTokens).innerJoin(users, eq(users.id, apiTokens.userId))
     .where(eq(apiTokens.tokenHash, hashToken(token)))
@@ -19,7 +27,24 @@ export async function findUserByToken(db: Database, token: string): Promise<Auth
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
     await db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.tokenId))
   }
-  return { id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin }
+  return { id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin, tokenId: row.tokenId }
+}
+
+export async function tokenActive(db: Database, tokenId: string): Promise<boolean> {
+  return await db.$count(apiTokens, eq(apiTokens.id, tokenId)) > 0
+}
+
+/** A user's tokens, newest first (never their value or hash). */
+export async function listTokens(db: Database, userId: string) {
+  const rows = await db.select({ id: apiTokens.id, name: apiTokens.name, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt })
+    .from(apiTokens).where(eq(apiTokens.userId, userId)).orderBy(desc(apiTokens.createdAt), apiTokens.id)
+  return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString(), lastUsedAt: r.lastUsedAt?.toISOString() ?? null }))
+}
+
+/** Revokes (deletes) one of a user's tokens; false when the user has no such token. */
+export async function revokeToken(db: Database, userId: string, tokenId: string): Promise<boolean> {
+  const removed = await db.delete(apiTokens).where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId))).returning({ id: apiTokens.id })
+  return removed.length > 0
 }
 
 /** Creates a token for a user; the clear token is returned once and never stored. */
@@ -29,10 +54,22 @@ export async function issueToken(db: Database, userId: string, name = ''): Promi
   return { id: row.id, token }
 }
 
+/** Creates a user, or activates the pending account of that address; 409 when an active account has it. */
 export async function createUser(db: Database, input: { email: string; name?: string; isAdmin?: boolean }): Promise<AuthUser> {
-  const [row] = await db.insert(users).values({ email: input.email.toLowerCase(), name: input.name ?? '', isAdmin: input.isAdmin ?? false })
+  const values = { email: input.email.toLowerCase(), name: input.name ?? '', isAdmin: input.isAdmin ?? false, kind: 'human' }
+  const [row] = await db.insert(users).values(values)
+    .onConflictDoUpdate({ target: users.email, set: { name: values.name, isAdmin: values.isAdmin, kind: 'human' }, setWhere: eq(users.kind, PENDING) })
     .returning({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin })
+  if (!row) throw new HttpError(409, `a user with e-mail ${values.email} exists`, 'email')
   return row
+}
+
+/** The account of an address, created pending (no token, cannot sign in) when there is none. */
+export async function userForInvitation(db: Database, email: string): Promise<string> {
+  const address = email.toLowerCase()
+  await db.insert(users).values({ email: address, kind: PENDING }).onConflictDoNothing({ target: users.email })
+  const [row] = await db.select({ id: users.id }).from(users).where(eq(users.email, address))
+  return row.id
 }
 
 export async function findUserByEmail(db: Database, email: string): Promise<AuthUser | undefined> {

@@ -44,3 +44,6 @@ export const Stage = Type.Union([Type.Literal('title_abstract'), Type.Literal('f
 
 
 export const UserSchema = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String(), isAdmin: Type.Boolean() })
+export const ApiToken = Type.Object({
+  id: Type.String(), name: Type.String(), createdAt: Type.String(), lastUsedAt: Type.Union([Type.String(), Type.Null()]), current: Type.Optional(Type.Boolean())
+})

@@ -1,10 +1,10 @@
-import { and, desc, eq, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { Database } from '../db/index.ts'
-import { projectMembers, projects, users } from '../db/schema.ts'
+import { apiTokens, projectMembers, projects, users } from '../db/schema.ts'
 import { HttpError } from '../http-errors.ts'
-import type { AuthUser } from '../auth/users.ts'
+import { PENDING, type AuthUser } from '../auth/users.ts'
 import { isPrivileged, readScreeningSettings } from './screening-settings.ts'
 
 export type ProjectRole = 'owner' | 'reviewer' | 'viewer'
@@ -38,7 +38,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
  * the user does not belong to answers 404, exactly like one that does not
  * exist, so ids of other teams' projects cannot be probed.
  */
-export async function requireProject(db: Database, user: AuthUser, projectId: string, minimum: ProjectRole = 'viewer'): Promise<{ project: ProjectRow; role: ProjectRole }> {
+export async function requireProject(db: Database | Transaction, user: AuthUser, projectId: string, minimum: ProjectRole = 'viewer'): Promise<{ project: ProjectRow; role: ProjectRole }> {
   if (!UUID.test(projectId)) throw new HttpError(404, 'project not found')
   const [row] = await db.select({ project: projects, role: projectMembers.role })
     .from(projects)
@@ -97,17 +97,69 @@ export async function listMembers(db: Database, projectId: string) {
     .where(eq(projectMembers.projectId, projectId)).orderBy(users.email)
 }
 
-export async function setMember(db: Database, projectId: string, userId: string, role: ProjectRole): Promise<void> {
-  await db.insert(projectMembers).values({ projectId, userId, role })
-    .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { role } })
+/**
+ * Sets a member's role, or removes them (`role` null), on behalf of `actor`.
+ * One transaction holding the project's row lock: concurrent member changes
+ * of a project run one after the other, so the check that the project keeps
+ * an owner, and the actor's own ownership, are read after any change that
+ * committed before. Returns false when there was no such member to remove.
+ */
+export async function changeMember(db: Database, actor: AuthUser, projectId: string, userId: string, role: ProjectRole | null): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    await lockProjects(tx, [projectId])
+    await requireProject(tx, actor, projectId, 'owner')
+    if (role !== 'owner') {
+      const owners = await tx.select({ userId: projectMembers.userId }).from(projectMembers)
+        .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'owner')))
+      if (owners.length === 1 && owners[0].userId === userId) {
+        throw new HttpError(409, role === null ? 'cannot remove the last owner of a project' : 'cannot demote the last owner of a project: make another member owner first')
+      }
+    }
+    if (role === null) {
+      const removed = await tx.delete(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId))).returning()
+      return removed.length > 0
+    }
+    await tx.insert(projectMembers).values({ projectId, userId, role })
+      .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { role } })
+    return true
+  })
 }
 
-export async function removeMember(db: Database, projectId: string, userId: string): Promise<boolean> {
-  const owners = await db.select({ userId: projectMembers.userId }).from(projectMembers)
-    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'owner')))
-  if (owners.length === 1 && owners[0].userId === userId) throw new HttpError(409, 'cannot remove the last owner of a project')
-  const removed = await db.delete(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId))).returning()
-  return removed.length > 0
+type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0]
+
+/** Row locks on projects, taken in id order so that two transactions never wait on each other. */
+async function lockProjects(tx: Transaction, projectIds: string[]): Promise<void> {
+  if (projectIds.length === 0) return
+  await tx.select({ id: projects.id }).from(projects).where(inArray(projects.id, projectIds)).orderBy(projects.id).for('update')
+}
+
+/**
+ * Removes an account (administrators): its tokens and memberships go, the
+ * row stays as a pending account so that its decisions keep their reviewer.
+ * Refused (409) when it is the last owner of a project, checked under the
+ * locks of the projects it owns.
+ */
+export async function removeUser(db: Database, userId: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const owned = await tx.select({ projectId: projectMembers.projectId }).from(projectMembers)
+      .where(and(eq(projectMembers.userId, userId), eq(projectMembers.role, 'owner')))
+    await lockProjects(tx, owned.map((o) => o.projectId))
+    const orphaned = await tx.select({ id: projects.id, name: projects.name }).from(projects)
+      .innerJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, userId), eq(projectMembers.role, 'owner')))
+      .where(sql`NOT EXISTS (SELECT 1 FROM ${projectMembers} o WHERE o.project_id = ${projects.id} AND o.role = 'owner' AND o.user_id <> ${userId})`)
+    if (orphaned.length > 0) {
+      throw new HttpError(409, `this user is the last owner of ${orphaned.map((p) => `"${p.name}" (${p.id})`).join(', ')}: make another member owner first`)
+    }
+    const [row] = await tx.update(users).set({ kind: PENDING, isAdmin: false }).where(and(eq(users.id, userId), ne(users.kind, PENDING))).returning({ id: users.id })
+    if (!row) return false
+    await tx.delete(projectMembers).where(eq(projectMembers.userId, userId))
+    await tx.delete(apiTokens).where(eq(apiTokens.userId, userId))
+    return true
+  })
+}
+
+export async function isMember(db: Database, userId: string, projectId: string): Promise<boolean> {
+  return await db.$count(projectMembers, and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId))) > 0
 }
 
 /**
