@@ -26,6 +26,16 @@ function jsonWithoutNul(json: string): string {
   return json.includes('\\u0000') ? json.replace(/(?<=(?:^|[^\\])(?:\\\\)*)\\u0000/g, '') : json
 }
 
+/** A value with the NUL characters of its strings (keys included) dropped, for statements other than COPY. */
+export function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\0') ? value.replace(/\0/g, '') : value) as T
+  if (Array.isArray(value)) return value.map(withoutNul) as T
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T
+  }
+  return value
+}
+
 const copyLine = (row: unknown[]): string => row.map(copyValue).join('\t') + '\n'
 
 export async function copyInto(client: pg.PoolClient, table: string, columns: string[], rows: AsyncIterable<unknown[]> | Iterable<unknown[]>): Promise<void> {

@@ -1,6 +1,8 @@
 import t from 'tap'
 import { asc, eq } from 'drizzle-orm'
-import { articles, articleSearch } from '../../src/db/schema.ts'
+import { articles, articleSearch, tasks } from '../../src/db/schema.ts'
+import { emptyRecord } from '../../src/references/model.ts'
+import { createSourceBatch, insertRecords } from '../../src/services/source-records.ts'
 import { build, fileUpload, needsServices, taskFinished, userWithToken } from '../helper.ts'
 
 /** Distinct words, so that the search vector of the text really is as long as the text. */
@@ -57,4 +59,18 @@ t.test('a record with a field of any length is stored with the others', { skip: 
   const article = (await app.inject({ url: `/api/projects/${project.id}/articles/${stored[1].id}`, headers: alice.auth }))
   t.equal(article.statusCode, 200)
   t.equal(article.json().title, longTitle)
+})
+
+t.test('records from a database API with NUL characters are stored without them', { skip: needsServices }, async (t) => {
+  const app = await build(t)
+  const alice = await userWithToken(app)
+  const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'API records' } })).json()
+  const [task] = await app.db.insert(tasks).values({ projectId: project.id, type: 'search' }).returning()
+  const batchId = await createSourceBatch(app.db, { projectId: project.id, taskId: task.id, kind: 'search', sourceDatabase: 'Crossref', createdBy: alice.user.id })
+  const record = { ...emptyRecord(), title: 'A title\u0000 from Crossref', keywords: ['key\u0000word'], doi: '10.1000/nul', original: { title: ['A title\u0000'], 'odd\u0000key': 1 } }
+  const [id] = await insertRecords(app.db, project.id, batchId, [record], 0)
+  const [row] = await app.db.select().from(articles).where(eq(articles.id, id))
+  t.equal(row.title, 'A title from Crossref')
+  t.same((row.data as { keywords: string[] }).keywords, ['keyword'])
+  t.same(row.original, { title: ['A title'], oddkey: 1 })
 })
