@@ -29,20 +29,21 @@ t.test('a record with a field of any length is stored with the others', { skip: 
     record({ TI: 'Record with a long DOI', PY: '2021', DO: longDoi }),
     record({ TI: 'Record with a huge abstract', PY: '2022', AB: hugeAbstract }),
     record({ TI: 'Record with a NUL\u0000 byte', AB: 'an abstract\u0000 with NUL and a literal \\u0000 escape', KW: 'keyword \\u0000\u0000 text', PY: '2023' }),
-    record({ TI: 'Ordinary record after', AU: 'Doe, Jane', PY: '2024', DO: '10.1000/last' })
+    record({ TI: 'Ordinary record after', AU: 'Doe, Jane', PY: '2024', DO: '10.1000/last', VL: '9'.repeat(30) }),
+    record({ TI: 'Record with a year past any integer', PY: '99999999999', VL: '-1e400' })
   ].join('')
   const upload = fileUpload('long-fields.ris', file)
   const res = await app.inject({ method: 'POST', url: `/api/projects/${project.id}/imports`, headers: { ...alice.auth, ...upload.headers }, payload: upload.payload })
   t.equal(res.statusCode, 202, res.body)
   const done = await taskFinished(app, alice.auth, res.json().id)
   t.equal(done.status, 'succeeded', done.error ?? '')
-  t.equal(done.result.imported, 6, 'every record imported')
+  t.equal(done.result.imported, 7, 'every record imported')
   t.equal(done.result.errorCount, 0)
 
   const stored = await app.db.select({ id: articles.id, title: articles.title, doi: articles.doi, abstract: articles.abstract, data: articles.data })
     .from(articles).where(eq(articles.projectId, project.id)).orderBy(asc(articles.sourceIndex))
   t.same(stored.map((a) => a.title), ['Ordinary record before', longTitle, 'Record with a long DOI', 'Record with a huge abstract',
-    'Record with a NUL byte', 'Ordinary record after'], 'all stored in order, NUL dropped')
+    'Record with a NUL byte', 'Ordinary record after', 'Record with a year past any integer'], 'all stored in order, NUL dropped')
   t.equal(stored[2].doi, longDoi, 'the long DOI kept whole')
   t.equal(stored[3].abstract, hugeAbstract, 'the huge abstract kept whole')
   t.equal(stored[4].abstract, 'an abstract with NUL and a literal \\u0000 escape', 'a literal \\u0000 is text, not a NUL')
@@ -53,7 +54,8 @@ t.test('a record with a field of any length is stored with the others', { skip: 
   // The list sorts by title through the bounded index expression, long titles included, and searches
   const page = (await app.inject({ url: `/api/projects/${project.id}/articles?sort=title&pageSize=10`, headers: alice.auth })).json()
   t.same(page.items.map((a: { title: string }) => a.title.slice(0, 22)),
-    ['Long title w0x w1x w2x', 'Ordinary record after', 'Ordinary record before', 'Record with a huge abs', 'Record with a long DOI', 'Record with a NUL byte'])
+    ['Long title w0x w1x w2x', 'Ordinary record after', 'Ordinary record before', 'Record with a huge abs', 'Record with a long DOI',
+      'Record with a NUL byte', 'Record with a year pas'])
   const found = (await app.inject({ url: `/api/projects/${project.id}/articles?q=w1ax`, headers: alice.auth })).json()
   t.equal(found.total, 2, 'words of the long title and of the abstract are searchable')
   const article = (await app.inject({ url: `/api/projects/${project.id}/articles/${stored[1].id}`, headers: alice.auth }))
