@@ -16,7 +16,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/', {
     schema: {
       tags: ['users'], summary: 'Create a user and their first API token, or activate a pending account (administrators only)',
-      body: Type.Object({ email: Type.String({ format: 'email' }), name: Type.Optional(Type.String({ maxLength: 200 })), isAdmin: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      body: Type.Object({ email: Type.String({ format: 'email', maxLength: 320 }), name: Type.Optional(Type.String({ maxLength: 200 })), isAdmin: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
       response: { 201: Type.Object({ user: User, token: Type.String() }) }
     }
   }, async (request, reply) => {

@@ -13,8 +13,27 @@ import copyStreams from 'pg-copy-streams'
  */
 export function copyValue(value: unknown): string {
   if (value === null || value === undefined) return '\\N'
-  const text = typeof value === 'object' ? JSON.stringify(value).replace(/\\u0000/g, '') : String(value).replace(/\0/g, '')
+  const text = typeof value === 'object' ? jsonWithoutNul(JSON.stringify(value)) : String(value).replace(/\0/g, '')
   return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')
+}
+
+/**
+ * JSON text without its NUL escapes (`\u0000`), but not a text's literal
+ * backslash followed by "u0000", written `\\u0000`: only an escape preceded
+ * by an even number of backslashes is one.
+ */
+function jsonWithoutNul(json: string): string {
+  return json.includes('\\u0000') ? json.replace(/(?<=(?:^|[^\\])(?:\\\\)*)\\u0000/g, '') : json
+}
+
+/** A value with the NUL characters of its strings (keys included) dropped, for statements other than COPY. */
+export function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\0') ? value.replace(/\0/g, '') : value) as T
+  if (Array.isArray(value)) return value.map(withoutNul) as T
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T
+  }
+  return value
 }
 
 const copyLine = (row: unknown[]): string => row.map(copyValue).join('\t') + '\n'

@@ -162,9 +162,12 @@ export const articles = pgTable('articles', {
   index('articles_project_year_idx').on(t.projectId, t.year),
   // Partial index so counting a project's live (non-duplicate) records is an index-only scan.
   index('articles_project_live_idx').on(t.projectId).where(sql`duplicate_of IS NULL`),
-  index('articles_project_title_idx').on(t.projectId, sql`lower(${t.title})`),
-  index('articles_project_doi_idx').on(t.projectId, t.doi),
-  index('articles_project_pmid_idx').on(t.projectId, t.pmid),
+  // B-tree keys are limited to about 2,700 bytes, and these fields come from the imported files, of
+  // any length: the indexes hold a bounded prefix (at most 4 bytes a character), so that any record
+  // can be stored. Queries use the same expressions to be served by them (listArticles sorts titles so).
+  index('articles_project_title_idx').on(t.projectId, sql`left(lower(${t.title}), 256)`),
+  index('articles_project_doi_idx').on(t.projectId, sql`left(${t.doi}, 256)`),
+  index('articles_project_pmid_idx').on(t.projectId, sql`left(${t.pmid}, 256)`),
   index('articles_batch_idx').on(t.batchId)
 ])
 

@@ -10,6 +10,7 @@ import path from 'node:path'
 import { eq } from 'drizzle-orm'
 import { copyInStatements, copyInto } from '../db/copy.ts'
 import { files } from '../db/schema.ts'
+import { canonicalDatabase, recordDatabase } from '../references/databases.ts'
 import { openReferenceFile, type OpenedReferences } from '../references/import.ts'
 import type { FormatId } from '../references/formats/types.ts'
 import type { ImportedLabel, SourcePosition } from '../references/model.ts'
@@ -21,7 +22,7 @@ import { TaskError, type JobContext } from '../tasks/execute.ts'
 export interface ImportPayload {
   fileId: string
   format?: FormatId
-  /** Database of origin to record for the batch (PRISMA "records identified" per source). */
+  /** Database of origin of the records that do not name their own (PRISMA "records identified" per source). */
   sourceDatabase?: string
   /** Bring labels carried by the file (label_included, RIS notes) in as prior decisions. */
   importLabels?: boolean
@@ -80,7 +81,7 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
         continue
       }
       const id = randomUUID()
-      const record = { ...item.record, sourceDatabase: item.record.sourceDatabase ?? payload.sourceDatabase }
+      const record = { ...item.record, sourceDatabase: recordDatabase(item.record.sourceDatabase, payload.sourceDatabase) }
       const r = recordToRow(record)
       if (importLabels && record.label) labels.push({ articleId: id, label: record.label })
       await originals.add(r.original)
@@ -97,7 +98,7 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
     await client.query('BEGIN')
     await client.query(`INSERT INTO source_batches (id, project_id, task_id, kind, file_name, format, encoding, source_database, created_by)
       VALUES ($1, $2, $3, 'file', $4, $5, $6, $7, $8)`,
-    [batchId, projectId, ctx.task.id, file.originalName, opened.format.id, opened.encoding, payload.sourceDatabase ?? null, ctx.task.createdBy])
+    [batchId, projectId, ctx.task.id, file.originalName, opened.format.id, opened.encoding, canonicalDatabase(payload.sourceDatabase) ?? null, ctx.task.createdBy])
     await copyInStatements(client, 'articles', ARTICLE_COPY_COLUMNS, rows(), ROWS_PER_COPY)
     await originals.store(client, batchId)
     if (imported === 0) {

@@ -99,12 +99,18 @@ export async function listArticles(db: Database, projectId: string, query: Artic
   if (query.decision === 'undecided') where.push(sql`${latestDecision} IS NULL`)
   else if (query.decision) where.push(sql`${latestDecision} = ${query.decision}`)
 
-  const sortColumn = { createdAt: articles.createdAt, title: sql`lower(${articles.title})`, year: articles.year, journal: sql`lower(${articles.journal})` }[query.sort]
+  // Titles: by the prefix that articles_project_title_idx holds (so the index serves the order), then the rest.
+  const sortColumns = {
+    createdAt: [articles.createdAt],
+    title: [sql`left(lower(${articles.title}), 256)`, sql`lower(${articles.title})`],
+    year: [articles.year],
+    journal: [sql`lower(${articles.journal})`]
+  }[query.sort]
   const direction = query.order === 'asc' ? asc : desc
   const condition = and(...where)
   const [rows, [{ count }]] = await Promise.all([
     db.select(LIST_COLUMNS).from(articles).where(condition)
-      .orderBy(direction(sortColumn), asc(articles.sourceIndex), asc(articles.id))
+      .orderBy(...sortColumns.map((c) => direction(c)), asc(articles.sourceIndex), asc(articles.id))
       .limit(query.pageSize).offset((query.page - 1) * query.pageSize),
     db.select({ count: sql<number>`count(*)::int` }).from(articles).where(condition)
   ])

@@ -27,16 +27,25 @@ export function exclusionReason(record: RecordDecisions | undefined, settings: S
   return [...counts].sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0]) || a[0].localeCompare(b[0]))[0]?.[0] ?? null
 }
 
+/**
+ * The database a record was found in: a primary of a duplicate cluster shows
+ * the union of its cluster, its own value being then kept in `record`.
+ */
+const OWN_DATABASE = sql.raw(`CASE WHEN record->'columns' ? 'sourceDatabase' THEN record->'columns'->>'sourceDatabase' ELSE source_database END`)
+
 export const UNSPECIFIED_REASON = '(no reason given)'
 
 export async function prismaCounts(db: Database, projectId: string) {
   const settings = await getScreeningSettings(db, projectId)
   const [sources, [{ duplicates }], [{ withoutBatch }], live, titleAbstract, fullText] = await Promise.all([
-    db.select({
-      kind: sourceBatches.kind, sourceDatabase: sourceBatches.sourceDatabase,
-      batches: sql<number>`count(*)::int`, records: sql<number>`coalesce(sum(${sourceBatches.recordsImported}), 0)::int`
-    }).from(sourceBatches).where(eq(sourceBatches.projectId, projectId))
-      .groupBy(sourceBatches.kind, sourceBatches.sourceDatabase).orderBy(sourceBatches.kind, sourceBatches.sourceDatabase),
+    // Each record under its own database (a file can mix several), a batch without records under its own.
+    db.execute<{ kind: string; sourceDatabase: string | null; batches: number; records: number }>(sql`
+      SELECT b.kind, coalesce(a.own_database, b.source_database) AS "sourceDatabase",
+        count(DISTINCT b.id)::int AS batches, count(a.id)::int AS records
+      FROM ${sourceBatches} b
+      LEFT JOIN (SELECT id, batch_id, ${OWN_DATABASE} AS own_database FROM ${articles} WHERE project_id = ${projectId}) a ON a.batch_id = b.id
+      WHERE b.project_id = ${projectId}
+      GROUP BY 1, 2 ORDER BY 1, 2`).then((r) => r.rows),
     db.select({ duplicates: sql<number>`count(*)::int` }).from(articles).where(and(eq(articles.projectId, projectId), isNotNull(articles.duplicateOf))),
     db.select({ withoutBatch: sql<number>`count(*)::int` }).from(articles).where(and(eq(articles.projectId, projectId), isNull(articles.batchId))),
     db.select({ id: articles.id }).from(articles).where(and(eq(articles.projectId, projectId), isNull(articles.duplicateOf))),

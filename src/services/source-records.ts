@@ -15,6 +15,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { eq, inArray, sql } from 'drizzle-orm'
+import { withoutNul } from '../db/copy.ts'
 import type { Database } from '../db/index.ts'
 import { articles, searchRuns, sourceBatches } from '../db/schema.ts'
 import { normalizeArxivId, normalizeDoi, normalizePmcid, normalizePmid } from '../references/identifiers.ts'
@@ -123,7 +124,8 @@ export async function insertRecords(db: Executor, projectId: string, batchId: st
     const rows = records.slice(start, start + INSERT_CHUNK).map((record, i) => {
       const id = randomUUID()
       ids.push(id)
-      return { id, projectId, batchId, sourceIndex: firstIndex + start + i, ...recordToRow(record) }
+      // Records from an API can carry NUL characters, which PostgreSQL refuses in text and jsonb.
+      return { id, projectId, batchId, sourceIndex: firstIndex + start + i, ...withoutNul(recordToRow(record)) }
     })
     await db.insert(articles).values(rows)
   }

@@ -4,6 +4,8 @@
  * and records the outcome. Both the in-process runner and BullMQ workers call
  * this, so task semantics cannot drift between the two modes.
  */
+import { DrizzleQueryError } from 'drizzle-orm'
+import pg from 'pg'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/index.ts'
 import type { EventHub } from '../events/hub.ts'
@@ -137,7 +139,10 @@ export async function executeTask(taskId: string, deps: ExecuteDeps, signal: Abo
       if (current) await publishTask(deps.events, 'task.cancelled', current)
       return
     }
-    const message = err instanceof TaskError ? err.message : `task failed: ${(err as Error)?.message ?? String(err)}`
+    // PostgreSQL's own messages name tables, indexes and SQL: the log has them, the user a plain sentence.
+    const message = err instanceof TaskError ? err.message
+      : err instanceof pg.DatabaseError || err instanceof DrizzleQueryError ? 'task failed: the database refused the operation (the server log has the details)'
+        : `task failed: ${(err as Error)?.message ?? String(err)}`
     deps.log.error({ err, taskId, type: row.type }, 'task failed')
     const failed = await store.fail(taskId, message, err instanceof TaskError ? err.partialResult : undefined)
     if (failed) await publishTask(deps.events, 'task.failed', failed)

@@ -257,6 +257,28 @@ function first(tags: RisTags, ...names: string[]): string | undefined {
 
 const PUBMED_DATABASES = /^(?:NLM|PubMed|MEDLINE|Ovid MEDLINE.*)$/i
 
+/** Ovid's database codes (the `D=` of its links) of the databases it is used for most. */
+const OVID_DATABASES: Array<[RegExp, string]> = [
+  [/^psyc/i, 'APA PsycInfo'], [/^(?:medl|mesz|prem|medp)/i, 'MEDLINE'], [/^(?:emed|emez|oemez|emba)/i, 'Embase'], [/^cctr/i, 'Cochrane Library']
+]
+
+/**
+ * The database that only the links of a record tell: Scopus's own record
+ * link, Web of Science's `<Go to ISI>://WOS:` (EndNote), Ovid's database code.
+ */
+function databaseInLinks(tags: RisTags): string | undefined {
+  for (const tag of ['UR', 'L2', 'LK']) {
+    for (const link of values(tags, tag)) {
+      if (/(?:^|\s)https?:\/\/www\.scopus\.com\/inward\/record\.uri/i.test(link)) return 'Scopus'
+      if (/(?:^|\s)<Go to ISI>:\/\/WOS:/i.test(link)) return 'Web of Science'
+      const ovid = /(?:^|\s)https?:\/\/ovidsp\.(?:\w+\.)?ovid\.com\/\S*[?&]D=(\w+)/i.exec(link)
+      const known = ovid && OVID_DATABASES.find(([code]) => code.test(ovid[1]))
+      if (known) return known[1]
+    }
+  }
+  return undefined
+}
+
 /** Database types of work (Scopus/Embase M3, PubMed-via-EndNote N1) that refine a journal article. */
 function refineArticleType(workType: string | undefined): ReferenceType | undefined {
   if (!workType) return undefined
@@ -318,6 +340,7 @@ export function risToRecord(tags: RisTags): ReferenceRecord {
   if (database) record.sourceDatabase = database
   else if (accession?.startsWith('WOS:')) record.sourceDatabase = 'Web of Science'
   else if (accession?.startsWith('rayyan-')) record.sourceDatabase = 'Rayyan'
+  else record.sourceDatabase = databaseInLinks(tags)
 
   const ids: { doi?: string; pmid?: string; pmcid?: string; arxivId?: string } = {}
   ids.doi = normalizeDoi(first(tags, 'DO'))

@@ -23,7 +23,7 @@ import { extractSerialNumbers, formatPages, parsePersonName, stripHtml, withoutU
 type Field =
   | 'title' | 'abstract' | 'authors' | 'year' | 'doi' | 'pmid' | 'pmcid' | 'keywords' | 'journal' | 'journalAbbrev'
   | 'volume' | 'issue' | 'pages' | 'startPage' | 'endPage' | 'issn' | 'isbn' | 'url' | 'language' | 'publisher'
-  | 'type' | 'label' | 'embaseSource' | 'openUrl'
+  | 'type' | 'label' | 'embaseSource' | 'openUrl' | 'database'
 
 /**
  * Column names (normalised: lower case, letters and digits only) per field,
@@ -53,8 +53,9 @@ const COLUMN_NAMES: Record<Field, string[]> = {
   publisher: ['publisher', 'pb', 'pu'],
   type: ['typeofreference', 'documenttype', 'itemtype', 'publicationtype', 'referencetype', 'ty', 'dt', 'pt'],
   label: ['labelincluded', 'finalincluded', 'finaldecision', 'included', 'label', 'decision', 'include'],
-  // Embase: "Endoscopic Ultrasound (2014) 3:3 (152-160). Date of Publication: 2014"
+  // Embase: "Endoscopic Ultrasound (2014) 3:3 (152-160). Date of Publication: 2014"; Scopus: "Scopus"
   embaseSource: ['source'],
+  database: ['database', 'sourcedatabase', 'databasename', 'librarycatalog', 'db'],
   // Embase: an SFX link carrying "id=doi:…" and "issn=…"
   openUrl: ['openurllink']
 }
@@ -143,6 +144,7 @@ function rowToRecord(cells: string[], columns: ColumnMap): RowResult {
   }
   record.keywords = keywords
   record.label = parseLabel(get('label'))
+  record.sourceDatabase = get('database')
   applyEmbaseSource(record, get('embaseSource'))
   applyOpenUrl(record, get('openUrl'))
 
@@ -311,6 +313,8 @@ const EMBASE_SOURCE = /^(.+?)\s+\((\d{4})\)\s+([^\s:(]+)(?::([^\s(]+))?\s*(?:\((
 
 function applyEmbaseSource(record: ReferenceRecord, source: string | undefined): void {
   if (!source) return
+  // Scopus's CSV names itself in its Source column
+  if (/^scopus$/i.test(source.trim())) record.sourceDatabase ??= 'Scopus'
   const match = EMBASE_SOURCE.exec(source)
   if (!match) return
   record.journal ??= match[1].trim()
