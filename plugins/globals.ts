@@ -46,7 +46,7 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
   })
 
   const deps = (events: EventHub): ExecuteDeps => ({
-    db: fastify.db, config, events, handlers: jobHandlers, storageDir: config.STORAGE_DIR, log: fastify.log
+    db: fastify.jobDb, config, events, handlers: jobHandlers, storageDir: config.STORAGE_DIR, log: fastify.log
   })
 
   if (config.REDIS_URL) {

@@ -13,6 +13,10 @@ import { seedDatabase, writeTokenFile } from '../src/db/seed.ts'
 const config = loadConfig()
 let embedded: EmbeddedPostgres | undefined
 let pool: pg.Pool | undefined
+// Interrupted: give up our use of the embedded server (stopped if no other process uses it) before exiting.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => { void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(130)) })
+}
 try {
   if (!config.DATABASE_URL) embedded = await startEmbeddedPostgres({ dataDir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT })
   pool = new pg.Pool({ connectionString: config.DATABASE_URL ?? embedded!.url, max: 2 })

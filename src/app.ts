@@ -18,7 +18,7 @@ import dbPlugin from '../plugins/db.ts'
 import globalsPlugin from '../plugins/globals.ts'
 import authPlugin from '../plugins/auth.ts'
 import type { Config } from './config.ts'
-import { HttpError } from './http-errors.ts'
+import { HttpError, databaseUnavailable } from './http-errors.ts'
 import { registerHealth } from './health.ts'
 
 export interface AppOptions {
@@ -44,7 +44,7 @@ async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   fastify.addHook('preClose', async () => { fastify.lifecycle.shuttingDown = true })
 
   await fastify.register(configPlugin, { config: opts.config })
-  await fastify.register(dbPlugin)
+  await fastify.register(dbPlugin, { role })
   await fastify.register(globalsPlugin, { role })
   if (role === 'worker') return
 
@@ -87,6 +87,10 @@ function setErrorHandlers(fastify: FastifyInstance): void {
       const pathField = (first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.')
       const field = [pathField, params.missingProperty ?? params.additionalProperty].filter(Boolean).join('.') || undefined
       return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: `${fe.validationContext ?? 'request'}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`, field })
+    }
+    if (databaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable')
+      return reply.status(503).header('retry-after', '5').send({ statusCode: 503, error: 'Service Unavailable', message: 'the database is unavailable or not answering; retry in a few seconds', requestId: request.id })
     }
     const status = fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 600 ? fe.statusCode : 500
     if (status >= 500) {

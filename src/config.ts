@@ -16,6 +16,10 @@ export const EnvSchema = Type.Object({
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
+  /** How long to wait for a database connection (new, or free in the pool) before answering 503. */
+  DATABASE_CONNECT_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100 }),
+  /** Longest statement of an API request (0: none); background jobs and migrations are not bounded. */
+  DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 0 }),
   EMBEDDED_PG_DIR: Type.String({ default: './data/postgres' }),
   EMBEDDED_PG_PORT: Type.Integer({ default: 54329, minimum: 1, maximum: 65535 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),

@@ -14,6 +14,8 @@ export function buildServer(config: Config, role: 'web' | 'worker' = 'web'): Fas
     logger: { level: config.LOG_LEVEL },
     bodyLimit: 10 * 1024 * 1024,
     forceCloseConnections: 'idle',
+    // The db plugin may wait for an embedded PostgreSQL to be initialised, or for other processes starting it.
+    pluginTimeout: 180000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } }
   }).withTypeProvider<TypeBoxTypeProvider>()
   fastify.register(app, { config, role })

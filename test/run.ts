@@ -51,6 +51,11 @@ if (!redis) {
   console.warn(message)
 }
 
+// Interrupted (Ctrl-C): PostgreSQL runs in a session of its own, out of reach of the terminal's signal.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => { redis?.child.kill('SIGTERM'); void pg.stop().finally(() => process.exit(130)) })
+}
+
 const tap = spawn(process.execPath, [path.resolve('node_modules/tap/dist/esm/run.mjs'), ...process.argv.slice(2)], {
   stdio: ['inherit', 'pipe', 'inherit'],
   env: { ...process.env, TEST_DATABASE_URL: pg.url, ...(redis ? { TEST_REDIS_URL: redis.url } : {}), TEST_TMP: root }
