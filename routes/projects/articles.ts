@@ -13,6 +13,7 @@ import { blindScope, requireProject } from '../../src/services/projects.ts'
 import { acceptBibliography, newUploadPath, type StoredFile } from '../../src/services/imports.ts'
 import { safeDownload, SafeFetchError } from '../../src/net/safe-fetch.ts'
 import { HttpError } from '../../src/http-errors.ts'
+import { checkFileName, checkText } from '../../src/http/input-guard.ts'
 import { toTaskView } from '../../src/tasks/store.ts'
 
 
@@ -65,14 +66,16 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     let stored: StoredFile | undefined
     for await (const part of request.parts()) {
       if (part.type === 'field') {
+        checkText(`${part.fieldname} (field name)`, part.fieldname, 100)
         fields[part.fieldname] = String(part.value)
+        checkText(part.fieldname, fields[part.fieldname], 1000)
         continue
       }
       if (part.fieldname !== 'file' || stored) {
         part.file.resume()
         continue
       }
-      const name = path.basename(part.filename || 'upload')
+      const name = checkFileName('file', path.basename(part.filename || 'upload'))
       const absolute = await newUploadPath(fastify.storageDir, project.id, name)
       const hash = createHash('sha256')
       let size = 0
@@ -107,7 +110,13 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { project } = await requireProject(db, request.user, request.params.projectId, 'reviewer')
-    const name = path.basename(new URL(request.body.url).pathname) || 'download'
+    let url: URL
+    try {
+      url = new URL(request.body.url)
+    } catch {
+      throw new HttpError(400, 'url is not a valid URL (check the host, the port and the brackets of an IPv6 address)', 'url')
+    }
+    const name = path.basename(url.pathname) || 'download'
     const absolute = await newUploadPath(fastify.storageDir, project.id, name)
     let downloaded
     try {
