@@ -195,7 +195,7 @@ t.test('fuzzing every route of the OpenAPI document answers no 5xx', { skip: nee
     if (bodySchema && baseBody && typeof baseBody === 'object' && !Array.isArray(baseBody)) {
       const fields = Object.keys(bodySchema.properties ?? {})
       for (const field of [...fields, 'unknownField']) {
-        for (const [label, value] of bodyValues()) {
+        for (const [label, value] of bodyValues().filter(([label]) => field !== 'unknownField' || NESTED.has(label))) {
           await send(`body ${field}=${label}`, method, urlWith(), jsonPayload({ ...baseBody, [field]: value }), json)
           // One level down too, inside objects and as the element of an array (the values that are not big).
           if (!NESTED.has(label)) continue
