@@ -75,7 +75,13 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         part.file.resume()
         continue
       }
-      const name = checkFileName('file', path.basename(part.filename || 'upload'))
+      let name: string
+      try {
+        name = checkFileName('file', path.basename(part.filename || 'upload'))
+      } catch (err) {
+        part.file.resume() // let the rest of the request be read, so that the refusal is sent
+        throw err
+      }
       const absolute = await newUploadPath(fastify.storageDir, project.id, name)
       const hash = createHash('sha256')
       let size = 0

@@ -22,7 +22,8 @@ t.test('bad input is a 400 naming the field', { skip: needsServices }, async (t)
     return app.inject({ method: 'POST', url: `${p}/imports`, headers: { ...auth, ...body.headers }, payload: body.payload })
   }
 
-  const cases: Array<[string, () => ReturnType<typeof app.inject>, string, RegExp]> = [
+  type Res = { statusCode: number; body: string; json(): { statusCode: number; error: string; message: string; field?: string } }
+  const cases: Array<[string, () => Promise<Res>, string, RegExp]> = [
     ['NUL in a JSON string', () => app.inject({ method: 'POST', url: '/api/projects', headers: auth, payload: { name: 'a\u0000b' } }), 'name', /NUL/],
     ['NUL deep in a JSON body', () => app.inject({ method: 'PATCH', url: p, headers: auth, payload: { criteria: { kind: 'pico', inclusion: ['ok', 'b\u0000'] } } }), 'criteria.inclusion.1', /NUL/],
     ['NUL in a JSON key', () => app.inject({ method: 'PATCH', url: p, headers: json, payload: '{"criteria":{"\\u0000":1}}' }), 'criteria', /key.*NUL/],
@@ -61,13 +62,23 @@ t.test('bad input is a 400 naming the field', { skip: needsServices }, async (t)
   const uploads = path.join(app.storageDir, 'projects', project.id, 'uploads')
   t.same(await readdir(uploads).catch(() => []), [], 'no upload left in storage')
 
+  t.test('over HTTP, a refused file name is answered at once, the file unread', async (t) => {
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    const form = new FormData()
+    form.append('file', new Blob([Buffer.alloc(4 << 20, 'a')]), `${'n'.repeat(4996)}.ris`)
+    const res = await fetch(`${address}${p}/imports`, { method: 'POST', headers: auth, body: form })
+    t.equal(res.status, 400)
+    t.match(await res.json(), { field: 'file', message: /255 bytes/ })
+    t.same(await readdir(uploads).catch(() => []), [], 'nothing stored')
+  })
+
   t.test('a long file name within 255 bytes is kept as the original name; the stored file has a generated one', async (t) => {
     const name = `${'é'.repeat(120)}.ris`
     const body = fileUpload(name, record)
     const res = await app.inject({ method: 'POST', url: `${p}/imports`, headers: { ...auth, ...body.headers }, payload: body.payload })
     t.equal(res.statusCode, 202, res.body)
     t.equal((await taskFinished(app, auth, res.json().id)).status, 'succeeded')
-    const sources = (await app.inject({ headers: auth, url: `${p}/sources`, headers: auth })).json()
+    const sources = (await app.inject({ url: `${p}/sources`, headers: auth })).json()
     t.equal(sources[0].fileName, name)
     const stored = await readdir(uploads)
     t.equal(stored.length, 1)
