@@ -64,23 +64,20 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
     const fields: Record<string, string> = {}
     let stored: StoredFile | undefined
+    // A refusal waits for the end of the request (the rest is read and dropped), so that it is sent at once.
+    let refusal: unknown
+    const check = (fn: () => void) => { try { fn() } catch (err) { refusal ??= err } }
     for await (const part of request.parts()) {
       if (part.type === 'field') {
-        checkText(`${part.fieldname} (field name)`, part.fieldname, 100)
         fields[part.fieldname] = String(part.value)
-        checkText(part.fieldname, fields[part.fieldname], 1000)
+        check(() => { checkText(`${part.fieldname} (field name)`, part.fieldname, 100); checkText(part.fieldname, fields[part.fieldname], 1000) })
         continue
       }
-      if (part.fieldname !== 'file' || stored) {
+      const name = path.basename(part.filename || 'upload')
+      if (part.fieldname === 'file') check(() => checkFileName('file', name))
+      if (refusal || part.fieldname !== 'file' || stored) {
         part.file.resume()
         continue
-      }
-      let name: string
-      try {
-        name = checkFileName('file', path.basename(part.filename || 'upload'))
-      } catch (err) {
-        part.file.resume() // let the rest of the request be read, so that the refusal is sent
-        throw err
       }
       const absolute = await newUploadPath(fastify.storageDir, project.id, name)
       const hash = createHash('sha256')
@@ -93,6 +90,10 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         throw new HttpError(413, `file is larger than the upload limit of ${fastify.config.UPLOAD_MAX_BYTES} bytes`, 'file')
       }
       stored = { absolute, size, sha256: hash.digest('hex'), name, contentType: part.mimetype, origin: 'upload' }
+    }
+    if (refusal) {
+      if (stored) await fs.rm(stored.absolute, { force: true })
+      throw refusal
     }
     if (!stored) throw new HttpError(400, 'no file: send it in a multipart field named "file"', 'file')
     const task = await acceptBibliography(fastify, project.id, request.user.id, stored, {

@@ -46,6 +46,7 @@ t.test('bad input is a 400 naming the field', { skip: needsServices }, async (t)
     ['NUL in an upload file name', () => upload([{ name: 'file', value: record, fileName: 'a\u0000b.ris' }]), 'file', /NUL/],
     ['a 5,000-byte upload file name', () => upload([{ name: 'file', value: record, fileName: `${'n'.repeat(4996)}.ris` }]), 'file', /255 bytes/],
     ['NUL in a multipart field', () => upload([{ name: 'sourceDatabase', value: 'Pub\u0000Med' }, { name: 'file', value: record, fileName: 'a.ris' }]), 'sourceDatabase', /NUL/],
+    ['NUL in a field after the file', () => upload([{ name: 'file', value: record, fileName: 'a.ris' }, { name: 'sourceDatabase', value: 'Pub\u0000Med' }]), 'sourceDatabase', /NUL/],
     ['a 1 MB multipart field', () => upload([{ name: 'sourceDatabase', value: 'x'.repeat(1 << 20) }, { name: 'file', value: record, fileName: 'a.ris' }]), 'sourceDatabase', /1000/]
   ]
   for (const [label, request, field, message] of cases) {
@@ -62,13 +63,19 @@ t.test('bad input is a 400 naming the field', { skip: needsServices }, async (t)
   const uploads = path.join(app.storageDir, 'projects', project.id, 'uploads')
   t.same(await readdir(uploads).catch(() => []), [], 'no upload left in storage')
 
-  t.test('over HTTP, a refused file name is answered at once, the file unread', async (t) => {
+  t.test('over HTTP, a refused file name or field is answered at once, the file unread', async (t) => {
     const address = await app.listen({ port: 0, host: '127.0.0.1' })
-    const form = new FormData()
-    form.append('file', new Blob([Buffer.alloc(4 << 20, 'a')]), `${'n'.repeat(4996)}.ris`)
-    const res = await fetch(`${address}${p}/imports`, { method: 'POST', headers: auth, body: form })
-    t.equal(res.status, 400)
-    t.match(await res.json(), { field: 'file', message: /255 bytes/ })
+    const file = new Blob([Buffer.alloc(4 << 20, 'a')])
+    const badName = new FormData()
+    badName.append('file', file, `${'n'.repeat(4996)}.ris`)
+    const badField = new FormData()
+    badField.append('sourceDatabase', 'Pub\u0000Med')
+    badField.append('file', file, 'a.ris')
+    for (const [form, field] of [[badName, 'file'], [badField, 'sourceDatabase']] as const) {
+      const res = await fetch(`${address}${p}/imports`, { method: 'POST', headers: auth, body: form })
+      t.equal(res.status, 400)
+      t.match(await res.json(), { field })
+    }
     t.same(await readdir(uploads).catch(() => []), [], 'nothing stored')
   })
 
