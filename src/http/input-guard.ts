@@ -100,23 +100,33 @@ export function checkFileName(field: string, name: string): string {
  * (as for schema validation errors).
  */
 export function checkInput(root: string, input: unknown): void {
-  const stack: Array<[string[], unknown]> = [[[], input]]
-  const refuse = (path: string[], problem: string) => {
+  // Each entry knows its parent, so the path is only built for a refusal.
+  type Entry = { value: unknown; key: string; parent: Entry | undefined; depth: number }
+  const refuse = (entry: Entry, problem: string): never => {
+    const path: string[] = []
+    for (let e: Entry | undefined = entry; e?.parent; e = e.parent) path.unshift(e.key)
     throw new HttpError(400, `${[root, ...path].join('.')} ${problem}`, path.join('.') || root)
   }
+  const stack: Entry[] = [{ value: input, key: root, parent: undefined, depth: 0 }]
   while (stack.length > 0) {
-    const [path, value] = stack.pop()!
+    const entry = stack.pop()!
+    const value = entry.value
     if (typeof value === 'string') {
       const problem = textProblem(value)
-      if (problem) refuse(path, problem)
+      if (problem) refuse(entry, problem)
     } else if (typeof value === 'number') {
-      if (!Number.isFinite(value)) refuse(path, 'must be a finite number')
+      if (!Number.isFinite(value)) refuse(entry, 'must be a finite number')
     } else if (value && typeof value === 'object') {
-      if (path.length >= MAX_DEPTH) refuse(path, `is nested more than ${MAX_DEPTH} levels deep`)
-      for (const [key, child] of Object.entries(value)) {
-        const problem = textProblem(key)
-        if (problem) refuse(path, `has a key that ${problem}`)
-        stack.push([[...path, key], child])
+      if (entry.depth >= MAX_DEPTH) refuse(entry, `is nested more than ${MAX_DEPTH} levels deep`)
+      const depth = entry.depth + 1
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) stack.push({ value: value[i], key: String(i), parent: entry, depth })
+      } else {
+        for (const key of Object.keys(value)) {
+          const problem = textProblem(key)
+          if (problem) refuse(entry, `has a key that ${problem}`)
+          stack.push({ value: (value as Record<string, unknown>)[key], key, parent: entry, depth })
+        }
       }
     }
   }
