@@ -11,7 +11,8 @@ import path from 'node:path'
 import { readdir } from 'node:fs/promises'
 import { files } from '../../src/db/schema.ts'
 import { startFakeOllama } from '../llm/ollama-server.ts'
-import { build, needsServices, userWithToken, multipart, taskFinished } from '../helper.ts'
+import WebSocket from 'ws'
+import { build, needsServices, userWithToken, multipart, taskFinished, waitFor } from '../helper.ts'
 
 type JsonSchema = {
   type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[]; items?: JsonSchema
@@ -161,6 +162,28 @@ t.test('fuzzing every route of the OpenAPI document answers no 5xx', { skip: nee
   }
   const uploads = path.join(app.storageDir, 'projects', project.id, 'uploads')
   t.equal((await readdir(uploads).catch(() => [])).length, await app.db.$count(files), 'every file in storage has its row: no upload orphaned by a refusal')
+
+  // The WebSocket: hostile subscriptions are answered with errors, and the socket keeps working
+  // (messages over 64 KiB close it with 1009, see plugins/globals.ts).
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/api/ws`, { headers: auth })
+  const replies: Array<{ type: string }> = []
+  socket.on('message', (d) => {
+    const reply = JSON.parse(String(d))
+    if (['error', 'subscribed', 'unsubscribed', 'pong'].includes(reply.type)) replies.push(reply) // not the project's events
+  })
+  await new Promise((resolve) => socket.once('open', resolve))
+  const hostile = [
+    ...['a\u0000b', '\ud800', 'x'.repeat(60000), '9'.repeat(25), '00000000-0000-0000-0000-000000000000'].map((projectId) => JSON.stringify({ type: 'subscribe', projectId })),
+    JSON.stringify({ type: 'subscribe', projectId: { $ne: null } }), JSON.stringify({ type: 'unsubscribe', projectId: '\u0000' }),
+    '['.repeat(DEEP) + ']'.repeat(DEEP), 'not json', '\u0000', JSON.stringify({ type: 'subscribe', projectId: project.id })
+  ]
+  for (const message of hostile) socket.send(message)
+  socket.send(JSON.stringify({ type: 'ping' }))
+  await waitFor(async () => replies.length > hostile.length)
+  t.same(replies.map((r) => r.type).sort(), [...hostile.slice(0, -1).map((_, i) => i === 6 ? 'unsubscribed' : 'error'), 'subscribed', 'pong'].sort(), 'every hostile message answered, the socket still working')
+  socket.close()
 
   const doc = (await app.inject({ url: '/api/docs', headers: auth })).json() as { paths: Record<string, Record<string, Operation>> }
   const operations = Object.entries(doc.paths).flatMap(([route, methods]) => Object.entries(methods).map(([method, op]) => ({ route, method: method.toUpperCase(), op })))
