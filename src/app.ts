@@ -19,6 +19,7 @@ import globalsPlugin from '../plugins/globals.ts'
 import authPlugin from '../plugins/auth.ts'
 import type { Config } from './config.ts'
 import { HttpError, databaseUnavailable } from './http-errors.ts'
+import { boundRouteSchemas, rejectNonFiniteNumbers, rejectUnstorableText } from './http/input-guard.ts'
 import { registerHealth } from './health.ts'
 
 export interface AppOptions {
@@ -65,6 +66,10 @@ async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
 
   await fastify.register(async (api) => {
     api.addHook('onRequest', api.authenticate)
+    // Every route: bounded numbers and strings, no NUL or unpaired surrogate, no absurd nesting (src/http/input-guard.ts).
+    api.addHook('onRoute', boundRouteSchemas)
+    api.addHook('preValidation', rejectUnstorableText)
+    api.addHook('preHandler', rejectNonFiniteNumbers)
     await api.register(multipart, { limits: { fileSize: opts.config.UPLOAD_MAX_BYTES, files: 1, fields: 20 } })
     await api.register(autoload, { dir: ROUTES_DIR, dirNameRoutePrefix: true, forceESM: true })
   }, { prefix: '/api' })

@@ -13,6 +13,7 @@ import { blindScope, requireProject } from '../../src/services/projects.ts'
 import { acceptBibliography, newUploadPath, type StoredFile } from '../../src/services/imports.ts'
 import { safeDownload, SafeFetchError } from '../../src/net/safe-fetch.ts'
 import { HttpError } from '../../src/http-errors.ts'
+import { checkFileName, checkText } from '../../src/http/input-guard.ts'
 import { toTaskView } from '../../src/tasks/store.ts'
 
 
@@ -63,16 +64,21 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
     const fields: Record<string, string> = {}
     let stored: StoredFile | undefined
+    // A refusal waits for the end of the request (the rest is read and dropped), so that it is sent at once.
+    let refusal: unknown
+    const check = (fn: () => void) => { try { fn() } catch (err) { refusal ??= err } }
     for await (const part of request.parts()) {
       if (part.type === 'field') {
         fields[part.fieldname] = String(part.value)
-        continue
-      }
-      if (part.fieldname !== 'file' || stored) {
-        part.file.resume()
+        check(() => { checkText(`${part.fieldname} (field name)`, part.fieldname, 100); checkText(part.fieldname, fields[part.fieldname], 1000) })
         continue
       }
       const name = path.basename(part.filename || 'upload')
+      if (part.fieldname === 'file') check(() => checkFileName('file', name))
+      if (refusal || part.fieldname !== 'file' || stored) {
+        part.file.resume()
+        continue
+      }
       const absolute = await newUploadPath(fastify.storageDir, project.id, name)
       const hash = createHash('sha256')
       let size = 0
@@ -84,6 +90,10 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         throw new HttpError(413, `file is larger than the upload limit of ${fastify.config.UPLOAD_MAX_BYTES} bytes`, 'file')
       }
       stored = { absolute, size, sha256: hash.digest('hex'), name, contentType: part.mimetype, origin: 'upload' }
+    }
+    if (refusal) {
+      if (stored) await fs.rm(stored.absolute, { force: true })
+      throw refusal
     }
     if (!stored) throw new HttpError(400, 'no file: send it in a multipart field named "file"', 'file')
     const task = await acceptBibliography(fastify, project.id, request.user.id, stored, {
@@ -107,7 +117,13 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { project } = await requireProject(db, request.user, request.params.projectId, 'reviewer')
-    const name = path.basename(new URL(request.body.url).pathname) || 'download'
+    let url: URL
+    try {
+      url = new URL(request.body.url)
+    } catch {
+      throw new HttpError(400, 'url is not a valid URL (check the host, the port and the brackets of an IPv6 address)', 'url')
+    }
+    const name = path.basename(url.pathname) || 'download'
     const absolute = await newUploadPath(fastify.storageDir, project.id, name)
     let downloaded
     try {

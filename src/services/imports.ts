@@ -33,11 +33,16 @@ export interface ImportOptions {
   importLabels?: boolean
 }
 
-/** Where an incoming file is written before it is accepted. */
+/**
+ * Where an incoming file is written before it is accepted: a generated name
+ * (any original name fits the file system), keeping a short extension; the
+ * original name is kept in `files.original_name`.
+ */
 export async function newUploadPath(storageDir: string, projectId: string, fileName: string): Promise<string> {
   const dir = path.join(projectStorageDir(storageDir, projectId), 'uploads')
   await fs.mkdir(dir, { recursive: true })
-  return path.join(dir, `${randomUUID()}-${path.basename(fileName).replace(/[^\w.-]+/g, '_')}`)
+  const extension = /\.[A-Za-z0-9]{1,10}$/.exec(path.basename(fileName))?.[0] ?? ''
+  return path.join(dir, `${randomUUID()}${extension.toLowerCase()}`)
 }
 
 export async function acceptBibliography(deps: { db: Database; tasks: TaskService; storageDir: string }, projectId: string, userId: string, stored: StoredFile, options: ImportOptions): Promise<TaskRow> {
@@ -60,7 +65,11 @@ export async function acceptBibliography(deps: { db: Database; tasks: TaskServic
   const [file] = await deps.db.insert(files).values({
     projectId, storagePath: path.relative(deps.storageDir, stored.absolute), originalName: stored.name, contentType: stored.contentType ?? null,
     size: stored.size, sha256: stored.sha256, origin: stored.origin, originUrl: stored.originUrl ?? null, createdBy: userId
-  }).returning()
+  }).returning().catch(async (err: unknown) => {
+    // Without its row the stored file would be an orphan nobody deletes.
+    await fs.rm(stored.absolute, { force: true })
+    throw err
+  })
   return deps.tasks.submit({
     type: 'import-references', projectId, createdBy: userId,
     payload: { fileId: file.id, format, sourceDatabase: options.sourceDatabase || undefined, importLabels: options.importLabels ?? true }
