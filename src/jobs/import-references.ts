@@ -90,10 +90,11 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
       const id = randomUUID()
       // An AnalyLit export's label block names the database each record came from.
       const block = item.record.screening ?? labelBlockFromNotes(item.record.notes)
-      const record = { ...item.record, sourceDatabase: block?.sourceDatabase ?? item.record.sourceDatabase ?? payload.sourceDatabase }
+      const { screening: _block, ...read } = item.record
+      const record = { ...read, sourceDatabase: block?.sourceDatabase ?? read.sourceDatabase ?? payload.sourceDatabase }
       const r = recordToRow(record)
       if (importLabels) {
-        const carried = carriedDecisions(record).filter((d) => STAGES.includes(d.stage))
+        const carried = (block?.decisions.length ? block.decisions : carriedDecisions(record)).filter((d) => STAGES.includes(d.stage))
         for (const label of carried) labels.push({ articleId: id, label, fromFile: true })
         if (carried.length === 0 && record.label) labels.push({ articleId: id, label: { stage: 'title_abstract', decision: record.label }, fromFile: false })
       }
