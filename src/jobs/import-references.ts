@@ -15,6 +15,7 @@ import type { FormatId } from '../references/formats/types.ts'
 import type { SourcePosition } from '../references/model.ts'
 import { labelBlockFromNotes, type LabelDecision } from '../references/label-block.ts'
 import { carriedDecisions } from '../export/labels.ts'
+import { STAGES } from '../services/screening-settings.ts'
 import { recordToRow } from '../services/articles.ts'
 import { OriginalsWriter } from '../services/originals.ts'
 import { deduplicateProject, type DedupSummary } from '../services/dedup.ts'
@@ -43,7 +44,6 @@ export interface ImportResult {
 }
 
 const MAX_REPORTED_ERRORS = 500
-const STAGES: readonly string[] = ['title_abstract', 'full_text']
 
 /** A PostgreSQL text[] literal. */
 function textArray(values: readonly string[]): string {
@@ -94,7 +94,7 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
       const record = { ...read, sourceDatabase: block?.sourceDatabase ?? read.sourceDatabase ?? payload.sourceDatabase }
       const r = recordToRow(record)
       if (importLabels) {
-        const carried = (block?.decisions.length ? block.decisions : carriedDecisions(record)).filter((d) => STAGES.includes(d.stage))
+        const carried = carriedDecisions(item.record).filter((d) => (STAGES as readonly string[]).includes(d.stage))
         for (const label of carried) labels.push({ articleId: id, label, fromFile: true })
         if (carried.length === 0 && record.label) labels.push({ articleId: id, label: { stage: 'title_abstract', decision: record.label }, fromFile: false })
       }
