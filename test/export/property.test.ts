@@ -1,11 +1,10 @@
 import t from 'tap'
-import { PassThrough } from 'node:stream'
-import { EXPORT_FORMATS, writeExport, type ExportFormatId } from '../../src/export/index.ts'
+import { EXPORT_FORMATS, type ExportFormatId } from '../../src/export/index.ts'
 import type { ExportDecision, ExportItem } from '../../src/export/item.ts'
 import { carriedDecisions } from '../../src/export/labels.ts'
 import { labelBlockFromNotes, type LabelDecision } from '../../src/references/label-block.ts'
-import { memorySource, openReferenceInput } from '../../src/references/import.ts'
 import { emptyRecord, type ReferenceRecord } from '../../src/references/model.ts'
+import { exportAndImport } from '../support/export.ts'
 import { Random, trickyNote, trickyText } from '../support/random.ts'
 
 const STAGES = ['title_abstract', 'full_text'] as const
@@ -53,16 +52,8 @@ function randomItem(random: Random, seed: number, k: number): ExportItem {
 }
 
 async function roundTrip(format: ExportFormatId, items: ExportItem[]): Promise<ReferenceRecord[]> {
-  const out = new PassThrough()
-  const chunks: Buffer[] = []
-  out.on('data', (chunk: Buffer) => chunks.push(chunk))
-  await writeExport(format, items, out)
-  const opened = await openReferenceInput(memorySource(new Uint8Array(Buffer.concat(chunks)), `export.${EXPORT_FORMATS[format].extension}`))
-  const records: ReferenceRecord[] = []
-  for await (const item of opened.items) {
-    if (item.kind === 'record') records.push(item.record)
-    else throw new Error(`${format}: ${item.message}`)
-  }
+  const { records, errors } = await exportAndImport(format, items)
+  if (errors.length > 0) throw new Error(`${format}: ${errors[0]}`)
   return records
 }
 
