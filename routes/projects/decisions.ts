@@ -13,7 +13,12 @@ const Decision = Type.Object({
   id: Type.String(), articleId: Type.String(), reviewerId: Nullable(Type.String()), reviewerEmail: Nullable(Type.String()),
   reviewerName: Nullable(Type.String()), reviewerKind: Nullable(Type.String()), stage: Type.String(), decision: Type.String(),
   reason: Nullable(Type.String()), note: Nullable(Type.String()), source: Type.String(), tags: Type.Array(Type.String()),
-  probability: Nullable(Type.Number()), justification: Nullable(Type.String()), model: Nullable(Type.String()), createdAt: Type.String()
+  probability: Nullable(Type.Number()), justification: Nullable(Type.String()), model: Nullable(Type.String()),
+  origin: Type.Union([Type.Object({
+    file: Type.Optional(Type.String()), source: Type.Optional(Type.String()), at: Type.Optional(Type.String()),
+    reviewer: Type.Optional(Type.Object({ email: Type.Optional(Type.String()), name: Type.Optional(Type.String()), kind: Type.Optional(Type.String()) }))
+  }, { description: 'imported labels: the file, and the original reviewer, source and date' }), Type.Null()]),
+  createdAt: Type.String()
 })
 
 const DecisionBody = Type.Object({

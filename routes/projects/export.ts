@@ -11,7 +11,7 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['articles'],
       summary: 'Export records with their decisions, reasons, notes and tags (RIS, BibTeX, CSV, XLSX, CSL-JSON)',
-      description: 'Decisions go where reference managers keep them: RIS N1/KW, BibTeX note/keywords, CSL note; CSV and XLSX carry label_included.',
+      description: 'Decisions go where reference managers keep them: RIS N1/KW, BibTeX note/keywords, CSL note; CSV and XLSX carry label_included. Every format carries the label block (every current decision with stage, reason, note, tags and reviewer, and the source database) that an import reads back. CSV cells a spreadsheet would run as formulas start with a single quote.',
       params: ProjectParams,
       querystring: Type.Object({
         format: Type.Union(Object.keys(EXPORT_FORMATS).map((f) => Type.Literal(f))),

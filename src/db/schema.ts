@@ -212,6 +212,8 @@ export const decisions = pgTable('decisions', {
   probability: real('probability'),
   justification: text('justification'),
   model: text('model'),
+  /** Imported labels (source 'import'): where the decision came from — file, original reviewer and source, date. */
+  origin: jsonb('origin'),
   createdAt: createdAt()
 }, (t) => [
   index('decisions_article_idx').on(t.articleId, t.stage, t.createdAt),

@@ -31,9 +31,12 @@ const LATEX_SPECIALS: Record<string, string> = {
   '~': '\\textasciitilde{}', '^': '\\textasciicircum{}', '<': '\\textless{}', '>': '\\textgreater{}', '|': '\\textbar{}'
 }
 
-/** Text for a braced BibTeX value: LaTeX specials escaped, Unicode kept. */
+/** Between the characters TeX joins into one ('' and `` quotes, -- and --- dashes, ,, „, !` ¡, ?` ¿): "{}" keeps them apart. */
+const LIGATURE = /(?<=')(?=')|(?<=`)(?=`)|(?<=-)(?=-)|(?<=,)(?=,)|(?<=[!?])(?=`)/g
+
+/** Text for a braced BibTeX value: LaTeX specials escaped, ligatures broken, Unicode kept. */
 export function escapeLatex(text: string): string {
-  return text.replace(/[\\{}&%$#_~^<>|]/g, (ch) => LATEX_SPECIALS[ch])
+  return text.replace(/[\\{}&%$#_~^<>|]/g, (ch) => LATEX_SPECIALS[ch]).replace(LIGATURE, '{}')
 }
 
 /** Identifiers, links and paths: written as they are, braces removed so the value stays balanced. */
@@ -73,7 +76,8 @@ export class BibtexWriter {
     text('number', record.issue)
     if (record.pages) {
       const [start, end] = splitPages(record.pages)
-      text('pages', end ? `${start}--${end}` : start)
+      // "--" is the range's en dash: the pages themselves are escaped, not the dash.
+      if (oneLine(start)) fields.push(['pages', end ? `${escapeLatex(oneLine(start))}--${escapeLatex(oneLine(end))}` : escapeLatex(oneLine(start))])
     }
     text(PUBLISHER_FIELD[type] ?? 'publisher', record.publisher)
     raw('doi', record.doi)

@@ -55,7 +55,7 @@ export function cslItem(item: ExportItem, id: string): CslItem {
   set('language', record.language)
   set('publisher', record.publisher)
   set('source', record.sourceDatabase)
-  const noteLines = [...(record.arxivId ? [`arXiv: ${record.arxivId}`] : []), ...notesWithLabels(item).map(oneLine)]
+  const noteLines = [...(record.arxivId ? [`arXiv: ${record.arxivId}`] : []), ...notesWithLabels(item, { databaseField: true }).map(oneLine)]
   if (noteLines.length > 0) csl.note = noteLines.join('\n')
   return csl
 }

@@ -1,9 +1,16 @@
 /**
  * CSV export (RFC 4180: comma-separated, CRLF line ends, fields with a
  * comma, quote or line break quoted, quotes doubled), with the columns of
- * table.ts. Cells are written as they are: a cell that starts with "=" is
- * text to ASReview and to the importer, but a spreadsheet may read it as a
- * formula, so the XLSX export is the one to open in a spreadsheet.
+ * table.ts.
+ *
+ * Formula injection (OWASP "CSV Injection"): a spreadsheet runs a cell that
+ * starts with "=", "+", "-", "@", a tab or a carriage return as a formula, so
+ * such a text cell is written with a single quote in front ("'=1+1"). Every
+ * text cell is treated so, "-5" included; numbers written as numbers (year,
+ * label_included) are not. A cell that already starts with quotes followed by
+ * one of those characters gets one quote more, so that the project's importer,
+ * which takes one quote off such cells in files with the `analylit` column
+ * (`unescapeCsvCell`), reads back exactly what was exported.
  */
 
 import type { ExportItem } from './item.ts'
@@ -14,8 +21,21 @@ export interface CsvOptions {
   byteOrderMark?: boolean
 }
 
+const FORMULA_START = /^'*[=+\-@\t\r]/
+const ESCAPED_FORMULA_START = /^'+[=+\-@\t\r]/
+
+/** A text cell a spreadsheet cannot take for a formula. */
+export function escapeCsvCell(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text
+}
+
+/** The cell as it was before escapeCsvCell, for files AnalyLit wrote. */
+export function unescapeCsvCell(text: string): string {
+  return ESCAPED_FORMULA_START.test(text) ? text.slice(1) : text
+}
+
 function csvField(value: string | number): string {
-  const text = String(value)
+  const text = typeof value === 'number' ? String(value) : escapeCsvCell(value)
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 

@@ -3,6 +3,7 @@
  * decisions and tags.
  */
 
+import type { LabelDecision } from '../references/label-block.ts'
 import type { ReferenceRecord } from '../references/model.ts'
 
 export type ExportDecisionValue = 'include' | 'exclude' | 'maybe'
@@ -24,6 +25,12 @@ export interface ExportItem {
    */
   decision?: ExportDecision[]
   tags?: string[]
+  /**
+   * Every current decision on the record (each reviewer's latest per stage,
+   * the latest resolution…), with reviewer and tags, for the label block;
+   * without it the block is built from `decision` and `tags`.
+   */
+  screening?: LabelDecision[]
 }
 
 /** The record's current decision: the last of its decisions, if any. */

@@ -29,18 +29,26 @@
  *   (left over from an earlier import), so an export never carries stale
  *   decisions.
  *
+ * - Last comes the label block (src/references/label-block.ts), one line
+ *   "AnalyLit data v1: <base64 JSON>" holding every current decision with its
+ *   reviewer, and the record's source database: what the importer reads back
+ *   when present. The lines above are for people and other tools.
+ *
  * Readers also accept "AnalyLit decision (full_text): include", the stage
  * written before the colon. BibTeX importers join a field's lines into one
  * string: `parseExportedLabels` splits such text back into labels.
  */
 
 import type { ExportDecision, ExportDecisionValue, ExportItem } from './item.ts'
-import { oneLine } from './item.ts'
+import { finalDecision, oneLine } from './item.ts'
+import { LABEL_BLOCK_VERSION, labelBlockFromNotes, labelBlockNote, type LabelBlock, type LabelDecision } from '../references/label-block.ts'
+import type { ReferenceRecord } from '../references/model.ts'
 
 export type ExportedLabel =
   | { kind: 'decision'; decision: ExportDecisionValue; stage?: string }
   | { kind: 'reason' | 'note'; text: string; stage?: string }
   | { kind: 'tags'; tags: string[] }
+  | { kind: 'data' }
 
 /** Stage ids are written between parentheses: keep them free of the characters that would end them. */
 function cleanStage(stage: string): string {
@@ -64,15 +72,37 @@ export function labelLines(item: ExportItem): string[] {
   return lines
 }
 
-/** The record's own notes that are not AnalyLit labels, followed by the item's label lines. */
-export function notesWithLabels(item: ExportItem): string[] {
+/**
+ * The item's label block: its current decisions (`screening`, else built from
+ * `decision` with the tags on the final one) and the record's source database.
+ */
+export function labelBlock(item: ExportItem): LabelBlock {
+  const final = finalDecision(item)
+  const decisions: LabelDecision[] = item.screening ?? (item.decision ?? []).map((d) => ({
+    stage: d.stage, decision: d.decision, ...(d.reason ? { reason: d.reason } : {}), ...(d.note ? { note: d.note } : {}),
+    ...(d === final && item.tags?.length ? { tags: item.tags } : {})
+  }))
+  const sourceDatabase = item.record.sourceDatabase
+  return { v: LABEL_BLOCK_VERSION, ...(sourceDatabase ? { sourceDatabase } : {}), decisions }
+}
+
+/**
+ * The record's own notes that are not AnalyLit labels, followed by the item's
+ * label lines and its label block. The block is left out when the item has no
+ * decision and its source database is missing or has a field of its own in the
+ * format (`databaseField`: RIS `DB`, CSL `source`).
+ */
+export function notesWithLabels(item: ExportItem, options: { databaseField?: boolean } = {}): string[] {
   const own = (item.record.notes ?? []).filter((note) => note.trim().length > 0 && parseExportedLabels(note).length === 0)
-  return [...own, ...labelLines(item)]
+  const block = labelBlock(item)
+  const withBlock = block.decisions.length > 0 || (block.sourceDatabase !== undefined && !options.databaseField)
+  return [...own, ...labelLines(item), ...(withBlock ? [labelBlockNote(block)] : [])]
 }
 
 const DECISION = /^\s*AnalyLit decision(?:\s*\((?:stage:\s*)?([^)]*)\))?\s*:\s*(include|exclude|maybe)\b(?:\s*\(stage:\s*([^)]*)\))?/i
 const TEXT = /^\s*AnalyLit (reason|note)(?:\s*\((?:stage:\s*)?([^)]*)\))?\s*:\s*([\s\S]*?)\s*$/i
 const TAGS = /^\s*AnalyLit tags\s*:\s*([\s\S]*?)\s*$/i
+const DATA = /^\s*AnalyLit data v\d+\s*:/i
 
 /** Reads one label ("AnalyLit decision: include (stage: full_text)"…); undefined for any other note. */
 export function parseExportedLabel(note: string): ExportedLabel | undefined {
@@ -90,10 +120,11 @@ export function parseExportedLabel(note: string): ExportedLabel | undefined {
   }
   const tags = TAGS.exec(note)
   if (tags) return { kind: 'tags', tags: tags[1].split(/\s*;\s*/).filter((tag) => tag.length > 0) }
+  if (DATA.test(note)) return { kind: 'data' }
   return undefined
 }
 
-const LABEL_START = /AnalyLit (?:decision|reason|note|tags)\b/g
+const LABEL_START = /AnalyLit (?:decision|reason|note|tags|data v\d+)\b/g
 
 /**
  * Reads every label in a text that may hold several (a multi-line note, or
@@ -124,7 +155,7 @@ export function decisionsFromLabels(labels: readonly ExportedLabel[]): { decisio
       written.push({ stage: label.stage ?? '', decision: label.decision })
     } else if (label.kind === 'tags') {
       for (const tag of label.tags) if (!tags.includes(tag)) tags.push(tag)
-    } else {
+    } else if (label.kind !== 'data') {
       let owner: ExportDecision | undefined = written[written.length - 1]
       for (let k = written.length - 1; k >= 0; k--) {
         if (written[k].stage === (label.stage ?? '')) {
@@ -136,4 +167,19 @@ export function decisionsFromLabels(labels: readonly ExportedLabel[]): { decisio
     }
   }
   return { decision: written.reverse(), tags }
+}
+
+/**
+ * The decisions an imported record carries, for the importer: those of its
+ * label block (the `analylit` column or the "AnalyLit data" note line), else
+ * those of its label lines when they name their stage (exports of earlier
+ * versions, or edited in a reference manager), the tags going to the final
+ * decision. Empty when the record carries neither.
+ */
+export function carriedDecisions(record: ReferenceRecord): LabelDecision[] {
+  const block = record.screening ?? labelBlockFromNotes(record.notes)
+  if (block && block.decisions.length > 0) return block.decisions
+  const { decision, tags } = decisionsFromLabels(parseExportedLabels(record.notes.join('\n')))
+  if (!decision.some((d) => d.stage)) return []
+  return decision.map((d, k) => ({ ...d, ...(k === decision.length - 1 && tags.length > 0 ? { tags } : {}) }))
 }

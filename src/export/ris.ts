@@ -6,7 +6,7 @@
  * Identifiers without a standard RIS tag travel as links that reference
  * managers keep and the importer recognises: `LK` with the PubMed, PMC and
  * arXiv URLs of the record. Screening labels are `N1` lines (see
- * labels.ts), tags are `KW` lines as well. MeSH headings are `KW` lines
+ * labels.ts), tags are `KW` lines as well; the source database is `DB`. MeSH headings are `KW` lines
  * too (RIS has no MeSH tag), so on re-import they come back as keywords.
  */
 
@@ -80,8 +80,9 @@ export function risRecord(item: ExportItem): string {
   }
   text += line('LA', record.language)
   text += line('PB', record.publisher)
+  text += line('DB', record.sourceDatabase)
   for (const attachment of record.attachments ?? []) text += line('L1', attachment)
-  for (const note of notesWithLabels(item)) text += line('N1', note)
+  for (const note of notesWithLabels(item, { databaseField: true })) text += line('N1', note)
   return `${text}ER  - ${EOL}${EOL}`
 }
 

@@ -4,15 +4,19 @@
  * (include), 0 (exclude) or empty (maybe, or no decision) from the
  * record's final decision; `decision`, `reason` and `note` are that final
  * decision's; `tags` and `keywords` are "; "-separated lists, `authors`
- * "Family, Given; Family, Given".
+ * "Family, Given; Family, Given". `analylit` holds the label block as JSON
+ * (src/references/label-block.ts: every current decision with its stage,
+ * reason, note, tags and reviewer, and the source database), which the
+ * importer reads back; it also marks the file as an AnalyLit export.
  */
 
 import type { ExportItem } from './item.ts'
 import { finalDecision, oneLine } from './item.ts'
+import { labelBlock } from './labels.ts'
 
 export const TABLE_COLUMNS = [
   'title', 'abstract', 'authors', 'year', 'journal', 'volume', 'issue', 'pages', 'doi', 'pmid', 'pmcid', 'keywords',
-  'decision', 'reason', 'note', 'tags', 'label_included'
+  'decision', 'reason', 'note', 'tags', 'label_included', 'analylit'
 ] as const
 
 export type TableColumn = (typeof TABLE_COLUMNS)[number]
@@ -26,6 +30,7 @@ function listCell(values: readonly string[]): string {
 export function tableRow(item: ExportItem): Record<TableColumn, string | number> {
   const { record } = item
   const decision = finalDecision(item)
+  const block = labelBlock(item)
   const keywords: string[] = []
   for (const keyword of [...(record.keywords ?? []), ...(record.mesh ?? [])]) {
     if (!keywords.some((k) => k.toLowerCase() === keyword.trim().toLowerCase())) keywords.push(keyword.trim())
@@ -49,6 +54,7 @@ export function tableRow(item: ExportItem): Record<TableColumn, string | number>
     reason: oneLine(decision?.reason ?? ''),
     note: oneLine(decision?.note ?? ''),
     tags: listCell(item.tags ?? []),
-    label_included: decision?.decision === 'include' ? 1 : decision?.decision === 'exclude' ? 0 : ''
+    label_included: decision?.decision === 'include' ? 1 : decision?.decision === 'exclude' ? 0 : '',
+    analylit: block.decisions.length > 0 || block.sourceDatabase ? JSON.stringify(block) : ''
   }
 }

@@ -13,7 +13,10 @@ import { files } from '../db/schema.ts'
 import { canonicalDatabase, recordDatabase } from '../references/databases.ts'
 import { openReferenceFile, type OpenedReferences } from '../references/import.ts'
 import type { FormatId } from '../references/formats/types.ts'
-import type { ImportedLabel, SourcePosition } from '../references/model.ts'
+import type { SourcePosition } from '../references/model.ts'
+import { labelBlockFromNotes, type LabelDecision } from '../references/label-block.ts'
+import { carriedDecisions } from '../export/labels.ts'
+import { STAGES } from '../services/screening-settings.ts'
 import { recordToRow } from '../services/articles.ts'
 import { OriginalsWriter } from '../services/originals.ts'
 import { deduplicateProject, type DedupSummary } from '../services/dedup.ts'
@@ -42,6 +45,11 @@ export interface ImportResult {
 }
 
 const MAX_REPORTED_ERRORS = 500
+
+/** A PostgreSQL text[] literal. */
+function textArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`
+}
 const PROGRESS_EVERY = 2000
 /** Rows per COPY statement: see copyInStatements. */
 const ROWS_PER_COPY = 1000
@@ -67,7 +75,7 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
 
   const importLabels = payload.importLabels ?? true
   const errors: ImportResult['errors'] = []
-  const labels: Array<{ articleId: string; label: ImportedLabel }> = []
+  const labels: Array<{ articleId: string; label: LabelDecision; fromFile: boolean }> = []
   let errorCount = 0
   let imported = 0
   const batchId = randomUUID()
@@ -81,9 +89,16 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
         continue
       }
       const id = randomUUID()
-      const record = { ...item.record, sourceDatabase: recordDatabase(item.record.sourceDatabase, payload.sourceDatabase) }
+      // An AnalyLit export's label block names the database each record came from.
+      const block = item.record.screening ?? labelBlockFromNotes(item.record.notes)
+      const { screening: _block, ...read } = item.record
+      const record = { ...read, sourceDatabase: block?.sourceDatabase ? canonicalDatabase(block.sourceDatabase) : recordDatabase(read.sourceDatabase, payload.sourceDatabase) }
       const r = recordToRow(record)
-      if (importLabels && record.label) labels.push({ articleId: id, label: record.label })
+      if (importLabels) {
+        const carried = carriedDecisions(item.record).filter((d) => (STAGES as readonly string[]).includes(d.stage))
+        for (const label of carried) labels.push({ articleId: id, label, fromFile: true })
+        if (carried.length === 0 && record.label) labels.push({ articleId: id, label: { stage: 'title_abstract', decision: record.label }, fromFile: false })
+      }
       await originals.add(r.original)
       // The original goes to the batch's chunks (OriginalsWriter), not to the article's column.
       yield [id, projectId, batchId, imported, r.title, r.abstract, r.authors, r.year, r.journal, r.volume, r.issue, r.pages,
@@ -107,8 +122,11 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
         : 'the file holds no records', { errors, errorCount })
     }
     if (labels.length > 0) {
-      await copyInto(client, 'decisions', ['project_id', 'article_id', 'stage', 'decision', 'source', 'note'],
-        labels.map((l) => [projectId, l.articleId, 'title_abstract', l.label, 'import', `label imported from ${file.originalName}`]))
+      // Imported labels are not reviewers: the original reviewer, source and date stay in `origin`.
+      await copyInto(client, 'decisions', ['project_id', 'article_id', 'stage', 'decision', 'source', 'reason', 'note', 'tags', 'origin'],
+        labels.map(({ articleId, label: l, fromFile }) => [projectId, articleId, l.stage, l.decision, 'import', l.reason ?? null,
+          fromFile ? l.note ?? null : `label imported from ${file.originalName}`, textArray(l.tags ?? []),
+          { file: file.originalName, ...(l.source ? { source: l.source } : {}), ...(l.reviewer ? { reviewer: l.reviewer } : {}), ...(l.at ? { at: l.at } : {}) }]))
     }
     await client.query('UPDATE source_batches SET records_read = $2, records_imported = $3, record_errors = $4 WHERE id = $1',
       [batchId, imported + errorCount, imported, errorCount])

@@ -5,6 +5,8 @@
  * ever lost even when a field has no place in the model.
  */
 
+import type { LabelBlock } from './label-block.ts'
+
 export interface Author {
   /** Family name ("van der Berg"); for organisations, the full name. */
   family: string
@@ -59,6 +61,8 @@ export interface ReferenceRecord {
   notes: string[]
   /** A decision label the export carried (see ImportedLabel). */
   label?: ImportedLabel
+  /** The screening decisions of an AnalyLit export's label block (label-block.ts), when the file carried one. */
+  screening?: LabelBlock
   /** Paths or URLs of attached files (Zotero attachments, RIS L1). */
   attachments: string[]
   /**

@@ -2,10 +2,11 @@
  * Streams a project's records with their current decisions as export items,
  * page by page, so that exporting 100,000 records keeps memory flat.
  */
-import { and, asc, desc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
-import { articles, decisions } from '../db/schema.ts'
+import { articles } from '../db/schema.ts'
 import type { ExportDecision, ExportItem } from '../export/index.ts'
+import type { LabelDecision, LabelReviewer } from '../references/label-block.ts'
 import { rowToRecord } from './articles.ts'
 
 export interface ExportFilter {
@@ -19,6 +20,58 @@ export interface ExportFilter {
 
 const STAGES: readonly string[] = ['title_abstract', 'full_text']
 const PAGE = 1000
+
+type CurrentRow = {
+  article_id: string
+  stage: string
+  decision: LabelDecision['decision']
+  reason: string | null
+  note: string | null
+  tags: string[]
+  source: string
+  origin: { reviewer?: LabelReviewer; source?: string; at?: string } | null
+  created_at: Date | string
+  email: string | null
+  name: string | null
+  kind: string | null
+}
+
+/**
+ * The current decisions on each article: the latest of each reviewer (human
+ * or LLM) at each stage, the latest resolution, and the latest imported
+ * label of each original reviewer, oldest first. Imported labels carry their
+ * original reviewer, source and date (`origin`) on.
+ */
+async function currentDecisions(db: Database, articleIds: string[], ownDecisionsOf?: string): Promise<Map<string, Array<LabelDecision & { createdAt: Date }>>> {
+  const own = ownDecisionsOf ? sql`AND d.reviewer_id = ${ownDecisionsOf}` : sql``
+  const rows = (await db.execute<CurrentRow>(sql`
+    SELECT * FROM (
+      SELECT DISTINCT ON (d.article_id, d.stage, d.source, d.reviewer_id, d.origin->'reviewer', d.origin->>'source')
+        d.article_id, d.stage, d.decision, d.reason, d.note, d.tags, d.source, d.origin, d.created_at, u.email, u.name, u.kind
+      FROM decisions d LEFT JOIN users u ON u.id = d.reviewer_id
+      WHERE d.article_id IN ${articleIds} ${own}
+      ORDER BY d.article_id, d.stage, d.source, d.reviewer_id, d.origin->'reviewer', d.origin->>'source', d.created_at DESC, d.id DESC
+    ) c ORDER BY c.article_id, c.created_at`)).rows
+  const byArticle = new Map<string, Array<LabelDecision & { createdAt: Date }>>()
+  for (const r of rows) {
+    const imported = r.source === 'import' && r.origin ? r.origin : undefined
+    const reviewer = imported ? imported.reviewer : r.email || r.name ? {
+      ...(r.email ? { email: r.email } : {}), ...(r.name ? { name: r.name } : {}), ...(r.kind ? { kind: r.kind } : {})
+    } : undefined
+    // Imported labels were entered together: their original dates say which came last.
+    const createdAt = imported?.at && Number.isFinite(Date.parse(imported.at)) ? new Date(imported.at) : new Date(r.created_at)
+    const list = byArticle.get(r.article_id) ?? []
+    list.push({
+      stage: r.stage, decision: r.decision, createdAt,
+      ...(r.reason ? { reason: r.reason } : {}), ...(r.note ? { note: r.note } : {}), ...(r.tags.length ? { tags: r.tags } : {}),
+      source: imported?.source ?? r.source,
+      ...(reviewer ? { reviewer } : {}),
+      at: imported?.at ?? createdAt.toISOString()
+    })
+    byArticle.set(r.article_id, list)
+  }
+  return byArticle
+}
 
 export async function * exportItems(db: Database, projectId: string, filter: ExportFilter): AsyncGenerator<ExportItem> {
   const own = filter.ownDecisionsOf ? sql`AND d.reviewer_id = ${filter.ownDecisionsOf}` : sql``
@@ -36,24 +89,27 @@ export async function * exportItems(db: Database, projectId: string, filter: Exp
       .orderBy(asc(articles.id)).limit(PAGE)
     if (rows.length === 0) return
     after = rows[rows.length - 1].id
-    const found = await db.selectDistinctOn([decisions.articleId, decisions.stage], {
-      articleId: decisions.articleId, stage: decisions.stage, decision: decisions.decision, reason: decisions.reason, note: decisions.note
-    }).from(decisions).where(and(inArray(decisions.articleId, rows.map((r) => r.id)),
-      ...(filter.ownDecisionsOf ? [eq(decisions.reviewerId, filter.ownDecisionsOf)] : [])))
-      .orderBy(decisions.articleId, decisions.stage, desc(decisions.createdAt), desc(decisions.id))
-    const tagRows = (await db.execute<{ article_id: string; tags: string[] }>(sql`
-      SELECT d.article_id, array_agg(DISTINCT t ORDER BY t) AS tags FROM decisions d, unnest(d.tags) AS t
-      WHERE d.article_id IN ${rows.map((r) => r.id)} ${own} GROUP BY d.article_id`)).rows
-    const byArticle = new Map<string, ExportDecision[]>()
-    for (const f of found) {
-      const list = byArticle.get(f.articleId) ?? []
-      list.push({ stage: f.stage, decision: f.decision, ...(f.reason ? { reason: f.reason } : {}), ...(f.note ? { note: f.note } : {}) })
-      byArticle.set(f.articleId, list)
-    }
-    const tags = new Map<string, string[]>(tagRows.map((r) => [r.article_id, r.tags]))
+    const current = await currentDecisions(db, rows.map((r) => r.id), filter.ownDecisionsOf)
     for (const row of rows) {
-      const list = (byArticle.get(row.id) ?? []).sort((a, b) => STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage))
-      yield { record: rowToRecord(row), ...(list.length ? { decision: list } : {}), ...(tags.get(row.id)?.length ? { tags: tags.get(row.id) } : {}) }
+      const list = current.get(row.id) ?? []
+      // Per stage, the latest decision whatever its source, as the label lines and columns show it.
+      const latest = new Map<string, ExportDecision & { time: number }>()
+      const tags = new Set<string>()
+      for (const d of list) {
+        for (const tag of d.tags ?? []) tags.add(tag)
+        const time = d.createdAt.getTime()
+        if ((latest.get(d.stage)?.time ?? -Infinity) < time) {
+          latest.set(d.stage, { stage: d.stage, decision: d.decision, time, ...(d.reason ? { reason: d.reason } : {}), ...(d.note ? { note: d.note } : {}) })
+        }
+      }
+      const decision = [...latest.values()].sort((a, b) => STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage))
+        .map(({ time: _time, ...d }) => d)
+      yield {
+        record: rowToRecord(row),
+        ...(decision.length ? { decision } : {}),
+        ...(tags.size ? { tags: [...tags].sort() } : {}),
+        ...(list.length ? { screening: list.map(({ createdAt: _createdAt, ...d }) => d) } : {})
+      }
     }
     if (rows.length < PAGE) return
   }

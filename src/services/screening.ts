@@ -212,6 +212,8 @@ export interface DecisionView {
   probability: number | null
   justification: string | null
   model: string | null
+  /** Imported labels: the file, and the original reviewer, source and date. */
+  origin: { file?: string; source?: string; reviewer?: { email?: string; name?: string; kind?: string }; at?: string } | null
   createdAt: string
 }
 
@@ -219,7 +221,8 @@ export function toDecisionView(row: DecisionRow, reviewer: { email: string | nul
   return {
     id: row.id, articleId: row.articleId, reviewerId: row.reviewerId, reviewerEmail: reviewer.email, reviewerName: reviewer.name,
     reviewerKind: reviewer.kind, stage: row.stage, decision: row.decision, reason: row.reason, note: row.note, source: row.source,
-    tags: row.tags, probability: row.probability, justification: row.justification, model: row.model, createdAt: row.createdAt.toISOString()
+    tags: row.tags, probability: row.probability, justification: row.justification, model: row.model,
+    origin: (row.origin ?? null) as DecisionView['origin'], createdAt: row.createdAt.toISOString()
   }
 }
 

@@ -60,3 +60,19 @@ t.test('labels joined into one string (BibTeX notes) are split and decisions reb
     tags: ['pilot', 'to, discuss']
   })
 })
+
+t.test('an import reads the label block first, else the label lines with their stages (exports of earlier versions)', async (t) => {
+  const { carriedDecisions, notesWithLabels: notes } = await import('../../src/export/labels.ts')
+  const lines = labelLines(item)
+  t.same(carriedDecisions({ ...emptyRecord(), notes: ['Imported note', ...lines] }), [
+    { stage: 'title_abstract', decision: 'maybe', note: 'check the methods' },
+    { stage: 'full_text', decision: 'exclude', reason: 'wrong population', tags: ['pilot', 'to, discuss'] }
+  ], 'a full-text exclusion stays at its stage')
+  const withBlock = notes({ ...item, screening: [{ stage: 'full_text', decision: 'exclude', reason: 'r', note: 'n\nn', tags: ['a;b'], source: 'human', reviewer: { email: 'a@b.c' } }] })
+  t.match(withBlock.at(-1), /^AnalyLit data v1: [A-Za-z0-9+/]+=*$/)
+  t.same(carriedDecisions({ ...emptyRecord(), notes: [withBlock.join(' ')] }),
+    [{ stage: 'full_text', decision: 'exclude', reason: 'r', note: 'n\nn', tags: ['a;b'], source: 'human', reviewer: { email: 'a@b.c' } }],
+    'the block wins over the lines, exactly, even with the notes joined into one string')
+  t.same(carriedDecisions({ ...emptyRecord(), notes: ['AnalyLit decision: include'] }), [], 'a label without a stage is left to the format\'s label')
+  t.same(carriedDecisions({ ...emptyRecord(), notes: ['AnalyLit data v1: bm90IGpzb24=', ...lines] }).length, 2, 'an unreadable block falls back to the lines')
+})

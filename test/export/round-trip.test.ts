@@ -1,12 +1,11 @@
 import t from 'tap'
 import { existsSync } from 'node:fs'
-import { PassThrough } from 'node:stream'
-import { writeExport, EXPORT_FORMATS } from '../../src/export/index.ts'
 import type { ExportFormatId } from '../../src/export/index.ts'
 import { decisionsFromLabels, parseExportedLabels } from '../../src/export/labels.ts'
 import type { ExportItem } from '../../src/export/item.ts'
 import { finalDecision, oneLine } from '../../src/export/item.ts'
-import { memorySource, openReferenceFile, openReferenceInput } from '../../src/references/import.ts'
+import { openReferenceFile } from '../../src/references/import.ts'
+import { exportAndImport } from '../support/export.ts'
 import { emptyRecord } from '../../src/references/model.ts'
 import type { ReferenceRecord } from '../../src/references/model.ts'
 
@@ -50,21 +49,6 @@ function decorate(records: ReferenceRecord[]): ExportItem[] {
       default: return { record: r }
     }
   })
-}
-
-async function exportAndImport(format: ExportFormatId, items: ExportItem[]): Promise<{ records: ReferenceRecord[]; errors: string[]; detected: string }> {
-  const out = new PassThrough()
-  const chunks: Buffer[] = []
-  out.on('data', (chunk: Buffer) => chunks.push(chunk))
-  await writeExport(format, items, out)
-  const opened = await openReferenceInput(memorySource(new Uint8Array(Buffer.concat(chunks)), `export.${EXPORT_FORMATS[format].extension}`))
-  const records: ReferenceRecord[] = []
-  const errors: string[] = []
-  for await (const item of opened.items) {
-    if (item.kind === 'record') records.push(item.record)
-    else errors.push(item.message)
-  }
-  return { records, errors, detected: opened.format.id }
 }
 
 const dashes = (pages: string | undefined) => pages?.replace(/\s*[-–—]+\s*/g, '-')

@@ -16,6 +16,8 @@ import type { Author, ImportedLabel, ParsedItem, ReferenceRecord, ReferenceType 
 import { emptyRecord } from '../model.ts'
 import { normalizeDoi, normalizePmcid, normalizePmid, parseYear } from '../identifiers.ts'
 import { extractSerialNumbers, formatPages, parsePersonName, stripHtml, withoutUndefined } from '../text.ts'
+import { parseLabelBlock } from '../label-block.ts'
+import { unescapeCsvCell } from '../../export/csv.ts'
 
 // ---------------------------------------------------------------------------
 // Column names
@@ -23,7 +25,7 @@ import { extractSerialNumbers, formatPages, parsePersonName, stripHtml, withoutU
 type Field =
   | 'title' | 'abstract' | 'authors' | 'year' | 'doi' | 'pmid' | 'pmcid' | 'keywords' | 'journal' | 'journalAbbrev'
   | 'volume' | 'issue' | 'pages' | 'startPage' | 'endPage' | 'issn' | 'isbn' | 'url' | 'language' | 'publisher'
-  | 'type' | 'label' | 'embaseSource' | 'openUrl' | 'database'
+  | 'type' | 'label' | 'embaseSource' | 'openUrl' | 'database' | 'analylit'
 
 /**
  * Column names (normalised: lower case, letters and digits only) per field,
@@ -57,7 +59,9 @@ const COLUMN_NAMES: Record<Field, string[]> = {
   embaseSource: ['source'],
   database: ['database', 'sourcedatabase', 'databasename', 'librarycatalog', 'db'],
   // Embase: an SFX link carrying "id=doi:…" and "issn=…"
-  openUrl: ['openurllink']
+  openUrl: ['openurllink'],
+  // AnalyLit exports: the label block (src/references/label-block.ts), also the mark of such a file
+  analylit: ['analylit']
 }
 
 /** Fields a header must offer for the file to be taken as a reference table. */
@@ -145,6 +149,8 @@ function rowToRecord(cells: string[], columns: ColumnMap): RowResult {
   record.keywords = keywords
   record.label = parseLabel(get('label'))
   record.sourceDatabase = get('database')
+  const block = get('analylit')
+  if (block) record.screening = parseLabelBlock(block)
   applyEmbaseSource(record, get('embaseSource'))
   applyOpenUrl(record, get('openUrl'))
 
@@ -476,7 +482,9 @@ async function* parseDelimited(input: FormatInput, preferred: Delimiter): AsyncG
         }
         continue
       }
-      const item = rowItem(event.cells, columns, event.line, index)
+      // An AnalyLit export quoted the cells a spreadsheet would run as formulas (src/export/csv.ts): undo it, in such files only.
+      const cells = columns.fields.analylit ? event.cells.map(unescapeCsvCell) : event.cells
+      const item = rowItem(cells, columns, event.line, index)
       if (item) {
         index++
         yield item
