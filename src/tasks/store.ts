@@ -3,7 +3,7 @@
  * BullMQ), so the API reports the same thing in both modes and a restart
  * loses nothing.
  */
-import { and, desc, eq, inArray, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, inArray, or, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { tasks } from '../db/schema.ts'
 
@@ -105,6 +105,30 @@ export class TaskStore {
       status: 'cancelled', message: 'cancelled', finishedAt: sql`now()`, updatedAt: sql`now()`
     }).where(and(eq(tasks.id, id), inArray(tasks.status, ['queued', 'running']))).returning()
     return row
+  }
+
+  /** Deletes a task whose delivery failed before anyone could see it run. */
+  async remove(id: string): Promise<void> {
+    await this.db.delete(tasks).where(and(eq(tasks.id, id), eq(tasks.status, 'queued')))
+  }
+
+  /** Marks a running task alive (its runner's heartbeat), so the reconciler leaves it alone. */
+  async touch(id: string): Promise<void> {
+    await this.db.update(tasks).set({ updatedAt: sql`now()` }).where(and(eq(tasks.id, id), eq(tasks.status, 'running')))
+  }
+
+  /**
+   * Tasks a queue must hold: queued ones, and running ones that no runner has
+   * touched for `staleMs` (their runner died); in id order, after `afterId`.
+   */
+  async undelivered(staleMs: number, limit: number, afterId?: string): Promise<Array<Pick<TaskRow, 'id' | 'type'>>> {
+    return this.db.select({ id: tasks.id, type: tasks.type }).from(tasks).where(and(
+      or(
+        eq(tasks.status, 'queued'),
+        and(eq(tasks.status, 'running'), sql`${tasks.updatedAt} < now() - ${`${staleMs} milliseconds`}::interval`)
+      ),
+      afterId ? gt(tasks.id, afterId) : undefined
+    )).orderBy(tasks.id).limit(limit)
   }
 
   /** Tasks an in-process runner must pick up again after a restart. */
