@@ -77,7 +77,8 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
     }))
     // Tasks whose job Redis does not hold (lost, or never added) are enqueued again, by one process at a time.
     const reconciler = startReconciler({
-      db: fastify.db, queue, connection, staleRunningMs: config.JOB_LOCK_MS, intervalMs: config.RECONCILE_INTERVAL_MS, log: fastify.log
+      db: fastify.db, queue, connection, staleRunningMs: config.JOB_LOCK_MS, queuedGraceMs: config.ENQUEUE_TIMEOUT_MS + 1000,
+      intervalMs: config.RECONCILE_INTERVAL_MS, log: fastify.log
     })
     fastify.decorate('taskReconciler', reconciler)
     fastify.addHook('onReady', async () => { void reconciler.run() })

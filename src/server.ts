@@ -14,6 +14,9 @@ export function buildServer(config: Config, role: 'web' | 'worker' = 'web'): Fas
     logger: { level: config.LOG_LEVEL },
     bodyLimit: 10 * 1024 * 1024,
     forceCloseConnections: 'idle',
+    // Fastify gives each plugin 10 s by default: too little for an instance that waits for another's
+    // migrations (advisory lock) or starts on a busy machine; it would fail to boot instead of waiting.
+    pluginTimeout: 120_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } }
   }).withTypeProvider<TypeBoxTypeProvider>()
   fastify.register(app, { config, role })

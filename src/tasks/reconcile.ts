@@ -26,6 +26,8 @@ export interface ReconcileDeps {
   connection: Redis
   /** A running task untouched this long has lost its runner (runners touch their tasks every half of it). */
   staleRunningMs: number
+  /** A queued task younger than this may still be being enqueued by the request that created it. */
+  queuedGraceMs: number
 }
 
 export interface ReconcileResult {
@@ -44,7 +46,7 @@ export async function reconcileTasks(deps: ReconcileDeps): Promise<ReconcileResu
     const result: ReconcileResult = { skipped: false, checked: 0, requeued: [] }
     let afterId: string | undefined
     for (;;) {
-      const batch = await store.undelivered(deps.staleRunningMs, BATCH, afterId)
+      const batch = await store.undelivered({ graceMs: deps.queuedGraceMs, staleMs: deps.staleRunningMs, limit: BATCH, afterId })
       if (batch.length === 0) return result
       afterId = batch[batch.length - 1].id
       const pipeline = deps.connection.pipeline()

@@ -118,17 +118,19 @@ export class TaskStore {
   }
 
   /**
-   * Tasks a queue must hold: queued ones, and running ones that no runner has
-   * touched for `staleMs` (their runner died); in id order, after `afterId`.
+   * Tasks a queue must hold: those queued for over `graceMs` (a newer one may
+   * be being enqueued right now), and running ones that no runner has touched
+   * for `staleMs` (their runner died); in id order, after `afterId`.
    */
-  async undelivered(staleMs: number, limit: number, afterId?: string): Promise<Array<Pick<TaskRow, 'id' | 'type'>>> {
+  async undelivered(options: { graceMs: number; staleMs: number; limit: number; afterId?: string }): Promise<Array<Pick<TaskRow, 'id' | 'type'>>> {
+    const olderThan = (column: typeof tasks.createdAt | typeof tasks.updatedAt, ms: number) => sql`${column} < now() - ${`${ms} milliseconds`}::interval`
     return this.db.select({ id: tasks.id, type: tasks.type }).from(tasks).where(and(
       or(
-        eq(tasks.status, 'queued'),
-        and(eq(tasks.status, 'running'), sql`${tasks.updatedAt} < now() - ${`${staleMs} milliseconds`}::interval`)
+        and(eq(tasks.status, 'queued'), olderThan(tasks.createdAt, options.graceMs)),
+        and(eq(tasks.status, 'running'), olderThan(tasks.updatedAt, options.staleMs))
       ),
-      afterId ? gt(tasks.id, afterId) : undefined
-    )).orderBy(tasks.id).limit(limit)
+      options.afterId ? gt(tasks.id, options.afterId) : undefined
+    )).orderBy(tasks.id).limit(options.limit)
   }
 
   /** Tasks an in-process runner must pick up again after a restart. */

@@ -2,7 +2,7 @@ import t from 'tap'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { eq, sql } from 'drizzle-orm'
-import { files, tasks } from '../../src/db/schema.ts'
+import { articles, files, tasks } from '../../src/db/schema.ts'
 import { buildServer } from '../../src/server.ts'
 import { build, fileUpload, needsRedis, needsServices, userWithToken, waitFor } from '../helper.ts'
 import { startRedisServer } from '../support/redis.ts'
@@ -16,7 +16,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 t.test('with Redis down, task submission answers 503 at once and leaves no task, file row or upload behind', { skip: needsServices || needsRedis }, async (t) => {
   const redis = await startRedisServer(t)
-  const app = await build(t, { REDIS_URL: redis.url })
+  const app = await build(t, { REDIS_URL: redis.url, RECONCILE_INTERVAL_MS: '1000', ENQUEUE_TIMEOUT_MS: '100' })
   const alice = await userWithToken(app)
   const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Outage' } })).json()
   const projectDir = path.join(app.storageDir, 'projects', project.id)
@@ -43,8 +43,17 @@ t.test('with Redis down, task submission answers 503 at once and leaves no task,
   t.equal(ready.statusCode, 503)
   t.ok(ready.json().failing.includes('redis'), 'readiness names Redis')
 
-  // Redis back: submissions are accepted again.
+  // A screening decision is stored all the same; the retraining it queues waits for Redis.
+  const [article] = await app.db.insert(articles).values({ projectId: project.id, title: 'A record' }).returning()
+  const decided = await app.inject({ method: 'POST', url: `/api/projects/${project.id}/articles/${article.id}/decisions`, headers: alice.auth, payload: { decision: 'include' } })
+  t.equal(decided.statusCode, 201, decided.body)
+  const [training] = await app.db.select().from(tasks).where(eq(tasks.projectId, project.id))
+  t.match(training, { type: 'screening-train', status: 'queued' })
+
+  // Redis back: the waiting retraining is enqueued, and submissions are accepted again.
   await redis.start()
+  await waitFor(async () => app.taskQueue!.getJob(training.id).catch(() => undefined), 20000, 200)
+  t.pass('the retraining queued while Redis was down was enqueued once it was back')
   const accepted = await waitFor(async () => {
     const res = await app.inject({ method: 'POST', url: `/api/projects/${project.id}/duplicates/run`, headers: alice.auth })
     return res.statusCode === 202 && res
@@ -62,11 +71,13 @@ t.test('a Redis that hangs: the enqueue times out, 503, and the task row and upl
 
   redis.pause()
   t.teardown(() => redis.resume())
-  const dedup = await app.inject({ method: 'POST', url: `/api/projects/${project.id}/duplicates/run`, headers: alice.auth })
+  // Bounded, so that a request that hangs fails the test instead of stalling it.
+  const answer = <T>(request: Promise<T>) => Promise.race([request, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 30 s')), 30000))])
+  const dedup = await answer(app.inject({ method: 'POST', url: `/api/projects/${project.id}/duplicates/run`, headers: alice.auth }))
   t.equal(dedup.statusCode, 503, dedup.body)
   t.match(dedup.json().message, /did not answer within 300 ms/)
   const upload = fileUpload('hang.ris', RIS)
-  const imported = await app.inject({ method: 'POST', url: `/api/projects/${project.id}/imports`, headers: { ...alice.auth, ...upload.headers }, payload: upload.payload })
+  const imported = await answer(app.inject({ method: 'POST', url: `/api/projects/${project.id}/imports`, headers: { ...alice.auth, ...upload.headers }, payload: upload.payload }))
   t.equal(imported.statusCode, 503, imported.body)
   t.equal(await app.db.$count(tasks, eq(tasks.projectId, project.id)), 0, 'the task rows were removed again')
   t.equal(await app.db.$count(files, eq(files.projectId, project.id)), 0)
@@ -76,8 +87,7 @@ t.test('a Redis that hangs: the enqueue times out, 503, and the task row and upl
 
 t.test('tasks whose jobs Redis lost (restart without persistence) are enqueued again and run once', { skip: needsServices || needsRedis }, async (t) => {
   const redis = await startRedisServer(t)
-  // A long interval: what brings the jobs back is the reconnection and the worker's start.
-  const app = await build(t, { REDIS_URL: redis.url, RECONCILE_INTERVAL_MS: '600000', JOB_LOCK_MS: '2000' })
+  const app = await build(t, { REDIS_URL: redis.url, RECONCILE_INTERVAL_MS: '1000', JOB_LOCK_MS: '2000', ENQUEUE_TIMEOUT_MS: '100' })
   const alice = await userWithToken(app)
   const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Lost jobs' } })).json()
 
@@ -113,7 +123,7 @@ t.test('tasks whose jobs Redis lost (restart without persistence) are enqueued a
 
   // Reconciling again finds nothing to do: jobs are not added twice.
   const { reconcileTasks } = await import('../../src/tasks/reconcile.ts')
-  const again = await reconcileTasks({ db: app.db, queue: app.taskQueue!, connection: app.redis.shared, staleRunningMs: 2000 })
+  const again = await reconcileTasks({ db: app.db, queue: app.taskQueue!, connection: app.redis.shared, staleRunningMs: 2000, queuedGraceMs: 0 })
   t.same(again.requeued, [])
   const ready = (await app.inject({ url: '/api/health/ready' })).json()
   t.equal(ready.status, 'ready')
@@ -123,7 +133,7 @@ t.test('tasks whose jobs Redis lost (restart without persistence) are enqueued a
 t.test('one process reconciles at a time: the others skip while the advisory lock is held', { skip: needsServices || needsRedis }, async (t) => {
   const app = await build(t, { REDIS_URL: process.env.TEST_REDIS_URL, RECONCILE_INTERVAL_MS: '600000' })
   const { reconcileTasks, RECONCILE_LOCK } = await import('../../src/tasks/reconcile.ts')
-  const deps = { db: app.db, queue: app.taskQueue!, connection: app.redis.shared, staleRunningMs: 30000 }
+  const deps = { db: app.db, queue: app.taskQueue!, connection: app.redis.shared, staleRunningMs: 30000, queuedGraceMs: 0 }
   const client = await app.pg.pool.connect()
   t.teardown(() => client.release())
   await client.query('SELECT pg_advisory_lock($1, $2)', [...RECONCILE_LOCK])
