@@ -4,6 +4,7 @@ import fs from 'node:fs/promises'
 import type { Queue } from 'bullmq'
 import { createLocalEventHub, createRedisEventHub, type EventHub } from '../src/events/hub.ts'
 import type { TaskJobData } from '../src/tasks/bullmq.ts'
+import type { Reconciler } from '../src/tasks/reconcile.ts'
 import { executeTask, type ExecuteDeps } from '../src/tasks/execute.ts'
 import { InProcessRunner } from '../src/tasks/in-process.ts'
 import { TaskService } from '../src/tasks/service.ts'
@@ -16,6 +17,8 @@ declare module 'fastify' {
     tasks: TaskService
     /** Present in BullMQ mode. */
     taskQueue?: Queue<TaskJobData>
+    /** Present in BullMQ mode: re-enqueues tasks whose job Redis lost. */
+    taskReconciler?: Reconciler
     storageDir: string
   }
 }
@@ -53,14 +56,32 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
     // Redis and BullMQ are loaded only when Redis is configured: in-process jobs do not need them.
     const { default: fastifyRedis } = await import('@fastify/redis')
     const { createTaskQueue, startTaskWorker } = await import('../src/tasks/bullmq.ts')
+    const { startReconciler } = await import('../src/tasks/reconcile.ts')
     // Two connections: one for commands and publishing, one dedicated to the subscription.
     await fastify.register(fastifyRedis, { namespace: 'shared', url: config.REDIS_URL, maxRetriesPerRequest: 3 })
     await fastify.register(fastifyRedis, { namespace: 'subscriber', url: config.REDIS_URL })
+    for (const name of ['shared', 'subscriber'] as const) {
+      // ioredis reconnects by itself; without a listener each failed attempt is printed as an unhandled error.
+      let lost = false
+      fastify.redis[name]
+        .on('error', (err: Error) => { if (!lost) fastify.log.warn({ err: err.message, connection: name }, 'Redis connection lost; reconnecting'); lost = true })
+        .on('ready', () => { if (lost) fastify.log.info({ connection: name }, 'Redis connection back'); lost = false })
+    }
     const events = await createRedisEventHub(fastify.redis.shared, fastify.redis.subscriber, `${config.QUEUE_PREFIX}:events`)
     const queue = createTaskQueue(fastify.redis.shared, config.QUEUE_PREFIX)
     fastify.decorate('events', events)
     fastify.decorate('taskQueue', queue)
-    fastify.decorate('tasks', new TaskService(fastify.db, events, { mode: 'bullmq', queue }))
+    const connection = fastify.redis.shared
+    fastify.decorate('tasks', new TaskService(fastify.db, events, {
+      mode: 'bullmq', queue, connected: () => connection.status === 'ready', enqueueTimeoutMs: config.ENQUEUE_TIMEOUT_MS
+    }))
+    // Tasks whose job Redis does not hold (lost, or never added) are enqueued again, by one process at a time.
+    const reconciler = startReconciler({
+      db: fastify.db, queue, connection, staleRunningMs: config.JOB_LOCK_MS, queuedGraceMs: config.ENQUEUE_TIMEOUT_MS + 1000,
+      intervalMs: config.RECONCILE_INTERVAL_MS, log: fastify.log
+    })
+    fastify.decorate('taskReconciler', reconciler)
+    fastify.addHook('onReady', async () => { void reconciler.run() })
 
     const worker = role === 'worker'
       ? startTaskWorker({
@@ -69,11 +90,13 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
         concurrency: config.JOB_CONCURRENCY,
         lockDurationMs: config.JOB_LOCK_MS,
         stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
-        run: (taskId, signal) => executeTask(taskId, deps(events), signal)
+        // The heartbeat tells the reconciler that the task's runner is alive, even if Redis lost the job.
+        run: (taskId, signal) => executeTask(taskId, { ...deps(events), heartbeatMs: config.JOB_LOCK_MS / 2 }, signal)
       })
       : undefined
     // Runs before the Redis connections close (hooks run last-registered first).
     fastify.addHook('onClose', async () => {
+      await reconciler.stop()
       await worker?.close(config.SHUTDOWN_TIMEOUT_MS)
       await queue.close()
       await events.close()

@@ -83,6 +83,7 @@ function setErrorHandlers(fastify: FastifyInstance): void {
     // A route may have set another content type (a file export) before failing.
     reply.type('application/json; charset=utf-8')
     if (error instanceof HttpError) {
+      if (error.headers) reply.headers(error.headers)
       return reply.status(error.statusCode).send({ statusCode: error.statusCode, error: httpErrorName(error.statusCode), message: error.message, ...(error.field ? { field: error.field } : {}) })
     }
     const fe = error as FastifyError

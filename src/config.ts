@@ -29,6 +29,10 @@ export const EnvSchema = Type.Object({
   /** BullMQ lock duration: how long before a job held by a dead worker is considered stalled. */
   JOB_LOCK_MS: Type.Integer({ default: 30000, minimum: 500 }),
   JOB_STALLED_INTERVAL_MS: Type.Integer({ default: 30000, minimum: 500 }),
+  /** How long a request waits for Redis to accept a task before answering 503 (BullMQ mode). */
+  ENQUEUE_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100 }),
+  /** How often queued tasks missing from the BullMQ queue are enqueued again (also at start and when Redis reconnects). */
+  RECONCILE_INTERVAL_MS: Type.Integer({ default: 30000, minimum: 100 }),
   /** How long SIGTERM waits for running jobs before closing anyway. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 0 }),
   STORAGE_DIR: Type.String({ default: './data/files' }),

@@ -34,11 +34,19 @@ export function registerHealth(fastify: FastifyInstance): void {
       checks.database = { status: 'down', error: (err as Error).message || 'unreachable' }
     }
     if (fastify.config.REDIS_URL) {
+      const connection = fastify.redis.shared
       try {
-        await withTimeout(fastify.redis.shared.ping(), 2000)
+        // A connection that is not up queues commands: answer at once instead of waiting for the timeout.
+        if (connection.status !== 'ready') throw new Error(`connection ${connection.status}`)
+        await withTimeout(connection.ping(), 2000)
         checks.redis = { status: 'up' }
       } catch (err) {
         checks.redis = { status: 'down', error: (err as Error).message || 'unreachable' }
+      }
+      const reconciler = fastify.taskReconciler?.status
+      if (reconciler) {
+        // Informational: when tasks missing from the queue were last looked for, and how many were enqueued again.
+        checks.queue = { status: 'up', lastReconciledAt: reconciler.lastRunAt, requeued: reconciler.requeued, ...(reconciler.lastError ? { lastError: reconciler.lastError } : {}) }
       }
     }
     const failing = Object.entries(checks).filter(([, c]) => c.status === 'down').map(([name]) => name)

@@ -1,6 +1,6 @@
 /** An error meant for the API client: its status and message are sent as they are. */
 export class HttpError extends Error {
-  constructor (readonly statusCode: number, message: string, readonly field?: string) {
+  constructor (readonly statusCode: number, message: string, readonly field?: string, readonly headers?: Record<string, string>) {
     super(message)
   }
 }
@@ -27,4 +27,11 @@ export function databaseUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown }).code
   if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SOCKET_CODES.has(code))) return true
   return !wrapper && UNAVAILABLE_MESSAGES.test(err.message)
+}
+
+/** 503 with Retry-After: a dependency (the task queue) is down for now; nothing was created. */
+export class ServiceUnavailableError extends HttpError {
+  constructor (message: string, retryAfterSeconds: number) {
+    super(503, message, undefined, { 'retry-after': String(retryAfterSeconds) })
+  }
 }

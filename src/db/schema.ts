@@ -76,7 +76,11 @@ export const tasks = pgTable('tasks', {
   startedAt: timestamp('started_at', { withTimezone: true }),
   finishedAt: timestamp('finished_at', { withTimezone: true }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
-}, (t) => [index('tasks_project_idx').on(t.projectId, t.createdAt)])
+}, (t) => [
+  index('tasks_project_idx').on(t.projectId, t.createdAt),
+  // The unfinished tasks, read by the queue reconciler every RECONCILE_INTERVAL_MS and by the in-process runner at start.
+  index('tasks_unfinished_idx').on(t.id).where(sql`status IN ('queued', 'running')`)
+])
 
 export const files = pgTable('files', {
   id: uuid('id').primaryKey().defaultRandom(),

@@ -7,6 +7,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
+import { eq } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { files } from '../db/schema.ts'
 import { HttpError } from '../http-errors.ts'
@@ -46,7 +47,7 @@ export async function newUploadPath(storageDir: string, projectId: string, fileN
 }
 
 export async function acceptBibliography(deps: { db: Database; tasks: TaskService; storageDir: string }, projectId: string, userId: string, stored: StoredFile, options: ImportOptions): Promise<TaskRow> {
-  const reject = async (error: HttpError) => {
+  const reject = async <E>(error: E): Promise<E> => {
     await fs.rm(stored.absolute, { force: true })
     return error
   }
@@ -62,16 +63,20 @@ export async function acceptBibliography(deps: { db: Database; tasks: TaskServic
     await fs.rm(stored.absolute, { force: true })
     throw err
   }
-  const [file] = await deps.db.insert(files).values({
-    projectId, storagePath: path.relative(deps.storageDir, stored.absolute), originalName: stored.name, contentType: stored.contentType ?? null,
-    size: stored.size, sha256: stored.sha256, origin: stored.origin, originUrl: stored.originUrl ?? null, createdBy: userId
-  }).returning().catch(async (err: unknown) => {
-    // Without its row the stored file would be an orphan nobody deletes.
-    await fs.rm(stored.absolute, { force: true })
-    throw err
-  })
-  return deps.tasks.submit({
-    type: 'import-references', projectId, createdBy: userId,
-    payload: { fileId: file.id, format, sourceDatabase: options.sourceDatabase || undefined, importLabels: options.importLabels ?? true }
-  })
+  let fileId: string | undefined
+  try {
+    const [file] = await deps.db.insert(files).values({
+      projectId, storagePath: path.relative(deps.storageDir, stored.absolute), originalName: stored.name, contentType: stored.contentType ?? null,
+      size: stored.size, sha256: stored.sha256, origin: stored.origin, originUrl: stored.originUrl ?? null, createdBy: userId
+    }).returning()
+    fileId = file.id
+    return await deps.tasks.submit({
+      type: 'import-references', projectId, createdBy: userId,
+      payload: { fileId: file.id, format, sourceDatabase: options.sourceDatabase || undefined, importLabels: options.importLabels ?? true }
+    })
+  } catch (err) {
+    // No task (the queue is down, or the database failed): neither the row nor the file may stay behind.
+    if (fileId) await deps.db.delete(files).where(eq(files.id, fileId)).catch(() => {})
+    throw await reject(err)
+  }
 }

@@ -58,7 +58,8 @@ export async function queueTraining(deps: { db: Database; tasks: TaskService; ev
     return { task: created, created: true }
   })
   if (outcome.created) {
-    await deps.tasks.deliver(outcome.task)
+    // With the queue down the training stays queued, and the queue reconciler delivers it once Redis is back.
+    await deps.tasks.deliver(outcome.task).catch(() => {})
     if (deps.events) await publishTask(deps.events, 'task.queued', outcome.task)
   }
   return outcome

@@ -17,16 +17,22 @@ export function createTaskQueue(connection: Redis, prefix: string): Queue<TaskJo
   return new Queue<TaskJobData>(TASK_QUEUE, { connection, prefix })
 }
 
+// Handlers record their own failures in the task row; only a run interrupted by a
+// shutdown throws, and that run must be retried.
+const JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'fixed', delay: 1000 },
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { count: 5000 }
+} as const
+
+/** Adds the task's job; the job id is the task id, so adding it twice leaves one job. */
 export async function enqueueTask(queue: Queue<TaskJobData>, taskId: string, type: string): Promise<void> {
-  await queue.add(type, { taskId }, {
-    jobId: taskId,
-    // Handlers record their own failures in the task row; only a run interrupted by a
-    // shutdown throws, and that run must be retried.
-    attempts: 5,
-    backoff: { type: 'fixed', delay: 1000 },
-    removeOnComplete: { count: 1000 },
-    removeOnFail: { count: 5000 }
-  })
+  await queue.add(type, { taskId }, { ...JOB_OPTIONS, jobId: taskId })
+}
+
+export async function enqueueTasks(queue: Queue<TaskJobData>, rows: Array<{ id: string; type: string }>): Promise<void> {
+  if (rows.length > 0) await queue.addBulk(rows.map((r) => ({ name: r.type, data: { taskId: r.id }, opts: { ...JOB_OPTIONS, jobId: r.id } })))
 }
 
 /** Removes a job that has not started yet; a running job notices the cancellation in the database. */

@@ -62,6 +62,8 @@ export interface ExecuteDeps {
   log: Logger
   /** Minimum interval between two progress writes. */
   progressIntervalMs?: number
+  /** If set, the running task's row is touched this often (see TaskStore.undelivered). */
+  heartbeatMs?: number
 }
 
 export async function publishTask(events: EventHub, type: string, row: TaskRow): Promise<void> {
@@ -120,6 +122,8 @@ export async function executeTask(taskId: string, deps: ExecuteDeps, signal: Abo
     }
   }
 
+  const heartbeat = deps.heartbeatMs ? setInterval(() => { store.touch(taskId).catch(() => {}) }, deps.heartbeatMs) : undefined
+  heartbeat?.unref()
   try {
     const result = await handler(ctx)
     const done = await store.succeed(taskId, result)
@@ -147,6 +151,7 @@ export async function executeTask(taskId: string, deps: ExecuteDeps, signal: Abo
     const failed = await store.fail(taskId, message, err instanceof TaskError ? err.partialResult : undefined)
     if (failed) await publishTask(deps.events, 'task.failed', failed)
   } finally {
+    clearInterval(heartbeat)
     signal.removeEventListener('abort', onOuterAbort)
   }
 }

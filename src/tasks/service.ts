@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq'
 import type { Database } from '../db/index.ts'
 import type { EventHub } from '../events/hub.ts'
+import { ServiceUnavailableError } from '../http-errors.ts'
 import type { TaskJobData } from './bullmq.ts'
 import { publishTask } from './execute.ts'
 import type { InProcessRunner } from './in-process.ts'
@@ -8,7 +9,24 @@ import { TaskStore, type TaskRow } from './store.ts'
 
 export type TaskEngine =
   | { mode: 'in-process'; runner: InProcessRunner }
-  | { mode: 'bullmq'; queue: Queue<TaskJobData> }
+  | {
+    mode: 'bullmq'
+    queue: Queue<TaskJobData>
+    /** True while the queue's Redis connection is up. */
+    connected: () => boolean
+    /** How long an enqueue may take before the queue counts as unavailable. */
+    enqueueTimeoutMs: number
+  }
+
+/** Seconds a client is told to wait (Retry-After) when the task queue is down. */
+const RETRY_AFTER_SECONDS = 5
+
+/** The task queue (Redis) cannot take a task now: 503 with Retry-After. */
+export class QueueUnavailableError extends ServiceUnavailableError {
+  constructor (reason: string) {
+    super(`the task queue is unavailable (${reason}); nothing was created, try again later`, RETRY_AFTER_SECONDS)
+  }
+}
 
 /** Creates tasks (row first, then delivery) and cancels them, in either engine. */
 export class TaskService {
@@ -20,25 +38,59 @@ export class TaskService {
 
   get mode (): TaskEngine['mode'] { return this.engine.mode }
 
+  /** Throws QueueUnavailableError when a task could not be delivered now (Redis down). */
+  ensureAvailable (): void {
+    if (this.engine.mode === 'bullmq' && !this.engine.connected()) throw new QueueUnavailableError('Redis is not connected')
+  }
+
+  /**
+   * Creates the task and delivers it, or creates nothing: when the queue is
+   * down or does not take the job in time, the row is deleted again and
+   * QueueUnavailableError is thrown. (A job added after all finds no row and
+   * ends at once.)
+   */
   async submit (input: { type: string; projectId: string | null; payload: unknown; createdBy: string | null }): Promise<TaskRow> {
+    this.ensureAvailable()
     const row = await this.store.create(input)
-    await this.deliver(row)
-    await publishTask(this.events, 'task.queued', row)
+    try {
+      await this.deliver(row)
+    } catch (err) {
+      // Should the delete fail too, the row stays queued and the reconciler delivers it.
+      await this.store.remove(row.id).catch(() => {})
+      throw err
+    }
+    // The task exists and is queued: a lost notification must not turn that into an error.
+    await publishTask(this.events, 'task.queued', row).catch(() => {})
     return row
   }
 
+  /** Hands an existing row to the engine; in BullMQ mode throws QueueUnavailableError if Redis does not take it in time. */
   async deliver (row: TaskRow): Promise<void> {
-    if (this.engine.mode === 'in-process') this.engine.runner.enqueue(row.id)
+    if (this.engine.mode === 'in-process') return this.engine.runner.enqueue(row.id)
+    this.ensureAvailable()
+    const { queue, enqueueTimeoutMs } = this.engine
     // BullMQ is loaded only in queue mode (already loaded by then: the queue was made with it).
-    else await (await import('./bullmq.ts')).enqueueTask(this.engine.queue, row.id, row.type)
+    const { enqueueTask } = await import('./bullmq.ts')
+    let timer: NodeJS.Timeout | undefined
+    try {
+      await Promise.race([
+        enqueueTask(queue, row.id, row.type),
+        new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new QueueUnavailableError(`Redis did not answer within ${enqueueTimeoutMs} ms`)), enqueueTimeoutMs) })
+      ])
+    } catch (err) {
+      throw err instanceof QueueUnavailableError ? err : new QueueUnavailableError((err as Error)?.message || 'Redis error')
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   async cancel (id: string): Promise<TaskRow | undefined> {
     const row = await this.store.cancel(id)
     if (!row) return undefined
     if (this.engine.mode === 'in-process') this.engine.runner.cancel(id)
-    else await (await import('./bullmq.ts')).removeQueuedTask(this.engine.queue, id)
-    await publishTask(this.events, 'task.cancelled', row)
+    // With Redis down the job stays, and ends at once when it runs: its row is cancelled.
+    else await (await import('./bullmq.ts')).removeQueuedTask(this.engine.queue, id).catch(() => {})
+    await publishTask(this.events, 'task.cancelled', row).catch(() => {})
     return row
   }
 }

@@ -3,7 +3,7 @@
  * BullMQ), so the API reports the same thing in both modes and a restart
  * loses nothing.
  */
-import { and, desc, eq, inArray, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, inArray, or, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { tasks } from '../db/schema.ts'
 
@@ -105,6 +105,32 @@ export class TaskStore {
       status: 'cancelled', message: 'cancelled', finishedAt: sql`now()`, updatedAt: sql`now()`
     }).where(and(eq(tasks.id, id), inArray(tasks.status, ['queued', 'running']))).returning()
     return row
+  }
+
+  /** Deletes a task whose delivery failed before anyone could see it run. */
+  async remove(id: string): Promise<void> {
+    await this.db.delete(tasks).where(and(eq(tasks.id, id), eq(tasks.status, 'queued')))
+  }
+
+  /** Marks a running task alive (its runner's heartbeat), so the reconciler leaves it alone. */
+  async touch(id: string): Promise<void> {
+    await this.db.update(tasks).set({ updatedAt: sql`now()` }).where(and(eq(tasks.id, id), eq(tasks.status, 'running')))
+  }
+
+  /**
+   * Tasks a queue must hold: those queued for over `graceMs` (a newer one may
+   * be being enqueued right now), and running ones that no runner has touched
+   * for `staleMs` (their runner died); in id order, after `afterId`.
+   */
+  async undelivered(options: { graceMs: number; staleMs: number; limit: number; afterId?: string }): Promise<Array<Pick<TaskRow, 'id' | 'type'>>> {
+    const olderThan = (column: typeof tasks.createdAt | typeof tasks.updatedAt, ms: number) => sql`${column} < now() - ${`${ms} milliseconds`}::interval`
+    return this.db.select({ id: tasks.id, type: tasks.type }).from(tasks).where(and(
+      or(
+        and(eq(tasks.status, 'queued'), olderThan(tasks.createdAt, options.graceMs)),
+        and(eq(tasks.status, 'running'), olderThan(tasks.updatedAt, options.staleMs))
+      ),
+      options.afterId ? gt(tasks.id, options.afterId) : undefined
+    )).orderBy(tasks.id).limit(options.limit)
   }
 
   /** Tasks an in-process runner must pick up again after a restart. */

@@ -1,0 +1,1 @@
+CREATE INDEX "tasks_unfinished_idx" ON "tasks" USING btree ("id") WHERE status IN ('queued', 'running');
