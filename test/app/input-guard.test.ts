@@ -39,7 +39,6 @@ t.test('bad input is a 400 naming the field', { skip: needsServices }, async (t)
     ['1e999 in a JSON body', () => app.inject({ method: 'POST', url: `${p}/screening/simulations`, headers: json, payload: '{"labels":"screening","seeds":1e999}' }), 'seeds', /finite/],
     ['10,000 nested arrays', () => app.inject({ method: 'POST', url: '/api/projects', headers: json, payload: '['.repeat(10000) + ']'.repeat(10000) }), '', /nested|JSON|body/],
     ['10,000 nested objects in a field', () => app.inject({ method: 'PATCH', url: p, headers: json, payload: `{"criteria":${'{"a":'.repeat(10000)}1${'}'.repeat(10000)}}` }), '', /nested|criteria/],
-    ['1 MB string in a field without its own limit', () => app.inject({ method: 'PUT', url: `${p}/members`, headers: auth, payload: { email: 'x'.repeat(1 << 20), role: 'viewer' } }), 'email', /10000/],
     ['1 MB string in the criteria', () => app.inject({ method: 'PATCH', url: p, headers: auth, payload: { criteria: { kind: 'text', text: 'x'.repeat(1 << 20) } } }), 'criteria', /.+/],
     ['an unclosed IPv6 URL', () => app.inject({ method: 'POST', url: `${p}/imports/url`, headers: auth, payload: { url: 'http://[::1' } }), 'url', /valid URL/],
     ['port 99999', () => app.inject({ method: 'POST', url: `${p}/imports/url`, headers: auth, payload: { url: 'http://example.org:99999/x.ris' } }), 'url', /valid URL/],
