@@ -9,6 +9,7 @@ import { InProcessRunner } from '../src/tasks/in-process.ts'
 import { TaskService } from '../src/tasks/service.ts'
 import { jobHandlers } from '../src/jobs/index.ts'
 import { removeAbandonedSpools } from '../src/services/originals.ts'
+import type { RateLimiterRegistry } from '../src/net/rate-limit.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,19 +46,22 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
       (err) => fastify.log.warn({ err }, 'could not look for spools left by interrupted imports'))
   })
 
-  const deps = (events: EventHub): ExecuteDeps => ({
-    db: fastify.db, config, events, handlers: jobHandlers, storageDir: config.STORAGE_DIR, log: fastify.log
+  const deps = (events: EventHub, rateLimiters?: RateLimiterRegistry): ExecuteDeps => ({
+    db: fastify.db, config, events, handlers: jobHandlers, storageDir: config.STORAGE_DIR, log: fastify.log, rateLimiters
   })
 
   if (config.REDIS_URL) {
     // Redis and BullMQ are loaded only when Redis is configured: in-process jobs do not need them.
     const { default: fastifyRedis } = await import('@fastify/redis')
     const { createTaskQueue, startTaskWorker } = await import('../src/tasks/bullmq.ts')
+    const { createRedisRateLimiters } = await import('../src/net/redis-rate-limit.ts')
     // Two connections: one for commands and publishing, one dedicated to the subscription.
     await fastify.register(fastifyRedis, { namespace: 'shared', url: config.REDIS_URL, maxRetriesPerRequest: 3 })
     await fastify.register(fastifyRedis, { namespace: 'subscriber', url: config.REDIS_URL })
     const events = await createRedisEventHub(fastify.redis.shared, fastify.redis.subscriber, `${config.QUEUE_PREFIX}:events`)
     const queue = createTaskQueue(fastify.redis.shared, config.QUEUE_PREFIX)
+    // The APIs' rate limits, shared by every process on this Redis.
+    const rateLimiters = createRedisRateLimiters(fastify.redis.shared, { prefix: config.QUEUE_PREFIX })
     fastify.decorate('events', events)
     fastify.decorate('taskQueue', queue)
     fastify.decorate('tasks', new TaskService(fastify.db, events, { mode: 'bullmq', queue }))
@@ -69,7 +73,7 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
         concurrency: config.JOB_CONCURRENCY,
         lockDurationMs: config.JOB_LOCK_MS,
         stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
-        run: (taskId, signal) => executeTask(taskId, deps(events), signal)
+        run: (taskId, signal) => executeTask(taskId, deps(events, rateLimiters), signal)
       })
       : undefined
     // Runs before the Redis connections close (hooks run last-registered first).
@@ -77,6 +81,7 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
       await worker?.close(config.SHUTDOWN_TIMEOUT_MS)
       await queue.close()
       await events.close()
+      rateLimiters.close()
     })
   } else {
     const events = createLocalEventHub()

@@ -75,7 +75,7 @@ export async function chaseCitations(ctx: JobContext): Promise<CitationsResult> 
   const payload = ctx.task.payload as CitationsPayload
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('citation task has no project')
-  const connector = createConnector(payload.database, connectorsConfigFromConfig(ctx.config))
+  const connector = createConnector(payload.database, connectorsConfigFromConfig(ctx.config, ctx.rateLimiters))
   await removeTaskSources(ctx.db, ctx.task.id)
 
   const rows = await ctx.db.select().from(articles).where(and(eq(articles.projectId, projectId), inArray(articles.id, payload.articleIds)))

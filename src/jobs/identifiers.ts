@@ -58,7 +58,7 @@ export async function resolveIdentifiers(ctx: JobContext): Promise<IdentifiersRe
   const lists: IdentifierLists = { ...emptyLists(), ...payload }
   const kindOf = new Map<string, IdentifierKind>()
   for (const kind of IDENTIFIER_KINDS) for (const id of lists[kind]) kindOf.set(`${kind}:${id}`, kind)
-  const connectors = connectorsConfigFromConfig(ctx.config)
+  const connectors = connectorsConfigFromConfig(ctx.config, ctx.rateLimiters)
   await removeTaskSources(ctx.db, ctx.task.id)
 
   const result: IdentifiersResult = {

@@ -55,7 +55,7 @@ export async function runSearch(ctx: JobContext): Promise<SearchResult> {
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('search task has no project')
   if (!Array.isArray(payload.searches) || payload.searches.length === 0) throw new TaskError('search task names no database')
-  const connectors = connectorsConfigFromConfig(ctx.config)
+  const connectors = connectorsConfigFromConfig(ctx.config, ctx.rateLimiters)
 
   await removeTaskSources(ctx.db, ctx.task.id)
   const runs = await ctx.db.insert(searchRuns).values(payload.searches.map((s) => ({

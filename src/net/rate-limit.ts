@@ -68,7 +68,16 @@ function windowFor(requestsPerSecond: number): { requestsPerWindow: number; wind
   return { requestsPerWindow, windowMs: (requestsPerWindow * 1000) / requestsPerSecond }
 }
 
-export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+export interface LimiterShape {
+  requestsPerWindow: number
+  windowMs: number
+  /** The window with its safety margin: a request may start when fewer than requestsPerWindow started within it. */
+  spacingMs: number
+  maxConcurrent: number
+}
+
+/** Validates the options and gives the window a limiter enforces (throws RangeError). */
+export function limiterShape(options: RateLimiterOptions): LimiterShape {
   const { requestsPerSecond } = options
   if (!(requestsPerSecond > 0) || !Number.isFinite(requestsPerSecond)) {
     throw new RangeError(`requestsPerSecond must be a positive number, got ${requestsPerSecond}`)
@@ -77,7 +86,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   if (!(maxConcurrent >= 1)) throw new RangeError(`maxConcurrent must be at least 1, got ${maxConcurrent}`)
   const { requestsPerWindow, windowMs } = windowFor(requestsPerSecond)
   const marginMs = options.safetyMarginMs ?? Math.max(50, windowMs * 0.1)
-  const spacingMs = windowMs + marginMs
+  return { requestsPerWindow, windowMs, spacingMs: windowMs + marginMs, maxConcurrent }
+}
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const { requestsPerSecond } = options
+  const { requestsPerWindow, windowMs, spacingMs, maxConcurrent } = limiterShape(options)
 
   /** Start times of the most recent `requestsPerWindow` grants (monotonic clock). */
   const starts: number[] = []
@@ -169,15 +183,28 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 }
 
+/** Where connectors get the limiter of an API: one per key, shared by every task that uses it. */
+export interface RateLimiterRegistry {
+  limiter(key: string, options: RateLimiterOptions): RateLimiter
+  /** Stops the registry's timers and refuses its waiting requests (limiters from it fail afterwards). */
+  close(): void
+}
+
+/** The key of one limiter: the API's key with the rate and concurrency it is used at. */
+export function limiterKey(key: string, options: RateLimiterOptions): string {
+  return `${key}|${options.requestsPerSecond}|${options.maxConcurrent ?? ''}`
+}
+
 const shared = new Map<string, RateLimiter>()
 
 /**
  * One limiter per key for the whole process, so that several searches against
  * the same API (same base URL and credentials) share its rate limit instead
- * of each using the full rate. Limits between processes are not coordinated.
+ * of each using the full rate. Limits between processes are not coordinated:
+ * with Redis, `createRedisRateLimiters` (redis-rate-limit.ts) shares them.
  */
 export function sharedRateLimiter(key: string, options: RateLimiterOptions): RateLimiter {
-  const fullKey = `${key}|${options.requestsPerSecond}|${options.maxConcurrent ?? ''}`
+  const fullKey = limiterKey(key, options)
   let limiter = shared.get(fullKey)
   if (!limiter) {
     limiter = createRateLimiter(options)
@@ -185,3 +212,6 @@ export function sharedRateLimiter(key: string, options: RateLimiterOptions): Rat
   }
   return limiter
 }
+
+/** The per-process limiters (no Redis). */
+export const processRateLimiters: RateLimiterRegistry = { limiter: sharedRateLimiter, close: () => {} }
