@@ -51,12 +51,43 @@ export interface RateLimiter {
   stats(): RateLimiterStats
 }
 
-interface Waiter {
+export interface Waiter {
   resolve: (release: () => void) => void
   reject: (reason: unknown) => void
   queuedAt: number
   signal?: AbortSignal
   onAbort?: () => void
+}
+
+/**
+ * Waits in `queue` for `pump` to resolve the waiter with a release function;
+ * taken out of the queue and rejected with the signal's reason if it aborts first.
+ */
+export function waitInQueue(queue: Waiter[], signal: AbortSignal | undefined, pump: () => void): Promise<() => void> {
+  if (signal?.aborted) return Promise.reject(signal.reason)
+  return new Promise((resolve, reject) => {
+    const waiter: Waiter = { resolve, reject, queuedAt: performance.now(), signal }
+    if (signal) {
+      waiter.onAbort = () => {
+        const index = queue.indexOf(waiter)
+        if (index >= 0) queue.splice(index, 1)
+        reject(signal.reason)
+      }
+      signal.addEventListener('abort', waiter.onAbort, { once: true })
+    }
+    queue.push(waiter)
+    pump()
+  })
+}
+
+/** Runs `task` between acquiring a slot and releasing it. */
+export async function runInSlot<T>(acquire: (signal?: AbortSignal) => Promise<() => void>, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  const done = await acquire(signal)
+  try {
+    return await task()
+  } finally {
+    done()
+  }
 }
 
 /**
@@ -147,31 +178,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
   }
 
-  function acquire(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) return Promise.reject(signal.reason)
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, queuedAt: performance.now(), signal }
-      if (signal) {
-        waiter.onAbort = () => {
-          const index = queue.indexOf(waiter)
-          if (index >= 0) queue.splice(index, 1)
-          reject(signal.reason)
-        }
-        signal.addEventListener('abort', waiter.onAbort, { once: true })
-      }
-      queue.push(waiter)
-      if (!timer) pump()
-    })
-  }
-
-  async function run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const done = await acquire(signal)
-    try {
-      return await task()
-    } finally {
-      done()
-    }
-  }
+  const acquire = (signal?: AbortSignal): Promise<() => void> => waitInQueue(queue, signal, () => { if (!timer) pump() })
+  const run = <T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> => runInSlot(acquire, task, signal)
 
   return {
     requestsPerWindow,

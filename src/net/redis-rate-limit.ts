@@ -20,7 +20,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { limiterKey, limiterShape, type RateLimiter, type RateLimiterOptions, type RateLimiterRegistry } from './rate-limit.ts'
+import { limiterKey, limiterShape, runInSlot, waitInQueue, type RateLimiter, type RateLimiterOptions, type RateLimiterRegistry, type Waiter } from './rate-limit.ts'
 
 /** KEYS: starts, leases. ARGV: requestsPerWindow, spacingMs, maxConcurrent (0: none), leaseMs, id. */
 const ACQUIRE = `
@@ -63,14 +63,6 @@ export interface RedisRateLimitersOptions {
   leaseMs?: number
   /** How often a request waiting only for the concurrency cap asks again (default 50 ms). */
   pollMs?: number
-}
-
-interface Waiter {
-  resolve: (release: () => void) => void
-  reject: (reason: unknown) => void
-  queuedAt: number
-  signal?: AbortSignal
-  onAbort?: () => void
 }
 
 export class RateLimiterClosedError extends Error {
@@ -172,32 +164,10 @@ export function createRedisRateLimiters(redis: Redis, options: RedisRateLimiters
       return waiter
     }
 
-    function acquire(signal?: AbortSignal): Promise<() => void> {
-      if (closed) return Promise.reject(new RateLimiterClosedError())
-      if (signal?.aborted) return Promise.reject(signal.reason)
-      return new Promise((resolve, reject) => {
-        const waiter: Waiter = { resolve, reject, queuedAt: performance.now(), signal }
-        if (signal) {
-          waiter.onAbort = () => {
-            const index = queue.indexOf(waiter)
-            if (index >= 0) queue.splice(index, 1)
-            reject(signal.reason)
-          }
-          signal.addEventListener('abort', waiter.onAbort, { once: true })
-        }
-        queue.push(waiter)
-        if (!timer) void pump()
-      })
-    }
-
-    async function run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-      const done = await acquire(signal)
-      try {
-        return await task()
-      } finally {
-        done()
-      }
-    }
+    const acquire = (signal?: AbortSignal): Promise<() => void> => closed
+      ? Promise.reject(new RateLimiterClosedError())
+      : waitInQueue(queue, signal, () => { if (!timer) void pump() })
+    const run = <T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> => runInSlot(acquire, task, signal)
 
     return {
       requestsPerWindow,
