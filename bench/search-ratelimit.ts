@@ -11,17 +11,25 @@
  * The minimum time for N requests at 3/s is N / 3 seconds; the ratio printed
  * is wall time / that minimum (target ≤ 1.2).
  *
- *   npx tsx bench/search-ratelimit.ts
+ * With `--processes=3`, three processes (as the web process and workers would
+ * be) run the same search at once, sharing the limit through a redis-server
+ * started for the run (the service's Redis limiter, src/net/redis-rate-limit.ts).
+ *
+ *   npx tsx bench/search-ratelimit.ts [--processes=3]
  */
-import { fork } from 'node:child_process'
+import { fork, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { Redis } from 'ioredis'
 import { PubMedConnector, PUBMED_DEFAULT_BATCH_SIZE } from '../src/connectors/pubmed.ts'
+import { createRedisRateLimiters } from '../src/net/redis-rate-limit.ts'
+import { freePort } from '../test/helper.ts'
 import { makeCorpus } from '../test/support/api-servers/corpus.ts'
 import { startPubMedServer } from '../test/support/api-servers/pubmed.ts'
 import { maxInWindow } from '../test/support/api-servers/server.ts'
 
 const RECORDS = 10_000
 const RATE = 3
+const QUERY = '(digital OR internet) AND therapeutic alliance'
 
 interface ServerStats {
   requests: Array<{ path: string; at: number }>
@@ -38,13 +46,42 @@ if (process.argv[2] === 'serve') {
     await server.close()
     process.exit(0)
   })
+} else if (process.argv[2] === 'client') {
+  // One of several processes sharing the limit through Redis.
+  const [, , , baseUrl, redisUrl] = process.argv
+  const redis = new Redis(redisUrl)
+  const limiters = createRedisRateLimiters(redis, { prefix: 'bench' })
+  const pubmed = new PubMedConnector({ baseUrl, email: 'bench@example.org', limiters })
+  const result = await pubmed.search(QUERY, { maxRecords: Infinity })
+  limiters.close()
+  await redis.quit()
+  process.send!({ records: result.records.length, total: result.total })
+  process.disconnect()
 } else {
+  const processes = Number(process.argv.find((a) => a.startsWith('--processes='))?.split('=')[1] ?? 1)
   const child = fork(fileURLToPath(import.meta.url), ['serve'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const baseUrl = await new Promise<string>((resolve) => child.once('message', (m) => resolve((m as { baseUrl: string }).baseUrl)))
-  const pubmed = new PubMedConnector({ baseUrl, email: 'bench@example.org' })
-  const started = performance.now()
-  const result = await pubmed.search('(digital OR internet) AND therapeutic alliance', { maxRecords: Infinity })
-  const wallSeconds = (performance.now() - started) / 1000
+  let result: { records: Array<{ pmid?: string }>; total: number; notes: string[] }
+  let wallSeconds: number
+  if (processes > 1) {
+    const port = await freePort()
+    const redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    await new Promise((r) => setTimeout(r, 500))
+    const started = performance.now()
+    const answers = await Promise.all(Array.from({ length: processes }, () => {
+      const client = fork(fileURLToPath(import.meta.url), ['client', baseUrl, `redis://127.0.0.1:${port}`], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+      return new Promise<{ records: number; total: number }>((resolve) => client.once('message', (m) => resolve(m as { records: number; total: number })))
+    }))
+    wallSeconds = (performance.now() - started) / 1000
+    redisServer.kill()
+    console.log(`processes              ${processes}, each retrieving ${answers.map((a) => a.records).join(', ')} records`)
+    result = { records: [], total: answers[0].total, notes: [] }
+  } else {
+    const pubmed = new PubMedConnector({ baseUrl, email: 'bench@example.org' })
+    const started = performance.now()
+    result = await pubmed.search(QUERY, { maxRecords: Infinity })
+    wallSeconds = (performance.now() - started) / 1000
+  }
   child.send('stats')
   const stats = await new Promise<ServerStats>((resolve) => child.once('message', (m) => resolve(m as ServerStats)))
   const requests = stats.requests.length

@@ -10,6 +10,7 @@ import { InProcessRunner } from '../src/tasks/in-process.ts'
 import { TaskService } from '../src/tasks/service.ts'
 import { jobHandlers } from '../src/jobs/index.ts'
 import { removeAbandonedSpools } from '../src/services/originals.ts'
+import type { RateLimiterRegistry } from '../src/net/rate-limit.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,8 +49,8 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
       (err) => fastify.log.warn({ err }, 'could not look for spools left by interrupted imports'))
   })
 
-  const deps = (events: EventHub): ExecuteDeps => ({
-    db: fastify.jobDb, config, events, handlers: jobHandlers, storageDir: config.STORAGE_DIR, log: fastify.log
+  const deps = (events: EventHub, rateLimiters?: RateLimiterRegistry): ExecuteDeps => ({
+    db: fastify.jobDb, config, events, handlers: jobHandlers, storageDir: config.STORAGE_DIR, log: fastify.log, rateLimiters
   })
 
   if (config.REDIS_URL) {
@@ -57,6 +58,7 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
     const { default: fastifyRedis } = await import('@fastify/redis')
     const { createTaskQueue, startTaskWorker } = await import('../src/tasks/bullmq.ts')
     const { startReconciler } = await import('../src/tasks/reconcile.ts')
+    const { createRedisRateLimiters } = await import('../src/net/redis-rate-limit.ts')
     // Two connections: one for commands and publishing, one dedicated to the subscription.
     await fastify.register(fastifyRedis, { namespace: 'shared', url: config.REDIS_URL, maxRetriesPerRequest: 3 })
     await fastify.register(fastifyRedis, { namespace: 'subscriber', url: config.REDIS_URL })
@@ -69,6 +71,8 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
     }
     const events = await createRedisEventHub(fastify.redis.shared, fastify.redis.subscriber, `${config.QUEUE_PREFIX}:events`)
     const queue = createTaskQueue(fastify.redis.shared, config.QUEUE_PREFIX)
+    // The APIs' rate limits, shared by every process on this Redis.
+    const rateLimiters = createRedisRateLimiters(fastify.redis.shared, { prefix: config.QUEUE_PREFIX })
     fastify.decorate('events', events)
     fastify.decorate('taskQueue', queue)
     const connection = fastify.redis.shared
@@ -91,7 +95,7 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
         lockDurationMs: config.JOB_LOCK_MS,
         stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
         // The heartbeat tells the reconciler that the task's runner is alive, even if Redis lost the job.
-        run: (taskId, signal) => executeTask(taskId, { ...deps(events), heartbeatMs: config.JOB_LOCK_MS / 2 }, signal)
+        run: (taskId, signal) => executeTask(taskId, { ...deps(events, rateLimiters), heartbeatMs: config.JOB_LOCK_MS / 2 }, signal)
       })
       : undefined
     // Runs before the Redis connections close (hooks run last-registered first).
@@ -100,6 +104,7 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
       await worker?.close(config.SHUTDOWN_TIMEOUT_MS)
       await queue.close()
       await events.close()
+      rateLimiters.close()
     })
   } else {
     const events = createLocalEventHub()

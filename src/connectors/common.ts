@@ -5,7 +5,7 @@
  */
 import { fetchJson, fetchText } from '../net/http.ts'
 import type { FetchImpl, RequestOptions } from '../net/http.ts'
-import { createRateLimiter, sharedRateLimiter } from '../net/rate-limit.ts'
+import { createRateLimiter, processRateLimiters } from '../net/rate-limit.ts'
 import type { RateLimiter } from '../net/rate-limit.ts'
 import type { ReferenceRecord } from '../references/model.ts'
 import { decodeHtmlEntities } from '../references/text.ts'
@@ -58,7 +58,7 @@ export class ApiContext {
       const requestsPerSecond = options.rateLimit ?? defaults.requestsPerSecond
       const key = `${defaults.id}|${this.baseUrl}|${options.apiKey ? 'key' : 'anonymous'}`
       this.limiter = options.rateLimit === undefined
-        ? sharedRateLimiter(key, { requestsPerSecond, maxConcurrent: defaults.maxConcurrent })
+        ? (options.limiters ?? processRateLimiters).limiter(key, { requestsPerSecond, maxConcurrent: defaults.maxConcurrent })
         : createRateLimiter({ requestsPerSecond, maxConcurrent: defaults.maxConcurrent })
     }
     this.requestOptions = {

@@ -22,6 +22,7 @@
  *   UNPAYWALL_BASE_URL         [https://api.unpaywall.org/v2] (needs CONTACT_EMAIL)
  */
 import type { FetchImpl } from '../net/http.ts'
+import type { RateLimiterRegistry } from '../net/rate-limit.ts'
 import { ArxivConnector, ARXIV_DEFAULT_BASE_URL, ARXIV_REQUESTS_PER_SECOND } from './arxiv.ts'
 import { CrossrefConnector, CROSSREF_DEFAULT_BASE_URL, crossrefRateLimit } from './crossref.ts'
 import { EuropePmcConnector, EUROPE_PMC_DEFAULT_BASE_URL, EUROPE_PMC_REQUESTS_PER_SECOND } from './europepmc.ts'
@@ -39,6 +40,8 @@ export type ConnectorsConfig = {
   /** NCBI `tool` name. */
   tool?: string
   fetchImpl?: FetchImpl
+  /** Where every database's limiter comes from (default: one per process). */
+  limiters?: RateLimiterRegistry
   pubmed?: PubMedOptions
   unpaywall?: UnpaywallOptions
 } & { [K in Exclude<DatabaseId, 'pubmed' | 'unpaywall'>]?: ConnectorOptions }
@@ -59,7 +62,7 @@ export const DATABASE_IDS: readonly DatabaseId[] = ['pubmed', 'europepmc', 'cros
 
 function optionsFor(id: DatabaseId, config: ConnectorsConfig): ConnectorOptions {
   const own = config[id] ?? {}
-  return { fetchImpl: config.fetchImpl, ...own, email: own.email ?? config.email, tool: own.tool ?? config.tool }
+  return { fetchImpl: config.fetchImpl, limiters: config.limiters, ...own, email: own.email ?? config.email, tool: own.tool ?? config.tool }
 }
 
 /** Every database with whether it is usable under `config`, its rate limit and what it supports. */

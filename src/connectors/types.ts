@@ -6,7 +6,7 @@
  */
 import type { ReferenceRecord } from '../references/model.ts'
 import type { FetchImpl } from '../net/http.ts'
-import type { RateLimiter } from '../net/rate-limit.ts'
+import type { RateLimiter, RateLimiterRegistry } from '../net/rate-limit.ts'
 
 export type DatabaseId = 'pubmed' | 'europepmc' | 'crossref' | 'openalex' | 'semanticscholar' | 'arxiv' | 'unpaywall'
 
@@ -25,6 +25,8 @@ export interface ConnectorOptions {
    * limit, with one limiter per API, base URL and key for the whole process.
    */
   rateLimit?: number | RateLimiter
+  /** Where the default limiters come from (default: one per process; shared through Redis when configured). */
+  limiters?: RateLimiterRegistry
   /** Time limit of one HTTP attempt (default 30 s; 60 s for arXiv). */
   timeoutMs?: number
   /** Retries of one request on network errors, time-outs, 429 and 5xx (default 4). */

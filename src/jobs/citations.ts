@@ -75,22 +75,23 @@ export async function chaseCitations(ctx: JobContext): Promise<CitationsResult> 
   const payload = ctx.task.payload as CitationsPayload
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('citation task has no project')
-  const connector = createConnector(payload.database, connectorsConfigFromConfig(ctx.config))
+  const connector = createConnector(payload.database, connectorsConfigFromConfig(ctx.config, ctx.rateLimiters))
   await removeTaskSources(ctx.db, ctx.task.id)
 
   const rows = await ctx.db.select().from(articles).where(and(eq(articles.projectId, projectId), inArray(articles.id, payload.articleIds)))
   const byId = new Map(rows.map((r) => [r.id, r]))
-  const known = await projectIdentifiers(ctx.db, projectId)
+  const known = await projectIdentifiers(ctx.db, projectId, ctx.task.id)
   const seen = new IdentifierIndex()
   const seenOther = new Set<string>()
   const fresh: ReferenceRecord[] = []
+  const seedOf = new Map<ReferenceRecord, SeedOutcome>()
   const result: CitationsResult = {
     batchId: null, database: payload.database, direction: payload.direction, seeds: [], retrieved: 0, added: 0, alreadyInProject: 0, repeated: 0,
     deduplication: null
   }
   const directions = payload.direction === 'both' ? (['backward', 'forward'] as const) : [payload.direction]
 
-  const take = (records: ReferenceRecord[]): number => {
+  const take = (records: ReferenceRecord[], seed: SeedOutcome): number => {
     let added = 0
     for (const record of records) {
       result.retrieved++
@@ -107,6 +108,7 @@ export async function chaseCitations(ctx: JobContext): Promise<CitationsResult> 
       if (hasIds) seen.add(record)
       else if (key) seenOther.add(key)
       fresh.push(record)
+      seedOf.set(record, seed)
       added++
     }
     return added
@@ -125,7 +127,7 @@ export async function chaseCitations(ctx: JobContext): Promise<CitationsResult> 
         if (answer.seedId) outcome.seedId = answer.seedId
         if (!answer.seedFound) break
         outcome[direction] = { total: answer.total, retrieved: answer.records.length }
-        outcome.added += take(answer.records)
+        outcome.added += take(answer.records, outcome)
       }
     } catch (error) {
       if (ctx.signal.aborted) throw error
@@ -150,9 +152,12 @@ export async function chaseCitations(ctx: JobContext): Promise<CitationsResult> 
     throw new TaskError(`citation chasing failed for every article: ${result.seeds[0]?.error}`, result)
   }
   if (fresh.length > 0) {
-    const stored = await storeFoundRecords(ctx, { kind: 'citations', sourceDatabase: databaseLabel(payload.database), records: fresh, recordsRead: result.retrieved })
+    const stored = await storeFoundRecords(ctx, known, { kind: 'citations', sourceDatabase: databaseLabel(payload.database), records: fresh, recordsRead: result.retrieved })
     result.batchId = stored.batchId
-    result.added = fresh.length
+    result.added = stored.added.length
+    // Stored by another task meanwhile.
+    result.alreadyInProject += stored.alreadyInProject.length
+    for (const record of stored.alreadyInProject) seedOf.get(record)!.added--
     result.deduplication = stored.deduplication
   }
   return result

@@ -67,7 +67,7 @@ export async function fetchFullTexts(ctx: JobContext): Promise<FullTextResult> {
   const config = ctx.config
   let unpaywall: UnpaywallConnector
   try {
-    unpaywall = createConnector('unpaywall', connectorsConfigFromConfig(config))
+    unpaywall = createConnector('unpaywall', connectorsConfigFromConfig(config, ctx.rateLimiters))
   } catch (error) {
     if (error instanceof ConnectorConfigError) throw new TaskError(error.message)
     throw error

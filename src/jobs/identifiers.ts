@@ -58,7 +58,7 @@ export async function resolveIdentifiers(ctx: JobContext): Promise<IdentifiersRe
   const lists: IdentifierLists = { ...emptyLists(), ...payload }
   const kindOf = new Map<string, IdentifierKind>()
   for (const kind of IDENTIFIER_KINDS) for (const id of lists[kind]) kindOf.set(`${kind}:${id}`, kind)
-  const connectors = connectorsConfigFromConfig(ctx.config)
+  const connectors = connectorsConfigFromConfig(ctx.config, ctx.rateLimiters)
   await removeTaskSources(ctx.db, ctx.task.id)
 
   const result: IdentifiersResult = {
@@ -100,15 +100,17 @@ export async function resolveIdentifiers(ctx: JobContext): Promise<IdentifiersRe
   const order = new Map<string, number>()
   IDENTIFIER_KINDS.flatMap((kind) => lists[kind].map((id) => `${kind}:${id}`)).forEach((key, i) => order.set(key, i))
   resolutions.sort((a, b) => order.get(`${a.kind}:${a.id}`)! - order.get(`${b.kind}:${b.id}`)!)
-  const known = await projectIdentifiers(ctx.db, projectId)
+  const known = await projectIdentifiers(ctx.db, projectId, ctx.task.id)
   const seen = new IdentifierIndex()
   const fresh: ReferenceRecord[] = []
+  const resolutionOf = new Map<ReferenceRecord, Resolution>()
   for (const r of resolutions) {
     if (known.has(r.record)) result.alreadyInProject[r.kind].push(r.id)
     else if (seen.has(r.record)) result.sameRecordAsAnother[r.kind].push(r.id)
     else {
       seen.add(r.record)
       fresh.push(r.record)
+      resolutionOf.set(r.record, r)
     }
   }
 
@@ -117,10 +119,15 @@ export async function resolveIdentifiers(ctx: JobContext): Promise<IdentifiersRe
   }
   if (fresh.length > 0) {
     const databases = [...new Set(resolutions.map((r) => databaseLabel(r.database)))].join(', ')
-    const stored = await storeFoundRecords(ctx, { kind: 'identifiers', sourceDatabase: databases, records: fresh, recordsRead: result.found })
+    const stored = await storeFoundRecords(ctx, known, { kind: 'identifiers', sourceDatabase: databases, records: fresh, recordsRead: result.found })
     result.batchId = stored.batchId
-    result.added = fresh.length
+    result.added = stored.added.length
     result.deduplication = stored.deduplication
+    // Stored by another task meanwhile.
+    for (const record of stored.alreadyInProject) {
+      const r = resolutionOf.get(record)!
+      result.alreadyInProject[r.kind].push(r.id)
+    }
   }
   return result
 }

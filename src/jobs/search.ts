@@ -16,7 +16,7 @@ import { searchRuns } from '../db/schema.ts'
 import { connectorsConfigFromConfig, databaseLabel, type PlannedSearch, type SearchDatabaseId, type SearchPayload } from '../services/search.ts'
 import {
   createSourceBatch, deduplicateAfterAdding, IdentifierIndex, insertRecords, newRecordsOnly, projectIdentifiers, removeBatches, removeTaskBatches,
-  removeTaskSources, setBatchCounts
+  removeTaskSources, setBatchCounts, withNewRecordsLock, type ProjectIdentifiers
 } from '../services/source-records.ts'
 import type { DedupSummary } from '../services/dedup.ts'
 import { SHUTDOWN, TaskError, type JobContext } from '../tasks/execute.ts'
@@ -55,7 +55,7 @@ export async function runSearch(ctx: JobContext): Promise<SearchResult> {
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('search task has no project')
   if (!Array.isArray(payload.searches) || payload.searches.length === 0) throw new TaskError('search task names no database')
-  const connectors = connectorsConfigFromConfig(ctx.config)
+  const connectors = connectorsConfigFromConfig(ctx.config, ctx.rateLimiters)
 
   await removeTaskSources(ctx.db, ctx.task.id)
   const runs = await ctx.db.insert(searchRuns).values(payload.searches.map((s) => ({
@@ -63,7 +63,7 @@ export async function runSearch(ctx: JobContext): Promise<SearchResult> {
     status: 'queued', createdBy: ctx.task.createdBy
   }))).returning({ id: searchRuns.id, database: searchRuns.database })
   const runIdOf = new Map(runs.map((r) => [r.database, r.id]))
-  const known = await projectIdentifiers(ctx.db, projectId)
+  const known = await projectIdentifiers(ctx.db, projectId, ctx.task.id)
 
   // Progress over all databases: records retrieved / records expected.
   const progress = new Map<string, { retrieved: number; total: number }>(payload.searches.map((s) => [s.database, { retrieved: 0, total: 0 }]))
@@ -120,7 +120,7 @@ interface DatabaseJob {
   search: PlannedSearch
   maxRecords: number
   connectors: ConnectorsConfig
-  known: IdentifierIndex
+  known: ProjectIdentifiers
   progress: Map<string, { retrieved: number; total: number }>
   report: (database: string) => Promise<void>
 }
@@ -151,8 +151,12 @@ async function searchOneDatabase(ctx: JobContext, job: DatabaseJob): Promise<Dat
       const page = next.value
       outcome.queryAsSent = page.queryAsSent
       outcome.totalHits = page.total
-      const { fresh } = newRecordsOnly(page.records, job.known, seen)
-      await insertRecords(ctx.db, job.projectId, batchId, fresh, outcome.newRecords)
+      // Which records are new and their insert: atomic per project, so that two searches at once add a record once.
+      const fresh = await withNewRecordsLock(ctx.db, job.known, async (tx) => {
+        const { fresh } = newRecordsOnly(page.records, job.known, seen)
+        await insertRecords(tx, job.projectId, batchId, fresh, outcome.newRecords)
+        return fresh
+      })
       outcome.retrieved += page.records.length
       outcome.newRecords += fresh.length
       await ctx.db.update(searchRuns).set({ totalHits: page.total, queryAsSent: page.queryAsSent, retrieved: outcome.retrieved, newRecords: outcome.newRecords })

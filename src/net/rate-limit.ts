@@ -51,12 +51,43 @@ export interface RateLimiter {
   stats(): RateLimiterStats
 }
 
-interface Waiter {
+export interface Waiter {
   resolve: (release: () => void) => void
   reject: (reason: unknown) => void
   queuedAt: number
   signal?: AbortSignal
   onAbort?: () => void
+}
+
+/**
+ * Waits in `queue` for `pump` to resolve the waiter with a release function;
+ * taken out of the queue and rejected with the signal's reason if it aborts first.
+ */
+export function waitInQueue(queue: Waiter[], signal: AbortSignal | undefined, pump: () => void): Promise<() => void> {
+  if (signal?.aborted) return Promise.reject(signal.reason)
+  return new Promise((resolve, reject) => {
+    const waiter: Waiter = { resolve, reject, queuedAt: performance.now(), signal }
+    if (signal) {
+      waiter.onAbort = () => {
+        const index = queue.indexOf(waiter)
+        if (index >= 0) queue.splice(index, 1)
+        reject(signal.reason)
+      }
+      signal.addEventListener('abort', waiter.onAbort, { once: true })
+    }
+    queue.push(waiter)
+    pump()
+  })
+}
+
+/** Runs `task` between acquiring a slot and releasing it. */
+export async function runInSlot<T>(acquire: (signal?: AbortSignal) => Promise<() => void>, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  const done = await acquire(signal)
+  try {
+    return await task()
+  } finally {
+    done()
+  }
 }
 
 /**
@@ -68,7 +99,16 @@ function windowFor(requestsPerSecond: number): { requestsPerWindow: number; wind
   return { requestsPerWindow, windowMs: (requestsPerWindow * 1000) / requestsPerSecond }
 }
 
-export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+export interface LimiterShape {
+  requestsPerWindow: number
+  windowMs: number
+  /** The window with its safety margin: a request may start when fewer than requestsPerWindow started within it. */
+  spacingMs: number
+  maxConcurrent: number
+}
+
+/** Validates the options and gives the window a limiter enforces (throws RangeError). */
+export function limiterShape(options: RateLimiterOptions): LimiterShape {
   const { requestsPerSecond } = options
   if (!(requestsPerSecond > 0) || !Number.isFinite(requestsPerSecond)) {
     throw new RangeError(`requestsPerSecond must be a positive number, got ${requestsPerSecond}`)
@@ -77,7 +117,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   if (!(maxConcurrent >= 1)) throw new RangeError(`maxConcurrent must be at least 1, got ${maxConcurrent}`)
   const { requestsPerWindow, windowMs } = windowFor(requestsPerSecond)
   const marginMs = options.safetyMarginMs ?? Math.max(50, windowMs * 0.1)
-  const spacingMs = windowMs + marginMs
+  return { requestsPerWindow, windowMs, spacingMs: windowMs + marginMs, maxConcurrent }
+}
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const { requestsPerSecond } = options
+  const { requestsPerWindow, windowMs, spacingMs, maxConcurrent } = limiterShape(options)
 
   /** Start times of the most recent `requestsPerWindow` grants (monotonic clock). */
   const starts: number[] = []
@@ -133,31 +178,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
   }
 
-  function acquire(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) return Promise.reject(signal.reason)
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, queuedAt: performance.now(), signal }
-      if (signal) {
-        waiter.onAbort = () => {
-          const index = queue.indexOf(waiter)
-          if (index >= 0) queue.splice(index, 1)
-          reject(signal.reason)
-        }
-        signal.addEventListener('abort', waiter.onAbort, { once: true })
-      }
-      queue.push(waiter)
-      if (!timer) pump()
-    })
-  }
-
-  async function run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const done = await acquire(signal)
-    try {
-      return await task()
-    } finally {
-      done()
-    }
-  }
+  const acquire = (signal?: AbortSignal): Promise<() => void> => waitInQueue(queue, signal, () => { if (!timer) pump() })
+  const run = <T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> => runInSlot(acquire, task, signal)
 
   return {
     requestsPerWindow,
@@ -169,15 +191,28 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 }
 
+/** Where connectors get the limiter of an API: one per key, shared by every task that uses it. */
+export interface RateLimiterRegistry {
+  limiter(key: string, options: RateLimiterOptions): RateLimiter
+  /** Stops the registry's timers and refuses its waiting requests (limiters from it fail afterwards). */
+  close(): void
+}
+
+/** The key of one limiter: the API's key with the rate and concurrency it is used at. */
+export function limiterKey(key: string, options: RateLimiterOptions): string {
+  return `${key}|${options.requestsPerSecond}|${options.maxConcurrent ?? ''}`
+}
+
 const shared = new Map<string, RateLimiter>()
 
 /**
  * One limiter per key for the whole process, so that several searches against
  * the same API (same base URL and credentials) share its rate limit instead
- * of each using the full rate. Limits between processes are not coordinated.
+ * of each using the full rate. Limits between processes are not coordinated:
+ * with Redis, `createRedisRateLimiters` (redis-rate-limit.ts) shares them.
  */
 export function sharedRateLimiter(key: string, options: RateLimiterOptions): RateLimiter {
-  const fullKey = `${key}|${options.requestsPerSecond}|${options.maxConcurrent ?? ''}`
+  const fullKey = limiterKey(key, options)
   let limiter = shared.get(fullKey)
   if (!limiter) {
     limiter = createRateLimiter(options)
@@ -185,3 +220,6 @@ export function sharedRateLimiter(key: string, options: RateLimiterOptions): Rat
   }
   return limiter
 }
+
+/** The per-process limiters (no Redis). */
+export const processRateLimiters: RateLimiterRegistry = { limiter: sharedRateLimiter, close: () => {} }

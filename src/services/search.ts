@@ -12,6 +12,7 @@ import type { Database } from '../db/index.ts'
 import { searchRuns } from '../db/schema.ts'
 import { HttpError } from '../http-errors.ts'
 import { redactUrl } from '../net/errors.ts'
+import type { RateLimiterRegistry } from '../net/rate-limit.ts'
 
 /** The databases that can be searched (Unpaywall only looks up DOIs). */
 export type SearchDatabaseId = Exclude<DatabaseId, 'unpaywall'>
@@ -33,15 +34,17 @@ export type ConnectorSettings = Pick<Config, (typeof CONNECTOR_KEYS)[number] | '
 
 /**
  * Connector configuration from the validated service configuration. Rate
- * limits are left to the connectors' defaults, which share one limiter per
- * API, base URL and key across the whole process, so concurrent tasks
- * searching the same database share its rate. With ALLOW_PRIVATE_DOWNLOADS,
- * open-access PDFs may come from private and loopback addresses.
+ * limits are the connectors' defaults, with one limiter per API, base URL and
+ * key from `limiters`: shared by every process through Redis when it is
+ * configured, else by the whole process, so concurrent tasks searching the
+ * same database share its rate. With ALLOW_PRIVATE_DOWNLOADS, open-access
+ * PDFs may come from private and loopback addresses.
  */
-export function connectorsConfigFromConfig(config: ConnectorSettings): ConnectorsConfig {
+export function connectorsConfigFromConfig(config: ConnectorSettings, limiters?: RateLimiterRegistry): ConnectorsConfig {
   const env: Record<string, string | undefined> = {}
   for (const key of CONNECTOR_KEYS) env[key] = config[key]
   const connectors = connectorsConfigFromEnv(env)
+  if (limiters) connectors.limiters = limiters
   if (config.ALLOW_PRIVATE_DOWNLOADS) connectors.unpaywall = { ...connectors.unpaywall, download: { allowAddress: () => true } }
   return connectors
 }

@@ -6,18 +6,19 @@
  *
  * The "new records" rule: a record is added only when the project does not
  * already hold a record with the same normalised DOI, PMID, PMCID or arXiv
- * id (duplicates included). The project's identifiers are read once when a
- * task starts, so records that two databases of the same search run both
- * return are stored once per database (each database's count stays what it
- * returned, as PRISMA wants) and deduplication links them; a later run adds
- * only what none of the earlier ones brought. Records without any of these
- * identifiers are always added and left to deduplication.
+ * id (duplicates included) stored by another task. Records that two
+ * databases of the same search run both return are stored once per database
+ * (each database's count stays what it returned, as PRISMA wants) and
+ * deduplication links them; a later run, or another task running at the same
+ * time, adds only what none of the others brought: the check and the insert
+ * run under a per-project lock (`addNewRecords`). Records without any of
+ * these identifiers are always added and left to deduplication.
  */
 import { randomUUID } from 'node:crypto'
 import { eq, inArray, sql } from 'drizzle-orm'
 import { withoutNul } from '../db/copy.ts'
 import type { Database } from '../db/index.ts'
-import { articles, searchRuns, sourceBatches } from '../db/schema.ts'
+import { articles, searchRuns, sourceBatches, tasks } from '../db/schema.ts'
 import { normalizeArxivId, normalizeDoi, normalizePmcid, normalizePmid } from '../references/identifiers.ts'
 import type { ReferenceRecord } from '../references/model.ts'
 import { recordToRow } from './articles.ts'
@@ -66,14 +67,77 @@ export class IdentifierIndex {
   }
 }
 
-/** Every identifier the project's articles carry (duplicates included). */
-export async function projectIdentifiers(db: Executor, projectId: string): Promise<IdentifierIndex> {
-  const index = new IdentifierIndex()
-  const rows = await db.select({ doi: articles.doi, pmid: articles.pmid, pmcid: articles.pmcid, arxivId: articles.arxivId })
-    .from(articles)
-    .where(sql`${articles.projectId} = ${projectId} AND (${articles.doi} IS NOT NULL OR ${articles.pmid} IS NOT NULL OR ${articles.pmcid} IS NOT NULL OR ${articles.arxivId} IS NOT NULL)`)
-  for (const row of rows) index.add(row)
+const hasIdentifier = sql`(${articles.doi} IS NOT NULL OR ${articles.pmid} IS NOT NULL OR ${articles.pmcid} IS NOT NULL OR ${articles.arxivId} IS NOT NULL)`
+
+/**
+ * The identifiers of a project's articles (duplicates included) stored by
+ * tasks other than `taskId`, kept up to date by `refresh`: the first call
+ * reads them all, later ones only what other tasks stored since (batches of
+ * tasks still running may grow; those of ended tasks cannot).
+ */
+export class ProjectIdentifiers extends IdentifierIndex {
+  /** Batches read in full after their task had ended. */
+  private readonly complete = new Set<string>()
+  /** Highest source index read of each batch that may still grow. */
+  private readonly readUpTo = new Map<string, number>()
+  private first = true
+
+  constructor(readonly projectId: string, private readonly taskId: string) {
+    super()
+  }
+
+  async refresh(db: Executor): Promise<void> {
+    const ids = { batchId: articles.batchId, sourceIndex: articles.sourceIndex, doi: articles.doi, pmid: articles.pmid, pmcid: articles.pmcid, arxivId: articles.arxivId }
+    const others = sql`${articles.batchId} IS NULL OR ${articles.batchId} NOT IN (SELECT ${sourceBatches.id} FROM ${sourceBatches} WHERE ${sourceBatches.taskId} = ${this.taskId})`
+    // Which batches are final is read before their articles: a task ends after its records were committed.
+    const batches = await db.select({ id: sourceBatches.id, status: tasks.status }).from(sourceBatches).leftJoin(tasks, eq(tasks.id, sourceBatches.taskId))
+      .where(sql`${sourceBatches.projectId} = ${this.projectId} AND ${sourceBatches.taskId} IS DISTINCT FROM ${this.taskId}`)
+    let rows: Array<{ batchId: string | null; sourceIndex: number } & IdentifierFields>
+    if (this.first) {
+      rows = await db.select(ids).from(articles).where(sql`${articles.projectId} = ${this.projectId} AND ${hasIdentifier} AND (${others})`)
+      this.first = false
+    } else {
+      const pending = batches.filter((b) => !this.complete.has(b.id))
+      if (pending.length === 0) return
+      const unread = pending.filter((b) => !this.readUpTo.has(b.id)).map((b) => b.id)
+      const growing = pending.filter((b) => this.readUpTo.has(b.id))
+      const parts = growing.map((b) => sql`(${articles.batchId} = ${b.id} AND ${articles.sourceIndex} > ${this.readUpTo.get(b.id)!})`)
+      if (unread.length > 0) parts.push(sql`${articles.batchId} IN (${sql.join(unread.map((id) => sql`${id}`), sql`, `)})`)
+      rows = await db.select(ids).from(articles).where(sql`${articles.projectId} = ${this.projectId} AND ${hasIdentifier} AND (${sql.join(parts, sql` OR `)})`)
+    }
+    for (const row of rows) {
+      this.add(row)
+      if (row.batchId) this.readUpTo.set(row.batchId, Math.max(this.readUpTo.get(row.batchId) ?? -1, row.sourceIndex))
+    }
+    for (const batch of batches) {
+      if (batch.status === null || ['succeeded', 'failed', 'cancelled'].includes(batch.status)) this.complete.add(batch.id)
+      else if (!this.readUpTo.has(batch.id)) this.readUpTo.set(batch.id, -1)
+    }
+  }
+}
+
+/**
+ * The project's identifiers for a task adding records; read again under the
+ * lock of `addNewRecords` before each insert.
+ */
+export async function projectIdentifiers(db: Executor, projectId: string, taskId: string): Promise<ProjectIdentifiers> {
+  const index = new ProjectIdentifiers(projectId, taskId)
+  await index.refresh(db)
   return index
+}
+
+/**
+ * The atomic "which of these are new → insert" step: runs `step` in one
+ * transaction, under a per-project lock, after bringing `known` up to date
+ * with what other tasks stored. Two tasks adding the same record at once
+ * therefore add it once.
+ */
+export async function withNewRecordsLock<T>(db: Database, known: ProjectIdentifiers, step: (tx: Executor) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('new-records:' || ${known.projectId}))`)
+    await known.refresh(tx)
+    return step(tx)
+  })
 }
 
 /**
@@ -169,19 +233,24 @@ export async function deduplicateAfterAdding(
 /**
  * Stores the new records a task found as one source batch (atomically, so a
  * failure leaves nothing), announces them, then deduplicates the project.
+ * Records that another task stored meanwhile are left out (`alreadyInProject`).
  */
 export async function storeFoundRecords(
-  ctx: JobContext, found: { kind: SourceKind; sourceDatabase: string; records: ReferenceRecord[]; recordsRead: number }
-): Promise<{ batchId: string; deduplication: DedupSummary | { error: string } }> {
+  ctx: JobContext, known: ProjectIdentifiers, found: { kind: SourceKind; sourceDatabase: string; records: ReferenceRecord[]; recordsRead: number }
+): Promise<{ batchId: string | null; added: ReferenceRecord[]; alreadyInProject: ReferenceRecord[]; deduplication: DedupSummary | { error: string } | null }> {
   const projectId = ctx.task.projectId!
   await ctx.ensureNotCancelled()
-  const batchId = await ctx.db.transaction(async (tx) => {
+  const stored = await withNewRecordsLock(ctx.db, known, async (tx) => {
+    const added = found.records.filter((r) => !known.has(r))
+    const alreadyInProject = found.records.filter((r) => known.has(r))
+    if (added.length === 0) return { batchId: null, added, alreadyInProject }
     const id = await createSourceBatch(tx, { projectId, taskId: ctx.task.id, kind: found.kind, sourceDatabase: found.sourceDatabase, createdBy: ctx.task.createdBy })
-    await insertRecords(tx, projectId, id, found.records, 0)
-    await setBatchCounts(tx, id, { recordsRead: found.recordsRead, recordsImported: found.records.length })
-    return id
+    await insertRecords(tx, projectId, id, added, 0)
+    await setBatchCounts(tx, id, { recordsRead: found.recordsRead, recordsImported: added.length })
+    return { batchId: id, added, alreadyInProject }
   })
-  await ctx.emit('articles.imported', { batchId, count: found.records.length })
+  if (!stored.batchId) return { ...stored, deduplication: null }
+  await ctx.emit('articles.imported', { batchId: stored.batchId, count: stored.added.length })
   await ctx.progress(0.9, 'finding duplicates')
-  return { batchId, deduplication: await deduplicateAfterAdding(ctx.db, projectId, ctx.log) }
+  return { ...stored, deduplication: await deduplicateAfterAdding(ctx.db, projectId, ctx.log) }
 }

@@ -9,6 +9,7 @@ import pg from 'pg'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/index.ts'
 import type { EventHub } from '../events/hub.ts'
+import type { RateLimiterRegistry } from '../net/rate-limit.ts'
 import { TaskStore, toTaskView, type TaskRow } from './store.ts'
 
 export class TaskCancelledError extends Error {
@@ -48,6 +49,8 @@ export interface JobContext {
   /** Publishes a domain event to the task's project (e.g. records imported). */
   emit(type: string, data: Record<string, unknown>): Promise<void>
   log: Logger
+  /** The APIs' rate limiters (shared through Redis when configured; default: per process). */
+  rateLimiters?: RateLimiterRegistry
 }
 
 export type JobHandler = (ctx: JobContext) => Promise<unknown>
@@ -64,6 +67,7 @@ export interface ExecuteDeps {
   progressIntervalMs?: number
   /** If set, the running task's row is touched this often (see TaskStore.undelivered). */
   heartbeatMs?: number
+  rateLimiters?: RateLimiterRegistry
 }
 
 export async function publishTask(events: EventHub, type: string, row: TaskRow): Promise<void> {
@@ -98,6 +102,7 @@ export async function executeTask(taskId: string, deps: ExecuteDeps, signal: Abo
     storageDir: deps.storageDir,
     signal: controller.signal,
     log: deps.log,
+    rateLimiters: deps.rateLimiters,
     async progress (fraction, message) {
       if (controller.signal.aborted) throw new TaskCancelledError()
       const now = Date.now()

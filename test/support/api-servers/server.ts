@@ -6,6 +6,7 @@
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { RateLimiter } from '../../../src/net/rate-limit.ts'
 
 export interface RecordedRequest {
   method: string
@@ -78,6 +79,11 @@ export function maxInWindow(times: number[], windowMs: number): number {
     best = Math.max(best, end - start + 1)
   }
   return best
+}
+
+/** The same limiter, noting in `starts` when each request it lets through starts (performance.now()). */
+export function recording(limiter: RateLimiter, starts: number[]): RateLimiter {
+  return { ...limiter, run: (task, signal) => limiter.run(() => { starts.push(performance.now()); return task() }, signal) }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
