@@ -68,6 +68,7 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
         prefix: config.QUEUE_PREFIX,
         concurrency: config.JOB_CONCURRENCY,
         lockDurationMs: config.JOB_LOCK_MS,
+        maxAttempts: config.TASK_MAX_ATTEMPTS,
         stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
         run: (taskId, signal) => executeTask(taskId, deps(events), signal)
       })
