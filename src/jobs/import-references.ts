@@ -11,6 +11,7 @@ import { eq } from 'drizzle-orm'
 import { copyInStatements, copyInto } from '../db/copy.ts'
 import { files } from '../db/schema.ts'
 import { openReferenceFile, type OpenedReferences } from '../references/import.ts'
+import { ImportLimitError, importLimits } from '../references/limits.ts'
 import type { FormatId } from '../references/formats/types.ts'
 import type { ImportedLabel, SourcePosition } from '../references/model.ts'
 import { recordToRow } from '../services/articles.ts'
@@ -41,7 +42,10 @@ export interface ImportResult {
 }
 
 const MAX_REPORTED_ERRORS = 500
-const PROGRESS_EVERY = 2000
+/** Records between two progress reports (which are written at most every 250 ms anyway). */
+const PROGRESS_EVERY = 200
+/** Progress while the file is parsed and stored goes up to this; deduplication takes the rest. */
+const STORED_PROGRESS = 0.9
 /** Rows per COPY statement: see copyInStatements. */
 const ROWS_PER_COPY = 1000
 
@@ -59,7 +63,9 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
 
   let opened: OpenedReferences
   try {
-    opened = await openReferenceFile(path.join(ctx.storageDir, file.storagePath), { fileName: file.originalName, format: payload.format })
+    opened = await openReferenceFile(path.join(ctx.storageDir, file.storagePath), {
+      fileName: file.originalName, format: payload.format, limits: importLimits(ctx.config)
+    })
   } catch (err) {
     throw new TaskError((err as Error).message)
   }
@@ -72,8 +78,22 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
   const batchId = randomUUID()
   const originals = new OriginalsWriter(ctx.task.id)
 
+  const limits = importLimits(ctx.config)
   async function * rows (): AsyncGenerator<unknown[]> {
+    try {
+      yield * storedRows()
+    } catch (err) {
+      // An upload over a limit: the message names the limit and its variable.
+      if (err instanceof ImportLimitError) throw new TaskError(err.message)
+      throw err
+    }
+  }
+  async function * storedRows (): AsyncGenerator<unknown[]> {
     for await (const item of opened.items) {
+      if (imported + errorCount >= limits.maxRows) throw ImportLimitError.rows(limits)
+      if ((imported + errorCount) % PROGRESS_EVERY === 0) {
+        await ctx.progress(STORED_PROGRESS * opened.progress.fraction, `${imported} records imported`)
+      }
       if (item.kind === 'error') {
         errorCount++
         if (errors.length < MAX_REPORTED_ERRORS) errors.push({ position: item.position, message: item.message })
@@ -88,7 +108,6 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
       yield [id, projectId, batchId, imported, r.title, r.abstract, r.authors, r.year, r.journal, r.volume, r.issue, r.pages,
         r.doi, r.pmid, r.pmcid, r.arxivId, r.type, r.sourceDatabase, r.data, null, r.completeness]
       imported++
-      if (imported % PROGRESS_EVERY === 0) await ctx.progress(0.5, `${imported} records imported`)
     }
   }
 
@@ -124,7 +143,7 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
 
   await ctx.emit('articles.imported', { batchId, count: imported })
   // Deduplication runs after every import, outside the import's transaction: the batch is safe even if it fails.
-  await ctx.progress(0.9, 'finding duplicates')
+  await ctx.progress(STORED_PROGRESS, 'finding duplicates')
   let deduplication: DedupSummary | { error: string }
   try {
     deduplication = await deduplicateProject(ctx.db, projectId)
