@@ -146,7 +146,8 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
   await ctx.progress(STORED_PROGRESS, 'finding duplicates')
   let deduplication: DedupSummary | { error: string }
   try {
-    deduplication = await deduplicateProject(ctx.db, projectId)
+    deduplication = await deduplicateProject(ctx.db, projectId,
+      (fraction, message) => ctx.progress(STORED_PROGRESS + (1 - STORED_PROGRESS) * fraction, message))
     await ctx.emit('duplicates.updated', { ...deduplication })
   } catch (err) {
     ctx.log.error({ err, projectId }, 'deduplication after import failed')
