@@ -50,6 +50,10 @@ export class ImportLimitError extends Error {
     return new ImportLimitError(`the file is refused: it holds more than ${limits.maxCells} ${what}, the limit per upload (IMPORT_MAX_CELLS)`)
   }
 
+  static record(maxChars: number, line: number): ImportLimitError {
+    return new ImportLimitError(`the file is refused: after line ${line}, more than ${maxChars} characters hold no complete row (a quote never closed, or cells over IMPORT_MAX_CELL_CHARS)`)
+  }
+
   static cellChars(limits: ImportLimits, where: string): ImportLimitError {
     return new ImportLimitError(`the file is refused: ${where} holds more than ${limits.maxCellChars} characters, the limit per cell (IMPORT_MAX_CELL_CHARS)`)
   }

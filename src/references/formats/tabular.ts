@@ -418,6 +418,8 @@ async function* parseDelimited(input: FormatInput, preferred: Delimiter): AsyncG
   type Event = { kind: 'row'; cells: string[]; line: number } | { kind: 'skip'; message: string; line: number }
   let events: Event[] = []
   let lastSkipLine = -1
+  let rows = 0
+  let lastRowLine = 1
   let fatal: Error | undefined
   const options: CsvOptions = {
     delimiter,
@@ -432,6 +434,8 @@ async function* parseDelimited(input: FormatInput, preferred: Delimiter): AsyncG
     on_record: (wrapped: unknown) => {
       const row = wrapped as { record: string[]; raw: string; info: { lines: number } }
       events.push({ kind: 'row', cells: row.record, line: startLine(row.raw, row.info.lines) })
+      lastRowLine = row.info.lines
+      rows++
       return null
     },
     on_skip: (error: CsvError | undefined, raw: string | undefined) => {
@@ -489,10 +493,16 @@ async function* parseDelimited(input: FormatInput, preferred: Delimiter): AsyncG
   try {
     if (buffered) await write(buffered)
     yield* drain()
+    // Text read since the last complete row: csv-parse gives up on a record past MAX_RECORD_CHARS but
+    // then reads the rest of an unclosed quote, slowly; an upload is refused there instead.
+    let sinceRow = 0
     while (!fatal) {
       const next = await source.next()
       if (next.done) break
+      const before = rows
       await write(next.value)
+      sinceRow = rows === before ? sinceRow + next.value.length : 0
+      if (sinceRow > MAX_RECORD_CHARS) throw ImportLimitError.record(MAX_RECORD_CHARS, lastRowLine)
       yield* drain()
     }
     if (!fatal) {
