@@ -494,7 +494,9 @@ async function* parseDelimited(input: FormatInput, preferred: Delimiter): AsyncG
     if (buffered) await write(buffered)
     yield* drain()
     // Text read since the last complete row: csv-parse gives up on a record past MAX_RECORD_CHARS but
-    // then reads the rest of an unclosed quote, slowly; an upload is refused there instead.
+    // then reads the rest of an unclosed quote, slowly and holding it; an upload is refused once no row
+    // came in the room of four cells at IMPORT_MAX_CELL_CHARS.
+    const noRowChars = Math.min(MAX_RECORD_CHARS, 4 * limits.maxCellChars)
     let sinceRow = 0
     while (!fatal) {
       const next = await source.next()
@@ -502,7 +504,7 @@ async function* parseDelimited(input: FormatInput, preferred: Delimiter): AsyncG
       const before = rows
       await write(next.value)
       sinceRow = rows === before ? sinceRow + next.value.length : 0
-      if (sinceRow > MAX_RECORD_CHARS) throw ImportLimitError.record(MAX_RECORD_CHARS, lastRowLine)
+      if (sinceRow > noRowChars) throw ImportLimitError.record(noRowChars, lastRowLine)
       yield* drain()
     }
     if (!fatal) {
