@@ -27,7 +27,7 @@ import { toBibtex, toRis } from '../src/export/index.ts'
 import { openReferenceFile } from '../src/references/import.ts'
 import type { ReferenceRecord } from '../src/references/model.ts'
 import { ARTICLE_COPY_COLUMNS } from '../src/jobs/import-references.ts'
-import { freePort, processMemory, startServer, type ServerBuild } from './support.ts'
+import { benchUser, freePort, processMemory, startServer, type ServerBuild } from './support.ts'
 
 const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'))
 const count = Number(args[0] ?? 100_000)
@@ -135,12 +135,7 @@ const server = await startServer({
   DATABASE_URL: database.url, STORAGE_DIR: path.join(root, 'files'), JOB_CONCURRENCY: '1', UPLOAD_MAX_BYTES: String(2 ** 31)
 }, build)
 const api = `http://127.0.0.1:${server.port}/api`
-const client = new pg.Client({ connectionString: database.url })
-await client.connect()
-const token = 'alt_bench-token-0000000000000000000000000000'
-const { rows: [user] } = await client.query(`INSERT INTO users (email, name) VALUES ('bench@example.org', 'Bench') RETURNING id`)
-await client.query(`INSERT INTO api_tokens (user_id, token_hash) VALUES ($1, encode(sha256($2::bytea), 'hex'))`, [user.id, token])
-const auth = { authorization: `Bearer ${token}` }
+const { client, auth } = await benchUser(database.url)
 const base = await realRecords()
 console.log(`${count} records per file, varied from ${base.length} real records (every tenth a re-formatted duplicate); service run through ${build === 'built' ? 'its compiled JavaScript (npm run build)' : 'tsx'}`)
 

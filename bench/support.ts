@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import net from 'node:net'
+import pg from 'pg'
 import { openReferenceFile } from '../src/references/import.ts'
 
 export async function freePort(): Promise<number> {
@@ -53,6 +54,16 @@ export async function startServer(env: Record<string, string | undefined>, build
       child.kill('SIGTERM')
     })
   }
+}
+
+/** A connection to the service's database and the API token of a user created there for the benchmark. */
+export async function benchUser(databaseUrl: string): Promise<{ client: pg.Client; auth: { authorization: string } }> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  const token = 'alt_bench-token-0000000000000000000000000000'
+  const { rows: [user] } = await client.query(`INSERT INTO users (email, name) VALUES ('bench@example.org', 'Bench') RETURNING id`)
+  await client.query(`INSERT INTO api_tokens (user_id, token_hash) VALUES ($1, encode(sha256($2::bytea), 'hex'))`, [user.id, token])
+  return { client, auth: { authorization: `Bearer ${token}` } }
 }
 
 /** A process's current and peak resident set size in bytes, from /proc (Linux). */

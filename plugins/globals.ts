@@ -93,6 +93,7 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
         prefix: config.QUEUE_PREFIX,
         concurrency: config.JOB_CONCURRENCY,
         lockDurationMs: config.JOB_LOCK_MS,
+        maxAttempts: config.TASK_MAX_ATTEMPTS,
         stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
         // The heartbeat tells the reconciler that the task's runner is alive, even if Redis lost the job.
         run: (taskId, signal) => executeTask(taskId, { ...deps(events, rateLimiters), heartbeatMs: config.JOB_LOCK_MS / 2 }, signal)

@@ -35,8 +35,15 @@ export const EnvSchema = Type.Object({
   RECONCILE_INTERVAL_MS: Type.Integer({ default: 30000, minimum: 100 }),
   /** How long SIGTERM waits for running jobs before closing anyway. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 0 }),
+  /** Runs of one task whose process died before it ended, after which the task is failed instead of run again. */
+  TASK_MAX_ATTEMPTS: Type.Integer({ default: 3, minimum: 1, maximum: 100 }),
   STORAGE_DIR: Type.String({ default: './data/files' }),
   UPLOAD_MAX_BYTES: Type.Integer({ default: 200 * 1024 * 1024, minimum: 1024 }),
+  /** Limits on what one upload may make the importer read (src/references/limits.ts). */
+  IMPORT_MAX_INFLATED_BYTES: Type.Integer({ default: 512 * 1024 * 1024, minimum: 1024, maximum: 4 * 1024 * 1024 * 1024 - 1 }),
+  IMPORT_MAX_ROWS: Type.Integer({ default: 1_000_000, minimum: 1 }),
+  IMPORT_MAX_CELLS: Type.Integer({ default: 10_000_000, minimum: 1 }),
+  IMPORT_MAX_CELL_CHARS: Type.Integer({ default: 1_000_000, minimum: 100 }),
   /** Comma-separated allowed origins; empty means cross-origin requests are refused. */
   CORS_ORIGINS: Type.String({ default: '' }),
   ADMIN_EMAIL: Type.String({ default: 'admin@localhost' }),

@@ -12,6 +12,7 @@ import { copyInStatements, copyInto } from '../db/copy.ts'
 import { files } from '../db/schema.ts'
 import { canonicalDatabase, recordDatabase } from '../references/databases.ts'
 import { openReferenceFile, type OpenedReferences } from '../references/import.ts'
+import { ImportLimitError, importLimits } from '../references/limits.ts'
 import type { FormatId } from '../references/formats/types.ts'
 import type { SourcePosition } from '../references/model.ts'
 import { labelBlockFromNotes, type LabelDecision } from '../references/label-block.ts'
@@ -50,7 +51,10 @@ const MAX_REPORTED_ERRORS = 500
 function textArray(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`
 }
-const PROGRESS_EVERY = 2000
+/** Records between two progress reports (which are written at most every 250 ms anyway). */
+const PROGRESS_EVERY = 200
+/** Progress while the file is parsed and stored goes up to this; deduplication takes the rest. */
+const STORED_PROGRESS = 0.9
 /** Rows per COPY statement: see copyInStatements. */
 const ROWS_PER_COPY = 1000
 
@@ -68,7 +72,9 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
 
   let opened: OpenedReferences
   try {
-    opened = await openReferenceFile(path.join(ctx.storageDir, file.storagePath), { fileName: file.originalName, format: payload.format })
+    opened = await openReferenceFile(path.join(ctx.storageDir, file.storagePath), {
+      fileName: file.originalName, format: payload.format, limits: importLimits(ctx.config)
+    })
   } catch (err) {
     throw new TaskError((err as Error).message)
   }
@@ -81,8 +87,22 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
   const batchId = randomUUID()
   const originals = new OriginalsWriter(ctx.task.id)
 
+  const limits = importLimits(ctx.config)
   async function * rows (): AsyncGenerator<unknown[]> {
+    try {
+      yield * storedRows()
+    } catch (err) {
+      // An upload over a limit: the message names the limit and its variable.
+      if (err instanceof ImportLimitError) throw new TaskError(err.message)
+      throw err
+    }
+  }
+  async function * storedRows (): AsyncGenerator<unknown[]> {
     for await (const item of opened.items) {
+      if (imported + errorCount >= limits.maxRows) throw ImportLimitError.rows(limits)
+      if ((imported + errorCount) % PROGRESS_EVERY === 0) {
+        await ctx.progress(STORED_PROGRESS * opened.progress.fraction, `${imported} records imported`)
+      }
       if (item.kind === 'error') {
         errorCount++
         if (errors.length < MAX_REPORTED_ERRORS) errors.push({ position: item.position, message: item.message })
@@ -104,7 +124,6 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
       yield [id, projectId, batchId, imported, r.title, r.abstract, r.authors, r.year, r.journal, r.volume, r.issue, r.pages,
         r.doi, r.pmid, r.pmcid, r.arxivId, r.type, r.sourceDatabase, r.data, null, r.completeness]
       imported++
-      if (imported % PROGRESS_EVERY === 0) await ctx.progress(0.5, `${imported} records imported`)
     }
   }
 
@@ -143,10 +162,11 @@ export async function importReferences(ctx: JobContext): Promise<ImportResult> {
 
   await ctx.emit('articles.imported', { batchId, count: imported })
   // Deduplication runs after every import, outside the import's transaction: the batch is safe even if it fails.
-  await ctx.progress(0.9, 'finding duplicates')
+  await ctx.progress(STORED_PROGRESS, 'finding duplicates')
   let deduplication: DedupSummary | { error: string }
   try {
-    deduplication = await deduplicateProject(ctx.db, projectId)
+    deduplication = await deduplicateProject(ctx.db, projectId,
+      (fraction, message) => ctx.progress(STORED_PROGRESS + (1 - STORED_PROGRESS) * fraction, message))
     await ctx.emit('duplicates.updated', { ...deduplication })
   } catch (err) {
     ctx.log.error({ err, projectId }, 'deduplication after import failed')

@@ -5,10 +5,12 @@
  * input's `text()`/`bytes()` opens a fresh read stream.
  */
 import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { ParsedItem } from './model.ts'
 import { ENCODING_SAMPLE_BYTES, decodeByteChunks, detectEncoding, type TextEncodingName } from './encoding.ts'
 import { formatById, formats } from './formats/index.ts'
+import type { ImportLimits } from './limits.ts'
 import type { FormatId, FormatInput, ReferenceFormat } from './formats/types.ts'
 
 /** Thrown when a file is not a bibliography in any supported format. */
@@ -32,6 +34,10 @@ export function supportedFormatLabels(): string[] {
 export interface ByteSource {
   bytes(): AsyncIterable<Uint8Array>
   fileName?: string
+  /** The file on disk, if the bytes come from one. */
+  path?: string
+  /** Size in bytes, if known: progress is the share of it parsed. */
+  size?: number
 }
 
 export interface OpenedReferences {
@@ -42,6 +48,8 @@ export interface OpenedReferences {
   input: FormatInput
   /** The records and per-record errors, streamed. */
   items: AsyncIterable<ParsedItem>
+  /** How far parsing got through the file (0–1), as the items are consumed. */
+  progress: { fraction: number }
 }
 
 export interface OpenOptions {
@@ -49,15 +57,19 @@ export interface OpenOptions {
   fileName?: string
   /** Skip detection and read the file as this format. */
   format?: FormatId
+  /** What the parser may read at most (defaults: DEFAULT_IMPORT_LIMITS). */
+  limits?: ImportLimits
 }
 
 /** Read chunks of this size from disk: large enough to keep parsing loops busy, small enough to keep memory flat. */
 const READ_CHUNK_BYTES = 256 * 1024
 
 /** A byte source reading a file from disk with a fresh stream on every call. */
-export function fileSource(path: string, fileName: string = basename(path)): ByteSource {
+export function fileSource(path: string, fileName: string = basename(path), size?: number): ByteSource {
   return {
     fileName,
+    path,
+    size,
     bytes: () => createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Uint8Array>
   }
 }
@@ -67,6 +79,7 @@ export function memorySource(data: Uint8Array | string, fileName?: string): Byte
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data
   return {
     fileName,
+    size: bytes.length,
     async * bytes() {
       for (let offset = 0; offset < bytes.length; offset += READ_CHUNK_BYTES) {
         yield bytes.subarray(offset, offset + READ_CHUNK_BYTES)
@@ -77,7 +90,8 @@ export function memorySource(data: Uint8Array | string, fileName?: string): Byte
 
 /** Open a reference file on disk: detect encoding and format, stream the records. */
 export async function openReferenceFile(path: string, options: OpenOptions = {}): Promise<OpenedReferences> {
-  return openReferenceInput(fileSource(path, options.fileName ?? basename(path)), options)
+  const { size } = await stat(path)
+  return openReferenceInput(fileSource(path, options.fileName ?? basename(path), size), options)
 }
 
 /** Open any byte source: detect encoding and format (unless given), stream the records. */
@@ -85,10 +99,15 @@ export async function openReferenceInput(source: ByteSource, options: Omit<OpenO
   const fileName = source.fileName
   const head = await readHead(source)
   const { encoding } = detectEncoding(head)
+  const progress = { fraction: 0 }
+  const bytes = () => measured(source, progress)
   const input: FormatInput = {
     fileName,
-    bytes: () => source.bytes(),
-    text: () => decodeByteChunks(source.bytes(), encoding)
+    path: source.path,
+    limits: options.limits,
+    progress,
+    bytes,
+    text: () => decodeByteChunks(bytes(), encoding)
   }
 
   let format: ReferenceFormat | undefined
@@ -98,7 +117,17 @@ export async function openReferenceInput(source: ByteSource, options: Omit<OpenO
   } else {
     format = detectFromBytes(head, encoding, fileName)
   }
-  return { format, encoding, input, items: format.parse(input) }
+  return { format, encoding, input, items: format.parse(input), progress }
+}
+
+/** The bytes of a source, recording the share of its size read so far. */
+async function * measured(source: ByteSource, progress: { fraction: number }): AsyncGenerator<Uint8Array> {
+  let read = 0
+  for await (const chunk of source.bytes()) {
+    read += chunk.length
+    if (source.size) progress.fraction = Math.min(1, read / source.size)
+    yield chunk
+  }
 }
 
 /** The first bytes of a source (up to the encoding sample size), closing the stream early. */

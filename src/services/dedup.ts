@@ -98,7 +98,9 @@ function matchView(projectId: string): SQL {
   return sql`${sql.raw(MATCH_VIEW_SELECT)} WHERE a.project_id = ${projectId}) own ORDER BY created_at, source_index, id`
 }
 
-export async function deduplicateProject(db: Database, projectId: string): Promise<DedupSummary> {
+export async function deduplicateProject(
+  db: Database, projectId: string, progress?: (fraction: number, message: string) => Promise<void>
+): Promise<DedupSummary> {
   const started = performance.now()
   return db.transaction(async (tx) => {
     // One run per project at a time; imports and manual judgements queue behind it.
@@ -106,6 +108,8 @@ export async function deduplicateProject(db: Database, projectId: string): Promi
     await upgradeSavedRecords(tx as unknown as Database, projectId)
     const { records, result, loaded } = await findProjectClusters(tx as unknown as Database, projectId)
     const clustered = performance.now()
+    // Comparing takes most of a run; writing the links the rest.
+    await progress?.(0.7, `${result.clusters.length} duplicate clusters found among ${records} records; storing them`)
     await applyClusters(tx as unknown as Database, projectId, result.clusters)
     const written = performance.now()
     const duplicates = result.clusters.reduce((n, c) => n + c.memberIds.length - 1, 0)

@@ -46,6 +46,8 @@ export interface TaskWorkerOptions {
   prefix: string
   concurrency: number
   lockDurationMs: number
+  /** TASK_MAX_ATTEMPTS: a job whose worker died is delivered again this many times, the last to mark it failed. */
+  maxAttempts: number
   stalledIntervalMs: number
   run: (taskId: string, signal: AbortSignal) => Promise<void>
 }
@@ -74,7 +76,7 @@ export function startTaskWorker(options: TaskWorkerOptions): TaskWorker {
     concurrency: options.concurrency,
     lockDuration: options.lockDurationMs,
     stalledInterval: options.stalledIntervalMs,
-    maxStalledCount: 3
+    maxStalledCount: options.maxAttempts
   })
   worker.on('error', () => { /* connection errors are retried by ioredis; surfaced through readiness */ })
   return {

@@ -77,6 +77,12 @@ export async function publishTask(events: EventHub, type: string, row: TaskRow):
 
 export async function executeTask(taskId: string, deps: ExecuteDeps, signal: AbortSignal = new AbortController().signal): Promise<void> {
   const store = new TaskStore(deps.db)
+  const exhausted = await store.failIfExhausted(taskId, deps.config.TASK_MAX_ATTEMPTS)
+  if (exhausted) {
+    deps.log.error({ taskId, type: exhausted.type, attempts: exhausted.attempts }, 'task failed: its process died on every attempt')
+    await publishTask(deps.events, 'task.failed', exhausted)
+    return
+  }
   const row = await store.start(taskId)
   if (!row) return // cancelled before it started, finished already, or deleted with its project
   deps.log.info({ taskId, type: row.type, attempt: row.attempts }, 'task started')
@@ -142,6 +148,7 @@ export async function executeTask(taskId: string, deps: ExecuteDeps, signal: Abo
     if (signal.aborted && signal.reason === SHUTDOWN && current?.status === 'running') {
       // Interrupted by a shutdown, not a failure: leave it running so that it is picked up again.
       deps.log.warn({ taskId }, 'task interrupted by shutdown; it will be resumed')
+      await store.releaseAttempt(taskId)
       throw new TaskInterruptedError()
     }
     if (current?.status === 'cancelled' || err instanceof TaskCancelledError) {

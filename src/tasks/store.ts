@@ -67,6 +67,28 @@ export class TaskStore {
     return this.db.select().from(tasks).where(eq(tasks.projectId, projectId)).orderBy(desc(tasks.createdAt)).limit(limit)
   }
 
+  /**
+   * A task still `running` whose attempts reached `maxAttempts`: each earlier run ended with its
+   * process (killed, out of memory), so running it again would likely kill this one too. Marks it
+   * failed and returns the row; undefined if the task may run.
+   */
+  async failIfExhausted(id: string, maxAttempts: number): Promise<TaskRow | undefined> {
+    const [row] = await this.db.update(tasks).set({
+      status: 'failed',
+      error: sql`'task stopped after ' || ${tasks.attempts} || ' attempts: the process running it died each time (last heard from at '
+        || to_char(${tasks.updatedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '); it will not be run again (TASK_MAX_ATTEMPTS=' || ${maxAttempts}::int || ')'`,
+      finishedAt: sql`now()`,
+      updatedAt: sql`now()`
+    }).where(and(eq(tasks.id, id), eq(tasks.status, 'running'), sql`${tasks.attempts} >= ${maxAttempts}`)).returning()
+    return row
+  }
+
+  /** An attempt interrupted by a graceful shutdown does not count: the process did not die of the task. */
+  async releaseAttempt(id: string): Promise<void> {
+    await this.db.update(tasks).set({ attempts: sql`greatest(${tasks.attempts} - 1, 0)` })
+      .where(and(eq(tasks.id, id), eq(tasks.status, 'running')))
+  }
+
   /** Queued or running (again, after a crash): returns the row, or undefined if it must not run. */
   async start(id: string): Promise<TaskRow | undefined> {
     const [row] = await this.db.update(tasks).set({

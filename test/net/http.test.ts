@@ -138,3 +138,20 @@ t.test('the caller can abort while a retry is waiting', async (t) => {
   t.ok(performance.now() - started < 2000)
   t.equal(server.requests.length, 1)
 })
+
+t.test('a compressed body inflating past maxBodyBytes is refused, not read into memory', async (t) => {
+  const { gzipSync } = await import('node:zlib')
+  const bomb = gzipSync(Buffer.alloc(64 << 20, ' '), { level: 9 })
+  const server = await startApiServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(bomb.length) })
+    res.end(bomb)
+  })
+  t.teardown(server.close)
+  t.ok(bomb.length < 1 << 20, `64 MiB in ${bomb.length} bytes`)
+  await t.rejects(fetchJson(`${server.origin}/x`, {}, { ...fast, maxBodyBytes: 1 << 20 }),
+    { name: 'ResponseFormatError', message: /body larger than 1048576 bytes once decompressed/ })
+  await t.rejects(fetchText(`${server.origin}/x`, {}, { ...fast, maxBodyBytes: 1 << 20 }), { name: 'ResponseFormatError' })
+  t.equal(server.requests.length, 2, 'not retried')
+  const { text } = await fetchText(`${server.origin}/x`, {}, { ...fast, maxBodyBytes: 256 << 20 })
+  t.equal(text.length, 64 << 20, 'read whole under a larger limit')
+})

@@ -5,16 +5,16 @@
  * loosely (case, spaces, underscores and punctuation ignored) against the
  * names used by ASReview, Rayyan, Covidence, Zotero, Scopus, Web of Science,
  * Embase and PubMed exports. CSV is parsed by csv-parse chunk by chunk; XLSX
- * by exceljs' streaming WorkbookReader, so neither holds the whole file.
+ * by ./xlsx-reader.ts, within the import limits, so neither holds the whole file.
  */
-import { Readable } from 'node:stream'
 import { parse as parseCsv } from 'csv-parse'
 import type { CsvError, Options as CsvOptions } from 'csv-parse'
-import type ExcelJS from 'exceljs'
 import type { FormatInput, ReferenceFormat } from './types.ts'
 import type { Author, ImportedLabel, ParsedItem, ReferenceRecord, ReferenceType } from '../model.ts'
 import { emptyRecord } from '../model.ts'
 import { normalizeDoi, normalizePmcid, normalizePmid, parseYear } from '../identifiers.ts'
+import { DEFAULT_IMPORT_LIMITS, ImportLimitError } from '../limits.ts'
+import { readFirstSheet } from './xlsx-reader.ts'
 import { extractSerialNumbers, formatPages, parsePersonName, stripHtml, withoutUndefined } from '../text.ts'
 import { parseLabelBlock } from '../label-block.ts'
 import { unescapeCsvCell } from '../../export/csv.ts'
@@ -428,6 +428,8 @@ async function* parseDelimited(input: FormatInput, preferred: Delimiter): AsyncG
   type Event = { kind: 'row'; cells: string[]; line: number } | { kind: 'skip'; message: string; line: number }
   let events: Event[] = []
   let lastSkipLine = -1
+  let rows = 0
+  let lastRowLine = 1
   let fatal: Error | undefined
   const options: CsvOptions = {
     delimiter,
@@ -442,6 +444,8 @@ async function* parseDelimited(input: FormatInput, preferred: Delimiter): AsyncG
     on_record: (wrapped: unknown) => {
       const row = wrapped as { record: string[]; raw: string; info: { lines: number } }
       events.push({ kind: 'row', cells: row.record, line: startLine(row.raw, row.info.lines) })
+      lastRowLine = row.info.lines
+      rows++
       return null
     },
     on_skip: (error: CsvError | undefined, raw: string | undefined) => {
@@ -467,6 +471,8 @@ async function* parseDelimited(input: FormatInput, preferred: Delimiter): AsyncG
 
   let columns: ColumnMap | undefined
   let index = 0
+  const limits = input.limits ?? DEFAULT_IMPORT_LIMITS
+  let cellCount = 0
   const drain = function* (): Generator<ParsedItem> {
     const batch = events
     events = []
@@ -475,6 +481,10 @@ async function* parseDelimited(input: FormatInput, preferred: Delimiter): AsyncG
         yield { kind: 'error', message: `row could not be read: ${event.message}`, position: { line: event.line, index: index++ } }
         continue
       }
+      cellCount += event.cells.length
+      if (cellCount > limits.maxCells) throw ImportLimitError.cells(limits)
+      const long = event.cells.findIndex((cell) => cell.length > limits.maxCellChars)
+      if (long >= 0) throw ImportLimitError.cellChars(limits, `cell ${long + 1} of line ${event.line}`)
       if (!columns) {
         columns = mapColumns(event.cells)
         if (!RECOGNISED_FIELDS.some((field) => columns?.fields[field])) {
@@ -495,10 +505,18 @@ async function* parseDelimited(input: FormatInput, preferred: Delimiter): AsyncG
   try {
     if (buffered) await write(buffered)
     yield* drain()
+    // Text read since the last complete row: csv-parse gives up on a record past MAX_RECORD_CHARS but
+    // then reads the rest of an unclosed quote, slowly and holding it; an upload is refused once no row
+    // came in the room of four cells at IMPORT_MAX_CELL_CHARS.
+    const noRowChars = Math.min(MAX_RECORD_CHARS, 4 * limits.maxCellChars)
+    let sinceRow = 0
     while (!fatal) {
       const next = await source.next()
       if (next.done) break
+      const before = rows
       await write(next.value)
+      sinceRow = rows === before ? sinceRow + next.value.length : 0
+      if (sinceRow > noRowChars) throw ImportLimitError.record(noRowChars, lastRowLine)
       yield* drain()
     }
     if (!fatal) {
@@ -557,62 +575,24 @@ export const tsvFormat: ReferenceFormat = {
 // ---------------------------------------------------------------------------
 // XLSX
 
-type CellValue = ExcelJS.CellValue
-
-/** The text of a cell as a user sees it: rich text joined, hyperlinks by text, formulas by result. */
-function cellText(value: CellValue | undefined): string {
-  if (value === null || value === undefined) return ''
-  if (typeof value === 'string') return value
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : value.toISOString().replace(/T00:00:00\.000Z$/, '')
-  if (typeof value === 'object') {
-    if ('richText' in value && Array.isArray(value.richText)) return value.richText.map((run) => run.text).join('')
-    if ('formula' in value || 'sharedFormula' in value) return cellText((value as { result?: CellValue }).result)
-    if ('hyperlink' in value) return cellText((value as { text?: CellValue }).text)
-    if ('error' in value) return ''
-  }
-  return String(value)
-}
-
 async function* parseXlsx(input: FormatInput): AsyncGenerator<ParsedItem> {
-  // Loaded on first use: ExcelJS is large and most imports are not spreadsheets.
-  const { default: ExcelJS } = await import('exceljs')
-  const stream = Readable.from(input.bytes())
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
-    worksheets: 'emit',
-    sharedStrings: 'cache',
-    hyperlinks: 'ignore',
-    // number formats tell dates from numbers; without them a date reads as its serial number
-    styles: 'cache',
-    entries: 'ignore'
-  })
   let columns: ColumnMap | undefined
   let index = 0
-  try {
-    for await (const worksheet of workbook) {
-      for await (const row of worksheet) {
-        const values = row.values as CellValue[]
-        const cells: string[] = []
-        for (let column = 1; column < values.length; column++) cells.push(cellText(values[column]))
-        if (!columns) {
-          if (cells.every((cell) => cell.trim() === '')) continue
-          columns = mapColumns(cells)
-          if (!RECOGNISED_FIELDS.some((field) => columns?.fields[field])) {
-            throw new Error(`not a reference table: no title or abstract column in the first row of the first worksheet`)
-          }
-          continue
-        }
-        const item = rowItem(cells, columns, row.number, index)
-        if (item) {
-          index++
-          yield item
-        }
+  for await (const row of readFirstSheet(input, input.limits ?? DEFAULT_IMPORT_LIMITS)) {
+    const cells = row.cells
+    if (!columns) {
+      if (cells.every((cell) => cell.trim() === '')) continue
+      columns = mapColumns(cells)
+      if (!RECOGNISED_FIELDS.some((field) => columns?.fields[field])) {
+        throw new Error(`not a reference table: no title or abstract column in the first row of the first worksheet`)
       }
-      // only the first worksheet holds the references
-      break
+      continue
     }
-  } finally {
-    stream.destroy()
+    const item = rowItem(cells, columns, row.number, index)
+    if (item) {
+      index++
+      yield item
+    }
   }
   if (!columns) throw new Error('not a reference table: the first worksheet is empty')
 }

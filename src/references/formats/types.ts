@@ -1,3 +1,4 @@
+import type { ImportLimits } from '../limits.ts'
 import type { ParsedItem } from '../model.ts'
 
 /** Identifiers of the import formats AnalyLit understands. */
@@ -14,6 +15,15 @@ export interface FormatInput {
   text(): AsyncIterable<string>
   bytes(): AsyncIterable<Uint8Array>
   fileName?: string
+  /** The file on disk, when there is one (binary formats read parts of it directly). */
+  path?: string
+  /** What the parser may read at most (defaults: DEFAULT_IMPORT_LIMITS). */
+  limits?: ImportLimits
+  /**
+   * How far parsing got through the file, 0–1. Updated as `bytes()`/`text()`
+   * streams are consumed; parsers reading the file otherwise (XLSX) set it.
+   */
+  progress?: { fraction: number }
 }
 
 export interface ReferenceFormat {
