@@ -89,7 +89,7 @@ if (process.argv[2] === 'serve') {
   const efetch = stats.requests.filter((r) => r.path.endsWith('efetch.fcgi')).length
   const minimumSeconds = requests / RATE
   const unique = new Set(result.records.map((r) => r.pmid)).size
-  console.log(`records retrieved      ${result.records.length} (${unique} unique) of ${result.total}`)
+  if (processes === 1) console.log(`records retrieved      ${result.records.length} (${unique} unique) of ${result.total}`)
   console.log(`efetch batch size      ${PUBMED_DEFAULT_BATCH_SIZE}`)
   console.log(`requests               ${requests} (${esearch} esearch, ${efetch} efetch)`)
   console.log(`refused with 429       ${stats.rejected}`)
