@@ -2,8 +2,8 @@
  * Worst-case uploads of each accepted format through the running service, with
  * its peak resident memory read from /proc: decompression bombs (an XLSX whose
  * shared strings inflate to 4.3 GiB), one enormous cell or field (1 GiB in an
- * XLSX; in a text format as large as the upload limit allows), and 100,000
- * tiny records. Files are generated here, never committed.
+ * XLSX; in a text format as large as the upload limit allows), records just
+ * under IMPORT_MAX_RECORD_CHARS, and 100,000 tiny records. Files are generated here, never committed.
  *
  *   npx tsx bench/limits.ts [cases, default all] [--tsx]      (compiled service: `npm run build` first)
  */
@@ -62,13 +62,18 @@ const cases: Record<string, () => Promise<{ file: string; pieces: Pieces }>> = {
   'tsv 100k tiny records': async () => ({ file: 'tiny.tsv', pieces: tiny((i) => `T${i}\t2000\n`, 'Title\tYear\n') }),
   'ris one 199 MiB field': async () => ({ file: 'field.ris', pieces: big('TY  - JOUR\nTI  - Big\nAB  - ', '\nER  - \n') }),
   'ris 100k tiny records': async () => ({ file: 'tiny.ris', pieces: tiny((i) => `TY  - JOUR\nTI  - T${i}\nER  - \n`) }),
+  'medline one 199 MiB field': async () => ({ file: 'field.nbib', pieces: big('PMID- 1\nTI  - Big\nAB  - ', '\n\n') }),
   'medline 100k tiny records': async () => ({ file: 'tiny.nbib', pieces: tiny((i) => `PMID- ${i + 1}\nTI  - T${i}\n\n`) }),
   'bibtex one 199 MiB field': async () => ({ file: 'field.bib', pieces: big('@article{big,\n  title = {Big},\n  abstract = {', '}\n}\n') }),
   'bibtex 100k tiny records': async () => ({ file: 'tiny.bib', pieces: tiny((i) => `@article{k${i}, title = {T${i}}}\n`) }),
   'csl-json one 199 MiB field': async () => ({ file: 'field.json', pieces: big('[{"type":"article-journal","title":"Big","abstract":"', '"}]') }),
   'csl-json 100k tiny records': async () => ({ file: 'tiny.json', pieces: tiny((i) => `${i ? ',' : ''}{"type":"article-journal","title":"T${i}"}`, '[', ']') }),
   'pubmed-xml one 199 MiB field': async () => ({ file: 'field.xml', pieces: [PUBMED_OPEN, ...pubmed(1, 'Big', repeated('a', BIG_FIELD)), '</PubmedArticleSet>\n'] }),
-  'pubmed-xml 100k tiny records': async () => ({ file: 'tiny.xml', pieces: tiny((i) => [...pubmed(i + 1, `T${i}`)].join(''), PUBMED_OPEN, '</PubmedArticleSet>\n') })
+  'pubmed-xml 100k tiny records': async () => ({ file: 'tiny.xml', pieces: tiny((i) => [...pubmed(i + 1, `T${i}`)].join(''), PUBMED_OPEN, '</PubmedArticleSet>\n') }),
+  // last, as its peak stays in the process: within the limits, as many records as fit, each just under IMPORT_MAX_RECORD_CHARS (8,000,000 characters)
+  'ris 25 records of 7.9 M characters': async () => ({ file: 'under.ris', pieces: (function * () {
+    for (let i = 0; i < 25; i++) yield * [`TY  - JOUR\nTI  - Record ${i}\nAB  - `, ...repeated('lorem ipsum ', 7_900_000), '\nER  - \n']
+  })() })
 }
 
 async function writeFile(file: string, pieces: Pieces): Promise<void> {

@@ -15,21 +15,25 @@ export interface ImportLimits {
   maxCells: number
   /** IMPORT_MAX_CELL_CHARS: characters of one cell (or any one XML text, attribute or comment of a workbook) */
   maxCellChars: number
+  /** IMPORT_MAX_RECORD_CHARS: characters of one record of a text format (RIS, MEDLINE, WoS, BibTeX, CSL-JSON, XML), or of one line */
+  maxRecordChars: number
 }
 
 export const DEFAULT_IMPORT_LIMITS: ImportLimits = {
   maxInflatedBytes: 512 * 1024 * 1024,
   maxRows: 1_000_000,
   maxCells: 10_000_000,
-  maxCellChars: 1_000_000
+  maxCellChars: 1_000_000,
+  maxRecordChars: 8_000_000
 }
 
-export function importLimits(config: Pick<Config, 'IMPORT_MAX_INFLATED_BYTES' | 'IMPORT_MAX_ROWS' | 'IMPORT_MAX_CELLS' | 'IMPORT_MAX_CELL_CHARS'>): ImportLimits {
+export function importLimits(config: Pick<Config, 'IMPORT_MAX_INFLATED_BYTES' | 'IMPORT_MAX_ROWS' | 'IMPORT_MAX_CELLS' | 'IMPORT_MAX_CELL_CHARS' | 'IMPORT_MAX_RECORD_CHARS'>): ImportLimits {
   return {
     maxInflatedBytes: config.IMPORT_MAX_INFLATED_BYTES,
     maxRows: config.IMPORT_MAX_ROWS,
     maxCells: config.IMPORT_MAX_CELLS,
-    maxCellChars: config.IMPORT_MAX_CELL_CHARS
+    maxCellChars: config.IMPORT_MAX_CELL_CHARS,
+    maxRecordChars: config.IMPORT_MAX_RECORD_CHARS
   }
 }
 
@@ -56,5 +60,10 @@ export class ImportLimitError extends Error {
 
   static cellChars(limits: ImportLimits, where: string): ImportLimitError {
     return new ImportLimitError(`the file is refused: ${where} holds more than ${limits.maxCellChars} characters, the limit per cell (IMPORT_MAX_CELL_CHARS)`)
+  }
+
+  /** `where`: "line 12", "the record starting at line 40", "the item starting on line 3"… */
+  static recordChars(limits: ImportLimits, where: string): ImportLimitError {
+    return new ImportLimitError(`the file is refused: ${where} holds more than ${limits.maxRecordChars} characters, the limit per record (IMPORT_MAX_RECORD_CHARS)`)
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Author, ImportedLabel, ParsedItem, ReferenceRecord } from './model.ts'
 import type { FormatInput } from './formats/types.ts'
+import { DEFAULT_IMPORT_LIMITS, ImportLimitError, type ImportLimits } from './limits.ts'
 
 const LINE_BREAK = /\r\n|\r|\n/
 
@@ -13,10 +14,14 @@ const LINE_BREAK = /\r\n|\r|\n/
  * yielding line by line through an async generator costs more than parsing
  * the line. CRLF, LF and lone CR all end a line, also when a CRLF pair or a
  * line is cut across two chunks. A final line without line break is kept.
+ * With `limits`, a line longer than IMPORT_MAX_RECORD_CHARS is refused as soon
+ * as that many characters came without a line break.
  */
-export async function* lineBatches(chunks: AsyncIterable<string>): AsyncGenerator<string[]> {
+export async function* lineBatches(chunks: AsyncIterable<string>, limits?: ImportLimits): AsyncGenerator<string[]> {
+  const max = limits?.maxRecordChars ?? Infinity
   let carry = ''
   let afterCr = false
+  let lineCount = 0
   for await (let chunk of chunks) {
     if (chunk.length === 0) continue
     if (afterCr && chunk.charCodeAt(0) === 10) chunk = chunk.slice(1)
@@ -27,6 +32,12 @@ export async function* lineBatches(chunks: AsyncIterable<string>): AsyncGenerato
     const lines = splitAllLines(chunk)
     if (carry.length > 0) lines[0] = carry + lines[0]
     carry = lines.pop() as string
+    if (carry.length > max) throw ImportLimitError.recordChars(limits as ImportLimits, `line ${lineCount + lines.length + 1}`)
+    if (lines.length > 0 && (lines[0].length > max || chunk.length > max)) {
+      const long = lines.findIndex((line) => line.length > max)
+      if (long >= 0) throw ImportLimitError.recordChars(limits as ImportLimits, `line ${lineCount + long + 1}`)
+    }
+    lineCount += lines.length
     if (lines.length > 0) yield lines
   }
   if (carry.length > 0) yield [carry]
@@ -265,10 +276,24 @@ export interface LineRecordReader {
   end(): void
 }
 
-/** Streams the items a line reader finds in a decoded input, as soon as each is complete. */
+/**
+ * Streams the items a line reader finds in a decoded input, as soon as each is
+ * complete. The characters pushed since the reader last completed an item (one
+ * record, and any text between it and the next) are counted against
+ * IMPORT_MAX_RECORD_CHARS, so no record grows past it.
+ */
 export async function* readLineRecords(input: FormatInput, reader: LineRecordReader): AsyncGenerator<ParsedItem> {
-  for await (const lines of lineBatches(input.text())) {
-    for (let i = 0; i < lines.length; i++) reader.push(lines[i])
+  const limits = input.limits ?? DEFAULT_IMPORT_LIMITS
+  let lineNumber = 0
+  let held = 0
+  for await (const lines of lineBatches(input.text(), limits)) {
+    for (let i = 0; i < lines.length; i++) {
+      const before = reader.items.length
+      reader.push(lines[i])
+      lineNumber++
+      held = reader.items.length === before ? held + lines[i].length + 1 : lines[i].length + 1
+      if (held > limits.maxRecordChars) throw ImportLimitError.recordChars(limits, `the record being read at line ${lineNumber}`)
+    }
     if (reader.items.length > 0) yield* reader.items.splice(0)
   }
   reader.end()

@@ -27,6 +27,21 @@ t.test('an XLSX decompression bomb fails its task naming the limit; nothing is s
   t.equal(await app.db.$count(sourceBatches), 0)
 })
 
+t.test('a text record over IMPORT_MAX_RECORD_CHARS fails its task naming the limit; the records before it are not stored', { skip: needsServices }, async (t) => {
+  const app = await build(t, { IMPORT_MAX_RECORD_CHARS: '10000' })
+  const { auth } = await userWithToken(app)
+  const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: auth, payload: { name: 'Long records' } })).json()
+  const ris = 'TY  - JOUR\nTI  - Ordinary\nER  - \n\n'.repeat(3) + `TY  - JOUR\nTI  - Huge\nAB  - ${'a'.repeat(50_000)}\nER  - \n`
+  const body = fileUpload('long.ris', ris)
+  const res = await app.inject({ method: 'POST', url: `/api/projects/${project.id}/imports`, headers: { ...auth, ...body.headers }, payload: body.payload })
+  t.equal(res.statusCode, 202)
+  const task = await taskFinished(app, auth, res.json().id)
+  t.equal(task.status, 'failed')
+  t.match(task.error, /the file is refused: line 15 holds more than 10000 characters, the limit per record \(IMPORT_MAX_RECORD_CHARS\)/)
+  t.equal(await app.db.$count(articles), 0)
+  t.equal(await app.db.$count(sourceBatches), 0)
+})
+
 t.test('import progress follows the share of the file parsed and stored', { skip: needsServices }, async (t) => {
   const app = await build(t)
   const { user, auth } = await userWithToken(app)

@@ -19,6 +19,7 @@ import {
   collapseSpaces, extractSerialNumbers, formatPages, identifiersInUrl, labelFromNotes, stripHtml, withoutUndefined
 } from '../text.ts'
 import type { FormatInput, ReferenceFormat } from './types.ts'
+import { DEFAULT_IMPORT_LIMITS, ImportLimitError, type ImportLimits } from '../limits.ts'
 import { readPlainFields, scanBibtexEntry } from './bibtex-plain.ts'
 
 /** One top-level unit cut from the input: an entry, @string, @preamble or @comment. */
@@ -35,14 +36,15 @@ export interface BibtexChunk {
 const ENTRY_HEAD = /^@[ \t]*([a-zA-Z][\w-]*)[ \t\r\n]*([{(])/
 /** Characters kept in the buffer ahead of the scan position so an "@type{" head is always seen whole. */
 const LOOKAHEAD = 96
-/** No real entry is this large; past it an unclosed entry is given up so memory stays bounded. */
-const MAX_ENTRY_CHARS = 4 * 1024 * 1024
 
 /**
  * Cuts streamed BibTeX text into top-level units. Text outside entries is a
- * comment in BibTeX and is skipped.
+ * comment in BibTeX and is skipped. An entry (closed or not) longer than
+ * IMPORT_MAX_RECORD_CHARS is refused as soon as it is, so memory stays bounded.
  */
 export class BibtexSplitter {
+  constructor(private readonly limits: ImportLimits = DEFAULT_IMPORT_LIMITS) {}
+
   readonly chunks: BibtexChunk[] = []
   private buffer = ''
   private position = 0
@@ -78,6 +80,7 @@ export class BibtexSplitter {
         if (code === 64 /* @ */) i = this.open(buffer, i)
         continue
       }
+      this.checkSize(i)
       if (code === 64 && lineStart && ENTRY_HEAD.test(buffer.slice(i, i + LOOKAHEAD))) {
         // a new entry starts at the beginning of a line while this one is still open: its braces were unbalanced
         this.emit(buffer.slice(this.start, i), false)
@@ -95,10 +98,8 @@ export class BibtexSplitter {
         if (code === 34 /* " */) this.inQuote = !this.inQuote
         else if (code === 41 /* ) */ && !this.inQuote) this.emit(buffer.slice(this.start, i + 1), true)
       }
-      if (this.start >= 0 && i - this.start > MAX_ENTRY_CHARS) {
-        this.emit(buffer.slice(this.start, this.start + 2000), false)
-      }
     }
+    this.checkSize(i) // white space is skipped above without it
     if (final) {
       if (this.start >= 0) this.emit(buffer.slice(this.start), false)
       this.buffer = ''
@@ -109,6 +110,13 @@ export class BibtexSplitter {
     this.buffer = buffer.slice(keepFrom)
     this.position = i - keepFrom
     if (this.start >= 0) this.start = 0
+  }
+
+  /** Refuses the open entry once it reaches past IMPORT_MAX_RECORD_CHARS at `at`. */
+  private checkSize(at: number): void {
+    if (this.start >= 0 && at - this.start > this.limits.maxRecordChars) {
+      throw ImportLimitError.recordChars(this.limits, `the @${this.type} entry at line ${this.entryLine}`)
+    }
   }
 
   /** Start an entry at `at` if an entry head stands there; returns the index of the opening delimiter. */
@@ -218,7 +226,7 @@ class ConverterNotLoaded extends Error {}
 /** Stream the records of a BibTeX/BibLaTeX input. */
 export async function* parseBibtex(input: FormatInput): AsyncGenerator<ParsedItem> {
   const converter: LatexConverter = {}
-  const splitter = new BibtexSplitter()
+  const splitter = new BibtexSplitter(input.limits)
   const macros: Record<string, string> = {}
   let index = 0
 

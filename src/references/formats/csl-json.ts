@@ -12,6 +12,7 @@ import type { Author, ParsedItem, ReferenceRecord, ReferenceType } from '../mode
 import { emptyRecord } from '../model.ts'
 import { normalizeArxivId, normalizeDoi, normalizePmcid, normalizePmid, parseYear } from '../identifiers.ts'
 import { extractSerialNumbers, labelFromNotes, stripHtml, withoutUndefined } from '../text.ts'
+import { DEFAULT_IMPORT_LIMITS, ImportLimitError, type ImportLimits } from '../limits.ts'
 
 export const cslJsonFormat: ReferenceFormat = {
   id: 'csl-json',
@@ -24,13 +25,13 @@ export const cslJsonFormat: ReferenceFormat = {
     return /"type"\s*:\s*"[a-z_-]+"/.test(first) && /"(?:id|title)"\s*:/.test(first)
   },
   parse(input) {
-    return parseCslJson(input.text())
+    return parseCslJson(input.text(), input.limits)
   }
 }
 
-async function* parseCslJson(chunks: AsyncIterable<string>): AsyncGenerator<ParsedItem> {
+async function* parseCslJson(chunks: AsyncIterable<string>, limits?: ImportLimits): AsyncGenerator<ParsedItem> {
   let index = 0
-  for await (const element of jsonArrayElements(chunks)) {
+  for await (const element of jsonArrayElements(chunks, limits)) {
     const position = { line: element.line, index: index++ }
     if ('error' in element) {
       yield { kind: 'error', message: element.error, position }
@@ -70,9 +71,25 @@ function isJsonSpace(code: number): boolean {
 
 /**
  * The source text of each element of a top-level JSON array, with the line it
- * starts on. Throws when the text does not start with "[".
+ * starts on. Throws when the text does not start with "[", and as soon as one
+ * element is longer than IMPORT_MAX_RECORD_CHARS.
  */
-export async function* jsonArrayElements(chunks: AsyncIterable<string>): AsyncGenerator<ArrayElement> {
+export async function* jsonArrayElements(chunks: AsyncIterable<string>, limits = DEFAULT_IMPORT_LIMITS): AsyncGenerator<ArrayElement> {
+  const checkSize = (chars: number): void => {
+    if (chars > limits.maxRecordChars) throw ImportLimitError.recordChars(limits, `the item starting on line ${elementLine}`)
+  }
+  /** the element read so far: its pieces from earlier chunks, and this one's from `start` to `end` */
+  const element = (end: number): { text: string; line: number } => {
+    checkSize(held + end - start)
+    parts.push(chunk.slice(start, end))
+    const text = parts.join('')
+    parts = []
+    held = 0
+    return { text, line: elementLine }
+  }
+  let chunk = ''
+  let start = 0
+  let held = 0
   let line = 1
   let state: 'before' | 'between' | 'element' | 'after' = 'before'
   let depth = 0
@@ -82,8 +99,8 @@ export async function* jsonArrayElements(chunks: AsyncIterable<string>): AsyncGe
   let elementLine = 0
   let trailingReported = false
 
-  for await (const chunk of chunks) {
-    let start = 0
+  for await (chunk of chunks) {
+    start = 0
     for (let i = 0; i < chunk.length; i++) {
       const code = chunk.charCodeAt(i)
       if (code === NEWLINE) line++
@@ -99,24 +116,18 @@ export async function* jsonArrayElements(chunks: AsyncIterable<string>): AsyncGe
         else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
           if (depth === 0) {
             // "]" closing the array right after a bare value
-            parts.push(chunk.slice(start, i))
-            yield { text: parts.join(''), line: elementLine }
-            parts = []
+            yield element(i)
             state = 'after'
             continue
           }
           depth--
           if (depth === 0) {
-            parts.push(chunk.slice(start, i + 1))
-            yield { text: parts.join(''), line: elementLine }
-            parts = []
+            yield element(i + 1)
             state = 'between'
           }
         } else if (code === COMMA && depth === 0) {
           // end of a bare value (number, string, literal) at array level
-          parts.push(chunk.slice(start, i))
-          yield { text: parts.join(''), line: elementLine }
-          parts = []
+          yield element(i)
           state = 'between'
         }
         continue
@@ -144,7 +155,11 @@ export async function* jsonArrayElements(chunks: AsyncIterable<string>): AsyncGe
         yield { error: 'unexpected content after the end of the array', line }
       }
     }
-    if (state === 'element') parts.push(chunk.slice(start))
+    if (state === 'element') {
+      held += chunk.length - start
+      checkSize(held)
+      parts.push(chunk.slice(start))
+    }
   }
   if (state === 'before') throw new Error('not a CSL-JSON file: the input is empty')
   if (state === 'element') {

@@ -10,6 +10,7 @@ import { normalizeDoi, normalizePmcid, normalizePmid, parseYear } from '../ident
 import { extractSerialNumbers, identifiersInUrl, labelFromNotes, parsePersonName, withoutUndefined } from '../text.ts'
 import type { XmlElement } from './xml-stream.ts'
 import { child, childrenNamed, descend, elementToJson, rawText, streamXmlElements, textAt, textOf } from './xml-stream.ts'
+import type { ImportLimits } from '../limits.ts'
 
 const RECORD = new Set(['record'])
 
@@ -21,13 +22,14 @@ export const endnoteXmlFormat: ReferenceFormat = {
     return /<xml>\s*<records>\s*<record[\s>]/.test(head)
   },
   parse(input) {
-    return parseEndnoteXml(input.text())
+    return parseEndnoteXml(input.text(), input.limits)
   }
 }
 
-async function* parseEndnoteXml(chunks: AsyncIterable<string>): AsyncGenerator<ParsedItem> {
+async function* parseEndnoteXml(chunks: AsyncIterable<string>, limits?: ImportLimits): AsyncGenerator<ParsedItem> {
   let index = 0
   const items = streamXmlElements(chunks, {
+    limits,
     // by name rather than depth: saxes' recovery from a mismatched tag can close the enclosing elements early
     capture: (name) => name === 'record',
     unnestable: RECORD,

@@ -11,6 +11,7 @@ import { normalizeDoi, normalizePmcid, normalizePmid, parseYear } from '../ident
 import type { XmlElement } from './xml-stream.ts'
 import { withoutUndefined } from '../text.ts'
 import { child, childrenNamed, descend, elementToJson, streamXmlElements, textAt, textOf } from './xml-stream.ts'
+import type { ImportLimits } from '../limits.ts'
 
 const RECORD_ELEMENTS = new Set(['PubmedArticle', 'PubmedBookArticle'])
 
@@ -22,13 +23,14 @@ export const pubmedXmlFormat: ReferenceFormat = {
     return /<PubmedArticleSet[\s>]/.test(head) || /<!DOCTYPE\s+PubmedArticleSet\b/.test(head)
   },
   parse(input) {
-    return parsePubmedXml(input.text())
+    return parsePubmedXml(input.text(), input.limits)
   }
 }
 
-async function* parsePubmedXml(chunks: AsyncIterable<string>): AsyncGenerator<ParsedItem> {
+async function* parsePubmedXml(chunks: AsyncIterable<string>, limits?: ImportLimits): AsyncGenerator<ParsedItem> {
   let index = 0
   const items = streamXmlElements(chunks, {
+    limits,
     // by name rather than depth: saxes' recovery from a mismatched tag can close the enclosing elements early
     capture: (name) => RECORD_ELEMENTS.has(name),
     unnestable: RECORD_ELEMENTS,

@@ -9,6 +9,7 @@
  */
 import { SaxesParser } from 'saxes'
 import type { SaxesOptions, SaxesTag, SaxesTagNS, SaxesTagPlain } from 'saxes'
+import { DEFAULT_IMPORT_LIMITS, ImportLimitError, type ImportLimits } from '../limits.ts'
 
 export interface XmlElement {
   name: string
@@ -37,6 +38,12 @@ export interface XmlStreamOptions {
    * canonical prefix per namespace URI, whatever prefixes the file declares.
    */
   canonicalPrefixes?: Record<string, string>
+  /**
+   * IMPORT_MAX_RECORD_CHARS bounds the text and attribute values gathered for
+   * one captured element, and any run of text, attributes or comment saxes
+   * holds outside them (default: DEFAULT_IMPORT_LIMITS).
+   */
+  limits?: ImportLimits
 }
 
 /**
@@ -93,6 +100,8 @@ interface Capture {
   errors: string[]
   /** saxes depth (root element = 1) of the captured element */
   depth: number
+  /** characters of text and attribute values gathered */
+  chars: number
 }
 
 /**
@@ -115,11 +124,16 @@ export async function* streamXmlElements(
   const parser = new SaxesParser(saxesOptions)
   Object.assign(parser.ENTITIES, HTML_ENTITIES)
   const canonical = options.canonicalPrefixes ?? {}
+  const limits = options.limits ?? DEFAULT_IMPORT_LIMITS
+  /** parser.position at the last event: what saxes read since then it still holds (a text, attributes, a comment) */
+  let mark = 0
+  /** the line of the last tag: where what saxes holds outside records starts */
+  let markLine = 1
 
   let ready: XmlStreamItem[] = []
   let capture: Capture | undefined
   /** set between `opentagstart` and `opentag` of an element that will be captured */
-  let openingCapture: { line: number; errors: string[] } | undefined
+  let openingCapture: { line: number; errors: string[]; name: string } | undefined
   /** saxes depth of currently open elements */
   let depth = 0
   let rootSeen = false
@@ -157,6 +171,23 @@ export async function* streamXmlElements(
   }
   const logicalDepth = (): number => depth - 1 + (rootLost ? 1 : 0)
 
+  /** Refuses the document once the open record, or the text saxes holds outside records, passes the limit. */
+  const checkSize = (gathered: number, position = parser.position): void => {
+    const pending = position - mark
+    const open = capture ? { name: capture.root.name, line: capture.line } : openingCapture
+    if (open && (capture?.chars ?? 0) + gathered + pending > limits.maxRecordChars) {
+      throw ImportLimitError.recordChars(limits, `the <${open.name}> element starting on line ${open.line}`)
+    }
+    if (!open && gathered + pending > limits.maxRecordChars) {
+      throw ImportLimitError.recordChars(limits, `text outside any record, from line ${markLine}`)
+    }
+  }
+  const attributeChars = (attributes: Record<string, string>): number => {
+    let chars = 0
+    for (const name in attributes) chars += attributes[name].length
+    return chars
+  }
+
   const flushOutsideError = (): void => {
     if (outsideError) {
       ready.push(outsideError)
@@ -165,15 +196,19 @@ export async function* streamXmlElements(
   }
 
   parser.on('opentagstart', (tag) => {
+    mark = parser.position
+    markLine = parser.line
     if (!capture && rootSeen && options.capture(nameOf(tag as SaxesTag), logicalDepth() + 1)) {
-      openingCapture = { line: parser.line, errors: [] }
+      openingCapture = { line: parser.line, errors: [], name: nameOf(tag as SaxesTag) }
     } else if (capture && options.unnestable?.has(capture.root.name) && nameOf(tag as SaxesTag) === capture.root.name) {
-      openingCapture = { line: parser.line, errors: [] }
+      openingCapture = { line: parser.line, errors: [], name: capture.root.name }
     }
   })
 
   parser.on('opentag', (tag) => {
     const name = nameOf(tag as SaxesTag)
+    mark = parser.position
+    markLine = parser.line
     depth++
     if (!rootSeen) {
       rootSeen = true
@@ -196,16 +231,21 @@ export async function* streamXmlElements(
       const parent = capture.stack[capture.stack.length - 1]
       parent.children.push(element)
       capture.stack.push(element)
+      if (element.attributes !== NO_ATTRIBUTES) capture.chars += attributeChars(element.attributes)
+      checkSize(0)
       return
     }
     if (openingCapture) {
       flushOutsideError()
-      capture = { root: element, stack: [element], line: openingCapture.line, errors: openingCapture.errors, depth }
+      capture = { root: element, stack: [element], line: openingCapture.line, errors: openingCapture.errors, depth, chars: attributeChars(element.attributes) }
       openingCapture = undefined
+      checkSize(0)
     }
   })
 
   parser.on('closetag', () => {
+    mark = parser.position
+    markLine = parser.line
     if (capture) {
       capture.stack.pop()
       if (capture.stack.length === 0) {
@@ -220,7 +260,12 @@ export async function* streamXmlElements(
   })
 
   const onText = (text: string): void => {
-    if (capture) capture.stack[capture.stack.length - 1].children.push(text)
+    mark = parser.position
+    checkSize(text.length)
+    if (capture) {
+      capture.chars += text.length
+      capture.stack[capture.stack.length - 1].children.push(text)
+    }
   }
   parser.on('text', onText)
   parser.on('cdata', onText)
@@ -260,8 +305,12 @@ export async function* streamXmlElements(
     yield* items
   }
 
+  // saxes' position is not up to date between two writes
+  let written = 0
   for await (const chunk of repairBareAmpersands(chunks)) {
     parser.write(chunk)
+    written += chunk.length
+    checkSize(0, written)
     yield* drain()
   }
   parser.close()

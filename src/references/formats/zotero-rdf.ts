@@ -18,6 +18,7 @@ import { normalizeArxivId, normalizeDoi, normalizePmcid, normalizePmid, parseYea
 import { extractSerialNumbers, labelFromNotes, stripHtml, withoutUndefined } from '../text.ts'
 import type { XmlElement } from './xml-stream.ts'
 import { child, childrenNamed, descend, elementToJson, rawText, streamXmlElements, textAt, textOf } from './xml-stream.ts'
+import type { ImportLimits } from '../limits.ts'
 
 /** Canonical prefixes for the namespaces Zotero uses, whatever prefixes a file declares. */
 const NAMESPACES: Record<string, string> = {
@@ -45,7 +46,7 @@ export const zoteroRdfFormat: ReferenceFormat = {
       /http:\/\/www\.zotero\.org\/namespaces\/export#|http:\/\/purl\.org\/net\/biblio#/.test(head)
   },
   parse(input) {
-    return parseZoteroRdf(input.text())
+    return parseZoteroRdf(input.text(), input.limits)
   }
 }
 
@@ -56,7 +57,7 @@ interface PendingItem {
   references: string[]
 }
 
-async function* parseZoteroRdf(chunks: AsyncIterable<string>): AsyncGenerator<ParsedItem> {
+async function* parseZoteroRdf(chunks: AsyncIterable<string>, limits?: ImportLimits): AsyncGenerator<ParsedItem> {
   /** containers, attachments, notes (and any other node with an id) by rdf:about */
   const nodes = new Map<string, XmlElement>()
   const pending: PendingItem[] = []
@@ -78,6 +79,7 @@ async function* parseZoteroRdf(chunks: AsyncIterable<string>): AsyncGenerator<Pa
   }
 
   const elements = streamXmlElements(chunks, {
+    limits,
     capture: (_name, depth) => depth === 1,
     canonicalPrefixes: NAMESPACES,
     checkRoot(name) {
