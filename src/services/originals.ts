@@ -15,36 +15,50 @@ import os from 'node:os'
 import path from 'node:path'
 import { once } from 'node:events'
 import { promisify } from 'node:util'
-import { brotliCompress, brotliDecompress, constants } from 'node:zlib'
+import { pipeline } from 'node:stream/promises'
+import { brotliDecompress, constants, createBrotliCompress, type BrotliCompress } from 'node:zlib'
 import { and, eq, inArray, notInArray } from 'drizzle-orm'
 import type pg from 'pg'
 import type { Database } from '../db/index.ts'
 import { originalChunks, tasks } from '../db/schema.ts'
 
 export const ORIGINALS_PER_CHUNK = 500
+/** Characters of JSON lines held before they go to the chunk's compressor. */
+const PENDING_BYTES_MAX = 4 * 1024 * 1024
 
 /** Spool directories are named this prefix and the import's task id, in the OS temp directory. */
 const SPOOL_PREFIX = 'analylit-originals-'
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
-const compress = promisify(brotliCompress)
 const decompress = promisify(brotliDecompress)
 /** Brotli's fastest setting: as small as gzip's fastest here (about a third of the JSON) in half the time. */
 const COMPRESSION = { params: { [constants.BROTLI_PARAM_QUALITY]: 0 } }
 
 /**
  * Collects the originals of one import, in record order. The import's COPY
- * holds the database connection while records stream, so full chunks are
- * compressed (in zlib's thread pool) into a spool file, and stored once the
- * articles are: `store` runs in the import's transaction, after its COPY.
+ * holds the database connection while records stream, so each chunk is
+ * compressed as a stream (in zlib's thread pool) into a spool file, and
+ * stored once the articles are: `store` runs in the import's transaction,
+ * after its COPY.
+ *
+ * Lines go to the chunk's compressor in pieces of at most
+ * PENDING_BYTES_MAX, so memory holds a piece and the compressor's state, not
+ * a whole chunk: 500 records just under the import's record limit would
+ * otherwise be hundreds of megabytes of JSON at once. Ordinary records fill
+ * a chunk before a piece does, and take one compressor call per chunk.
  */
 export class OriginalsWriter {
-  private lines: string[] = []
+  private pending: string[] = []
+  private pendingBytes = 0
+  /** Records in the chunk being written. */
+  private count = 0
+  private compressor: BrotliCompress | undefined
+  /** Compressed bytes of the chunk being written, and its end. */
+  private chunkBytes = 0
+  private chunkDone: Promise<void> | undefined
   private readonly chunkSizes: number[] = []
   private spool: WriteStream | undefined
   private spoolPath: string | undefined
-  /** The chunk being compressed while the next one fills: at most one at a time. */
-  private compressing: Promise<void> = Promise.resolve()
   private spoolError: Error | undefined
 
   /**
@@ -56,14 +70,17 @@ export class OriginalsWriter {
 
   /** Adds the original of the next record (undefined or null when the record has none). */
   async add(original: unknown): Promise<void> {
-    this.lines.push(original === undefined ? 'null' : JSON.stringify(original))
-    if (this.lines.length === ORIGINALS_PER_CHUNK) await this.flush()
+    const line = original === undefined ? 'null' : JSON.stringify(original)
+    this.pending.push(this.count === 0 ? line : `\n${line}`)
+    this.pendingBytes += line.length + 1
+    this.count++
+    if (this.pendingBytes >= PENDING_BYTES_MAX) await this.writePending()
+    if (this.count === ORIGINALS_PER_CHUNK) await this.endChunk()
   }
 
   /** Stores every chunk for the batch, with the connection of the import's transaction. */
   async store(client: pg.PoolClient, batchId: string): Promise<void> {
-    await this.flush()
-    await this.compressing
+    await this.endChunk()
     if (!this.spool || !this.spoolPath) return
     if (this.spoolError) throw this.spoolError
     this.spool.end()
@@ -86,39 +103,53 @@ export class OriginalsWriter {
 
   /** Removes the spool file (always call, whatever happened). */
   async dispose(): Promise<void> {
-    // A chunk still being compressed would create or write the spool after it is gone.
-    await this.compressing.catch(() => {})
+    this.compressor?.destroy()
+    await this.chunkDone?.catch(() => {})
     this.spool?.destroy()
     if (this.spoolPath) await fs.rm(path.dirname(this.spoolPath), { recursive: true, force: true })
   }
 
-  /** Hands the filled chunk to the compressor (zlib's thread pool) once the previous one is written. */
-  private async flush(): Promise<void> {
-    await this.compressing
-    if (this.lines.length === 0) return
-    const text = this.lines.join('\n')
-    this.lines = []
-    const compressing = this.spoolChunk(text)
-    // Awaited by the next flush; a failure surfaces there, not as an unhandled rejection.
-    compressing.catch(() => {})
-    this.compressing = compressing
+  /** Hands the pending lines to the chunk's compressor, which writes into the spool as it goes. */
+  private async writePending(): Promise<void> {
+    if (this.pending.length === 0) return
+    const text = this.pending.join('')
+    this.pending = []
+    this.pendingBytes = 0
+    const compressor = this.compressor ?? await this.startChunk()
+    if (this.spoolError) throw this.spoolError
+    if (!compressor.write(text)) await Promise.race([once(compressor, 'drain'), this.chunkDone])
   }
 
-  private async spoolChunk(text: string): Promise<void> {
-    const compressed = await compress(text, COMPRESSION)
+  private async startChunk(): Promise<BrotliCompress> {
     if (!this.spool) {
       const dir = path.join(os.tmpdir(), `${SPOOL_PREFIX}${this.spoolName}`)
       await fs.rm(dir, { recursive: true, force: true })
       await fs.mkdir(dir, { recursive: true })
       this.spoolPath = path.join(dir, 'chunks')
       this.spool = createWriteStream(this.spoolPath)
-      // Kept for store(); without a listener, a write failing after dispose() would crash the process.
       this.spool.on('error', (err) => { this.spoolError ??= err })
     }
-    // A spool that failed never drains: report the failure instead of waiting.
+    const compressor = createBrotliCompress(COMPRESSION)
+    this.compressor = compressor
+    this.chunkBytes = 0
+    compressor.on('data', (data: Buffer) => { this.chunkBytes += data.length })
+    // The spool stays open across chunks: each chunk's bytes follow the previous one's.
+    this.chunkDone = pipeline(compressor, this.spool, { end: false })
+    this.chunkDone.catch(() => {})
+    return compressor
+  }
+
+  /** Finishes the chunk being written and records its compressed size. */
+  private async endChunk(): Promise<void> {
+    await this.writePending()
+    if (!this.compressor) return
+    this.compressor.end()
+    await this.chunkDone
     if (this.spoolError) throw this.spoolError
-    this.chunkSizes.push(compressed.length)
-    if (!this.spool.write(compressed)) await once(this.spool, 'drain')
+    this.chunkSizes.push(this.chunkBytes)
+    this.compressor = undefined
+    this.chunkDone = undefined
+    this.count = 0
   }
 }
 

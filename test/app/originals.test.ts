@@ -5,8 +5,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import { randomUUID } from 'node:crypto'
 import { openReferenceFile } from '../../src/references/import.ts'
-import { ORIGINALS_PER_CHUNK, OriginalsWriter, removeAbandonedSpools } from '../../src/services/originals.ts'
-import { tasks } from '../../src/db/schema.ts'
+import { ORIGINALS_PER_CHUNK, OriginalsWriter, readOriginal, removeAbandonedSpools } from '../../src/services/originals.ts'
+import { sourceBatches, tasks } from '../../src/db/schema.ts'
 import { build, DATASETS, needsServices, userWithToken, fileUpload, taskFinished, waitFor } from '../helper.ts'
 
 const FILE = path.join(DATASETS, 'screening/Cohen_2006/ADHD.csv')
@@ -87,4 +87,27 @@ t.test('spools left by imports killed mid-run are removed once their task has en
   await build(t, { DATABASE_URL: app.config.DATABASE_URL })
   await waitFor(async () => !existsSync(left), 10000)
   t.notOk(existsSync(left), 'removed by the next start')
+})
+
+t.test('originals that outgrow one compressor piece stay whole and in record order', { skip: needsServices }, async (t) => {
+  const app = await build(t)
+  const alice = await userWithToken(app)
+  const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Large originals' } })).json()
+  const [batch] = await app.db.insert(sourceBatches).values({ projectId: project.id }).returning()
+  // 3 million characters each: two of them pass the writer's 4-million-character piece, so the chunk is
+  // compressed in several pieces; the small records before, between and after must keep their lines.
+  const big = (n: number) => Array.from({ length: 300_000 }, (_, i) => `w${n}x${i.toString(36)}`).join(' ').slice(0, 3_000_000)
+  const records = Array.from({ length: ORIGINALS_PER_CHUNK + 6 }, (_, i) => ({ i, text: [1, 3, 4, ORIGINALS_PER_CHUNK + 2].includes(i) ? big(i) : `small ${i}` }))
+  const writer = new OriginalsWriter(randomUUID())
+  t.teardown(() => writer.dispose())
+  for (const record of records) await writer.add(record)
+  const client = await app.pg.pool.connect()
+  try {
+    await writer.store(client, batch.id)
+  } finally {
+    client.release()
+  }
+  for (const index of [0, 1, 2, 3, 4, 5, ORIGINALS_PER_CHUNK - 1, ORIGINALS_PER_CHUNK, ORIGINALS_PER_CHUNK + 2, ORIGINALS_PER_CHUNK + 5]) {
+    t.same(await readOriginal(app.db, batch.id, index), records[index], `record ${index}`)
+  }
 })
