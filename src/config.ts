@@ -44,7 +44,7 @@ export const EnvSchema = Type.Object({
   IMPORT_MAX_ROWS: Type.Integer({ default: 1_000_000, minimum: 1 }),
   IMPORT_MAX_CELLS: Type.Integer({ default: 10_000_000, minimum: 1 }),
   IMPORT_MAX_CELL_CHARS: Type.Integer({ default: 1_000_000, minimum: 100 }),
-  IMPORT_MAX_RECORD_CHARS: Type.Integer({ default: 8_000_000, minimum: 1000 }),
+  IMPORT_MAX_RECORD_CHARS: Type.Integer({ default: 4_000_000, minimum: 1000 }),
   /** Comma-separated allowed origins; empty means cross-origin requests are refused. */
   CORS_ORIGINS: Type.String({ default: '' }),
   ADMIN_EMAIL: Type.String({ default: 'admin@localhost' }),

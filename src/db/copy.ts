@@ -58,6 +58,9 @@ async function copyText(client: pg.PoolClient, table: string, columns: string[],
   await pipeline(Readable.from(text), client.query(copyStreams.from(`COPY ${table} (${quoted}) FROM STDIN`)))
 }
 
+/** Characters of COPY text in one statement at most, whatever its number of rows. */
+const STATEMENT_CHARS_MAX = 16 * 1024 * 1024
+
 /**
  * COPY in statements of `rowsPerStatement` rows, the rows of the next
  * statement prepared while the database works on the current one.
@@ -88,21 +91,27 @@ export async function copyInStatements(
       let statement: string[] = []
       let text = ''
       let count = 0
+      let chars = 0
       for await (const row of rows) {
         if (stop) return
-        text += copyLine(row)
+        const line = copyLine(row)
+        text += line
+        chars += line.length
         count++
         if (text.length > 256 * 1024) {
           statement.push(text)
           text = ''
         }
-        if (count === rowsPerStatement) {
+        // A statement also ends at STATEMENT_CHARS_MAX, so that a few very large records (an abstract of
+        // megabytes) do not hold a thousand rows' worth of text in memory while the previous one is copied.
+        if (count === rowsPerStatement || chars >= STATEMENT_CHARS_MAX) {
           if (text) statement.push(text)
           ready.push(statement)
           signal()
           statement = []
           text = ''
           count = 0
+          chars = 0
           while (ready.length >= 1 && !stop) await wait()
         }
       }

@@ -24,7 +24,7 @@ export const DEFAULT_IMPORT_LIMITS: ImportLimits = {
   maxRows: 1_000_000,
   maxCells: 10_000_000,
   maxCellChars: 1_000_000,
-  maxRecordChars: 8_000_000
+  maxRecordChars: 4_000_000
 }
 
 export function importLimits(config: Pick<Config, 'IMPORT_MAX_INFLATED_BYTES' | 'IMPORT_MAX_ROWS' | 'IMPORT_MAX_CELLS' | 'IMPORT_MAX_CELL_CHARS' | 'IMPORT_MAX_RECORD_CHARS'>): ImportLimits {
