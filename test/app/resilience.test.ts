@@ -5,12 +5,12 @@ import path from 'node:path'
 import { eq } from 'drizzle-orm'
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts'
 import { articles, files, tasks } from '../../src/db/schema.ts'
-import { build, freePort, needsRedis, needsServices, tempDir, userWithToken, waitFor } from '../helper.ts'
+import { build, freePort, onFreePort, needsRedis, needsServices, tempDir, userWithToken, waitFor } from '../helper.ts'
 
 t.test('readiness names the database when it is down, and recovers when it is back', { skip: needsServices }, async (t) => {
   const dir = await tempDir(t)
-  const port = await freePort()
-  let pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port })
+  let pg = await onFreePort((port) => startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port }))
+  const port = Number(new URL(pg.url).port)
   t.teardown(() => pg.stop())
   const app = await build(t, { DATABASE_URL: pg.url })
   t.equal((await app.inject({ url: '/api/health/ready' })).statusCode, 200)
@@ -31,7 +31,7 @@ t.test('readiness names the database when it is down, and recovers when it is ba
 
 t.test('with DATABASE_URL unset the service starts and stops its own embedded PostgreSQL', { skip: needsServices }, async (t) => {
   const dir = await tempDir(t)
-  const app = await build(t, { DATABASE_URL: undefined, EMBEDDED_PG_DIR: path.join(dir, 'pg'), EMBEDDED_PG_PORT: String(await freePort()) })
+  const app = await onFreePort((port) => build(t, { DATABASE_URL: undefined, EMBEDDED_PG_DIR: path.join(dir, 'pg'), EMBEDDED_PG_PORT: String(port) }))
   t.ok(app.embeddedPostgres, 'embedded PostgreSQL started')
   const pid = app.embeddedPostgres!.pid!
   t.equal((await app.inject({ url: '/api/health/ready' })).statusCode, 200)
