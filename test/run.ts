@@ -48,11 +48,16 @@ let summary = ''
 let tail = ''
 let partial = ''
 const missing: string[] = []
+const durations: Array<{ file: string; seconds: number }> = []
 tap.stdout!.on('data', (chunk: Buffer) => {
   process.stdout.write(chunk)
   const lines = (partial + chunk.toString()).split('\n')
   partial = lines.pop()!
   missing.push(...lines.filter(isMissingDependencySkip).map((l) => l.trim()))
+  for (const line of lines) {
+    const file = /^(?:not )?ok \d+ - (\S+\.test\.ts) # time=([\d.]+)ms/.exec(line)
+    if (file) durations.push({ file: file[1], seconds: Number(file[2]) / 1000 })
+  }
   tail = (tail + chunk.toString()).slice(-4096)
   const match = /# \{ total: \d+[^}]*\}/g.exec(tail.split('\n').reverse().find((l) => /# \{ total:/.test(l)) ?? '')
   if (match) summary = match[0]
@@ -61,6 +66,9 @@ const code = await new Promise<number>((resolve) => tap.on('exit', (c, signal) =
 const count = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(summary)?.[1] ?? 0)
 // One plain closing line that any CI reads: assertions passed and failed.
 console.log(`assertions: ${count('pass')} passed, ${count('fail')} failed${count('skip') ? `, ${count('skip')} skipped` : ''}`)
+// The time budget: tap stops a file after its timeout (120 s, package.json); files past half of it are named.
+const slow = durations.filter((d) => d.seconds > 60).sort((a, b) => b.seconds - a.seconds)
+if (slow.length > 0) console.log(`past half of tap's 120 s per file: ${slow.map((d) => `${d.file} ${d.seconds.toFixed(0)} s`).join(', ')}`)
 let exitCode = code
 if (missing.length > 0) {
   console.log(`${missing.length} skipped for a missing dependency:\n  ${missing.join('\n  ')}`)
