@@ -1,16 +1,21 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { createTestDatabase, needsServices, tempDir, waitFor } from '../helper.ts'
 import { buildService } from '../../scripts/build.ts'
+import { listeningAt } from '../support/ports.ts'
 
 // Production runs the compiled JavaScript (`npm run build`, `npm run start:prod`): the build must carry
 // everything the service reads at run time, and its routes must load from the compiled files.
 t.test('the compiled service seeds, boots with its routes under /api, and stops on SIGTERM', { skip: needsServices }, async (t) => {
   const dir = await tempDir(t)
   // Into a temporary directory: `npm test` never replaces the dist/ of a running `npm run start:prod`.
+  const projectDist = () => stat(path.resolve(import.meta.dirname, '../../dist')).then((s) => ({ ino: s.ino, mtimeMs: s.mtimeMs }), () => 'absent')
+  const distBefore = await projectDist()
   const dist = await buildService(path.join(dir, 'dist'))
+  t.same(await projectDist(), distBefore, 'the project\'s dist/ left as it was')
   const url = await createTestDatabase(t)
   const env = { ...process.env, DATABASE_URL: url, STORAGE_DIR: path.join(dir, 'files'), ADMIN_TOKEN_FILE: path.join(dir, 'admin-token'), LOG_LEVEL: 'warn' }
 
@@ -27,7 +32,7 @@ t.test('the compiled service seeds, boots with its routes under /api, and stops 
   t.teardown(() => { if (server.exitCode === null) server.kill('SIGKILL') })
   let log = ''
   server.stdout.on('data', (c: Buffer) => { log += c.toString() })
-  const origin = await waitFor(async () => server.exitCode === null ? /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(log)?.[1] : Promise.reject(new Error(`the server exited: ${log}`)), 30000)
+  const origin = await waitFor(async () => server.exitCode === null ? listeningAt(log) : Promise.reject(new Error(`the server exited: ${log}`)), 30000)
   const base = `${origin}/api`
   await waitFor(async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200, 30000)
   const projects = await fetch(`${base}/projects`)

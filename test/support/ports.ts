@@ -57,3 +57,8 @@ export async function onFreePort<T>(start: (port: number) => Promise<T>, tries =
     }
   }
 }
+
+/** Where a service started with PORT=0 and LOG_LEVEL info listens, from Fastify's log line "Server listening at …". */
+export function listeningAt(log: string): string | undefined {
+  return /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(log)?.[1]
+}
