@@ -27,13 +27,13 @@ import { ARTICLE_COPY_COLUMNS } from '../src/jobs/import-references.ts'
 import { openReferenceFile } from '../src/references/import.ts'
 import type { ReferenceRecord } from '../src/references/model.ts'
 import { recordToRow } from '../src/services/articles.ts'
-import { freePort } from './support.ts'
+import { onFreePort } from './support.ts'
 
 const count = Number(process.argv[2] ?? 20_000)
 const exportsDir = new URL('../../shared/datasets/exports/', import.meta.url).pathname
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-copy-bench-'))
 await fs.chmod(root, 0o755)
-const database = await startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port: await freePort() })
+const database = await onFreePort((port) => startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port }))
 const pool = new pg.Pool({ connectionString: database.url, max: 1 })
 await applyMigrations(pool)
 await pool.end()

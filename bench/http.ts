@@ -9,12 +9,12 @@ import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
 import { startEmbeddedPostgres } from '../src/db/embedded.ts'
-import { freePort, startServer } from './support.ts'
+import { onFreePort, startServer } from './support.ts'
 
 const seconds = Number(process.argv[2] ?? 10)
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-bench-'))
 await fs.chmod(root, 0o755)
-const database = await startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port: await freePort() })
+const database = await onFreePort((port) => startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port }))
 const server = await startServer({ DATABASE_URL: database.url, STORAGE_DIR: path.join(root, 'files') })
 
 const client = new pg.Client({ connectionString: database.url })

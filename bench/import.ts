@@ -27,7 +27,7 @@ import { toBibtex, toRis } from '../src/export/index.ts'
 import { openReferenceFile } from '../src/references/import.ts'
 import type { ReferenceRecord } from '../src/references/model.ts'
 import { ARTICLE_COPY_COLUMNS } from '../src/jobs/import-references.ts'
-import { benchUser, freePort, processMemory, startServer, type ServerBuild } from './support.ts'
+import { benchUser, onFreePort, processMemory, startServer, type ServerBuild } from './support.ts'
 
 const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'))
 const count = Number(args[0] ?? 100_000)
@@ -129,7 +129,7 @@ async function copyBaselines(client: pg.Client, projectId: string, dump: string)
 
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-import-bench-'))
 await fs.chmod(root, 0o755)
-const database = await startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port: await freePort() })
+const database = await onFreePort((port) => startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port }))
 // The service in its own process, as deployed: its memory is measured apart from the benchmark's.
 const server = await startServer({
   DATABASE_URL: database.url, STORAGE_DIR: path.join(root, 'files'), JOB_CONCURRENCY: '1', UPLOAD_MAX_BYTES: String(2 ** 31)

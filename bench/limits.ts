@@ -14,7 +14,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { startEmbeddedPostgres } from '../src/db/embedded.ts'
 import { SHARED_STRINGS_CLOSE, SHARED_STRINGS_OPEN, repeated, xlsxWorkbook } from '../test/support/xlsx-bomb.ts'
-import { benchUser, freePort, processMemory, startServer, type ServerBuild } from './support.ts'
+import { benchUser, onFreePort, processMemory, startServer, type ServerBuild } from './support.ts'
 
 const build: ServerBuild = process.argv.includes('--tsx') ? 'tsx' : 'built'
 const only = process.argv.slice(2).find((arg) => !arg.startsWith('--'))?.split(',')
@@ -85,7 +85,7 @@ async function writeFile(file: string, pieces: Pieces): Promise<void> {
 
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-limits-bench-'))
 await fs.chmod(root, 0o755)
-const database = await startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port: await freePort() })
+const database = await onFreePort((port) => startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port }))
 const server = await startServer({ DATABASE_URL: database.url, STORAGE_DIR: path.join(root, 'files'), JOB_CONCURRENCY: '1' }, build)
 const api = `http://127.0.0.1:${server.port}/api`
 const { client, auth } = await benchUser(database.url)

@@ -17,12 +17,13 @@
  *
  *   npx tsx bench/search-ratelimit.ts [--processes=3]
  */
-import { fork, spawn } from 'node:child_process'
+import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { PubMedConnector, PUBMED_DEFAULT_BATCH_SIZE } from '../src/connectors/pubmed.ts'
 import { createRedisRateLimiters } from '../src/net/redis-rate-limit.ts'
-import { freePort } from '../test/helper.ts'
+import { onFreePort } from '../test/support/ports.ts'
+import { spawnRedis } from '../test/support/redis.ts'
 import { makeCorpus } from '../test/support/api-servers/corpus.ts'
 import { startPubMedServer } from '../test/support/api-servers/pubmed.ts'
 import { maxInWindow } from '../test/support/api-servers/server.ts'
@@ -64,9 +65,8 @@ if (process.argv[2] === 'serve') {
   let result: { records: Array<{ pmid?: string }>; total: number; notes: string[] }
   let wallSeconds: number
   if (processes > 1) {
-    const port = await freePort()
-    const redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-    await new Promise((r) => setTimeout(r, 500))
+    let port = 0
+    const redisServer = await onFreePort(async (p) => { port = p; return spawnRedis(p) })
     const started = performance.now()
     const answers = await Promise.all(Array.from({ length: processes }, () => {
       const client = fork(fileURLToPath(import.meta.url), ['client', baseUrl, `redis://127.0.0.1:${port}`], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })

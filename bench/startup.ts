@@ -8,7 +8,7 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { startEmbeddedPostgres } from '../src/db/embedded.ts'
-import { freePort, median, startServer, type ServerBuild } from './support.ts'
+import { freePort, onFreePort, median, startServer, type ServerBuild } from './support.ts'
 
 const runs = Number(process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? 5)
 const build: ServerBuild = process.argv.includes('--built') ? 'built' : 'tsx'
@@ -16,7 +16,7 @@ const root = await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-bench-'))
 await fs.chmod(root, 0o755)
 
 // "External" PostgreSQL: a separate server the service connects to by DATABASE_URL.
-const external = await startEmbeddedPostgres({ dataDir: path.join(root, 'external'), port: await freePort() })
+const external = await onFreePort((port) => startEmbeddedPostgres({ dataDir: path.join(root, 'external'), port }))
 const externalTimes: number[] = []
 for (let i = 0; i < runs; i++) {
   const server = await startServer({ DATABASE_URL: external.url, STORAGE_DIR: path.join(root, 'files') }, build)

@@ -1,18 +1,11 @@
 /** Helpers shared by the benchmarks: free ports, a server child process, readiness polling, timed parsing. */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import net from 'node:net'
 import pg from 'pg'
 import { openReferenceFile } from '../src/references/import.ts'
+import { freePort } from '../test/support/ports.ts'
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
+export { freePort, onFreePort } from '../test/support/ports.ts'
 
 export interface ServerProcess {
   child: ChildProcess

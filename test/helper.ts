@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
@@ -13,13 +12,16 @@ import type { FastifyInstance } from 'fastify'
 import { loadConfig, type Config } from '../src/config.ts'
 import { buildServer } from '../src/server.ts'
 import { createUser, issueToken, type AuthUser } from '../src/auth/users.ts'
+import { needs } from './support/skips.ts'
+export { freePort, onFreePort } from './support/ports.ts'
 
 type Test = { teardown(fn: () => unknown): void; skip?: unknown }
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL
-export const needsServices = TEST_DATABASE_URL ? false : 'needs the test services: run through `npm test`'
-export const needsRedis = TEST_REDIS_URL ? false : 'needs redis-server: run through `npm test` with redis-server installed'
+// Skip reasons for a missing dependency start with "needs " (test/support/skips.ts): CI fails on them.
+export const needsServices = TEST_DATABASE_URL ? false : needs('the test services', 'run through `npm test`')
+export const needsRedis = TEST_REDIS_URL ? false : needs('redis-server', 'run through `npm test` with redis-server installed')
 
 export const DATASETS = path.resolve(import.meta.dirname, '../../shared/datasets')
 
@@ -44,16 +46,6 @@ export async function createTestDatabase(t: Test): Promise<string> {
     await c.end()
   })
   return withDatabase(TEST_DATABASE_URL, name)
-}
-
-/** A TCP port free on the loopback interface right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 export async function tempDir(t: Test, prefix = 'analylit-'): Promise<string> {

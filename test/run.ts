@@ -6,44 +6,26 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { startEmbeddedPostgres } from '../src/db/embedded.ts'
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-    server.on('error', reject)
-  })
-}
+import { isMissingDependencySkip } from './support/skips.ts'
+import { spawnRedis } from './support/redis.ts'
+import { onFreePort } from './support/ports.ts'
 
 async function startRedis(): Promise<{ url: string; child: ChildProcess } | undefined> {
   if (spawnSync('redis-server', ['--version']).status !== 0) return undefined
-  const port = await freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  await new Promise<void>((resolve, reject) => {
-    let out = ''
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString()
-      if (out.includes('Ready to accept connections')) resolve()
-    })
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out}`)))
-  })
-  return { url: `redis://127.0.0.1:${port}`, child }
+  return onFreePort(async (port) => ({ url: `redis://127.0.0.1:${port}`, child: await spawnRedis(port) }))
 }
 
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-test-'))
 await fs.chmod(root, 0o755)
-const pg = await startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port: await freePort(), database: 'postgres' })
+const pg = await onFreePort((port) => startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port, database: 'postgres' }))
 const redis = await startRedis()
+const inCi = Boolean(process.env.CI) && !['false', '0'].includes(process.env.CI!)
 if (!redis) {
   const message = 'redis-server not found: tests of the Redis/BullMQ mode will be skipped (apt-get install redis-server)'
-  if (process.env.CI) {
+  if (inCi) {
     console.error(`${message}; CI requires it.`)
     await pg.stop()
     process.exit(1)
@@ -60,11 +42,22 @@ const tap = spawn(process.execPath, [path.resolve('node_modules/tap/dist/esm/run
   stdio: ['inherit', 'pipe', 'inherit'],
   env: { ...process.env, TEST_DATABASE_URL: pg.url, ...(redis ? { TEST_REDIS_URL: redis.url } : {}), TEST_TMP: root }
 })
-// Pass tap's report through, and remember its closing summary ("# { total: N, pass: N, fail: N, skip: N }").
+// Pass tap's report through, remember its closing summary ("# { total: N, pass: N, fail: N, skip: N }"),
+// and collect the tests skipped for a missing dependency (test/support/skips.ts).
 let summary = ''
 let tail = ''
+let partial = ''
+const missing: string[] = []
+const durations: Array<{ file: string; seconds: number }> = []
 tap.stdout!.on('data', (chunk: Buffer) => {
   process.stdout.write(chunk)
+  const lines = (partial + chunk.toString()).split('\n')
+  partial = lines.pop()!
+  missing.push(...lines.filter(isMissingDependencySkip).map((l) => l.trim()))
+  for (const line of lines) {
+    const file = /^(?:not )?ok \d+ - (\S+\.test\.ts) # time=([\d.]+)ms/.exec(line)
+    if (file) durations.push({ file: file[1], seconds: Number(file[2]) / 1000 })
+  }
   tail = (tail + chunk.toString()).slice(-4096)
   const match = /# \{ total: \d+[^}]*\}/g.exec(tail.split('\n').reverse().find((l) => /# \{ total:/.test(l)) ?? '')
   if (match) summary = match[0]
@@ -73,7 +66,18 @@ const code = await new Promise<number>((resolve) => tap.on('exit', (c, signal) =
 const count = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(summary)?.[1] ?? 0)
 // One plain closing line that any CI reads: assertions passed and failed.
 console.log(`assertions: ${count('pass')} passed, ${count('fail')} failed${count('skip') ? `, ${count('skip')} skipped` : ''}`)
+// The time budget: tap stops a file after its timeout (120 s, package.json); files past half of it are named.
+const slow = durations.filter((d) => d.seconds > 60).sort((a, b) => b.seconds - a.seconds)
+if (slow.length > 0) console.log(`past half of tap's 120 s per file: ${slow.map((d) => `${d.file} ${d.seconds.toFixed(0)} s`).join(', ')}`)
+let exitCode = code
+if (missing.length > 0) {
+  console.log(`${missing.length} skipped for a missing dependency:\n  ${missing.join('\n  ')}`)
+  if (inCi) {
+    console.error('CI requires every dependency of the suite: install what is missing (see "needs" above) instead of skipping.')
+    exitCode ||= 1
+  }
+}
 redis?.child.kill('SIGTERM')
 await pg.stop()
 await fs.rm(root, { recursive: true, force: true })
-process.exit(code)
+process.exit(exitCode)

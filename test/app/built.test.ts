@@ -1,16 +1,22 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { stat } from 'node:fs/promises'
 import path from 'node:path'
-import { createTestDatabase, freePort, needsServices, tempDir, waitFor } from '../helper.ts'
+import { createTestDatabase, needsServices, tempDir, waitFor } from '../helper.ts'
 import { buildService } from '../../scripts/build.ts'
+import { listeningAt } from '../support/ports.ts'
 
 // Production runs the compiled JavaScript (`npm run build`, `npm run start:prod`): the build must carry
 // everything the service reads at run time, and its routes must load from the compiled files.
 t.test('the compiled service seeds, boots with its routes under /api, and stops on SIGTERM', { skip: needsServices }, async (t) => {
-  const dist = await buildService('dist')
-  const url = await createTestDatabase(t)
   const dir = await tempDir(t)
+  // Into a temporary directory: `npm test` never replaces the dist/ of a running `npm run start:prod`.
+  const projectDist = () => stat(path.resolve(import.meta.dirname, '../../dist')).then((s) => ({ ino: s.ino, mtimeMs: s.mtimeMs }), () => 'absent')
+  const distBefore = await projectDist()
+  const dist = await buildService(path.join(dir, 'dist'))
+  t.same(await projectDist(), distBefore, 'the project\'s dist/ left as it was')
+  const url = await createTestDatabase(t)
   const env = { ...process.env, DATABASE_URL: url, STORAGE_DIR: path.join(dir, 'files'), ADMIN_TOKEN_FILE: path.join(dir, 'admin-token'), LOG_LEVEL: 'warn' }
 
   const init = spawn(process.execPath, [path.join(dist, 'scripts/init-db.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -20,11 +26,14 @@ t.test('the compiled service seeds, boots with its routes under /api, and stops 
   const [initCode] = await once(init, 'exit')
   t.equal(initCode, 0, `init-db (migrations and seed data found in the build): ${initOutput}`)
 
-  const port = await freePort()
-  const server = spawn(process.execPath, [path.join(dist, 'src/server.js')], { env: { ...env, HOST: '127.0.0.1', PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] })
+  // On a port of its own choosing (PORT=0), read from its log line "Server listening at …".
+  const server = spawn(process.execPath, [path.join(dist, 'src/server.js')], { env: { ...env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] })
   const exited = once(server, 'exit')
   t.teardown(() => { if (server.exitCode === null) server.kill('SIGKILL') })
-  const base = `http://127.0.0.1:${port}/api`
+  let log = ''
+  server.stdout.on('data', (c: Buffer) => { log += c.toString() })
+  const origin = await waitFor(async () => server.exitCode === null ? listeningAt(log) : Promise.reject(new Error(`the server exited: ${log}`)), 30000)
+  const base = `${origin}/api`
   await waitFor(async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200, 30000)
   const projects = await fetch(`${base}/projects`)
   t.equal(projects.status, 401, 'a route loaded from the compiled routes/ asks for a token')

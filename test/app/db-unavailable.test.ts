@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import path from 'node:path'
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts'
 import { databaseUnavailable } from '../../src/http-errors.ts'
-import { build, freePort, needsServices, tempDir, userWithToken, waitFor } from '../helper.ts'
+import { build, needsServices, onFreePort, tempDir, userWithToken, waitFor } from '../helper.ts'
 
 /** The answer to a request, or undefined if it has not come after a minute (the request hangs). */
 async function answer(app: Awaited<ReturnType<typeof build>>, options: InjectOptions) {
@@ -19,8 +19,8 @@ async function answer(app: Awaited<ReturnType<typeof build>>, options: InjectOpt
 
 t.test('a frozen or stopped database gives 503 with Retry-After, and the API recovers', { skip: needsServices }, async (t) => {
   const dir = path.join(await tempDir(t), 'pg')
-  const port = await freePort()
-  let server = await startEmbeddedPostgres({ dataDir: dir, port })
+  let server = await onFreePort((port) => startEmbeddedPostgres({ dataDir: dir, port }))
+  const port = Number(new URL(server.url).port)
   t.teardown(() => server.stop())
   const app = await build(t, { DATABASE_URL: server.url, DATABASE_CONNECT_TIMEOUT_MS: '3000', DATABASE_STATEMENT_TIMEOUT_MS: '2500' })
   const alice = await userWithToken(app)

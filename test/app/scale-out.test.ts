@@ -5,7 +5,8 @@ import { writeFile } from 'node:fs/promises'
 import { eq } from 'drizzle-orm'
 import WebSocket from 'ws'
 import { articles, files, sourceBatches, tasks } from '../../src/db/schema.ts'
-import { build, freePort, needsRedis, needsServices, userWithToken, waitFor } from '../helper.ts'
+import { build, needsRedis, needsServices, userWithToken, waitFor } from '../helper.ts'
+import { listeningAt } from '../support/ports.ts'
 
 interface Proc { child: ChildProcess; output: () => string; exited: Promise<unknown> }
 
@@ -38,8 +39,6 @@ t.test('two web instances and three workers on one Redis and one PostgreSQL', { 
     DATABASE_URL: app.config.DATABASE_URL, REDIS_URL: app.config.REDIS_URL, QUEUE_PREFIX: app.config.QUEUE_PREFIX, STORAGE_DIR: app.storageDir,
     LOG_LEVEL: 'info', HOST: '127.0.0.1', JOB_CONCURRENCY: '1', JOB_LOCK_MS: '2000', JOB_STALLED_INTERVAL_MS: '1000', RECONCILE_INTERVAL_MS: '1000'
   }
-  const ports = [await freePort(), await freePort()]
-  const bases = ports.map((port) => `http://127.0.0.1:${port}`)
   const all: Proc[] = []
   t.teardown(() => { for (const p of all) p.child.kill('SIGKILL') })
   const up = (procs: Proc[], check: () => Promise<boolean>) => waitFor(async () => {
@@ -50,18 +49,21 @@ t.test('two web instances and three workers on one Redis and one PostgreSQL', { 
   })
   const ready = (base: string) => fetch(`${base}/api/health/ready`).then((r) => r.ok, () => false)
   // The first process alone (it fills the TypeScript cache), then the others together.
-  const webs = [start('src/server.ts', { ...env, PORT: String(ports[0]) })]
+  // Each web instance on a port of its own choosing (PORT=0), read from its log.
+  const listening = async (web: Proc) => { const origin = listeningAt(web.output()); return origin !== undefined && ready(origin) }
+  const webs = [start('src/server.ts', { ...env, PORT: '0' })]
   all.push(webs[0])
-  await up(webs, () => ready(bases[0]))
-  webs.push(start('src/server.ts', { ...env, PORT: String(ports[1]) }))
+  await up(webs, () => listening(webs[0]))
+  webs.push(start('src/server.ts', { ...env, PORT: '0' }))
   const workers = [0, 1, 2].map(() => start('src/worker.ts', env))
   all.push(webs[1], ...workers)
-  await up(all, async () => await ready(bases[1]) && workers.every((w) => w.output().includes('worker ready')))
+  await up(all, async () => await listening(webs[1]) && workers.every((w) => w.output().includes('worker ready')))
+  const bases = webs.map((web) => listeningAt(web.output())!)
 
   // A client on each instance.
-  const clients = await Promise.all(ports.map(async (port) => {
+  const clients = await Promise.all(bases.map(async (base) => {
     const events: Event[] = []
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/api/ws`, { headers: alice.auth })
+    const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/api/ws`, { headers: alice.auth })
     socket.on('message', (data) => events.push(JSON.parse(String(data))))
     socket.on('error', () => {})
     await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject) })

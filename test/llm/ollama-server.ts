@@ -39,6 +39,8 @@ export interface FakeOllama {
   baseUrl: string
   requests: RecordedRequest[]
   options: FakeOllamaOptions
+  /** Most generate/chat requests in flight at once so far (counted until their connection closes or they are answered). */
+  maxGenerating(): number
   close(): Promise<void>
 }
 
@@ -60,6 +62,8 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
   const installed = new Set((options.models ?? []).map(withLatest))
   const requests: RecordedRequest[] = []
   const sockets = new Set<import('node:net').Socket>()
+  let generating = 0
+  let maxGenerating = 0
 
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = []
@@ -127,6 +131,8 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
       const prompt = path === '/api/generate'
         ? String(body?.prompt ?? '')
         : ((body?.messages as Array<{ content: string }> | undefined) ?? []).map((m) => m.content).join('\n')
+      maxGenerating = Math.max(maxGenerating, ++generating)
+      res.once('close', () => generating--)
       const slow = /\[slow:(\d+)\]/.exec(prompt)
       if (slow) await sleep(Number(slow[1]))
       if (res.destroyed) return
@@ -160,6 +166,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
     baseUrl: `http://127.0.0.1:${port}`,
     requests,
     options,
+    maxGenerating: () => maxGenerating,
     close: () => new Promise<void>((resolve) => {
       for (const socket of sockets) socket.destroy()
       server.close(() => resolve())

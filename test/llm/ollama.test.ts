@@ -50,9 +50,8 @@ t.test('a slow answer ends in OllamaTimeoutError and is not retried', async (t) 
   const server = await startFakeOllama({ models: ['llama3'] })
   t.teardown(server.close)
   const client = createOllamaClient({ baseUrl: server.baseUrl, timeoutMs: 150, retries: 3, retryDelayMs: 1 })
-  const started = Date.now()
-  await t.rejects(client.generate({ model: 'llama3', prompt: 'Title: x [slow:2000]', format: SCREENING_ANSWER_SCHEMA }), OllamaTimeoutError)
-  t.ok(Date.now() - started < 1500, 'gave up at the time limit, not after the answer')
+  await t.rejects(client.generate({ model: 'llama3', prompt: 'Title: x [slow:2000]', format: SCREENING_ANSWER_SCHEMA }), OllamaTimeoutError,
+    'gave up at the time limit, not after the answer (which would have been a decision)')
   t.equal(server.requests.filter((r) => r.path === '/api/generate').length, 1, 'one attempt only')
   // A per-call limit overrides the client's.
   const ok = await client.generate({ model: 'llama3', prompt: '[slow:300] [exclude]', format: SCREENING_ANSWER_SCHEMA }, { timeoutMs: 3000 })

@@ -61,15 +61,13 @@ t.test('empty texts give empty rows; recordText joins title and abstract', async
   t.same(features.vocabulary, ['trial'])
 })
 
-t.test('10,000 abstract-sized documents are vectorised in a few seconds', async (t) => {
+// Its speed is a figure of bench/screening-speed.ts, not an assertion here.
+t.test('10,000 abstract-sized documents are vectorised', async (t) => {
   const words = Array.from({ length: 5000 }, (_, i) => `term${i.toString(36)}`)
   let state = 7
   const random = () => { state = (state * 48271) % 2147483647; return state / 2147483647 }
   const texts = Array.from({ length: 10000 }, () => Array.from({ length: 180 }, () => words[Math.floor(random() ** 2 * words.length)]).join(' '))
-  const started = performance.now()
   const features = buildTfidf(texts, { ngramMax: 2 })
-  const elapsed = performance.now() - started
   t.equal(features.matrix.rows, 10000)
   t.ok(features.matrix.indices.length > 1_000_000)
-  t.ok(elapsed < 20000, `took ${elapsed.toFixed(0)} ms`)
 })

@@ -4,7 +4,7 @@
  * persistence does), and stopping it disturbs no other test.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { freePort } from '../helper.ts'
+import { onFreePort } from './ports.ts'
 
 export interface RedisServer {
   url: string
@@ -18,22 +18,25 @@ export interface RedisServer {
   resume(): void
 }
 
-export async function startRedisServer(t: { teardown(fn: () => unknown): void }): Promise<RedisServer> {
-  const port = await freePort()
-  let child: ChildProcess | undefined
-  const start = async () => {
-    const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    child = c
-    await new Promise<void>((resolve, reject) => {
-      let out = ''
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10000)
-      c.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString()
-        if (out.includes('Ready to accept connections')) { clearTimeout(timer); resolve() }
-      })
-      c.once('exit', (code) => { clearTimeout(timer); reject(new Error(`redis-server exited (${code}): ${out}`)) })
+/** Starts a redis-server on `port`; fails with its output (e.g. "Address already in use") if it exits instead. */
+export async function spawnRedis(port: number): Promise<ChildProcess> {
+  const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  await new Promise<void>((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => { c.kill('SIGKILL'); reject(new Error(`redis-server did not start: ${out}`)) }, 10000)
+    c.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      if (out.includes('Ready to accept connections')) { clearTimeout(timer); resolve() }
     })
-  }
+    c.once('exit', (code) => { clearTimeout(timer); reject(new Error(`redis-server exited (${code}): ${out}`)) })
+  })
+  return c
+}
+
+export async function startRedisServer(t: { teardown(fn: () => unknown): void }): Promise<RedisServer> {
+  let child: ChildProcess | undefined
+  const port = await onFreePort(async (p) => { child = await spawnRedis(p); return p })
+  const start = async () => { child = await spawnRedis(port) }
   const stop = async () => {
     const c = child
     child = undefined
@@ -42,7 +45,6 @@ export async function startRedisServer(t: { teardown(fn: () => unknown): void })
     c.kill('SIGKILL')
     await exited
   }
-  await start()
   t.teardown(stop)
   return {
     url: `redis://127.0.0.1:${port}`, port, stop, start,
