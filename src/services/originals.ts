@@ -15,7 +15,6 @@ import os from 'node:os'
 import path from 'node:path'
 import { once } from 'node:events'
 import { promisify } from 'node:util'
-import { pipeline } from 'node:stream/promises'
 import { brotliDecompress, constants, createBrotliCompress, type BrotliCompress } from 'node:zlib'
 import { and, eq, inArray, notInArray } from 'drizzle-orm'
 import type pg from 'pg'
@@ -127,14 +126,28 @@ export class OriginalsWriter {
       await fs.mkdir(dir, { recursive: true })
       this.spoolPath = path.join(dir, 'chunks')
       this.spool = createWriteStream(this.spoolPath)
-      this.spool.on('error', (err) => { this.spoolError ??= err })
+      // A failed spool ends the chunk being written, which would otherwise wait for 'drain' for ever.
+      this.spool.on('error', (err) => { this.spoolError ??= err; this.compressor?.destroy(err) })
     }
     const compressor = createBrotliCompress(COMPRESSION)
+    const spool = this.spool
     this.compressor = compressor
     this.chunkBytes = 0
-    compressor.on('data', (data: Buffer) => { this.chunkBytes += data.length })
-    // The spool stays open across chunks: each chunk's bytes follow the previous one's.
-    this.chunkDone = pipeline(compressor, this.spool, { end: false })
+    // The spool stays open across chunks: each chunk's bytes follow the previous one's, written as they
+    // come out of the compressor, which waits while the file catches up.
+    compressor.on('data', (data: Buffer) => {
+      this.chunkBytes += data.length
+      if (!spool.write(data)) {
+        compressor.pause()
+        spool.once('drain', () => compressor.resume())
+      }
+    })
+    this.chunkDone = new Promise<void>((resolve, reject) => {
+      compressor.once('end', resolve)
+      compressor.once('error', reject)
+      // Destroyed by dispose() without an error: nothing more will come.
+      compressor.once('close', resolve)
+    })
     this.chunkDone.catch(() => {})
     return compressor
   }
