@@ -8,9 +8,9 @@ import type { Reconciler } from '../src/tasks/reconcile.ts'
 import { executeTask, type ExecuteDeps } from '../src/tasks/execute.ts'
 import { InProcessRunner } from '../src/tasks/in-process.ts'
 import { TaskService } from '../src/tasks/service.ts'
-import { jobHandlers } from '../src/jobs/index.ts'
+import { TASKS } from '../src/tasks/registry.ts'
+import { Connectors, connectorsConfig } from '../src/connectors/registry.ts'
 import { removeAbandonedSpools } from '../src/services/originals.ts'
-import type { RateLimiterRegistry } from '../src/net/rate-limit.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,6 +21,8 @@ declare module 'fastify' {
     /** Present in BullMQ mode: re-enqueues tasks whose job Redis lost. */
     taskReconciler?: Reconciler
     storageDir: string
+    /** The bibliographic databases' connectors, built once from the configuration; jobs get them in their context. */
+    connectors: Connectors
   }
 }
 
@@ -49,8 +51,8 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
       (err) => fastify.log.warn({ err }, 'could not look for spools left by interrupted imports'))
   })
 
-  const deps = (events: EventHub, rateLimiters?: RateLimiterRegistry): ExecuteDeps => ({
-    db: fastify.jobDb, config, events, handlers: jobHandlers, storageDir: config.STORAGE_DIR, log: fastify.log, rateLimiters
+  const deps = (events: EventHub): ExecuteDeps => ({
+    db: fastify.jobDb, config, events, tasks: TASKS, connectors: fastify.connectors, storageDir: config.STORAGE_DIR, log: fastify.log
   })
 
   if (config.REDIS_URL) {
@@ -74,6 +76,7 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
     // The APIs' rate limits, shared by every process on this Redis.
     const rateLimiters = createRedisRateLimiters(fastify.redis.shared, { prefix: config.QUEUE_PREFIX })
     fastify.decorate('events', events)
+    fastify.decorate('connectors', new Connectors(connectorsConfig(config, rateLimiters)))
     fastify.decorate('taskQueue', queue)
     const connection = fastify.redis.shared
     fastify.decorate('tasks', new TaskService(fastify.db, events, {
@@ -96,7 +99,7 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
         maxAttempts: config.TASK_MAX_ATTEMPTS,
         stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
         // The heartbeat tells the reconciler that the task's runner is alive, even if Redis lost the job.
-        run: (taskId, signal) => executeTask(taskId, { ...deps(events, rateLimiters), heartbeatMs: config.JOB_LOCK_MS / 2 }, signal)
+        run: (taskId, signal) => executeTask(taskId, { ...deps(events), heartbeatMs: config.JOB_LOCK_MS / 2 }, signal)
       })
       : undefined
     // Runs before the Redis connections close (hooks run last-registered first).
@@ -109,6 +112,7 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
     })
   } else {
     const events = createLocalEventHub()
+    fastify.decorate('connectors', new Connectors(connectorsConfig(config)))
     const runner = new InProcessRunner({
       concurrency: config.JOB_CONCURRENCY,
       run: (taskId, signal) => executeTask(taskId, deps(events), signal),

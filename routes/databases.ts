@@ -15,7 +15,7 @@ const Database = Type.Object({
 const databasesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/databases', {
     schema: { tags: ['search'], summary: 'Bibliographic databases: configured or not, rate limit, what each supports', response: { 200: Type.Array(Database) } }
-  }, async () => databaseViews(fastify.config))
+  }, async () => databaseViews(fastify.connectors))
 }
 
 export default databasesRoutes

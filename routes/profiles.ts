@@ -4,7 +4,6 @@ import { Type } from '@sinclair/typebox'
 import { Task } from '../src/http/schemas.ts'
 import { HttpError } from '../src/http-errors.ts'
 import { createOllamaClientFromConfig, OllamaError } from '../src/llm/ollama.ts'
-import { LLM_PULL_TASK } from '../src/services/screening-llm.ts'
 import { createProfile, deleteProfile, getProfile, listProfiles, toProfileView, updateProfile } from '../src/services/screening-profiles.ts'
 import { toTaskView } from '../src/tasks/store.ts'
 
@@ -90,7 +89,7 @@ const profilesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     requireAdmin(request)
-    const task = await fastify.tasks.submit({ type: LLM_PULL_TASK, projectId: null, createdBy: request.user.id, payload: { model: request.body.model } })
+    const task = await fastify.tasks.submit({ type: 'llm-pull', projectId: null, createdBy: request.user.id, payload: { model: request.body.model } })
     return reply.status(202).send(toTaskView(task))
   })
 }

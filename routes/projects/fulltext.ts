@@ -2,13 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { createReadStream } from 'node:fs'
 import { and, eq, inArray } from 'drizzle-orm'
-import { listDatabases } from '../../src/connectors/registry.ts'
 import { articles } from '../../src/db/schema.ts'
 import { ProjectParams, Task, Uuid } from '../../src/http/schemas.ts'
 import { HttpError } from '../../src/http-errors.ts'
 import { findFullText } from '../../src/services/fulltext.ts'
 import { requireProject } from '../../src/services/projects.ts'
-import { connectorsConfigFromConfig } from '../../src/services/search.ts'
 import { toTaskView } from '../../src/tasks/store.ts'
 
 const FullTextBody = Type.Object({
@@ -32,7 +30,7 @@ const fulltextRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { projectId } = request.params
     await requireProject(fastify.db, request.user, projectId, 'reviewer')
-    const unpaywall = listDatabases(connectorsConfigFromConfig(fastify.config)).find((d) => d.id === 'unpaywall')!
+    const unpaywall = fastify.connectors.list().find((d) => d.id === 'unpaywall')!
     if (!unpaywall.configured) throw new HttpError(409, `Unpaywall is not configured: set ${unpaywall.missing}`)
     const ids = request.body.articleIds
     if (ids) {

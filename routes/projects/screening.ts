@@ -5,11 +5,10 @@ import type { AuthUser } from '../../src/auth/users.ts'
 import { articles, sourceBatches } from '../../src/db/schema.ts'
 import { ProjectParams, Stage, Task, Uuid } from '../../src/http/schemas.ts'
 import { HttpError } from '../../src/http-errors.ts'
-import { SIMULATION_TASK } from '../../src/jobs/simulation.ts'
 import { agreementCsv, stageAgreement } from '../../src/services/agreement.ts'
 import { requireProject } from '../../src/services/projects.ts'
 import { listConflicts, listScreeningRecords } from '../../src/services/screening.ts'
-import { LLM_SCREENING_TASK, type LlmScreeningPayload } from '../../src/services/screening-llm.ts'
+import type { LlmScreeningPayload } from '../../src/services/screening-llm.ts'
 import { nextRecord, queueTraining, screeningStats } from '../../src/services/screening-model.ts'
 import { getProfile, getPrompt } from '../../src/services/screening-profiles.ts'
 import { isPrivileged, readScreeningSettings, updateScreeningSettings } from '../../src/services/screening-settings.ts'
@@ -173,7 +172,7 @@ const screeningRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         .where(and(eq(sourceBatches.projectId, projectId), eq(sourceBatches.id, request.body.batchId)))
       if (!batch) throw new HttpError(404, 'no such import batch in this project', 'batchId')
     }
-    const task = await fastify.tasks.submit({ type: SIMULATION_TASK, projectId, createdBy: request.user.id, payload: request.body })
+    const task = await fastify.tasks.submit({ type: 'screening-simulation', projectId, createdBy: request.user.id, payload: request.body })
     return reply.status(202).send(toTaskView(task))
   })
 
@@ -219,7 +218,7 @@ const screeningRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       model: model as string, profileId: body.profileId, templateId: body.templateId, stage: body.stage ?? 'title_abstract',
       articleIds: body.articleIds, concurrency: body.concurrency
     }
-    const task = await fastify.tasks.submit({ type: LLM_SCREENING_TASK, projectId, createdBy: request.user.id, payload })
+    const task = await fastify.tasks.submit({ type: 'llm-screening', projectId, createdBy: request.user.id, payload })
     return reply.status(202).send(toTaskView(task))
   })
 }

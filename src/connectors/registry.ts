@@ -5,8 +5,8 @@
  * Configuration is a plain object, one entry per database plus shared
  * contact details, e.g.
  *   { email: 'team@example.org', pubmed: { apiKey: '…' }, semanticscholar: { apiKey: '…' } }
- * `connectorsConfigFromEnv(process.env)` builds it from these variables
- * (public defaults in brackets):
+ * `connectorsConfig(settings)` builds it from these settings of the service
+ * configuration (public defaults in brackets):
  *   CONTACT_EMAIL              contact address for NCBI, Crossref, OpenAlex, Unpaywall
  *   NCBI_TOOL                  NCBI `tool` name [AnalyLit]
  *   PUBMED_BASE_URL            [https://eutils.ncbi.nlm.nih.gov/entrez/eutils]
@@ -152,30 +152,82 @@ export function createConnector<K extends DatabaseId>(id: K, config: ConnectorsC
   return build[id]() as ConnectorsById[K]
 }
 
-/** Connector configuration from environment variables (names above); unset variables keep the public defaults. */
-export function connectorsConfigFromEnv(env: Record<string, string | undefined> = process.env): ConnectorsConfig {
-  const value = (name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined)
+/** The configuration the service reads (src/config.ts) that the connectors need. */
+export interface ConnectorSettings {
+  CONTACT_EMAIL?: string
+  NCBI_TOOL?: string
+  NCBI_API_KEY?: string
+  PUBMED_BASE_URL?: string
+  NCBI_IDCONV_BASE_URL?: string
+  EUROPE_PMC_BASE_URL?: string
+  CROSSREF_BASE_URL?: string
+  OPENALEX_BASE_URL?: string
+  OPENALEX_API_KEY?: string
+  SEMANTIC_SCHOLAR_BASE_URL?: string
+  SEMANTIC_SCHOLAR_API_KEY?: string
+  ARXIV_BASE_URL?: string
+  UNPAYWALL_BASE_URL?: string
+  /** Open-access PDFs may come from private and loopback addresses. */
+  ALLOW_PRIVATE_DOWNLOADS?: boolean
+}
+
+/**
+ * Connector configuration from the service's settings (names above; unset or
+ * blank values keep the public defaults), with one limiter per API, base URL
+ * and key from `limiters` (shared through Redis when configured; default: per
+ * process).
+ */
+export function connectorsConfig(settings: ConnectorSettings, limiters?: RateLimiterRegistry): ConnectorsConfig {
+  const value = (v: string | undefined) => (v?.trim() ? v.trim() : undefined)
   const entry = (baseUrl?: string, apiKey?: string): ConnectorOptions => {
     const options: ConnectorOptions = {}
-    if (baseUrl) options.baseUrl = baseUrl
-    if (apiKey) options.apiKey = apiKey
+    if (value(baseUrl)) options.baseUrl = value(baseUrl)
+    if (value(apiKey)) options.apiKey = value(apiKey)
     return options
   }
-  const pubmed: PubMedOptions = entry(value('PUBMED_BASE_URL'), value('NCBI_API_KEY'))
-  const idconv = value('NCBI_IDCONV_BASE_URL')
-  if (idconv) pubmed.idconvBaseUrl = idconv
+  const pubmed: PubMedOptions = entry(settings.PUBMED_BASE_URL, settings.NCBI_API_KEY)
+  if (value(settings.NCBI_IDCONV_BASE_URL)) pubmed.idconvBaseUrl = value(settings.NCBI_IDCONV_BASE_URL)
+  const unpaywall: UnpaywallOptions = entry(settings.UNPAYWALL_BASE_URL)
+  if (settings.ALLOW_PRIVATE_DOWNLOADS) unpaywall.download = { allowAddress: () => true }
   const config: ConnectorsConfig = {
     pubmed,
-    europepmc: entry(value('EUROPE_PMC_BASE_URL')),
-    crossref: entry(value('CROSSREF_BASE_URL')),
-    openalex: entry(value('OPENALEX_BASE_URL'), value('OPENALEX_API_KEY')),
-    semanticscholar: entry(value('SEMANTIC_SCHOLAR_BASE_URL'), value('SEMANTIC_SCHOLAR_API_KEY')),
-    arxiv: entry(value('ARXIV_BASE_URL')),
-    unpaywall: entry(value('UNPAYWALL_BASE_URL'))
+    europepmc: entry(settings.EUROPE_PMC_BASE_URL),
+    crossref: entry(settings.CROSSREF_BASE_URL),
+    openalex: entry(settings.OPENALEX_BASE_URL, settings.OPENALEX_API_KEY),
+    semanticscholar: entry(settings.SEMANTIC_SCHOLAR_BASE_URL, settings.SEMANTIC_SCHOLAR_API_KEY),
+    arxiv: entry(settings.ARXIV_BASE_URL),
+    unpaywall
   }
-  if (value('CONTACT_EMAIL')) config.email = value('CONTACT_EMAIL')
-  if (value('NCBI_TOOL')) config.tool = value('NCBI_TOOL')
+  if (value(settings.CONTACT_EMAIL)) config.email = value(settings.CONTACT_EMAIL)
+  if (value(settings.NCBI_TOOL)) config.tool = value(settings.NCBI_TOOL)
+  if (limiters) config.limiters = limiters
   return config
+}
+
+/**
+ * The connectors of a process, from one configuration: each is built on
+ * first use and then shared (connectors keep no state between calls besides
+ * their rate limiter, which is meant to be shared).
+ */
+export class Connectors {
+  private readonly built = new Map<DatabaseId, ConnectorsById[DatabaseId]>()
+
+  constructor (readonly config: ConnectorsConfig = {}) {}
+
+  /** The connector of `id`; throws ConnectorConfigError when its configuration is incomplete. */
+  get<K extends DatabaseId>(id: K): ConnectorsById[K] {
+    let connector = this.built.get(id)
+    if (!connector) {
+      connector = createConnector(id, this.config)
+      this.built.set(id, connector)
+    }
+    return connector as ConnectorsById[K]
+  }
+
+  /** Every database with whether it is configured, its rate limit and what it supports. */
+  list(): DatabaseInfo[] {
+    return listDatabases(this.config)
+  }
 }
 
 export { NCBI_IDCONV_DEFAULT_BASE_URL }

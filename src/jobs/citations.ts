@@ -5,28 +5,28 @@
  * (kind 'citations'), counted apart from database searches as PRISMA asks
  * ("records identified from citation searching").
  */
+import { Type, type Static } from '@sinclair/typebox'
 import { and, eq, inArray } from 'drizzle-orm'
-import { createConnector } from '../connectors/registry.ts'
 import type { CitationResult } from '../connectors/types.ts'
 import { articles } from '../db/schema.ts'
 import type { ReferenceRecord } from '../references/model.ts'
 import { rowToRecord } from '../services/articles.ts'
 import { originalOf } from '../services/originals.ts'
 import type { DedupSummary } from '../services/dedup.ts'
-import { connectorsConfigFromConfig, databaseLabel, type CitationDatabaseId } from '../services/search.ts'
+import { CITATION_DATABASES, databaseLabel, type CitationDatabaseId } from '../services/search.ts'
 import {
   IdentifierIndex, projectIdentifiers, removeTaskSources, storeFoundRecords
 } from '../services/source-records.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
 
-export type CitationDirection = 'backward' | 'forward' | 'both'
-
-export interface CitationsPayload {
-  articleIds: string[]
-  direction: CitationDirection
-  database: CitationDatabaseId
-  maxRecordsPerArticle: number
-}
+export const CitationsPayload = Type.Object({
+  articleIds: Type.Array(Type.String()),
+  direction: Type.Union([Type.Literal('backward'), Type.Literal('forward'), Type.Literal('both')]),
+  database: Type.Union(CITATION_DATABASES.map((id) => Type.Literal(id))),
+  maxRecordsPerArticle: Type.Integer({ minimum: 1 })
+})
+export type CitationsPayload = Static<typeof CitationsPayload>
+export type CitationDirection = CitationsPayload['direction']
 
 export interface DirectionOutcome {
   /** References (backward) or citing works (forward) the database lists. */
@@ -71,11 +71,10 @@ function fallbackKey(record: ReferenceRecord): string | undefined {
   return record.title ? `title:${record.title.toLowerCase().replace(/\W+/g, ' ').trim()}|${record.year ?? ''}` : undefined
 }
 
-export async function chaseCitations(ctx: JobContext): Promise<CitationsResult> {
-  const payload = ctx.task.payload as CitationsPayload
+export async function chaseCitations(ctx: JobContext, payload: CitationsPayload): Promise<CitationsResult> {
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('citation task has no project')
-  const connector = createConnector(payload.database, connectorsConfigFromConfig(ctx.config, ctx.rateLimiters))
+  const connector = ctx.connectors.get(payload.database)
   await removeTaskSources(ctx.db, ctx.task.id)
 
   const rows = await ctx.db.select().from(articles).where(and(eq(articles.projectId, projectId), inArray(articles.id, payload.articleIds)))

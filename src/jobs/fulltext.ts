@@ -10,18 +10,19 @@
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { ConnectorConfigError, createConnector } from '../connectors/registry.ts'
+import { Type, type Static } from '@sinclair/typebox'
+import { ConnectorConfigError } from '../connectors/registry.ts'
 import type { UnpaywallConnector } from '../connectors/unpaywall.ts'
 import type { OpenAccessFailureReason } from '../connectors/unpaywall.ts'
 import type { SafeFetchFailure } from '../net/safe-fetch.ts'
 import { attachFullText, fullTextCandidates, fullTextDir, type FullTextCandidate } from '../services/fulltext.ts'
-import { connectorsConfigFromConfig } from '../services/search.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
 
-export interface FullTextPayload {
+export const FullTextPayload = Type.Object({
   /** Articles to fetch; absent: the included records with a DOI and no full text yet. */
-  articleIds?: string[]
-}
+  articleIds: Type.Optional(Type.Array(Type.String()))
+})
+export type FullTextPayload = Static<typeof FullTextPayload>
 
 export type FullTextStatus =
   | 'downloaded'
@@ -60,14 +61,13 @@ export interface FullTextResult {
 /** Articles handled at once: Unpaywall's limiter paces its API; downloads go to many hosts. */
 const CONCURRENCY = 4
 
-export async function fetchFullTexts(ctx: JobContext): Promise<FullTextResult> {
-  const payload = ctx.task.payload as FullTextPayload
+export async function fetchFullTexts(ctx: JobContext, payload: FullTextPayload): Promise<FullTextResult> {
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('full-text task has no project')
   const config = ctx.config
   let unpaywall: UnpaywallConnector
   try {
-    unpaywall = createConnector('unpaywall', connectorsConfigFromConfig(config, ctx.rateLimiters))
+    unpaywall = ctx.connectors.get('unpaywall')
   } catch (error) {
     if (error instanceof ConnectorConfigError) throw new TaskError(error.message)
     throw error

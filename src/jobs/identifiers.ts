@@ -6,19 +6,21 @@
  * no database knows is reported, never replaced by an invented record.
  * Records go into one source batch (kind 'identifiers') in one transaction.
  */
-import { createConnector } from '../connectors/registry.ts'
-import type { ConnectorsConfig } from '../connectors/registry.ts'
+import { Type, type Static } from '@sinclair/typebox'
+import type { Connectors } from '../connectors/registry.ts'
 import type { LookupResult } from '../connectors/types.ts'
 import type { ReferenceRecord } from '../references/model.ts'
 import type { DedupSummary } from '../services/dedup.ts'
 import { IDENTIFIER_KINDS, type IdentifierKind, type IdentifierLists } from '../services/identifiers.ts'
-import { connectorsConfigFromConfig, databaseLabel } from '../services/search.ts'
+import { databaseLabel } from '../services/search.ts'
 import {
   IdentifierIndex, projectIdentifiers, removeTaskSources, storeFoundRecords
 } from '../services/source-records.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
 
-export type IdentifiersPayload = IdentifierLists
+const Ids = Type.Array(Type.String())
+export const IdentifiersPayload = Type.Object({ pmids: Ids, dois: Ids, pmcids: Ids, arxivIds: Ids } satisfies Record<IdentifierKind, typeof Ids>)
+export type IdentifiersPayload = Static<typeof IdentifiersPayload>
 
 type LookupDatabase = 'pubmed' | 'crossref' | 'openalex' | 'arxiv'
 
@@ -51,14 +53,12 @@ interface Resolution {
   database: LookupDatabase
 }
 
-export async function resolveIdentifiers(ctx: JobContext): Promise<IdentifiersResult> {
-  const payload = ctx.task.payload as IdentifiersPayload
+export async function resolveIdentifiers(ctx: JobContext, payload: IdentifiersPayload): Promise<IdentifiersResult> {
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('identifier task has no project')
   const lists: IdentifierLists = { ...emptyLists(), ...payload }
   const kindOf = new Map<string, IdentifierKind>()
   for (const kind of IDENTIFIER_KINDS) for (const id of lists[kind]) kindOf.set(`${kind}:${id}`, kind)
-  const connectors = connectorsConfigFromConfig(ctx.config, ctx.rateLimiters)
   await removeTaskSources(ctx.db, ctx.task.id)
 
   const result: IdentifiersResult = {
@@ -71,7 +71,7 @@ export async function resolveIdentifiers(ctx: JobContext): Promise<IdentifiersRe
     if (entries.length === 0) return []
     let answer: LookupResult
     try {
-      answer = await lookupWith(database, connectors, entries.map((e) => e.id), ctx.signal)
+      answer = await lookupWith(database, ctx.connectors, entries.map((e) => e.id), ctx.signal)
     } catch (error) {
       if (ctx.signal.aborted) throw error
       ctx.log.warn({ err: error, database, taskId: ctx.task.id }, 'identifier lookup failed')
@@ -132,11 +132,6 @@ export async function resolveIdentifiers(ctx: JobContext): Promise<IdentifiersRe
   return result
 }
 
-function lookupWith(database: LookupDatabase, connectors: ConnectorsConfig, ids: string[], signal: AbortSignal): Promise<LookupResult> {
-  switch (database) {
-    case 'pubmed': return createConnector('pubmed', connectors).lookup(ids, { signal })
-    case 'crossref': return createConnector('crossref', connectors).lookup(ids, { signal })
-    case 'openalex': return createConnector('openalex', connectors).lookup(ids, { signal })
-    case 'arxiv': return createConnector('arxiv', connectors).lookup(ids, { signal })
-  }
+function lookupWith(database: LookupDatabase, connectors: Connectors, ids: string[], signal: AbortSignal): Promise<LookupResult> {
+  return connectors.get(database).lookup(ids, { signal })
 }

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
+import { Type, type Static } from '@sinclair/typebox'
 import { eq } from 'drizzle-orm'
 import { copyInStatements, copyInto } from '../db/copy.ts'
 import { files } from '../db/schema.ts'
@@ -23,14 +24,17 @@ import { OriginalsWriter } from '../services/originals.ts'
 import { deduplicateProject, type DedupSummary } from '../services/dedup.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
 
-export interface ImportPayload {
-  fileId: string
-  format?: FormatId
+const FORMAT_IDS: readonly FormatId[] = ['ris', 'bibtex', 'medline', 'pubmed-xml', 'csl-json', 'zotero-rdf', 'endnote-xml', 'wos', 'csv', 'tsv', 'xlsx']
+
+export const ImportPayload = Type.Object({
+  fileId: Type.String(),
+  format: Type.Optional(Type.Union(FORMAT_IDS.map((id) => Type.Literal(id)))),
   /** Database of origin of the records that do not name their own (PRISMA "records identified" per source). */
-  sourceDatabase?: string
+  sourceDatabase: Type.Optional(Type.String()),
   /** Bring labels carried by the file (label_included, RIS notes) in as prior decisions. */
-  importLabels?: boolean
-}
+  importLabels: Type.Optional(Type.Boolean())
+})
+export type ImportPayload = Static<typeof ImportPayload>
 
 export interface ImportResult {
   batchId: string
@@ -63,8 +67,7 @@ export const ARTICLE_COPY_COLUMNS = [
   'doi', 'pmid', 'pmcid', 'arxiv_id', 'type', 'source_database', 'data', 'original', 'completeness'
 ]
 
-export async function importReferences(ctx: JobContext): Promise<ImportResult> {
-  const payload = ctx.task.payload as ImportPayload
+export async function importReferences(ctx: JobContext, payload: ImportPayload): Promise<ImportResult> {
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('import task has no project')
   const [file] = await ctx.db.select().from(files).where(eq(files.id, payload.fileId))

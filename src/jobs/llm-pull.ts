@@ -1,4 +1,5 @@
 /** Downloads a model into the Ollama server, with progress. */
+import { Type, type Static } from '@sinclair/typebox'
 import { createOllamaClientFromConfig, ModelNotFoundError, normaliseModelName, OllamaConnectionError, OllamaError } from '../llm/ollama.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
 
@@ -9,9 +10,10 @@ export interface PullResult {
   durationMs: number
 }
 
-export async function llmPull(ctx: JobContext): Promise<PullResult> {
-  const model = (ctx.task.payload as { model?: string }).model
-  if (!model) throw new TaskError('pull task names no model')
+export const PullPayload = Type.Object({ model: Type.String({ minLength: 1 }) })
+export type PullPayload = Static<typeof PullPayload>
+
+export async function llmPull(ctx: JobContext, { model }: PullPayload): Promise<PullResult> {
   const config = ctx.config
   const client = createOllamaClientFromConfig(config)
   const started = Date.now()

@@ -18,7 +18,7 @@ import { buildScreeningPrompt, DEFAULT_SCREENING_TEMPLATE, parseScreeningAnswer,
 import { llmReviewer, llmRunRecords, promptCriteria, type LlmScreeningPayload } from '../services/screening-llm.ts'
 import { trainScreeningModel } from '../services/screening-model.ts'
 import { defaultPrompt, getPrompt } from '../services/screening-profiles.ts'
-import { readScreeningSettings, STAGES } from '../services/screening-settings.ts'
+import { readScreeningSettings } from '../services/screening-settings.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
 
 export type LlmFailureKind = 'malformed-json' | 'invalid-answer' | 'timeout' | 'server-error'
@@ -50,12 +50,9 @@ const MAX_REPORTED_ERRORS = 100
 
 class FatalRunError extends Error {}
 
-export async function llmScreening(ctx: JobContext): Promise<LlmRunResult> {
-  const payload = ctx.task.payload as LlmScreeningPayload
+export async function llmScreening(ctx: JobContext, payload: LlmScreeningPayload): Promise<LlmRunResult> {
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('LLM screening task has no project')
-  if (!payload.model) throw new TaskError('LLM screening task names no model')
-  if (!STAGES.includes(payload.stage)) throw new TaskError(`unknown screening stage "${payload.stage}"`)
   const started = Date.now()
   const config = ctx.config
   const client = createOllamaClientFromConfig(config)

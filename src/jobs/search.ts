@@ -9,11 +9,9 @@
  * query as sent, date, hits, records retrieved and records new to the project.
  */
 import { and, eq, inArray } from 'drizzle-orm'
-import { createConnector } from '../connectors/registry.ts'
-import type { ConnectorsConfig } from '../connectors/registry.ts'
 import type { SearchBatch, SearchSummary } from '../connectors/types.ts'
 import { searchRuns } from '../db/schema.ts'
-import { connectorsConfigFromConfig, databaseLabel, type PlannedSearch, type SearchDatabaseId, type SearchPayload } from '../services/search.ts'
+import { databaseLabel, type PlannedSearch, type SearchDatabaseId, type SearchPayload } from '../services/search.ts'
 import {
   createSourceBatch, deduplicateAfterAdding, IdentifierIndex, insertRecords, newRecordsOnly, projectIdentifiers, removeBatches, removeTaskBatches,
   removeTaskSources, setBatchCounts, withNewRecordsLock, type ProjectIdentifiers
@@ -50,12 +48,9 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-export async function runSearch(ctx: JobContext): Promise<SearchResult> {
-  const payload = ctx.task.payload as SearchPayload
+export async function runSearch(ctx: JobContext, payload: SearchPayload): Promise<SearchResult> {
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('search task has no project')
-  if (!Array.isArray(payload.searches) || payload.searches.length === 0) throw new TaskError('search task names no database')
-  const connectors = connectorsConfigFromConfig(ctx.config, ctx.rateLimiters)
 
   await removeTaskSources(ctx.db, ctx.task.id)
   const runs = await ctx.db.insert(searchRuns).values(payload.searches.map((s) => ({
@@ -81,7 +76,7 @@ export async function runSearch(ctx: JobContext): Promise<SearchResult> {
 
   // Every database runs to its end before the outcome is judged, so that no insert is still under way during a clean-up.
   const settled = await Promise.allSettled(payload.searches.map((search) =>
-    searchOneDatabase(ctx, { projectId, runId: runIdOf.get(search.database)!, search, maxRecords: payload.maxRecordsPerDatabase, connectors, known, progress, report })))
+    searchOneDatabase(ctx, { projectId, runId: runIdOf.get(search.database)!, search, maxRecords: payload.maxRecordsPerDatabase, known, progress, report })))
   const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')
   if (rejected) {
     // Cancelled: nothing of this task stays. Interrupted by a shutdown: the resumed task cleans up first.
@@ -119,7 +114,6 @@ interface DatabaseJob {
   runId: string
   search: PlannedSearch
   maxRecords: number
-  connectors: ConnectorsConfig
   known: ProjectIdentifiers
   progress: Map<string, { retrieved: number; total: number }>
   report: (database: string) => Promise<void>
@@ -135,7 +129,7 @@ async function searchOneDatabase(ctx: JobContext, job: DatabaseJob): Promise<Dat
   await ctx.db.update(searchRuns).set({ status: 'running', startedAt: new Date(), batchId }).where(eq(searchRuns.id, job.runId))
   const seen = new IdentifierIndex()
   try {
-    const connector = createConnector(database, job.connectors)
+    const connector = ctx.connectors.get(database)
     const pages = connector.searchBatches(query, {
       maxRecords: job.maxRecords,
       signal: ctx.signal,

@@ -9,6 +9,7 @@
  * label_included), or the project's own title/abstract screening outcome;
  * optionally only the records of one import batch.
  */
+import { Type, type Static, type TLiteral } from '@sinclair/typebox'
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm'
 import { articles, decisions } from '../db/schema.ts'
 import type { ClassifierName } from '../screening/models.ts'
@@ -16,17 +17,16 @@ import { simulateScreening, SimulationError, type SimulationRecord } from '../sc
 import { loadStageDecisions, trainingLabel } from '../services/screening.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
 
-export const SIMULATION_TASK = 'screening-simulation'
-
-export interface SimulationPayload {
+export const SimulationPayload = Type.Object({
   /** Only the records of this import batch (each with its own label). */
-  batchId?: string
+  batchId: Type.Optional(Type.String()),
   /** 'import': labels brought by imports (default); 'screening': the title/abstract decisions made in the project. */
-  labels?: 'import' | 'screening'
-  seeds?: number
-  classifier?: ClassifierName
-  retrainEvery?: number
-}
+  labels: Type.Optional(Type.Union([Type.Literal('import'), Type.Literal('screening')])),
+  seeds: Type.Optional(Type.Integer({ minimum: 1 })),
+  classifier: Type.Optional(Type.Union([Type.Literal('nb'), Type.Literal('logistic')] satisfies Array<TLiteral<ClassifierName>>)),
+  retrainEvery: Type.Optional(Type.Integer({ minimum: 1 }))
+})
+export type SimulationPayload = Static<typeof SimulationPayload>
 
 const CURVE_POINTS = 200
 
@@ -40,10 +40,9 @@ export function recallCurvePoints(found: readonly number[]): Array<[number, numb
   return points
 }
 
-export async function screeningSimulation(ctx: JobContext) {
+export async function screeningSimulation(ctx: JobContext, payload: SimulationPayload) {
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('simulation task has no project')
-  const payload = ctx.task.payload as SimulationPayload
   const labelSource = payload.labels ?? 'import'
 
   let rows: Array<{ id: string; title: string; abstract: string }>

@@ -3,29 +3,28 @@
  * decisions are recorded, the project's question and criteria as the prompt
  * wants them, and which records a run screens.
  */
+import { Type, type Static } from '@sinclair/typebox'
 import { and, eq, inArray, isNull } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articles, users } from '../db/schema.ts'
 import type { EligibilityCriteria, PicoCriteria } from '../llm/screening-prompt.ts'
 import { normaliseModelName } from '../llm/ollama.ts'
 import { loadStageDecisions, stageCandidates } from './screening.ts'
-import type { ScreeningSettings, Stage } from './screening-settings.ts'
+import { STAGES, type ScreeningSettings, type Stage } from './screening-settings.ts'
 
-export const LLM_SCREENING_TASK = 'llm-screening'
-export const LLM_PULL_TASK = 'llm-pull'
-
-export interface LlmScreeningPayload {
-  model: string
+export const LlmScreeningPayload = Type.Object({
+  model: Type.String({ minLength: 1 }),
   /** The profile the model came from, when one was named. */
-  profileId?: string
+  profileId: Type.Optional(Type.String()),
   /** Prompt template id; the seeded default screening template when absent. */
-  templateId?: string
-  stage: Stage
+  templateId: Type.Optional(Type.String()),
+  stage: Type.Union(STAGES.map((s) => Type.Literal(s))),
   /** Records to screen; by default every record of the stage that no human has decided and this model has not screened. */
-  articleIds?: string[]
+  articleIds: Type.Optional(Type.Array(Type.String())),
   /** Requests in flight at once (capped by LLM_CONCURRENCY). */
-  concurrency?: number
-}
+  concurrency: Type.Optional(Type.Integer({ minimum: 1 }))
+})
+export type LlmScreeningPayload = Static<typeof LlmScreeningPayload>
 
 /** The e-mail of a model's reviewer account: a reserved domain, so it can never be a person's. */
 export function llmReviewerEmail(model: string): string {

@@ -10,14 +10,12 @@
 import { createHash } from 'node:crypto'
 import { and, eq, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
-import { articles, decisions, screeningModels, tasks } from '../db/schema.ts'
-import type { EventHub } from '../events/hub.ts'
+import { articles, decisions, screeningModels } from '../db/schema.ts'
 import { createScreeningModel, type LabelledRecord } from '../screening/active-learning.ts'
 import { buildTfidf, recordText, type TfidfFeatures } from '../screening/features.ts'
 import type { ClassifierName } from '../screening/models.ts'
 import { MODEL_DEFAULTS } from '../screening/simulate.ts'
 import { estimateRemainingByRecentRate, kneeStoppingSignal, recordsSinceLastInclude } from '../screening/stopping.ts'
-import { publishTask } from '../tasks/execute.ts'
 import type { TaskService } from '../tasks/service.ts'
 import type { TaskRow } from '../tasks/store.ts'
 import { toArticleView, type ArticleView } from './articles.ts'
@@ -28,7 +26,6 @@ import {
 import type { ScreeningSettings, Stage } from './screening-settings.ts'
 import { getScreeningSettings } from './screening-settings.ts'
 
-export const TRAIN_TASK = 'screening-train'
 /** A queued training older than this is presumed lost (its delivery failed) and no longer holds the queue slot. */
 const PENDING_TTL_MS = 15 * 60_000
 const LOCK_NAMESPACE = 724_631
@@ -38,31 +35,13 @@ const KEPT_TRAININGS = 3
 /**
  * Queues a retraining unless one is already waiting for this project and
  * stage (a running one does not count: it may have read the decisions before
- * the latest). Returns the new task, or the one that was waiting. The check
- * and the insert run under a transaction-scoped advisory lock, so concurrent
+ * the latest). Returns the new task, or the one that was waiting; concurrent
  * decisions queue at most one.
  */
-export async function queueTraining(deps: { db: Database; tasks: TaskService; events?: EventHub }, projectId: string, stage: Stage, createdBy: string | null): Promise<{ task: TaskRow; created: boolean }> {
-  const outcome = await deps.db.transaction(async (tx) => {
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${`${projectId}:${stage}`}))`)
-    const [pending] = await tx.select().from(tasks).where(and(
-      eq(tasks.projectId, projectId), eq(tasks.type, TRAIN_TASK), eq(tasks.status, 'queued'),
-      sql`${tasks.payload}->>'stage' = ${stage}`, sql`${tasks.createdAt} > now() - ${`${PENDING_TTL_MS} milliseconds`}::interval`
-    )).limit(1)
-    if (pending) return { task: pending, created: false }
-    // One training per decision or so: keep only the latest few that succeeded, so they do not crowd the project's task list.
-    await tx.execute(sql`DELETE FROM ${tasks} WHERE id IN (
-      SELECT id FROM ${tasks} WHERE project_id = ${projectId} AND type = ${TRAIN_TASK} AND status = 'succeeded' AND payload->>'stage' = ${stage}
-      ORDER BY created_at DESC OFFSET ${KEPT_TRAININGS})`)
-    const [created] = await tx.insert(tasks).values({ type: TRAIN_TASK, projectId, payload: { stage }, createdBy }).returning()
-    return { task: created, created: true }
+export async function queueTraining(deps: { tasks: TaskService }, projectId: string, stage: Stage, createdBy: string | null): Promise<{ task: TaskRow; created: boolean }> {
+  return deps.tasks.submitUnlessQueued({ type: 'screening-train', projectId, payload: { stage }, createdBy }, {
+    sameAs: { stage }, pendingTtlMs: PENDING_TTL_MS, keepSucceeded: KEPT_TRAININGS
   })
-  if (outcome.created) {
-    // With the queue down the training stays queued, and the queue reconciler delivers it once Redis is back.
-    await deps.tasks.deliver(outcome.task).catch(() => {})
-    if (deps.events) await publishTask(deps.events, 'task.queued', outcome.task)
-  }
-  return outcome
 }
 
 // Features are the slow part of a training (about 1 s per 10,000 records); a long-lived

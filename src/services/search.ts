@@ -5,14 +5,13 @@
  * database) into a plan, and the PRISMA-S search log (`search_runs`).
  */
 import { desc, eq } from 'drizzle-orm'
-import type { Config } from '../config.ts'
-import { connectorsConfigFromEnv, listDatabases, type ConnectorsConfig, type DatabaseInfo } from '../connectors/registry.ts'
+import { Type, type Static } from '@sinclair/typebox'
+import { listDatabases, type Connectors, type DatabaseInfo } from '../connectors/registry.ts'
 import type { DatabaseId } from '../connectors/types.ts'
 import type { Database } from '../db/index.ts'
 import { searchRuns } from '../db/schema.ts'
 import { HttpError } from '../http-errors.ts'
 import { redactUrl } from '../net/errors.ts'
-import type { RateLimiterRegistry } from '../net/rate-limit.ts'
 
 /** The databases that can be searched (Unpaywall only looks up DOIs). */
 export type SearchDatabaseId = Exclude<DatabaseId, 'unpaywall'>
@@ -24,54 +23,31 @@ export type CitationDatabaseId = (typeof CITATION_DATABASES)[number]
 export const DEFAULT_MAX_RECORDS_PER_DATABASE = 10_000
 export const MAX_RECORDS_PER_DATABASE = 50_000
 
-/** The configuration keys the connectors read, as `connectorsConfigFromEnv` names them. */
-const CONNECTOR_KEYS = [
-  'CONTACT_EMAIL', 'NCBI_TOOL', 'NCBI_API_KEY', 'PUBMED_BASE_URL', 'NCBI_IDCONV_BASE_URL', 'EUROPE_PMC_BASE_URL', 'CROSSREF_BASE_URL',
-  'OPENALEX_BASE_URL', 'OPENALEX_API_KEY', 'SEMANTIC_SCHOLAR_BASE_URL', 'SEMANTIC_SCHOLAR_API_KEY', 'ARXIV_BASE_URL', 'UNPAYWALL_BASE_URL'
-] as const
-
-export type ConnectorSettings = Pick<Config, (typeof CONNECTOR_KEYS)[number] | 'ALLOW_PRIVATE_DOWNLOADS'>
-
-/**
- * Connector configuration from the validated service configuration. Rate
- * limits are the connectors' defaults, with one limiter per API, base URL and
- * key from `limiters`: shared by every process through Redis when it is
- * configured, else by the whole process, so concurrent tasks searching the
- * same database share its rate. With ALLOW_PRIVATE_DOWNLOADS, open-access
- * PDFs may come from private and loopback addresses.
- */
-export function connectorsConfigFromConfig(config: ConnectorSettings, limiters?: RateLimiterRegistry): ConnectorsConfig {
-  const env: Record<string, string | undefined> = {}
-  for (const key of CONNECTOR_KEYS) env[key] = config[key]
-  const connectors = connectorsConfigFromEnv(env)
-  if (limiters) connectors.limiters = limiters
-  if (config.ALLOW_PRIVATE_DOWNLOADS) connectors.unpaywall = { ...connectors.unpaywall, download: { allowAddress: () => true } }
-  return connectors
-}
-
 export type DatabaseView = DatabaseInfo
 
 /** Every database with whether it is configured, its rate limit and what it supports (base URLs without secrets). */
-export function databaseViews(config: ConnectorSettings): DatabaseView[] {
-  return listDatabases(connectorsConfigFromConfig(config)).map((d) => ({ ...d, baseUrl: redactUrl(d.baseUrl) }))
+export function databaseViews(connectors: Connectors): DatabaseView[] {
+  return connectors.list().map((d) => ({ ...d, baseUrl: redactUrl(d.baseUrl) }))
 }
 
 export function databaseLabel(id: DatabaseId): string {
   return listDatabases().find((d) => d.id === id)?.label ?? id
 }
 
-export interface PlannedSearch {
-  database: SearchDatabaseId
+const PlannedSearch = Type.Object({
+  database: Type.Union(SEARCH_DATABASES.map((id) => Type.Literal(id))),
   /** The query as the user wrote it for this database. */
-  query: string
-}
+  query: Type.String({ minLength: 1 })
+})
+export type PlannedSearch = Static<typeof PlannedSearch>
 
 /** What a search task's payload holds. */
-export interface SearchPayload {
-  mode: 'simple' | 'expert'
-  searches: PlannedSearch[]
-  maxRecordsPerDatabase: number
-}
+export const SearchPayload = Type.Object({
+  mode: Type.Union([Type.Literal('simple'), Type.Literal('expert')]),
+  searches: Type.Array(PlannedSearch, { minItems: 1 }),
+  maxRecordsPerDatabase: Type.Integer({ minimum: 1 })
+})
+export type SearchPayload = Static<typeof SearchPayload>
 
 export interface SearchRequest {
   query?: string

@@ -6,10 +6,12 @@
  */
 import { DrizzleQueryError } from 'drizzle-orm'
 import pg from 'pg'
+import { Value } from '@sinclair/typebox/value'
+import type { Connectors } from '../connectors/registry.ts'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/index.ts'
 import type { EventHub } from '../events/hub.ts'
-import type { RateLimiterRegistry } from '../net/rate-limit.ts'
+import type { TaskRegistry } from './registry.ts'
 import { TaskStore, toTaskView, type TaskRow } from './store.ts'
 
 export class TaskCancelledError extends Error {
@@ -49,25 +51,30 @@ export interface JobContext {
   /** Publishes a domain event to the task's project (e.g. records imported). */
   emit(type: string, data: Record<string, unknown>): Promise<void>
   log: Logger
-  /** The APIs' rate limiters (shared through Redis when configured; default: per process). */
-  rateLimiters?: RateLimiterRegistry
+  /** The bibliographic databases' connectors, built once per process from its configuration. */
+  connectors: Connectors
 }
-
-export type JobHandler = (ctx: JobContext) => Promise<unknown>
-export type JobHandlers = Record<string, JobHandler>
 
 export interface ExecuteDeps {
   db: Database
   config: Config
   events: EventHub
-  handlers: JobHandlers
+  /** Task types and their handlers: TASKS (src/tasks/registry.ts). */
+  tasks: TaskRegistry
+  connectors: Connectors
   storageDir: string
   log: Logger
   /** Minimum interval between two progress writes. */
   progressIntervalMs?: number
   /** If set, the running task's row is touched this often (see TaskStore.undelivered). */
   heartbeatMs?: number
-  rateLimiters?: RateLimiterRegistry
+}
+
+/** The payload of a stored task as its type's schema wants it, or a TaskError naming the first mismatch. */
+function checkedPayload(type: string, schema: TaskRegistry[string]['payload'], payload: unknown): unknown {
+  const first = Value.Errors(schema, payload).First()
+  if (!first) return payload
+  throw new TaskError(`task payload does not match the "${type}" task type: ${first.path || '/'}: ${first.message}`)
 }
 
 export async function publishTask(events: EventHub, type: string, row: TaskRow): Promise<void> {
@@ -88,8 +95,8 @@ export async function executeTask(taskId: string, deps: ExecuteDeps, signal: Abo
   deps.log.info({ taskId, type: row.type, attempt: row.attempts }, 'task started')
   await publishTask(deps.events, 'task.started', row)
 
-  const handler = deps.handlers[row.type]
-  if (!handler) {
+  const definition = Object.hasOwn(deps.tasks, row.type) ? deps.tasks[row.type] : undefined
+  if (!definition) {
     const failed = await store.fail(taskId, `no handler for task type "${row.type}"`)
     if (failed) await publishTask(deps.events, 'task.failed', failed)
     return
@@ -108,7 +115,7 @@ export async function executeTask(taskId: string, deps: ExecuteDeps, signal: Abo
     storageDir: deps.storageDir,
     signal: controller.signal,
     log: deps.log,
-    rateLimiters: deps.rateLimiters,
+    connectors: deps.connectors,
     async progress (fraction, message) {
       if (controller.signal.aborted) throw new TaskCancelledError()
       const now = Date.now()
@@ -136,7 +143,7 @@ export async function executeTask(taskId: string, deps: ExecuteDeps, signal: Abo
   const heartbeat = deps.heartbeatMs ? setInterval(() => { store.touch(taskId).catch(() => {}) }, deps.heartbeatMs) : undefined
   heartbeat?.unref()
   try {
-    const result = await handler(ctx)
+    const result = await definition.run(ctx, checkedPayload(row.type, definition.payload, row.payload) as never)
     const done = await store.succeed(taskId, result)
     if (done) await publishTask(deps.events, 'task.completed', done)
     else {

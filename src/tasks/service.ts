@@ -5,7 +5,8 @@ import { ServiceUnavailableError } from '../http-errors.ts'
 import type { TaskJobData } from './bullmq.ts'
 import { publishTask } from './execute.ts'
 import type { InProcessRunner } from './in-process.ts'
-import { TaskStore, type TaskRow } from './store.ts'
+import type { TaskType } from './registry.ts'
+import { TaskStore, type NewTask, type TaskRow } from './store.ts'
 
 export type TaskEngine =
   | { mode: 'in-process'; runner: InProcessRunner }
@@ -49,7 +50,7 @@ export class TaskService {
    * QueueUnavailableError is thrown. (A job added after all finds no row and
    * ends at once.)
    */
-  async submit (input: { type: string; projectId: string | null; payload: unknown; createdBy: string | null }): Promise<TaskRow> {
+  async submit<T extends TaskType> (input: NewTask<T>): Promise<TaskRow> {
     this.ensureAvailable()
     const row = await this.store.create(input)
     try {
@@ -62,6 +63,20 @@ export class TaskService {
     // The task exists and is queued: a lost notification must not turn that into an error.
     await publishTask(this.events, 'task.queued', row).catch(() => {})
     return row
+  }
+
+  /**
+   * Creates the task unless one like it is still queued (TaskStore.createUnlessQueued),
+   * for tasks worth running once however often they are asked for. Unlike submit, a
+   * task the queue cannot take now stays queued: the reconciler delivers it later.
+   */
+  async submitUnlessQueued<T extends TaskType> (input: NewTask<T>, options: Parameters<TaskStore['createUnlessQueued']>[1]): Promise<{ task: TaskRow; created: boolean }> {
+    const outcome = await this.store.createUnlessQueued(input, options)
+    if (outcome.created) {
+      await this.deliver(outcome.task).catch(() => {})
+      await publishTask(this.events, 'task.queued', outcome.task).catch(() => {})
+    }
+    return outcome
   }
 
   /** Hands an existing row to the engine; in BullMQ mode throws QueueUnavailableError if Redis does not take it in time. */

@@ -6,9 +6,21 @@
 import { and, desc, eq, gt, inArray, or, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { tasks } from '../db/schema.ts'
+import type { TaskPayload, TaskType } from './registry.ts'
 
 export type TaskRow = typeof tasks.$inferSelect
 export type TaskStatus = TaskRow['status']
+
+/** A task to create: its type, and a payload of that type's schema. */
+export interface NewTask<T extends TaskType> {
+  type: T
+  projectId: string | null
+  payload: TaskPayload<T>
+  createdBy: string | null
+}
+
+/** The advisory lock namespace (two-key form) under which createUnlessQueued looks for a waiting task. */
+const QUEUED_LOCK_NAMESPACE = 724_631
 
 export const FINISHED_STATUSES: TaskStatus[] = ['succeeded', 'failed', 'cancelled']
 
@@ -51,11 +63,34 @@ export function toTaskView(row: TaskRow): TaskView {
 export class TaskStore {
   constructor (private readonly db: Database) {}
 
-  async create(input: { type: string; projectId: string | null; payload: unknown; createdBy: string | null }): Promise<TaskRow> {
-    const [row] = await this.db.insert(tasks).values({
+  async create<T extends TaskType>(input: NewTask<T>, db: Pick<Database, 'insert'> = this.db): Promise<TaskRow> {
+    const [row] = await db.insert(tasks).values({
       type: input.type, projectId: input.projectId, payload: input.payload ?? {}, createdBy: input.createdBy
     }).returning()
     return row
+  }
+
+  /**
+   * Debounced creation: returns the task of the same type and project whose
+   * payload holds `sameAs` and that is still queued (created less than
+   * `pendingTtlMs` ago: an older one is presumed lost), else creates one and
+   * deletes the succeeded ones of that kind beyond the newest `keepSucceeded`.
+   * The check and the insert run under a transaction-scoped advisory lock, so
+   * concurrent calls create at most one.
+   */
+  async createUnlessQueued<T extends TaskType>(input: NewTask<T>, options: { sameAs: Partial<TaskPayload<T>>; pendingTtlMs: number; keepSucceeded: number }): Promise<{ task: TaskRow; created: boolean }> {
+    const sameAs = JSON.stringify(options.sameAs)
+    const kind = and(eq(tasks.type, input.type), input.projectId ? eq(tasks.projectId, input.projectId) : sql`${tasks.projectId} IS NULL`, sql`${tasks.payload} @> ${sameAs}::jsonb`)
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(${QUEUED_LOCK_NAMESPACE}, hashtext(${`${input.type}:${input.projectId}:${sameAs}`}))`)
+      const [pending] = await tx.select().from(tasks).where(and(
+        kind, eq(tasks.status, 'queued'), sql`${tasks.createdAt} > now() - ${`${options.pendingTtlMs} milliseconds`}::interval`
+      )).limit(1)
+      if (pending) return { task: pending, created: false }
+      await tx.delete(tasks).where(inArray(tasks.id, tx.select({ id: tasks.id }).from(tasks)
+        .where(and(kind, eq(tasks.status, 'succeeded'))).orderBy(desc(tasks.createdAt)).offset(options.keepSucceeded)))
+      return { task: await this.create(input, tx), created: true }
+    })
   }
 
   async get(id: string): Promise<TaskRow | undefined> {

@@ -59,8 +59,9 @@ t.test('import progress follows the share of the file parsed and stored', { skip
     task: task!, db: app.db, config: app.config, storageDir: app.storageDir, signal: new AbortController().signal, log: app.log,
     async progress (fraction, message) { reports.push({ fraction, message }) },
     async ensureNotCancelled () {},
-    async emit () {}
-  })
+    async emit () {},
+    connectors: app.connectors
+  }, { fileId: file.id })
   t.equal(result.imported, rows)
   const during = reports.filter((r) => /records imported/.test(r.message ?? ''))
   t.ok(during.length >= 15, `${during.length} reports while importing`)

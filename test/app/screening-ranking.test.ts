@@ -5,7 +5,8 @@ import { and, eq } from 'drizzle-orm'
 import { articles, screeningModels, tasks } from '../../src/db/schema.ts'
 import { parseLabelledCsv, simulateScreening } from '../../src/screening/simulate.ts'
 import { queueTraining } from '../../src/services/screening-model.ts'
-import type { TaskService } from '../../src/tasks/service.ts'
+import { InProcessRunner } from '../../src/tasks/in-process.ts'
+import { TaskService } from '../../src/tasks/service.ts'
 import { build, DATASETS, fileUpload, needsServices, userWithToken, waitFor } from '../helper.ts'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -119,13 +120,14 @@ t.test('the next record follows the model once it is trained; retraining is debo
 
   // Debounce: concurrent requests queue one training; a queued one is returned, not duplicated.
   const delivered: string[] = []
-  const fakeTasks = { deliver: async (row: { id: string }) => { delivered.push(row.id) } } as unknown as TaskService
+  // A task service whose runner only notes what it is given, so the trainings stay queued.
+  const noting = new TaskService(app.db, app.events, { mode: 'in-process', runner: new InProcessRunner({ concurrency: 1, run: async (id) => { delivered.push(id) }, onError: () => {} }) })
   const otherProject = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Debounce' } })).json()
-  const outcomes = await Promise.all(Array.from({ length: 8 }, () => queueTraining({ db: app.db, tasks: fakeTasks }, otherProject.id, 'title_abstract', alice.user.id)))
+  const outcomes = await Promise.all(Array.from({ length: 8 }, () => queueTraining({ tasks: noting }, otherProject.id, 'title_abstract', alice.user.id)))
   t.equal(outcomes.filter((o) => o.created).length, 1, 'one training queued for eight concurrent requests')
   t.equal(new Set(outcomes.map((o) => o.task.id)).size, 1)
   t.same(delivered, [outcomes[0].task.id])
-  const fullText = await queueTraining({ db: app.db, tasks: fakeTasks }, otherProject.id, 'full_text', alice.user.id)
+  const fullText = await queueTraining({ tasks: noting }, otherProject.id, 'full_text', alice.user.id)
   t.ok(fullText.created, 'stages are debounced separately')
   const manual = await app.inject({ method: 'POST', url: `/api/projects/${otherProject.id}/screening/train`, headers: alice.auth, payload: { stage: 'title_abstract' } })
   t.equal(manual.statusCode, 202)

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { Type } from '@sinclair/typebox'
 import { eq, sql } from 'drizzle-orm'
 import { tasks } from '../../src/db/schema.ts'
 import { executeTask } from '../../src/tasks/execute.ts'
@@ -8,8 +9,8 @@ t.test('a task failed by the database says so without the database message', { s
   const app = await build(t)
   const [task] = await app.db.insert(tasks).values({ type: 'refused' }).returning()
   await executeTask(task.id, {
-    db: app.db, config: app.config, events: app.events, storageDir: app.storageDir, log: app.log,
-    handlers: { refused: async (ctx) => ctx.db.execute(sql`SELECT 'x'::int AS "articles_project_title_idx"`) }
+    db: app.db, config: app.config, events: app.events, storageDir: app.storageDir, log: app.log, connectors: app.connectors,
+    tasks: { refused: { payload: Type.Object({}), run: async (ctx) => ctx.db.execute(sql`SELECT 'x'::int AS "articles_project_title_idx"`) } }
   })
   const [row] = await app.db.select().from(tasks).where(eq(tasks.id, task.id))
   t.equal(row.status, 'failed')

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { connectorsConfigFromEnv, createConnector, listDatabases, ConnectorConfigError } from '../../src/connectors/registry.ts'
+import { Connectors, connectorsConfig, createConnector, listDatabases, ConnectorConfigError } from '../../src/connectors/registry.ts'
 import { PubMedConnector } from '../../src/connectors/pubmed.ts'
 import { makeCorpus } from '../support/api-servers/corpus.ts'
 import { startPubMedServer } from '../support/api-servers/pubmed.ts'
@@ -22,8 +22,8 @@ t.test('every database is listed with its rate limit and capabilities', async (t
   t.equal(keyed.crossref.rateLimit.requestsPerSecond, 10)
 })
 
-t.test('configuration comes from the documented environment variables', async (t) => {
-  const config = connectorsConfigFromEnv({
+t.test('configuration comes from the documented settings of the service configuration', async (t) => {
+  const config = connectorsConfig({
     CONTACT_EMAIL: 'team@example.org', NCBI_API_KEY: 'ncbi', PUBMED_BASE_URL: 'http://pubmed.test/eutils', NCBI_IDCONV_BASE_URL: 'http://idconv.test/',
     SEMANTIC_SCHOLAR_API_KEY: 's2', CROSSREF_BASE_URL: ' ', OPENALEX_BASE_URL: 'http://oa.test'
   })
@@ -32,6 +32,15 @@ t.test('configuration comes from the documented environment variables', async (t
   t.same(config.crossref, {}, 'blank values keep the public default')
   t.same(config.semanticscholar, { apiKey: 's2' })
   t.same(config.openalex, { baseUrl: 'http://oa.test' })
+  t.same(config.unpaywall, {}, 'PDFs from private addresses refused by default')
+  t.equal(typeof connectorsConfig({ ALLOW_PRIVATE_DOWNLOADS: true }).unpaywall?.download?.allowAddress, 'function')
+})
+
+t.test('Connectors builds each connector once and says which are configured', async (t) => {
+  const connectors = new Connectors(connectorsConfig({}))
+  t.equal(connectors.get('pubmed'), connectors.get('pubmed'))
+  t.throws(() => connectors.get('unpaywall'), ConnectorConfigError)
+  t.equal(connectors.list().find((d) => d.id === 'unpaywall')?.configured, false)
 })
 
 t.test('createConnector builds working connectors from plain configuration', async (t) => {

@@ -4,12 +4,16 @@
  * of bounded attempts kill it there, as a process killed by an out-of-memory import would be.
  */
 import { loadConfig } from '../../src/config.ts'
-import { jobHandlers } from '../../src/jobs/index.ts'
+import { Type } from '@sinclair/typebox'
 import { buildServer } from '../../src/server.ts'
+import { TASKS, type TaskRegistry } from '../../src/tasks/registry.ts'
 
-jobHandlers['test-hang'] = async () => {
-  process.send?.('running')
-  await new Promise(() => {})
+;(TASKS as Record<string, TaskRegistry[string]>)['test-hang'] = {
+  payload: Type.Object({}),
+  run: async () => {
+    process.send?.('running')
+    await new Promise(() => {})
+  }
 }
 
 // Never outlive the test that started it.
