@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { findUserByToken, type AuthUser } from '../src/auth/users.ts'
-import { HttpError } from '../src/http-errors.ts'
+import { Unauthenticated } from '../src/errors.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,9 +34,9 @@ export default fp(async (fastify) => {
   fastify.decorateRequest('tokenId', '')
   fastify.decorate('authenticate', async (request: FastifyRequest) => {
     const token = bearerToken(request)
-    if (!token) throw new HttpError(401, 'missing bearer token (Authorization: Bearer <token>)')
+    if (!token) throw new Unauthenticated('missing bearer token (Authorization: Bearer <token>)')
     const user = await findUserByToken(fastify.db, token)
-    if (!user) throw new HttpError(401, 'invalid or revoked token')
+    if (!user) throw new Unauthenticated('invalid or revoked token')
     const { tokenId, ...rest } = user
     request.user = rest
     request.tokenId = tokenId

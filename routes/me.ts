@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { issueToken, listTokens, revokeToken } from '../src/auth/users.ts'
 import { ApiToken, UserSchema as User, Uuid } from '../src/http/schemas.ts'
-import { HttpError } from '../src/http-errors.ts'
+import { NotFound } from '../src/errors.ts'
 
 /** The calling user: `GET /api/me`, and their API tokens under `/api/me/tokens`. */
 const meRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -23,7 +23,7 @@ const meRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.delete('/me/tokens/:tokenId', {
     schema: { tags: ['users'], summary: 'Revoke one of your API tokens, at once (its open WebSockets are closed)', params: Type.Object({ tokenId: Uuid }) }
   }, async (request, reply) => {
-    if (!await revokeToken(fastify.db, request.user.id, request.params.tokenId)) throw new HttpError(404, 'token not found')
+    if (!await revokeToken(fastify.db, request.user.id, request.params.tokenId)) throw new NotFound('token not found')
     await fastify.events.revokeAccess({ userId: request.user.id, tokenId: request.params.tokenId })
     return reply.status(204).send()
   })

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { Task } from '../src/http/schemas.ts'
-import { HttpError } from '../src/http-errors.ts'
+import { Forbidden, NotFound, UpstreamFailed } from '../src/errors.ts'
 import { createOllamaClientFromConfig, OllamaError } from '../src/llm/ollama.ts'
 import { createProfile, deleteProfile, getProfile, listProfiles, toProfileView, updateProfile } from '../src/services/screening-profiles.ts'
 import { toTaskView } from '../src/tasks/store.ts'
@@ -22,7 +22,7 @@ const ProfileFields = {
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
 
 function requireAdmin(request: FastifyRequest): void {
-  if (!request.user.isAdmin) throw new HttpError(403, 'only administrators change shared settings (profiles, prompt templates, models)')
+  if (!request.user.isAdmin) throw new Forbidden('only administrators change shared settings (profiles, prompt templates, models)')
 }
 
 /**
@@ -37,7 +37,7 @@ const profilesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/profiles/:id', { schema: { tags: ['llm'], params: IdParams, response: { 200: Profile } } }, async (request) => {
     const row = await getProfile(db, request.params.id)
-    if (!row) throw new HttpError(404, 'profile not found')
+    if (!row) throw new NotFound('profile not found')
     return toProfileView(row)
   })
 
@@ -77,7 +77,7 @@ const profilesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       const models = await createOllamaClientFromConfig(fastify.config, { retries: 0, timeoutMs: 10_000 }).listModels()
       return models.map((m) => ({ name: m.name, size: m.size ?? null, modifiedAt: m.modifiedAt ?? null, family: m.details?.family ?? null, parameterSize: m.details?.parameterSize ?? null }))
     } catch (error) {
-      if (error instanceof OllamaError) throw new HttpError(502, `the Ollama server at ${fastify.config.OLLAMA_BASE_URL} did not answer: ${error.message}`)
+      if (error instanceof OllamaError) throw new UpstreamFailed(`the Ollama server at ${fastify.config.OLLAMA_BASE_URL} did not answer: ${error.message}`)
       throw error
     }
   })

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { Uuid } from '../src/http/schemas.ts'
-import { HttpError } from '../src/http-errors.ts'
+import { Forbidden, NotFound } from '../src/errors.ts'
 import { createPrompt, deletePrompt, getPrompt, listPrompts, toPromptView, updatePrompt } from '../src/services/screening-profiles.ts'
 
 const Prompt = Type.Object({
@@ -18,7 +18,7 @@ const IdParams = Type.Object({ id: Uuid })
 const promptsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { db } = fastify
   const requireAdmin = (isAdmin: boolean) => {
-    if (!isAdmin) throw new HttpError(403, 'only administrators change shared settings (profiles, prompt templates, models)')
+    if (!isAdmin) throw new Forbidden('only administrators change shared settings (profiles, prompt templates, models)')
   }
 
   fastify.get('/prompts', {
@@ -30,7 +30,7 @@ const promptsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/prompts/:id', { schema: { tags: ['llm'], params: IdParams, response: { 200: Prompt } } }, async (request) => {
     const row = await getPrompt(db, request.params.id)
-    if (!row) throw new HttpError(404, 'prompt template not found')
+    if (!row) throw new NotFound('prompt template not found')
     return toPromptView(row)
   })
 

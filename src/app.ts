@@ -18,7 +18,7 @@ import dbPlugin from '../plugins/db.ts'
 import globalsPlugin from '../plugins/globals.ts'
 import authPlugin from '../plugins/auth.ts'
 import type { Config } from './config.ts'
-import { HttpError, databaseUnavailable } from './http-errors.ts'
+import { databaseUnavailable } from './db/unavailable.ts'
 import { DomainError, RateLimited, STATUS_OF_KIND, Unauthenticated, Unavailable } from './errors.ts'
 import { boundRouteSchemas, rejectNonFiniteNumbers, rejectUnstorableText } from './http/input-guard.ts'
 import { registerHealth } from './health.ts'
@@ -79,8 +79,9 @@ async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
 // Not encapsulated, so that the server and tests see the decorators (db, tasks, events…).
 export default fp(app, { name: 'analylit', fastify: '5.x' })
 
-function setErrorHandlers(fastify: FastifyInstance): void {
-  fastify.setErrorHandler((error: FastifyError | HttpError | DomainError, request, reply) => {
+/** The one error handler: domain errors (src/errors.ts) to their HTTP status, validation errors to 400, the rest without internals. */
+export function setErrorHandlers(fastify: FastifyInstance): void {
+  fastify.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
     // A route may have set another content type (a file export) before failing.
     reply.type('application/json; charset=utf-8')
     if (error instanceof DomainError) {
@@ -88,10 +89,6 @@ function setErrorHandlers(fastify: FastifyInstance): void {
       if (error instanceof Unavailable || error instanceof RateLimited) reply.header('retry-after', String(error.retryAfterSeconds))
       if (error instanceof Unauthenticated) reply.header('www-authenticate', 'Bearer')
       return reply.status(status).send({ statusCode: status, error: httpErrorName(status), message: error.message, ...(error.field ? { field: error.field } : {}) })
-    }
-    if (error instanceof HttpError) {
-      if (error.headers) reply.headers(error.headers)
-      return reply.status(error.statusCode).send({ statusCode: error.statusCode, error: httpErrorName(error.statusCode), message: error.message, ...(error.field ? { field: error.field } : {}) })
     }
     const fe = error as FastifyError
     if (fe.validation) {

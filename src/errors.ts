@@ -4,7 +4,7 @@
  * kind to its HTTP status, so no code below the routes speaks HTTP.
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'not_found' | 'forbidden' | 'unauthenticated' | 'conflict' | 'invalid' | 'too_large' | 'unsupported' | 'rate_limited' | 'unavailable'
+  abstract readonly kind: 'not_found' | 'forbidden' | 'unauthenticated' | 'conflict' | 'invalid' | 'too_large' | 'unsupported' | 'unprocessable' | 'rate_limited' | 'unavailable' | 'upstream_failed'
   /** The request field the error is about (a body property, a query parameter), when there is one. */
   readonly field?: string
   constructor (message: string, field?: string) {
@@ -28,6 +28,8 @@ export class Invalid extends DomainError { readonly kind = 'invalid' }
 export class TooLarge extends DomainError { readonly kind = 'too_large' }
 /** The input's type or format is not one the service reads. */
 export class Unsupported extends DomainError { readonly kind = 'unsupported' }
+/** The input is well formed but its content cannot be used (an empty file, a file that is not a bibliography). */
+export class Unprocessable extends DomainError { readonly kind = 'unprocessable' }
 /** Too many requests for now; retry after `retryAfterSeconds`. */
 export class RateLimited extends DomainError {
   readonly kind = 'rate_limited'
@@ -39,8 +41,11 @@ export class Unavailable extends DomainError {
   constructor (message: string, readonly retryAfterSeconds = 5, field?: string) { super(message, field) }
 }
 
+/** A service this one relies on (an LLM server, a bibliographic API) answered with an error or not at all. */
+export class UpstreamFailed extends DomainError { readonly kind = 'upstream_failed' }
+
 /** HTTP status of each kind of domain error. */
 export const STATUS_OF_KIND: Record<DomainError['kind'], number> = {
   not_found: 404, unauthenticated: 401, forbidden: 403, conflict: 409, invalid: 400,
-  too_large: 413, unsupported: 415, rate_limited: 429, unavailable: 503
+  too_large: 413, unsupported: 415, unprocessable: 422, rate_limited: 429, unavailable: 503, upstream_failed: 502
 }

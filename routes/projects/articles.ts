@@ -12,7 +12,7 @@ import { originalOf } from '../../src/services/originals.ts'
 import { blindScope, requireProject } from '../../src/services/projects.ts'
 import { acceptBibliography, newUploadPath, type StoredFile } from '../../src/services/imports.ts'
 import { safeDownload, SafeFetchError } from '../../src/net/safe-fetch.ts'
-import { HttpError } from '../../src/http-errors.ts'
+import { Invalid, NotFound, TooLarge, Unprocessable, Unsupported } from '../../src/errors.ts'
 import { checkFileName, checkText } from '../../src/http/input-guard.ts'
 import { toTaskView } from '../../src/tasks/store.ts'
 
@@ -45,7 +45,7 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     await requireProject(db, request.user, request.params.projectId)
     const row = await getArticle(db, request.params.projectId, request.params.articleId)
-    if (!row) throw new HttpError(404, 'article not found')
+    if (!row) throw new NotFound('article not found')
     return { ...toArticleView(row), original: await originalOf(db, row) ?? null }
   })
 
@@ -60,7 +60,7 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { project } = await requireProject(db, request.user, request.params.projectId, 'reviewer')
-    if (!request.isMultipart()) throw new HttpError(415, 'send the file as multipart/form-data in a field named "file"')
+    if (!request.isMultipart()) throw new Unsupported('send the file as multipart/form-data in a field named "file"')
 
     const fields: Record<string, string> = {}
     let stored: StoredFile | undefined
@@ -87,7 +87,7 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       }), createWriteStream(absolute))
       if (part.file.truncated) {
         await fs.rm(absolute, { force: true })
-        throw new HttpError(413, `file is larger than the upload limit of ${fastify.config.UPLOAD_MAX_BYTES} bytes`, 'file')
+        throw new TooLarge(`file is larger than the upload limit of ${fastify.config.UPLOAD_MAX_BYTES} bytes`, 'file')
       }
       stored = { absolute, size, sha256: hash.digest('hex'), name, contentType: part.mimetype, origin: 'upload' }
     }
@@ -95,7 +95,7 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       if (stored) await fs.rm(stored.absolute, { force: true })
       throw refusal
     }
-    if (!stored) throw new HttpError(400, 'no file: send it in a multipart field named "file"', 'file')
+    if (!stored) throw new Invalid('no file: send it in a multipart field named "file"', 'file')
     const task = await acceptBibliography(fastify, project.id, request.user.id, stored, {
       format: fields.format, sourceDatabase: fields.sourceDatabase, importLabels: fields.importLabels !== 'false'
     })
@@ -121,7 +121,7 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     try {
       url = new URL(request.body.url)
     } catch {
-      throw new HttpError(400, 'url is not a valid URL (check the host, the port and the brackets of an IPv6 address)', 'url')
+      throw new Invalid('url is not a valid URL (check the host, the port and the brackets of an IPv6 address)', 'url')
     }
     const name = path.basename(url.pathname) || 'download'
     const absolute = await newUploadPath(fastify.storageDir, project.id, name)
@@ -134,8 +134,8 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     } catch (err) {
       await fs.rm(absolute, { force: true })
       if (err instanceof SafeFetchError) {
-        const status = err.reason === 'too-large' ? 413 : err.reason === 'blocked-address' || err.reason === 'unsupported-scheme' || err.reason === 'invalid-url' ? 400 : 422
-        throw new HttpError(status, `could not download ${err.url}: ${err.message}`, 'url')
+        const Refusal = err.reason === 'too-large' ? TooLarge : err.reason === 'blocked-address' || err.reason === 'unsupported-scheme' || err.reason === 'invalid-url' ? Invalid : Unprocessable
+        throw new Refusal(`could not download ${err.url}: ${err.message}`, 'url')
       }
       throw err
     }

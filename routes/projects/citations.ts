@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { and, eq, inArray } from 'drizzle-orm'
 import { articles } from '../../src/db/schema.ts'
 import { ProjectParams, Task, Uuid } from '../../src/http/schemas.ts'
-import { HttpError } from '../../src/http-errors.ts'
+import { NotFound } from '../../src/errors.ts'
 import { requireProject } from '../../src/services/projects.ts'
 import { CITATION_DATABASES } from '../../src/services/search.ts'
 import { toTaskView } from '../../src/tasks/store.ts'
@@ -31,7 +31,7 @@ const citationsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const found = await fastify.db.select({ id: articles.id }).from(articles).where(and(eq(articles.projectId, projectId), inArray(articles.id, ids)))
     if (found.length !== ids.length) {
       const missing = ids.filter((id) => !found.some((f) => f.id === id))
-      throw new HttpError(404, `article(s) not found in this project: ${missing.join(', ')}`, 'articleIds')
+      throw new NotFound(`article(s) not found in this project: ${missing.join(', ')}`, 'articleIds')
     }
     const payload = { ...request.body, maxRecordsPerArticle: request.body.maxRecordsPerArticle ?? 1000 }
     const task = await fastify.tasks.submit({ type: 'citations', projectId, createdBy: request.user.id, payload })

@@ -4,7 +4,7 @@ import { Project, ProjectBody, ProjectParams, ProjectPatch, Uuid } from '../../s
 import {
   changeMember, createProject, deleteProject, listMembers, listProjects, requireProject, toProjectView, updateProject
 } from '../../src/services/projects.ts'
-import { HttpError } from '../../src/http-errors.ts'
+import { NotFound } from '../../src/errors.ts'
 import { userForInvitation } from '../../src/auth/users.ts'
 
 const Role = Type.Union([Type.Literal('owner'), Type.Literal('reviewer'), Type.Literal('viewer')])
@@ -63,7 +63,7 @@ const projectsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { tags: ['projects'], params: Type.Object({ projectId: Uuid, userId: Uuid }) }
   }, async (request, reply) => {
     await requireProject(db, request.user, request.params.projectId, 'owner')
-    if (!await changeMember(db, request.user, request.params.projectId, request.params.userId, null)) throw new HttpError(404, 'member not found')
+    if (!await changeMember(db, request.user, request.params.projectId, request.params.userId, null)) throw new NotFound('member not found')
     await fastify.events.revokeAccess({ userId: request.params.userId, projectId: request.params.projectId })
     return reply.status(204).send()
   })

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { and, eq, inArray, or } from 'drizzle-orm'
 import { articles } from '../../src/db/schema.ts'
 import { ProjectParams, Task, Uuid } from '../../src/http/schemas.ts'
-import { HttpError } from '../../src/http-errors.ts'
+import { Conflict, NotFound } from '../../src/errors.ts'
 import { judgePairs, listClusters } from '../../src/services/dedup.ts'
 import { requireProject } from '../../src/services/projects.ts'
 import { toTaskView } from '../../src/tasks/store.ts'
@@ -22,7 +22,7 @@ const duplicatesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       .where(and(eq(articles.projectId, projectId), inArray(articles.id, ids)))
     if (found.length !== ids.length) {
       const missing = ids.filter((id) => !found.some((f) => f.id === id))
-      throw new HttpError(404, `article(s) not found in this project: ${missing.join(', ')}`, 'articleIds')
+      throw new NotFound(`article(s) not found in this project: ${missing.join(', ')}`, 'articleIds')
     }
     return found
   }
@@ -75,7 +75,7 @@ const duplicatesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const cluster = await db.select({ id: articles.id }).from(articles)
       .where(and(eq(articles.projectId, projectId), or(eq(articles.id, primaryId), eq(articles.duplicateOf, primaryId))))
     const others = cluster.map((c) => c.id).filter((id) => id !== article.id)
-    if (others.length === 0) throw new HttpError(409, 'this record is not in a duplicate cluster', 'articleId')
+    if (others.length === 0) throw new Conflict('this record is not in a duplicate cluster', 'articleId')
     await judgePairs(db, projectId, others.map((id) => [article.id, id] as [string, string]), 'not_duplicate', request.user.id)
     return reply.status(202).send(await queueRun(projectId, request.user.id))
   })

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs'
 import { and, eq, inArray } from 'drizzle-orm'
 import { articles } from '../../src/db/schema.ts'
 import { ProjectParams, Task, Uuid } from '../../src/http/schemas.ts'
-import { HttpError } from '../../src/http-errors.ts'
+import { Conflict, NotFound } from '../../src/errors.ts'
 import { findFullText } from '../../src/services/fulltext.ts'
 import { requireProject } from '../../src/services/projects.ts'
 import { toTaskView } from '../../src/tasks/store.ts'
@@ -31,13 +31,13 @@ const fulltextRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const { projectId } = request.params
     await requireProject(fastify.db, request.user, projectId, 'reviewer')
     const unpaywall = fastify.connectors.list().find((d) => d.id === 'unpaywall')!
-    if (!unpaywall.configured) throw new HttpError(409, `Unpaywall is not configured: set ${unpaywall.missing}`)
+    if (!unpaywall.configured) throw new Conflict(`Unpaywall is not configured: set ${unpaywall.missing}`)
     const ids = request.body.articleIds
     if (ids) {
       const found = await fastify.db.select({ id: articles.id }).from(articles).where(and(eq(articles.projectId, projectId), inArray(articles.id, ids)))
       if (found.length !== ids.length) {
         const missing = ids.filter((id) => !found.some((f) => f.id === id))
-        throw new HttpError(404, `article(s) not found in this project: ${missing.join(', ')}`, 'articleIds')
+        throw new NotFound(`article(s) not found in this project: ${missing.join(', ')}`, 'articleIds')
       }
     }
     const task = await fastify.tasks.submit({ type: 'fulltext', projectId, createdBy: request.user.id, payload: ids ? { articleIds: ids } : {} })
@@ -50,7 +50,7 @@ const fulltextRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const { projectId, articleId } = request.params
     await requireProject(fastify.db, request.user, projectId)
     const stored = await findFullText(fastify.db, fastify.storageDir, projectId, articleId)
-    if (!stored) throw new HttpError(404, 'this article has no full text')
+    if (!stored) throw new NotFound('this article has no full text')
     const name = stored.originalName.replace(/[^\w.-]+/g, '_')
     return reply
       .type(stored.contentType)

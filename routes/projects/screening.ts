@@ -4,7 +4,7 @@ import { and, eq, inArray } from 'drizzle-orm'
 import type { AuthUser } from '../../src/auth/users.ts'
 import { articles, sourceBatches } from '../../src/db/schema.ts'
 import { ProjectParams, Stage, Task, Uuid } from '../../src/http/schemas.ts'
-import { HttpError } from '../../src/http-errors.ts'
+import { Forbidden, Invalid, NotFound } from '../../src/errors.ts'
 import { agreementCsv, stageAgreement } from '../../src/services/agreement.ts'
 import { requireProject } from '../../src/services/projects.ts'
 import { listConflicts, listScreeningRecords } from '../../src/services/screening.ts'
@@ -107,7 +107,7 @@ const screeningRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { role, settings } = await loadProject(request.params.projectId, request.user)
     if (settings.blind && !isPrivileged(settings, role, request.user.id)) {
-      throw new HttpError(403, 'in blind mode only the project\'s owners and resolvers export individual decisions')
+      throw new Forbidden('in blind mode only the project\'s owners and resolvers export individual decisions')
     }
     const stage = request.query.stage ?? 'title_abstract'
     return reply.type('text/csv; charset=utf-8')
@@ -170,7 +170,7 @@ const screeningRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (request.body.batchId) {
       const [batch] = await db.select({ id: sourceBatches.id }).from(sourceBatches)
         .where(and(eq(sourceBatches.projectId, projectId), eq(sourceBatches.id, request.body.batchId)))
-      if (!batch) throw new HttpError(404, 'no such import batch in this project', 'batchId')
+      if (!batch) throw new NotFound('no such import batch in this project', 'batchId')
     }
     const task = await fastify.tasks.submit({ type: 'screening-simulation', projectId, createdBy: request.user.id, payload: request.body })
     return reply.status(202).send(toTaskView(task))
@@ -195,23 +195,23 @@ const screeningRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const { projectId } = request.params
     const body = request.body
     await loadProject(projectId, request.user, 'reviewer')
-    if ((body.profileId === undefined) === (body.model === undefined)) throw new HttpError(400, 'give either profileId or model', body.model ? 'profileId' : 'model')
+    if ((body.profileId === undefined) === (body.model === undefined)) throw new Invalid('give either profileId or model', body.model ? 'profileId' : 'model')
     let model = body.model
     if (body.profileId) {
       const profile = await getProfile(db, body.profileId)
-      if (!profile) throw new HttpError(404, 'no such analysis profile', 'profileId')
+      if (!profile) throw new NotFound('no such analysis profile', 'profileId')
       model = profile.preprocessModel
     }
     if (body.templateId) {
       const template = await getPrompt(db, body.templateId)
-      if (!template) throw new HttpError(404, 'no such prompt template', 'templateId')
-      if (template.kind !== 'screening') throw new HttpError(400, `prompt template "${template.name}" is a ${template.kind} template, not a screening one`, 'templateId')
+      if (!template) throw new NotFound('no such prompt template', 'templateId')
+      if (template.kind !== 'screening') throw new Invalid(`prompt template "${template.name}" is a ${template.kind} template, not a screening one`, 'templateId')
     }
     if (body.articleIds) {
       const found = await db.select({ id: articles.id }).from(articles).where(and(eq(articles.projectId, projectId), inArray(articles.id, body.articleIds)))
       if (found.length !== body.articleIds.length) {
         const known = new Set(found.map((f) => f.id))
-        throw new HttpError(404, `article(s) not found in this project: ${body.articleIds.filter((id) => !known.has(id)).slice(0, 10).join(', ')}`, 'articleIds')
+        throw new NotFound(`article(s) not found in this project: ${body.articleIds.filter((id) => !known.has(id)).slice(0, 10).join(', ')}`, 'articleIds')
       }
     }
     const payload: LlmScreeningPayload = {

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { Task, Uuid } from '../../src/http/schemas.ts'
 import { isMember, requireProject } from '../../src/services/projects.ts'
-import { HttpError } from '../../src/http-errors.ts'
+import { Conflict, NotFound } from '../../src/errors.ts'
 import { toTaskView, type TaskRow } from '../../src/tasks/store.ts'
 
 const TaskParams = Type.Object({ taskId: Uuid })
@@ -15,7 +15,7 @@ const tasksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
    * exist, so task ids cannot be probed.
    */
   async function visibleTask(request: FastifyRequest, taskId: string, minimum: 'viewer' | 'reviewer' = 'viewer'): Promise<TaskRow> {
-    const notFound = new HttpError(404, 'task not found')
+    const notFound = new NotFound('task not found')
     const task = await fastify.tasks.store.get(taskId)
     if (!task) throw notFound
     if (task.projectId) {
@@ -33,7 +33,7 @@ const tasksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const task = await visibleTask(request, request.params.taskId, 'reviewer')
     const cancelled = await fastify.tasks.cancel(task.id)
-    if (!cancelled) throw new HttpError(409, `task already ${task.status}`)
+    if (!cancelled) throw new Conflict(`task already ${task.status}`)
     return toTaskView(cancelled)
   })
 }

@@ -3,13 +3,13 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { createUser, issueToken, listTokens, revokeToken } from '../../src/auth/users.ts'
 import { ApiToken, UserSchema as User, Uuid } from '../../src/http/schemas.ts'
-import { HttpError } from '../../src/http-errors.ts'
+import { Conflict, Forbidden, NotFound } from '../../src/errors.ts'
 import { removeUser } from '../../src/services/projects.ts'
 
 const UserParams = Type.Object({ userId: Uuid })
 
 function requireAdmin(request: FastifyRequest, action: string): void {
-  if (!request.user.isAdmin) throw new HttpError(403, `only administrators can ${action}`)
+  if (!request.user.isAdmin) throw new Forbidden(`only administrators can ${action}`)
 }
 
 const usersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -30,8 +30,8 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { tags: ['users'], summary: 'Remove a user: tokens and memberships revoked at once, decisions kept (administrators only)', params: UserParams }
   }, async (request, reply) => {
     requireAdmin(request, 'remove users')
-    if (request.params.userId === request.user.id) throw new HttpError(409, 'you cannot remove yourself')
-    if (!await removeUser(fastify.db, request.params.userId)) throw new HttpError(404, 'user not found')
+    if (request.params.userId === request.user.id) throw new Conflict('you cannot remove yourself')
+    if (!await removeUser(fastify.db, request.params.userId)) throw new NotFound('user not found')
     await fastify.events.revokeAccess({ userId: request.params.userId })
     return reply.status(204).send()
   })
@@ -47,7 +47,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { tags: ['users'], summary: "Revoke a user's API token (administrators only)", params: Type.Object({ userId: Uuid, tokenId: Uuid }) }
   }, async (request, reply) => {
     requireAdmin(request, "revoke other users' tokens")
-    if (!await revokeToken(fastify.db, request.params.userId, request.params.tokenId)) throw new HttpError(404, 'token not found')
+    if (!await revokeToken(fastify.db, request.params.userId, request.params.tokenId)) throw new NotFound('token not found')
     await fastify.events.revokeAccess({ userId: request.params.userId, tokenId: request.params.tokenId })
     return reply.status(204).send()
   })

@@ -1,7 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { apiTokens, users } from '../db/schema.ts'
-import { HttpError } from '../http-errors.ts'
+import { Conflict } from '../errors.ts'
 import { generateToken, hashToken } from './tokens.ts'
 
 export interface AuthUser {
@@ -60,7 +60,7 @@ export async function createUser(db: Database, input: { email: string; name?: st
   const [row] = await db.insert(users).values(values)
     .onConflictDoUpdate({ target: users.email, set: { name: values.name, isAdmin: values.isAdmin, kind: 'human' }, setWhere: eq(users.kind, PENDING) })
     .returning({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin })
-  if (!row) throw new HttpError(409, `a user with e-mail ${values.email} exists`, 'email')
+  if (!row) throw new Conflict(`a user with e-mail ${values.email} exists`, 'email')
   return row
 }
 

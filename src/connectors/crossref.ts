@@ -10,7 +10,7 @@
 import { emptyRecord } from '../references/model.ts'
 import type { Author, ReferenceRecord, ReferenceType } from '../references/model.ts'
 import { normalizeDoi, parseYear } from '../references/identifiers.ts'
-import { HttpError, ResponseFormatError, redactUrl } from '../net/errors.ts'
+import { UpstreamHttpError, ResponseFormatError, redactUrl } from '../net/errors.ts'
 import { ApiContext, collectSearch, cursorPaged, compactRecord, describeQuery, encodePathId, markupToText, orcidFrom, uniqueStrings } from './common.ts'
 import type { ConnectorOptions, LookupConnector, LookupResult, SearchBatch, SearchConnector, SearchOptions, SearchResult, SearchSummary } from './types.ts'
 
@@ -148,7 +148,7 @@ export class CrossrefConnector implements SearchConnector, LookupConnector {
       }
       return crossrefWorkToRecord(envelope.message)
     } catch (error) {
-      if (error instanceof HttpError && error.status === 404) return undefined
+      if (error instanceof UpstreamHttpError && error.status === 404) return undefined
       throw error
     }
   }

@@ -11,7 +11,7 @@
 import { emptyRecord } from '../references/model.ts'
 import type { Author, ReferenceRecord, ReferenceType } from '../references/model.ts'
 import { normalizeArxivId, normalizeDoi, normalizePmcid, normalizePmid, parseYear } from '../references/identifiers.ts'
-import { HttpError, ResponseFormatError, redactUrl } from '../net/errors.ts'
+import { UpstreamHttpError, ResponseFormatError, redactUrl } from '../net/errors.ts'
 import {
   ApiContext, authorFromDisplayName, chunk, collectSearch, cursorPaged, compactRecord, describeQuery, encodePathId, invertedIndexToText,
   orcidFrom, uniqueStrings
@@ -147,7 +147,7 @@ export class OpenAlexConnector implements SearchConnector, LookupConnector, Cita
       if (!work || typeof work !== 'object' || typeof work.id !== 'string') throw new ResponseFormatError(redactUrl(url), 'expected a work with an "id"')
       return work
     } catch (error) {
-      if (error instanceof HttpError && error.status === 404) return undefined
+      if (error instanceof UpstreamHttpError && error.status === 404) return undefined
       throw error
     }
   }

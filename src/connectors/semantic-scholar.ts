@@ -13,7 +13,7 @@
 import { emptyRecord } from '../references/model.ts'
 import type { ReferenceRecord, ReferenceType } from '../references/model.ts'
 import { normalizeArxivId, normalizeDoi, normalizePmcid, normalizePmid, parseYear } from '../references/identifiers.ts'
-import { HttpError, ResponseFormatError, redactUrl } from '../net/errors.ts'
+import { UpstreamHttpError, ResponseFormatError, redactUrl } from '../net/errors.ts'
 import { ApiContext, authorFromDisplayName, checkMaxRecords, chunk, collectSearch, compactRecord, describeQuery, encodePathId, uniqueStrings } from './common.ts'
 import type {
   CitationConnector, CitationOptions, CitationResult, ConnectorOptions, LookupConnector, LookupResult, SearchBatch, SearchConnector,
@@ -195,7 +195,7 @@ export class SemanticScholarConnector implements SearchConnector, LookupConnecto
           offset = page.next
         }
       } catch (error) {
-        if (error instanceof HttpError && error.status === 404) continue
+        if (error instanceof UpstreamHttpError && error.status === 404) continue
         throw error
       }
       return { seedId: seed, seedFound: true, total: seen, records }

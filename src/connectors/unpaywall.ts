@@ -8,7 +8,7 @@
 import { emptyRecord } from '../references/model.ts'
 import type { Author, ReferenceRecord, ReferenceType } from '../references/model.ts'
 import { normalizeDoi, parseYear } from '../references/identifiers.ts'
-import { HttpError, ResponseFormatError, redactUrl } from '../net/errors.ts'
+import { UpstreamHttpError, ResponseFormatError, redactUrl } from '../net/errors.ts'
 import { safeDownload, SafeFetchError } from '../net/safe-fetch.ts'
 import type { SafeDownloadOptions, SafeFetchFailure } from '../net/safe-fetch.ts'
 import { ApiContext, compactRecord, encodePathId, orcidFrom, userAgent } from './common.ts'
@@ -130,7 +130,7 @@ export class UnpaywallConnector implements LookupConnector {
       return data
     } catch (error) {
       // Unpaywall answers 404 for DOIs it does not know, 422 for strings that are not DOIs.
-      if (error instanceof HttpError && (error.status === 404 || error.status === 422)) return undefined
+      if (error instanceof UpstreamHttpError && (error.status === 404 || error.status === 422)) return undefined
       throw error
     }
   }

@@ -16,10 +16,10 @@
  * - `checkText` is the same check for values read by hand (multipart fields
  *   and file names).
  *
- * Every refusal is an HttpError 400 naming the field, e.g. `body.criteria.population`.
+ * Every refusal is an Invalid error (400) naming the field, e.g. `body.criteria.population`.
  */
 import type { RouteOptions, FastifyRequest } from 'fastify'
-import { HttpError } from '../http-errors.ts'
+import { Invalid } from '../errors.ts'
 
 export const MAX_INTEGER = 2 ** 31 - 1
 export const MAX_NUMBER = Number.MAX_SAFE_INTEGER
@@ -81,15 +81,15 @@ export function textProblem(value: string): string | undefined {
 /** Throws a 400 naming `field` when `value` has a NUL or an unpaired surrogate, or is longer than maxLength characters. */
 export function checkText(field: string, value: string, maxLength = DEFAULT_MAX_LENGTH): void {
   const problem = textProblem(value)
-  if (problem) throw new HttpError(400, `${field} ${problem}`, field)
-  if (value.length > maxLength) throw new HttpError(400, `${field} is longer than ${maxLength} characters`, field)
+  if (problem) throw new Invalid(`${field} ${problem}`, field)
+  if (value.length > maxLength) throw new Invalid(`${field} is longer than ${maxLength} characters`, field)
 }
 
 /** The original name of an uploaded file, checked: no NUL or unpaired surrogate, at most MAX_FILE_NAME_BYTES. */
 export function checkFileName(field: string, name: string): string {
   const problem = textProblem(name)
-  if (problem) throw new HttpError(400, `${field}: the file name ${problem}`, field)
-  if (Buffer.byteLength(name) > MAX_FILE_NAME_BYTES) throw new HttpError(400, `${field}: the file name is longer than ${MAX_FILE_NAME_BYTES} bytes`, field)
+  if (problem) throw new Invalid(`${field}: the file name ${problem}`, field)
+  if (Buffer.byteLength(name) > MAX_FILE_NAME_BYTES) throw new Invalid(`${field}: the file name is longer than ${MAX_FILE_NAME_BYTES} bytes`, field)
   return name
 }
 
@@ -105,7 +105,7 @@ export function checkInput(root: string, input: unknown): void {
   const refuse = (entry: Entry, problem: string): never => {
     const path: string[] = []
     for (let e: Entry | undefined = entry; e?.parent; e = e.parent) path.unshift(e.key)
-    throw new HttpError(400, `${[root, ...path].join('.')} ${problem}`, path.join('.') || root)
+    throw new Invalid(`${[root, ...path].join('.')} ${problem}`, path.join('.') || root)
   }
   const stack: Entry[] = [{ value: input, key: root, parent: undefined, depth: 0 }]
   while (stack.length > 0) {

@@ -23,8 +23,8 @@ export function redactUrl(url: string | URL): string {
 }
 
 /** The server answered with a status that is not a success (after any retries). */
-export class HttpError extends Error {
-  override name = 'HttpError'
+export class UpstreamHttpError extends Error {
+  override name = 'UpstreamHttpError'
   constructor(
     readonly status: number,
     readonly url: string,

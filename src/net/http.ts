@@ -5,7 +5,7 @@
  * 4xx, optional client-side rate limiting, and typed errors whose URLs never
  * show API keys.
  */
-import { ApiError, HttpError, NetworkError, RequestTimeoutError, ResponseFormatError, redactUrl } from './errors.ts'
+import { ApiError, UpstreamHttpError, NetworkError, RequestTimeoutError, ResponseFormatError, redactUrl } from './errors.ts'
 import type { RateLimiter } from './rate-limit.ts'
 
 export type FetchImpl = typeof globalThis.fetch
@@ -177,7 +177,7 @@ async function withRetries<T>(
       } catch (error) {
         if (signal?.aborted) throw signal.reason
         if (timeoutSignal.aborted) return { kind: 'timeout' }
-        if (error instanceof ResponseFormatError || error instanceof ApiError || error instanceof HttpError) throw error
+        if (error instanceof ResponseFormatError || error instanceof ApiError || error instanceof UpstreamHttpError) throw error
         return { kind: 'network', message: describeNetworkError(error), cause: error }
       }
     }
@@ -187,7 +187,7 @@ async function withRetries<T>(
 
     const canRetry = attempt <= retries && (outcome.kind !== 'status' || isRetryableStatus(outcome.status))
     if (!canRetry) {
-      if (outcome.kind === 'status') throw new HttpError(outcome.status, shownUrl, outcome.snippet, outcome.retryAfterMs, attempt)
+      if (outcome.kind === 'status') throw new UpstreamHttpError(outcome.status, shownUrl, outcome.snippet, outcome.retryAfterMs, attempt)
       if (outcome.kind === 'timeout') throw new RequestTimeoutError(shownUrl, timeoutMs, attempt)
       throw new NetworkError(shownUrl, outcome.message, attempt, { cause: outcome.cause })
     }
@@ -198,7 +198,7 @@ async function withRetries<T>(
       reason = `HTTP ${outcome.status}`
       if (outcome.retryAfterMs !== undefined) {
         if (outcome.retryAfterMs > maxRetryAfterMs) {
-          throw new HttpError(outcome.status, shownUrl, outcome.snippet, outcome.retryAfterMs, attempt)
+          throw new UpstreamHttpError(outcome.status, shownUrl, outcome.snippet, outcome.retryAfterMs, attempt)
         }
         delayMs = outcome.retryAfterMs
       }
@@ -210,7 +210,7 @@ async function withRetries<T>(
 
 /**
  * Fetches `url`, retrying as described above, and returns the successful
- * response with its body unread. Throws HttpError (non-2xx after retries),
+ * response with its body unread. Throws UpstreamHttpError (non-2xx after retries),
  * RequestTimeoutError, NetworkError, or the caller's abort reason.
  */
 export function requestWithRetry(url: string | URL, init: RequestInit = {}, options: RequestOptions = {}): Promise<Response> {

@@ -4,7 +4,7 @@
  * ("PMID: 123", "https://doi.org/10.…", "PMC123", "arXiv:2101.00001v2") and
  * is normalised; anything else is refused with a 400 that names it.
  */
-import { HttpError } from '../http-errors.ts'
+import { Invalid } from '../errors.ts'
 import { normalizeArxivId, normalizeDoi, normalizePmcid, normalizePmid } from '../references/identifiers.ts'
 
 export type IdentifierKind = 'pmids' | 'dois' | 'pmcids' | 'arxivIds'
@@ -35,7 +35,7 @@ export function normalizeIdentifier(kind: IdentifierKind, value: string): string
 }
 
 /**
- * Normalises and de-duplicates each list. Throws HttpError 400 naming the
+ * Normalises and de-duplicates each list. Throws Invalid naming the
  * first list with invalid entries (and those entries), or when no
  * identifier at all was given, or more than MAX_IDENTIFIERS.
  */
@@ -51,11 +51,11 @@ export function parseIdentifierLists(input: Partial<Record<IdentifierKind, strin
     }
     if (invalid.length > 0) {
       const shown = invalid.slice(0, 10).map((v) => JSON.stringify(v)).join(', ')
-      throw new HttpError(400, `body.${kind}: not a valid ${NAMES[kind]}: ${shown}${invalid.length > 10 ? ` and ${invalid.length - 10} more` : ''}`, kind)
+      throw new Invalid(`body.${kind}: not a valid ${NAMES[kind]}: ${shown}${invalid.length > 10 ? ` and ${invalid.length - 10} more` : ''}`, kind)
     }
   }
   const count = IDENTIFIER_KINDS.reduce((n, k) => n + lists[k].length, 0)
-  if (count === 0) throw new HttpError(400, 'body: give at least one identifier in pmids, dois, pmcids or arxivIds', 'pmids')
-  if (count > MAX_IDENTIFIERS) throw new HttpError(400, `body: at most ${MAX_IDENTIFIERS} identifiers per request (got ${count})`, 'pmids')
+  if (count === 0) throw new Invalid('body: give at least one identifier in pmids, dois, pmcids or arxivIds', 'pmids')
+  if (count > MAX_IDENTIFIERS) throw new Invalid(`body: at most ${MAX_IDENTIFIERS} identifiers per request (got ${count})`, 'pmids')
   return lists
 }

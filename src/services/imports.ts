@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { files } from '../db/schema.ts'
-import { HttpError } from '../http-errors.ts'
+import { Invalid, Unprocessable } from '../errors.ts'
 import { openReferenceFile, UnsupportedFormatError } from '../references/import.ts'
 import { formats } from '../references/formats/index.ts'
 import type { FormatId } from '../references/formats/types.ts'
@@ -53,13 +53,13 @@ export async function acceptBibliography(deps: { db: Database; tasks: TaskServic
   }
   const format = options.format as FormatId | undefined
   if (format && !formats.some((f) => f.id === format)) {
-    throw await reject(new HttpError(400, `unknown format "${format}"; expected one of ${formats.map((f) => f.id).join(', ')}`, 'format'))
+    throw await reject(new Invalid(`unknown format "${format}"; expected one of ${formats.map((f) => f.id).join(', ')}`, 'format'))
   }
-  if (stored.size === 0) throw await reject(new HttpError(422, 'the file is empty', 'file'))
+  if (stored.size === 0) throw await reject(new Unprocessable('the file is empty', 'file'))
   try {
     await openReferenceFile(stored.absolute, { fileName: stored.name, format })
   } catch (err) {
-    if (err instanceof UnsupportedFormatError) throw await reject(new HttpError(422, err.message, 'file'))
+    if (err instanceof UnsupportedFormatError) throw await reject(new Unprocessable(err.message, 'file'))
     await fs.rm(stored.absolute, { force: true })
     throw err
   }

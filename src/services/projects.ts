@@ -3,7 +3,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { Database } from '../db/index.ts'
 import { apiTokens, projectMembers, projects, users } from '../db/schema.ts'
-import { HttpError } from '../http-errors.ts'
+import { Conflict, Forbidden, NotFound } from '../errors.ts'
 import { PENDING, type AuthUser } from '../auth/users.ts'
 import { isPrivileged, readScreeningSettings } from './screening-settings.ts'
 
@@ -39,13 +39,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
  * exist, so ids of other teams' projects cannot be probed.
  */
 export async function requireProject(db: Database | Transaction, user: AuthUser, projectId: string, minimum: ProjectRole = 'viewer'): Promise<{ project: ProjectRow; role: ProjectRole }> {
-  if (!UUID.test(projectId)) throw new HttpError(404, 'project not found')
+  if (!UUID.test(projectId)) throw new NotFound('project not found')
   const [row] = await db.select({ project: projects, role: projectMembers.role })
     .from(projects)
     .innerJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, user.id)))
     .where(eq(projects.id, projectId))
-  if (!row) throw new HttpError(404, 'project not found')
-  if (RANK[row.role] < RANK[minimum]) throw new HttpError(403, `this action needs the ${minimum} role on the project (you are ${row.role})`)
+  if (!row) throw new NotFound('project not found')
+  if (RANK[row.role] < RANK[minimum]) throw new Forbidden(`this action needs the ${minimum} role on the project (you are ${row.role})`)
   return row
 }
 
@@ -112,7 +112,7 @@ export async function changeMember(db: Database, actor: AuthUser, projectId: str
       const owners = await tx.select({ userId: projectMembers.userId }).from(projectMembers)
         .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'owner')))
       if (owners.length === 1 && owners[0].userId === userId) {
-        throw new HttpError(409, role === null ? 'cannot remove the last owner of a project' : 'cannot demote the last owner of a project: make another member owner first')
+        throw new Conflict(role === null ? 'cannot remove the last owner of a project' : 'cannot demote the last owner of a project: make another member owner first')
       }
     }
     if (role === null) {
@@ -148,7 +148,7 @@ export async function removeUser(db: Database, userId: string): Promise<boolean>
       .innerJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, userId), eq(projectMembers.role, 'owner')))
       .where(sql`NOT EXISTS (SELECT 1 FROM ${projectMembers} o WHERE o.project_id = ${projects.id} AND o.role = 'owner' AND o.user_id <> ${userId})`)
     if (orphaned.length > 0) {
-      throw new HttpError(409, `this user is the last owner of ${orphaned.map((p) => `"${p.name}" (${p.id})`).join(', ')}: make another member owner first`)
+      throw new Conflict(`this user is the last owner of ${orphaned.map((p) => `"${p.name}" (${p.id})`).join(', ')}: make another member owner first`)
     }
     const [row] = await tx.update(users).set({ kind: PENDING, isAdmin: false }).where(and(eq(users.id, userId), ne(users.kind, PENDING))).returning({ id: users.id })
     if (!row) return false

@@ -8,7 +8,7 @@
 import { asc, eq } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { analysisProfiles, promptTemplates } from '../db/schema.ts'
-import { HttpError } from '../http-errors.ts'
+import { Conflict, Invalid, NotFound } from '../errors.ts'
 import { templatePlaceholders } from '../llm/screening-prompt.ts'
 
 export type ProfileRow = typeof analysisProfiles.$inferSelect
@@ -55,26 +55,26 @@ function slug(text: string): string {
 
 export async function createProfile(db: Database, input: ProfileInput) {
   const id = input.id ?? slug(input.name)
-  if (!id) throw new HttpError(400, 'give an id (letters, digits and dashes): the name has none to derive it from', 'id')
+  if (!id) throw new Invalid('give an id (letters, digits and dashes): the name has none to derive it from', 'id')
   const [row] = await db.insert(analysisProfiles).values({
     id, name: input.name.trim(), description: input.description ?? '', preprocessModel: input.preprocessModel,
     extractModel: input.extractModel, synthesisModel: input.synthesisModel, isCustom: true
   }).onConflictDoNothing().returning()
-  if (!row) throw new HttpError(409, `a profile with id "${id}" already exists`, 'id')
+  if (!row) throw new Conflict(`a profile with id "${id}" already exists`, 'id')
   return toProfileView(row)
 }
 
 export async function updateProfile(db: Database, id: string, patch: Partial<Omit<ProfileInput, 'id'>>) {
   const [row] = await db.update(analysisProfiles).set({ ...patch, ...(patch.name ? { name: patch.name.trim() } : {}) })
     .where(eq(analysisProfiles.id, id)).returning()
-  if (!row) throw new HttpError(404, 'profile not found')
+  if (!row) throw new NotFound('profile not found')
   return toProfileView(row)
 }
 
 export async function deleteProfile(db: Database, id: string): Promise<void> {
   const row = await getProfile(db, id)
-  if (!row) throw new HttpError(404, 'profile not found')
-  if (!row.isCustom) throw new HttpError(409, `"${row.name}" is a default profile: it cannot be deleted`)
+  if (!row) throw new NotFound('profile not found')
+  if (!row.isCustom) throw new Conflict(`"${row.name}" is a default profile: it cannot be deleted`)
   await db.delete(analysisProfiles).where(eq(analysisProfiles.id, id))
 }
 
@@ -92,11 +92,11 @@ export function validateTemplate(kind: PromptKind, template: string): void {
   const rules = PROMPT_PLACEHOLDERS[kind]
   const unknown = used.filter((p) => !rules.allowed.includes(p))
   if (unknown.length > 0) {
-    throw new HttpError(400, `unknown placeholder(s) ${unknown.map((p) => `{{${p}}}`).join(', ')}; a ${kind} template may use ${rules.allowed.map((p) => `{{${p}}}`).join(', ')}`, 'template')
+    throw new Invalid(`unknown placeholder(s) ${unknown.map((p) => `{{${p}}}`).join(', ')}; a ${kind} template may use ${rules.allowed.map((p) => `{{${p}}}`).join(', ')}`, 'template')
   }
   for (const oneOf of rules.required) {
     if (!oneOf.some((p) => used.includes(p))) {
-      throw new HttpError(400, `a ${kind} template must use ${oneOf.map((p) => `{{${p}}}`).join(' or ')}`, 'template')
+      throw new Invalid(`a ${kind} template must use ${oneOf.map((p) => `{{${p}}}`).join(' or ')}`, 'template')
     }
   }
 }
@@ -126,8 +126,8 @@ export async function createPrompt(db: Database, input: { kind: PromptKind; name
 
 export async function updatePrompt(db: Database, id: string, patch: { name?: string; template?: string }) {
   const row = await getPrompt(db, id)
-  if (!row) throw new HttpError(404, 'prompt template not found')
-  if (row.isDefault) throw new HttpError(409, `"${row.name}" is a default template: copy it to change it`)
+  if (!row) throw new NotFound('prompt template not found')
+  if (row.isDefault) throw new Conflict(`"${row.name}" is a default template: copy it to change it`)
   if (patch.template !== undefined) validateTemplate(row.kind as PromptKind, patch.template)
   const [updated] = await db.update(promptTemplates).set({ ...patch, ...(patch.name ? { name: patch.name.trim() } : {}) })
     .where(eq(promptTemplates.id, id)).returning()
@@ -136,7 +136,7 @@ export async function updatePrompt(db: Database, id: string, patch: { name?: str
 
 export async function deletePrompt(db: Database, id: string): Promise<void> {
   const row = await getPrompt(db, id)
-  if (!row) throw new HttpError(404, 'prompt template not found')
-  if (row.isDefault) throw new HttpError(409, `"${row.name}" is a default template: it cannot be deleted`)
+  if (!row) throw new NotFound('prompt template not found')
+  if (row.isDefault) throw new Conflict(`"${row.name}" is a default template: it cannot be deleted`)
   await db.delete(promptTemplates).where(eq(promptTemplates.id, id))
 }

@@ -6,7 +6,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { projectMembers, projects } from '../db/schema.ts'
-import { HttpError } from '../http-errors.ts'
+import { Invalid } from '../errors.ts'
 import type { ClassifierName } from '../screening/models.ts'
 
 export type Stage = 'title_abstract' | 'full_text'
@@ -56,8 +56,8 @@ export async function updateScreeningSettings(db: Database, projectId: string, p
   const next: ScreeningSettings = { ...current, ...patch }
   if (patch.exclusionReasons) {
     const reasons = patch.exclusionReasons.map((r) => r.trim())
-    if (reasons.some((r) => r === '')) throw new HttpError(400, 'exclusion reasons must not be empty', 'exclusionReasons')
-    if (new Set(reasons).size !== reasons.length) throw new HttpError(400, 'exclusion reasons must be distinct', 'exclusionReasons')
+    if (reasons.some((r) => r === '')) throw new Invalid('exclusion reasons must not be empty', 'exclusionReasons')
+    if (new Set(reasons).size !== reasons.length) throw new Invalid('exclusion reasons must be distinct', 'exclusionReasons')
     next.exclusionReasons = reasons
   }
   if (patch.resolverIds) {
@@ -67,7 +67,7 @@ export async function updateScreeningSettings(db: Database, projectId: string, p
       : await db.select({ userId: projectMembers.userId }).from(projectMembers)
         .where(and(eq(projectMembers.projectId, projectId), inArray(projectMembers.userId, ids), inArray(projectMembers.role, ['owner', 'reviewer'])))
     const missing = ids.filter((id) => !members.some((m) => m.userId === id))
-    if (missing.length > 0) throw new HttpError(400, `resolvers must be reviewers or owners of the project: ${missing.join(', ')}`, 'resolverIds')
+    if (missing.length > 0) throw new Invalid(`resolvers must be reviewers or owners of the project: ${missing.join(', ')}`, 'resolverIds')
     next.resolverIds = ids
   }
   await db.update(projects).set({ screeningSettings: next, updatedAt: sql`now()` }).where(eq(projects.id, projectId))

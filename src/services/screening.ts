@@ -19,7 +19,7 @@
 import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articles, decisions, screeningModels, users } from '../db/schema.ts'
-import { HttpError } from '../http-errors.ts'
+import { Conflict, Forbidden, Invalid, NotFound } from '../errors.ts'
 import { toArticleView, type ArticleView } from './articles.ts'
 import { isPrivileged, STAGES, type ScreeningSettings, type Stage } from './screening-settings.ts'
 
@@ -121,7 +121,7 @@ export async function loadStageDecisions(db: Database, projectId: string, stage:
 export async function requireRecord(db: Database, projectId: string, articleId: string): Promise<{ articleId: string; recordId: string }> {
   const [row] = await db.select({ id: articles.id, duplicateOf: articles.duplicateOf }).from(articles)
     .where(and(eq(articles.projectId, projectId), eq(articles.id, articleId)))
-  if (!row) throw new HttpError(404, 'article not found')
+  if (!row) throw new NotFound('article not found')
   return { articleId: row.id, recordId: row.duplicateOf ?? row.id }
 }
 
@@ -144,13 +144,13 @@ export function validateReason(settings: ScreeningSettings, input: Pick<Decision
   const reasons = settings.exclusionReasons
   if (reasons.length === 0) return
   if (input.reason !== undefined && input.decision !== 'exclude') {
-    throw new HttpError(400, 'reason is only given with an "exclude" decision', 'reason')
+    throw new Invalid('reason is only given with an "exclude" decision', 'reason')
   }
   if (input.reason !== undefined && !reasons.includes(input.reason)) {
-    throw new HttpError(400, `reason must be one of the project's exclusion reasons: ${reasons.map((r) => JSON.stringify(r)).join(', ')}`, 'reason')
+    throw new Invalid(`reason must be one of the project's exclusion reasons: ${reasons.map((r) => JSON.stringify(r)).join(', ')}`, 'reason')
   }
   if (input.reason === undefined && input.decision === 'exclude' && input.stage === 'full_text') {
-    throw new HttpError(400, 'a full-text exclusion needs a reason from the project\'s exclusion reasons', 'reason')
+    throw new Invalid('a full-text exclusion needs a reason from the project\'s exclusion reasons', 'reason')
   }
 }
 
@@ -179,14 +179,14 @@ export async function resolveConflict(
   db: Database, projectId: string, settings: ScreeningSettings, resolver: { userId: string; role: string }, input: DecisionInput
 ): Promise<{ decision: DecisionRow; previousStatus: RecordStatus }> {
   if (!isPrivileged(settings, resolver.role, resolver.userId)) {
-    throw new HttpError(403, 'only the project\'s owners and designated resolvers resolve conflicts')
+    throw new Forbidden('only the project\'s owners and designated resolvers resolve conflicts')
   }
   validateReason(settings, input)
   const { recordId } = await requireRecord(db, projectId, input.articleId)
   const current = (await loadStageDecisions(db, projectId, input.stage, [recordId])).get(recordId)
   const status = recordStatus(current, settings.reviewersPerRecord)
   if (status !== 'conflict' && !current?.resolution) {
-    throw new HttpError(409, `this record is not in conflict at the ${input.stage} stage (status: ${status})`)
+    throw new Conflict(`this record is not in conflict at the ${input.stage} stage (status: ${status})`)
   }
   const [row] = await db.insert(decisions).values({
     projectId, articleId: input.articleId, reviewerId: resolver.userId, stage: input.stage, decision: input.decision,
@@ -343,7 +343,7 @@ export interface ConflictView {
 /** Records in conflict at a stage, oldest conflict first. Owners and resolvers see them in blind mode; others only when not blind. */
 export async function listConflicts(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, stage: Stage, page: { limit: number; offset: number }): Promise<{ items: ConflictView[]; total: number }> {
   if (settings.blind && !isPrivileged(settings, viewer.role, viewer.userId)) {
-    throw new HttpError(403, 'in blind mode only the project\'s owners and resolvers see conflicts')
+    throw new Forbidden('in blind mode only the project\'s owners and resolvers see conflicts')
   }
   const conflicts: Array<[string, RecordDecisions]> = []
   for (const entry of await loadStageDecisions(db, projectId, stage)) {
@@ -409,7 +409,7 @@ export async function stageCandidates(db: Database, projectId: string, stage: St
 export async function listScreeningRecords(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, query: ScreeningListQuery) {
   const blindView = settings.blind && !isPrivileged(settings, viewer.role, viewer.userId)
   if (blindView && (query.status === 'awaiting' || query.status === 'conflict')) {
-    throw new HttpError(403, 'in blind mode reviewers filter on "pending" (awaiting or in conflict)', 'status')
+    throw new Forbidden('in blind mode reviewers filter on "pending" (awaiting or in conflict)', 'status')
   }
   const [candidates, byRecord, model] = await Promise.all([
     stageCandidates(db, projectId, query.stage, settings),

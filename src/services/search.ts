@@ -10,7 +10,7 @@ import { listDatabases, type Connectors, type DatabaseInfo } from '../connectors
 import type { DatabaseId } from '../connectors/types.ts'
 import type { Database } from '../db/index.ts'
 import { searchRuns } from '../db/schema.ts'
-import { HttpError } from '../http-errors.ts'
+import { Invalid } from '../errors.ts'
 import { redactUrl } from '../net/errors.ts'
 
 /** The databases that can be searched (Unpaywall only looks up DOIs). */
@@ -59,30 +59,30 @@ export interface SearchRequest {
 /**
  * Simple mode: `{ query, databases }` sends the same query to each database.
  * Expert mode: `{ queries: { pubmed: '…', arxiv: 'ti:…' } }` sends each
- * database its own syntax, untouched. Throws HttpError 400 naming the field.
+ * database its own syntax, untouched. Throws Invalid naming the field.
  */
 export function planSearch(request: SearchRequest): SearchPayload {
   const maxRecordsPerDatabase = request.maxRecordsPerDatabase ?? DEFAULT_MAX_RECORDS_PER_DATABASE
   const known = (id: string): id is SearchDatabaseId => (SEARCH_DATABASES as readonly string[]).includes(id)
   if (request.queries !== undefined) {
     if (request.query !== undefined || request.databases !== undefined) {
-      throw new HttpError(400, 'send either "query" with "databases" (simple mode) or "queries" (expert mode), not both', 'queries')
+      throw new Invalid('send either "query" with "databases" (simple mode) or "queries" (expert mode), not both', 'queries')
     }
     const entries = Object.entries(request.queries).filter((e): e is [string, string] => typeof e[1] === 'string')
-    if (entries.length === 0) throw new HttpError(400, 'body.queries must name at least one database', 'queries')
+    if (entries.length === 0) throw new Invalid('body.queries must name at least one database', 'queries')
     const searches: PlannedSearch[] = []
     for (const [database, query] of entries) {
-      if (!known(database)) throw new HttpError(400, `body.queries.${database}: not a searchable database; expected ${SEARCH_DATABASES.join(', ')}`, `queries.${database}`)
-      if (!query.trim()) throw new HttpError(400, `body.queries.${database} must not be empty`, `queries.${database}`)
+      if (!known(database)) throw new Invalid(`body.queries.${database}: not a searchable database; expected ${SEARCH_DATABASES.join(', ')}`, `queries.${database}`)
+      if (!query.trim()) throw new Invalid(`body.queries.${database} must not be empty`, `queries.${database}`)
       searches.push({ database, query: query.trim() })
     }
     return { mode: 'expert', searches, maxRecordsPerDatabase }
   }
-  if (request.query === undefined) throw new HttpError(400, 'body.query is required (or "queries" for one query per database)', 'query')
-  if (!request.query.trim()) throw new HttpError(400, 'body.query must not be empty', 'query')
-  if (!request.databases || request.databases.length === 0) throw new HttpError(400, 'body.databases must list at least one database', 'databases')
+  if (request.query === undefined) throw new Invalid('body.query is required (or "queries" for one query per database)', 'query')
+  if (!request.query.trim()) throw new Invalid('body.query must not be empty', 'query')
+  if (!request.databases || request.databases.length === 0) throw new Invalid('body.databases must list at least one database', 'databases')
   const unknown = request.databases.filter((d) => !known(d))
-  if (unknown.length > 0) throw new HttpError(400, `body.databases: ${unknown.join(', ')} cannot be searched; expected ${SEARCH_DATABASES.join(', ')}`, 'databases')
+  if (unknown.length > 0) throw new Invalid(`body.databases: ${unknown.join(', ')} cannot be searched; expected ${SEARCH_DATABASES.join(', ')}`, 'databases')
   const databases = [...new Set(request.databases)] as SearchDatabaseId[]
   return { mode: 'simple', searches: databases.map((database) => ({ database, query: request.query!.trim() })), maxRecordsPerDatabase }
 }

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq'
 import type { Database } from '../db/index.ts'
 import type { EventHub } from '../events/hub.ts'
-import { ServiceUnavailableError } from '../http-errors.ts'
+import { Unavailable } from '../errors.ts'
 import type { TaskJobData } from './bullmq.ts'
 import { publishTask } from './execute.ts'
 import type { InProcessRunner } from './in-process.ts'
@@ -23,7 +23,7 @@ export type TaskEngine =
 const RETRY_AFTER_SECONDS = 5
 
 /** The task queue (Redis) cannot take a task now: 503 with Retry-After. */
-export class QueueUnavailableError extends ServiceUnavailableError {
+export class QueueUnavailableError extends Unavailable {
   constructor (reason: string) {
     super(`the task queue is unavailable (${reason}); nothing was created, try again later`, RETRY_AFTER_SECONDS)
   }

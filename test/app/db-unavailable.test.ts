@@ -3,7 +3,7 @@ import type { InjectOptions } from 'fastify'
 import { execFileSync } from 'node:child_process'
 import path from 'node:path'
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts'
-import { databaseUnavailable } from '../../src/http-errors.ts'
+import { databaseUnavailable } from '../../src/db/unavailable.ts'
 import { build, needsServices, onFreePort, tempDir, userWithToken, waitFor } from '../helper.ts'
 
 /** The answer to a request, or undefined if it has not come after a minute (the request hangs). */

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { CrossrefConnector } from '../../src/connectors/crossref.ts'
 import { markupToText } from '../../src/connectors/common.ts'
-import { HttpError, ResponseFormatError } from '../../src/net/errors.ts'
+import { UpstreamHttpError, ResponseFormatError } from '../../src/net/errors.ts'
 import { makeCorpus } from '../support/api-servers/corpus.ts'
 import { startCrossrefServer } from '../support/api-servers/crossref.ts'
 
@@ -67,7 +67,7 @@ t.test('errors: validation failures, 5xx and malformed bodies', async (t) => {
   const crossref = new CrossrefConnector({ baseUrl: server.origin, ...quick, pageSize: 1000, retries: 1 })
   server.injectFaults({ status: 503, body: 'busy' }, { status: 503, body: 'busy' })
   const busy = await crossref.search('x', { maxRecords: 5 }).catch((e) => e)
-  t.type(busy, HttpError)
+  t.type(busy, UpstreamHttpError)
   t.equal(busy.status, 503)
   server.injectFaults({ status: 200, body: '{"status":"ok","message":{"items":"nope"}}' })
   await t.rejects(crossref.search('x', { maxRecords: 5 }), ResponseFormatError)

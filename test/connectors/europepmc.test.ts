@@ -1,6 +1,6 @@
 import t from 'tap'
 import { EuropePmcConnector } from '../../src/connectors/europepmc.ts'
-import { HttpError, ResponseFormatError } from '../../src/net/errors.ts'
+import { UpstreamHttpError, ResponseFormatError } from '../../src/net/errors.ts'
 import { makeCorpus } from '../support/api-servers/corpus.ts'
 import { startEuropePmcServer } from '../support/api-servers/europepmc.ts'
 
@@ -61,6 +61,6 @@ t.test('malformed answers and refused requests are reported clearly', async (t) 
   const tooBig = new EuropePmcConnector({ baseUrl: server.baseUrl, ...quick })
   ;(tooBig as unknown as { pageSize: number }).pageSize = 5000
   const error = await tooBig.search('x', { maxRecords: Infinity }).catch((e) => e)
-  t.type(error, HttpError)
+  t.type(error, UpstreamHttpError)
   t.equal(error.status, 400)
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { SemanticScholarConnector, s2IdFor } from '../../src/connectors/semantic-scholar.ts'
 import { emptyRecord } from '../../src/references/model.ts'
-import { HttpError } from '../../src/net/errors.ts'
+import { UpstreamHttpError } from '../../src/net/errors.ts'
 import { makeCorpus } from '../support/api-servers/corpus.ts'
 import { startSemanticScholarServer } from '../support/api-servers/semantic-scholar.ts'
 
@@ -86,6 +86,6 @@ t.test('429 from the shared pool is retried after Retry-After', async (t) => {
   t.equal(result.records.length, 10)
   server.injectFaults({ status: 400, body: '{"error":"Unrecognized or unsupported fields: [bogus]"}' })
   const error = await s2.search('x', { maxRecords: 10 }).catch((e) => e)
-  t.type(error, HttpError)
+  t.type(error, UpstreamHttpError)
   t.match(error.message, /Unrecognized or unsupported fields/)
 })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { fetchJson, fetchText, parseRetryAfter, requestWithRetry } from '../../src/net/http.ts'
-import { HttpError, NetworkError, RequestTimeoutError, ResponseFormatError, redactUrl } from '../../src/net/errors.ts'
+import { UpstreamHttpError, NetworkError, RequestTimeoutError, ResponseFormatError, redactUrl } from '../../src/net/errors.ts'
 import { sendJson, sendText, startApiServer } from '../support/api-servers/server.ts'
 
 const fast = { baseDelayMs: 10, maxDelayMs: 50 }
@@ -43,7 +43,7 @@ t.test('a Retry-After longer than the caller accepts fails at once', async (t) =
   t.teardown(server.close)
   server.injectFaults({ status: 429, headers: { 'retry-after': '3600' } })
   const error = await fetchText(`${server.origin}/x`, {}, { ...fast, retries: 3, maxRetryAfterMs: 5000 }).catch((e) => e)
-  t.type(error, HttpError)
+  t.type(error, UpstreamHttpError)
   t.equal(error.status, 429)
   t.equal(error.retryAfterMs, 3_600_000)
   t.equal(server.requests.length, 1)
@@ -53,7 +53,7 @@ t.test('5xx is retried with backoff, then reported as a failure', async (t) => {
   const server = await startApiServer((_req, res) => sendText(res, 503, 'Service Unavailable'))
   t.teardown(server.close)
   const error = await requestWithRetry(`${server.origin}/x`, {}, { retries: 2, baseDelayMs: 100, maxDelayMs: 1000 }).catch((e) => e)
-  t.type(error, HttpError)
+  t.type(error, UpstreamHttpError)
   t.equal(error.status, 503)
   t.equal(error.attempts, 3)
   t.equal(server.requests.length, 3)
@@ -67,7 +67,7 @@ t.test('other 4xx answers are not retried', async (t) => {
   const server = await startApiServer((_req, res) => sendText(res, 400, 'bad query'))
   t.teardown(server.close)
   const error = await requestWithRetry(`${server.origin}/x`, {}, { ...fast, retries: 3 }).catch((e) => e)
-  t.type(error, HttpError)
+  t.type(error, UpstreamHttpError)
   t.equal(error.status, 400)
   t.equal(server.requests.length, 1)
 })
@@ -118,7 +118,7 @@ t.test('errors never show API keys', async (t) => {
   const server = await startApiServer((_req, res) => sendText(res, 403, 'forbidden'))
   t.teardown(server.close)
   const error = await requestWithRetry(`${server.origin}/x?term=a&api_key=SECRET123&email=a%40b.org`, {}, fast).catch((e) => e)
-  t.type(error, HttpError)
+  t.type(error, UpstreamHttpError)
   t.notMatch(error.message, /SECRET123/)
   t.notMatch(error.url, /SECRET123/)
   t.match(error.url, /term=a/)

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { PubMedConnector, dateRangeTerm, splitDateRange } from '../../src/connectors/pubmed.ts'
-import { ApiError, HttpError, RequestTimeoutError, ResponseFormatError } from '../../src/net/errors.ts'
+import { ApiError, UpstreamHttpError, RequestTimeoutError, ResponseFormatError } from '../../src/net/errors.ts'
 import { makeCorpus } from '../support/api-servers/corpus.ts'
 import { startPubMedServer } from '../support/api-servers/pubmed.ts'
 import { maxInWindow } from '../support/api-servers/server.ts'
@@ -142,7 +142,7 @@ t.test('server failures and malformed answers surface as clear errors', async (t
   const pubmed = new PubMedConnector({ baseUrl: server.baseUrl, ...quick, retries: 2 })
   server.injectFaults(...Array.from({ length: 3 }, () => ({ pathEndsWith: 'efetch.fcgi', status: 502, body: '<html>Bad Gateway</html>' })))
   const gateway = await pubmed.search('x', { maxRecords: Infinity }).catch((e) => e)
-  t.type(gateway, HttpError)
+  t.type(gateway, UpstreamHttpError)
   t.equal(gateway.status, 502)
   t.equal(gateway.attempts, 3)
 

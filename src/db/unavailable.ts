@@ -1,10 +1,4 @@
-/** An error meant for the API client: its status and message are sent as they are. */
-export class HttpError extends Error {
-  constructor (readonly statusCode: number, message: string, readonly field?: string, readonly headers?: Record<string, string>) {
-    super(message)
-  }
-}
-
+/** Telling a database that cannot serve now from a fault of the request or of the code. */
 /** SQLSTATEs meaning the database cannot serve now: shutting down, starting up, overloaded, connection lost, statement timeout. */
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57014', '53300', '08000', '08001', '08003', '08004', '08006'])
 const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
@@ -27,11 +21,4 @@ export function databaseUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown }).code
   if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SOCKET_CODES.has(code))) return true
   return !wrapper && UNAVAILABLE_MESSAGES.test(err.message)
-}
-
-/** 503 with Retry-After: a dependency (the task queue) is down for now; nothing was created. */
-export class ServiceUnavailableError extends HttpError {
-  constructor (message: string, retryAfterSeconds: number) {
-    super(503, message, undefined, { 'retry-after': String(retryAfterSeconds) })
-  }
 }
