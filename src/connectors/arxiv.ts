@@ -139,7 +139,3 @@ export class ArxivConnector implements SearchConnector, LookupConnector {
     return result
   }
 }
-
-export function createArxivConnector(options: ConnectorOptions = {}): ArxivConnector {
-  return new ArxivConnector(options)
-}

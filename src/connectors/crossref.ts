@@ -165,7 +165,3 @@ export class CrossrefConnector implements SearchConnector, LookupConnector {
     return result
   }
 }
-
-export function createCrossrefConnector(options: ConnectorOptions = {}): CrossrefConnector {
-  return new CrossrefConnector(options)
-}

@@ -152,7 +152,3 @@ export class EuropePmcConnector implements SearchConnector, LookupConnector {
     return result
   }
 }
-
-export function createEuropePmcConnector(options: ConnectorOptions = {}): EuropePmcConnector {
-  return new EuropePmcConnector(options)
-}

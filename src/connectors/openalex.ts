@@ -227,7 +227,3 @@ export class OpenAlexConnector implements SearchConnector, LookupConnector, Cita
     return { seedId, seedFound: true, total: result.total, records: result.records }
   }
 }
-
-export function createOpenAlexConnector(options: ConnectorOptions = {}): OpenAlexConnector {
-  return new OpenAlexConnector(options)
-}

@@ -337,7 +337,3 @@ export async function parseEfetch(xml: string, url = 'efetch'): Promise<Referenc
   }
   return records
 }
-
-export function createPubMedConnector(options: PubMedOptions = {}): PubMedConnector {
-  return new PubMedConnector(options)
-}

@@ -211,7 +211,3 @@ export class SemanticScholarConnector implements SearchConnector, LookupConnecto
     return this.chase(record, 'citations', options)
   }
 }
-
-export function createSemanticScholarConnector(options: ConnectorOptions = {}): SemanticScholarConnector {
-  return new SemanticScholarConnector(options)
-}

@@ -192,7 +192,3 @@ export class UnpaywallConnector implements LookupConnector {
     return { ok: false, reason: 'download-failed', detail: `None of the ${unique.length} PDF locations could be downloaded`, attempts }
   }
 }
-
-export function createUnpaywallConnector(options: UnpaywallOptions = {}): UnpaywallConnector {
-  return new UnpaywallConnector(options)
-}

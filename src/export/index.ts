@@ -33,10 +33,6 @@ export const EXPORT_FORMATS: Readonly<Record<ExportFormatId, { label: string; ex
   'csl-json': { label: 'CSL-JSON', extension: 'json', contentType: 'application/vnd.citationstyles.csl+json; charset=utf-8' }
 }
 
-export function isExportFormat(value: string): value is ExportFormatId {
-  return Object.hasOwn(EXPORT_FORMATS, value)
-}
-
 interface TextWriter {
   begin(): string
   item(item: ExportItem): string

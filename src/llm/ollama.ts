@@ -14,8 +14,6 @@
 
 import type { Config } from '../config.ts'
 
-export const DEFAULT_OLLAMA_BASE_URL = 'http://127.0.0.1:11434'
-
 export interface OllamaClientOptions {
   /** Server address, e.g. "http://127.0.0.1:11434" (from configuration). */
   baseUrl: string

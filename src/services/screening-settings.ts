@@ -25,10 +25,6 @@ export interface ScreeningSettings {
   classifier: ClassifierName
 }
 
-export const DEFAULT_SCREENING_SETTINGS: ScreeningSettings = {
-  reviewersPerRecord: 1, blind: false, exclusionReasons: [], resolverIds: [], classifier: 'logistic'
-}
-
 /** Reads the stored document, falling back to the defaults for anything missing or malformed. */
 export function readScreeningSettings(raw: unknown): ScreeningSettings {
   const doc = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>

@@ -26,7 +26,6 @@ import { isPrivileged, STAGES, type ScreeningSettings, type Stage } from './scre
 export type DecisionValue = 'include' | 'exclude' | 'maybe'
 export type DecisionSource = 'human' | 'import' | 'llm' | 'resolution'
 export type RecordStatus = 'awaiting' | 'conflict' | 'included' | 'excluded' | 'maybe'
-export const RECORD_STATUSES: readonly RecordStatus[] = ['awaiting', 'conflict', 'included', 'excluded', 'maybe']
 
 const STATUS_OF: Record<DecisionValue, RecordStatus> = { include: 'included', exclude: 'excluded', maybe: 'maybe' }
 

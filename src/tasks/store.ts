@@ -22,8 +22,6 @@ export interface NewTask<T extends TaskType> {
 /** The advisory lock namespace (two-key form) under which createUnlessQueued looks for a waiting task. */
 const QUEUED_LOCK_NAMESPACE = 724_631
 
-export const FINISHED_STATUSES: TaskStatus[] = ['succeeded', 'failed', 'cancelled']
-
 export interface TaskView {
   id: string
   projectId: string | null
