@@ -9,9 +9,9 @@
  *  (b) Kitchenham, Cohen 2006 (13 reviews, merged by PMID) and the
  *      reference-manager exports in exports/ (CSL-JSON and RIS), each with
  *      seeded corrupted duplicates and look-alike non-duplicates made by
- *      src/dedup/corrupt.ts.
+ *      test/support/dedup-corrupt.ts.
  *
- * Figures (defined in src/dedup/evaluate.ts): record-level sensitivity and
+ * Figures (defined in test/support/dedup-evaluate.ts): record-level sensitivity and
  * specificity as ASySD and DedupEndNote report them — sensitivity: share of
  * the duplicate records removed in favour of a true duplicate; specificity:
  * share of the distinct studies not wrongly removed. Target: sensitivity
@@ -23,8 +23,8 @@ import { readFileSync, existsSync } from 'node:fs'
 import { parse } from 'csv-parse/sync'
 import { findDuplicateClusters } from '../src/dedup/cluster.ts'
 import type { DedupItem, DedupResult } from '../src/dedup/cluster.ts'
-import { buildCorruptedSet } from '../src/dedup/corrupt.ts'
-import { evaluateDedup } from '../src/dedup/evaluate.ts'
+import { buildCorruptedSet } from '../test/support/dedup-corrupt.ts'
+import { evaluateDedup } from '../test/support/dedup-evaluate.ts'
 import { normalizeTitle } from '../src/dedup/normalize.ts'
 import { emptyRecord } from '../src/references/model.ts'
 import type { Author, ReferenceRecord } from '../src/references/model.ts'

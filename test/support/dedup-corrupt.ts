@@ -13,8 +13,8 @@
  * every set reproducible. Used by the tests and bench/dedup-quality.ts.
  */
 
-import type { Author, ReferenceRecord } from '../references/model.ts'
-import type { DedupItem } from './cluster.ts'
+import type { Author, ReferenceRecord } from '../../src/references/model.ts'
+import type { DedupItem } from '../../src/dedup/cluster.ts'
 
 export type Random = () => number
 
