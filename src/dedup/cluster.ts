@@ -30,6 +30,15 @@
  * when it can tip the balance — and is linked at DUPLICATE_POINTS or more
  * (see `comparePair` for the weights).
  *
+ * Some contradictions veto a link whatever the title says (scoring.ts,
+ * `contradiction`): two different DOIs, a conference abstract and a
+ * journal article, abstracts of two meetings, venue + year + volume + first
+ * page all different. A vetoed pair with alike titles also becomes a
+ * cannot-link constraint, so that no third record joins the two. A preprint
+ * and its published version (told by the preprint servers' DOI prefixes,
+ * venue or type) are two publications of one work: they are never merged
+ * but reported in `relatedPairs`.
+ *
  * Manual choices always win. Confirmed clusters are joined first; a pair
  * marked not-duplicate is a cannot-link constraint checked at every union,
  * so it is never merged, not even through a chain of other links (links are
@@ -50,7 +59,7 @@ import {
   type Profiles
 } from './features.ts'
 import { buildBlocks } from './blocking.ts'
-import { comparePair, identifierPairObjection, judgeByAbstracts, type MatchContext, type PairVerdict } from './scoring.ts'
+import { comparePair, contradiction, identifierPairObjection, trigramDice, judgeByAbstracts, type MatchContext, type PairVerdict } from './scoring.ts'
 import { ConstrainedUnionFind } from './union-find.ts'
 
 export { ABSTRACT_PREFIX, completeness, type DedupItem } from './features.ts'
@@ -91,6 +100,14 @@ export interface IdentifierConflict {
   why: string
 }
 
+/** Two records of one work published twice, and why they are kept apart. */
+export interface RelatedPair {
+  a: string
+  b: string
+  why: string
+  evidence: string[]
+}
+
 export interface DedupOptions {
   /** Pairs a user marked as distinct records: never in the same cluster. */
   notDuplicatePairs?: Array<[string, string]>
@@ -110,6 +127,8 @@ export interface DedupResult {
   /** Number of record pairs compared (identifier checks and bibliographic comparisons). */
   comparisons: number
   sharedIdentifierConflicts: IdentifierConflict[]
+  /** Records that are distinct publications of one work (a preprint and the article): never merged, shown as related. */
+  relatedPairs: RelatedPair[]
 }
 
 interface CandidateLink {
@@ -220,6 +239,7 @@ class ClusterRun {
   private readonly accepted: CandidateLink[] = []
   private readonly fuzzy: CandidateLink[] = []
   private readonly conflicts: IdentifierConflict[] = []
+  private readonly related: RelatedPair[] = []
   private readonly context: MatchContext
   private comparisons = 0
 
@@ -348,6 +368,11 @@ class ClusterRun {
       lastPartnerOf[b] = a
       if (splitOff[b] === 1 || unionFind.find(a) === unionFind.find(b)) return
       this.comparisons++
+      if (contradiction(features[a], features[b]) !== undefined) {
+        // Two publications with alike titles must not meet through a third record either.
+        if (trigramDice(this.context.profiles, features[a], features[b]) >= 0.75) unionFind.forbid(a, b)
+        return
+      }
       this.addFuzzy(a, b, comparePair(this.context, features[a], features[b]))
     }
     for (let a = 0; a < count; a++) {
@@ -368,6 +393,11 @@ class ClusterRun {
 
   private addFuzzy(a: number, b: number, verdict: PairVerdict | undefined): void {
     if (!verdict) return
+    if (verdict.related) {
+      this.related.push({ a: this.ids[a], b: this.ids[b], why: 'a preprint and its published version', evidence: verdict.evidence })
+      this.unionFind.forbid(a, b)
+      return
+    }
     this.fuzzy.push({ a, b, reason: 'bibliographic', score: Math.min(1, Math.round((verdict.points / 8) * 100) / 100), evidence: verdict.evidence })
   }
 
@@ -398,7 +428,8 @@ class ClusterRun {
     return {
       clusters: assembleClusters(this.ids, this.features, this.unionFind, this.accepted),
       comparisons: this.comparisons,
-      sharedIdentifierConflicts: this.conflicts
+      sharedIdentifierConflicts: this.conflicts,
+      relatedPairs: this.related
     }
   }
 }

@@ -88,6 +88,8 @@ export interface Features {
   pmid: string | undefined
   pmcid: string | undefined
   arxivId: string | undefined
+  /** What kind of publication the record is (see publicationKind). */
+  kind: PublicationKind
   hasAbstract: boolean
   /** The beginning of the abstract; '' when none or when abstracts are loaded on demand. */
   abstract: string
@@ -212,6 +214,36 @@ function hashWord(word: string): number {
   return hash | 0
 }
 
+/**
+ * A conference abstract or paper ('meeting'), a preprint, a full article in
+ * a journal ('article'), or anything else ('other'). Two publications of
+ * different kinds are never one record: an abstract presented at a meeting
+ * and the article that followed share a title, not a publication.
+ */
+export type PublicationKind = 'meeting' | 'preprint' | 'article' | 'other'
+
+/** DOI prefixes of preprint servers: bioRxiv/medRxiv, arXiv, Research Square, SSRN, Preprints.org, OSF/PsyArXiv, ChemRxiv, JMIR Preprints. */
+const PREPRINT_DOI = /^10\.(?:1101|48550|21203|2139|20944|31219|31234|26434|2196\/preprints)\//
+
+/** Venue names of preprint servers. */
+const PREPRINT_VENUE = /\b(?:biorxiv|medrxiv|arxiv|research ?square|ssrn|preprints?|psyarxiv|chemrxiv|osf)\b/i
+
+/** Venue names of meetings ("Annual Meeting of…", "World Congress of…", "Symposium on…"). */
+const MEETING_VENUE = /\b(?:meeting|congress|conference|symposium|workshop|convention|summit|colloquium)\b/i
+
+/** Supplement pages ("S123", "S12-S14"), where journals print meeting abstracts. */
+const SUPPLEMENT_PAGES = /^\s*S\d/i
+
+export function publicationKind(record: ReferenceRecord, venue: string): PublicationKind {
+  const doi = normalizeDoi(record.doi)
+  if (record.type === 'preprint' || (doi !== undefined && PREPRINT_DOI.test(doi)) || PREPRINT_VENUE.test(venue)) return 'preprint'
+  if (record.type === 'conference-paper' || MEETING_VENUE.test(venue) || (record.pages !== undefined && SUPPLEMENT_PAGES.test(record.pages))) {
+    return 'meeting'
+  }
+  if ((record.type === 'article' || record.type === 'review') && venue.trim() !== '') return 'article'
+  return 'other'
+}
+
 /** Journal words of the journal names met so far: records of one journal share one list. */
 export type JournalCache = Map<string, { words: string[]; initials: string }>
 
@@ -270,6 +302,7 @@ export function extractFeatures(index: number, item: DedupItem, words: IntList, 
     pmid: normalizePmid(record.pmid),
     pmcid: normalizePmcid(record.pmcid),
     arxivId: normalizeArxivId(record.arxivId),
+    kind: publicationKind(record, journalName),
     hasAbstract,
     abstract: keepAbstract && hasAbstract && record.abstract ? record.abstract.slice(0, ABSTRACT_PREFIX) : '',
     completeness: item.completeness ?? completeness(record, hasAbstract)

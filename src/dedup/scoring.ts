@@ -78,7 +78,7 @@ function shareAnAuthor(c: MatchContext, a: Features, b: Features): boolean {
 }
 
 /** Trigram Dice of two titles. */
-function trigramDice(p: Profiles, a: Features, b: Features): number {
+export function trigramDice(p: Profiles, a: Features, b: Features): number {
   const { trigrams, trigramStart } = p
   return diceSimilarityIn(trigrams, trigramStart[a.index], trigramStart[a.index + 1], trigrams, trigramStart[b.index], trigramStart[b.index + 1])
 }
@@ -144,8 +144,8 @@ function titlePointsFor(similarity: number, shortTitle: boolean): number {
 const Evidence = {
   SameYear: 1, NearYear: 2, YearsDiffer: 4, SameFirstAuthor: 8, SharedAuthor: 16, NoCommonAuthor: 32,
   SameJournal: 64, DifferentJournal: 128, SamePage: 256, DifferentPages: 512, SameVolume: 1024,
-  DifferentVolume: 2048, DifferentDois: 4096, DifferentPmcids: 8192, DifferentArxivIds: 16384,
-  TitleContained: 32768, SimilarAbstracts: 65536
+  DifferentVolume: 2048, DifferentPmcids: 8192, DifferentArxivIds: 16384,
+  TitleContained: 32768, SimilarAbstracts: 65536, PreprintAndArticle: 131072
 } as const
 
 const EVIDENCE_TEXT: ReadonlyArray<[number, string]> = [
@@ -154,14 +154,47 @@ const EVIDENCE_TEXT: ReadonlyArray<[number, string]> = [
   [Evidence.NoCommonAuthor, 'no author in common'], [Evidence.SameJournal, 'same journal'],
   [Evidence.DifferentJournal, 'different journal'], [Evidence.SamePage, 'same first page'],
   [Evidence.DifferentPages, 'different pages'], [Evidence.SameVolume, 'same volume'],
-  [Evidence.DifferentVolume, 'different volume'], [Evidence.DifferentDois, 'different DOIs'],
+  [Evidence.DifferentVolume, 'different volume'],
   [Evidence.DifferentPmcids, 'different PMCIDs'], [Evidence.DifferentArxivIds, 'different arXiv ids'],
-  [Evidence.SimilarAbstracts, 'similar abstracts']
+  [Evidence.SimilarAbstracts, 'similar abstracts'], [Evidence.PreprintAndArticle, 'a preprint and its published version']
 ]
 
 export interface PairVerdict {
   points: number
   evidence: string[]
+  /**
+   * A preprint and the version published elsewhere: the same work, two
+   * publications. Such a pair is reported as related and never merged.
+   */
+  related?: boolean
+}
+
+/**
+ * Why two records are two publications whatever their titles say, or
+ * undefined. These contradictions veto a bibliographic link:
+ *   - two different DOIs (a preprint and its published version aside: they
+ *     are related, see PairVerdict.related);
+ *   - a conference abstract or paper and a full journal article, or a
+ *     preprint and anything that is not a preprint (without different DOIs
+ *     the pair can still be reported as related);
+ *   - abstracts of two meetings (different venues or years);
+ *   - venue, year, volume and first page all given and all different.
+ */
+export function contradiction(a: Features, b: Features): string | undefined {
+  const preprintPair = (a.kind === 'preprint') !== (b.kind === 'preprint')
+  if (a.doi && b.doi && a.doi !== b.doi && !preprintPair) return 'different DOIs'
+  if ((a.kind === 'meeting' && b.kind === 'article') || (a.kind === 'article' && b.kind === 'meeting')) {
+    return 'a conference abstract and a journal article'
+  }
+  const venues = a.journalWords.length > 0 && b.journalWords.length > 0
+  const venuesDiffer = venues && !journalWordsCompatible(a.journalWords, b.journalWords)
+  const yearsDiffer = a.year !== undefined && b.year !== undefined && a.year !== b.year
+  if (a.kind === 'meeting' && b.kind === 'meeting' && (venuesDiffer || yearsDiffer)) return 'abstracts of different meetings'
+  if (venuesDiffer && yearsDiffer && a.volume !== undefined && b.volume !== undefined && a.volume !== b.volume &&
+    a.page !== undefined && b.page !== undefined && a.page !== b.page) {
+    return 'venue, year, volume and pages all differ'
+  }
+  return undefined
 }
 
 /**
@@ -177,12 +210,15 @@ export interface PairVerdict {
  * (corporate and anonymous authors are not compared); compatible journal
  * +1, otherwise -0.5; same first page +1.5, different -3; same volume
  * +0.5 (-1 when the first pages differ: another article of the same
- * issue), different -1.5; different DOIs -4, different PMCIDs -4, different
- * arXiv ids -3; similar abstracts +2 (looked at only when they can change
- * the outcome).
- * Absolute vetoes: different PMIDs (distinct PubMed records), a notice
- * (erratum, retraction, comment) paired with a non-notice, and titles
- * with conflicting numbers ("Part 1" / "Part 2", "phase II" / "phase III").
+ * issue), different -1.5; different PMCIDs -4, different arXiv ids -3;
+ * similar abstracts +2 (looked at only when they can change the outcome).
+ * Absolute vetoes: the contradictions of `contradiction` (different DOIs,
+ * abstract vs article, different meetings, venue + year + volume + pages
+ * all different: callers check it first), different PMIDs (distinct PubMed
+ * records), a notice (erratum, retraction, comment) paired with a
+ * non-notice, and titles with conflicting numbers ("Part 1" / "Part 2",
+ * "phase II" / "phase III"). A preprint paired with a non-preprint that
+ * scores as a duplicate is `related`, not a duplicate.
  */
 export function comparePair(c: MatchContext, a: Features, b: Features): PairVerdict | undefined {
   if (a.compact.length === 0 || b.compact.length === 0) return undefined
@@ -262,9 +298,8 @@ export function comparePair(c: MatchContext, a: Features, b: Features): PairVerd
       flags |= Evidence.DifferentVolume
     }
   }
-  if (a.doi && b.doi && a.doi !== b.doi) {
-    points -= 4
-    flags |= Evidence.DifferentDois
+  if ((a.kind === 'preprint') !== (b.kind === 'preprint')) {
+    flags |= Evidence.PreprintAndArticle
   }
   if (a.pmcid && b.pmcid && a.pmcid !== b.pmcid) {
     points -= 4
@@ -342,7 +377,7 @@ function verdictOf(points: number, flags: number, identical: boolean, similarity
     identical ? 'identical title' : flags & Evidence.TitleContained ? 'title contained in the other' : `title ${similarity.toFixed(2)}`
   ]
   for (const [flag, text] of EVIDENCE_TEXT) if (flags & flag) evidence.push(text)
-  return { points, evidence }
+  return flags & Evidence.PreprintAndArticle ? { points, evidence, related: true } : { points, evidence }
 }
 
 /** Why two records sharing an identifier should not be linked by it, or undefined. */
