@@ -177,7 +177,8 @@ export interface PairVerdict {
  *   - a conference abstract or paper and a full journal article, or a
  *     preprint and anything that is not a preprint (without different DOIs
  *     the pair can still be reported as related);
- *   - abstracts of two meetings (different venues or years);
+ *   - abstracts of two meetings (different venues, or different years
+ *     without the same first page);
  *   - venue, year, volume and first page all given and all different.
  */
 export function contradiction(a: Features, b: Features): string | undefined {
@@ -189,7 +190,8 @@ export function contradiction(a: Features, b: Features): string | undefined {
   const venues = a.journalWords.length > 0 && b.journalWords.length > 0
   const venuesDiffer = venues && !journalWordsCompatible(a.journalWords, b.journalWords)
   const yearsDiffer = a.year !== undefined && b.year !== undefined && a.year !== b.year
-  if (a.kind === 'meeting' && b.kind === 'meeting' && (venuesDiffer || yearsDiffer)) return 'abstracts of different meetings'
+  // One abstract printed twice keeps its page; the year alone may be the meeting's or the supplement's.
+  if (a.kind === 'meeting' && b.kind === 'meeting' && (venuesDiffer || (yearsDiffer && (a.page === undefined || a.page !== b.page)))) return 'abstracts of different meetings'
   if (venuesDiffer && yearsDiffer && a.volume !== undefined && b.volume !== undefined && a.volume !== b.volume &&
     a.page !== undefined && b.page !== undefined && a.page !== b.page) {
     return 'venue, year, volume and pages all differ'
