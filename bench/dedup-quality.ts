@@ -9,9 +9,13 @@
  *  (b) Kitchenham, Cohen 2006 (13 reviews, merged by PMID) and the
  *      reference-manager exports in exports/ (CSL-JSON and RIS), each with
  *      seeded corrupted duplicates and look-alike non-duplicates made by
- *      src/dedup/corrupt.ts.
+ *      test/support/dedup-corrupt.ts (hard negatives included: a meeting
+ *      abstract of an article, one abstract at two meetings, one title
+ *      under two DOIs);
+ *  (c) the hand-labelled exports (test/dedup/fixtures/export-labels.json),
+ *      reported only: no threshold was tuned on them.
  *
- * Figures (defined in src/dedup/evaluate.ts): record-level sensitivity and
+ * Figures (defined in test/support/dedup-evaluate.ts): record-level sensitivity and
  * specificity as ASySD and DedupEndNote report them — sensitivity: share of
  * the duplicate records removed in favour of a true duplicate; specificity:
  * share of the distinct studies not wrongly removed. Target: sensitivity
@@ -23,8 +27,9 @@ import { readFileSync, existsSync } from 'node:fs'
 import { parse } from 'csv-parse/sync'
 import { findDuplicateClusters } from '../src/dedup/cluster.ts'
 import type { DedupItem, DedupResult } from '../src/dedup/cluster.ts'
-import { buildCorruptedSet } from '../src/dedup/corrupt.ts'
-import { evaluateDedup } from '../src/dedup/evaluate.ts'
+import { buildCorruptedSet } from '../test/support/dedup-corrupt.ts'
+import { evaluateDedup } from '../test/support/dedup-evaluate.ts'
+import { loadLabelledExports } from '../test/support/dedup-exports.ts'
 import { normalizeTitle } from '../src/dedup/normalize.ts'
 import { emptyRecord } from '../src/references/model.ts'
 import type { Author, ReferenceRecord } from '../src/references/model.ts'
@@ -233,6 +238,12 @@ const exportsBases = await loadExports()
 for (const seed of [31, 32, 33]) {
   const set = buildCorruptedSet(exportsBases, { seed, duplicateRate: 0.5, lookalikeRate: 0.25 })
   report(`Exports (CSL+RIS) corrupted (seed ${seed})`, set.items, set.truth, `${set.duplicates} duplicates, look-alikes ${JSON.stringify(set.lookalikes)}`)
+}
+
+// (c) The hand-labelled exports (test/dedup/fixtures/export-labels.json): reported, never tuned on.
+{
+  const { items, truth } = await loadLabelledExports()
+  report('Exports, hand-labelled (real duplicates and hard negatives)', items, truth)
 }
 
 console.table(rows)

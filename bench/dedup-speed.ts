@@ -8,7 +8,7 @@
  * another,
  * with real author lists and journal names, a random year, volume and
  * pages; ~10% of the records are corrupted duplicates of others
- * (src/dedup/corrupt.ts). Prints the time, comparisons, clusters found,
+ * (test/support/dedup-corrupt.ts). Prints the time, comparisons, clusters found,
  * their accuracy and the peak RSS.
  */
 
@@ -16,8 +16,8 @@ import { readFileSync, existsSync } from 'node:fs'
 import { parse } from 'csv-parse/sync'
 import { findDuplicateClusters } from '../src/dedup/cluster.ts'
 import type { DedupItem } from '../src/dedup/cluster.ts'
-import { corruptDuplicate, seededRandom } from '../src/dedup/corrupt.ts'
-import { evaluateDedup } from '../src/dedup/evaluate.ts'
+import { corruptDuplicate, seededRandom } from '../test/support/dedup-corrupt.ts'
+import { evaluateDedup } from '../test/support/dedup-evaluate.ts'
 import { emptyRecord } from '../src/references/model.ts'
 import type { Author, ReferenceRecord } from '../src/references/model.ts'
 

@@ -6,7 +6,7 @@
  * compares content, not typography.
  */
 
-import { decodeHtmlEntities } from '../references/text.ts'
+import { decodeHtmlEntities, parsePersonName } from '../references/text.ts'
 
 // Inline markup (italics for species names, sub/superscripts in formulas)
 // sits inside words, so it is removed without leaving a space: "H<sub>2</sub>O" -> "H2O".
@@ -86,6 +86,9 @@ const NAME_PARTICLES = new Set([
   'ten', 'ter', 'te', 'vander', 'vanden', 'al', 'el', 'bin', 'ibn', 'st', 'mac'
 ])
 
+/** Generational suffixes left in a family name ("King Jr"). */
+const NAME_SUFFIXES = new Set(['jr', 'sr', 'jnr', 'snr', 'ii', 'iii', 'iv'])
+
 /**
  * Family name key: folded, lower case, letters only, particles removed
  * ("van der Berg" -> "berg", "Müller" -> "muller", "O'Brien" -> "obrien").
@@ -93,7 +96,7 @@ const NAME_PARTICLES = new Set([
 export function normalizeFamilyName(family: string | undefined): string {
   if (!family) return ''
   const words = normalizeText(family).split(' ').filter((w) => w.length > 0 && !/^\d+$/.test(w))
-  const kept = words.filter((w) => !NAME_PARTICLES.has(w))
+  const kept = words.filter((w) => !NAME_PARTICLES.has(w) && !NAME_SUFFIXES.has(w))
   return (kept.length > 0 ? kept : words).join('')
 }
 
@@ -107,11 +110,8 @@ export function firstAuthorKey(authors: ReadonlyArray<{ family: string; given?: 
   if (!first || !first.family) return ''
   if (first.literal) return normalizeText(first.family).replace(/ /g, '')
   let family = first.family.trim()
-  if (!first.given) {
-    const vancouver = /^(.+?)\s+([A-Z]{1,3})\.?$/.exec(family)
-    if (vancouver) family = vancouver[1]
-    else if (family.includes(',')) family = family.slice(0, family.indexOf(','))
-  }
+  // A whole name in the family field: "Smith JA", "Lewis G. F.", "van Duyvenvoorde W.", "Smith, J".
+  if (!first.given) family = parsePersonName(family)?.family ?? family
   return normalizeFamilyName(family)
 }
 

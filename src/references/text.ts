@@ -153,14 +153,31 @@ export function looksCorporate(name: string): boolean {
   return words.length >= 2 && !name.includes(',') && CORPORATE_WORDS.test(name)
 }
 
-/** "JA", "J.A.", "J. A.", "J-P", "JA." : initials written after a family name (MEDLINE, Embase, Scopus). */
+/** "JA", "J.A.", "J. A.", "J-P", "JA.", "G.-F." : initials written after a family name (MEDLINE, Embase, Scopus). */
 const INITIALS = /^(?:[A-Z]\.?[- ]?){1,4}$/
+
+/** Generational suffixes: "Jr", "Sr.", "III", "3rd". */
+const SUFFIX = /^(?:jr|sr|jnr|snr|ii|iii|iv|2nd|3rd|4th)\.?$/i
+
+/** A particle left after the given names: "ten", "van der", or the end of a hyphenated name ("Kroese-van"). */
+function isTrailingParticle(word: string): boolean {
+  return NAME_PARTICLES.has(word) || /^\p{Lu}\p{L}+-(?:van|von|de|der|den|ter|ten|la|le)$/u.test(word)
+}
+
+/** The given names with a suffix after a comma ("John, Jr."), as in "Smith, John, Jr.". */
+function withSuffix(given: string, suffix: string | undefined): string | undefined {
+  if (!suffix) return given || undefined
+  return given ? `${given}, ${suffix}` : suffix
+}
 
 /**
  * Parse a person's name as written in exports: "Family, Given" (RIS, WoS,
- * BibTeX), "Family Initials" (MEDLINE AU, Embase "Adler D.G."), or
- * "Given Family" (with particles kept in the family name). Organisation
- * names become literal authors. Returns undefined for an empty name.
+ * BibTeX, with an optional ", Jr."), "Family Initials" (MEDLINE AU "Smith
+ * JA", Vancouver with dotted initials "Lewis G. F.", Embase "Adler D.G.",
+ * particles first "van Duyvenvoorde W."), or "Given Family" (particles kept
+ * in the family name: "Anna van der Berg"). A generational suffix (Jr,
+ * III) goes after the given names ("John, Jr."). Organisation names become
+ * literal authors. Returns undefined for an empty name.
  */
 export function parsePersonName(raw: string): Author | undefined {
   const name = collapseSpaces(raw).replace(/[;,]+$/, '').trim()
@@ -168,24 +185,51 @@ export function parsePersonName(raw: string): Author | undefined {
   const comma = name.indexOf(',')
   if (comma > 0 && looksCorporate(name.slice(0, comma))) return { family: name, literal: true }
   if (comma > 0) {
-    const family = name.slice(0, comma).trim()
-    const given = name.slice(comma + 1).trim().replace(/^,\s*/, '')
+    let family = name.slice(0, comma).trim()
+    let given = name.slice(comma + 1).trim().replace(/^,\s*/, '')
+    // "Smith Jr, John" and "Smith, Jr., John"
+    const familyWords = family.split(' ')
+    let suffix: string | undefined
+    if (familyWords.length > 1 && SUFFIX.test(familyWords[familyWords.length - 1])) {
+      suffix = familyWords.pop()
+      family = familyWords.join(' ')
+    } else {
+      const leading = /^([^,]+),\s*(.+)$/.exec(given)
+      if (leading && SUFFIX.test(leading[1].trim())) {
+        suffix = leading[1].trim()
+        given = leading[2].trim()
+      }
+    }
+    // Particles written after the given names ("Doesschate, T. ten", "Dieren, Judith J Kroese-van") belong to the family name.
+    const givenWords = given.split(' ')
+    let moved = givenWords.length
+    while (moved > 1 && isTrailingParticle(givenWords[moved - 1])) moved--
+    if (moved < givenWords.length) {
+      family = `${givenWords.slice(moved).join(' ')} ${family}`.replace(/- /g, '-')
+      given = givenWords.slice(0, moved).join(' ')
+    }
+    given = withSuffix(given, suffix) ?? ''
     return given.length > 0 ? { family, given } : { family }
   }
   if (looksCorporate(name)) return { family: name, literal: true }
   const words = name.split(' ')
-  if (words.length === 1) return { family: name }
-  // Family followed by initials: "Liu R.", "Adler D.G.", "Smith JA"
-  const last = words[words.length - 1]
-  if (INITIALS.test(last) && /^[A-Z]/.test(words[0]) && !INITIALS.test(words[0])) {
-    return { family: words.slice(0, -1).join(' '), given: last }
+  const suffix = words.length >= 2 && SUFFIX.test(words[words.length - 1]) ? words.pop() : undefined
+  if (words.length === 1) return suffix ? { family: words[0], given: suffix } : { family: name }
+  // Family followed by initials: "Liu R.", "Adler D.G.", "Smith JA", "Lewis G. F.", "van Duyvenvoorde W."
+  let initialsFrom = words.length
+  while (initialsFrom > 1 && INITIALS.test(words[initialsFrom - 1])) initialsFrom--
+  const startsLikeFamily = !INITIALS.test(words[0]) && (/^[A-Z\u00C0-\u024F]/.test(words[0]) || NAME_PARTICLES.has(words[0].toLowerCase()))
+  if (initialsFrom < words.length && startsLikeFamily) {
+    return { family: words.slice(0, initialsFrom).join(' '), given: withSuffix(words.slice(initialsFrom).join(' '), suffix) }
   }
   // Given names followed by family name, which may start with particles
   let start = words.length - 1
   while (start > 1 && NAME_PARTICLES.has(words[start - 1].toLowerCase())) start--
   if (start === 1 && NAME_PARTICLES.has(words[0].toLowerCase())) start = 0
-  if (start === 0) return { family: name }
-  return { family: words.slice(start).join(' '), given: words.slice(0, start).join(' ') }
+  // After initials, a name before the particles starts a compound family name: "A. O. Grassi de Gende", "A Lopez de Maturana".
+  if (start < words.length - 1 && start >= 2 && !INITIALS.test(words[start - 1]) && words.slice(0, start - 1).every((w) => INITIALS.test(w))) start--
+  if (start === 0) return suffix ? { family: words.join(' '), given: suffix } : { family: name }
+  return { family: words.slice(start).join(' '), given: withSuffix(words.slice(0, start).join(' '), suffix) }
 }
 
 /**

@@ -21,6 +21,8 @@ export interface DedupSummary {
   duplicates: number
   comparisons: number
   sharedIdentifierConflicts: number
+  /** Pairs kept apart as two publications of one work (a preprint and its article). */
+  relatedPairs: number
   durationMs: number
   /** Where the time went: reading the records, clustering them, writing the result. */
   phasesMs: { load: number; cluster: number; write: number }
@@ -115,7 +117,7 @@ export async function deduplicateProject(
     const duplicates = result.clusters.reduce((n, c) => n + c.memberIds.length - 1, 0)
     return {
       records, clusters: result.clusters.length, duplicates, comparisons: result.comparisons,
-      sharedIdentifierConflicts: result.sharedIdentifierConflicts.length, durationMs: Math.round(written - started),
+      sharedIdentifierConflicts: result.sharedIdentifierConflicts.length, relatedPairs: result.relatedPairs.length, durationMs: Math.round(written - started),
       phasesMs: { load: Math.round(loaded - started), cluster: Math.round(clustered - loaded), write: Math.round(written - clustered) }
     }
   })

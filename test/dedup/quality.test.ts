@@ -2,8 +2,8 @@ import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { parse } from 'csv-parse/sync'
 import { findDuplicateClusters } from '../../src/dedup/cluster.ts'
-import { buildCorruptedSet, corruptDuplicate, seededRandom } from '../../src/dedup/corrupt.ts'
-import { evaluateDedup } from '../../src/dedup/evaluate.ts'
+import { buildCorruptedSet, corruptDuplicate, seededRandom } from '../support/dedup-corrupt.ts'
+import { evaluateDedup } from '../support/dedup-evaluate.ts'
 import { emptyRecord } from '../../src/references/model.ts'
 import type { ReferenceRecord } from '../../src/references/model.ts'
 import { normalizeDoi, normalizePmid, parseYear } from '../../src/references/identifiers.ts'
@@ -87,7 +87,7 @@ function cslRecords(): ReferenceRecord[] {
   }))
 }
 
-t.test('seeded corrupted sets reach sensitivity 0.95 at specificity 0.99', { skip: missing && 'datasets missing' }, async (t) => {
+t.test('seeded corrupted sets with hard negatives reach sensitivity 0.99 at record-level specificity 0.995', { skip: missing && 'datasets missing' }, async (t) => {
   const kitchenham = readCsv('screening/Kitchenham_2010.csv').filter((row) => !row.duplicate_record_id).map((row) => ({
     ...emptyRecord(), title: row.title, abstract: row.abstract || undefined, year: parseYear(row.year)
   }))
@@ -100,7 +100,11 @@ t.test('seeded corrupted sets reach sensitivity 0.95 at specificity 0.99', { ski
   for (const [name, bases] of Object.entries(sets)) {
     const set = buildCorruptedSet(bases, { seed: seed++, duplicateRate: 0.4, lookalikeRate: 0.2 })
     const { recordLevel } = evaluateDedup(set.truth, findDuplicateClusters(set.items).clusters)
-    t.ok(recordLevel.sensitivity >= 0.95, `${name}: sensitivity ${recordLevel.sensitivity.toFixed(4)}`)
-    t.ok(recordLevel.specificity >= 0.99, `${name}: specificity ${recordLevel.specificity.toFixed(4)}`)
+    // Kitchenham has titles, abstracts and years only: its few misses are typos in short titles
+    // with nothing else to compare (no vetoes are involved), so it is held to 0.98.
+    const target = name.startsWith('Kitchenham') ? 0.98 : 0.99
+    t.ok(recordLevel.sensitivity >= target, `${name}: sensitivity ${recordLevel.sensitivity.toFixed(4)}`)
+    t.ok(recordLevel.specificity >= 0.995, `${name}: specificity ${recordLevel.specificity.toFixed(4)}`)
+    t.ok(set.lookalikes['same-title-other-meeting'] > 0, `${name}: abstracts of two meetings`)
   }
 })

@@ -13,8 +13,8 @@
  * every set reproducible. Used by the tests and bench/dedup-quality.ts.
  */
 
-import type { Author, ReferenceRecord } from '../references/model.ts'
-import type { DedupItem } from './cluster.ts'
+import type { Author, ReferenceRecord } from '../../src/references/model.ts'
+import type { DedupItem } from '../../src/dedup/cluster.ts'
 
 export type Random = () => number
 
@@ -204,7 +204,16 @@ export function corruptDuplicate(record: ReferenceRecord, random: Random): Refer
   return copy
 }
 
-export type LookalikeKind = 'same-author-year' | 'conference-version' | 'companion-part' | 'erratum' | 'same-title-other-authors'
+export type LookalikeKind = 'same-author-year' | 'conference-version' | 'companion-part' | 'erratum' | 'same-title-other-authors' |
+  'abstract-of-article' | 'same-title-other-meeting' | 'different-doi'
+
+export const LOOKALIKE_KINDS: readonly LookalikeKind[] = [
+  'same-author-year', 'conference-version', 'companion-part', 'erratum', 'same-title-other-authors',
+  'abstract-of-article', 'same-title-other-meeting', 'different-doi'
+]
+
+const SOCIETIES = ['European Society of Cardiology', 'American Psychiatric Association', 'International Society for Research on Internet Interventions',
+  'American Diabetes Association', 'European Respiratory Society', 'Society for Neuroscience']
 
 /**
  * A distinct record that resembles `record`, built with words and
@@ -260,6 +269,43 @@ export function makeLookalike(
       lookalike.year = record.year !== undefined ? record.year + 1 : undefined
       lookalike.pages = otherPages()
       break
+    case 'abstract-of-article': {
+      // The study's abstract at a meeting: same title and authors, printed in a supplement the year before.
+      lookalike.type = 'conference-paper'
+      const first = 1 + Math.floor(random() * 400)
+      lookalike.pages = `S${first}`
+      lookalike.issue = 'Suppl 1'
+      lookalike.year = record.year !== undefined ? record.year - 1 : undefined
+      lookalike.volume = record.volume && /^\d+$/.test(record.volume) ? String(Number(record.volume) - 1) : undefined
+      break
+    }
+    case 'same-title-other-meeting': {
+      // One abstract presented at two meetings: the base becomes an abstract too.
+      const [one, other] = shuffle(random, [...SOCIETIES]).slice(0, 2)
+      const base = copyRecord(record)
+      base.original = record.original
+      base.type = 'conference-paper'
+      base.journal = `Annual Meeting of the ${one}`
+      base.volume = undefined
+      base.pages = `S${1 + Math.floor(random() * 400)}`
+      lookalike.type = 'conference-paper'
+      lookalike.journal = `${other} Congress`
+      lookalike.volume = undefined
+      lookalike.pages = undefined
+      lookalike.year = record.year !== undefined ? record.year + 1 : undefined
+      return { lookalike, base }
+    }
+    case 'different-doi': {
+      // The same title published twice (a statement in two journals, a re-publication): two DOIs.
+      const base = copyRecord(record)
+      base.original = record.original
+      base.doi = record.doi ?? `10.5555/base.${Math.floor(random() * 1e9)}`
+      lookalike.doi = `10.5555/other.${Math.floor(random() * 1e9)}`
+      lookalike.journal = donor.journal
+      lookalike.volume = donor.volume
+      lookalike.pages = donor.pages
+      return { lookalike, base }
+    }
     case 'same-title-other-authors':
       lookalike.authors = donor.authors.map((a) => ({ ...a }))
       lookalike.year = record.year !== undefined ? record.year + 2 + Math.floor(random() * 6) : donor.year
@@ -309,9 +355,7 @@ export function buildCorruptedSet(records: readonly ReferenceRecord[], options: 
   const donors = shuffle(random, records.filter((_, k) => k % 8 === 7))
   let nextDonor = 0
   const entries: Array<{ record: ReferenceRecord; label: string }> = []
-  const lookalikes: Record<LookalikeKind, number> = {
-    'same-author-year': 0, 'conference-version': 0, 'companion-part': 0, erratum: 0, 'same-title-other-authors': 0
-  }
+  const lookalikes = Object.fromEntries(LOOKALIKE_KINDS.map((kind) => [kind, 0])) as Record<LookalikeKind, number>
   let duplicates = 0
   bases.forEach((record, index) => {
     const label = `s${index}`
@@ -323,7 +367,12 @@ export function buildCorruptedSet(records: readonly ReferenceRecord[], options: 
     if (random() < lookalikeRate && nextDonor < donors.length) {
       // Each donor lends itself once: two look-alikes from one donor would be duplicates of each other.
       const donor = donors[nextDonor++]
-      const kinds: LookalikeKind[] = ['conference-version', 'companion-part', 'erratum']
+      const kinds: LookalikeKind[] = ['conference-version', 'companion-part', 'erratum', 'same-title-other-meeting']
+      // A meeting abstract is told from the article by the venue and pages, and a second publication by its
+      // venue and DOI: a record without a venue would make a look-alike that only a DOI, which its
+      // duplicates may lack, tells apart.
+      if (record.journal) kinds.push('abstract-of-article')
+      if (record.journal && donor.journal) kinds.push('different-doi')
       if (record.authors.length > 0 && donor.authors.length > 0) kinds.push('same-author-year', 'same-title-other-authors')
       const kind = pick(random, kinds)
       const { lookalike, base } = makeLookalike(record, donor, kind, random)
