@@ -14,6 +14,8 @@ import { countArticles, listArticlePage, type ArticleQuery } from './articles.ts
 /** A map bounded by the bytes of its values, least recently used first out. */
 export class ByteLru {
   private readonly entries = new Map<string, string>()
+  /** Values being computed: concurrent requests for the same missing page wait for one computation. */
+  readonly pending = new Map<string, Promise<string>>()
   private bytes = 0
   constructor (readonly maxBytes: number) {}
 
@@ -91,8 +93,20 @@ export async function serveArticlePage(db: Database, cache: ByteLru, project: Pa
   const etag = articlePageEtag(project, query)
   if (matchesEtag(ifNoneMatch, etag)) return { etag, body: null }
   const key = pageKey(project.id, project.dataVersion, query)
-  const cached = cache.get(key)
+  const cached = cache.get(key) ?? await cache.pending.get(key)
   if (cached !== undefined) return { etag, body: cached }
+  const computing = computePage(db, cache, project, query)
+  cache.pending.set(key, computing)
+  try {
+    const body = await computing
+    cache.set(key, body)
+    return { etag, body }
+  } finally {
+    cache.pending.delete(key)
+  }
+}
+
+async function computePage(db: Database, cache: ByteLru, project: PageProject, query: ArticleQuery): Promise<string> {
   const countKey = filterKey(project.id, project.dataVersion, query)
   const known = cache.get(countKey)
   const [items, total] = await Promise.all([
@@ -100,7 +114,5 @@ export async function serveArticlePage(db: Database, cache: ByteLru, project: Pa
     known !== undefined ? Number(known) : countArticles(db, project.id, query)
   ])
   if (known === undefined) cache.set(countKey, String(total))
-  const body = JSON.stringify({ items, total, page: query.page, pageSize: query.pageSize })
-  cache.set(key, body)
-  return { etag, body }
+  return JSON.stringify({ items, total, page: query.page, pageSize: query.pageSize })
 }
