@@ -1,48 +1,189 @@
 /**
- * Requests/s and p99 latency on GET /api/health and on a page of 50 articles
- * from a project holding 20,000 articles, with autocannon over loopback.
- *   npx tsx bench/http.ts [seconds]
+ * The interactive paths of the compiled service against an external PostgreSQL, in one run:
+ * start-up to ready and idle RSS; GET /api/health against a bare Fastify hello-world; a page of 50
+ * of 20,000 articles with each sort and filter (requests/s, p50/p99 at 20 connections, and CPU per
+ * request of the service process AND of the PostgreSQL server processes, from /proc); the first view
+ * of distinct pages (nothing cached); and the screening loop (next record + decision) at 10,000
+ * records with the model retraining in the background.
+ *   npx tsx bench/http.ts [seconds per run, default 5] [screening iterations, default 150]
  */
 import autocannon from 'autocannon'
+import { spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
 import { startEmbeddedPostgres } from '../src/db/embedded.ts'
-import { onFreePort, startServer } from './support.ts'
+import { buildService } from '../scripts/build.ts'
+import { benchUser, freePort, onFreePort, processMemory, startServer } from './support.ts'
 
-const seconds = Number(process.argv[2] ?? 10)
+const seconds = Number(process.argv[2] ?? 5)
+const screeningIterations = Number(process.argv[3] ?? 150)
+const TICK_MS = 10 // USER_HZ = 100 on Linux
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-bench-'))
 await fs.chmod(root, 0o755)
-const database = await onFreePort((port) => startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port }))
-const server = await startServer({ DATABASE_URL: database.url, STORAGE_DIR: path.join(root, 'files') })
+const dist = await buildService(path.join(root, 'dist'))
+const pgDir = path.join(root, 'pg')
+const database = await onFreePort((port) => startEmbeddedPostgres({ dataDir: pgDir, port }))
+const server = await startServer({ DATABASE_URL: database.url, STORAGE_DIR: path.join(root, 'files') }, 'built', dist)
+const serverPid = server.child.pid as number
+await new Promise((r) => setTimeout(r, 2000))
+console.log(`start-up to ready (compiled, external PostgreSQL): ${server.readyMs.toFixed(0)} ms; idle RSS ${(processMemory(serverPid).rss / 2 ** 20).toFixed(0)} MB`)
 
-const client = new pg.Client({ connectionString: database.url })
-await client.connect()
-const token = 'alt_bench-token-0000000000000000000000000000'
-const { rows: [user] } = await client.query(`INSERT INTO users (email, name) VALUES ('bench@example.org', 'Bench') RETURNING id`)
-await client.query(`INSERT INTO api_tokens (user_id, token_hash) VALUES ($1, encode(sha256($2::bytea), 'hex'))`, [user.id, token])
-const { rows: [project] } = await client.query(`INSERT INTO projects (name, created_by) VALUES ('Bench', $1) RETURNING id`, [user.id])
-await client.query(`INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, 'owner')`, [project.id, user.id])
+/** utime + stime (+ reaped children's) of a process, in ms; 0 when it is gone. */
+function cpuMs(pid: number, children = false): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0)) * TICK_MS
+  } catch {
+    return 0
+  }
+}
+/** CPU of the PostgreSQL server: the postmaster, its live children and those it reaped. */
+function postgresCpuMs(): number {
+  const postmaster = Number(readFileSync(path.join(pgDir, 'postmaster.pid'), 'utf8').split('\n')[0])
+  let total = cpuMs(postmaster, true)
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) total += cpuMs(Number(entry))
+    } catch { /* gone */ }
+  }
+  return total
+}
+function cpuMeter(pid = serverPid) {
+  const node0 = cpuMs(pid)
+  const pg0 = postgresCpuMs()
+  return (requests: number) => {
+    const node = (cpuMs(pid) - node0) / requests
+    const pgMs = (postgresCpuMs() - pg0) / requests
+    return `CPU/request ${(node + pgMs).toFixed(3)} ms (node ${node.toFixed(3)} + PostgreSQL ${pgMs.toFixed(3)})`
+  }
+}
+
+const { client, auth } = await benchUser(database.url)
+const { rows: [{ id: userId }] } = await client.query(`SELECT id FROM users WHERE email = 'bench@example.org'`)
+async function newProject(name: string): Promise<string> {
+  const { rows: [project] } = await client.query(`INSERT INTO projects (name, created_by) VALUES ($1, $2) RETURNING id`, [name, userId])
+  await client.query(`INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, 'owner')`, [project.id, userId])
+  return project.id
+}
+// One import's worth: every row shares one created_at, as in a real import.
+const pageProject = await newProject('Pages')
 await client.query(`
   INSERT INTO articles (project_id, source_index, title, abstract, authors, year, journal, doi)
   SELECT $1, i, 'Study ' || i || ' of conversational agents and the therapeutic alliance',
          repeat('An abstract sentence about digital mental health interventions. ', 20),
          '[{"family":"Doe","given":"Jane"},{"family":"Roe","given":"Rick"}]'::jsonb,
-         1990 + i % 35, 'Journal of Medical Internet Research', '10.1000/bench.' || i
-  FROM generate_series(1, 20000) AS i`, [project.id])
-await client.query('ANALYZE articles')
-await client.end()
-
-async function run(title: string, url: string) {
-  const result = await autocannon({ url, connections: 20, duration: seconds, headers: { authorization: `Bearer ${token}` } })
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${title}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
-  console.log(`${title}: ${result.requests.average.toFixed(0)} requests/s, p99 ${result.latency.p99} ms, p50 ${result.latency.p50} ms (20 connections, ${seconds} s)`)
-}
+         1990 + i % 35, 'Journal ' || (i % 40), '10.1000/bench.' || i
+  FROM generate_series(1, 20000) AS i`, [pageProject])
+await client.query(`
+  INSERT INTO decisions (project_id, article_id, reviewer_id, decision)
+  SELECT project_id, id, $2, (CASE WHEN source_index % 10 = 0 THEN 'include' ELSE 'exclude' END)::decision_value
+  FROM articles WHERE project_id = $1 AND source_index % 10 < 3`, [pageProject, userId])
+const words = ['chatbot', 'alliance', 'depression', 'anxiety', 'trial', 'adolescents', 'app', 'therapy', 'cohort', 'qualitative', 'survey', 'sleep', 'exercise', 'stroke', 'cancer', 'diabetes']
+const screenProject = await newProject('Screening')
+await client.query(`
+  INSERT INTO articles (project_id, source_index, title, abstract, year)
+  SELECT $1, i, 'Record ' || i || ' ' || ($2::text[])[1 + i % 16] || ' ' || ($2::text[])[1 + (i * 7) % 16],
+         'About ' || ($2::text[])[1 + (i * 3) % 16] || ' and ' || ($2::text[])[1 + (i * 5) % 16] || ' in ' || ($2::text[])[1 + (i * 11) % 16], 2000 + i % 25
+  FROM generate_series(1, 10000) AS i`, [screenProject, words])
+await client.query('VACUUM ANALYZE')
 
 const base = `http://127.0.0.1:${server.port}/api`
-await run('GET /api/health', `${base}/health`)
-await run('GET a page of 50 of 20,000 articles', `${base}/projects/${project.id}/articles?page=7&pageSize=50&sort=title`)
+
+async function run(title: string, url: string, headers: Record<string, string> = auth, expect = 200, pid = serverPid) {
+  await fetch(url, { headers }).then((r) => r.arrayBuffer()) // warm-up: the first view is measured on its own below
+  const meter = cpuMeter(pid)
+  const result = await autocannon({ url, connections: 20, duration: seconds, headers })
+  const bad = expect === 304 ? result.requests.total - (result['3xx'] ?? 0) : result.non2xx
+  if (bad > 0 || result.errors > 0) throw new Error(`${title}: ${bad} unexpected answers, ${result.errors} errors`)
+  console.log(`${title}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; ${meter(result.requests.total)}`)
+}
+
+// A bare Fastify hello-world in its own process, measured in the same run as the service's health route.
+const helloPort = await freePort()
+const hello = spawn(process.execPath, ['--input-type=module', '-e', `
+  import Fastify from 'fastify'
+  const app = Fastify()
+  app.get('/', async () => ({ status: 'ok' }))
+  await app.listen({ port: ${helloPort}, host: '127.0.0.1' })`], { stdio: 'inherit' })
+for (;;) {
+  if (await fetch(`http://127.0.0.1:${helloPort}/`).then((r) => r.ok, () => false)) break
+  await new Promise((r) => setTimeout(r, 20))
+}
+for (let i = 0; i < 2; i++) {
+  await run('hello-world (bare Fastify)', `http://127.0.0.1:${helloPort}/`, {}, 200, hello.pid)
+  await run('GET /api/health', `${base}/health`, {})
+}
+hello.kill('SIGTERM')
+
+const pages = `${base}/projects/${pageProject}/articles`
+const queries = [
+  'page=7&pageSize=50',
+  'page=7&pageSize=50&sort=createdAt&order=desc',
+  'page=7&pageSize=50&sort=title',
+  'page=7&pageSize=50&sort=year&order=desc',
+  'page=7&pageSize=50&sort=journal',
+  'page=7&pageSize=50&decision=include',
+  'page=7&pageSize=50&decision=undecided&sort=title',
+  'page=2&pageSize=50&q=alliance%20therapeutic',
+  'page=7&pageSize=50&includeDuplicates=true&sort=year'
+]
+for (const query of queries) await run(`page of 50: ${query}`, `${pages}?${query}`)
+// A client that already holds the page (If-None-Match).
+const etag = (await fetch(`${pages}?page=7&pageSize=50`, { headers: auth })).headers.get('etag')
+if (etag) await run('page of 50, If-None-Match (304)', `${pages}?page=7&pageSize=50`, { ...auth, 'if-none-match': etag }, 304)
+else console.log('page of 50, If-None-Match: no ETag sent')
+
+// First views: distinct pages one after another, nothing cached yet.
+for (const sort of ['createdAt', 'title', 'year', 'journal']) {
+  const meter = cpuMeter()
+  const times: number[] = []
+  for (let page = 101; page <= 160; page++) {
+    const started = performance.now()
+    const res = await fetch(`${pages}?page=${page}&pageSize=50&sort=${sort}`, { headers: auth })
+    if (res.status !== 200) throw new Error(`first view: ${res.status}`)
+    await res.arrayBuffer()
+    times.push(performance.now() - started)
+  }
+  console.log(`first view of 60 distinct pages sorted by ${sort}, one at a time: ${stats(times)}; ${meter(times.length)}`)
+}
+
+function stats(times: number[]): string {
+  const sorted = [...times].sort((a, b) => a - b)
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1)
+  return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`
+}
+
+// The screening loop: next record, then a decision on it (which queues a retraining), one reviewer.
+const loop: number[] = []
+const nexts: number[] = []
+const decides: number[] = []
+const meter = cpuMeter()
+for (let i = 0; i < screeningIterations; i++) {
+  const started = performance.now()
+  const next = await fetch(`${base}/projects/${screenProject}/screening/next`, { headers: auth })
+  const body = await next.json() as { article: { id: string; title: string } | null }
+  const between = performance.now()
+  if (!body.article) break
+  const decision = /alliance|chatbot/.test(body.article.title) ? 'include' : 'exclude'
+  const res = await fetch(`${base}/projects/${screenProject}/articles/${body.article.id}/decisions`, {
+    method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ decision })
+  })
+  if (res.status !== 201) throw new Error(`decision: ${res.status} ${await res.text()}`)
+  const ended = performance.now()
+  nexts.push(between - started)
+  decides.push(ended - between)
+  loop.push(ended - started)
+}
+const { rows: [{ count: trainings }] } = await client.query(`SELECT count(*)::int AS count FROM tasks WHERE project_id = $1 AND type = 'screening-train' AND status = 'succeeded'`, [screenProject])
+console.log(`screening loop at 10,000 records, ${loop.length} iterations (${trainings} trainings kept): next ${stats(nexts)}; decision ${stats(decides)}; both ${stats(loop)}; ${meter(loop.length)}`)
+console.log(`RSS after the run: ${(processMemory(serverPid).rss / 2 ** 20).toFixed(0)} MB`)
+
+await client.end()
 await server.stop()
 await database.stop()
 await fs.rm(root, { recursive: true, force: true })

@@ -20,11 +20,12 @@ export interface ServerProcess {
 export type ServerBuild = 'tsx' | 'built'
 
 /** Starts the service in its own process and resolves once /api/health/ready answers 200. */
-export async function startServer(env: Record<string, string | undefined>, build: ServerBuild = 'tsx'): Promise<ServerProcess & { readyMs: number }> {
-  if (build === 'built' && !existsSync('dist/src/server.js')) throw new Error('dist/src/server.js is missing: run `npm run build` first')
+export async function startServer(env: Record<string, string | undefined>, build: ServerBuild = 'tsx', distDir = 'dist'): Promise<ServerProcess & { readyMs: number }> {
+  const compiled = `${distDir}/src/server.js`
+  if (build === 'built' && !existsSync(compiled)) throw new Error(`${compiled} is missing: run \`npm run build\` first`)
   const port = await freePort()
   const started = performance.now()
-  const args = build === 'built' ? ['dist/src/server.js'] : ['--import', 'tsx', 'src/server.ts']
+  const args = build === 'built' ? [compiled] : ['--import', 'tsx', 'src/server.ts']
   // The compiled service runs as `npm run start:prod` and the image run it: with two malloc arenas.
   const deployed = build === 'built' ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' } : {}
   const child = spawn(process.execPath, args, {

@@ -72,7 +72,9 @@ export const EnvSchema = Type.Object({
   LLM_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 32 }),
   ADMIN_TOKEN_FILE: Type.String({ default: './data/admin-token' }),
   /** How far the JavaScript heap may grow past the live data between full collections, in percent (0: V8 decides); see src/runtime.ts. */
-  HEAP_GROWTH_PERCENT: Type.Integer({ default: 10, minimum: 0, maximum: 1000 })
+  HEAP_GROWTH_PERCENT: Type.Integer({ default: 10, minimum: 0, maximum: 1000 }),
+  /** Memory for serialised article list pages, per web process (src/services/article-pages.ts; 0: none kept). */
+  PAGE_CACHE_MAX_BYTES: Type.Integer({ default: 32 * 1024 * 1024, minimum: 0 })
 })
 
 export type Config = Static<typeof EnvSchema> & { rootDir: string }

@@ -17,9 +17,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export function registerHealth(fastify: FastifyInstance): void {
   const expected = expectedMigrationCount()
 
-  fastify.get('/api/health', { schema: { hide: true } }, async () => ({ status: 'ok' }))
+  // Probed every few seconds by container runtimes and balancers: not two log lines each time (errors are still logged).
+  fastify.get('/api/health', { schema: { hide: true }, logLevel: 'warn' }, async () => ({ status: 'ok' }))
 
-  fastify.get('/api/health/ready', { schema: { hide: true } }, async (_request, reply) => {
+  fastify.get('/api/health/ready', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
     const checks: Record<string, { status: 'up' | 'down'; error?: string; [k: string]: unknown }> = {}
     if (fastify.lifecycle.shuttingDown) {
       return reply.status(503).send({ status: 'unavailable', failing: ['shutdown'], checks: { shutdown: { status: 'down', error: 'server is shutting down' } } })

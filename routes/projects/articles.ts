@@ -7,7 +7,8 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { Transform } from 'node:stream'
 import { ProjectParams, Stage, Task, Uuid } from '../../src/http/schemas.ts'
-import { getArticle, listArticles, toArticleView } from '../../src/services/articles.ts'
+import { getArticle, toArticleView } from '../../src/services/articles.ts'
+import { ByteLru, serveArticlePage } from '../../src/services/article-pages.ts'
 import { originalOf } from '../../src/services/originals.ts'
 import { blindScope, requireProject } from '../../src/services/projects.ts'
 import { acceptBibliography, newUploadPath, type StoredFile } from '../../src/services/imports.ts'
@@ -19,6 +20,7 @@ import { toTaskView } from '../../src/tasks/store.ts'
 
 const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { db } = fastify
+  const pages = new ByteLru(fastify.config.PAGE_CACHE_MAX_BYTES)
 
   fastify.get('/:projectId/articles', {
     schema: {
@@ -34,10 +36,12 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         includeDuplicates: Type.Boolean({ default: false })
       }, { additionalProperties: false })
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const { project, role } = await requireProject(db, request.user, request.params.projectId)
     const q = request.query
-    return listArticles(db, project.id, { ...q, stage: q.stage ?? 'title_abstract', ownDecisionsOf: blindScope(project, role, request.user.id) })
+    const page = await serveArticlePage(db, pages, project, { ...q, stage: q.stage ?? 'title_abstract', ownDecisionsOf: blindScope(project, role, request.user.id) }, request.headers['if-none-match'])
+    reply.header('etag', page.etag).header('cache-control', 'private, no-cache').header('vary', 'authorization')
+    return page.body === null ? reply.status(304).send() : reply.type('application/json; charset=utf-8').send(page.body)
   })
 
   fastify.get('/:projectId/articles/:articleId', {

@@ -3,6 +3,7 @@ import type { Database } from '../db/index.ts'
 import { apiTokens, users } from '../db/schema.ts'
 import { Conflict } from '../errors.ts'
 import { generateToken, hashToken } from './tokens.ts'
+import { preparedPer } from '../db/prepared.ts'
 
 export interface AuthUser {
   id: string
@@ -18,10 +19,14 @@ export interface AuthUser {
  */
 export const PENDING = 'pending'
 
+const tokenLookup = preparedPer((db: Database) => db
+  .select({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
+  .from(apiTokens).innerJoin(users, eq(users.id, apiTokens.userId))
+  .where(eq(apiTokens.tokenHash, sql.placeholder('hash')))
+  .prepare('auth_token_lookup'))
+
 export async function findUserByToken(db: Database, token: string): Promise<(AuthUser & { tokenId: string }) | undefined> {
-  const [row] = await db.select({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
-    .from(apiTokens).innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(eq(apiTokens.tokenHash, hashToken(token)))
+  const [row] = await tokenLookup(db).execute({ hash: hashToken(token) })
   if (!row) return undefined
   // Record use at most once a minute: a write on every request would serialise concurrent requests on the token's row.
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {

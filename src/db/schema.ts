@@ -50,8 +50,24 @@ export const projects = pgTable('projects', {
   screeningSettings: jsonb('screening_settings').notNull().default(sql`'{}'::jsonb`),
   createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
   createdAt: createdAt(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  /**
+   * Bumped when a transaction that changed the project's articles or decisions commits (triggers,
+   * drizzle/0009_project_data_version.sql): what a list page shows depends on nothing else, so a page
+   * served at one version is the page at that version.
+   */
+  dataVersion: bigint('data_version', { mode: 'number' }).notNull().default(0)
 })
+
+/**
+ * The projects that the open transaction changed, one row each, written by statement triggers on
+ * `articles` and `decisions` and removed at commit by the deferred trigger that bumps
+ * `projects.data_version` (so the version row is locked only at commit, not for a whole import).
+ */
+export const projectChanges = pgTable('project_changes', {
+  projectId: uuid('project_id').notNull(),
+  txid: bigint('txid', { mode: 'number' }).notNull().default(sql`txid_current()`)
+}, (t) => [primaryKey({ columns: [t.projectId, t.txid] })])
 
 export const projectMembers = pgTable('project_members', {
   projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
@@ -162,14 +178,16 @@ export const articles = pgTable('articles', {
   duplicateOf: uuid('duplicate_of'),
   createdAt: createdAt()
 }, (t) => [
-  index('articles_project_idx').on(t.projectId, t.createdAt),
-  index('articles_project_year_idx').on(t.projectId, t.year),
+  // One index per sort of the article list, with its tie-breakers, so that a page is read in order (listArticles).
+  index('articles_project_idx').on(t.projectId, t.createdAt, t.sourceIndex, t.id),
+  index('articles_project_year_idx').on(t.projectId, t.year, t.sourceIndex, t.id),
+  index('articles_project_journal_idx').on(t.projectId, sql`left(lower(${t.journal}), 256)`, t.sourceIndex, t.id),
   // Partial index so counting a project's live (non-duplicate) records is an index-only scan.
   index('articles_project_live_idx').on(t.projectId).where(sql`duplicate_of IS NULL`),
   // B-tree keys are limited to about 2,700 bytes, and these fields come from the imported files, of
   // any length: the indexes hold a bounded prefix (at most 4 bytes a character), so that any record
   // can be stored. Queries use the same expressions to be served by them (listArticles sorts titles so).
-  index('articles_project_title_idx').on(t.projectId, sql`left(lower(${t.title}), 256)`),
+  index('articles_project_title_idx').on(t.projectId, sql`left(lower(${t.title}), 256)`, t.sourceIndex, t.id),
   index('articles_project_doi_idx').on(t.projectId, sql`left(${t.doi}, 256)`),
   index('articles_project_pmid_idx').on(t.projectId, sql`left(${t.pmid}, 256)`),
   index('articles_batch_idx').on(t.batchId)

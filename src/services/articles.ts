@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, getTableColumns, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articleSearch, articles, decisions } from '../db/schema.ts'
 import type { Author, ReferenceRecord } from '../references/model.ts'
@@ -87,7 +87,7 @@ export interface ArticleQuery {
   ownDecisionsOf?: string
 }
 
-export async function listArticles(db: Database, projectId: string, query: ArticleQuery): Promise<{ items: ArticleView[]; total: number; page: number; pageSize: number }> {
+function listConditions(projectId: string, query: Omit<ArticleQuery, 'page' | 'pageSize' | 'sort' | 'order'>): SQL | undefined {
   const latestDecision = sql<string | null>`(
     SELECT d.decision::text FROM ${decisions} d
     WHERE d.article_id = ${articles.id} AND d.stage = ${query.stage}
@@ -98,33 +98,49 @@ export async function listArticles(db: Database, projectId: string, query: Artic
   if (query.q) where.push(sql`${articles.id} IN (SELECT ${articleSearch.articleId} FROM ${articleSearch} WHERE ${articleSearch.search} @@ websearch_to_tsquery('simple', ${query.q}))`)
   if (query.decision === 'undecided') where.push(sql`${latestDecision} IS NULL`)
   else if (query.decision) where.push(sql`${latestDecision} = ${query.decision}`)
+  return and(...where)
+}
 
-  // Titles: by the prefix that articles_project_title_idx holds (so the index serves the order), then the rest.
-  const sortColumns = {
-    createdAt: [articles.createdAt],
-    title: [sql`left(lower(${articles.title}), 256)`, sql`lower(${articles.title})`],
-    year: [articles.year],
-    journal: [sql`lower(${articles.journal})`]
+/** How many articles the list's filters select. */
+export async function countArticles(db: Database, projectId: string, query: Omit<ArticleQuery, 'page' | 'pageSize' | 'sort' | 'order'>): Promise<number> {
+  const [{ count }] = await db.select({ count: sql<number>`count(*)::int` }).from(articles).where(listConditions(projectId, query))
+  return count
+}
+
+/**
+ * One page of the list, with each article's latest decision at the stage (the viewer's own when
+ * blind) joined in the same query. Every sort ends with the tie-breakers (source index, id) in its
+ * direction, which its index holds (articles_project_*_idx), so a page is read in index order even
+ * when a whole import shares one creation time.
+ */
+export async function listArticlePage(db: Database, projectId: string, query: ArticleQuery): Promise<ArticleView[]> {
+  // Titles and journals: by the prefix that their indexes hold (so the index serves the order).
+  const sortColumn = {
+    createdAt: articles.createdAt,
+    title: sql`left(lower(${articles.title}), 256)`,
+    year: articles.year,
+    journal: sql`left(lower(${articles.journal}), 256)`
   }[query.sort]
   const direction = query.order === 'asc' ? asc : desc
-  const condition = and(...where)
-  const [rows, [{ count }]] = await Promise.all([
-    db.select(LIST_COLUMNS).from(articles).where(condition)
-      .orderBy(...sortColumns.map((c) => direction(c)), asc(articles.sourceIndex), asc(articles.id))
-      .limit(query.pageSize).offset((query.page - 1) * query.pageSize),
-    db.select({ count: sql<number>`count(*)::int` }).from(articles).where(condition)
-  ])
-  // The page's current decisions in one query, rather than a subquery per candidate row.
-  const latest = new Map<string, string>()
-  if (rows.length > 0) {
-    const found = await db.selectDistinctOn([decisions.articleId], { articleId: decisions.articleId, decision: decisions.decision })
-      .from(decisions)
-      .where(and(inArray(decisions.articleId, rows.map((r) => r.id)), eq(decisions.stage, query.stage),
-        ...(query.ownDecisionsOf ? [eq(decisions.reviewerId, query.ownDecisionsOf)] : [])))
-      .orderBy(decisions.articleId, desc(decisions.createdAt), desc(decisions.id))
-    for (const f of found) latest.set(f.articleId, f.decision)
-  }
-  return { items: rows.map((r) => toArticleView({ ...r, decision: latest.get(r.id) ?? null })), total: count, page: query.page, pageSize: query.pageSize }
+  const page = db.select({ ...LIST_COLUMNS, sortKey: sql`${sortColumn}`.as('sort_key') }).from(articles).where(listConditions(projectId, query))
+    .orderBy(direction(sortColumn), direction(articles.sourceIndex), direction(articles.id))
+    .limit(query.pageSize).offset((query.page - 1) * query.pageSize)
+    .as('page')
+  const latest = db.select({ decision: decisions.decision }).from(decisions)
+    .where(and(sql`${decisions.articleId} = ${page.id}`, eq(decisions.stage, query.stage),
+      ...(query.ownDecisionsOf ? [eq(decisions.reviewerId, query.ownDecisionsOf)] : [])))
+    .orderBy(desc(decisions.createdAt), desc(decisions.id)).limit(1)
+    .as('latest')
+  const { sortKey: _sortKey, ...columns } = page._.selectedFields
+  const rows = await db.select({ ...columns, decision: latest.decision }).from(page)
+    .leftJoinLateral(latest, sql`true`)
+    .orderBy(direction(page.sortKey), direction(page.sourceIndex), direction(page.id))
+  return rows.map((r) => toArticleView(r))
+}
+
+export async function listArticles(db: Database, projectId: string, query: ArticleQuery): Promise<{ items: ArticleView[]; total: number; page: number; pageSize: number }> {
+  const [items, total] = await Promise.all([listArticlePage(db, projectId, query), countArticles(db, projectId, query)])
+  return { items, total, page: query.page, pageSize: query.pageSize }
 }
 
 export async function getArticle(db: Database, projectId: string, articleId: string): Promise<ArticleRow | undefined> {

@@ -6,6 +6,7 @@ import { apiTokens, projectMembers, projects, users } from '../db/schema.ts'
 import { Conflict, Forbidden, NotFound } from '../errors.ts'
 import { PENDING, type AuthUser } from '../auth/users.ts'
 import { isPrivileged, readScreeningSettings } from './screening-settings.ts'
+import { preparedPer } from '../db/prepared.ts'
 
 export type ProjectRole = 'owner' | 'reviewer' | 'viewer'
 const RANK: Record<ProjectRole, number> = { viewer: 0, reviewer: 1, owner: 2 }
@@ -33,6 +34,13 @@ export function toProjectView(row: ProjectRow, role: ProjectRole): ProjectView {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
+const membershipLookup = preparedPer((db: Database | Transaction) => db
+  .select({ project: projects, role: projectMembers.role })
+  .from(projects)
+  .innerJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, sql.placeholder('userId'))))
+  .where(eq(projects.id, sql.placeholder('projectId')))
+  .prepare('project_membership_lookup'))
+
 /**
  * Loads a project the user belongs to with at least `minimum` role. A project
  * the user does not belong to answers 404, exactly like one that does not
@@ -40,10 +48,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
  */
 export async function requireProject(db: Database | Transaction, user: AuthUser, projectId: string, minimum: ProjectRole = 'viewer'): Promise<{ project: ProjectRow; role: ProjectRole }> {
   if (!UUID.test(projectId)) throw new NotFound('project not found')
-  const [row] = await db.select({ project: projects, role: projectMembers.role })
-    .from(projects)
-    .innerJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, user.id)))
-    .where(eq(projects.id, projectId))
+  const [row] = await membershipLookup(db).execute({ projectId, userId: user.id })
   if (!row) throw new NotFound('project not found')
   if (RANK[row.role] < RANK[minimum]) throw new Forbidden(`this action needs the ${minimum} role on the project (you are ${row.role})`)
   return row
