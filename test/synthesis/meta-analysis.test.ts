@@ -135,3 +135,30 @@ t.test('bad input is refused with the field named', async (t) => {
   bad({ studies: [bcg.studies[0], bcg.studies[0]] }, /studies\[1\]\.id/)
   bad({ kind: 'continuous', measure: 'SMD', studies: [{ id: 'x', mean1: 1, sd1: -1, n1: 10, mean2: 0, sd2: 1, n2: 10 }] }, /sd1/)
 })
+
+t.test('forest and funnel plots draw every study, subgroup and the overall diamond', async (t) => {
+  const { forestPlotSvg, funnelPlotSvg } = await import('../../src/synthesis/meta-analysis/plots.ts')
+  const sub = fixtures.extras['bcg RR REML subgroups'] as { groups: string[] }
+  const r = metaAnalysis({ kind: 'binary', measure: 'RR', method: 'REML', studies: bcg.studies.map((s, i) => ({ ...s, label: `Trial <${s.id}> & co`, group: sub.groups[i] })) })
+  const svg = forestPlotSvg(r, { title: 'BCG' })
+  t.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
+  t.equal(svg.match(/<g class="study">/g)?.length, 13, 'one row per study')
+  t.equal(svg.match(/<g class="subtotal">/g)?.length, 3, 'one diamond per subgroup')
+  t.equal(svg.match(/<g class="overall">/g)?.length, 1, 'the overall diamond')
+  t.equal(svg.match(/<g class="prediction">/g)?.length, 1, 'the prediction interval')
+  t.notMatch(svg, /Trial <1>/, 'labels are escaped'); t.match(svg, /Trial &lt;1&gt; &amp; co/)
+  // Ratios are shown on their natural scale: the pooled RR of the BCG trials is 0.49 [0.34, 0.70].
+  t.match(svg, />0\.49 \[0\.34, 0\.70\]</)
+  t.match(svg, /Risk ratio \(log scale\)/)
+  t.match(svg, /Test for subgroup differences: Q = 1\.86 \(df = 2\)/)
+  // Squares are sized by weight: the heaviest study has the largest square.
+  const sides = [...svg.matchAll(/<rect x="[^"]+" y="[^"]+" width="([\d.]+)"[^>]*fill="#1f4e79"/g)].map((m) => Number(m[1]))
+  const heaviest = r.studies.reduce((best, s, i) => (s.weight > r.studies[best].weight ? i : best), 0)
+  const order = r.studies.map((s, i) => i).sort((a, b) => (sub.groups[a] === sub.groups[b] ? a - b : sub.groups.indexOf(sub.groups[a]) - sub.groups.indexOf(sub.groups[b])))
+  const groupOrder = [...new Set(sub.groups)]
+  const drawn = groupOrder.flatMap((g) => order.filter((i) => sub.groups[i] === g))
+  t.equal(sides[drawn.indexOf(heaviest)], Math.max(...sides))
+  const funnel = funnelPlotSvg(r, { showFilled: true })
+  t.equal(funnel.match(/class="study"/g)?.length, 13)
+  t.equal(funnel.match(/class="filled-in"/g)?.length ?? 0, r.smallStudyEffects!.trimAndFill.k0)
+})

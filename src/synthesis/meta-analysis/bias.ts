@@ -3,7 +3,7 @@
  * trim-and-fill, as metafor's `regtest()` and `trimfill()` do them.
  */
 import { Invalid } from '../../errors.ts'
-import { fitModel, interceptOnly, weightedFit, type Tau2Method, type TestKind } from './models.ts'
+import { estimateTau2, fitModel, interceptOnly, weightedFit, weightsFor, type Tau2Method, type TestKind } from './models.ts'
 import { pTTwoSided } from './distributions.ts'
 
 export interface EggerTest {
@@ -65,11 +65,13 @@ export function trimAndFill (yi: number[], vi: number[], method: Tau2Method, max
   const y = order.map((i) => sign * yi[i])
   const v = order.map((i) => vi[i])
   let k0 = 0; let previous = -1; let beta = 0
-  for (let iteration = 0; k0 !== previous; iteration++) {
+  let iteration = 0
+  for (; k0 !== previous; iteration++) {
     if (iteration >= maxIterations) throw new Invalid('trim-and-fill did not converge', 'studies')
     previous = k0
     const kept = k - k0
-    beta = fitModel(y.slice(0, kept), v.slice(0, kept), interceptOnly(kept), { method }).coefficients[0].estimate
+    const yKept = y.slice(0, kept); const vKept = v.slice(0, kept); const X = interceptOnly(kept)
+    beta = weightedFit(yKept, X, weightsFor(vKept, estimateTau2(method, yKept, vKept, X).tau2)).beta[0]
     const centred = y.map((x) => x - beta)
     const ranks = ranksFirst(centred)
     const sr = centred.reduce((s, c, i) => s + (c > 0 ? ranks[i] : 0), 0)

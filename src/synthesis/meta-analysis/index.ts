@@ -27,6 +27,8 @@ export interface MetaAnalysisInput {
   test?: TestKind
   /** Confidence level, 0.95 unless said. */
   level?: number
+  /** Leave-one-out refits (k fits of k − 1 studies): on by default up to LEAVE_ONE_OUT_DEFAULT_MAX studies, since it costs O(k²). */
+  leaveOneOut?: boolean
   /** For generic input of a ratio measure given on its natural scale: take logs of yi and of the limits. */
   ratioScale?: boolean
 }
@@ -63,6 +65,7 @@ export interface MetaAnalysisResult {
 }
 
 const MAX_STUDIES = 10_000
+export const LEAVE_ONE_OUT_DEFAULT_MAX = 200
 
 function studyEffects (input: MetaAnalysisInput): EffectSize[] {
   return input.studies.map((s, i) => {
@@ -144,7 +147,7 @@ export function metaAnalysis (input: MetaAnalysisInput): MetaAnalysisResult {
     if (interval) { result.tau2Ci = interval.tau2; result.I2Ci = interval.I2; result.H2Ci = interval.H2 }
     if (input.method !== 'FE') result.predictionInterval = predictionInterval(main.fit)
   }
-  if (input.studies.length > 2) {
+  if (input.studies.length > 2 && (input.leaveOneOut ?? input.studies.length <= LEAVE_ONE_OUT_DEFAULT_MAX)) {
     result.leaveOneOut = input.studies.map((s, i) => {
       const keep = (_: unknown, j: number) => j !== i
       const r = pool(input, input.studies.filter(keep), effects.filter(keep))

@@ -47,38 +47,56 @@ function multiply (a: Matrix, b: Matrix): Matrix {
 
 const trace = (m: Matrix) => m.reduce((s, row, i) => s + row[i], 0)
 
-/** Σ wᵢ^power xᵢ xᵢᵀ */
-function crossWeighted (X: Matrix, w: number[], power: number): Matrix {
-  const p = X[0].length
-  const out: Matrix = Array.from({ length: p }, () => new Array<number>(p).fill(0))
-  for (let i = 0; i < X.length; i++) {
-    const wi = w[i] ** power
-    for (let r = 0; r < p; r++) for (let c = 0; c < p; c++) out[r][c] += wi * X[i][r] * X[i][c]
-  }
-  return out
-}
-
 /** Weighted least squares with weights w: coefficients, (XᵀWX)⁻¹, residuals and the traces REML needs. */
 export function weightedFit (y: number[], X: Matrix, w: number[]) {
-  const A = invert(crossWeighted(X, w, 1))
+  if (X[0].length === 1 && X.every((row) => row[0] === 1)) return interceptFit(y, w)
   const p = X[0].length
+  const k = y.length
+  // Σwxxᵀ, Σw²xxᵀ, Σw³xxᵀ and Σwxy in one pass.
+  const c1: Matrix = Array.from({ length: p }, () => new Array<number>(p).fill(0))
+  const c2: Matrix = Array.from({ length: p }, () => new Array<number>(p).fill(0))
+  const c3: Matrix = Array.from({ length: p }, () => new Array<number>(p).fill(0))
   const xty = new Array<number>(p).fill(0)
-  for (let i = 0; i < y.length; i++) for (let r = 0; r < p; r++) xty[r] += w[i] * X[i][r] * y[i]
-  const beta = A.map((row) => row.reduce((s, v, j) => s + v * xty[j], 0))
-  const resid = y.map((yi, i) => yi - X[i].reduce((s, x, j) => s + x * beta[j], 0))
-  let sumW = 0; let sumW2 = 0; let rss = 0; let rssW2 = 0
-  for (let i = 0; i < y.length; i++) {
-    sumW += w[i]; sumW2 += w[i] ** 2
-    rss += w[i] * resid[i] ** 2; rssW2 += w[i] ** 2 * resid[i] ** 2
+  let sumW = 0; let sumW2 = 0
+  for (let i = 0; i < k; i++) {
+    const w1 = w[i]; const w2 = w1 * w1; const w3 = w2 * w1; const xi = X[i]
+    sumW += w1; sumW2 += w2
+    for (let r = 0; r < p; r++) {
+      xty[r] += w1 * xi[r] * y[i]
+      for (let c = 0; c < p; c++) { const xx = xi[r] * xi[c]; c1[r][c] += w1 * xx; c2[r][c] += w2 * xx; c3[r][c] += w3 * xx }
+    }
   }
-  const AB2 = multiply(A, crossWeighted(X, w, 2))
+  const A = invert(c1)
+  const beta = A.map((row) => row.reduce((acc, v, j) => acc + v * xty[j], 0))
+  const resid = new Array<number>(k)
+  let rss = 0; let rssW2 = 0
+  for (let i = 0; i < k; i++) {
+    let fitted = 0
+    for (let j = 0; j < p; j++) fitted += X[i][j] * beta[j]
+    const r = y[i] - fitted
+    resid[i] = r; rss += w[i] * r * r; rssW2 += w[i] * w[i] * r * r
+  }
+  const AB2 = multiply(A, c2)
   const trP = sumW - trace(AB2)
-  const trPP = sumW2 - 2 * trace(multiply(A, crossWeighted(X, w, 3))) + trace(multiply(AB2, AB2))
+  const trPP = sumW2 - 2 * trace(multiply(A, c3)) + trace(multiply(AB2, AB2))
   /** yᵀPy (the generalised Q), yᵀPPy, tr(P), tr(PP) = ΣP² */
   return { beta, vb: A, resid, rss, rssW2, trP, trPP }
 }
 
-const weightsFor = (vi: number[], tau2: number) => vi.map((v) => 1 / (v + tau2))
+/** weightedFit for the intercept-only model, in one pass over the studies (the common case, and the hot loop of REML and the Q-profile). */
+function interceptFit (y: number[], w: number[]) {
+  let sumW = 0; let sumW2 = 0; let sumW3 = 0; let sumWY = 0
+  for (let i = 0; i < y.length; i++) { const wi = w[i]; sumW += wi; sumW2 += wi * wi; sumW3 += wi * wi * wi; sumWY += wi * y[i] }
+  const mean = sumWY / sumW
+  let rss = 0; let rssW2 = 0
+  const resid = new Array<number>(y.length)
+  for (let i = 0; i < y.length; i++) { const r = y[i] - mean; resid[i] = r; rss += w[i] * r * r; rssW2 += w[i] * w[i] * r * r }
+  const trP = sumW - sumW2 / sumW
+  const trPP = sumW2 - 2 * sumW3 / sumW + (sumW2 / sumW) ** 2
+  return { beta: [mean], vb: [[1 / sumW]], resid, rss, rssW2, trP, trPP }
+}
+
+export const weightsFor = (vi: number[], tau2: number) => vi.map((v) => 1 / (v + tau2))
 
 /** The generalised Q statistic at tau2: Σ wᵢ(τ²)(yᵢ − xᵢβ̂(τ²))². Decreasing in tau2. */
 export function generalisedQ (y: number[], vi: number[], X: Matrix, tau2: number): number {
