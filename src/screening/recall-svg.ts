@@ -3,6 +3,7 @@
  * against the proportion of records screened (x), one line per seed, and the
  * diagonal that screening in random order follows on average.
  */
+import { escapeXml } from '../charts/svg.ts'
 import type { SimulationResult } from './simulate.ts'
 
 export interface RecallSvgOptions {
@@ -73,6 +74,3 @@ export function recallCurveSvg(result: SimulationResult, options: RecallSvgOptio
   return parts.join('\n') + '\n'
 }
 
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
-}
