@@ -4,7 +4,7 @@
  * kind to its HTTP status, so no code below the routes speaks HTTP.
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'not_found' | 'forbidden' | 'unauthenticated' | 'conflict' | 'invalid' | 'too_large' | 'unsupported' | 'rate_limited' | 'unavailable'
+  abstract readonly kind: 'not_found' | 'forbidden' | 'unauthenticated' | 'conflict' | 'invalid' | 'unprocessable' | 'too_large' | 'unsupported' | 'rate_limited' | 'unavailable'
   /** The request field the error is about (a body property, a query parameter), when there is one. */
   readonly field?: string
   constructor (message: string, field?: string) {
@@ -24,6 +24,8 @@ export class Forbidden extends DomainError { readonly kind = 'forbidden' }
 export class Conflict extends DomainError { readonly kind = 'conflict' }
 /** The input is malformed or out of range; `field` names it. */
 export class Invalid extends DomainError { readonly kind = 'invalid' }
+/** The input is well-formed but cannot be used (a file that is not a bibliography, a URL that cannot be downloaded). */
+export class Unprocessable extends DomainError { readonly kind = 'unprocessable' }
 /** The input is larger than a configured limit. */
 export class TooLarge extends DomainError { readonly kind = 'too_large' }
 /** The input's type or format is not one the service reads. */
@@ -41,6 +43,6 @@ export class Unavailable extends DomainError {
 
 /** HTTP status of each kind of domain error. */
 export const STATUS_OF_KIND: Record<DomainError['kind'], number> = {
-  not_found: 404, unauthenticated: 401, forbidden: 403, conflict: 409, invalid: 400,
+  not_found: 404, unauthenticated: 401, forbidden: 403, conflict: 409, invalid: 400, unprocessable: 422,
   too_large: 413, unsupported: 415, rate_limited: 429, unavailable: 503
 }

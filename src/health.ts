@@ -1,5 +1,13 @@
 import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
 import { appliedMigrationCount, expectedMigrationCount } from './db/migrate.ts'
+
+const UNAUTHENTICATED = { tags: ['health'], security: [] }
+const Liveness = Type.Object({ status: Type.Literal('ok') })
+const Readiness = Type.Object({
+  status: Type.String({ description: 'ready or unavailable' }), failing: Type.Array(Type.String()),
+  checks: Type.Record(Type.String(), Type.Object({ status: Type.String(), error: Type.Optional(Type.String()) }, { additionalProperties: true }))
+})
 
 /** Bounds a readiness probe so that a hung dependency answers "down" instead of hanging the check. */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -17,9 +25,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export function registerHealth(fastify: FastifyInstance): void {
   const expected = expectedMigrationCount()
 
-  fastify.get('/api/health', { schema: { hide: true } }, async () => ({ status: 'ok' }))
+  fastify.get('/api/health', { schema: { ...UNAUTHENTICATED, summary: 'Liveness: the process answers', response: { 200: Liveness } } }, async () => ({ status: 'ok' }))
 
-  fastify.get('/api/health/ready', { schema: { hide: true } }, async (_request, reply) => {
+  fastify.get('/api/health/ready', {
+    schema: {
+      ...UNAUTHENTICATED, summary: 'Readiness: database, migrations, Redis (503 naming what is down)',
+      response: { 200: Readiness, 503: Readiness }
+    }
+  }, async (_request, reply) => {
     const checks: Record<string, { status: 'up' | 'down'; error?: string; [k: string]: unknown }> = {}
     if (fastify.lifecycle.shuttingDown) {
       return reply.status(503).send({ status: 'unavailable', failing: ['shutdown'], checks: { shutdown: { status: 'down', error: 'server is shutting down' } } })
