@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 const docsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/docs', { schema: { hide: true } }, async () => fastify.swagger())
   fastify.get('/docs/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
+  fastify.get('/docs/json', { schema: { hide: true } }, async () => fastify.swagger())
 }
 
 export default docsRoutes

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { issueToken, listTokens } from '../src/auth/users.ts'
 import { Type } from '@sinclair/typebox'
-import { issueToken, listTokens, revokeToken } from '../src/auth/users.ts'
-import { ApiToken, UserSchema as User, Uuid } from '../src/http/schemas.ts'
-import { NotFound } from '../src/errors.ts'
+import { NoContent } from '../src/http/schemas/common.ts'
+import { ApiToken, IssuedToken, TokenBody, TokenParams, User } from '../src/http/schemas/users.ts'
+import { revokeUserToken } from '../src/services/users.ts'
 
 /** The calling user: `GET /api/me`, and their API tokens under `/api/me/tokens`. */
 const meRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -11,8 +12,7 @@ const meRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/me/tokens', {
     schema: {
       tags: ['users'], summary: 'Issue another API token for yourself (shown once)',
-      body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
-      response: { 201: Type.Object({ id: Type.String(), token: Type.String() }) }
+      body: TokenBody, response: { 201: IssuedToken }
     }
   }, async (request, reply) => reply.status(201).send(await issueToken(fastify.db, request.user.id, request.body.name ?? '')))
 
@@ -21,10 +21,9 @@ const meRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => (await listTokens(fastify.db, request.user.id)).map((t) => ({ ...t, current: t.id === request.tokenId })))
 
   fastify.delete('/me/tokens/:tokenId', {
-    schema: { tags: ['users'], summary: 'Revoke one of your API tokens, at once (its open WebSockets are closed)', params: Type.Object({ tokenId: Uuid }) }
+    schema: { tags: ['users'], summary: 'Revoke one of your API tokens, at once (its open WebSockets are closed)', params: TokenParams, response: { 204: NoContent } }
   }, async (request, reply) => {
-    if (!await revokeToken(fastify.db, request.user.id, request.params.tokenId)) throw new NotFound('token not found')
-    await fastify.events.revokeAccess({ userId: request.user.id, tokenId: request.params.tokenId })
+    await revokeUserToken(fastify, request.user.id, request.params.tokenId)
     return reply.status(204).send()
   })
 }

@@ -1,25 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { Task } from '../src/http/schemas.ts'
 import { Forbidden, NotFound, UpstreamFailed } from '../src/errors.ts'
+import { NoContent } from '../src/http/schemas/common.ts'
+import { InstalledModel, Profile, ProfileBody, ProfileParams as IdParams, ProfilePatch, PullBody } from '../src/http/schemas/llm.ts'
+import { Task } from '../src/http/schemas/tasks.ts'
 import { createOllamaClientFromConfig, OllamaError } from '../src/llm/ollama.ts'
 import { createProfile, deleteProfile, getProfile, listProfiles, toProfileView, updateProfile } from '../src/services/screening-profiles.ts'
 import { toTaskView } from '../src/tasks/store.ts'
-
-const Profile = Type.Object({
-  id: Type.String(), name: Type.String(), description: Type.String(), preprocessModel: Type.String(), extractModel: Type.String(),
-  synthesisModel: Type.String(), screeningModel: Type.String(), isCustom: Type.Boolean(), createdAt: Type.String()
-})
-const ModelName = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]*$' })
-const ProfileFields = {
-  name: Type.String({ minLength: 1, maxLength: 200 }),
-  description: Type.Optional(Type.String({ maxLength: 5000 })),
-  preprocessModel: ModelName,
-  extractModel: ModelName,
-  synthesisModel: ModelName
-}
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
 
 function requireAdmin(request: FastifyRequest): void {
   if (!request.user.isAdmin) throw new Forbidden('only administrators change shared settings (profiles, prompt templates, models)')
@@ -44,7 +32,7 @@ const profilesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/profiles', {
     schema: {
       tags: ['llm'], summary: 'Create a custom profile (administrators); the id is derived from the name when not given',
-      body: Type.Object({ id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,59}$' })), ...ProfileFields }, { additionalProperties: false }),
+      body: ProfileBody,
       response: { 201: Profile }
     }
   }, async (request, reply) => {
@@ -55,7 +43,7 @@ const profilesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.patch('/profiles/:id', {
     schema: {
       tags: ['llm'], summary: 'Change a profile (administrators; default profiles too, to point them at installed models)', params: IdParams,
-      body: Type.Partial(Type.Object(ProfileFields), { additionalProperties: false, minProperties: 1 }), response: { 200: Profile }
+      body: ProfilePatch, response: { 200: Profile }
     }
   }, async (request) => {
     requireAdmin(request)
@@ -63,7 +51,7 @@ const profilesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/profiles/:id', {
-    schema: { tags: ['llm'], summary: 'Delete a custom profile (administrators; default profiles answer 409)', params: IdParams }
+    schema: { tags: ['llm'], summary: 'Delete a custom profile (administrators; default profiles answer 409)', params: IdParams, response: { 204: NoContent } }
   }, async (request, reply) => {
     requireAdmin(request)
     await deleteProfile(db, request.params.id)
@@ -71,7 +59,7 @@ const profilesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/llm/models', {
-    schema: { tags: ['llm'], summary: 'Models installed on the Ollama server (OLLAMA_BASE_URL)' }
+    schema: { tags: ['llm'], summary: 'Models installed on the Ollama server (OLLAMA_BASE_URL)', response: { 200: Type.Array(InstalledModel) } }
   }, async () => {
     try {
       const models = await createOllamaClientFromConfig(fastify.config, { retries: 0, timeoutMs: 10_000 }).listModels()
@@ -85,7 +73,7 @@ const profilesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/llm/models/pull', {
     schema: {
       tags: ['llm'], summary: 'Download a model into the Ollama server (administrators; background task with progress)',
-      body: Type.Object({ model: ModelName }, { additionalProperties: false }), response: { 202: Task }
+      body: PullBody, response: { 202: Task }
     }
   }, async (request, reply) => {
     requireAdmin(request)

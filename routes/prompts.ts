@@ -1,15 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { Uuid } from '../src/http/schemas.ts'
 import { Forbidden, NotFound } from '../src/errors.ts'
+import { NoContent } from '../src/http/schemas/common.ts'
+import { Prompt, PromptBody, PromptParams as IdParams, PromptPatch, PromptQuery } from '../src/http/schemas/llm.ts'
 import { createPrompt, deletePrompt, getPrompt, listPrompts, toPromptView, updatePrompt } from '../src/services/screening-profiles.ts'
-
-const Prompt = Type.Object({
-  id: Type.String(), key: Type.Union([Type.String(), Type.Null()]), kind: Type.String(), name: Type.String(), template: Type.String(),
-  isDefault: Type.Boolean(), placeholders: Type.Array(Type.String()), createdAt: Type.String()
-})
-const Kind = Type.Union([Type.Literal('screening'), Type.Literal('extraction')])
-const IdParams = Type.Object({ id: Uuid })
 
 /**
  * Prompt templates (`/api/prompts`): everyone reads; administrators create,
@@ -23,7 +17,7 @@ const promptsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/prompts', {
     schema: {
-      tags: ['llm'], summary: 'Prompt templates', querystring: Type.Object({ kind: Type.Optional(Kind) }, { additionalProperties: false }),
+      tags: ['llm'], summary: 'Prompt templates', querystring: PromptQuery,
       response: { 200: Type.Array(Prompt) }
     }
   }, async (request) => listPrompts(db, request.query.kind))
@@ -37,7 +31,7 @@ const promptsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/prompts', {
     schema: {
       tags: ['llm'], summary: 'Create a template (administrators). Screening: {{question}} {{criteria}} {{title}} {{abstract}}; extraction: {{question}} {{fields}} {{title}} {{abstract}} {{text}}',
-      body: Type.Object({ kind: Kind, name: Type.String({ minLength: 1, maxLength: 200 }), template: Type.String({ minLength: 1, maxLength: 50000 }) }, { additionalProperties: false }),
+      body: PromptBody,
       response: { 201: Prompt }
     }
   }, async (request, reply) => {
@@ -48,7 +42,7 @@ const promptsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.patch('/prompts/:id', {
     schema: {
       tags: ['llm'], summary: 'Change a custom template (administrators; defaults answer 409)', params: IdParams,
-      body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), template: Type.Optional(Type.String({ minLength: 1, maxLength: 50000 })) }, { additionalProperties: false, minProperties: 1 }),
+      body: PromptPatch,
       response: { 200: Prompt }
     }
   }, async (request) => {
@@ -57,7 +51,7 @@ const promptsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/prompts/:id', {
-    schema: { tags: ['llm'], summary: 'Delete a custom template (administrators; defaults answer 409)', params: IdParams }
+    schema: { tags: ['llm'], summary: 'Delete a custom template (administrators; defaults answer 409)', params: IdParams, response: { 204: NoContent } }
   }, async (request, reply) => {
     requireAdmin(request.user.isAdmin)
     await deletePrompt(db, request.params.id)

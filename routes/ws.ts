@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
 import { tokenActive } from '../src/auth/users.ts'
 import { SocketAccess, type AccessChecks } from '../src/events/socket-access.ts'
 import { isMember, requireProject } from '../src/services/projects.ts'
@@ -23,7 +24,15 @@ const wsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const stopListening = fastify.events.onAccessRevoked((change) => { for (const access of sockets) access.revoked(change) })
   fastify.addHook('onClose', async () => stopListening())
 
-  fastify.get('/ws', { websocket: true, schema: { tags: ['events'], summary: 'WebSocket of project events' } }, (socket, request) => {
+  fastify.get('/ws', {
+    websocket: true,
+    schema: {
+      tags: ['events'], summary: 'WebSocket of project events',
+      description: 'Upgrade to a WebSocket, then send {"type":"subscribe","projectId":"…"} to receive the project\'s events; {"type":"unsubscribe","projectId":"…"}; {"type":"ping"}.',
+      querystring: Type.Object({ access_token: Type.Optional(Type.String({ description: 'the API token, for browsers (which cannot set headers on a WebSocket handshake)' })) }, { additionalProperties: false }),
+      response: { 101: { description: 'Switching Protocols: the WebSocket of project events', type: 'null' } }
+    }
+  }, (socket, request) => {
     const send = (message: unknown) => { if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message)) }
     const access = new SocketAccess({
       userId: request.user.id, tokenId: request.tokenId, hub: fastify.events, checks, send,

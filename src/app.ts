@@ -22,6 +22,8 @@ import { databaseUnavailable } from './db/unavailable.ts'
 import { DomainError, RateLimited, STATUS_OF_KIND, Unauthenticated, Unavailable } from './errors.ts'
 import { boundRouteSchemas, rejectNonFiniteNumbers, rejectUnstorableText } from './http/input-guard.ts'
 import { registerHealth } from './health.ts'
+import { openapiTransform } from './http/openapi.ts'
+import { rejectUnknownQueryParameters } from './http/query-params.ts'
 
 export interface AppOptions {
   config: Config
@@ -60,7 +62,8 @@ async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
       info: { title: 'AnalyLit API', version: '0.1.0', description: 'AI-assisted systematic and scoping literature reviews' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }]
-    }
+    },
+    transform: openapiTransform
   })
 
   registerHealth(fastify)
@@ -70,9 +73,11 @@ async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     // Every route: bounded numbers and strings, no NUL or unpaired surrogate, no absurd nesting (src/http/input-guard.ts).
     api.addHook('onRoute', boundRouteSchemas)
     api.addHook('preValidation', rejectUnstorableText)
+    api.addHook('preValidation', rejectUnknownQueryParameters)
     api.addHook('preHandler', rejectNonFiniteNumbers)
     await api.register(multipart, { limits: { fileSize: opts.config.UPLOAD_MAX_BYTES, files: 1, fields: 20 } })
-    await api.register(autoload, { dir: ROUTES_DIR, dirNameRoutePrefix: true, forceESM: true })
+    // routes/projects/_projectId/ is /projects/:projectId, its autohooks.ts resolving the project once for every route below it.
+    await api.register(autoload, { dir: ROUTES_DIR, dirNameRoutePrefix: true, forceESM: true, routeParams: true, autoHooks: true, cascadeHooks: true })
   }, { prefix: '/api' })
 }
 

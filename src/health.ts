@@ -1,5 +1,13 @@
 import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
 import { appliedMigrationCount, expectedMigrationCount } from './db/migrate.ts'
+
+const UNAUTHENTICATED = { tags: ['health'], security: [] }
+const Liveness = Type.Object({ status: Type.Literal('ok') })
+const Readiness = Type.Object({
+  status: Type.String({ description: 'ready or unavailable' }), failing: Type.Array(Type.String()),
+  checks: Type.Record(Type.String(), Type.Object({ status: Type.String(), error: Type.Optional(Type.String()) }, { additionalProperties: true }))
+})
 
 /** Bounds a readiness probe so that a hung dependency answers "down" instead of hanging the check. */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -17,10 +25,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export function registerHealth(fastify: FastifyInstance): void {
   const expected = expectedMigrationCount()
 
-  // Probed every few seconds by container runtimes and balancers: not two log lines each time (errors are still logged).
-  fastify.get('/api/health', { schema: { hide: true }, logLevel: 'warn' }, async () => ({ status: 'ok' }))
+  fastify.get('/api/health', { schema: { ...UNAUTHENTICATED, summary: 'Liveness: the process answers', response: { 200: Liveness } }, logLevel: 'warn' }, async () => ({ status: 'ok' }))
 
-  fastify.get('/api/health/ready', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
+  fastify.get('/api/health/ready', {
+    schema: {
+      ...UNAUTHENTICATED, summary: 'Readiness: database, migrations, Redis (503 naming what is down)',
+      response: { 200: Readiness, 503: Readiness }
+    },
+    logLevel: 'warn'
+  }, async (_request, reply) => {
     const checks: Record<string, { status: 'up' | 'down'; error?: string; [k: string]: unknown }> = {}
     if (fastify.lifecycle.shuttingDown) {
       return reply.status(503).send({ status: 'unavailable', failing: ['shutdown'], checks: { shutdown: { status: 'down', error: 'server is shutting down' } } })

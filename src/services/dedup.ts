@@ -8,6 +8,7 @@
  */
 import { and, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
+import type { ClusterView } from '../http/schemas/duplicates.ts'
 import { articles, duplicateJudgements } from '../db/schema.ts'
 import { ABSTRACT_PREFIX, DuplicateFinder, type DedupResult, type DuplicateCluster } from '../dedup/cluster.ts'
 import { mergeRecords } from '../dedup/merge.ts'
@@ -370,10 +371,7 @@ function toPgArray(values: string[]): string {
   return `{${values.join(',')}}`
 }
 
-export interface ClusterView {
-  primaryId: string
-  members: Array<{ id: string; title: string; year: number | null; doi: string | null; pmid: string | null; journal: string | null; firstAuthor: string | null; sourceDatabase: string | null; confirmed: boolean }>
-}
+export type { ClusterView }
 
 /** Current clusters of the project, largest first. */
 export async function listClusters(db: Database, projectId: string, limit: number, offset: number): Promise<{ total: number; items: ClusterView[] }> {

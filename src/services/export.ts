@@ -5,7 +5,8 @@
 import { and, asc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articles } from '../db/schema.ts'
-import type { ExportDecision, ExportItem } from '../export/index.ts'
+import { PassThrough } from 'node:stream'
+import { EXPORT_FORMATS, writeExport, type ExportDecision, type ExportFormatId, type ExportItem } from '../export/index.ts'
 import type { LabelDecision, LabelReviewer } from '../references/label-block.ts'
 import { rowToRecord } from './articles.ts'
 
@@ -113,4 +114,19 @@ export async function * exportItems(db: Database, projectId: string, filter: Exp
     }
     if (rows.length < PAGE) return
   }
+}
+
+/**
+ * A project's export as a file: the stream of the formatted records (written
+ * as they are read; a failure mid-way ends the stream with the error), its
+ * content type and a file name from the project's name.
+ */
+export function exportFile(db: Database, project: { id: string; name: string }, format: ExportFormatId, filter: ExportFilter, log: { error: (obj: object, msg: string) => void }) {
+  const info = EXPORT_FORMATS[format]
+  const body = new PassThrough()
+  writeExport(format, exportItems(db, project.id, filter), body).catch((err) => {
+    log.error({ err }, 'export failed')
+    body.destroy(err as Error)
+  })
+  return { body, contentType: info.contentType, fileName: `${project.name.replace(/[^\w.-]+/g, '_').slice(0, 60) || 'export'}.${info.extension}` }
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { and, eq, inArray, isNull, isNotNull, sql } from 'drizzle-orm'
+import { NotFound } from '../errors.ts'
 import type { Database } from '../db/index.ts'
 import { articles, decisions, files } from '../db/schema.ts'
 import { projectStorageDir } from './projects.ts'
@@ -100,4 +101,11 @@ export async function findFullText(db: Database, storageDir: string, projectId: 
   const stat = await fs.stat(absolute).catch(() => undefined)
   if (!stat?.isFile()) return undefined
   return { absolute, originalName: row.originalName, size: stat.size, contentType: row.contentType ?? 'application/pdf' }
+}
+
+/** The stored full text of an article; NotFound when it has none. */
+export async function requireFullText(db: Database, storageDir: string, projectId: string, articleId: string): Promise<StoredFullText> {
+  const stored = await findFullText(db, storageDir, projectId, articleId)
+  if (!stored) throw new NotFound('this article has no full text')
+  return stored
 }

@@ -6,11 +6,17 @@
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { Transform, type Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { eq } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { files } from '../db/schema.ts'
-import { Invalid, Unprocessable } from '../errors.ts'
+import { Invalid, TooLarge, Unprocessable, Unsupported } from '../errors.ts'
+import { checkFileName, checkText } from '../http/input-guard.ts'
+import { safeDownload, SafeFetchError } from '../net/safe-fetch.ts'
+import { toTaskView, type TaskView } from '../tasks/store.ts'
 import { openReferenceFile, UnsupportedFormatError } from '../references/import.ts'
 import { formats } from '../references/formats/index.ts'
 import type { FormatId } from '../references/formats/types.ts'
@@ -79,4 +85,90 @@ export async function acceptBibliography(deps: { db: Database; tasks: TaskServic
     if (fileId) await deps.db.delete(files).where(eq(files.id, fileId)).catch(() => {})
     throw await reject(err)
   }
+}
+
+export interface ImportDeps { db: Database; tasks: TaskService; storageDir: string; config: { UPLOAD_MAX_BYTES: number; ALLOW_PRIVATE_DOWNLOADS: boolean } }
+
+/** A part of a multipart request, as @fastify/multipart gives it. */
+export type UploadPart =
+  | { type: 'field'; fieldname: string; value: unknown }
+  | { type: 'file'; fieldname: string; filename: string; mimetype: string; file: Readable & { truncated: boolean } }
+
+/**
+ * Streams an uploaded bibliography (the multipart field "file") to storage,
+ * hashing it on the way, then accepts it (see acceptBibliography). Optional
+ * fields: format, sourceDatabase, importLabels ("false" to skip labels).
+ * `parts` is undefined when the request is not multipart. A refusal waits for
+ * the end of the request (the rest is read and dropped), so that it is sent at
+ * once, and leaves no file behind.
+ */
+export async function importUpload(deps: ImportDeps, projectId: string, userId: string, parts: AsyncIterable<UploadPart> | undefined): Promise<TaskView> {
+  if (!parts) throw new Unsupported('send the file as multipart/form-data in a field named "file"')
+  const fields: Record<string, string> = {}
+  let stored: StoredFile | undefined
+  let refusal: unknown
+  const check = (fn: () => void) => { try { fn() } catch (err) { refusal ??= err } }
+  for await (const part of parts) {
+    if (part.type === 'field') {
+      fields[part.fieldname] = String(part.value)
+      check(() => { checkText(`${part.fieldname} (field name)`, part.fieldname, 100); checkText(part.fieldname, fields[part.fieldname], 1000) })
+      continue
+    }
+    const name = path.basename(part.filename || 'upload')
+    if (part.fieldname === 'file') check(() => checkFileName('file', name))
+    if (refusal || part.fieldname !== 'file' || stored) {
+      part.file.resume()
+      continue
+    }
+    const absolute = await newUploadPath(deps.storageDir, projectId, name)
+    const hash = createHash('sha256')
+    let size = 0
+    await pipeline(part.file, new Transform({
+      transform (chunk: Buffer, _enc, cb) { hash.update(chunk); size += chunk.length; cb(null, chunk) }
+    }), createWriteStream(absolute))
+    if (part.file.truncated) {
+      await fs.rm(absolute, { force: true })
+      throw new TooLarge(`file is larger than the upload limit of ${deps.config.UPLOAD_MAX_BYTES} bytes`, 'file')
+    }
+    stored = { absolute, size, sha256: hash.digest('hex'), name, contentType: part.mimetype, origin: 'upload' }
+  }
+  if (refusal) {
+    if (stored) await fs.rm(stored.absolute, { force: true })
+    throw refusal
+  }
+  if (!stored) throw new Invalid('no file: send it in a multipart field named "file"', 'file')
+  return toTaskView(await acceptBibliography(deps, projectId, userId, stored, {
+    format: fields.format, sourceDatabase: fields.sourceDatabase, importLabels: fields.importLabels !== 'false'
+  }))
+}
+
+/** Downloads a bibliography from a public http(s) URL (private addresses refused unless ALLOW_PRIVATE_DOWNLOADS), then accepts it. */
+export async function importFromUrl(deps: ImportDeps, projectId: string, userId: string, request: ImportOptions & { url: string }): Promise<TaskView> {
+  let url: URL
+  try {
+    url = new URL(request.url)
+  } catch {
+    throw new Invalid('url is not a valid URL (check the host, the port and the brackets of an IPv6 address)', 'url')
+  }
+  const name = path.basename(url.pathname) || 'download'
+  const absolute = await newUploadPath(deps.storageDir, projectId, name)
+  let downloaded
+  try {
+    downloaded = await safeDownload(request.url, {
+      dest: absolute, maxBytes: deps.config.UPLOAD_MAX_BYTES, timeoutMs: 60000,
+      ...(deps.config.ALLOW_PRIVATE_DOWNLOADS ? { allowAddress: () => true } : {})
+    })
+  } catch (err) {
+    await fs.rm(absolute, { force: true })
+    if (err instanceof SafeFetchError) {
+      const message = `could not download ${err.url}: ${err.message}`
+      if (err.reason === 'too-large') throw new TooLarge(message, 'url')
+      if (err.reason === 'blocked-address' || err.reason === 'unsupported-scheme' || err.reason === 'invalid-url') throw new Invalid(message, 'url')
+      throw new Unprocessable(message, 'url')
+    }
+    throw err
+  }
+  return toTaskView(await acceptBibliography(deps, projectId, userId, {
+    absolute, name, size: downloaded.bytes, sha256: downloaded.sha256, contentType: downloaded.contentType, origin: 'url', originUrl: downloaded.url
+  }, request))
 }

@@ -2,28 +2,21 @@ import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { Database } from '../db/index.ts'
+import type { ProjectInput, ProjectRole, ProjectView } from '../http/schemas/projects.ts'
 import { apiTokens, projectMembers, projects, users } from '../db/schema.ts'
 import { Conflict, Forbidden, NotFound } from '../errors.ts'
-import { PENDING, type AuthUser } from '../auth/users.ts'
+import type { EventHub } from '../events/hub.ts'
+import type { TaskService } from '../tasks/service.ts'
+import { PENDING, userForInvitation, type AuthUser } from '../auth/users.ts'
 import { isPrivileged, readScreeningSettings } from './screening-settings.ts'
 import { preparedPer } from '../db/prepared.ts'
 
-export type ProjectRole = 'owner' | 'reviewer' | 'viewer'
+export type { ProjectRole }
 const RANK: Record<ProjectRole, number> = { viewer: 0, reviewer: 1, owner: 2 }
 
 export type ProjectRow = typeof projects.$inferSelect
 
-export interface ProjectView {
-  id: string
-  name: string
-  description: string
-  reviewType: 'systematic' | 'scoping'
-  question: string
-  criteria: unknown
-  role: ProjectRole
-  createdAt: string
-  updatedAt: string
-}
+export type { ProjectView }
 
 export function toProjectView(row: ProjectRow, role: ProjectRole): ProjectView {
   return {
@@ -62,13 +55,6 @@ export async function listProjects(db: Database, user: AuthUser): Promise<Projec
   return rows.map((r) => toProjectView(r.project, r.role))
 }
 
-export interface ProjectInput {
-  name?: string
-  description?: string
-  reviewType?: 'systematic' | 'scoping'
-  question?: string
-  criteria?: unknown
-}
 
 export async function createProject(db: Database, user: AuthUser, input: ProjectInput & { name: string }): Promise<ProjectView> {
   return db.transaction(async (tx) => {
@@ -81,13 +67,21 @@ export async function createProject(db: Database, user: AuthUser, input: Project
   })
 }
 
-export async function updateProject(db: Database, projectId: string, input: ProjectInput): Promise<ProjectRow> {
+export async function updateProject(db: Database, projectId: string, input: ProjectInput, role: ProjectRole): Promise<ProjectView> {
   const [row] = await db.update(projects).set({ ...input, updatedAt: sql`now()` }).where(eq(projects.id, projectId)).returning()
-  return row
+  return toProjectView(row, role)
 }
 
-/** Deletes the project and, by cascade, its articles, decisions, tasks and file rows; then its stored files. */
-export async function deleteProject(db: Database, storageDir: string, projectId: string): Promise<void> {
+/**
+ * Deletes the project and, by cascade, its articles, decisions, tasks and
+ * file rows; then its stored files. Its queued and running tasks are
+ * cancelled first, so that none writes into a project being deleted.
+ */
+export async function deleteProject(deps: { db: Database; tasks: TaskService; storageDir: string }, projectId: string): Promise<void> {
+  const { db, tasks, storageDir } = deps
+  for (const task of await tasks.store.listForProject(projectId, 10000)) {
+    if (task.status === 'queued' || task.status === 'running') await tasks.cancel(task.id)
+  }
   await db.delete(projects).where(eq(projects.id, projectId))
   await fs.rm(projectStorageDir(storageDir, projectId), { recursive: true, force: true })
 }
@@ -100,6 +94,19 @@ export async function listMembers(db: Database, projectId: string) {
   return db.select({ userId: users.id, email: users.email, name: users.name, role: projectMembers.role })
     .from(projectMembers).innerJoin(users, eq(users.id, projectMembers.userId))
     .where(eq(projectMembers.projectId, projectId)).orderBy(users.email)
+}
+
+/** Adds a member by e-mail or changes their role; the same answer whether or not the address has an account (no way to probe who has one). */
+export async function addMember(db: Database, actor: AuthUser, projectId: string, email: string, role: ProjectRole) {
+  const memberId = await userForInvitation(db, email)
+  await changeMember(db, actor, projectId, memberId, role)
+  return listMembers(db, projectId)
+}
+
+/** Removes a member; their open WebSockets lose the project at once, in every process. */
+export async function removeMember(deps: { db: Database; events: EventHub }, actor: AuthUser, projectId: string, userId: string): Promise<void> {
+  if (!await changeMember(deps.db, actor, projectId, userId, null)) throw new NotFound('member not found')
+  await deps.events.revokeAccess({ userId, projectId })
 }
 
 /**

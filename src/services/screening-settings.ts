@@ -7,35 +7,24 @@ import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { projectMembers, projects } from '../db/schema.ts'
 import { Invalid } from '../errors.ts'
-import type { ClassifierName } from '../screening/models.ts'
+import { Value } from '@sinclair/typebox/value'
+import { ScreeningSettings } from '../http/schemas/screening.ts'
 
 export type Stage = 'title_abstract' | 'full_text'
 export const STAGES: readonly Stage[] = ['title_abstract', 'full_text']
 
-export interface ScreeningSettings {
-  /** Human reviewers whose decisions a record needs before it has a status other than "awaiting". */
-  reviewersPerRecord: 1 | 2
-  /** Reviewers do not see each other's decisions on a record until it is resolved. */
-  blind: boolean
-  /** When non-empty, a decision's reason must be one of these (and a full-text exclusion needs one). */
-  exclusionReasons: string[]
-  /** Members besides the owners who may resolve conflicts. */
-  resolverIds: string[]
-  /** Classifier of the active-learning model that ranks records. */
-  classifier: ClassifierName
-}
+export type { ScreeningSettings }
 
-/** Reads the stored document, falling back to the defaults for anything missing or malformed. */
+/** Reads the stored document: a setting missing or malformed takes its default (the schema's). */
 export function readScreeningSettings(raw: unknown): ScreeningSettings {
-  const doc = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>
-  const strings = (value: unknown) => Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
-  return {
-    reviewersPerRecord: doc.reviewersPerRecord === 2 ? 2 : 1,
-    blind: doc.blind === true,
-    exclusionReasons: strings(doc.exclusionReasons),
-    resolverIds: strings(doc.resolverIds),
-    classifier: doc.classifier === 'nb' ? 'nb' : 'logistic'
+  const doc: Record<string, unknown> = {}
+  if (raw && typeof raw === 'object') {
+    for (const [key, schema] of Object.entries(ScreeningSettings.properties)) {
+      const value = (raw as Record<string, unknown>)[key]
+      if (value !== undefined && Value.Check(schema, value)) doc[key] = value
+    }
   }
+  return Value.Default(ScreeningSettings, doc) as ScreeningSettings
 }
 
 export async function getScreeningSettings(db: Database, projectId: string): Promise<ScreeningSettings> {

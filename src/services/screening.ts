@@ -18,6 +18,7 @@
  */
 import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
+import type { DecisionView } from '../http/schemas/screening.ts'
 import { articles, decisions, screeningModels, users } from '../db/schema.ts'
 import { Conflict, Forbidden, Invalid, NotFound } from '../errors.ts'
 import { toArticleView, type ArticleView } from './articles.ts'
@@ -194,27 +195,7 @@ export async function resolveConflict(
   return { decision: row, previousStatus: status }
 }
 
-export interface DecisionView {
-  id: string
-  articleId: string
-  reviewerId: string | null
-  reviewerEmail: string | null
-  reviewerName: string | null
-  /** 'human' or 'llm' (null for imported labels). */
-  reviewerKind: string | null
-  stage: string
-  decision: string
-  reason: string | null
-  note: string | null
-  source: string
-  tags: string[]
-  probability: number | null
-  justification: string | null
-  model: string | null
-  /** Imported labels: the file, and the original reviewer, source and date. */
-  origin: { file?: string; source?: string; reviewer?: { email?: string; name?: string; kind?: string }; at?: string } | null
-  createdAt: string
-}
+export type { DecisionView }
 
 export function toDecisionView(row: DecisionRow, reviewer: { email: string | null; name: string | null; kind: string | null } = { email: null, name: null, kind: null }): DecisionView {
   return {
@@ -284,7 +265,7 @@ export interface DecisionFilter {
  * resolver sees other people's decisions (human, LLM, imported) only on
  * settled records; their own always.
  */
-export async function listVisibleDecisions(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, filter: DecisionFilter): Promise<DecisionView[]> {
+export async function listVisibleDecisions(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, filter: DecisionFilter): Promise<{ items: DecisionView[]; total: number }> {
   const where: SQL[] = [eq(decisions.projectId, projectId)]
   if (filter.stage) where.push(eq(decisions.stage, filter.stage))
   if (filter.articleId) where.push(eq(decisions.articleId, filter.articleId))
@@ -293,10 +274,13 @@ export async function listVisibleDecisions(db: Database, projectId: string, sett
   const hidden = await hiddenRecords(db, projectId, settings, viewer, filter.stage ? [filter.stage] : STAGES)
   const visible = decisionVisibility(projectId, viewer, hidden)
   if (visible) where.push(visible)
-  const rows = await db.select({ decision: decisions, email: users.email, name: users.name, kind: users.kind }).from(decisions)
-    .leftJoin(users, eq(users.id, decisions.reviewerId))
-    .where(and(...where)).orderBy(desc(decisions.createdAt), desc(decisions.id)).limit(filter.limit).offset(filter.offset)
-  return rows.map((r) => toDecisionView(r.decision, r))
+  const [rows, total] = await Promise.all([
+    db.select({ decision: decisions, email: users.email, name: users.name, kind: users.kind }).from(decisions)
+      .leftJoin(users, eq(users.id, decisions.reviewerId))
+      .where(and(...where)).orderBy(desc(decisions.createdAt), desc(decisions.id)).limit(filter.limit).offset(filter.offset),
+    db.$count(decisions, and(...where))
+  ])
+  return { items: rows.map((r) => toDecisionView(r.decision, r)), total }
 }
 
 /** A current decision as lists show it. */

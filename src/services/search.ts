@@ -9,6 +9,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { listDatabases, type Connectors, type DatabaseInfo } from '../connectors/registry.ts'
 import type { DatabaseId } from '../connectors/types.ts'
 import type { Database } from '../db/index.ts'
+import type { SearchRunView } from '../http/schemas/searches.ts'
 import { searchRuns } from '../db/schema.ts'
 import { Invalid } from '../errors.ts'
 import { redactUrl } from '../net/errors.ts'
@@ -89,27 +90,7 @@ export function planSearch(request: SearchRequest): SearchPayload {
 
 export type SearchRunRow = typeof searchRuns.$inferSelect
 
-export interface SearchRunView {
-  id: string
-  taskId: string | null
-  batchId: string | null
-  database: string
-  databaseLabel: string
-  query: string
-  queryAsSent: string | null
-  maxRecords: number | null
-  status: string
-  /** Hits the database reported for the query. */
-  totalHits: number | null
-  retrieved: number
-  /** Records added to the project (those not already in it). */
-  newRecords: number
-  error: string | null
-  createdBy: string | null
-  startedAt: string | null
-  finishedAt: string | null
-  createdAt: string
-}
+export type { SearchRunView }
 
 export function toSearchRunView(row: SearchRunRow): SearchRunView {
   return {

@@ -7,6 +7,7 @@ import { and, desc, eq, gt, inArray, or, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { tasks } from '../db/schema.ts'
 import type { TaskPayload, TaskType } from './registry.ts'
+import type { TaskView } from '../http/schemas/tasks.ts'
 
 export type TaskRow = typeof tasks.$inferSelect
 export type TaskStatus = TaskRow['status']
@@ -22,22 +23,7 @@ export interface NewTask<T extends TaskType> {
 /** The advisory lock namespace (two-key form) under which createUnlessQueued looks for a waiting task. */
 const QUEUED_LOCK_NAMESPACE = 724_631
 
-export interface TaskView {
-  id: string
-  projectId: string | null
-  type: string
-  status: TaskStatus
-  progress: number
-  message: string | null
-  result: unknown
-  error: string | null
-  attempts: number
-  createdBy: string | null
-  createdAt: string
-  startedAt: string | null
-  finishedAt: string | null
-  updatedAt: string
-}
+export type { TaskView }
 
 export function toTaskView(row: TaskRow): TaskView {
   return {

@@ -1,0 +1,39 @@
+/**
+ * Project scope, resolved once for every route under routes/projects/_projectId/
+ * (its autohooks.ts): the caller's membership and role on `:projectId`, checked
+ * against the route's minimum role (`config: { role: 'reviewer' }`, viewer by
+ * default). A project the caller does not belong to answers 404 exactly like
+ * one that does not exist; too low a role answers 403.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { requireProject, type ProjectRole, type ProjectRow } from '../services/projects.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The project of the route's `:projectId` (routes under routes/projects/_projectId/ only). */
+    project: ProjectRow
+    /** The caller's role on it. */
+    projectRole: ProjectRole
+  }
+  interface FastifyContextConfig {
+    /** The least project role a route under routes/projects/_projectId/ needs (default viewer). */
+    role?: ProjectRole
+  }
+}
+
+export function resolveProjectScope(fastify: FastifyInstance): void {
+  fastify.decorateRequest('project', null as unknown as ProjectRow)
+  fastify.decorateRequest('projectRole', null as unknown as ProjectRole)
+  // After validation (a malformed body or query is a 400 whoever asks), before the handler.
+  fastify.addHook('preHandler', async (request: FastifyRequest) => {
+    const { projectId } = request.params as { projectId: string }
+    const { project, role } = await requireProject(fastify.db, request.user, projectId, request.routeOptions.config.role ?? 'viewer')
+    request.project = project
+    request.projectRole = role
+  })
+}
+
+/** The caller as the project services take it. */
+export function projectCaller(request: FastifyRequest) {
+  return { project: request.project, role: request.projectRole, user: request.user }
+}
