@@ -13,16 +13,7 @@ import { files } from '../../src/db/schema.ts'
 import { startFakeOllama } from '../llm/ollama-server.ts'
 import WebSocket from 'ws'
 import { build, needsServices, userWithToken, multipart, taskFinished, waitFor } from '../helper.ts'
-
-type JsonSchema = {
-  type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[]; items?: JsonSchema
-  anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; enum?: unknown[]; const?: unknown; format?: string; pattern?: string
-  minimum?: number; minLength?: number; minItems?: number; default?: unknown
-}
-type Operation = {
-  parameters?: Array<{ in: string; name: string; schema?: JsonSchema }>
-  requestBody?: { content?: Record<string, { schema?: JsonSchema }> }
-}
+import { operations as documentOperations, sample as sampleFor, type JsonSchema } from '../support/openapi.ts'
 
 const MB = 'x'.repeat(1 << 20)
 const DEEP = 10000
@@ -114,25 +105,8 @@ t.test('fuzzing every route of the OpenAPI document answers no 5xx', { skip: nee
   }
 
   /** A valid-looking value for a schema, with real ids, so that a mutation of one field reaches the handler. */
-  const sample = (schema: JsonSchema | undefined, name: string): unknown => {
-    if (!schema) return 'x'
-    if (schema.const !== undefined) return schema.const
-    if (schema.enum) return schema.enum[0]
-    if (schema.default !== undefined) return schema.default
-    const variants = schema.anyOf ?? schema.oneOf
-    if (variants) return sample(variants.find((v) => v.type !== 'null') ?? variants[0], name)
-    const type = [schema.type].flat()[0]
-    if (type === 'object') {
-      return Object.fromEntries((schema.required ?? []).map((k) => [k, sample(schema.properties?.[k], k)]))
-    }
-    if (type === 'array') return Array.from({ length: schema.minItems ?? 0 }, (_, i) => schema.items?.format === 'uuid' ? articleIds[i % articleIds.length] : sample(schema.items, name))
-    if (type === 'integer' || type === 'number') return schema.minimum ?? 1
-    if (type === 'boolean') return false
-    if (schema.format === 'uuid') return name === 'batchId' ? batchId : name === 'userId' ? other.user.id : articleIds[0]
-    if (schema.format === 'email' || name === 'email') return other.user.email
-    if (schema.pattern?.startsWith('^https?')) return `${closed}/export.ris`
-    return 'fuzz'.padEnd(schema.minLength ?? 0, 'z')
-  }
+  const ids = { articleIds, batchId, userId: other.user.id, email: other.user.email, url: `${closed}/export.ris` }
+  const sample = (schema: JsonSchema | undefined, name: string) => sampleFor(schema, name, ids)
 
   const offenders: string[] = []
   let requests = 0
@@ -185,9 +159,7 @@ t.test('fuzzing every route of the OpenAPI document answers no 5xx', { skip: nee
   t.same(replies.map((r) => r.type).sort(), [...hostile.slice(0, -1).map((_, i) => i === 6 ? 'unsubscribed' : 'error'), 'subscribed', 'pong'].sort(), 'every hostile message answered, the socket still working')
   socket.close()
 
-  const doc = (await app.inject({ url: '/api/docs', headers: auth })).json() as { paths: Record<string, Record<string, Operation>> }
-  const operations = Object.entries(doc.paths).flatMap(([route, methods]) => Object.entries(methods).map(([method, op]) => ({ route, method: method.toUpperCase(), op })))
-    .filter(({ route }) => route !== '/api/ws')
+  const operations = (await documentOperations(app, auth))
     // Deletions last, the project's own deletion at the very end, so that the other routes see the project whole.
     .sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE') || Number(a.route === '/api/projects/{projectId}') - Number(b.route === '/api/projects/{projectId}'))
   t.ok(operations.length >= 50, `${operations.length} operations in the OpenAPI document`)
