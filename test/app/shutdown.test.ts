@@ -7,7 +7,8 @@ import t from 'tap'
 import { eq } from 'drizzle-orm'
 import pg from 'pg'
 import { tasks } from '../../src/db/schema.ts'
-import { jobHandlers } from '../../src/jobs/index.ts'
+import { Type } from '@sinclair/typebox'
+import { TASKS, type TaskRegistry, type TaskType } from '../../src/tasks/registry.ts'
 import { SHUTDOWN, type JobContext } from '../../src/tasks/execute.ts'
 import { build, needsServices, waitFor } from '../helper.ts'
 
@@ -16,16 +17,18 @@ t.setTimeout(60000)
 
 /** Runs of the test task, and the switch that lets each finish. */
 const runs: Array<{ taskId: string; aborted?: unknown; finish: () => void }> = []
-jobHandlers['test-shutdown'] = (ctx: JobContext) => new Promise((resolve, reject) => {
+// A task type of this test's own, added to the one registry both job engines read.
+const TEST_TASK = 'test-shutdown' as TaskType
+;(TASKS as unknown as Record<string, TaskRegistry[string]>)[TEST_TASK] = { payload: Type.Object({}), run: (ctx: JobContext) => new Promise((resolve, reject) => {
   const run: (typeof runs)[number] = { taskId: ctx.task.id, finish: () => resolve({ finished: true }) }
   runs.push(run)
   // Stops when told to, as the real handlers do at their next progress report.
   ctx.signal.addEventListener('abort', () => { run.aborted = ctx.signal.reason; reject(new Error('stopped')) }, { once: true })
-})
+}) }
 
 t.test('a job still running after SHUTDOWN_TIMEOUT_MS is stopped, left running, and resumed by the next start', { skip: needsServices }, async (t) => {
   const app = await build(t, { SHUTDOWN_TIMEOUT_MS: '300' })
-  const task = await app.tasks.submit({ type: 'test-shutdown', projectId: null, createdBy: null, payload: {} })
+  const task = await app.tasks.submit({ type: TEST_TASK, projectId: null, createdBy: null, payload: {} as never })
   await waitFor(async () => runs.some((r) => r.taskId === task.id))
   // The next start uses the same database and storage; build it first, then close the first service.
   const env = { DATABASE_URL: app.config.DATABASE_URL, STORAGE_DIR: app.storageDir }
@@ -53,7 +56,7 @@ t.test('a job still running after SHUTDOWN_TIMEOUT_MS is stopped, left running, 
 
 t.test('a job that ends within SHUTDOWN_TIMEOUT_MS is waited for', { skip: needsServices }, async (t) => {
   const app = await build(t, { SHUTDOWN_TIMEOUT_MS: '60000' })
-  const task = await app.tasks.submit({ type: 'test-shutdown', projectId: null, createdBy: null, payload: {} })
+  const task = await app.tasks.submit({ type: TEST_TASK, projectId: null, createdBy: null, payload: {} as never })
   const run = await waitFor(async () => runs.find((r) => r.taskId === task.id))
   const db = app.db
   const closed = app.close()
