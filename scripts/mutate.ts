@@ -37,16 +37,16 @@ const FAULTS: Fault[] = [
     tests: ['test/app/import-atomicity.test.ts', 'test/app/import-atomicity-bullmq.test.ts']
   },
   {
-    name: 'project-access: the export route does not check the project',
-    file: 'routes/projects/export.ts',
-    search: 'const { project, role } = await requireProject(fastify.db, request.user, request.params.projectId)',
-    replace: "const project = (await fastify.db.query.projects.findFirst({ where: (p, { eq }) => eq(p.id, request.params.projectId) }))!; const role = 'owner' as const",
+    name: 'project-access: the project scope does not check membership',
+    file: 'src/http/project-scope.ts',
+    search: "const { project, role } = await requireProject(fastify.db, request.user, projectId, request.routeOptions.config.role ?? 'viewer')",
+    replace: "const project = (await fastify.db.query.projects.findFirst({ where: (p, { eq }) => eq(p.id, projectId) }))!; const role = 'owner' as const",
     tests: ['test/app/isolation.test.ts']
   },
   {
     name: 'task-access: any user sees a task of any project',
-    file: 'routes/tasks/index.ts',
-    search: 'if (!await isMember(fastify.db, request.user.id, task.projectId)) throw notFound\n      await requireProject(fastify.db, request.user, task.projectId, minimum)',
+    file: 'src/services/tasks.ts',
+    search: 'if (!await isMember(deps.db, user.id, task.projectId)) throw notFound\n    await requireProject(deps.db, user, task.projectId, minimum)',
     replace: '',
     tests: ['test/app/isolation.test.ts']
   },
