@@ -103,11 +103,9 @@ function ArticleTable({ projectId }: { projectId: string }) {
     if (filters.decision) p.set('decision', filters.decision)
     return p
   }
-  const fetchPage = (page: number) => queryClient.fetchQuery({
-    queryKey: ['project', projectId, 'articles', filters, page],
-    queryFn: () => call<ArticlePage>('GET', `/api/projects/${projectId}/articles?${params(page)}`)
-  })
-  const first = useQuery({ queryKey: ['project', projectId, 'articles', filters, 1], queryFn: () => fetchPage(1) })
+  const load = (page: number) => call<ArticlePage>('GET', `/api/projects/${projectId}/articles?${params(page)}`)
+  const fetchPage = (page: number) => queryClient.fetchQuery({ queryKey: ['project', projectId, 'articles', filters, page], queryFn: () => load(page) })
+  const first = useQuery({ queryKey: ['project', projectId, 'articles', filters, 1], queryFn: () => load(1) })
   useEffect(() => { setPages(first.data ? new Map([[1, first.data.items]]) : new Map()) }, [first.data])
   const total = first.data?.total ?? 0
   const scroller = useRef<HTMLDivElement>(null)
@@ -160,13 +158,13 @@ function ArticleTable({ projectId }: { projectId: string }) {
       </div>
       <ErrorMessage error={first.error} />
       <div role="table" aria-label={t('project.library')} aria-rowcount={total + 1} className="vtable">
-        <div role="row" className="vrow head" aria-rowindex={1}>
+        <div role="rowgroup"><div role="row" className="vrow head" aria-rowindex={1}>
           <span role="columnheader">{t('library.col.title')}</span><span role="columnheader">{t('library.col.year')}</span>
           <span role="columnheader">{t('library.col.journal')}</span><span role="columnheader">{t('library.col.source')}</span>
           <span role="columnheader">{t('library.col.decision')}</span>
-        </div>
-        <div ref={scroller} className="vbody" tabIndex={0} aria-label={t('library.total', { count: total })}>
-          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        </div></div>
+        <div ref={scroller} role="rowgroup" className="vbody" tabIndex={0} aria-label={t('library.total', { count: total })}>
+          <div role="presentation" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {items.map((v) => {
               const a = row(v.index)
               return (
@@ -222,6 +220,10 @@ export default function Library() {
     }, 2000)
     return () => clearInterval(id)
   }, [unfinished])
+  // A finished import changes the table (and the duplicates): refetch.
+  const queryClient = useQueryClient()
+  const finished = imports.filter((i) => i.task && FINAL.includes(i.task.status)).length
+  useEffect(() => { if (finished > 0) void queryClient.invalidateQueries({ queryKey: ['project', projectId] }) }, [finished, projectId, queryClient])
   return (
     <>
       {canReview(project.data?.role) && <ImportPanel projectId={projectId} imports={imports} setImports={setImports} />}
