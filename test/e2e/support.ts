@@ -8,9 +8,11 @@ import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
+import { parse } from 'csv-parse/sync'
+import type { Test as TapTest } from 'tap'
 import { buildServer } from '../../src/server.ts'
 import { needs } from '../support/skips.ts'
-import { freePort, testConfig, userWithToken, needsServices } from '../helper.ts'
+import { DATASETS, freePort, testConfig, userWithToken, needsServices } from '../helper.ts'
 
 type Test = Parameters<typeof testConfig>[0]
 
@@ -25,7 +27,7 @@ export const needsBrowser = needsServices || (fs.existsSync(CHROMIUM) ? false : 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html; charset=utf-8', '.svg': 'image/svg+xml' }
 
 /** Serves web/dist with the SPA fallback, unless the service already serves it. */
-function serveWeb(app: FastifyInstance): void {
+export function serveWeb(app: FastifyInstance): void {
   app.register(async (web) => {
     web.get('/*', async (request, reply) => {
       const url = decodeURIComponent(new URL(request.url, 'http://x').pathname)
@@ -87,4 +89,38 @@ export async function axeViolations(page: Page): Promise<Array<{ id: string; imp
     return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }))
   })
+}
+
+export async function expectAccessible(t: TapTest, page: Page, screen: string): Promise<void> {
+  await screenshot(page, screen)
+  t.same(await axeViolations(page), [], `${screen}: no serious or critical axe-core violation`)
+}
+
+/** Saves a screenshot of each page when the test ends (the state a failure left). */
+export function screenshotsAtEnd(t: Test, name: string): Page[] {
+  const pages: Page[] = []
+  t.teardown(async () => { for (const [i, page] of pages.entries()) await screenshot(page, `${name}-end-${i}`).catch(() => undefined) })
+  return pages
+}
+
+/** The service's API with a bearer token (JSON in, JSON out). */
+export function apiAs(service: Service, token = service.admin.token) {
+  return async (method: string, url: string, body?: unknown) => {
+    const response = await fetch(`${service.url}${url}`, {
+      method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined
+    })
+    return response.json()
+  }
+}
+
+type Row = Record<string, string>
+const csvCell = (v: string) => `"${v.replace(/"/g, '""')}"`
+export const toCsv = (rows: Row[]) => ['title,authors,abstract,year,pmid', ...rows.map((r) => [r.title, r.authors, r.abstract, r.year, r.pubmedID].map(csvCell).join(',')), ''].join('\n')
+
+/** 40 included and 60 excluded records of a labelled review (Cohen 2006, ADHD), mixed. */
+export async function labelledRecords(): Promise<{ records: Row[]; included: Set<string> }> {
+  const rows: Row[] = parse(await readFile(path.join(DATASETS, 'screening/Cohen_2006/ADHD.csv')), { columns: true })
+  const records = [...rows.filter((r) => r.label_abstract_screening === '1').slice(0, 40), ...rows.filter((r) => r.label_abstract_screening === '0').slice(0, 60)]
+    .sort((a, b) => Number(a.pubmedID) % 7 - Number(b.pubmedID) % 7)
+  return { records, included: new Set(records.filter((r) => r.label_abstract_screening === '1').map((r) => r.title)) }
 }

@@ -11,7 +11,7 @@ import { useMe } from '../session'
 
 interface QueueItem extends Article { decisions: Array<{ reviewerId: string | null; decision: Decision; source: string }> }
 interface QueuePage { items: QueueItem[]; total: number }
-const QUEUE_SIZE = 30
+const QUEUE_SIZE = 60
 
 /** Splits `text` around the keywords, marking include words and exclude words. */
 export function highlight(text: string, include: string[], exclude: string[]): ReactNode[] {
@@ -113,7 +113,7 @@ export function Screening() {
     onSettled: () => {
       void queryClient.invalidateQueries({ queryKey: statsKey })
       // Refill the queue (and take the model's new order) once the first prefetched records are used.
-      if (items.length < 10) void queryClient.invalidateQueries({ queryKey: queueKey })
+      if (items.length < QUEUE_SIZE / 2) void queryClient.invalidateQueries({ queryKey: queueKey })
     }
   })
 
