@@ -1,17 +1,7 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { build, createTestDatabase, needsServices, tempDir } from '../helper.ts'
-
-function initDb(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/init-db.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    child.stdout.on('data', (c: Buffer) => { out += c.toString() })
-    child.stderr.on('data', (c: Buffer) => { out += c.toString() })
-    child.on('exit', (code) => resolve({ code, out }))
-  })
-}
+import { initDb } from '../support/init-db.ts'
 
 const LINK = /set the administrator's password at (http:\/\/127\.0\.0\.1:4321\/set-password#token=(plk_[\w-]+))/
 
