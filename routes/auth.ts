@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { LoginThrottle, SESSION_COOKIE, checkCsrf, deleteSession, login, readCookie, createSession, sessionCookie } from '../src/auth/sessions.ts'
+import { LoginThrottle, SESSION_COOKIE, checkCsrf, createSession, deleteSession, listSessions, login, readCookie, revokeSession, sessionCookie } from '../src/auth/sessions.ts'
 import { checkPasswordLink, createPasswordLink, passwordLinkUrl, usePasswordLink } from '../src/auth/password-links.ts'
 import { PASSWORD_MAX, PASSWORD_MIN } from '../src/auth/passwords.ts'
-import { Forbidden, Invalid } from '../src/errors.ts'
+import { Forbidden, Invalid, NotFound } from '../src/errors.ts'
 import { UserSchema as User, Uuid } from '../src/http/schemas.ts'
 
 /**
@@ -45,6 +45,21 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       if (ended) await fastify.events.revokeAccess({ userId: ended.userId, tokenId: ended.id })
     }
     reply.header('set-cookie', sessionCookie('', { secure: request.protocol === 'https', maxAgeSeconds: 0 }))
+    return reply.status(204).send()
+  })
+
+  fastify.get('/me/sessions', {
+    schema: {
+      tags: ['auth'], summary: 'Your browser sessions (never their cookie); `current` marks the one of this request',
+      response: { 200: Type.Array(Type.Object({ id: Type.String(), createdAt: Type.String(), lastSeenAt: Type.String(), expiresAt: Type.String(), current: Type.Boolean() })) }
+    }
+  }, async (request) => (await listSessions(fastify.db, request.user.id)).map((s) => ({ ...s, current: s.id === request.sessionId })))
+
+  fastify.delete('/me/sessions/:sessionId', {
+    schema: { tags: ['auth'], summary: 'End one of your browser sessions, at once (its open WebSockets are closed)', params: Type.Object({ sessionId: Uuid }) }
+  }, async (request, reply) => {
+    if (!await revokeSession(fastify.db, request.user.id, request.params.sessionId)) throw new NotFound('session not found')
+    await fastify.events.revokeAccess({ userId: request.user.id, tokenId: request.params.sessionId })
     return reply.status(204).send()
   })
 

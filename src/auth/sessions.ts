@@ -9,7 +9,7 @@
  * preflight, which the service refuses.
  */
 import { randomBytes } from 'node:crypto'
-import { and, eq, gt, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { sessions, users } from '../db/schema.ts'
 import { Forbidden, RateLimited, Unauthenticated } from '../errors.ts'
@@ -56,6 +56,18 @@ export async function sessionActive(db: Database, sessionId: string, limits: Ses
 export async function deleteSession(db: Database, token: string): Promise<{ id: string; userId: string } | undefined> {
   const [row] = await db.delete(sessions).where(eq(sessions.tokenHash, hashToken(token))).returning({ id: sessions.id, userId: sessions.userId })
   return row
+}
+
+/** A user's live sessions, newest first (never their cookie or its hash). */
+export async function listSessions(db: Database, userId: string) {
+  const rows = await db.select({ id: sessions.id, createdAt: sessions.createdAt, lastSeenAt: sessions.lastSeenAt, expiresAt: sessions.expiresAt })
+    .from(sessions).where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, sql`now()`))).orderBy(desc(sessions.createdAt), sessions.id)
+  return rows.map((r) => ({ id: r.id, createdAt: r.createdAt.toISOString(), lastSeenAt: r.lastSeenAt.toISOString(), expiresAt: r.expiresAt.toISOString() }))
+}
+
+/** Ends one of a user's sessions; false when the user has no such session. */
+export async function revokeSession(db: Database, userId: string, sessionId: string): Promise<boolean> {
+  return (await db.delete(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId))).returning({ id: sessions.id })).length > 0
 }
 
 export async function deleteUserSessions(db: Executor, userId: string): Promise<void> {

@@ -183,6 +183,20 @@ t.test('web sign-in', { skip: needsServices }, async (t) => {
     const current = cookieOf(set)
     t.equal((await app.inject({ url: '/api/me', headers: withCookie(current) })).statusCode, 200)
 
+    const phone = await signIn('alice@review.org', 'a new long password')
+    const phoneSocket = await open(phone, { origin }) as { socket: WebSocket }
+    const phoneClosed = new Promise<number>((resolve) => phoneSocket.socket.once('close', (code) => resolve(code)))
+    const list = await app.inject({ url: '/api/me/sessions', headers: withCookie(current) })
+    t.equal(list.statusCode, 200)
+    t.equal(list.json().length, 2, 'two sessions listed')
+    t.notOk(JSON.stringify(list.json()).includes(phone), 'never the cookie')
+    const phoneSession = list.json().find((s: { current: boolean }) => !s.current)
+    t.equal((await app.inject({ method: 'DELETE', url: `/api/me/sessions/${phoneSession.id}`, headers: alice.auth })).statusCode, 204, 'revoked like a token')
+    t.equal(await phoneClosed, 1008, 'its socket closes')
+    t.equal((await app.inject({ url: '/api/me', headers: withCookie(phone) })).statusCode, 401)
+    t.equal((await app.inject({ method: 'DELETE', url: `/api/me/sessions/${phoneSession.id}`, headers: alice.auth })).statusCode, 404)
+    t.equal((await app.inject({ method: 'DELETE', url: `/api/me/sessions/${list.json().find((s: { current: boolean }) => s.current).id}`, headers: admin.auth })).statusCode, 404, 'not another user\'s')
+
     const logoutSocket = await open(current, { origin }) as { socket: WebSocket }
     const logoutClosed = new Promise<number>((resolve) => logoutSocket.socket.once('close', (code) => resolve(code)))
     await app.inject({ method: 'POST', url: '/api/auth/logout', headers: withCookie(current) })
