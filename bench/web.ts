@@ -5,6 +5,7 @@
  * - the time from a decision (key `e`) to the next record on screen, from the
  *   app's performance marks (`analylit:decision` → `analylit:record-shown`).
  *   npm run build:web && npx tsx bench/web.ts [decisions]
+ * (the service serves web/dist; the bench's user rides on a bearer header)
  */
 import fs from 'node:fs/promises'
 import os from 'node:os'
@@ -14,7 +15,7 @@ import { startEmbeddedPostgres } from '../src/db/embedded.ts'
 import { loadConfig } from '../src/config.ts'
 import { buildServer } from '../src/server.ts'
 import { createUser, issueToken } from '../src/auth/users.ts'
-import { CHROMIUM, serveWeb } from '../test/e2e/support.ts'
+import { CHROMIUM } from '../test/e2e/support.ts'
 import { freePort, onFreePort } from './support.ts'
 
 const decisions = Number(process.argv[2] ?? 40)
@@ -23,7 +24,6 @@ await fs.chmod(root, 0o755)
 const database = await onFreePort((port) => startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port }))
 const port = await freePort()
 const app = buildServer(loadConfig({ DATABASE_URL: database.url, STORAGE_DIR: path.join(root, 'files'), LOG_LEVEL: 'warn' }))
-serveWeb(app)
 await app.listen({ port, host: '127.0.0.1' })
 const url = `http://127.0.0.1:${port}`
 const user = await createUser(app.db, { email: 'bench@example.org', isAdmin: true })

@@ -4,16 +4,16 @@
  * confirm a duplicate cluster, follow the tasks, export. axe-core checks each
  * screen; screenshots go to test-artifacts/screenshots/.
  */
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import { tempDir, waitFor } from '../helper.ts'
-import { apiAs, expectAccessible, labelledRecords, launchBrowser, needsBrowser, screenshotsAtEnd, signedInContext, startService, toCsv } from './support.ts'
+import { apiAs, expectAccessible, labelledRecords, launchBrowser, needsApp, screenshotsAtEnd, startReviewService, toCsv } from './support.ts'
 
 const NAME = 'library'
 
-t.test('projects, imports, duplicates and export in the browser', { skip: needsBrowser }, async (t) => {
-  const service = await startService(t)
+t.test('projects, imports, duplicates and export in the browser', { skip: needsApp }, async (t) => {
+  const service = await startReviewService(t)
   const browser = await launchBrowser(t)
   const pages = screenshotsAtEnd(t, NAME)
   const api = apiAs(service)
@@ -26,10 +26,22 @@ t.test('projects, imports, duplicates and export in the browser', { skip: needsB
   await writeFile(fileB, toCsv(records.slice(40)))
   t.equal(included.size, 40)
 
-  const admin = await (await signedInContext(browser, service, service.admin.token)).newPage()
+  // Sign in through the sign-in screen (a wrong password first), in French, then back to English.
+  const admin = await (await browser.newContext({ baseURL: service.url, acceptDownloads: true })).newPage()
   pages.push(admin)
   await admin.goto('/')
+  await admin.getByRole('heading', { name: 'Sign in' }).waitFor()
+  await expectAccessible(t, admin, 'signin')
+  await admin.getByLabel('Language').selectOption('fr')
+  await admin.getByLabel('Adresse e-mail').fill(service.admin.email)
+  await admin.getByLabel('Mot de passe').fill('not the password')
+  await admin.getByRole('button', { name: 'Se connecter' }).click()
+  await admin.getByRole('alert').waitFor()
+  await admin.getByLabel('Langue').selectOption('en')
+  await admin.getByLabel('Password').fill(service.admin.password)
+  await admin.getByRole('button', { name: 'Sign in' }).click()
   await admin.getByRole('heading', { name: 'Projects' }).waitFor()
+  t.notOk(await admin.evaluate(() => document.cookie.includes('analylit_session')), 'the session cookie is out of the page\'s reach')
   await expectAccessible(t, admin, 'projects')
 
   // Create a project.
@@ -73,12 +85,13 @@ t.test('projects, imports, duplicates and export in the browser', { skip: needsB
   await admin.getByRole('cell', { name: 'succeeded' }).first().waitFor()
   await expectAccessible(t, admin, 'tasks')
   await admin.getByRole('link', { name: 'Library' }).click()
-  // The link downloads through the browser with the session cookie; with the bearer header of this
-  // harness (extra headers do not ride on download navigations) the test fetches the link's target.
-  const link = admin.getByRole('link', { name: 'Download' })
-  const href = (await link.getAttribute('href'))!
-  t.match(href, `/api/projects/${projectId}/export?format=ris`, 'the download link asks for the chosen format')
-  const file = await (await admin.request.get(href)).text()
+  const download = admin.waitForEvent('download')
+  await admin.getByRole('link', { name: 'Download' }).click()
+  const file = await readFile((await (await download).path())!, 'utf8')
   t.match(file, /^TY {2}- /m, 'the RIS export downloads')
   t.equal(file.match(/^TY {2}- /gm)?.length, 100, 'with every record')
+
+  await admin.getByRole('button', { name: 'Sign out' }).click()
+  await admin.getByRole('heading', { name: 'Sign in' }).waitFor()
+  t.equal((await admin.request.get('/api/me')).status(), 401, 'signed out: the session is gone')
 })

@@ -4,13 +4,13 @@
  * reviewer in another browser context and the owner resolving the conflict.
  */
 import t from 'tap'
-import { fileUpload, userWithToken, waitFor } from '../helper.ts'
-import { apiAs, expectAccessible, labelledRecords, launchBrowser, needsBrowser, screenshotsAtEnd, signedInContext, startService, toCsv } from './support.ts'
+import { fileUpload, waitFor } from '../helper.ts'
+import { apiAs, expectAccessible, labelledRecords, launchBrowser, needsApp, screenshotsAtEnd, signedInContext, startReviewService, toCsv, userWithPassword } from './support.ts'
 
 const NAME = 'screening'
 
-t.test('screening with the keyboard, dual screening and conflicts in the browser', { skip: needsBrowser }, async (t) => {
-  const service = await startService(t)
+t.test('screening with the keyboard, dual screening and conflicts in the browser', { skip: needsApp }, async (t) => {
+  const service = await startReviewService(t)
   const browser = await launchBrowser(t)
   const pages = screenshotsAtEnd(t, NAME)
   const api = apiAs(service)
@@ -20,7 +20,7 @@ t.test('screening with the keyboard, dual screening and conflicts in the browser
   const upload = fileUpload('records.csv', toCsv(records))
   const task = (await service.app.inject({ method: 'POST', url: `/api/projects/${projectId}/imports`, headers: { ...service.admin.auth, ...upload.headers }, payload: upload.payload })).json()
   await waitFor(async () => (await api('GET', `/api/tasks/${task.id}`)).status === 'succeeded', 30000)
-  const admin = await (await signedInContext(browser, service, service.admin.token)).newPage()
+  const admin = await (await signedInContext(browser, service, service.admin)).newPage()
   pages.push(admin)
   await admin.goto(`/projects/${projectId}`)
 
@@ -53,7 +53,7 @@ t.test('screening with the keyboard, dual screening and conflicts in the browser
 
   // Dual screening: a second reviewer disagrees on a record; the owner resolves the conflict.
   await api('PATCH', `/api/projects/${projectId}/screening-settings`, { reviewersPerRecord: 2 })
-  const bob = await userWithToken(service.app, 'bob@example.org')
+  const bob = await userWithPassword(service.app, 'bob@example.org', 'bob has a long password')
   await admin.getByRole('link', { name: 'Members' }).click()
   await admin.getByLabel('E-mail').fill('bob@example.org')
   await admin.getByRole('button', { name: 'Save' }).click()
@@ -61,7 +61,7 @@ t.test('screening with the keyboard, dual screening and conflicts in the browser
   await expectAccessible(t, admin, 'members')
   const decisions = await api('GET', `/api/projects/${projectId}/decisions?stage=title_abstract`)
   const adminDecision = new Map<string, string>(decisions.items?.map((d: { articleId: string; decision: string }) => [d.articleId, d.decision]) ?? decisions.map((d: { articleId: string; decision: string }) => [d.articleId, d.decision]))
-  const bobPage = await (await signedInContext(browser, service, bob.token)).newPage()
+  const bobPage = await (await signedInContext(browser, service, bob)).newPage()
   await bobPage.goto(`/projects/${projectId}/screening`)
   const bobRecord = bobPage.locator('article[data-article-id]')
   await bobRecord.waitFor()

@@ -1,81 +1,106 @@
 /**
- * Browser tests' harness: the service on a free port (test PostgreSQL,
- * in-process jobs) serving the built web application, and Debian's chromium
- * driven by playwright-core. Screenshots go to test-artifacts/screenshots/.
+ * The browser-test harness (test/e2e/*.test.ts): the real service on a free
+ * loopback port with the suite's PostgreSQL (a fresh database per file) and
+ * in-process jobs, users with passwords, and Debian's chromium driven by
+ * playwright-core (no browser download). Screenshots go to
+ * test-artifacts/screenshots/. Without chromium the tests skip with a
+ * "needs" reason, which CI counts as a failure (test/support/skips.ts).
  */
-import fs from 'node:fs'
+import { existsSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { parse } from 'csv-parse/sync'
 import type { Test as TapTest } from 'tap'
-import { buildServer } from '../../src/server.ts'
+import { build, DATASETS, needsServices, userWithToken } from '../helper.ts'
+import { hashPassword } from '../../src/auth/passwords.ts'
+import { users } from '../../src/db/schema.ts'
 import { needs } from '../support/skips.ts'
-import { DATASETS, freePort, testConfig, userWithToken, needsServices } from '../helper.ts'
 
-type Test = Parameters<typeof testConfig>[0]
+type Test = { teardown(fn: () => unknown): void }
 
-export const CHROMIUM = '/usr/bin/chromium'
-const ROOT = path.resolve(import.meta.dirname, '../..')
-const WEB_DIST = path.join(ROOT, 'web/dist')
-export const SCREENSHOTS = path.join(ROOT, 'test-artifacts/screenshots')
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+/** The skip reason of a browser test, or false when it can run. */
+export const needsBrowser = needsServices || (existsSync(CHROMIUM) ? false : needs('chromium', 'apt-get install chromium (or set CHROMIUM_PATH)'))
+export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-artifacts/screenshots')
 
-export const needsBrowser = needsServices || (fs.existsSync(CHROMIUM) ? false : needs('chromium', 'apt-get install chromium'))
-  || (fs.existsSync(path.join(WEB_DIST, 'index.html')) ? false : needs('the built web application', 'npm run build:web'))
+export interface Service { app: FastifyInstance; origin: string }
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html; charset=utf-8', '.svg': 'image/svg+xml' }
-
-/** Serves web/dist with the SPA fallback, unless the service already serves it. */
-export function serveWeb(app: FastifyInstance): void {
-  app.register(async (web) => {
-    web.get('/*', async (request, reply) => {
-      const url = decodeURIComponent(new URL(request.url, 'http://x').pathname)
-      if (url.startsWith('/api/')) return reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `Route GET:${url} not found` })
-      const file = path.join(WEB_DIST, path.normalize(url))
-      const found = file.startsWith(WEB_DIST) && fs.existsSync(file) && fs.statSync(file).isFile()
-      const target = found ? file : path.join(WEB_DIST, 'index.html')
-      return reply.type(TYPES[path.extname(target)] ?? 'application/octet-stream').send(await readFile(target))
-    })
-  })
+/** The service listening on a free port; `env` adds configuration (e.g. WEB_DIST_DIR for a fixture build). */
+export async function startService(t: Test, env: Record<string, string> = {}): Promise<Service> {
+  const app = await build(t, { ALLOW_PRIVATE_DOWNLOADS: 'true', ...env })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  return { app, origin: `http://127.0.0.1:${port}` }
 }
 
-export interface Service { app: FastifyInstance; url: string; admin: Awaited<ReturnType<typeof userWithToken>> }
-
-export async function startService(t: Test): Promise<Service> {
-  const port = await freePort()
-  const config = await testConfig(t, { HOST: '127.0.0.1', PORT: String(port) })
-  const app = buildServer(config)
-  serveWeb(app)
-  t.teardown(() => app.close())
-  await app.listen({ port, host: '127.0.0.1' })
-  const admin = await userWithToken(app, 'admin@example.org', true)
-  return { app, url: `http://127.0.0.1:${port}`, admin }
+/** A user with a password (and an API token, for set-up through the API). */
+export async function userWithPassword(app: FastifyInstance, email: string, password: string, isAdmin = false) {
+  const user = await userWithToken(app, email, isAdmin)
+  await app.db.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, user.user.id))
+  return { ...user, email, password }
 }
 
-/** Chromium with a fresh user-data-dir (playwright makes a temporary one per launch). */
+/** Chromium, headless, with a fresh profile; closed at teardown. */
 export async function launchBrowser(t: Test): Promise<Browser> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync']
-  })
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS })
   t.teardown(() => browser.close())
   return browser
 }
 
-/**
- * A browser context signed in as the user of `token`. Until password sign-in
- * is merged, the bearer token rides on every request of the context (never in
- * the page's storage).
- */
-export async function signedInContext(browser: Browser, service: Service, token: string): Promise<BrowserContext> {
-  return browser.newContext({ baseURL: service.url, acceptDownloads: true, extraHTTPHeaders: { authorization: `Bearer ${token}` } })
+/** Signs a page's browser context in through the API (sets the session cookie), for tests not about the sign-in screen. */
+export async function signIn(page: Page, origin: string, email: string, password: string): Promise<void> {
+  const res = await page.context().request.post(`${origin}/api/auth/login`, { data: { email, password } })
+  if (!res.ok()) throw new Error(`sign-in failed: ${res.status()} ${await res.text()}`)
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** Saves a full-page screenshot as test-artifacts/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(SCREENSHOTS, { recursive: true })
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true })
+  const file = path.join(SCREENSHOTS, `${name}.png`)
+  await page.screenshot({ path: file, fullPage: true })
+  return file
+}
+
+/**
+ * Records the Content-Security-Policy violations of a page: the
+ * `securitypolicyviolation` events of every document it loads, and the
+ * console errors chromium writes for them. Call before navigating.
+ */
+export async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
+  const console: string[] = []
+  page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) console.push(m.text()) })
+  await page.addInitScript(() => {
+    const seen: string[] = []
+    ;(window as unknown as { __cspViolations: string[] }).__cspViolations = seen
+    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`))
+  })
+  return async () => [...console, ...await page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? [])]
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+/** The application's tests also need its build (`npm run build:web`, run by `npm ci`). */
+export const needsApp = needsBrowser || (existsSync(path.join(ROOT, 'web/dist/index.html')) ? false : needs('the built web application', 'npm run build:web'))
+
+export interface ReviewService { app: FastifyInstance; url: string; admin: Awaited<ReturnType<typeof userWithPassword>> }
+
+/** The service with an administrator who has a password. */
+export async function startReviewService(t: Test): Promise<ReviewService> {
+  const { app, origin } = await startService(t)
+  const admin = await userWithPassword(app, 'admin@example.org', 'a long enough password', true)
+  return { app, url: origin, admin }
+}
+
+/** A browser context signed in as `user` (the session cookie, set through the API). */
+export async function signedInContext(browser: Browser, service: ReviewService, user: { email: string; password: string }): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL: service.url, acceptDownloads: true })
+  const page = await context.newPage()
+  await signIn(page, service.url, user.email, user.password)
+  await page.close()
+  return context
 }
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js')
@@ -104,7 +129,7 @@ export function screenshotsAtEnd(t: Test, name: string): Page[] {
 }
 
 /** The service's API with a bearer token (JSON in, JSON out). */
-export function apiAs(service: Service, token = service.admin.token) {
+export function apiAs(service: ReviewService, token = service.admin.token) {
   return async (method: string, url: string, body?: unknown) => {
     const response = await fetch(`${service.url}${url}`, {
       method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined
