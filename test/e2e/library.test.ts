@@ -8,16 +8,12 @@ import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import { tempDir, waitFor } from '../helper.ts'
-import { apiAs, expectAccessible, labelledRecords, launchBrowser, needsApp, screenshotsAtEnd, startReviewService, toCsv } from './support.ts'
+import { expectAccessible, needsApp, reviewSetUp, toCsv } from './support.ts'
 
 const NAME = 'library'
 
 t.test('projects, imports, duplicates and export in the browser', { skip: needsApp }, async (t) => {
-  const service = await startReviewService(t)
-  const browser = await launchBrowser(t)
-  const pages = screenshotsAtEnd(t, NAME)
-  const api = apiAs(service)
-  const { records, included } = await labelledRecords()
+  const { service, browser, pages, api, records, included } = await reviewSetUp(t, NAME)
   // Two files with 20 records in common.
   const dir = await tempDir(t)
   const fileA = path.join(dir, 'first.csv')

@@ -5,16 +5,12 @@
  */
 import t from 'tap'
 import { fileUpload, waitFor } from '../helper.ts'
-import { apiAs, expectAccessible, labelledRecords, launchBrowser, needsApp, screenshotsAtEnd, signedInContext, startReviewService, toCsv, userWithPassword } from './support.ts'
+import { expectAccessible, needsApp, reviewSetUp, signedInContext, toCsv, userWithPassword } from './support.ts'
 
 const NAME = 'screening'
 
 t.test('screening with the keyboard, dual screening and conflicts in the browser', { skip: needsApp }, async (t) => {
-  const service = await startReviewService(t)
-  const browser = await launchBrowser(t)
-  const pages = screenshotsAtEnd(t, NAME)
-  const api = apiAs(service)
-  const { records, included } = await labelledRecords()
+  const { service, browser, pages, api, records, included } = await reviewSetUp(t, NAME)
   const project = await api('POST', '/api/projects/', { name: 'ADHD drugs' })
   const projectId: string = project.id
   const upload = fileUpload('records.csv', toCsv(records))

@@ -149,3 +149,11 @@ export async function labelledRecords(): Promise<{ records: Row[]; included: Set
     .sort((a, b) => Number(a.pubmedID) % 7 - Number(b.pubmedID) % 7)
   return { records, included: new Set(records.filter((r) => r.label_abstract_screening === '1').map((r) => r.title)) }
 }
+
+/** What a review's browser test starts from: the service, chromium, the labelled records. */
+export async function reviewSetUp(t: Test, name: string) {
+  const service = await startReviewService(t)
+  const browser = await launchBrowser(t)
+  const pages = screenshotsAtEnd(t, name)
+  return { service, browser, pages, api: apiAs(service), ...await labelledRecords() }
+}
