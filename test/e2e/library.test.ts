@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import { tempDir, waitFor } from '../helper.ts'
-import { expectAccessible, needsApp, reviewSetUp, toCsv } from './support.ts'
+import { expectAccessible, needsApp, reviewSetUp, toCsv, watchCsp } from './support.ts'
 
 const NAME = 'library'
 
@@ -25,6 +25,7 @@ t.test('projects, imports, duplicates and export in the browser', { skip: needsA
   // Sign in through the sign-in screen (a wrong password first), in French, then back to English.
   const admin = await (await browser.newContext({ baseURL: service.url, acceptDownloads: true })).newPage()
   pages.push(admin)
+  const cspViolations = await watchCsp(admin)
   await admin.goto('/')
   await admin.getByRole('heading', { name: 'Sign in' }).waitFor()
   await expectAccessible(t, admin, 'signin')
@@ -87,6 +88,7 @@ t.test('projects, imports, duplicates and export in the browser', { skip: needsA
   t.match(file, /^TY {2}- /m, 'the RIS export downloads')
   t.equal(file.match(/^TY {2}- /gm)?.length, 100, 'with every record')
 
+  t.same(await cspViolations(), [], 'no Content-Security-Policy violation on any screen')
   await admin.getByRole('button', { name: 'Sign out' }).click()
   await admin.getByRole('heading', { name: 'Sign in' }).waitFor()
   t.equal((await admin.request.get('/api/me')).status(), 401, 'signed out: the session is gone')
