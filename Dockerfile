@@ -11,6 +11,8 @@ COPY plugins ./plugins
 COPY routes ./routes
 COPY scripts ./scripts
 COPY drizzle ./drizzle
+# The web application (web/dist, precompressed) is built by `npm run build` too.
+COPY web ./web
 RUN npm run build
 
 FROM node:20-bookworm-slim AS deps
@@ -29,6 +31,7 @@ RUN groupadd --system analylit && useradd --system --gid analylit --home-dir /ap
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
 USER analylit
 VOLUME ["/data"]
 EXPOSE 3000

@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'coverage/', '.tap/', 'node_modules/', 'drizzle/meta/', 'scratch/'] },
+  { ignores: ['dist/', 'data/', 'coverage/', '.tap/', 'node_modules/', 'drizzle/meta/', 'scratch/', 'web/dist/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

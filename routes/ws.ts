@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { tokenActive } from '../src/auth/users.ts'
+import { sessionActive } from '../src/auth/sessions.ts'
 import { SocketAccess, type AccessChecks } from '../src/events/socket-access.ts'
 import { isMember, requireProject } from '../src/services/projects.ts'
 
 /**
  * WebSocket notifications: `GET /api/ws` (bearer token in the Authorization
- * header, or `?access_token=` for browsers). Send
+ * header, or `?access_token=`, or the session cookie from the service's own origin). Send
  * `{"type":"subscribe","projectId":"…"}` to receive that project's events
  * (task.queued, task.started, task.progress, task.completed, task.failed,
  * task.cancelled, articles.imported…), `{"type":"unsubscribe","projectId":"…"}`
@@ -16,7 +17,8 @@ import { isMember, requireProject } from '../src/services/projects.ts'
  */
 const wsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const checks: AccessChecks = {
-    tokenActive: (tokenId) => tokenActive(fastify.db, tokenId),
+    // A socket opened with the session cookie carries the session's id as its token id.
+    tokenActive: async (tokenId) => await tokenActive(fastify.db, tokenId) || await sessionActive(fastify.db, tokenId, fastify.config),
     isMember: (userId, projectId) => isMember(fastify.db, userId, projectId)
   }
   // This process's sockets: revocations published by any process reach them here.

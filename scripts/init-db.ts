@@ -9,6 +9,8 @@ import { createDatabase } from '../src/db/index.ts'
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded.ts'
 import { applyMigrations } from '../src/db/migrate.ts'
 import { seedDatabase, writeTokenFile } from '../src/db/seed.ts'
+import { findUserByEmail } from '../src/auth/users.ts'
+import { adminPasswordLink, defaultPublicUrl } from '../src/auth/password-links.ts'
 
 const config = loadConfig()
 let embedded: EmbeddedPostgres | undefined
@@ -29,6 +31,11 @@ try {
   } else {
     console.log(`administrator ${result.adminEmail} already exists; no new token issued`)
   }
+  // Until the administrator has a password, each run prints a new link to set it (replacing the previous one).
+  const db = createDatabase(pool)
+  const admin = await findUserByEmail(db, result.adminEmail)
+  const link = admin && await adminPasswordLink(db, admin.id, config.PUBLIC_URL ?? defaultPublicUrl(config), config.PASSWORD_LINK_HOURS)
+  if (link) console.log(`sign in to the web application: set the administrator's password at ${link.url} (single use, expires ${link.expiresAt.toISOString()})`)
 } catch (err) {
   console.error(`init-db failed: ${(err as Error).message}`)
   process.exitCode = 1

@@ -17,6 +17,7 @@ import configPlugin from '../plugins/config.ts'
 import dbPlugin from '../plugins/db.ts'
 import globalsPlugin from '../plugins/globals.ts'
 import authPlugin from '../plugins/auth.ts'
+import webPlugin from '../plugins/web.ts'
 import type { Config } from './config.ts'
 import { databaseUnavailable } from './db/unavailable.ts'
 import { DomainError, RateLimited, STATUS_OF_KIND, Unauthenticated, Unavailable } from './errors.ts'
@@ -67,6 +68,8 @@ async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   })
 
   registerHealth(fastify)
+  // Security headers on every response, and the web application at / (plugins/web.ts).
+  await fastify.register(webPlugin)
 
   await fastify.register(async (api) => {
     api.addHook('onRequest', api.authenticate)
@@ -116,13 +119,14 @@ export function setErrorHandlers(fastify: FastifyInstance): void {
     return reply.status(status).send({ statusCode: status, error: httpErrorName(status), message: fe.message })
   })
   fastify.setNotFoundHandler((request, reply) => {
+    if (fastify.spaFallback(request, reply)) return
     reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
   })
 }
 
 function httpErrorName(status: number): string {
   const names: Record<number, string> = {
-    400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict',
+    400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 410: 'Gone',
     413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 429: 'Too Many Requests',
     500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable'
   }

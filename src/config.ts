@@ -48,6 +48,16 @@ export const EnvSchema = Type.Object({
   /** Comma-separated allowed origins; empty means cross-origin requests are refused. */
   CORS_ORIGINS: Type.String({ default: '' }),
   ADMIN_EMAIL: Type.String({ default: 'admin@localhost' }),
+  // Web application: sign-in sessions, password links, static files (src/auth/sessions.ts, plugins/web.ts).
+  /** The address users reach the service at, for password links; unset: the address of the request (init-db: http://HOST:PORT). */
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+/?$' })),
+  /** Behind a reverse proxy: trust X-Forwarded-Proto/-For (https → Secure cookie; client IP for rate limits). */
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  SESSION_IDLE_HOURS: Type.Integer({ default: 24 * 7, minimum: 1 }),
+  SESSION_MAX_HOURS: Type.Integer({ default: 24 * 30, minimum: 1 }),
+  PASSWORD_LINK_HOURS: Type.Integer({ default: 72, minimum: 1 }),
+  /** The SPA's build output served at /. */
+  WEB_DIST_DIR: Type.String({ default: './web/dist' }),
   // Bibliographic databases (public defaults apply when unset; see src/connectors/registry.ts).
   CONTACT_EMAIL: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$' })),
   NCBI_TOOL: Type.Optional(Type.String({ minLength: 1 })),
@@ -109,7 +119,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const config = withDefaults as Config
   config.rootDir = overrides.rootDir ?? process.cwd()
-  for (const key of ['EMBEDDED_PG_DIR', 'STORAGE_DIR', 'ADMIN_TOKEN_FILE'] as const) {
+  for (const key of ['EMBEDDED_PG_DIR', 'STORAGE_DIR', 'ADMIN_TOKEN_FILE', 'WEB_DIST_DIR'] as const) {
     config[key] = path.resolve(config.rootDir, config[key])
   }
   return config

@@ -4,7 +4,7 @@
  * kind to its HTTP status, so no code below the routes speaks HTTP.
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'not_found' | 'forbidden' | 'unauthenticated' | 'conflict' | 'invalid' | 'too_large' | 'unsupported' | 'unprocessable' | 'rate_limited' | 'unavailable' | 'upstream_failed'
+  abstract readonly kind: 'not_found' | 'forbidden' | 'unauthenticated' | 'conflict' | 'invalid' | 'too_large' | 'unsupported' | 'unprocessable' | 'rate_limited' | 'unavailable' | 'upstream_failed' | 'gone'
   /** The request field the error is about (a body property, a query parameter), when there is one. */
   readonly field?: string
   constructor (message: string, field?: string) {
@@ -26,6 +26,8 @@ export class Conflict extends DomainError { readonly kind = 'conflict' }
 export class Invalid extends DomainError { readonly kind = 'invalid' }
 /** The input is larger than a configured limit. */
 export class TooLarge extends DomainError { readonly kind = 'too_large' }
+/** The thing asked for existed but is no longer usable (a used or expired link). */
+export class Gone extends DomainError { readonly kind = 'gone' }
 /** The input's type or format is not one the service reads. */
 export class Unsupported extends DomainError { readonly kind = 'unsupported' }
 /** The input is well formed but its content cannot be used (an empty file, a file that is not a bibliography). */
@@ -47,5 +49,5 @@ export class UpstreamFailed extends DomainError { readonly kind = 'upstream_fail
 /** HTTP status of each kind of domain error. */
 export const STATUS_OF_KIND: Record<DomainError['kind'], number> = {
   not_found: 404, unauthenticated: 401, forbidden: 403, conflict: 409, invalid: 400,
-  too_large: 413, unsupported: 415, unprocessable: 422, rate_limited: 429, unavailable: 503, upstream_failed: 502
+  too_large: 413, unsupported: 415, unprocessable: 422, rate_limited: 429, unavailable: 503, upstream_failed: 502, gone: 410
 }

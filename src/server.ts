@@ -13,6 +13,7 @@ export function buildServer(config: Config, role: 'web' | 'worker' = 'web'): Fas
   const fastify = Fastify({
     logger: { level: config.LOG_LEVEL },
     bodyLimit: 10 * 1024 * 1024,
+    trustProxy: config.TRUST_PROXY,
     forceCloseConnections: 'idle',
     // The db plugin may wait for an embedded PostgreSQL to be initialised, or for other processes starting it.
     pluginTimeout: 180000,

@@ -76,3 +76,9 @@ export async function userForInvitation(db: Database, email: string): Promise<st
   const [row] = await db.select({ id: users.id }).from(users).where(eq(users.email, address))
   return row.id
 }
+
+export async function findUserByEmail(db: Database, email: string): Promise<AuthUser | undefined> {
+  const [row] = await db.select({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin })
+    .from(users).where(eq(users.email, email.toLowerCase()))
+  return row
+}

@@ -25,8 +25,32 @@ export const users = pgTable('users', {
   isAdmin: boolean('is_admin').notNull().default(false),
   /** 'human', or 'llm' for the reviewer account under which a model's screening decisions are recorded. */
   kind: text('kind').notNull().default('human'),
+  /** `scrypt$N$r$p$salt$hash` (src/auth/passwords.ts); null: no password, the user cannot sign in. */
+  passwordHash: text('password_hash'),
   createdAt: createdAt()
 })
+
+/** Browser sessions: the SHA-256 of the `analylit_session` cookie's random value (src/auth/sessions.ts). */
+export const sessions = pgTable('sessions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  tokenHash: text('token_hash').notNull().unique(),
+  createdAt: createdAt(),
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+  /** Absolute expiry; the idle expiry is `last_seen_at` + SESSION_IDLE_HOURS. */
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull()
+}, (t) => [index('sessions_user_idx').on(t.userId)])
+
+/** Single-use links that set a user's password (invitation and reset alike). */
+export const passwordLinks = pgTable('password_links', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  tokenHash: text('token_hash').notNull().unique(),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true })
+}, (t) => [index('password_links_user_idx').on(t.userId)])
 
 export const apiTokens = pgTable('api_tokens', {
   id: uuid('id').primaryKey().defaultRandom(),

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { Database } from '../db/index.ts'
 import type { ProjectInput, ProjectRole, ProjectView } from '../http/schemas/projects.ts'
-import { apiTokens, projectMembers, projects, users } from '../db/schema.ts'
+import { apiTokens, passwordLinks, projectMembers, projects, sessions, users } from '../db/schema.ts'
 import { Conflict, Forbidden, NotFound } from '../errors.ts'
 import type { EventHub } from '../events/hub.ts'
 import type { TaskService } from '../tasks/service.ts'
@@ -162,10 +162,12 @@ export async function removeUser(db: Database, userId: string): Promise<boolean>
     if (orphaned.length > 0) {
       throw new Conflict(`this user is the last owner of ${orphaned.map((p) => `"${p.name}" (${p.id})`).join(', ')}: make another member owner first`)
     }
-    const [row] = await tx.update(users).set({ kind: PENDING, isAdmin: false }).where(and(eq(users.id, userId), ne(users.kind, PENDING))).returning({ id: users.id })
+    const [row] = await tx.update(users).set({ kind: PENDING, isAdmin: false, passwordHash: null }).where(and(eq(users.id, userId), ne(users.kind, PENDING))).returning({ id: users.id })
     if (!row) return false
     await tx.delete(projectMembers).where(eq(projectMembers.userId, userId))
     await tx.delete(apiTokens).where(eq(apiTokens.userId, userId))
+    await tx.delete(sessions).where(eq(sessions.userId, userId))
+    await tx.delete(passwordLinks).where(eq(passwordLinks.userId, userId))
     return true
   })
 }

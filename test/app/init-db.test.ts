@@ -1,5 +1,4 @@
 import t, { type Test as Tap } from 'tap'
-import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { stat, readFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -8,19 +7,10 @@ import { build, createTestDatabase, freePort, needsServices, tempDir } from '../
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts'
 import { expectedMigrationCount } from '../../src/db/migrate.ts'
 import { hashToken } from '../../src/auth/tokens.ts'
+import { initDb } from '../support/init-db.ts'
 
 // Dozens of init-db processes, each starting Node and TypeScript: slow on a loaded machine.
 t.setTimeout(600000)
-
-function initDb(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/init-db.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    child.stdout.on('data', (c: Buffer) => { out += c.toString() })
-    child.stderr.on('data', (c: Buffer) => { out += c.toString() })
-    child.on('exit', (code) => resolve({ code, out }))
-  })
-}
 
 async function snapshot(url: string) {
   const client = new pg.Client({ connectionString: url })

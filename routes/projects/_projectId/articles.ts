@@ -24,7 +24,7 @@ const articlesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const { project, projectRole } = request
     const q = request.query
     const page = await serveArticlePage(db, pages, project, { ...q, stage: q.stage ?? 'title_abstract', ownDecisionsOf: blindScope(project, projectRole, request.user.id) }, request.headers['if-none-match'])
-    reply.header('etag', page.etag).header('cache-control', 'private, no-cache').header('vary', 'authorization')
+    reply.header('etag', page.etag).header('cache-control', 'private, no-cache').header('vary', 'authorization, cookie')
     if (page.body === null) return reply.status(304).send()
     // The body is a page already serialised by the service (and cached as such): sent as it is.
     return reply.type('application/json; charset=utf-8').send(page.body as unknown as Static<typeof ArticlePage>)

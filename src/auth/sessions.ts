@@ -1,0 +1,144 @@
+/**
+ * Browser sessions. Signing in with an e-mail and password creates a row in
+ * `sessions` holding the SHA-256 of a 256-bit random value, sent to the
+ * browser as the `analylit_session` cookie (HttpOnly, SameSite=Strict). A
+ * session ends at logout, after SESSION_IDLE_HOURS without a request, after
+ * SESSION_MAX_HOURS in any case, when the user's password is set again, and
+ * when the user is removed. Writes authenticated by the cookie must carry the
+ * CSRF header (`checkCsrf`): a cross-site page cannot set it without a CORS
+ * preflight, which the service refuses.
+ */
+import { randomBytes } from 'node:crypto'
+import { and, desc, eq, gt, sql } from 'drizzle-orm'
+import type { Database } from '../db/index.ts'
+import { sessions, users } from '../db/schema.ts'
+import { Forbidden, RateLimited, Unauthenticated } from '../errors.ts'
+import { hashToken } from './tokens.ts'
+import { verifyPassword } from './passwords.ts'
+import type { AuthUser } from './users.ts'
+
+export const SESSION_COOKIE = 'analylit_session'
+export const CSRF_HEADER = 'x-analylit-csrf'
+
+export interface SessionLimits { SESSION_IDLE_HOURS: number; SESSION_MAX_HOURS: number }
+
+type Executor = Pick<Database, 'insert' | 'delete'>
+
+/** Creates a session for a user; the cookie value is returned once and only its hash is stored. */
+export async function createSession(db: Executor, userId: string, limits: SessionLimits): Promise<{ id: string; token: string; expiresAt: Date }> {
+  const token = randomBytes(32).toString('base64url')
+  const expiresAt = new Date(Date.now() + limits.SESSION_MAX_HOURS * 3600_000)
+  const [row] = await db.insert(sessions).values({ userId, tokenHash: hashToken(token), expiresAt }).returning({ id: sessions.id })
+  return { id: row.id, token, expiresAt }
+}
+
+/** The user of a live session cookie value, or undefined (unknown, ended, idle too long, user removed). */
+export async function findSession(db: Database, token: string, limits: SessionLimits): Promise<(AuthUser & { sessionId: string }) | undefined> {
+  const [row] = await db.select({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin, sessionId: sessions.id, lastSeenAt: sessions.lastSeenAt })
+    .from(sessions).innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.tokenHash, hashToken(token)), eq(users.kind, 'human'), gt(sessions.expiresAt, sql`now()`),
+      gt(sessions.lastSeenAt, sql`now() - make_interval(hours => ${limits.SESSION_IDLE_HOURS})`)))
+  if (!row) return undefined
+  // Record use at most once a minute, like API tokens.
+  if (Date.now() - row.lastSeenAt.getTime() > 60_000) {
+    await db.update(sessions).set({ lastSeenAt: sql`now()` }).where(eq(sessions.id, row.sessionId))
+  }
+  const { lastSeenAt: _seen, ...user } = row
+  return user
+}
+
+export async function sessionActive(db: Database, sessionId: string, limits: SessionLimits): Promise<boolean> {
+  return await db.$count(sessions, and(eq(sessions.id, sessionId), gt(sessions.expiresAt, sql`now()`),
+    gt(sessions.lastSeenAt, sql`now() - make_interval(hours => ${limits.SESSION_IDLE_HOURS})`))) > 0
+}
+
+/** Ends the session of a cookie value; returns what it was, if it existed. */
+export async function deleteSession(db: Database, token: string): Promise<{ id: string; userId: string } | undefined> {
+  const [row] = await db.delete(sessions).where(eq(sessions.tokenHash, hashToken(token))).returning({ id: sessions.id, userId: sessions.userId })
+  return row
+}
+
+/** A user's live sessions, newest first (never their cookie or its hash). */
+export async function listSessions(db: Database, userId: string) {
+  const rows = await db.select({ id: sessions.id, createdAt: sessions.createdAt, lastSeenAt: sessions.lastSeenAt, expiresAt: sessions.expiresAt })
+    .from(sessions).where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, sql`now()`))).orderBy(desc(sessions.createdAt), sessions.id)
+  return rows.map((r) => ({ id: r.id, createdAt: r.createdAt.toISOString(), lastSeenAt: r.lastSeenAt.toISOString(), expiresAt: r.expiresAt.toISOString() }))
+}
+
+/** Ends one of a user's sessions; false when the user has no such session. */
+export async function revokeSession(db: Database, userId: string, sessionId: string): Promise<boolean> {
+  return (await db.delete(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId))).returning({ id: sessions.id })).length > 0
+}
+
+export async function deleteUserSessions(db: Executor, userId: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.userId, userId))
+}
+
+/**
+ * Failed sign-ins per e-mail and client address: at most `max` in `windowMs`,
+ * then 429 until the window ends. Kept in this process (a web process
+ * serves the sign-in form); a successful sign-in clears the count.
+ */
+export class LoginThrottle {
+  private readonly failures = new Map<string, { count: number; since: number }>()
+  constructor (private readonly max = 10, private readonly windowMs = 15 * 60_000, private readonly maxKeys = 100_000) {}
+
+  check (key: string): void {
+    const entry = this.failures.get(key)
+    if (!entry) return
+    const left = entry.since + this.windowMs - Date.now()
+    if (left <= 0) this.failures.delete(key)
+    else if (entry.count >= this.max) throw new RateLimited(`too many failed sign-ins for this e-mail; try again in ${Math.ceil(left / 60_000)} minutes`, Math.ceil(left / 1000))
+  }
+
+  failed (key: string): void {
+    const entry = this.failures.get(key)
+    if (entry && entry.since + this.windowMs > Date.now()) entry.count++
+    else {
+      this.failures.delete(key)
+      if (this.failures.size >= this.maxKeys) this.failures.delete(this.failures.keys().next().value!)
+      this.failures.set(key, { count: 1, since: Date.now() })
+    }
+  }
+
+  succeeded (key: string): void { this.failures.delete(key) }
+}
+
+/** Checks an e-mail and password; one generic 401 for an unknown e-mail, a wrong password or an account without one. */
+export async function login(db: Database, throttle: LoginThrottle, input: { email: string; password: string; ip: string }): Promise<AuthUser> {
+  const email = input.email.trim().toLowerCase()
+  const key = `${email}\n${input.ip}`
+  throttle.check(key)
+  const [row] = await db.select({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin, passwordHash: users.passwordHash })
+    .from(users).where(and(eq(users.email, email), eq(users.kind, 'human')))
+  if (!await verifyPassword(input.password, row?.passwordHash)) {
+    throttle.failed(key)
+    throw new Unauthenticated('wrong e-mail or password')
+  }
+  throttle.succeeded(key)
+  const { passwordHash: _hash, ...user } = row
+  return user
+}
+
+/** The value of one cookie in a Cookie header. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined
+  for (const part of header.split(';')) {
+    const eqAt = part.indexOf('=')
+    if (eqAt > 0 && part.slice(0, eqAt).trim() === name) return part.slice(eqAt + 1).trim() || undefined
+  }
+  return undefined
+}
+
+/** The Set-Cookie header of a session (maxAgeSeconds 0 clears it). */
+export function sessionCookie(token: string, options: { secure: boolean; maxAgeSeconds: number }): string {
+  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}${options.secure ? '; Secure' : ''}`
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/** A write authenticated by the session cookie must carry `x-analylit-csrf: 1`. */
+export function checkCsrf(method: string, headers: Record<string, string | string[] | undefined>): void {
+  if (SAFE_METHODS.has(method.toUpperCase())) return
+  if (headers[CSRF_HEADER] !== '1') throw new Forbidden(`requests signed in by the session cookie must carry the header ${CSRF_HEADER}: 1 (other than GET, HEAD, OPTIONS)`)
+}
