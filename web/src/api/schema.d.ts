@@ -228,6 +228,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ok";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: database, migrations, Redis (503 naming what is down) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checks: {
+                                [key: string]: {
+                                    error?: string;
+                                    status: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            };
+                            failing: string[];
+                            /** @description ready or unavailable */
+                            status: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checks: {
+                                [key: string]: {
+                                    error?: string;
+                                    status: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            };
+                            failing: string[];
+                            /** @description ready or unavailable */
+                            status: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/llm/models": {
         parameters: {
             query?: never;
@@ -250,7 +358,15 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            family: string | null;
+                            modifiedAt: string | null;
+                            name: string;
+                            parameterSize: string | null;
+                            size: number | null;
+                        }[];
+                    };
                 };
             };
         };
@@ -531,8 +647,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description no content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -685,8 +801,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description no content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -771,8 +887,8 @@ export interface paths {
                             id: string;
                             name: string;
                             question: string;
-                            reviewType: string;
-                            role: string;
+                            reviewType: "systematic" | "scoping";
+                            role: "owner" | "reviewer" | "viewer";
                             updatedAt: string;
                         }[];
                     };
@@ -827,8 +943,8 @@ export interface paths {
                             id: string;
                             name: string;
                             question: string;
-                            reviewType: string;
-                            role: string;
+                            reviewType: "systematic" | "scoping";
+                            role: "owner" | "reviewer" | "viewer";
                             updatedAt: string;
                         };
                     };
@@ -872,8 +988,8 @@ export interface paths {
                             id: string;
                             name: string;
                             question: string;
-                            reviewType: string;
-                            role: string;
+                            reviewType: "systematic" | "scoping";
+                            role: "owner" | "reviewer" | "viewer";
                             updatedAt: string;
                         };
                     };
@@ -894,8 +1010,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description no content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -953,8 +1069,8 @@ export interface paths {
                             id: string;
                             name: string;
                             question: string;
-                            reviewType: string;
-                            role: string;
+                            reviewType: "systematic" | "scoping";
+                            role: "owner" | "reviewer" | "viewer";
                             updatedAt: string;
                         };
                     };
@@ -973,15 +1089,15 @@ export interface paths {
         /** List articles with pagination, sorting, decision filter and full-text search */
         get: {
             parameters: {
-                query: {
+                query?: {
                     decision?: "include" | "exclude" | "maybe" | "undecided";
-                    includeDuplicates: boolean;
-                    order: "asc" | "desc";
-                    page: number;
-                    pageSize: number;
+                    includeDuplicates?: boolean;
+                    order?: "asc" | "desc";
+                    page?: number;
+                    pageSize?: number;
                     /** @description words searched in title and abstract (web search syntax) */
                     q?: string;
-                    sort: "createdAt" | "title" | "year" | "journal";
+                    sort?: "createdAt" | "title" | "year" | "journal";
                     stage?: "title_abstract" | "full_text";
                 };
                 header?: never;
@@ -994,6 +1110,47 @@ export interface paths {
             responses: {
                 /** @description Default Response */
                 200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                abstract: string;
+                                arxivId: string | null;
+                                authors: {
+                                    [key: string]: unknown;
+                                }[];
+                                batchId: string | null;
+                                createdAt: string;
+                                /** @description the latest decision at the requested stage, any reviewer */
+                                decision?: string | null;
+                                doi: string | null;
+                                duplicateOf: string | null;
+                                id: string;
+                                issue: string | null;
+                                journal: string | null;
+                                keywords: string[];
+                                mesh: string[];
+                                pages: string | null;
+                                pmcid: string | null;
+                                pmid: string | null;
+                                relevance: number | null;
+                                sourceDatabase: string | null;
+                                title: string;
+                                type: string;
+                                url: string | null;
+                                volume: string | null;
+                                year: number | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description no content */
+                304: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1033,7 +1190,38 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            abstract: string;
+                            arxivId: string | null;
+                            authors: {
+                                [key: string]: unknown;
+                            }[];
+                            batchId: string | null;
+                            createdAt: string;
+                            /** @description the latest decision at the requested stage, any reviewer */
+                            decision?: string | null;
+                            doi: string | null;
+                            duplicateOf: string | null;
+                            id: string;
+                            issue: string | null;
+                            journal: string | null;
+                            keywords: string[];
+                            mesh: string[];
+                            /** @description the record as the file or the database gave it; null when unknown */
+                            original: unknown;
+                            pages: string | null;
+                            pmcid: string | null;
+                            pmid: string | null;
+                            relevance: number | null;
+                            sourceDatabase: string | null;
+                            title: string;
+                            type: string;
+                            url: string | null;
+                            volume: string | null;
+                            year: number | null;
+                        };
+                    };
                 };
             };
         };
@@ -1109,6 +1297,7 @@ export interface paths {
                             reason: string | null;
                             reviewerEmail: string | null;
                             reviewerId: string | null;
+                            /** @description "human" or "llm" (null for imported labels) */
                             reviewerKind: string | null;
                             reviewerName: string | null;
                             source: string;
@@ -1145,12 +1334,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description the stored full text */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/pdf": string;
+                    };
                 };
             };
         };
@@ -1224,6 +1415,7 @@ export interface paths {
                                 reason: string | null;
                                 reviewerEmail: string | null;
                                 reviewerId: string | null;
+                                /** @description "human" or "llm" (null for imported labels) */
                                 reviewerKind: string | null;
                                 reviewerName: string | null;
                                 source: string;
@@ -1317,13 +1509,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List decisions, newest first (in blind mode reviewers see others' decisions only on settled records) */
+        /** List decisions, newest first (in blind mode reviewers see others' decisions only on settled records); the total in X-Total-Count */
         get: {
             parameters: {
-                query: {
+                query?: {
                     articleId?: string;
-                    limit: number;
-                    offset: number;
+                    /** @description deprecated: pageSize */
+                    limit?: number;
+                    /** @description deprecated: (page - 1) * pageSize */
+                    offset?: number;
+                    page?: number;
+                    pageSize?: number;
                     reviewerId?: string;
                     source?: "human" | "import" | "llm" | "resolution";
                     stage?: "title_abstract" | "full_text";
@@ -1365,6 +1561,7 @@ export interface paths {
                             reason: string | null;
                             reviewerEmail: string | null;
                             reviewerId: string | null;
+                            /** @description "human" or "llm" (null for imported labels) */
                             reviewerKind: string | null;
                             reviewerName: string | null;
                             source: string;
@@ -1393,9 +1590,13 @@ export interface paths {
         /** Duplicate clusters: the primary record first, then the records linked to it */
         get: {
             parameters: {
-                query: {
-                    limit: number;
-                    offset: number;
+                query?: {
+                    /** @description deprecated: pageSize */
+                    limit?: number;
+                    /** @description deprecated: (page - 1) * pageSize */
+                    offset?: number;
+                    page?: number;
+                    pageSize?: number;
                 };
                 header?: never;
                 path: {
@@ -1410,7 +1611,27 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                members: {
+                                    confirmed: boolean;
+                                    doi: string | null;
+                                    firstAuthor: string | null;
+                                    id: string;
+                                    journal: string | null;
+                                    pmid: string | null;
+                                    sourceDatabase: string | null;
+                                    title: string;
+                                    year: number | null;
+                                }[];
+                                primaryId: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                        };
+                    };
                 };
             };
         };
@@ -1669,7 +1890,7 @@ export interface paths {
                 query: {
                     decision?: "include" | "exclude" | "maybe" | "undecided";
                     format: "ris" | "bibtex" | "csv" | "xlsx" | "csl-json";
-                    includeDuplicates: boolean;
+                    includeDuplicates?: boolean;
                     stage?: "title_abstract" | "full_text";
                 };
                 header?: never;
@@ -1680,12 +1901,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description the export file (RIS, BibTeX, CSV, XLSX or CSL-JSON) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/octet-stream": string;
+                    };
                 };
             };
         };
@@ -1851,7 +2074,26 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "multipart/form-data": {
+                        /**
+                         * Format: binary
+                         * @description the bibliography file
+                         */
+                        file: string;
+                        /** @description skip auto-detection: ris, bibtex, medline, pubmed-xml, csl-json, zotero-rdf, endnote-xml, wos, csv, tsv, xlsx */
+                        format?: string;
+                        /**
+                         * @description read the labels the file carries as prior decisions (default true)
+                         * @enum {string}
+                         */
+                        importLabels?: "true" | "false";
+                        /** @description the database the records come from, e.g. "PubMed" */
+                        sourceDatabase?: string;
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 202: {
@@ -1974,7 +2216,7 @@ export interface paths {
                         "application/json": {
                             email: string;
                             name: string;
-                            role: string;
+                            role: "owner" | "reviewer" | "viewer";
                             userId: string;
                         }[];
                     };
@@ -2010,7 +2252,7 @@ export interface paths {
                         "application/json": {
                             email: string;
                             name: string;
-                            role: string;
+                            role: "owner" | "reviewer" | "viewer";
                             userId: string;
                         }[];
                     };
@@ -2046,8 +2288,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description no content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2079,12 +2321,16 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description identification, duplicates, screening and inclusion counts */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
                 };
             };
         };
@@ -2122,10 +2368,30 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /**
+                             * @description reviewers do not see each other's decisions on a record until it is resolved
+                             * @default false
+                             */
                             blind: boolean;
+                            /**
+                             * @description classifier of the active-learning model that ranks records
+                             * @default logistic
+                             */
                             classifier: "nb" | "logistic";
+                            /**
+                             * @description when non-empty, a decision's reason must be one of these (and a full-text exclusion needs one)
+                             * @default []
+                             */
                             exclusionReasons: string[];
+                            /**
+                             * @description members besides the owners who may resolve conflicts
+                             * @default []
+                             */
                             resolverIds: string[];
+                            /**
+                             * @description human decisions a record needs before it has a status other than "awaiting"
+                             * @default 1
+                             */
                             reviewersPerRecord: 1 | 2;
                         };
                     };
@@ -2150,10 +2416,15 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description reviewers do not see each other's decisions on a record until it is resolved */
                         blind?: boolean;
+                        /** @description classifier of the active-learning model that ranks records */
                         classifier?: "nb" | "logistic";
+                        /** @description when non-empty, a decision's reason must be one of these (and a full-text exclusion needs one) */
                         exclusionReasons?: string[];
+                        /** @description members besides the owners who may resolve conflicts */
                         resolverIds?: string[];
+                        /** @description human decisions a record needs before it has a status other than "awaiting" */
                         reviewersPerRecord?: 1 | 2;
                     };
                 };
@@ -2166,10 +2437,30 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /**
+                             * @description reviewers do not see each other's decisions on a record until it is resolved
+                             * @default false
+                             */
                             blind: boolean;
+                            /**
+                             * @description classifier of the active-learning model that ranks records
+                             * @default logistic
+                             */
                             classifier: "nb" | "logistic";
+                            /**
+                             * @description when non-empty, a decision's reason must be one of these (and a full-text exclusion needs one)
+                             * @default []
+                             */
                             exclusionReasons: string[];
+                            /**
+                             * @description members besides the owners who may resolve conflicts
+                             * @default []
+                             */
                             resolverIds: string[];
+                            /**
+                             * @description human decisions a record needs before it has a status other than "awaiting"
+                             * @default 1
+                             */
                             reviewersPerRecord: 1 | 2;
                         };
                     };
@@ -2199,12 +2490,16 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description percent agreement, Cohen's kappa per pair of reviewers, Fleiss' kappa */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
                 };
             };
         };
@@ -2237,12 +2532,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description one row per record, one column per reviewer */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/csv": string;
+                    };
                 };
             };
         };
@@ -2264,9 +2561,13 @@ export interface paths {
         /** Records whose reviewers disagree, with their current decisions */
         get: {
             parameters: {
-                query: {
-                    limit: number;
-                    offset: number;
+                query?: {
+                    /** @description deprecated: pageSize */
+                    limit?: number;
+                    /** @description deprecated: (page - 1) * pageSize */
+                    offset?: number;
+                    page?: number;
+                    pageSize?: number;
                     stage?: "title_abstract" | "full_text";
                 };
                 header?: never;
@@ -2282,7 +2583,29 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                articleId: string;
+                                decisions: {
+                                    createdAt: string;
+                                    decision: string;
+                                    note: string | null;
+                                    probability: number | null;
+                                    reason: string | null;
+                                    reviewerEmail: string | null;
+                                    reviewerId: string | null;
+                                    source: string;
+                                    tags: string[];
+                                }[];
+                                title: string;
+                                year: number | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                        };
+                    };
                 };
             };
         };
@@ -2372,8 +2695,8 @@ export interface paths {
         /** The most relevant record you have not screened yet (seeded random order until the model can be trained) */
         get: {
             parameters: {
-                query: {
-                    seed: number;
+                query?: {
+                    seed?: number;
                     stage?: "title_abstract" | "full_text";
                 };
                 header?: never;
@@ -2389,7 +2712,44 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            article: {
+                                abstract: string;
+                                arxivId: string | null;
+                                authors: {
+                                    [key: string]: unknown;
+                                }[];
+                                batchId: string | null;
+                                createdAt: string;
+                                /** @description the latest decision at the requested stage, any reviewer */
+                                decision?: string | null;
+                                doi: string | null;
+                                duplicateOf: string | null;
+                                id: string;
+                                issue: string | null;
+                                journal: string | null;
+                                keywords: string[];
+                                mesh: string[];
+                                pages: string | null;
+                                pmcid: string | null;
+                                pmid: string | null;
+                                relevance: number | null;
+                                sourceDatabase: string | null;
+                                status: string;
+                                title: string;
+                                type: string;
+                                url: string | null;
+                                volume: string | null;
+                                year: number | null;
+                            } | null;
+                            /** @description model, llm (an LLM's probability of inclusion) or random (seeded order) */
+                            rankedBy: string | null;
+                            /** @description records still available to you at this stage, including this one */
+                            remaining: number;
+                            score: number | null;
+                        };
+                    };
                 };
             };
         };
@@ -2415,9 +2775,9 @@ export interface paths {
         get: {
             parameters: {
                 query: {
-                    page: number;
-                    pageSize: number;
-                    sort: "relevance" | "createdAt";
+                    page?: number;
+                    pageSize?: number;
+                    sort?: "relevance" | "createdAt";
                     stage: "title_abstract" | "full_text";
                     status?: "awaiting" | "conflict" | "included" | "excluded" | "maybe" | "pending";
                 };
@@ -2434,7 +2794,57 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description records per status ("pending" in blind mode only) */
+                            counts: {
+                                [key: string]: unknown;
+                            };
+                            items: {
+                                abstract: string;
+                                arxivId: string | null;
+                                authors: {
+                                    [key: string]: unknown;
+                                }[];
+                                batchId: string | null;
+                                createdAt: string;
+                                /** @description the latest decision at the requested stage, any reviewer */
+                                decision?: string | null;
+                                decisions: {
+                                    createdAt: string;
+                                    decision: string;
+                                    note: string | null;
+                                    probability: number | null;
+                                    reason: string | null;
+                                    reviewerEmail: string | null;
+                                    reviewerId: string | null;
+                                    source: string;
+                                    tags: string[];
+                                }[];
+                                doi: string | null;
+                                duplicateOf: string | null;
+                                id: string;
+                                issue: string | null;
+                                journal: string | null;
+                                keywords: string[];
+                                mesh: string[];
+                                pages: string | null;
+                                pmcid: string | null;
+                                pmid: string | null;
+                                relevance: number | null;
+                                sourceDatabase: string | null;
+                                status: string;
+                                title: string;
+                                type: string;
+                                url: string | null;
+                                volume: string | null;
+                                year: number | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                        };
+                    };
                 };
             };
         };
@@ -2534,12 +2944,16 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description progress, records since the last include, estimated relevant records remaining */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
                 };
             };
         };
@@ -2645,6 +3059,7 @@ export interface paths {
                             finishedAt: string | null;
                             id: string;
                             maxRecords: number | null;
+                            /** @description records added to the project (those not already in it) */
                             newRecords: number;
                             query: string;
                             queryAsSent: string | null;
@@ -2652,6 +3067,7 @@ export interface paths {
                             startedAt: string | null;
                             status: string;
                             taskId: string | null;
+                            /** @description hits the database reported for the query */
                             totalHits: number | null;
                         }[];
                     };
@@ -2782,11 +3198,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A project's background tasks, newest first */
+        /** A project's background tasks, newest first (the total in X-Total-Count) */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    /** @description deprecated: pageSize */
+                    limit?: number;
+                    /** @description deprecated: (page - 1) * pageSize */
+                    offset?: number;
+                    page?: number;
+                    pageSize?: number;
                 };
                 header?: never;
                 path: {
@@ -2966,8 +3387,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description no content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3198,8 +3619,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description no content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3321,8 +3742,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description no content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3330,6 +3751,46 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * WebSocket of project events
+         * @description Upgrade to a WebSocket, then send {"type":"subscribe","projectId":"…"} to receive the project's events; {"type":"unsubscribe","projectId":"…"}; {"type":"ping"}.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description the API token, for browsers (which cannot set headers on a WebSocket handshake) */
+                    access_token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Switching Protocols: the WebSocket of project events */
+                101: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
