@@ -20,7 +20,7 @@ const Settings = Type.Object({
   blind: Type.Boolean(),
   exclusionReasons: Type.Array(Type.String()),
   resolverIds: Type.Array(Type.String()),
-  classifier: Type.Union([Type.Literal('nb'), Type.Literal('logistic')])
+  classifier: Type.Union([Type.Literal('nb'), Type.Literal('logistic'), Type.Literal('svm'), Type.Literal('ensemble')])
 })
 
 const SettingsPatch = Type.Object({
@@ -28,7 +28,7 @@ const SettingsPatch = Type.Object({
   blind: Type.Optional(Type.Boolean()),
   exclusionReasons: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100 })),
   resolverIds: Type.Optional(Type.Array(Uuid, { maxItems: 100 })),
-  classifier: Type.Optional(Type.Union([Type.Literal('nb'), Type.Literal('logistic')]))
+  classifier: Type.Optional(Type.Union([Type.Literal('nb'), Type.Literal('logistic'), Type.Literal('svm'), Type.Literal('ensemble')]))
 }, { additionalProperties: false, minProperties: 1 })
 
 const StageQuery = Type.Object({ stage: Type.Optional(Stage) }, { additionalProperties: false })
@@ -160,7 +160,7 @@ const screeningRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         batchId: Type.Optional(Uuid),
         labels: Type.Optional(Type.Union([Type.Literal('import'), Type.Literal('screening')])),
         seeds: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
-        classifier: Type.Optional(Type.Union([Type.Literal('nb'), Type.Literal('logistic')])),
+        classifier: Type.Optional(Type.Union([Type.Literal('nb'), Type.Literal('logistic'), Type.Literal('svm'), Type.Literal('ensemble')])),
         retrainEvery: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }))
       }, { additionalProperties: false }),
       response: { 202: Task }

@@ -9,7 +9,7 @@
  * do not saturate to ties at 0 or 1 the way probabilities do in floating point.
  */
 import type { SparseMatrix } from './features.ts'
-import type { Rng } from './random.ts'
+import { createRng, type Rng } from './random.ts'
 
 /** Labelled rows to learn from; `weights[i]` counts how many times row i is in the (resampled) training set. */
 export interface TrainingSet {
@@ -32,7 +32,9 @@ export interface Classifier {
   rank(unlabelled: ArrayLike<number>): Float64Array
 }
 
-export type ClassifierName = 'nb' | 'logistic'
+/** The classifiers offered; CLASSIFIER_NAMES lists them for validation. */
+export type ClassifierName = 'nb' | 'logistic' | 'svm' | 'ensemble'
+export const CLASSIFIER_NAMES: readonly ClassifierName[] = ['nb', 'logistic', 'svm', 'ensemble']
 
 export function sigmoid(d: number): number {
   return d >= 0 ? 1 / (1 + Math.exp(-d)) : Math.exp(d) / (1 + Math.exp(d))
@@ -153,7 +155,11 @@ export function createNaiveBayes(matrix: SparseMatrix, options: NaiveBayesOption
 export interface LogisticOptions {
   /** Inverse L2 regularisation strength, as scikit-learn's C. Default 1. */
   C?: number
-  /** L-BFGS iterations per fit. Default 100. */
+  /**
+   * L-BFGS iterations per fit. Default 15: each fit warm-starts from the
+   * previous weights, so in active learning the optimisation continues over
+   * successive fits (incremental training) instead of converging every time.
+   */
   maxIterations?: number
   /** Stop when the largest gradient component falls below this. Default 1e-4. */
   tolerance?: number
@@ -172,7 +178,7 @@ export interface LogisticOptions {
  */
 export function createLogisticRegression(matrix: SparseMatrix, options: LogisticOptions = {}): Classifier {
   const C = options.C ?? 1
-  const maxIterations = options.maxIterations ?? 100
+  const maxIterations = options.maxIterations ?? 15
   const tolerance = options.tolerance ?? 1e-4
   const weights = new Float64Array(matrix.cols)
   const local = new Int32Array(matrix.cols).fill(-1)
@@ -252,9 +258,157 @@ export function createLogisticRegression(matrix: SparseMatrix, options: Logistic
   }
 }
 
-export function createClassifier(name: ClassifierName, matrix: SparseMatrix, options: NaiveBayesOptions & LogisticOptions = {}): Classifier {
+export interface SvmOptions {
+  /** Penalty of the squared hinge loss, as scikit-learn LinearSVC's C. Default 0.11 (ASReview 2's ELAS u4). */
+  svmC?: number
+  /** Most passes over the training rows per fit. Default 3: fits warm-start, so successive fits continue the optimisation. */
+  maxPasses?: number
+  /** Stop when the largest projected-gradient violation of a pass falls below this. Default 0.01. */
+  svmTolerance?: number
+}
+
+/**
+ * Linear SVM with the squared hinge loss and an L2 penalty (scikit-learn's
+ * LinearSVC, which ASReview 2's default "ELAS u4" uses):
+ *   minimise  ½‖w‖² + C Σ_i w_i max(0, 1 − s_i (x_i·w + b))²
+ * solved in the dual by coordinate descent (Hsieh et al. 2008, as liblinear),
+ * the intercept being the weight of a constant feature 1 (regularised, as in
+ * liblinear). Each fit warm-starts from the dual variables of the previous
+ * fit: a record labelled earlier keeps its α, a new one starts at 0, so a
+ * retrain after one more label needs a pass or two over the training rows.
+ * Decision values are margins (not probabilities); ranking only needs their order.
+ */
+export function createLinearSvm(matrix: SparseMatrix, options: SvmOptions = {}): Classifier {
+  const C = options.svmC ?? 0.11
+  const maxPasses = options.maxPasses ?? 3
+  const tolerance = options.svmTolerance ?? 0.01
+  const weights = new Float64Array(matrix.cols)
+  // Dual variable of each (row, label) seen in an earlier fit.
+  const previous = new Map<number, number>()
+  const rowNorms = new Float64Array(matrix.rows).fill(-1)
+  const order = createRng(1)
+  let bias = 0
+  let fitted = false
+
+  return {
+    name: 'svm',
+    matrix,
+    fit(training) {
+      const { indptr, indices, data } = matrix
+      const n = training.rows.length
+      const alpha = new Float64Array(n)
+      const diag = new Float64Array(n)
+      const qii = new Float64Array(n)
+      weights.fill(0)
+      bias = 0
+      for (let k = 0; k < n; k++) {
+        const row = training.rows[k]
+        const sign = training.labels[k] === 1 ? 1 : -1
+        const weight = training.weights[k]
+        diag[k] = weight > 0 ? 1 / (2 * C * weight) : Infinity
+        if (rowNorms[row] < 0) {
+          let norm = 0
+          for (let p = indptr[row]; p < indptr[row + 1]; p++) norm += data[p] * data[p]
+          rowNorms[row] = norm
+        }
+        qii[k] = rowNorms[row] + 1 + diag[k]
+        const a = weight > 0 ? (previous.get(row * 2 + (sign > 0 ? 1 : 0)) ?? 0) : 0
+        alpha[k] = a
+        if (a === 0) continue
+        for (let p = indptr[row]; p < indptr[row + 1]; p++) weights[indices[p]] += a * sign * data[p]
+        bias += a * sign
+      }
+      const permutation = new Int32Array(n)
+      for (let k = 0; k < n; k++) permutation[k] = k
+      for (let pass = 0; pass < maxPasses; pass++) {
+        order.shuffle(permutation)
+        let maxViolation = 0
+        for (const k of permutation) {
+          if (diag[k] === Infinity) continue
+          const row = training.rows[k]
+          const sign = training.labels[k] === 1 ? 1 : -1
+          let margin = bias
+          for (let p = indptr[row]; p < indptr[row + 1]; p++) margin += data[p] * weights[indices[p]]
+          const gradient = sign * margin - 1 + diag[k] * alpha[k]
+          const projected = alpha[k] === 0 ? Math.min(gradient, 0) : gradient
+          if (projected === 0) continue
+          maxViolation = Math.max(maxViolation, Math.abs(projected))
+          const next = Math.max(alpha[k] - gradient / qii[k], 0)
+          const delta = (next - alpha[k]) * sign
+          if (delta === 0) continue
+          alpha[k] = next
+          for (let p = indptr[row]; p < indptr[row + 1]; p++) weights[indices[p]] += delta * data[p]
+          bias += delta
+        }
+        if (maxViolation < tolerance) break
+      }
+      previous.clear()
+      for (let k = 0; k < n; k++) if (alpha[k] > 0) previous.set(training.rows[k] * 2 + training.labels[k], alpha[k])
+      fitted = true
+    },
+    decisionValues(rows) {
+      if (!fitted) throw new Error('classifier used before fit()')
+      return linearScores(matrix, weights, bias, rows)
+    },
+    rank(unlabelled) {
+      return toProbabilities(this.decisionValues(unlabelled))
+    }
+  }
+}
+
+/**
+ * Reciprocal-rank fusion (Cormack, Clarke & Büttcher 2009) of several
+ * classifiers trained on the same rows: each record scores
+ * Σ_m 1 / (k + rank_m), rank_m being its 1-based position when all records
+ * are sorted by model m's decision value, k = 60. Scale-free, so models whose
+ * scores live on different scales (naive Bayes log-odds, SVM margins) weigh
+ * the same. The fused "decision value" is that sum, shifted and scaled to be
+ * comparable across fits (it is not a log-odds).
+ */
+export function createEnsemble(matrix: SparseMatrix, members: readonly Classifier[], k = 60): Classifier {
+  let fused: Float64Array | null = null
+  const rankOf = new Float64Array(matrix.rows)
+  const orderBuffer = new Int32Array(matrix.rows)
+  return {
+    name: 'ensemble',
+    matrix,
+    fit(training) {
+      const sum = new Float64Array(matrix.rows)
+      for (const member of members) {
+        member.fit(training)
+        const d = member.decisionValues()
+        for (let i = 0; i < orderBuffer.length; i++) orderBuffer[i] = i
+        orderBuffer.sort((a, b) => d[b] - d[a] || a - b)
+        for (let r = 0; r < orderBuffer.length; r++) rankOf[orderBuffer[r]] = r + 1
+        for (let i = 0; i < sum.length; i++) sum[i] += 1 / (k + rankOf[i])
+      }
+      // Map to a log-odds-like range so that sigmoid() of it stays informative for display.
+      const top = members.length / (k + 1)
+      for (let i = 0; i < sum.length; i++) sum[i] = Math.log(sum[i] / top) * 10
+      fused = sum
+    },
+    decisionValues(rows) {
+      if (!fused) throw new Error('classifier used before fit()')
+      if (!rows) return Float64Array.from(fused)
+      const out = new Float64Array(rows.length)
+      for (let i = 0; i < rows.length; i++) out[i] = fused[rows[i]]
+      return out
+    },
+    rank(unlabelled) {
+      return toProbabilities(this.decisionValues(unlabelled))
+    }
+  }
+}
+
+export type ClassifierOptions = NaiveBayesOptions & LogisticOptions & SvmOptions
+
+export function createClassifier(name: ClassifierName, matrix: SparseMatrix, options: ClassifierOptions = {}): Classifier {
   if (name === 'nb') return createNaiveBayes(matrix, options)
   if (name === 'logistic') return createLogisticRegression(matrix, options)
+  if (name === 'svm') return createLinearSvm(matrix, options)
+  if (name === 'ensemble') {
+    return createEnsemble(matrix, [createNaiveBayes(matrix, options), createLogisticRegression(matrix, options), createLinearSvm(matrix, options)])
+  }
   throw new RangeError(`unknown classifier "${name as string}"`)
 }
 
