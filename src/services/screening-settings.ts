@@ -7,7 +7,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { projectMembers, projects } from '../db/schema.ts'
 import { HttpError } from '../http-errors.ts'
-import type { ClassifierName } from '../screening/models.ts'
+import { CLASSIFIER_NAMES, type ClassifierName } from '../screening/models.ts'
 
 export type Stage = 'title_abstract' | 'full_text'
 export const STAGES: readonly Stage[] = ['title_abstract', 'full_text']
@@ -38,7 +38,7 @@ export function readScreeningSettings(raw: unknown): ScreeningSettings {
     blind: doc.blind === true,
     exclusionReasons: strings(doc.exclusionReasons),
     resolverIds: strings(doc.resolverIds),
-    classifier: doc.classifier === 'nb' ? 'nb' : 'logistic'
+    classifier: (CLASSIFIER_NAMES as readonly unknown[]).includes(doc.classifier) ? doc.classifier as ClassifierName : DEFAULT_SCREENING_SETTINGS.classifier
   }
 }
 
