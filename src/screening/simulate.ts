@@ -38,8 +38,8 @@ export interface SimulationRecord {
  *   and dropping them makes each retraining several times faster.
  * - 'svm' is that pipeline with its own classifier: a linear SVM (squared
  *   hinge, C 0.11), i.e. ASReview 2's ELAS u4.
- * - 'ensemble' fuses naive Bayes, logistic regression and the SVM, all on
- *   those features, by reciprocal-rank fusion.
+ * - 'ensemble' fuses naive Bayes and the SVM, both on those features, by
+ *   reciprocal-rank fusion.
  */
 const ELAS_SETTINGS = {
   featureOptions: { ngramMax: 2, sublinearTf: true, stopWords: false, maxDfRatio: 0.95, minDf: 2 } satisfies TfidfOptions,
