@@ -282,68 +282,88 @@ export function createLinearSvm(matrix: SparseMatrix, options: SvmOptions = {}):
   const C = options.svmC ?? 0.11
   const maxPasses = options.maxPasses ?? 3
   const tolerance = options.svmTolerance ?? 0.01
+  const { indptr, indices, data } = matrix
+  // w = Σ α_i s_i x_i and the bias, kept across fits together with the α that make them up,
+  // keyed by row · 2 + label (a relabelled record is a different dual variable).
   const weights = new Float64Array(matrix.cols)
-  // Dual variable of each (row, label) seen in an earlier fit.
-  const previous = new Map<number, number>()
+  let bias = 0
+  let duals = new Map<number, number>()
   const rowNorms = new Float64Array(matrix.rows).fill(-1)
   const order = createRng(1)
-  let bias = 0
   let fitted = false
+  const addRow = (row: number, amount: number) => {
+    for (let p = indptr[row]; p < indptr[row + 1]; p++) weights[indices[p]] += amount * data[p]
+    bias += amount
+  }
 
   return {
     name: 'svm',
     matrix,
     fit(training) {
-      const { indptr, indices, data } = matrix
       const n = training.rows.length
       const alpha = new Float64Array(n)
       const diag = new Float64Array(n)
       const qii = new Float64Array(n)
-      weights.fill(0)
-      bias = 0
+      const keys = new Int32Array(n)
+      const current = new Set<number>()
       for (let k = 0; k < n; k++) {
         const row = training.rows[k]
-        const sign = training.labels[k] === 1 ? 1 : -1
+        keys[k] = row * 2 + training.labels[k]
+        if (training.weights[k] > 0) current.add(keys[k])
+      }
+      // Dual variables of rows no longer trained on (or weighing 0) leave w.
+      for (const [key, a] of duals) {
+        if (!current.has(key)) addRow(Math.floor(key / 2), -a * (key % 2 === 1 ? 1 : -1))
+      }
+      const active: number[] = []
+      for (let k = 0; k < n; k++) {
+        const row = training.rows[k]
         const weight = training.weights[k]
-        diag[k] = weight > 0 ? 1 / (2 * C * weight) : Infinity
+        if (!(weight > 0)) continue
+        diag[k] = 1 / (2 * C * weight)
         if (rowNorms[row] < 0) {
           let norm = 0
           for (let p = indptr[row]; p < indptr[row + 1]; p++) norm += data[p] * data[p]
           rowNorms[row] = norm
         }
         qii[k] = rowNorms[row] + 1 + diag[k]
-        const a = weight > 0 ? (previous.get(row * 2 + (sign > 0 ? 1 : 0)) ?? 0) : 0
-        alpha[k] = a
-        if (a === 0) continue
-        for (let p = indptr[row]; p < indptr[row + 1]; p++) weights[indices[p]] += a * sign * data[p]
-        bias += a * sign
+        alpha[k] = duals.get(keys[k]) ?? 0
+        active.push(k)
       }
-      const permutation = new Int32Array(n)
-      for (let k = 0; k < n; k++) permutation[k] = k
+      // Dual coordinate descent with shrinking: after a full pass, only the records with α > 0 or a
+      // violated optimality condition are revisited; a last full pass confirms convergence.
+      let visit = Int32Array.from(active)
+      let full = true
       for (let pass = 0; pass < maxPasses; pass++) {
-        order.shuffle(permutation)
+        order.shuffle(visit)
         let maxViolation = 0
-        for (const k of permutation) {
-          if (diag[k] === Infinity) continue
+        const next: number[] = []
+        for (const k of visit) {
           const row = training.rows[k]
           const sign = training.labels[k] === 1 ? 1 : -1
           let margin = bias
           for (let p = indptr[row]; p < indptr[row + 1]; p++) margin += data[p] * weights[indices[p]]
           const gradient = sign * margin - 1 + diag[k] * alpha[k]
           const projected = alpha[k] === 0 ? Math.min(gradient, 0) : gradient
-          if (projected === 0) continue
-          maxViolation = Math.max(maxViolation, Math.abs(projected))
-          const next = Math.max(alpha[k] - gradient / qii[k], 0)
-          const delta = (next - alpha[k]) * sign
-          if (delta === 0) continue
-          alpha[k] = next
-          for (let p = indptr[row]; p < indptr[row + 1]; p++) weights[indices[p]] += delta * data[p]
-          bias += delta
+          if (projected !== 0) maxViolation = Math.max(maxViolation, Math.abs(projected))
+          const updated = projected === 0 ? alpha[k] : Math.max(alpha[k] - gradient / qii[k], 0)
+          if (updated !== alpha[k]) {
+            addRow(row, (updated - alpha[k]) * sign)
+            alpha[k] = updated
+          }
+          if (alpha[k] > 0 || projected !== 0) next.push(k)
         }
-        if (maxViolation < tolerance) break
+        if (maxViolation < tolerance) {
+          if (full) break
+          visit = Int32Array.from(active)
+          full = true
+        } else {
+          visit = Int32Array.from(next)
+          full = false
+        }
       }
-      previous.clear()
-      for (let k = 0; k < n; k++) if (alpha[k] > 0) previous.set(training.rows[k] * 2 + training.labels[k], alpha[k])
+      duals = new Map()
+      for (let k = 0; k < n; k++) if (alpha[k] > 0) duals.set(keys[k], alpha[k])
       fitted = true
     },
     decisionValues(rows) {
