@@ -4,7 +4,7 @@
  *
  *   npx tsx scripts/evaluate-models.ts run [--models nb,svm,ensemble,logistic] [--seeds 1..15]
  *                                          [--priors 1,1] [--out bench/results/evaluation.jsonl]
- *   npx tsx scripts/evaluate-models.ts report [--out bench/results/evaluation.jsonl]
+ *   npx tsx scripts/evaluate-models.ts report [--out bench/results/evaluation.jsonl] [--models nb,svm]
  *                                             [--evidence src/screening/stopping-evidence.json]
  *
  * `run` simulates each (seed, dataset, model) with ASReview's protocol
@@ -94,7 +94,8 @@ const pct = (v: number) => (v * 100).toFixed(1)
 const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length
 
 function report(values: Record<string, string | undefined>): void {
-  const lines = readLines(values.out!)
+  const wanted = values.models ? parseModels(values.models) as string[] : null
+  const lines = readLines(values.out!).filter((l) => !wanted || wanted.includes(l.model))
   const models = [...new Set(lines.map((l) => l.model))]
   const names = [...new Set(lines.map((l) => l.dataset))].sort()
   const keys = ['wss95', 'wss100', 'rrf10', 'atd'] as const
