@@ -26,7 +26,7 @@ export interface ScreeningSettings {
 }
 
 export const DEFAULT_SCREENING_SETTINGS: ScreeningSettings = {
-  reviewersPerRecord: 1, blind: false, exclusionReasons: [], resolverIds: [], classifier: 'logistic'
+  reviewersPerRecord: 1, blind: false, exclusionReasons: [], resolverIds: [], classifier: 'svm'
 }
 
 /** Reads the stored document, falling back to the defaults for anything missing or malformed. */
