@@ -54,6 +54,20 @@ function linearScores(matrix: SparseMatrix, weights: Float64Array, bias: number,
   return out
 }
 
+/** decisionValues() and rank() of a linear model, from its weights and bias once fitted (null before). */
+function linearOutputs(matrix: SparseMatrix, state: () => { weights: Float64Array, bias: number } | null): Pick<Classifier, 'decisionValues' | 'rank'> {
+  return {
+    decisionValues(rows) {
+      const fitted = state()
+      if (!fitted) throw new Error('classifier used before fit()')
+      return linearScores(matrix, fitted.weights, fitted.bias, rows)
+    },
+    rank(unlabelled) {
+      return toProbabilities(this.decisionValues(unlabelled))
+    }
+  }
+}
+
 function toProbabilities(decisions: Float64Array): Float64Array {
   for (let i = 0; i < decisions.length; i++) decisions[i] = sigmoid(decisions[i])
   return decisions
@@ -142,13 +156,7 @@ export function createNaiveBayes(matrix: SparseMatrix, options: NaiveBayesOption
       bias = useClassPrior ? Math.log(classWeight1) - Math.log(classWeight0) : 0
       fitted = true
     },
-    decisionValues(rows) {
-      if (!fitted) throw new Error('classifier used before fit()')
-      return linearScores(matrix, weights, bias, rows)
-    },
-    rank(unlabelled) {
-      return toProbabilities(this.decisionValues(unlabelled))
-    }
+    ...linearOutputs(matrix, () => (fitted ? { weights, bias } : null))
   }
 }
 
@@ -248,13 +256,7 @@ export function createLogisticRegression(matrix: SparseMatrix, options: Logistic
       bias = solution[m]
       fitted = true
     },
-    decisionValues(rows) {
-      if (!fitted) throw new Error('classifier used before fit()')
-      return linearScores(matrix, weights, bias, rows)
-    },
-    rank(unlabelled) {
-      return toProbabilities(this.decisionValues(unlabelled))
-    }
+    ...linearOutputs(matrix, () => (fitted ? { weights, bias } : null))
   }
 }
 
@@ -366,13 +368,7 @@ export function createLinearSvm(matrix: SparseMatrix, options: SvmOptions = {}):
       for (let k = 0; k < n; k++) if (alpha[k] > 0) duals.set(keys[k], alpha[k])
       fitted = true
     },
-    decisionValues(rows) {
-      if (!fitted) throw new Error('classifier used before fit()')
-      return linearScores(matrix, weights, bias, rows)
-    },
-    rank(unlabelled) {
-      return toProbabilities(this.decisionValues(unlabelled))
-    }
+    ...linearOutputs(matrix, () => (fitted ? { weights, bias } : null))
   }
 }
 
