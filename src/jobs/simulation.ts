@@ -9,10 +9,10 @@
  * label_included), or the project's own title/abstract screening outcome;
  * optionally only the records of one import batch.
  */
-import { Type, type Static, type TLiteral } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
+import { Classifier } from '../http/schemas/screening.ts'
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm'
 import { articles, decisions } from '../db/schema.ts'
-import type { ClassifierName } from '../screening/models.ts'
 import { simulateScreening, SimulationError, type SimulationRecord } from '../screening/simulate.ts'
 import { loadStageDecisions, trainingLabel } from '../services/screening.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
@@ -23,7 +23,7 @@ export const SimulationPayload = Type.Object({
   /** 'import': labels brought by imports (default); 'screening': the title/abstract decisions made in the project. */
   labels: Type.Optional(Type.Union([Type.Literal('import'), Type.Literal('screening')])),
   seeds: Type.Optional(Type.Integer({ minimum: 1 })),
-  classifier: Type.Optional(Type.Union([Type.Literal('nb'), Type.Literal('logistic')] satisfies Array<TLiteral<ClassifierName>>)),
+  classifier: Type.Optional(Classifier),
   retrainEvery: Type.Optional(Type.Integer({ minimum: 1 }))
 })
 export type SimulationPayload = Static<typeof SimulationPayload>

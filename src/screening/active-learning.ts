@@ -11,7 +11,7 @@ import { buildTfidf, recordText, type SparseMatrix, type TfidfFeatures, type Tfi
 import {
   balancedWeights, createClassifier, doubleBalance, sigmoid, unbalanced,
   type BalanceStrategy, type Classifier, type ClassifierName, type DoubleBalanceParameters,
-  type LogisticOptions, type NaiveBayesOptions
+  type ClassifierOptions
 } from './models.ts'
 import { createRng, randomPermutation } from './random.ts'
 
@@ -36,7 +36,7 @@ export interface ScreeningModelOptions {
   featureOptions?: TfidfOptions
   /** Default 'nb' (multinomial naive Bayes, alpha 3.822, as ASReview's default). */
   classifier?: ClassifierName
-  classifierOptions?: NaiveBayesOptions & LogisticOptions
+  classifierOptions?: ClassifierOptions
   /** Default 'double' (ASReview's default). */
   balance?: BalanceStrategy
   balanceParameters?: DoubleBalanceParameters

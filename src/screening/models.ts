@@ -9,7 +9,7 @@
  * do not saturate to ties at 0 or 1 the way probabilities do in floating point.
  */
 import type { SparseMatrix } from './features.ts'
-import type { Rng } from './random.ts'
+import { createRng, type Rng } from './random.ts'
 
 /** Labelled rows to learn from; `weights[i]` counts how many times row i is in the (resampled) training set. */
 export interface TrainingSet {
@@ -32,7 +32,9 @@ export interface Classifier {
   rank(unlabelled: ArrayLike<number>): Float64Array
 }
 
-export type ClassifierName = 'nb' | 'logistic'
+/** The classifiers offered; CLASSIFIER_NAMES lists them for validation. */
+export type ClassifierName = 'nb' | 'logistic' | 'svm' | 'ensemble'
+export const CLASSIFIER_NAMES: readonly ClassifierName[] = ['nb', 'logistic', 'svm', 'ensemble']
 
 export function sigmoid(d: number): number {
   return d >= 0 ? 1 / (1 + Math.exp(-d)) : Math.exp(d) / (1 + Math.exp(d))
@@ -50,6 +52,20 @@ function linearScores(matrix: SparseMatrix, weights: Float64Array, bias: number,
     out[k] = sum
   }
   return out
+}
+
+/** decisionValues() and rank() of a linear model, from its weights and bias once fitted (null before). */
+function linearOutputs(matrix: SparseMatrix, state: () => { weights: Float64Array, bias: number } | null): Pick<Classifier, 'decisionValues' | 'rank'> {
+  return {
+    decisionValues(rows) {
+      const fitted = state()
+      if (!fitted) throw new Error('classifier used before fit()')
+      return linearScores(matrix, fitted.weights, fitted.bias, rows)
+    },
+    rank(unlabelled) {
+      return toProbabilities(this.decisionValues(unlabelled))
+    }
+  }
 }
 
 function toProbabilities(decisions: Float64Array): Float64Array {
@@ -140,20 +156,18 @@ export function createNaiveBayes(matrix: SparseMatrix, options: NaiveBayesOption
       bias = useClassPrior ? Math.log(classWeight1) - Math.log(classWeight0) : 0
       fitted = true
     },
-    decisionValues(rows) {
-      if (!fitted) throw new Error('classifier used before fit()')
-      return linearScores(matrix, weights, bias, rows)
-    },
-    rank(unlabelled) {
-      return toProbabilities(this.decisionValues(unlabelled))
-    }
+    ...linearOutputs(matrix, () => (fitted ? { weights, bias } : null))
   }
 }
 
 export interface LogisticOptions {
   /** Inverse L2 regularisation strength, as scikit-learn's C. Default 1. */
   C?: number
-  /** L-BFGS iterations per fit. Default 100. */
+  /**
+   * L-BFGS iterations per fit. Default 15: each fit warm-starts from the
+   * previous weights, so in active learning the optimisation continues over
+   * successive fits (incremental training) instead of converging every time.
+   */
   maxIterations?: number
   /** Stop when the largest gradient component falls below this. Default 1e-4. */
   tolerance?: number
@@ -172,7 +186,7 @@ export interface LogisticOptions {
  */
 export function createLogisticRegression(matrix: SparseMatrix, options: LogisticOptions = {}): Classifier {
   const C = options.C ?? 1
-  const maxIterations = options.maxIterations ?? 100
+  const maxIterations = options.maxIterations ?? 15
   const tolerance = options.tolerance ?? 1e-4
   const weights = new Float64Array(matrix.cols)
   const local = new Int32Array(matrix.cols).fill(-1)
@@ -242,9 +256,159 @@ export function createLogisticRegression(matrix: SparseMatrix, options: Logistic
       bias = solution[m]
       fitted = true
     },
+    ...linearOutputs(matrix, () => (fitted ? { weights, bias } : null))
+  }
+}
+
+export interface SvmOptions {
+  /** Penalty of the squared hinge loss, as scikit-learn LinearSVC's C. Default 0.11 (ASReview 2's ELAS u4). */
+  svmC?: number
+  /** Most passes over the training rows per fit. Default 3: fits warm-start, so successive fits continue the optimisation. */
+  maxPasses?: number
+  /** Stop when the largest projected-gradient violation of a pass falls below this. Default 0.01. */
+  svmTolerance?: number
+}
+
+/**
+ * Linear SVM with the squared hinge loss and an L2 penalty (scikit-learn's
+ * LinearSVC, which ASReview 2's default "ELAS u4" uses):
+ *   minimise  ½‖w‖² + C Σ_i w_i max(0, 1 − s_i (x_i·w + b))²
+ * solved in the dual by coordinate descent (Hsieh et al. 2008, as liblinear),
+ * the intercept being the weight of a constant feature 1 (regularised, as in
+ * liblinear). Each fit warm-starts from the dual variables of the previous
+ * fit: a record labelled earlier keeps its α, a new one starts at 0, so a
+ * retrain after one more label needs a pass or two over the training rows.
+ * Decision values are margins (not probabilities); ranking only needs their order.
+ */
+export function createLinearSvm(matrix: SparseMatrix, options: SvmOptions = {}): Classifier {
+  const C = options.svmC ?? 0.11
+  const maxPasses = options.maxPasses ?? 3
+  const tolerance = options.svmTolerance ?? 0.01
+  const { indptr, indices, data } = matrix
+  // w = Σ α_i s_i x_i and the bias, kept across fits together with the α that make them up,
+  // keyed by row · 2 + label (a relabelled record is a different dual variable).
+  const weights = new Float64Array(matrix.cols)
+  let bias = 0
+  let duals = new Map<number, number>()
+  const rowNorms = new Float64Array(matrix.rows).fill(-1)
+  const order = createRng(1)
+  let fitted = false
+  const addRow = (row: number, amount: number) => {
+    for (let p = indptr[row]; p < indptr[row + 1]; p++) weights[indices[p]] += amount * data[p]
+    bias += amount
+  }
+
+  return {
+    name: 'svm',
+    matrix,
+    fit(training) {
+      const n = training.rows.length
+      const alpha = new Float64Array(n)
+      const diag = new Float64Array(n)
+      const qii = new Float64Array(n)
+      const keys = new Int32Array(n)
+      const current = new Set<number>()
+      for (let k = 0; k < n; k++) {
+        const row = training.rows[k]
+        keys[k] = row * 2 + training.labels[k]
+        if (training.weights[k] > 0) current.add(keys[k])
+      }
+      // Dual variables of rows no longer trained on (or weighing 0) leave w.
+      for (const [key, a] of duals) {
+        if (!current.has(key)) addRow(Math.floor(key / 2), -a * (key % 2 === 1 ? 1 : -1))
+      }
+      const active: number[] = []
+      for (let k = 0; k < n; k++) {
+        const row = training.rows[k]
+        const weight = training.weights[k]
+        if (!(weight > 0)) continue
+        diag[k] = 1 / (2 * C * weight)
+        if (rowNorms[row] < 0) {
+          let norm = 0
+          for (let p = indptr[row]; p < indptr[row + 1]; p++) norm += data[p] * data[p]
+          rowNorms[row] = norm
+        }
+        qii[k] = rowNorms[row] + 1 + diag[k]
+        alpha[k] = duals.get(keys[k]) ?? 0
+        active.push(k)
+      }
+      // Dual coordinate descent with shrinking: after a full pass, only the records with α > 0 or a
+      // violated optimality condition are revisited; a last full pass confirms convergence.
+      let visit = Int32Array.from(active)
+      let full = true
+      for (let pass = 0; pass < maxPasses; pass++) {
+        order.shuffle(visit)
+        let maxViolation = 0
+        const next: number[] = []
+        for (const k of visit) {
+          const row = training.rows[k]
+          const sign = training.labels[k] === 1 ? 1 : -1
+          let margin = bias
+          for (let p = indptr[row]; p < indptr[row + 1]; p++) margin += data[p] * weights[indices[p]]
+          const gradient = sign * margin - 1 + diag[k] * alpha[k]
+          const projected = alpha[k] === 0 ? Math.min(gradient, 0) : gradient
+          if (projected !== 0) maxViolation = Math.max(maxViolation, Math.abs(projected))
+          const updated = projected === 0 ? alpha[k] : Math.max(alpha[k] - gradient / qii[k], 0)
+          if (updated !== alpha[k]) {
+            addRow(row, (updated - alpha[k]) * sign)
+            alpha[k] = updated
+          }
+          if (alpha[k] > 0 || projected !== 0) next.push(k)
+        }
+        if (maxViolation < tolerance) {
+          if (full) break
+          visit = Int32Array.from(active)
+          full = true
+        } else {
+          visit = Int32Array.from(next)
+          full = false
+        }
+      }
+      duals = new Map()
+      for (let k = 0; k < n; k++) if (alpha[k] > 0) duals.set(keys[k], alpha[k])
+      fitted = true
+    },
+    ...linearOutputs(matrix, () => (fitted ? { weights, bias } : null))
+  }
+}
+
+/**
+ * Reciprocal-rank fusion (Cormack, Clarke & Büttcher 2009) of several
+ * classifiers trained on the same rows: each record scores
+ * Σ_m 1 / (k + rank_m), rank_m being its 1-based position when all records
+ * are sorted by model m's decision value, k = 60. Scale-free, so models whose
+ * scores live on different scales (naive Bayes log-odds, SVM margins) weigh
+ * the same. The fused "decision value" is that sum, shifted and scaled to be
+ * comparable across fits (it is not a log-odds).
+ */
+export function createEnsemble(matrix: SparseMatrix, members: readonly Classifier[], k = 60): Classifier {
+  let fused: Float64Array | null = null
+  const rankOf = new Float64Array(matrix.rows)
+  const orderBuffer = new Int32Array(matrix.rows)
+  return {
+    name: 'ensemble',
+    matrix,
+    fit(training) {
+      const sum = new Float64Array(matrix.rows)
+      for (const member of members) {
+        member.fit(training)
+        const d = member.decisionValues()
+        for (let i = 0; i < orderBuffer.length; i++) orderBuffer[i] = i
+        orderBuffer.sort((a, b) => d[b] - d[a] || a - b)
+        for (let r = 0; r < orderBuffer.length; r++) rankOf[orderBuffer[r]] = r + 1
+        for (let i = 0; i < sum.length; i++) sum[i] += 1 / (k + rankOf[i])
+      }
+      // Map to a log-odds-like range so that sigmoid() of it stays informative for display.
+      const top = members.length / (k + 1)
+      for (let i = 0; i < sum.length; i++) sum[i] = Math.log(sum[i] / top) * 10
+      fused = sum
+    },
     decisionValues(rows) {
-      if (!fitted) throw new Error('classifier used before fit()')
-      return linearScores(matrix, weights, bias, rows)
+      if (!fused) throw new Error('classifier used before fit()')
+      if (!rows) return Float64Array.from(fused)
+      const out = new Float64Array(rows.length)
+      for (let i = 0; i < rows.length; i++) out[i] = fused[rows[i]]
+      return out
     },
     rank(unlabelled) {
       return toProbabilities(this.decisionValues(unlabelled))
@@ -252,9 +416,16 @@ export function createLogisticRegression(matrix: SparseMatrix, options: Logistic
   }
 }
 
-export function createClassifier(name: ClassifierName, matrix: SparseMatrix, options: NaiveBayesOptions & LogisticOptions = {}): Classifier {
+export type ClassifierOptions = NaiveBayesOptions & LogisticOptions & SvmOptions
+
+export function createClassifier(name: ClassifierName, matrix: SparseMatrix, options: ClassifierOptions = {}): Classifier {
   if (name === 'nb') return createNaiveBayes(matrix, options)
   if (name === 'logistic') return createLogisticRegression(matrix, options)
+  if (name === 'svm') return createLinearSvm(matrix, options)
+  if (name === 'ensemble') {
+    // Logistic regression is left out: it costs several times the other two per fit and ranks like the SVM.
+    return createEnsemble(matrix, [createNaiveBayes(matrix, options), createLinearSvm(matrix, options)])
+  }
   throw new RangeError(`unknown classifier "${name as string}"`)
 }
 

@@ -16,7 +16,7 @@ import { parse } from 'csv-parse/sync'
 import { createScreeningModel } from './active-learning.ts'
 import { buildTfidf, recordText, type TfidfFeatures, type TfidfOptions } from './features.ts'
 import { screeningMetrics, type ScreeningMetrics } from './metrics.ts'
-import type { BalanceStrategy, ClassifierName, LogisticOptions, NaiveBayesOptions } from './models.ts'
+import { CLASSIFIER_NAMES, type BalanceStrategy, type ClassifierName, type ClassifierOptions } from './models.ts'
 import { createRng } from './random.ts'
 
 export interface SimulationRecord {
@@ -36,21 +36,29 @@ export interface SimulationRecord {
  *   records dropped, "balanced" weights with ratio 9.8. Terms seen in a single
  *   record are dropped too (minDf 2): they cannot help rank any other record,
  *   and dropping them makes each retraining several times faster.
+ * - 'svm' is that pipeline with its own classifier: a linear SVM (squared
+ *   hinge, C 0.11), i.e. ASReview 2's ELAS u4.
+ * - 'ensemble' fuses naive Bayes and the SVM, both on those features, by
+ *   reciprocal-rank fusion.
  */
+const ELAS_SETTINGS = {
+  featureOptions: { ngramMax: 2, sublinearTf: true, stopWords: false, maxDfRatio: 0.95, minDf: 2 } satisfies TfidfOptions,
+  balance: 'balanced' as const,
+  balanceRatio: 9.8
+}
+
 export const MODEL_DEFAULTS: Record<ClassifierName, { featureOptions: TfidfOptions, balance: BalanceStrategy, balanceRatio?: number }> = {
   nb: { featureOptions: { ngramMax: 1, sublinearTf: false }, balance: 'double' },
-  logistic: {
-    featureOptions: { ngramMax: 2, sublinearTf: true, stopWords: false, maxDfRatio: 0.95, minDf: 2 },
-    balance: 'balanced',
-    balanceRatio: 9.8
-  }
+  logistic: ELAS_SETTINGS,
+  svm: ELAS_SETTINGS,
+  ensemble: ELAS_SETTINGS
 }
 
 export interface SimulationOptions {
   /** A count n (seeds 1..n) or explicit seeds. Default 1. */
   seeds?: number | readonly number[]
   classifier?: ClassifierName
-  classifierOptions?: NaiveBayesOptions & LogisticOptions
+  classifierOptions?: ClassifierOptions
   /** Default per classifier, see MODEL_DEFAULTS. */
   balance?: BalanceStrategy
   balanceRatio?: number
@@ -65,6 +73,8 @@ export interface SimulationOptions {
   /** Stop each run once every relevant record is found (metrics unchanged). Default true. */
   stopWhenAllFound?: boolean
   signal?: AbortSignal
+  /** Called as each seed's run ends, with its result (e.g. to save it before the next run starts). */
+  onRun?: (run: SeedResult) => void
 }
 
 export interface SimulationProgress {
@@ -197,7 +207,9 @@ export async function simulateScreening(
       }
     }
     const labels = order.map((index) => (records[index].included ? 1 : 0))
-    runs.push({ seed, priorIndices, order, found, screened, trainings, metrics: screeningMetrics(labels), durationMs: performance.now() - started })
+    const result: SeedResult = { seed, priorIndices, order, found, screened, trainings, metrics: screeningMetrics(labels), durationMs: performance.now() - started }
+    runs.push(result)
+    options.onRun?.(result)
   }
 
   return {
@@ -214,7 +226,7 @@ export async function simulateScreening(
   }
 }
 
-function meanMetrics(all: ScreeningMetrics[]): ScreeningMetrics {
+export function meanMetrics(all: ScreeningMetrics[]): ScreeningMetrics {
   const keys = Object.keys(all[0]) as (keyof ScreeningMetrics)[]
   const mean = {} as ScreeningMetrics
   for (const key of keys) mean[key] = all.reduce((s, m) => s + m[key], 0) / all.length
@@ -244,4 +256,53 @@ export function parseLabelledCsv(text: string | Buffer): { records: SimulationRe
     records.push({ title: row.title ?? '', abstract: row.abstract ?? '', included })
   }
   return { records, unlabelled }
+}
+
+/**
+ * Seeds as the command line gives them: "5" (seeds 1 to 5), "3..7" (a range,
+ * inclusive), or a comma-separated list of seeds and ranges ("1,4..6").
+ */
+export function parseSeeds(text: string): number[] {
+  const trimmed = text.trim()
+  if (/^\d+$/.test(trimmed)) {
+    const count = Number(trimmed)
+    if (count < 1) throw new SimulationError(`--seeds must be at least 1 (got "${text}")`)
+    return Array.from({ length: count }, (_, i) => i + 1)
+  }
+  const seeds: number[] = []
+  for (const part of trimmed.split(',')) {
+    const range = /^(\d+)\.\.(\d+)$/.exec(part.trim())
+    if (range) {
+      const [from, to] = [Number(range[1]), Number(range[2])]
+      if (to < from) throw new SimulationError(`--seeds range "${part}" ends before it starts`)
+      for (let seed = from; seed <= to; seed++) seeds.push(seed)
+    } else if (/^\d+$/.test(part.trim())) {
+      seeds.push(Number(part))
+    } else {
+      throw new SimulationError(`--seeds takes a count, a range like 1..15 or a list like 1,3,5..7 (got "${text}")`)
+    }
+  }
+  if (new Set(seeds).size !== seeds.length) throw new SimulationError(`--seeds lists a seed twice ("${text}")`)
+  return seeds
+}
+
+/** Prior knowledge as "included,excluded" counts, e.g. "1,1" (ASReview's default) or "5,10". */
+export function parsePriors(text: string): { priorIncluded: number, priorExcluded: number } {
+  const match = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(text)
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
+    throw new SimulationError(`--priors takes two counts of at least 1, relevant and irrelevant, like 1,1 (got "${text}")`)
+  }
+  return { priorIncluded: Number(match[1]), priorExcluded: Number(match[2]) }
+}
+
+/** Classifier names from a comma-separated list, validated. */
+export function parseModels(text: string): ClassifierName[] {
+  const names = text.split(',').map((s) => s.trim())
+  for (const name of names) {
+    if (!(CLASSIFIER_NAMES as readonly string[]).includes(name)) {
+      throw new SimulationError(`--model must be one or more of ${CLASSIFIER_NAMES.join(', ')}, comma-separated (got "${name}")`)
+    }
+  }
+  if (new Set(names).size !== names.length) throw new SimulationError(`--model lists a model twice ("${text}")`)
+  return names as ClassifierName[]
 }

@@ -210,3 +210,100 @@ export function kneeStoppingSignal(decisionsInOrder: readonly LabelValue[], minS
   const slopeRatio = slopeBefore / slopeAfter
   return { method: 'knee', stop: s >= minScreened && slopeRatio >= requiredRatio, kneeAt: knee, slopeRatio, requiredRatio, assumptions }
 }
+
+// ln(i!) for i = 0..length−1, grown on demand.
+let logFactorials = new Float64Array([0, 0])
+
+function logFactorial(n: number): number {
+  if (n >= logFactorials.length) {
+    const next = new Float64Array(Math.max(n + 1, logFactorials.length * 2))
+    next.set(logFactorials)
+    for (let i = logFactorials.length; i < next.length; i++) next[i] = next[i - 1] + Math.log(i)
+    logFactorials = next
+  }
+  return logFactorials[n]
+}
+
+function logChoose(n: number, k: number): number {
+  return logFactorial(n) - logFactorial(k) - logFactorial(n - k)
+}
+
+/**
+ * P(X ≤ k) for X ~ Hypergeometric(population, successes, draws): the chance
+ * of drawing at most k successes in `draws` draws without replacement from
+ * `population` items of which `successes` are successes. A population that
+ * cannot hold that many successes (successes > population) has probability 0.
+ */
+export function hypergeometricCdf(k: number, population: number, successes: number, draws: number): number {
+  if (successes > population || draws > population) return 0
+  const low = Math.max(0, draws - (population - successes))
+  const high = Math.min(draws, successes, k)
+  if (high < low) return 0
+  if (k >= Math.min(draws, successes)) return 1
+  const denominator = logChoose(population, draws)
+  let sum = 0
+  for (let x = low; x <= high; x++) sum += Math.exp(logChoose(successes, x) + logChoose(population - successes, draws - x) - denominator)
+  return Math.min(1, sum)
+}
+
+export interface HypergeometricSignal {
+  method: 'hypergeometric'
+  /** True when the null hypothesis "recall is below the target" is rejected at 1 − confidence. */
+  stop: boolean
+  /** Smallest p-value over the tails tested (NaN before any include). */
+  pValue: number
+  recallTarget: number
+  confidence: number
+  /** Size of the tail (last records screened) that gave the smallest p-value. */
+  sample: number
+  assumptions: string
+}
+
+/**
+ * The stopping criterion of Callaghan & Müller-Hansen (2020, "Statistical
+ * stopping criteria for automated screening in systematic reviews", Syst Rev
+ * 9:273), in the form of their buscar package: for every tail of the last n
+ * screened records (n = 1..screened), treat it as a sample drawn without
+ * replacement from itself plus the unscreened records (population
+ * N − screened + n); under H0 "recall < target" that population holds at least
+ *   K = ⌊r_seen / target − (r_seen − k) + 1⌋
+ * relevant records (r_seen found in all, k of them in the tail); the p-value of
+ * seeing at most k relevant records in the tail is the hypergeometric
+ * P(X ≤ k). Stop when the smallest p-value is below 1 − confidence.
+ *
+ * The guarantee (P(stopping with recall < target) ≤ 1 − confidence) holds
+ * exactly when the tail is a random sample of the records left, i.e. when the
+ * last records were drawn at random from the unscreened ones. When they were
+ * screened in the model's relevance order, the tail is at least as rich in
+ * relevant records as a random sample would be (assuming the model ranks
+ * better than chance), which makes the test conservative.
+ */
+export function hypergeometricStoppingSignal(
+  decisionsInOrder: readonly LabelValue[],
+  totalRecords: number,
+  options: { recallTarget?: number, confidence?: number } = {}
+): HypergeometricSignal {
+  const recallTarget = options.recallTarget ?? 0.95
+  const confidence = options.confidence ?? 0.95
+  if (!(recallTarget > 0 && recallTarget < 1)) throw new RangeError(`recallTarget must be between 0 and 1 (got ${recallTarget})`)
+  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be between 0 and 1 (got ${confidence})`)
+  const screened = decisionsInOrder.length
+  if (totalRecords < screened) throw new RangeError(`totalRecords (${totalRecords}) is less than the ${screened} records screened`)
+  const hits = decisionsInOrder.map(isInclude)
+  const relevantSeen = hits.filter(Boolean).length
+  const assumptions = `tests H0 "recall < ${recallTarget * 100}%" on the last screened records as a sample of those plus the unscreened ones ` +
+    '(Callaghan & Müller-Hansen 2020); exact when those records were drawn at random from the unscreened ones, ' +
+    'conservative when they were screened in relevance order'
+  let pValue = relevantSeen === 0 ? NaN : 1
+  let sample = 0
+  let k = 0
+  if (relevantSeen > 0) {
+    for (let n = 1; n <= screened; n++) {
+      if (hits[screened - n]) k++
+      const successes = Math.floor(relevantSeen / recallTarget - (relevantSeen - k) + 1)
+      const p = hypergeometricCdf(k, totalRecords - screened + n, successes, n)
+      if (p < pValue) { pValue = p; sample = n }
+    }
+  }
+  return { method: 'hypergeometric', stop: pValue < 1 - confidence, pValue, recallTarget, confidence, sample, assumptions }
+}

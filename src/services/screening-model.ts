@@ -15,7 +15,8 @@ import { createScreeningModel, type LabelledRecord } from '../screening/active-l
 import { buildTfidf, recordText, type TfidfFeatures } from '../screening/features.ts'
 import type { ClassifierName } from '../screening/models.ts'
 import { MODEL_DEFAULTS } from '../screening/simulate.ts'
-import { estimateRemainingByRecentRate, kneeStoppingSignal, recordsSinceLastInclude } from '../screening/stopping.ts'
+import { estimateRemainingByRecentRate, hypergeometricStoppingSignal, kneeStoppingSignal, recordsSinceLastInclude } from '../screening/stopping.ts'
+import stoppingEvidence from '../screening/stopping-evidence.json' with { type: 'json' }
 import type { TaskService } from '../tasks/service.ts'
 import type { TaskRow } from '../tasks/store.ts'
 import { toArticleView, type ArticleView } from './articles.ts'
@@ -279,6 +280,7 @@ export async function screeningStats(db: Database, projectId: string, settings: 
   const unscreened = candidates.ids.length - sequence.length
   const recent = estimateRemainingByRecentRate(sequence, unscreened, 100)
   const knee = kneeStoppingSignal(sequence)
+  const hypergeometric = hypergeometricStoppingSignal(sequence, candidates.ids.length)
   return {
     stage,
     records: candidates.ids.length,
@@ -289,6 +291,9 @@ export async function screeningStats(db: Database, projectId: string, settings: 
     sinceLastInclude: recordsSinceLastInclude(sequence),
     remainingRelevant: { method: recent.method, estimate: finite(recent.estimate), upper: finite(recent.upper), assumptions: recent.assumptions },
     knee: { ...knee, slopeRatio: finite(knee.slopeRatio) },
+    // The default stopping rule, and the simulation evidence for it and for the other signals (scripts/evaluate-models.ts).
+    hypergeometric: { ...hypergeometric, pValue: finite(hypergeometric.pValue), default: true },
+    stoppingEvidence,
     model: model
       ? { classifier: model.model, mode: model.stats.mode ?? null, labelled: model.labelled, includes: model.includes, trainedAt: model.trainedAt.toISOString() }
       : null

@@ -79,7 +79,7 @@ t.test('the next record follows the model once it is trained; retraining is debo
   t.equal((await decide(alice, knee.id, 'exclude')).statusCode, 201)
   await trainingsDone()
   const [model] = await app.db.select().from(screeningModels).where(eq(screeningModels.projectId, project.id))
-  t.match(model, { stage: 'title_abstract', model: 'logistic', labelled: 2, includes: 1, stats: { mode: 'model' } })
+  t.match(model, { stage: 'title_abstract', model: 'svm', labelled: 2, includes: 1, stats: { mode: 'model' } })
   const ranked = await next()
   t.equal(ranked.rankedBy, 'model')
   t.ok(isChatbot(ranked.article.id), `first proposed after training: ${ranked.article.title}`)
@@ -108,6 +108,10 @@ t.test('the next record follows the model once it is trained; retraining is debo
   t.equal(stats.remainingRelevant.method, 'recent-rate')
   t.ok(Math.abs(stats.remainingRelevant.estimate - 4 / 9 * (titles.length - 9)) < 1e-9)
   t.match(stats.knee, { method: 'knee', stop: false })
+  t.match(stats.hypergeometric, { method: 'hypergeometric', stop: false, recallTarget: 0.95, confidence: 0.95, default: true })
+  t.ok(stats.hypergeometric.pValue > 0.05, 'nine records screened cannot reject "recall < 95%"')
+  t.equal(stats.stoppingEvidence.defaultRule, 'hypergeometric recall 95% @ 95%')
+  t.ok(stats.stoppingEvidence.rules.some((r: { rule: string }) => r.rule === 'knee'), 'evidence for every signal offered')
   t.equal(stats.statusCounts.awaiting, titles.length, 'with two reviewers per record nothing is settled by one')
 
   // Old trainings do not pile up in the project's tasks.
@@ -186,7 +190,7 @@ t.test('simulation on an imported labelled CSV reports the CLI metrics', { skip:
   t.equal(whole.status, 'succeeded', 'the whole project with its imported labels')
   t.equal(whole.result.source.labels, 'import')
 
-  for (const payload of [{ seeds: 0 }, { seeds: 11 }, { classifier: 'svm' }, { labels: 'llm' }, { batchId: 'x' }, { extra: true }]) {
+  for (const payload of [{ seeds: 0 }, { seeds: 11 }, { classifier: 'forest' }, { labels: 'llm' }, { batchId: 'x' }, { extra: true }]) {
     t.equal((await app.inject({ method: 'POST', url: `${base}/screening/simulations`, headers: alice.auth, payload })).statusCode, 400, JSON.stringify(payload))
   }
   const unknownBatch = await app.inject({ method: 'POST', url: `${base}/screening/simulations`, headers: alice.auth, payload: { batchId: '00000000-0000-4000-8000-000000000000' } })

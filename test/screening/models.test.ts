@@ -1,7 +1,8 @@
 import t from 'tap'
 import type { SparseMatrix } from '../../src/screening/features.ts'
 import {
-  balancedWeights, createLogisticRegression, createNaiveBayes, doubleBalance, minimiseLbfgs, sigmoid, unbalanced
+  balancedWeights, createClassifier, createEnsemble, createLinearSvm, createLogisticRegression, createNaiveBayes, doubleBalance,
+  minimiseLbfgs, sigmoid, unbalanced, type Classifier
 } from '../../src/screening/models.ts'
 import { createRng } from '../../src/screening/random.ts'
 
@@ -129,4 +130,88 @@ t.test('logistic regression warm starts: refitting on the same data changes noth
   lr.fit(set)
   const second = lr.decisionValues()
   for (let i = 0; i < 4; i++) t.ok(Math.abs(first[i] - second[i]) < 1e-6)
+})
+
+/** A separable toy set: includes use terms 0–2, excludes terms 3–5, with noise terms 6–7 in both. */
+function separable(): { X: SparseMatrix, includes: number[], excludes: number[] } {
+  const rng = createRng(11)
+  const rows: number[][] = []
+  const includes: number[] = []
+  const excludes: number[] = []
+  for (let i = 0; i < 40; i++) {
+    const relevant = i % 4 === 0
+    const row = new Array<number>(8).fill(0)
+    const offset = relevant ? 0 : 3
+    row[offset + rng.int(3)] = 1 + rng.next()
+    row[offset + rng.int(3)] += 0.5
+    row[6 + rng.int(2)] = rng.next() * 2
+    rows.push(row)
+    ;(relevant ? includes : excludes).push(i)
+  }
+  return { X: csr(rows), includes, excludes }
+}
+
+t.test('SVM, logistic regression and the ensemble rank a separable set perfectly', async (t) => {
+  const { X, includes, excludes } = separable()
+  for (const name of ['svm', 'logistic', 'ensemble', 'nb'] as const) {
+    const model: Classifier = createClassifier(name, X)
+    // Train on two of each class only; every other include must outrank every other exclude.
+    model.fit(balancedWeights(includes.slice(0, 2), excludes.slice(0, 2)))
+    const d = model.decisionValues()
+    const lowestInclude = Math.min(...includes.map((i) => d[i]))
+    const highestExclude = Math.max(...excludes.map((i) => d[i]))
+    t.ok(lowestInclude > highestExclude, `${name}: lowest include ${lowestInclude} above highest exclude ${highestExclude}`)
+  }
+})
+
+t.test('the linear SVM reaches the optimum of the squared hinge loss (KKT conditions)', async (t) => {
+  const rows = [[1, 0, 0.5], [0.9, 0.1, 0], [0, 1, 0.2], [0.1, 0.8, 0.6], [0.7, 0.2, 0.1], [0, 0.3, 0.9]]
+  const X = csr(rows)
+  const labels = [1, 1, 0, 0, 1, 0]
+  const C = 0.5
+  const svm = createLinearSvm(X, { svmC: C, maxPasses: 2000, svmTolerance: 1e-10 })
+  const weights = [1, 1, 1, 1, 2, 1]
+  svm.fit({ rows: Int32Array.from([0, 1, 2, 3, 4, 5]), labels: Uint8Array.from(labels), weights: Float64Array.from(weights) })
+  // Primal ½‖(w, b)‖² + C Σ c_i max(0, 1 − s_i z_i)²: at the optimum (w, b) = Σ 2 C c_i max(0, 1 − s_i z_i) s_i (x_i, 1).
+  const d = svm.decisionValues()
+  const w = [0, 0, 0]
+  let b = 0
+  for (let i = 0; i < 6; i++) {
+    const s = labels[i] ? 1 : -1
+    const slack = Math.max(0, 1 - s * d[i])
+    for (let j = 0; j < 3; j++) w[j] += 2 * C * weights[i] * slack * s * rows[i][j]
+    b += 2 * C * weights[i] * slack * s
+  }
+  for (let i = 0; i < 6; i++) {
+    const predicted = b + rows[i].reduce((sum, v, j) => sum + v * w[j], 0)
+    t.ok(Math.abs(predicted - d[i]) < 1e-6, `row ${i}: ${predicted} = ${d[i]}`)
+  }
+})
+
+t.test('the SVM warm-starts: a refit on the same rows keeps the solution; a label change is learnt', async (t) => {
+  const X = csr([[1, 0], [0, 1], [0.8, 0.2], [0.2, 0.8]])
+  const svm = createLinearSvm(X, { maxPasses: 500, svmTolerance: 1e-9 })
+  svm.fit(unbalanced([0, 2], [1, 3]))
+  const first = svm.decisionValues()
+  svm.fit(unbalanced([0, 2], [1, 3]))
+  const second = svm.decisionValues()
+  for (let i = 0; i < 4; i++) t.ok(Math.abs(first[i] - second[i]) < 1e-6)
+  svm.fit(unbalanced([1, 3], [0, 2]))
+  const flipped = svm.decisionValues()
+  t.ok(flipped[1] > flipped[0] && flipped[3] > flipped[2], 'swapped labels swap the ranking')
+})
+
+t.test('reciprocal-rank fusion: the fused order follows the sum of 1/(60 + rank)', async (t) => {
+  const X = csr([[1], [2], [3], [4]])
+  // Two fixed "models": one ranks rows 3,2,1,0, the other 0,1,2,3 except that row 2 comes first.
+  const fixed = (values: number[]): Classifier => ({
+    name: 'fixed', matrix: X, fit() {}, decisionValues: () => Float64Array.from(values), rank: () => new Float64Array(4)
+  })
+  const ensemble = createEnsemble(X, [fixed([1, 2, 3, 4]), fixed([3, 2, 4, 1])])
+  ensemble.fit(unbalanced([0], [1]))
+  const d = ensemble.decisionValues()
+  // Ranks: row 0 → 4 and 2; row 1 → 3 and 3; row 2 → 2 and 1; row 3 → 1 and 4.
+  // Sums: 1/64 + 1/62 = 0.031754; 2/63 = 0.031746; 1/62 + 1/61 = 0.032522; 1/61 + 1/64 = 0.032018.
+  t.same([...d].map((_, i) => i).sort((a, b) => d[b] - d[a]), [2, 3, 0, 1])
+  t.ok(Math.abs(d[2] - Math.log((1 / 62 + 1 / 61) / (2 / 61)) * 10) < 1e-9, 'scaled log of the sum over its maximum')
 })

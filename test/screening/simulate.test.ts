@@ -6,7 +6,9 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { recallCurveSvg } from '../../src/screening/recall-svg.ts'
-import { parseLabelledCsv, simulateScreening, SimulationError, type SimulationProgress } from '../../src/screening/simulate.ts'
+import {
+  parseLabelledCsv, parseModels, parsePriors, parseSeeds, simulateScreening, SimulationError, type SimulationProgress
+} from '../../src/screening/simulate.ts'
 
 const datasets = fileURLToPath(new URL('../../../shared/datasets/screening/', import.meta.url))
 const antihistamines = path.join(datasets, 'Cohen_2006', 'Antihistamines.csv')
@@ -90,11 +92,50 @@ t.test('the CLI prints recall progress and the summary lines, and writes SVG and
   t.match(summary[3], /^ATD: \d+\.\d$/)
   const json = JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8'))
   t.equal(json.dataset, 'Antihistamines.csv')
-  t.equal(summary[0], `WSS@95: ${(json.mean.wss95 * 100).toFixed(1)}`)
+  t.equal(json.complete, true)
+  t.equal(summary[0], `WSS@95: ${(json.models.nb.mean.wss95 * 100).toFixed(1)}`)
   t.match(readFileSync(path.join(dir, 'curve.svg'), 'utf8'), /<polyline /)
 
-  const bad = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/simulate.ts', antihistamines, '--model', 'svm'], { cwd: repo })
+  const bad = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/simulate.ts', antihistamines, '--model', 'nb,forest'], { cwd: repo })
     .then(() => undefined, (error: { code: number, stderr: string }) => error)
   t.equal(bad?.code, 2)
-  t.match(bad?.stderr, /--model must be nb or logistic/)
+  t.match(bad?.stderr, /--model must be one or more of nb, logistic, svm, ensemble/)
+})
+
+t.test('command-line options: seed ranges and lists, prior counts, model lists', async (t) => {
+  t.same(parseSeeds('3'), [1, 2, 3], 'a count')
+  t.same(parseSeeds('1..15'), Array.from({ length: 15 }, (_, i) => i + 1))
+  t.same(parseSeeds('4,7..9'), [4, 7, 8, 9])
+  t.throws(() => parseSeeds('9..7'), /ends before it starts/)
+  t.throws(() => parseSeeds('1,1'), /twice/)
+  t.throws(() => parseSeeds('x'), /--seeds takes/)
+  t.throws(() => parseSeeds('0'), /at least 1/)
+  t.same(parsePriors('1,1'), { priorIncluded: 1, priorExcluded: 1 })
+  t.same(parsePriors(' 5, 10 '), { priorIncluded: 5, priorExcluded: 10 })
+  t.throws(() => parsePriors('1'), /--priors/)
+  t.throws(() => parsePriors('0,1'), /--priors/)
+  t.same(parseModels('nb,svm,ensemble'), ['nb', 'svm', 'ensemble'])
+  t.throws(() => parseModels('nb,nb'), /twice/)
+})
+
+t.test('the CLI runs several models with given priors and seeds, one table row per model', { skip: missing }, async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'simulate-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const json = path.join(dir, 'runs.json')
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    '--import', 'tsx', 'scripts/simulate.ts', antihistamines, '--seeds', '2..3', '--priors', '2,3', '--model', 'nb,svm', '--every', '1000', '--json', json
+  ], { cwd: repo })
+  t.match(stdout, /model nb, svm, 2 seed\(s\), priors 2 relevant \+ 3 irrelevant/)
+  const table = stdout.trim().split('\n').slice(-4)
+  t.same(table.slice(0, 2), ['| model | WSS@95 | WSS@100 | RRF@10 | ATD |', '|---|---|---|---|---|'])
+  t.match(table[2], /^\| nb \| -?\d+\.\d \| /)
+  t.match(table[3], /^\| svm \| -?\d+\.\d \| /)
+  const result = JSON.parse(readFileSync(json, 'utf8'))
+  t.equal(result.complete, true)
+  t.same(result.seeds, [2, 3])
+  for (const model of ['nb', 'svm']) {
+    t.same(result.models[model].runs.map((r: { seed: number }) => r.seed), [2, 3])
+    t.equal(result.models[model].runs[0].priorIndices.length, 5, '2 + 3 prior records')
+    t.equal(result.models[model].runs[0].order.length, 310 - 5)
+  }
 })
