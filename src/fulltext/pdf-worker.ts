@@ -44,6 +44,7 @@ async function extract(request: WorkerRequest): Promise<WorkerReply> {
     }
     const meta = await doc.getMetadata().catch(() => undefined)
     const pages: RawPage[] = []
+    let blank = 0
     for (let number = 1; number <= pageCount; number++) {
       const page = await doc.getPage(number)
       const content = await page.getTextContent()
@@ -54,9 +55,13 @@ async function extract(request: WorkerRequest): Promise<WorkerReply> {
         const size = Math.hypot(c, d) || Math.hypot(a, b) || raw.height || 0
         items.push({ text: raw.str, x, y, width: raw.width ?? 0, size })
       }
-      pages.push({ number, lines: linesInReadingOrder(items) })
+      const lines = linesInReadingOrder(items)
+      if (lines.length === 0 && (await page.getOperatorList()).fnArray.length === 0) blank++
+      pages.push({ number, lines })
       page.cleanup()
     }
+    // pdf.js shows a page tree with no pages as one blank page: a file of blank pages only has nothing to read.
+    if (blank === pageCount) return { id: request.id, ok: false, code: 'empty', message: 'the PDF has no pages with content' }
     const info = (meta?.info ?? {}) as Record<string, unknown>
     const xmp = (meta?.metadata as { getRaw?: () => string } | null | undefined)?.getRaw?.()
     return { id: request.id, ok: true, doc: { pageCount, encrypted, info, ...(xmp ? { xmp: String(xmp).slice(0, 200_000) } : {}), pages } }
