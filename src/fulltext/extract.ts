@@ -76,16 +76,27 @@ const fail = (code: ExtractErrorCode, message: string): ExtractOutcome => ({ ok:
 export class PdfExtractor {
   private worker: Worker | undefined
   private nextId = 1
+  private queue: Promise<void> = Promise.resolve()
 
   constructor(private readonly limits: ExtractLimits) {}
 
-  async extract(input: string | Uint8Array): Promise<ExtractOutcome> {
-    const deadline = Date.now() + this.limits.timeoutMs
+  /**
+   * Extracts one PDF (a path or its bytes); calls on one extractor run one
+   * after another, each with its own deadline (`timeoutMs` overrides the limit).
+   */
+  extract(input: string | Uint8Array, options: { timeoutMs?: number } = {}): Promise<ExtractOutcome> {
+    const next = this.queue.then(() => this.extractNow(input, options.timeoutMs ?? this.limits.timeoutMs))
+    this.queue = next.then(() => undefined, () => undefined)
+    return next
+  }
+
+  private async extractNow(input: string | Uint8Array, timeoutMs: number): Promise<ExtractOutcome> {
+    const deadline = Date.now() + timeoutMs
     const size = typeof input === 'string' ? await fs.stat(input).then((s) => s.size, () => -1) : input.byteLength
     if (size < 0) return fail('failed', `cannot read ${input as string}`)
     if (size > this.limits.maxBytes) return fail('too-large', `the file has ${size} bytes, more than the limit of ${this.limits.maxBytes}`)
     if (size === 0) return fail('empty', 'the file is empty')
-    const reply = await this.parse(input, deadline)
+    const reply = await this.parse(input, deadline, timeoutMs)
     if ('error' in reply) return reply
     return { ok: true, text: await this.finish(reply.doc, input, deadline) }
   }
@@ -97,18 +108,22 @@ export class PdfExtractor {
   }
 
   private start(): Worker {
+    if (this.worker) return this.worker
     const [script, options] = workerScript()
-    this.worker ??= new Worker(script, {
+    const worker = new Worker(script, {
       ...options,
       resourceLimits: { maxOldGenerationSizeMb: this.limits.memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(4, this.limits.memoryMb / 8)) },
-      stdout: true, stderr: true
+      stdout: true, stderr: true // pdf.js warnings are not the service's log
     })
-    this.worker.unref()
-    return this.worker
+    worker.unref()
+    worker.stdout.resume()
+    worker.stderr.resume()
+    this.worker = worker
+    return worker
   }
 
   /** Runs the worker on one file with the deadline; on timeout or death, the worker is discarded. */
-  private parse(input: string | Uint8Array, deadline: number): Promise<{ doc: RawDocument } | ExtractOutcome & { ok: false }> {
+  private parse(input: string | Uint8Array, deadline: number, timeoutMs: number): Promise<{ doc: RawDocument } | ExtractOutcome & { ok: false }> {
     const worker = this.start()
     const id = this.nextId++
     return new Promise((resolve) => {
@@ -126,7 +141,7 @@ export class PdfExtractor {
         ? { ok: false, error: { code: 'out-of-memory', message: `extraction needed more than the memory limit of ${this.limits.memoryMb} MB` } }
         : { ok: false, error: { code: 'failed', message: `extraction failed: ${error.message}` } }, true)
       const onExit = (code: number) => finish({ ok: false, error: { code: 'failed', message: `the extraction worker stopped (exit code ${code})` } }, true)
-      const timer = setTimeout(() => finish({ ok: false, error: { code: 'timeout', message: `extraction took longer than the time limit of ${this.limits.timeoutMs} ms` } }, true),
+      const timer = setTimeout(() => finish({ ok: false, error: { code: 'timeout', message: `extraction took longer than the time limit of ${timeoutMs} ms` } }, true),
         Math.max(0, deadline - Date.now()))
       worker.on('message', onMessage).on('error', onError).on('exit', onExit)
       const request: WorkerRequest = typeof input === 'string' ? { id, path: path.resolve(input), maxPages: this.limits.maxPages } : { id, data: input, maxPages: this.limits.maxPages }

@@ -160,3 +160,12 @@ t.test('image-only pages are read by tesseract', {
 t.test('missing OCR tools are reported, not thrown', async (t) => {
   t.same(await detectOcrTools({ PATH: '/nonexistent' }), { available: false, reason: 'tesseract is not installed (Debian package tesseract-ocr)' })
 })
+
+t.test('calls on one extractor run one after another, and a timeout fails only its own file', async (t) => {
+  const huge = await articlePdf({ pages: 100, columns: 2, body: (p, c) => prose(p, c, 40) })
+  const small = await articlePdf({ pages: 1, body: () => ['A small file.'] })
+  const [a, b, c] = await Promise.all([extractor.extract(small), extractor.extract(huge, { timeoutMs: 5 }), extractor.extract(small)])
+  t.equal(text(a).pages[0].text, 'A small file.')
+  t.same(b, { ok: false, error: { code: 'timeout', message: 'extraction took longer than the time limit of 5 ms' } })
+  t.equal(text(c).pages[0].text, 'A small file.', 'the file after the timeout gets a new worker')
+})
