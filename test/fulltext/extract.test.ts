@@ -8,7 +8,7 @@ import { PDFDocument } from 'pdf-lib'
 import { PdfExtractor, extractPdf, type ExtractLimits, type ExtractOutcome, type FullText } from '../../src/fulltext/extract.ts'
 import { normaliseText } from '../../src/fulltext/layout.ts'
 import { detectOcrTools } from '../../src/fulltext/ocr.ts'
-import { articlePdf, hasTool, scannedPdf } from '../support/pdfs.ts'
+import { articlePdf, hasTool, ligaturePdf, scannedPdf } from '../support/pdfs.ts'
 import { needs } from '../support/skips.ts'
 
 const run = promisify(execFile)
@@ -86,6 +86,8 @@ t.test('sections, DOI, PMID and title', async (t) => {
 })
 
 t.test('ligatures are expanded; NFKC only where it keeps the meaning', async (t) => {
+  const pdf = await ligaturePdf(['The ef\uFB01cacy of \uFB01ve \uFB02exible sessions', 'was con\uFB01rmed.'])
+  t.equal(all(text(await extractor.extract(pdf))), 'The efficacy of five flexible sessions\nwas confirmed.', 'ligature glyphs of a PDF font')
   t.equal(normaliseText('e\uFB03cacy of \uFB01ve \uFB02exible \uFB00ects'), 'efficacy of five flexible ffects')
   t.equal(normaliseText('ＡＢＣ１２ in 5\u00A0m² ½'), 'ABC12 in 5 m² ½')
 })

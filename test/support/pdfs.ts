@@ -8,7 +8,9 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { PDFDocument, StandardFonts, type PDFFont, type PDFPage } from 'pdf-lib'
+import {
+  PDFDocument, PDFHexString, PDFName, StandardFonts, beginText, endText, moveText, setFontAndSize, showText, type PDFFont, type PDFPage
+} from 'pdf-lib'
 
 const run = promisify(execFile)
 export const A4: [number, number] = [595, 842]
@@ -53,6 +55,24 @@ export async function articlePdf(options: ArticleOptions): Promise<Uint8Array> {
       drawLines(page, font, options.body(p, 1), 320, top, 10)
     } else drawLines(page, font, options.body(p, 0), 60, top, 10)
   }
+  return doc.save()
+}
+
+/**
+ * A page written with the ligature glyphs of Times-Roman (`fi`, `fl`, through
+ * an encoding whose byte 1 is /fi and byte 2 /fl, as typesetters do): `text`
+ * may hold U+FB01 and U+FB02, the other characters must be ASCII.
+ */
+export async function ligaturePdf(lines: string[]): Promise<Uint8Array> {
+  const doc = await PDFDocument.create()
+  const page = doc.addPage(A4)
+  const font = doc.context.register(doc.context.obj({
+    Type: 'Font', Subtype: 'Type1', BaseFont: 'Times-Roman',
+    Encoding: { Type: 'Encoding', BaseEncoding: 'WinAnsiEncoding', Differences: [1, PDFName.of('fi'), PDFName.of('fl')] }
+  }))
+  page.node.setFontDictionary(PDFName.of('Lig'), font)
+  const hex = (text: string) => PDFHexString.of([...text].map((c) => (c === '\uFB01' ? 1 : c === '\uFB02' ? 2 : c.charCodeAt(0)).toString(16).padStart(2, '0')).join(''))
+  lines.forEach((text, i) => page.pushOperators(beginText(), setFontAndSize('Lig', 12), moveText(60, 760 - i * 16), showText(hex(text)), endText()))
   return doc.save()
 }
 
