@@ -214,10 +214,17 @@ const HEADING_WORDS: [RegExp, SectionName][] = [
   [/^(?:references|bibliography|literature cited|works cited)$/, 'references']
 ]
 
-/** The section a line heads, if it is a heading: optional numbering ("2.", "2.1", "II."), a known name, optional colon. */
+/**
+ * The section a line heads, if it is a heading: optional numbering ("2.", "2.1",
+ * "II."), a known name starting with a capital, optional colon (a full stop only
+ * after a number: "results." alone is the end of a sentence).
+ */
 export function headingName(text: string): SectionName | undefined {
-  const bare = text.trim().replace(/^(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+/, '').replace(/[:.]$/, '').trim().toLowerCase()
-  if (bare.length > 40) return undefined
+  const trimmed = text.trim()
+  const numbered = /^(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+/.exec(trimmed)
+  const rest = trimmed.slice(numbered?.[0].length ?? 0)
+  if (rest.length > 40 || !/^\p{Lu}/u.test(rest) || (!numbered && rest.endsWith('.'))) return undefined
+  const bare = rest.replace(/[:.]$/, '').trim().toLowerCase()
   for (const [pattern, name] of HEADING_WORDS) if (pattern.test(bare)) return name
   return undefined
 }

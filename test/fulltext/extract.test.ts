@@ -68,7 +68,7 @@ t.test('sections, DOI, PMID and title', async (t) => {
     info: { subject: 'Digit Health 2024. doi:10.1177/ABC.2024.55.' },
     body: (p) => p === 1
       ? ['Abstract', 'We measured the alliance.', 'PMID: 38012345', '1. Introduction', 'Chatbots are common.', '2. Materials and Methods', 'Adults used an app.']
-      : ['3. RESULTS', 'The alliance was high.', 'Discussion', 'It matters.', 'Conclusions', 'Measure it.', 'References', '1. Smith J. A paper.']
+      : ['3. RESULTS', 'The alliance was high, as in earlier', 'results.', 'Discussion', 'It matters.', 'Conclusions', 'Measure it.', 'References', '1. Smith J. A paper.']
   })
   const full = text(await extractor.extract(pdf))
   t.same(full.sections.map((s) => [s.name, s.page]), [
