@@ -118,13 +118,24 @@ const LIGATURES: Record<string, string> = {
   '\u01CA': 'NJ', '\u01CB': 'Nj', '\u01CC': 'nj'
 }
 
+/** TeX fonts without a Unicode map leave their encoding's ligature codes: T1 (Cork) 0x1B–0x1F, OT1 0x0B–0x0F. */
+const TEX_LIGATURES = ['ff', 'fi', 'fl', 'ffi', 'ffl']
+
 /**
- * Ligatures expanded, full-width forms and compatibility spaces folded (NFKC
- * applied to those ranges only: NFKC everywhere would turn m² into m2 and ½
- * into 1⁄2), zero-width characters dropped, then NFC.
+ * Ligatures expanded (Unicode ones, and the control codes TeX fonts without a
+ * Unicode map leave: T1 always, OT1 only next to a letter since they share
+ * codes with \v \f \r), full-width forms and compatibility spaces folded
+ * (NFKC applied to those ranges only: NFKC everywhere would turn m² into m2
+ * and ½ into 1⁄2), other control and zero-width characters dropped, then NFC.
  */
 export function normaliseText(text: string): string {
+  /* eslint-disable no-control-regex -- control characters are what these replacements are about */
   return text
+    .replace(/[\x1B-\x1F]/g, (c) => TEX_LIGATURES[c.charCodeAt(0) - 0x1B])
+    .replace(/(?<=\p{L})[\x0B-\x0F]|[\x0B-\x0F](?=\p{L})/gu, (c) => TEX_LIGATURES[c.charCodeAt(0) - 0x0B])
+    .replace(/[\x10\x11]/g, '"')
+    .replace(/[\x00-\x08\x0B-\x1F\x7F]/g, '')
+    /* eslint-enable no-control-regex */
     .replace(/[\uFB00-\uFB06\u0132\u0133\u01C4-\u01CC]/g, (c) => LIGATURES[c] ?? c)
     .replace(/[\uFF01-\uFF5E]/g, (c) => c.normalize('NFKC'))
     .replace(/[\u00A0\u2000-\u200A\u202F\u205F\u3000]/g, ' ')

@@ -90,6 +90,8 @@ t.test('ligatures are expanded; NFKC only where it keeps the meaning', async (t)
   t.equal(all(text(await extractor.extract(pdf))), 'The efficacy of five flexible sessions\nwas confirmed.', 'ligature glyphs of a PDF font')
   t.equal(normaliseText('e\uFB03cacy of \uFB01ve \uFB02exible \uFB00ects'), 'efficacy of five flexible ffects')
   t.equal(normaliseText('ＡＢＣ１２ in 5\u00A0m² ½'), 'ABC12 in 5 m² ½')
+  t.equal(normaliseText('di\x1Berent scienti\x1Cc \x1Cnal \x10quoted\x11, OT1 e\x0Bect \x0C page'), 'different scientific final "quoted", OT1 effect  page',
+    'TeX T1 ligature codes always, OT1 codes next to letters, other control characters dropped')
 })
 
 t.test('encrypted PDFs', { skip: !process.env.CI && !(await hasTool('qpdf')) ? needs('qpdf', 'apt-get install qpdf') : false }, async (t) => {
