@@ -72,10 +72,15 @@ export const EnvSchema = Type.Object({
   SEMANTIC_SCHOLAR_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   ARXIV_BASE_URL: Type.Optional(HttpUrl),
   UNPAYWALL_BASE_URL: Type.Optional(HttpUrl),
-  /** Largest PDF downloaded from an open-access location. */
   /** Let URL imports and full-text downloads reach private and loopback addresses (tests, intranets). */
   ALLOW_PRIVATE_DOWNLOADS: Type.Boolean({ default: false }),
+  /** Largest PDF downloaded from an open-access location, or read by the text extraction. */
   FULLTEXT_MAX_BYTES: Type.Integer({ default: 50 * 1024 * 1024, minimum: 1024 }),
+  /** Text extraction (src/fulltext): deadline per PDF (OCR included), most pages, worker heap; OCR language(s) or `off`. */
+  FULLTEXT_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1 }),
+  FULLTEXT_MAX_PAGES: Type.Integer({ default: 2000, minimum: 1 }),
+  FULLTEXT_MEMORY_MB: Type.Integer({ default: 512, minimum: 32, maximum: 16384 }),
+  FULLTEXT_OCR_LANGUAGE: Type.String({ default: 'eng', pattern: '^(off|[a-z_]{3,}(\\+[a-z_]{3,})*)$' }),
   // Local LLM (Ollama) for screening and extraction.
   OLLAMA_BASE_URL: Type.String({ default: 'http://127.0.0.1:11434', pattern: '^https?://' }),
   OLLAMA_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1000 }),
