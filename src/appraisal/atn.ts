@@ -11,7 +11,8 @@
  * Matching: case-insensitive, accents folded, on word boundaries (a term must
  * not be preceded or followed by a letter or digit; spaces in a term match any
  * run of white space). The original matched substrings, so "rct" matched inside
- * other words (e.g. "correction", "direct"); that is no longer so. As in the
+ * other words ("nRCT", a non-randomised trial) and "accessibility" inside
+ * "inaccessibility"; that is no longer so. As in the
  * original, a term listed by two criteria ("user experience") counts in both.
  */
 import { Invalid } from '../errors.ts'
