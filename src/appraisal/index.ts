@@ -17,9 +17,14 @@ export interface AssessmentInput {
   answers?: Record<string, string>
   /** Domain judgements by domain id ("D1"), for tools whose domains the reviewer judges. */
   judgements?: Record<string, string>
+  /**
+   * Reviewer's judgements replacing those derived (RoB 2: the algorithm proposes, the reviewer may
+   * override with a reason), by domain id or "overall".
+   */
+  overrides?: Record<string, { judgement: string, reason: string }>
 }
 export interface Problem { field: string, message: string }
-export interface ValidAssessment { answers: Record<string, Answer>, judgements: Record<string, string> }
+export interface ValidAssessment { answers: Record<string, Answer>, judgements: Record<string, string>, overrides: Record<string, { judgement: string, reason: string }> }
 
 export function getTool (id: string): Tool {
   const tool = (TOOLS as Record<string, Tool | undefined>)[id]
@@ -74,7 +79,15 @@ export function checkAssessment (tool: Tool, input: AssessmentInput, { complete 
   if (tool.mode === 'judged' && complete) {
     for (const d of tool.domains) if (!(d.id in judgements) && !problems.some((p) => p.field === `judgements/${d.id}`)) problems.push({ field: `judgements/${d.id}`, message: `domain ${d.id} (${d.name}) has no judgement` })
   }
-  return { problems, assessment: { answers, judgements } }
+  const overrides: ValidAssessment['overrides'] = {}
+  for (const [id, o] of Object.entries(input.overrides ?? {})) {
+    const field = `overrides/${id}`
+    if (id !== 'overall' && !domainIds.has(id)) problems.push({ field, message: `${tool.id} has no domain "${id}"` })
+    else if (!tool.judgements.includes(o?.judgement)) problems.push({ field, message: `override of ${id}: "${o?.judgement}" is not a judgement of ${tool.id} (one of ${tool.judgements.join(', ')})` })
+    else if (typeof o.reason !== 'string' || !o.reason.trim()) problems.push({ field, message: `override of ${id}: give the reason for overriding the judgement` })
+    else overrides[id] = { judgement: o.judgement, reason: o.reason.trim() }
+  }
+  return { problems, assessment: { answers, judgements, overrides } }
 }
 
 /** The assessment, normalised (NA filled in for questions that do not apply), or Invalid naming every problem. */
@@ -84,7 +97,14 @@ export function validateAssessment (tool: Tool, input: AssessmentInput, options:
   return assessment
 }
 
-export interface Judgements { domains: Array<{ id: string, name: string } & Derivation>, overall: Derivation }
+/** `proposed`: the judgement derived before a reviewer's override. */
+export type Derived = Derivation & { proposed?: string }
+export interface Judgements { domains: Array<{ id: string, name: string } & Derived>, overall: Derived }
+
+function override (derivation: Derivation, o: { judgement: string, reason: string } | undefined): Derived {
+  if (!o || o.judgement === derivation.judgement) return derivation
+  return { judgement: o.judgement, proposed: derivation.judgement, path: [...derivation.path, `overridden by the reviewer: ${o.judgement} (${o.reason})`] }
+}
 
 /** Overall judgement of a tool from its domains' judgements, with the rule that decided it. */
 function overall (tool: Tool, domains: Array<{ id: string, judgement: string }>): Derivation {
@@ -106,9 +126,9 @@ export function deriveJudgements (tool: Tool, input: AssessmentInput): Judgement
     const derivation = tool.mode === 'algorithm'
       ? ROB2_ALGORITHMS[d.id]!(valid.answers)
       : { judgement: valid.judgements[d.id]!, path: [`reviewer's judgement: ${valid.judgements[d.id]}`] }
-    return { id: d.id, name: d.name, ...derivation }
+    return { id: d.id, name: d.name, ...override(derivation, valid.overrides[d.id]) }
   })
-  return { domains, overall: overall(tool, domains) }
+  return { domains, overall: override(overall(tool, domains), valid.overrides.overall) }
 }
 
 export interface Comparison {

@@ -93,6 +93,18 @@ t.test('RoB 2 overall judgement (guidance §4.3: low if all low, high if any hig
   t.same(high.overall.path, ['high in D1', '→ high'])
 })
 
+t.test('RoB 2: the reviewer may override a proposed judgement, with a reason', async (t) => {
+  const r = deriveJudgements(ROB2, { answers: { ...LOW, '5.1': 'N' }, overrides: { D5: { judgement: 'high', reason: ' outcome switched from the registry ' } } })
+  t.match(r.domains[4], { judgement: 'high', proposed: 'some concerns' })
+  t.equal(r.domains[4]!.path.at(-1), 'overridden by the reviewer: high (outcome switched from the registry)')
+  t.equal(r.overall.judgement, 'high', 'overall follows the overridden domain')
+  const o = deriveJudgements(ROB2, { answers: { ...LOW, '5.1': 'N', '4.1': 'NI' }, overrides: { overall: { judgement: 'high', reason: 'some concerns in several domains' } } })
+  t.match(o.overall, { judgement: 'high', proposed: 'some concerns' })
+  t.throws(() => deriveJudgements(ROB2, { answers: LOW, overrides: { D1: { judgement: 'high', reason: '' } } }), /override of D1: give the reason/)
+  t.throws(() => deriveJudgements(ROB2, { answers: LOW, overrides: { D1: { judgement: 'serious', reason: 'x' } } }), /override of D1: "serious" is not a judgement of rob2/)
+  t.throws(() => deriveJudgements(ROB2, { answers: LOW, overrides: { D9: { judgement: 'high', reason: 'x' } } }), /rob2 has no domain "D9"/)
+})
+
 t.test('ROBINS-I overall judgement (Sterne et al. 2016, Table 2)', async (t) => {
   const judge = (js: string[]) => deriveJudgements(ROBINS_I, { judgements: Object.fromEntries(js.map((j, i) => [`D${i + 1}`, j])) }).overall.judgement
   t.equal(judge(['low', 'low', 'low', 'low', 'low', 'low', 'low']), 'low')
