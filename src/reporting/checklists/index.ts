@@ -82,6 +82,7 @@ function sourcesText (facts: ProjectFacts, registers: boolean): string | null {
 
 const EVIDENCE: Record<Evidence, (facts: ProjectFacts) => string | null> = {
   'information-sources': (f) => join([sourcesText(f, false), sourcesText(f, true), EVIDENCE['citation-searching'](f)]),
+  databases: (f) => sourcesText(f, false),
   registers: (f) => sourcesText(f, true),
   'citation-searching': (f) => {
     const batches = (f.imports ?? []).filter((b) => b.kind === 'citations')

@@ -14,7 +14,7 @@ export const PRISMA_S: Checklist = {
   name: 'PRISMA-S',
   source: 'Rethlefsen ML et al. Syst Rev 2021;10:39. doi:10.1186/s13643-020-01542-z',
   items: [
-    { id: '1', section: SOURCES, topic: 'Database name', text: 'Name each individual database searched, stating the platform for each.', evidence: 'information-sources' },
+    { id: '1', section: SOURCES, topic: 'Database name', text: 'Name each individual database searched, stating the platform for each.', evidence: 'databases' },
     { id: '2', section: SOURCES, topic: 'Multi-database searching', text: 'If databases were searched simultaneously on a single platform, state the name of the platform, listing all of the databases searched.' },
     { id: '3', section: SOURCES, topic: 'Study registries', text: 'List any study registries searched.', evidence: 'registers' },
     { id: '4', section: SOURCES, topic: 'Online resources and browsing', text: 'Describe any online or print source purposefully searched or browsed (e.g., tables of contents, print conference proceedings, web sites), and how this was done.' },

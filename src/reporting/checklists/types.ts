@@ -2,7 +2,7 @@
 
 /** What the project can evidence for an item (see prefill.ts). */
 export type Evidence =
-  | 'information-sources' | 'registers' | 'citation-searching' | 'other-methods' | 'search-strategy' | 'search-dates'
+  | 'information-sources' | 'databases' | 'registers' | 'citation-searching' | 'other-methods' | 'search-strategy' | 'search-dates'
   | 'limits' | 'selection' | 'data-collection' | 'data-items' | 'flow' | 'total-records' | 'deduplication'
 
 export interface ChecklistItem {
