@@ -53,7 +53,7 @@ export interface PrismaDiagramInput {
   previous?: { studies: Count; reports: Count }
 }
 
-const FONT = 'Helvetica, Arial, sans-serif'
+const FONT = "Helvetica, Arial, 'Nimbus Sans', 'Liberation Sans', sans-serif"
 const SIZE = 12
 const LINE = 15
 const PAD = 8

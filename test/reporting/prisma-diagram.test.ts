@@ -1,5 +1,6 @@
 import t from 'tap'
 import { diagramInput, prismaDiagramSvg, type PrismaDiagramInput } from '../../src/reporting/prisma-diagram.ts'
+import { svgToPng } from '../../src/reporting/render.ts'
 import type { prismaCounts } from '../../src/services/prisma.ts'
 
 type Counts = Awaited<ReturnType<typeof prismaCounts>>
@@ -135,4 +136,13 @@ t.test('diagramInput maps the service counts to the boxes', async (t) => {
   const b = boxes(prismaDiagramSvg(input))
   t.match(b.get('included'), 'Studies included in review (n = 45†) Reports of included studies (n = 50)')
   t.same(diagramInput({ ...counts, identification: { ...counts.identification, sources: counts.identification.sources.slice(0, 2) } }).otherMethods, undefined)
+})
+
+t.test('PNG of the diagram, at twice its size', async (t) => {
+  const svg = prismaDiagramSvg(base)
+  const png = await svgToPng(svg)
+  t.same([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG file')
+  const [, w, h] = svg.match(/width="([\d.]+)" height="([\d.]+)"/)!.map(Number)
+  t.equal(png.readUInt32BE(16), Math.ceil(w * 2))
+  t.equal(png.readUInt32BE(20), Math.ceil(h * 2))
 })
