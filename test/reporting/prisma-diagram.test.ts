@@ -1,6 +1,7 @@
 import t from 'tap'
 import { diagramInput, prismaDiagramSvg, type PrismaDiagramInput } from '../../src/reporting/prisma-diagram.ts'
-import { svgToPng } from '../../src/reporting/render.ts'
+import { svgToPdf, svgToPng } from '../../src/reporting/render.ts'
+import { Unsupported } from '../../src/errors.ts'
 import type { prismaCounts } from '../../src/services/prisma.ts'
 
 type Counts = Awaited<ReturnType<typeof prismaCounts>>
@@ -145,4 +146,17 @@ t.test('PNG of the diagram, at twice its size', async (t) => {
   const [, w, h] = svg.match(/width="([\d.]+)" height="([\d.]+)"/)!.map(Number)
   t.equal(png.readUInt32BE(16), Math.ceil(w * 2))
   t.equal(png.readUInt32BE(20), Math.ceil(h * 2))
+})
+
+t.test('PDF of the diagram: one vector page the size of the figure', async (t) => {
+  const svg = prismaDiagramSvg({ ...base, automation: { n: 3, note: 'by hand' } })
+  const pdf = (await svgToPdf(svg)).toString('latin1')
+  t.match(pdf, /^%PDF-1\.\d/)
+  const [, w, h] = svg.match(/width="([\d.]+)" height="([\d.]+)"/)!.map(Number)
+  const box = pdf.match(/\/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]/)!
+  t.equal(Number(box[1]), w * 0.75)
+  t.equal(Number(box[2]), h * 0.75)
+  t.equal(pdf.match(/\/Type \/Page\b/g)?.length, 1)
+  t.match(pdf, '/BaseFont /Helvetica-Oblique', 'overrides set in italics')
+  await t.rejects(svgToPdf('<svg/>'), Unsupported)
 })
