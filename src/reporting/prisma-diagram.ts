@@ -274,7 +274,8 @@ export interface ManualOverrides {
 
 type Counts = Awaited<ReturnType<typeof prismaCounts>>
 
-const REGISTER = /clinicaltrials|ictrp|regist|isrctn|euctr|ctis|anzctr|chictr|drks/i
+/** A study register rather than a bibliographic database, by its name. */
+export const REGISTER = /clinicaltrials|ictrp|regist|isrctn|euctr|ctis|anzctr|chictr|drks/i
 const OTHER_KINDS: Record<string, string> = { citations: 'Citation searching', identifiers: 'Identifier look-up', other: 'Records added by hand' }
 
 /**

@@ -7,6 +7,7 @@
 import { csvLine } from '../../export/csv.ts'
 import { NotFound } from '../../errors.ts'
 import type { prismaCounts } from '../../services/prisma.ts'
+import { REGISTER } from '../prisma-diagram.ts'
 import { PRISMA_2020, PRISMA_2020_ABSTRACTS } from './prisma-2020.ts'
 import { PRISMA_S } from './prisma-s.ts'
 import { PRISMA_SCR } from './prisma-scr.ts'
@@ -57,7 +58,6 @@ export interface ProjectFacts {
   counts?: Awaited<ReturnType<typeof prismaCounts>>
 }
 
-const REGISTER = /clinicaltrials|ictrp|regist|isrctn|euctr|ctis|anzctr|chictr|drks/i
 const day = (d: string | Date) => (typeof d === 'string' ? new Date(d) : d).toISOString().slice(0, 10)
 const latest = (dates: Array<string | Date>) => dates.map(day).sort().at(-1)
 const join = (parts: Array<string | null | undefined | false>) => parts.filter(Boolean).join(' ') || null
