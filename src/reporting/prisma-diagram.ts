@@ -31,6 +31,8 @@ export interface OtherMethodsFlow {
   notRetrieved: Count
   assessed: Count
   excluded: ReasonCount[]
+  /** These records were screened with the databases' records: the column has only its identification box, joined to "Records screened". */
+  screenedWithDatabases?: boolean
 }
 
 export interface PrismaDiagramInput {
@@ -130,6 +132,7 @@ function collectOverrides (input: PrismaDiagramInput): string[] {
 export function prismaDiagramSvg (input: PrismaDiagramInput, options: { title?: string } = {}): string {
   const prev = input.previous
   const other = input.otherMethods
+  const otherFlow = other && !other.screenedWithDatabases ? other : undefined
   const xPrev = BAR + GAP
   const xMain = prev ? xPrev + MAIN_W + GAP : BAR + GAP
   const xSide = xMain + MAIN_W + GAP
@@ -158,14 +161,14 @@ export function prismaDiagramSvg (input: PrismaDiagramInput, options: { title?: 
     {
       main: box('sought', MAIN_W, [{ text: 'Reports sought for retrieval', count: input.sought }]),
       side: box('not-retrieved', SIDE_W, [{ text: 'Reports not retrieved', count: input.notRetrieved }]),
-      other: other && box('other-sought', MAIN_W, [{ text: 'Reports sought for retrieval', count: other.sought }]),
-      otherSide: other && box('other-not-retrieved', SIDE_W, [{ text: 'Reports not retrieved', count: other.notRetrieved }])
+      other: otherFlow && box('other-sought', MAIN_W, [{ text: 'Reports sought for retrieval', count: otherFlow.sought }]),
+      otherSide: otherFlow && box('other-not-retrieved', SIDE_W, [{ text: 'Reports not retrieved', count: otherFlow.notRetrieved }])
     },
     {
       main: box('assessed', MAIN_W, [{ text: 'Reports assessed for eligibility', count: input.assessed }]),
       side: box('assessed-excluded', SIDE_W, reasons('Reports excluded', input.excluded)),
-      other: other && box('other-assessed', MAIN_W, [{ text: 'Reports assessed for eligibility', count: other.assessed }]),
-      otherSide: other && box('other-excluded', SIDE_W, reasons('Reports excluded', other.excluded))
+      other: otherFlow && box('other-assessed', MAIN_W, [{ text: 'Reports assessed for eligibility', count: otherFlow.assessed }]),
+      otherSide: otherFlow && box('other-excluded', SIDE_W, reasons('Reports excluded', otherFlow.excluded))
     },
     {
       main: box('included', MAIN_W, prev
@@ -203,7 +206,8 @@ export function prismaDiagramSvg (input: PrismaDiagramInput, options: { title?: 
   const tops: number[] = []
   const heights: number[] = []
   rows.forEach((r, i) => {
-    const h = Math.max(...[r.main, r.side, r.prev, r.other, r.otherSide].filter((b): b is Box => !!b).map((b) => b.h))
+    // The included row is at least as tall as its phase label.
+    const h = Math.max(i === rows.length - 1 ? 70 : 0, ...[r.main, r.side, r.prev, r.other, r.otherSide].filter((b): b is Box => !!b).map((b) => b.h))
     tops.push(y); heights.push(h)
     const mid = y + h / 2
     if (r.prev) out.push(drawBox(r.prev, xPrev, y, h))
@@ -219,7 +223,12 @@ export function prismaDiagramSvg (input: PrismaDiagramInput, options: { title?: 
     y += h + GAP
   })
   const inc = rows.length - 1
-  if (other) {
+  if (other && !otherFlow) {
+    // Screened with the rest: into "Records screened".
+    const joinY = tops[1] - GAP / 2
+    const joinX = xMain + MAIN_W * 0.75
+    out.push(`<polyline points="${px(xOther + MAIN_W / 2)},${px(tops[0] + heights[0])} ${px(xOther + MAIN_W / 2)},${px(joinY)} ${px(joinX)},${px(joinY)} ${px(joinX)},${px(tops[1] - 2)}" fill="none" stroke="#222" marker-end="url(#arrow)"/>`)
+  } else if (other) {
     // Other methods' assessed reports join the included studies.
     const assessed = rows.length - 2
     const fromY = tops[assessed] + heights[assessed]
@@ -266,7 +275,6 @@ export interface ManualOverrides {
   otherRemoved?: Override
   notRetrieved?: Override
   studiesIncluded?: Override
-  otherNotRetrieved?: Override
   previous?: { studies: Override; reports: Override }
   /** Other methods the service does not record (websites, organisations…). */
   otherSources?: Array<{ name: string; n: Override }>
@@ -283,9 +291,9 @@ const OTHER_KINDS: Record<string, string> = { citations: 'Citation searching', i
  * overrides: one call turns the service's counts into what the SVG draws.
  * Searches and file imports are databases (registers by name); citation
  * searching, identifier look-ups and records added by hand are other
- * methods. When the counts carry no separate screening flow for other
- * methods, their records are screened with the rest (as the service counts
- * them) and the right-hand column shows where they came from.
+ * methods. The service screens other methods' records with the rest, so
+ * the right-hand column shows where they came from, joined to "Records
+ * screened".
  */
 export function diagramInput (counts: Counts, overrides: ManualOverrides = {}): PrismaDiagramInput {
   const dbs = new Map<string, number>()
@@ -321,7 +329,7 @@ export function diagramInput (counts: Counts, overrides: ManualOverrides = {}): 
     studiesIncluded: overrides.studiesIncluded ?? counts.included,
     reportsIncluded: counts.included,
     otherMethods: otherSources.length
-      ? { sources: otherSources, sought: null, notRetrieved: overrides.otherNotRetrieved ?? null, assessed: null, excluded: [] }
+      ? { sources: otherSources, sought: null, notRetrieved: null, assessed: null, excluded: [], screenedWithDatabases: true }
       : undefined,
     previous: overrides.previous
   }

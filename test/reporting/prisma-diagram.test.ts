@@ -136,6 +136,9 @@ t.test('diagramInput maps the service counts to the boxes', async (t) => {
   t.equal(input.notRetrieved, null, 'the records cannot tell which reports were not retrieved')
   const b = boxes(prismaDiagramSvg(input))
   t.match(b.get('included'), 'Studies included in review (n = 45†) Reports of included studies (n = 50)')
+  t.equal(b.get('other-identified'), 'Records identified from: Citation searching (OpenAlex) (n = 7) Records added by hand (n = 2)')
+  t.notOk(b.has('other-sought'), 'screened with the databases\' records: no separate retrieval boxes')
+  t.notOk(b.has('other-assessed'))
   t.same(diagramInput({ ...counts, identification: { ...counts.identification, sources: counts.identification.sources.slice(0, 2) } }).otherMethods, undefined)
 })
 
