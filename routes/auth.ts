@@ -5,7 +5,7 @@ import { LoginThrottle, SESSION_COOKIE, checkCsrf, createSession, deleteSession,
 import { checkPasswordLink, createPasswordLink, passwordLinkUrl, usePasswordLink } from '../src/auth/password-links.ts'
 import { PASSWORD_MAX, PASSWORD_MIN } from '../src/auth/passwords.ts'
 import { Forbidden, Invalid, NotFound } from '../src/errors.ts'
-import { Uuid } from '../src/http/schemas/common.ts'
+import { NoContent, Uuid } from '../src/http/schemas/common.ts'
 import { User } from '../src/http/schemas/users.ts'
 
 /**
@@ -37,7 +37,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/auth/logout', {
     config: { public: true },
-    schema: { tags: ['auth'], summary: 'Sign out: ends the session of the cookie and clears it', security: [] }
+    schema: { tags: ['auth'], summary: 'Sign out: ends the session of the cookie and clears it', security: [], response: { 204: NoContent } }
   }, async (request, reply) => {
     const cookie = readCookie(request.headers.cookie, SESSION_COOKIE)
     if (cookie) {
@@ -57,7 +57,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => (await listSessions(fastify.db, request.user.id)).map((s) => ({ ...s, current: s.id === request.sessionId })))
 
   fastify.delete('/me/sessions/:sessionId', {
-    schema: { tags: ['auth'], summary: 'End one of your browser sessions, at once (its open WebSockets are closed)', params: Type.Object({ sessionId: Uuid }) }
+    schema: { tags: ['auth'], summary: 'End one of your browser sessions, at once (its open WebSockets are closed)', params: Type.Object({ sessionId: Uuid }), response: { 204: NoContent } }
   }, async (request, reply) => {
     if (!await revokeSession(fastify.db, request.user.id, request.params.sessionId)) throw new NotFound('session not found')
     await fastify.events.revokeAccess({ userId: request.user.id, tokenId: request.params.sessionId })

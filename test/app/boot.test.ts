@@ -42,7 +42,7 @@ t.test('the app boots, serves health without a token, and answers JSON 404 under
   t.equal(ready.json().checks.database.status, 'up')
   t.equal(ready.json().checks.migrations.applied, expectedMigrationCount())
 
-  for (const url of ['/api/nothing-here', '/api/project', '/projects', '/api/v1/projects']) {
+  for (const url of ['/api/nothing-here', '/api/project', '/api/v1/projects']) {
     const unknown = await app.inject({ url })
     t.equal(unknown.statusCode, 404, url)
     t.match(unknown.json(), { statusCode: 404, error: 'Not Found', message: /no route/ }, `${url} answers a JSON 404`)

@@ -7,7 +7,7 @@ import { readScreeningSettings } from '../../src/services/screening-settings.ts'
 import type { RouteOptions } from 'fastify'
 
 t.test('screening settings: one schema gives the defaults, the stored reading and the patch', async (t) => {
-  const defaults = { reviewersPerRecord: 1, blind: false, exclusionReasons: [], resolverIds: [], classifier: 'logistic' }
+  const defaults = { reviewersPerRecord: 1, blind: false, exclusionReasons: [], resolverIds: [], classifier: 'svm' }
   t.same(readScreeningSettings(undefined), defaults)
   t.same(readScreeningSettings('junk'), defaults)
   readScreeningSettings(undefined).exclusionReasons.push('changed')
