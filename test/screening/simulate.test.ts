@@ -59,8 +59,15 @@ t.test('simulation on a real dataset (Cohen 2006, Antihistamines) beats random s
   const found = first.runs[0].found
   t.ok(found.every((v, i) => i === 0 || v >= found[i - 1]))
   t.equal(found.at(-1), 15)
-  t.ok(first.mean.rrf10 > 0.15, `RRF@10 ${first.mean.rrf10} above the 10% of random screening`)
-  t.ok(first.mean.atd < 0.4, `ATD ${first.mean.atd} below the 50% of random screening`)
+  // Random screening of the 308 evaluated records (15 relevant): RRF@10 counts the relevant records in the
+  // first 30, hypergeometric with mean 30·15/308 = 1.46 (RRF@10 ≈ 0.097). Over two seeds the 30 relevant
+  // records give P(found ≥ 8 of 30) = 0.0054, so a mean RRF@10 ≥ 0.25 is what random screening does not reach
+  // (P(≥ 5) = 0.16, so the former bound 0.15 was met by one random order in six). Measured: 0.30 (4 + 5 of 30),
+  // so one relevant record of margin for changes to the model.
+  t.ok(first.mean.rrf10 >= 0.25, `RRF@10 ${first.mean.rrf10} well above the 0.097 of random screening`)
+  // Random ATD is (N + 1)/2N ≈ 0.50 with sd 0.289·√(293/307)/√15 = 0.073 per run, 0.052 for the mean of two:
+  // ATD < 0.30 is 3.9 sd below random (p ≈ 5·10⁻⁵). Measured: 0.244.
+  t.ok(first.mean.atd < 0.3, `ATD ${first.mean.atd} well below the 0.50 of random screening`)
   t.equal(first.mean.wss95, (first.runs[0].metrics.wss95 + first.runs[1].metrics.wss95) / 2)
 
   const svg = recallCurveSvg(first, { title: 'Antihistamines <nb>' })
