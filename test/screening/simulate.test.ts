@@ -100,7 +100,24 @@ t.test('the CLI prints recall progress and the summary lines, and writes SVG and
   const json = JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8'))
   t.equal(json.dataset, 'Antihistamines.csv')
   t.equal(json.complete, true)
-  t.equal(summary[0], `WSS@95: ${(json.models.nb.mean.wss95 * 100).toFixed(1)}`)
+  // The printed metrics, recomputed by hand from the written order and the CSV's labels (not from the JSON's
+  // metrics): N = 310 − 2 priors = 308 records, R = 15; pos = 1-based positions of the relevant records.
+  const { records } = parseLabelledCsv(readFileSync(antihistamines))
+  const order: number[] = json.models.nb.runs[0].order
+  t.equal(order.length, 308)
+  const pos = order.flatMap((index, i) => records[index].included ? [i + 1] : [])
+  t.equal(pos.length, 15)
+  // RRF@10: the first 30 records (30/308 ≤ 10% < 31/308).
+  const rrf10 = pos.filter((p) => p <= 30).length / 15
+  // WSS@95 looks at the 14th relevant record (14/15 ≤ 0.95 < 15/15). The random baseline round(i·15/307) first
+  // reaches 14 at i = 277 (277·15/307 = 13.53; 276 gives 13.49) and 15 at i = 297 (14.51; 296 gives 14.46).
+  const wss95 = (277 - (pos[13] - 1)) / 308
+  const wss100 = (297 - (pos[14] - 1)) / 308
+  const atd = pos.reduce((a, b) => a + b, 0) / 15 / 308
+  const printed = summary.map((line) => Number(line.split(': ')[1]))
+  for (const [i, [name, value]] of ([['WSS@95', wss95], ['WSS@100', wss100], ['RRF@10', rrf10], ['ATD', atd]] as const).entries()) {
+    t.ok(Math.abs(printed[i] - value * 100) <= 0.05 + 1e-9, `${name} printed ${printed[i]}, by hand ${(value * 100).toFixed(3)}`)
+  }
   t.match(readFileSync(path.join(dir, 'curve.svg'), 'utf8'), /<polyline /)
 
   const bad = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/simulate.ts', antihistamines, '--model', 'nb,forest'], { cwd: repo })
