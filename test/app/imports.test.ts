@@ -94,10 +94,14 @@ t.test('imports: bad input, CSL-JSON, labels, cancellation and project deletion'
     const [file] = await app.db.select().from(files).where(eq(files.id, (taskRow.payload as { fileId: string }).fileId))
     t.match(file, { origin: 'url', originUrl: `${base}/export.ris` }, 'where the file came from is recorded')
 
-    for (const [url, status] of [[`${base}/page.html`, 422], [`${base}/missing.ris`, 422], ['ftp://example.org/x.ris', 400]] as const) {
+    for (const [url, status, message] of [
+      [`${base}/page.html`, 422, /^"page\.html" is not in a recognised bibliography format\. Expected .*RIS \(\.ris/s],
+      [`${base}/missing.ris`, 422, new RegExp(`^could not download ${base}/missing\\.ris: HTTP 404`)],
+      ['ftp://example.org/x.ris', 400, /^body\.url must match pattern "\^https\?:\/\/"$/]
+    ] as const) {
       const bad = await app.inject({ method: 'POST', url: `${importUrl}/url`, headers: alice.auth, payload: { url } })
       t.equal(bad.statusCode, status, url)
-      t.ok(bad.json().message, bad.json().message)
+      t.match(bad.json().message, message, 'the message names the problem')
     }
   })
 

@@ -1,6 +1,11 @@
 import t from 'tap'
 import { averageTimeToDiscovery, recallCurve, rrf, screeningMetrics, timeToDiscovery, wss } from '../../src/screening/metrics.ts'
 import { createRng } from '../../src/screening/random.ts'
+import { readFileSync } from 'node:fs'
+
+interface OrderFixture { name: string, labels: string, wss95: number, wss100: number, rrf10: number, atd: number, atdRecords: number }
+// Fixed orders with the metrics asreview-insights' formulas give, computed by metrics-orders.py with numpy.
+const orders: OrderFixture[] = JSON.parse(readFileSync(new URL('../fixtures/screening/metrics-orders.json', import.meta.url), 'utf8'))
 
 t.test('metrics of a short order, computed by hand (and checked against asreview-insights)', async (t) => {
   // N = 10, R = 2, both relevant records first.
@@ -17,6 +22,16 @@ t.test('metrics of a short order, computed by hand (and checked against asreview
   t.same(averageTimeToDiscovery(labels), { records: 1.5, fraction: 0.15 })
   t.same([...recallCurve(labels)].slice(0, 3), [0.5, 1, 1])
   t.same(screeningMetrics(labels), { wss95: 0.3, wss100: 0.6, rrf10: 0.5, atd: 0.15, atdRecords: 1.5 })
+})
+
+t.test('metrics of fixed orders equal asreview-insights\' formulas (fixture computed with numpy)', async (t) => {
+  t.ok(orders.length >= 10)
+  for (const { name, labels, ...expected } of orders) {
+    const got = screeningMetrics([...labels].map(Number))
+    for (const key of ['wss95', 'wss100', 'rrf10', 'atd', 'atdRecords'] as const) {
+      t.ok(Math.abs(got[key] - expected[key]) < 1e-12, `${name}: ${key} ${got[key]}, insights ${expected[key]}`)
+    }
+  }
 })
 
 t.test('WSS@95 looks at the floor(0.95·R)-th relevant record, as asreview-insights does', async (t) => {
