@@ -119,7 +119,8 @@ export function setErrorHandlers(fastify: FastifyInstance): void {
     return reply.status(status).send({ statusCode: status, error: httpErrorName(status), message: fe.message })
   })
   fastify.setNotFoundHandler((request, reply) => {
-    if (fastify.spaFallback(request, reply)) return
+    // Workers have no web application (plugins/web.ts is registered for the web role only).
+    if (fastify.hasDecorator('spaFallback') && fastify.spaFallback(request, reply)) return
     reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
   })
 }

@@ -69,8 +69,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description no content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -540,8 +540,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description no content */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2375,9 +2375,9 @@ export interface paths {
                             blind: boolean;
                             /**
                              * @description classifier of the active-learning model that ranks records
-                             * @default logistic
+                             * @default svm
                              */
-                            classifier: "nb" | "logistic";
+                            classifier: "nb" | "logistic" | "svm" | "ensemble";
                             /**
                              * @description when non-empty, a decision's reason must be one of these (and a full-text exclusion needs one)
                              * @default []
@@ -2419,7 +2419,7 @@ export interface paths {
                         /** @description reviewers do not see each other's decisions on a record until it is resolved */
                         blind?: boolean;
                         /** @description classifier of the active-learning model that ranks records */
-                        classifier?: "nb" | "logistic";
+                        classifier?: "nb" | "logistic" | "svm" | "ensemble";
                         /** @description when non-empty, a decision's reason must be one of these (and a full-text exclusion needs one) */
                         exclusionReasons?: string[];
                         /** @description members besides the owners who may resolve conflicts */
@@ -2444,9 +2444,9 @@ export interface paths {
                             blind: boolean;
                             /**
                              * @description classifier of the active-learning model that ranks records
-                             * @default logistic
+                             * @default svm
                              */
-                            classifier: "nb" | "logistic";
+                            classifier: "nb" | "logistic" | "svm" | "ensemble";
                             /**
                              * @description when non-empty, a decision's reason must be one of these (and a full-text exclusion needs one)
                              * @default []
@@ -2883,7 +2883,7 @@ export interface paths {
                     "application/json": {
                         /** Format: uuid */
                         batchId?: string;
-                        classifier?: "nb" | "logistic";
+                        classifier?: "nb" | "logistic" | "svm" | "ensemble";
                         labels?: "import" | "screening";
                         retrainEvery?: number;
                         seeds?: number;
