@@ -5,7 +5,6 @@
  * 4xx and creates nothing.
  */
 import { and, count, desc, eq, or } from 'drizzle-orm'
-import type { Config } from '../config.ts'
 import type { Database } from '../db/index.ts'
 import { articles, tasks as tasksTable } from '../db/schema.ts'
 import { Conflict, Invalid, NotFound } from '../errors.ts'
@@ -24,7 +23,7 @@ import { getProfile, getPrompt } from './screening-profiles.ts'
 import { planSearch, type SearchRequest } from './search.ts'
 import { requireBatch } from './sources.ts'
 
-export interface TaskDeps { db: Database; tasks: TaskService; config: Config; connectors: Connectors }
+export interface TaskDeps { db: Database; tasks: TaskService; connectors: Connectors }
 
 async function submit<T extends TaskType>(deps: TaskDeps, type: T, projectId: string, createdBy: string, payload: TaskPayload<T>): Promise<TaskView> {
   return toTaskView(await deps.tasks.submit({ type, projectId, createdBy, payload }))

@@ -47,11 +47,10 @@ function checkTable (s: BinaryStudy, index: number): void {
 }
 
 /** The four cells, with the continuity correction applied when one of them is zero. */
-export function correctedCells (s: BinaryStudy): { a: number, b: number, c: number, d: number, corrected: boolean } {
+export function correctedCells (s: BinaryStudy): { a: number, b: number, c: number, d: number } {
   let a = s.events1; let b = s.total1 - s.events1; let c = s.events2; let d = s.total2 - s.events2
-  const corrected = a === 0 || b === 0 || c === 0 || d === 0
-  if (corrected) { a += CONTINUITY_CORRECTION; b += CONTINUITY_CORRECTION; c += CONTINUITY_CORRECTION; d += CONTINUITY_CORRECTION }
-  return { a, b, c, d, corrected }
+  if (a === 0 || b === 0 || c === 0 || d === 0) { a += CONTINUITY_CORRECTION; b += CONTINUITY_CORRECTION; c += CONTINUITY_CORRECTION; d += CONTINUITY_CORRECTION }
+  return { a, b, c, d }
 }
 
 export function binaryEffect (measure: BinaryMeasure, s: BinaryStudy, index = 0): EffectSize {
