@@ -45,9 +45,9 @@ for (const name of (await fs.readdir(exportsDir)).sort()) {
   if (!name.endsWith('.ris') || name.startsWith('baseline_')) continue
   for await (const item of (await openReferenceFile(path.join(exportsDir, name))).items) if (item.kind === 'record' && item.record.title) records.push(item.record)
 }
-const { rows: [user] } = await client.query(`INSERT INTO users (email) VALUES ('bench@example.org') RETURNING id`)
-const { rows: [project] } = await client.query(`INSERT INTO projects (name, created_by) VALUES ('bench', $1) RETURNING id`, [user.id])
-const { rows: [batch] } = await client.query(`INSERT INTO source_batches (project_id, kind) VALUES ($1, 'file') RETURNING id`, [project.id])
+const { rows: [user] } = await client.query('INSERT INTO users (email) VALUES (\'bench@example.org\') RETURNING id')
+const { rows: [project] } = await client.query('INSERT INTO projects (name, created_by) VALUES (\'bench\', $1) RETURNING id', [user.id])
+const { rows: [batch] } = await client.query('INSERT INTO source_batches (project_id, kind) VALUES ($1, \'file\') RETURNING id', [project.id])
 const dump = path.join(root, 'rows.copy')
 const out = createWriteStream(dump)
 for (let i = 0; i < count; i++) {
@@ -61,7 +61,7 @@ out.end()
 await once(out, 'finish')
 
 const columns = ARTICLE_COPY_COLUMNS.map((c) => `"${c}"`).join(', ')
-const VECTOR = `to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(abstract, ''))`
+const VECTOR = 'to_tsvector(\'simple\', coalesce(title, \'\') || \' \' || coalesce(abstract, \'\'))'
 const TRIGGER = `CREATE FUNCTION t_search() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
     INSERT INTO ts VALUES (NEW.id, to_tsvector('simple', coalesce(NEW.title, '') || ' ' || coalesce(NEW.abstract, ''))); RETURN NULL; END $$;
   CREATE TRIGGER t_search AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION t_search();`
@@ -86,10 +86,10 @@ for (let round = 1; round <= 2; round++) {
   await timeCopy('rows and B-trees only', '')
   await timeCopy('+ search vectors by trigger, no GIN', TRIGGER)
   await timeCopy('+ GIN index (as articles)', `${TRIGGER} CREATE INDEX ON ts USING gin (search);`)
-  await timeCopy('  GIN with a 64 MB pending list and work_mem', `${TRIGGER} CREATE INDEX ON ts USING gin (search) WITH (gin_pending_list_limit = 65536);`, `SET LOCAL work_mem = '64MB'`)
+  await timeCopy('  GIN with a 64 MB pending list and work_mem', `${TRIGGER} CREATE INDEX ON ts USING gin (search) WITH (gin_pending_list_limit = 65536);`, 'SET LOCAL work_mem = \'64MB\'')
   await timeCopy('  GIN with fastupdate off', `${TRIGGER} CREATE INDEX ON ts USING gin (search) WITH (fastupdate = off);`)
   await timeCopy('  vectors by INSERT … SELECT after the COPY', 'CREATE INDEX ON ts USING gin (search);', '', `INSERT INTO ts SELECT id, ${VECTOR} FROM t`)
-  await timeCopy('  vectors after the COPY, GIN built after them', '', `SET LOCAL maintenance_work_mem = '128MB'`, `INSERT INTO ts SELECT id, ${VECTOR} FROM t; CREATE INDEX ON ts USING gin (search)`)
+  await timeCopy('  vectors after the COPY, GIN built after them', '', 'SET LOCAL maintenance_work_mem = \'128MB\'', `INSERT INTO ts SELECT id, ${VECTOR} FROM t; CREATE INDEX ON ts USING gin (search)`)
 }
 const started = performance.now()
 const { rows: [text] } = await client.query(`SELECT avg(length(coalesce(title, '') || ' ' || coalesce(abstract, '')))::int AS chars, avg(length(${VECTOR}))::int AS lexemes FROM t`)

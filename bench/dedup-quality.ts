@@ -129,8 +129,8 @@ async function loadExports(): Promise<ReferenceRecord[]> {
       'pubmed_zotero.ris', 'pubmed_endnote.txt']) {
       const text = readFileSync(new URL(`exports/${name}`, DATASETS), 'utf8')
       const input = {
-        async * text() { yield text },
-        async * bytes() { yield new TextEncoder().encode(text) }
+        async* text() { yield text },
+        async* bytes() { yield new TextEncoder().encode(text) }
       }
       for await (const item of parseRis(input)) if (item.kind === 'record') records.push(item.record)
     }

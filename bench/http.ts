@@ -64,10 +64,10 @@ function cpuMeter(pid = serverPid) {
 }
 
 const { client, auth } = await benchUser(database.url)
-const { rows: [{ id: userId }] } = await client.query(`SELECT id FROM users WHERE email = 'bench@example.org'`)
+const { rows: [{ id: userId }] } = await client.query('SELECT id FROM users WHERE email = \'bench@example.org\'')
 async function newProject(name: string): Promise<string> {
-  const { rows: [project] } = await client.query(`INSERT INTO projects (name, created_by) VALUES ($1, $2) RETURNING id`, [name, userId])
-  await client.query(`INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, 'owner')`, [project.id, userId])
+  const { rows: [project] } = await client.query('INSERT INTO projects (name, created_by) VALUES ($1, $2) RETURNING id', [name, userId])
+  await client.query('INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, \'owner\')', [project.id, userId])
   return project.id
 }
 // One import's worth: every row shares one created_at, as in a real import.
@@ -179,7 +179,7 @@ for (let i = 0; i < screeningIterations; i++) {
   decides.push(ended - between)
   loop.push(ended - started)
 }
-const { rows: [{ count: trainings }] } = await client.query(`SELECT count(*)::int AS count FROM tasks WHERE project_id = $1 AND type = 'screening-train' AND status = 'succeeded'`, [screenProject])
+const { rows: [{ count: trainings }] } = await client.query('SELECT count(*)::int AS count FROM tasks WHERE project_id = $1 AND type = \'screening-train\' AND status = \'succeeded\'', [screenProject])
 console.log(`screening loop at 10,000 records, ${loop.length} iterations (${trainings} trainings kept): next ${stats(nexts)}; decision ${stats(decides)}; both ${stats(loop)}; ${meter(loop.length)}`)
 console.log(`RSS after the run: ${(processMemory(serverPid).rss / 2 ** 20).toFixed(0)} MB`)
 

@@ -24,7 +24,7 @@ const UPLOAD_MAX_BYTES = 200 * 1024 * 1024
 const BIG_FIELD = UPLOAD_MAX_BYTES - 1024 * 1024
 
 type Pieces = Iterable<Buffer | string>
-const tiny = (line: (i: number) => string, head = '', tail = ''): Pieces => (function * () {
+const tiny = (line: (i: number) => string, head = '', tail = ''): Pieces => (function* () {
   yield head
   for (let i = 0; i < TINY; i++) yield line(i)
   yield tail
@@ -71,8 +71,8 @@ const cases: Record<string, () => Promise<{ file: string; pieces: Pieces }>> = {
   'pubmed-xml one 199 MiB field': async () => ({ file: 'field.xml', pieces: [PUBMED_OPEN, ...pubmed(1, 'Big', repeated('a', BIG_FIELD)), '</PubmedArticleSet>\n'] }),
   'pubmed-xml 100k tiny records': async () => ({ file: 'tiny.xml', pieces: tiny((i) => [...pubmed(i + 1, `T${i}`)].join(''), PUBMED_OPEN, '</PubmedArticleSet>\n') }),
   // last, as its peak stays in the process: within the limits, as many records as fit, each just under IMPORT_MAX_RECORD_CHARS (4,000,000 characters)
-  'ris 50 records of 3.9 M characters': async () => ({ file: 'under.ris', pieces: (function * () {
-    for (let i = 0; i < 50; i++) yield * [`TY  - JOUR\nTI  - Record ${i}\nAB  - `, ...repeated('lorem ipsum ', 3_900_000), '\nER  - \n']
+  'ris 50 records of 3.9 M characters': async () => ({ file: 'under.ris', pieces: (function* () {
+    for (let i = 0; i < 50; i++) yield* [`TY  - JOUR\nTI  - Record ${i}\nAB  - `, ...repeated('lorem ipsum ', 3_900_000), '\nER  - \n']
   })() })
 }
 

@@ -21,7 +21,7 @@ const studies = Array.from({ length: k }, (_, i) => {
   return { id: `s${i}`, yi: 0.3 + (random() - 0.5) * 0.8 + (se > 0.4 ? 0.2 : 0), se }
 })
 
-function time (label: string, fn: () => unknown): void {
+function time(label: string, fn: () => unknown): void {
   for (let i = 0; i < 3; i++) fn()
   const times: number[] = []
   for (let i = 0; i < runs; i++) { const t = performance.now(); fn(); times.push(performance.now() - t) }

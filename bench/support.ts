@@ -55,8 +55,8 @@ export async function benchUser(databaseUrl: string): Promise<{ client: pg.Clien
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
   const token = 'alt_bench-token-0000000000000000000000000000'
-  const { rows: [user] } = await client.query(`INSERT INTO users (email, name) VALUES ('bench@example.org', 'Bench') RETURNING id`)
-  await client.query(`INSERT INTO api_tokens (user_id, token_hash) VALUES ($1, encode(sha256($2::bytea), 'hex'))`, [user.id, token])
+  const { rows: [user] } = await client.query('INSERT INTO users (email, name) VALUES (\'bench@example.org\', \'Bench\') RETURNING id')
+  await client.query('INSERT INTO api_tokens (user_id, token_hash) VALUES ($1, encode(sha256($2::bytea), \'hex\'))', [user.id, token])
   return { client, auth: { authorization: `Bearer ${token}` } }
 }
 

@@ -92,15 +92,15 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
 
     const worker = role === 'worker'
       ? startTaskWorker({
-        redisUrl: config.REDIS_URL,
-        prefix: config.QUEUE_PREFIX,
-        concurrency: config.JOB_CONCURRENCY,
-        lockDurationMs: config.JOB_LOCK_MS,
-        maxAttempts: config.TASK_MAX_ATTEMPTS,
-        stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
-        // The heartbeat tells the reconciler that the task's runner is alive, even if Redis lost the job.
-        run: (taskId, signal) => executeTask(taskId, { ...deps(events), heartbeatMs: config.JOB_LOCK_MS / 2 }, signal)
-      })
+          redisUrl: config.REDIS_URL,
+          prefix: config.QUEUE_PREFIX,
+          concurrency: config.JOB_CONCURRENCY,
+          lockDurationMs: config.JOB_LOCK_MS,
+          maxAttempts: config.TASK_MAX_ATTEMPTS,
+          stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
+          // The heartbeat tells the reconciler that the task's runner is alive, even if Redis lost the job.
+          run: (taskId, signal) => executeTask(taskId, { ...deps(events), heartbeatMs: config.JOB_LOCK_MS / 2 }, signal)
+        })
       : undefined
     // Runs before the Redis connections close (hooks run last-registered first).
     fastify.addHook('onClose', async () => {

@@ -101,20 +101,20 @@ const checkOnly = args.includes('--check')
 const words = args.filter((a) => !a.startsWith('--'))
 const chosen = FAULTS.filter((f) => words.length === 0 || words.some((w) => f.name.includes(w)))
 
-function git (cwd: string, ...gitArgs: string[]): string {
+function git(cwd: string, ...gitArgs: string[]): string {
   const r = spawnSync('git', gitArgs, { cwd, encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`git ${gitArgs.join(' ')}: ${r.stderr}`)
   return r.stdout
 }
 
-function occurrences (text: string, search: string): number {
+function occurrences(text: string, search: string): number {
   let n = 0
   for (let i = text.indexOf(search); i >= 0; i = text.indexOf(search, i + search.length)) n++
   return n
 }
 
 /** Every pattern must match exactly once, in the committed code, before anything runs. */
-function checkPatterns (dir: string): void {
+function checkPatterns(dir: string): void {
   const stale = chosen.flatMap((f) => {
     const file = path.join(dir, f.file)
     if (!fs.existsSync(file)) return [`${f.name}: ${f.file} does not exist`]
@@ -131,7 +131,7 @@ function checkPatterns (dir: string): void {
   }
 }
 
-function runTests (dir: string, tests: string[]): Promise<{ code: number | null; summary: string }> {
+function runTests(dir: string, tests: string[]): Promise<{ code: number | null; summary: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/run.ts', ...tests], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
@@ -162,7 +162,7 @@ try {
     const datasets = path.resolve(root, '../shared')
     if (fs.existsSync(datasets) && !fs.existsSync(path.join(tmp, 'shared'))) fs.symlinkSync(datasets, path.join(tmp, 'shared'))
     let survived = 0
-    console.log(`| fault | test files | result |\n|---|---|---|`)
+    console.log('| fault | test files | result |\n|---|---|---|')
     for (const fault of chosen) {
       const file = path.join(copy, fault.file)
       const original = fs.readFileSync(file, 'utf8')

@@ -7,7 +7,7 @@ export abstract class DomainError extends Error {
   abstract readonly kind: 'not_found' | 'forbidden' | 'unauthenticated' | 'conflict' | 'invalid' | 'too_large' | 'unsupported' | 'unprocessable' | 'rate_limited' | 'unavailable' | 'upstream_failed' | 'gone'
   /** The request field the error is about (a body property, a query parameter), when there is one. */
   readonly field?: string
-  constructor (message: string, field?: string) {
+  constructor(message: string, field?: string) {
     super(message)
     this.name = new.target.name
     if (field !== undefined) this.field = field
@@ -35,12 +35,12 @@ export class Unprocessable extends DomainError { readonly kind = 'unprocessable'
 /** Too many requests for now; retry after `retryAfterSeconds`. */
 export class RateLimited extends DomainError {
   readonly kind = 'rate_limited'
-  constructor (message: string, readonly retryAfterSeconds: number, field?: string) { super(message, field) }
+  constructor(message: string, readonly retryAfterSeconds: number, field?: string) { super(message, field) }
 }
 /** A dependency (database, queue, upstream) cannot serve now; nothing was created; retry after `retryAfterSeconds`. */
 export class Unavailable extends DomainError {
   readonly kind = 'unavailable'
-  constructor (message: string, readonly retryAfterSeconds = 5, field?: string) { super(message, field) }
+  constructor(message: string, readonly retryAfterSeconds = 5, field?: string) { super(message, field) }
 }
 
 /** A service this one relies on (an LLM server, a bibliographic API) answered with an error or not at all. */

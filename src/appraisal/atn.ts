@@ -68,13 +68,13 @@ export interface AtnScore { score: number, category: string, justification: AtnJ
 /** Lower case, accents removed (NFD without combining marks). */
 export const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
 
-function termPattern (term: string): RegExp {
+function termPattern(term: string): RegExp {
   const words = fold(term).trim().split(/\s+/).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
   return new RegExp(`(?<![\\p{L}\\p{N}])${words.join('\\s+')}(?![\\p{L}\\p{N}])`, 'u')
 }
 
 /** Checks a criteria set's numbers (a set is data: it may come from a user). */
-export function validateCriteriaSet (set: AtnCriteriaSet): AtnCriteriaSet {
+export function validateCriteriaSet(set: AtnCriteriaSet): AtnCriteriaSet {
   if (!(set.divisor > 0)) throw new Invalid('the divisor must be a positive number', 'divisor')
   set.criteria.forEach((c, i) => {
     if (!(c.cap >= 0)) throw new Invalid(`criterion "${c.label}": the cap must be a number ≥ 0`, `criteria/${i}/cap`)
@@ -89,7 +89,7 @@ export function validateCriteriaSet (set: AtnCriteriaSet): AtnCriteriaSet {
   return set
 }
 
-export function scoreArticle (set: AtnCriteriaSet, article: AtnArticle): AtnScore {
+export function scoreArticle(set: AtnCriteriaSet, article: AtnArticle): AtnScore {
   const keywords = Array.isArray(article.keywords) ? article.keywords.join('; ') : (article.keywords ?? '')
   // Parts joined by a line break, so that a term never spans title and abstract.
   const text = fold([article.title ?? '', article.abstract ?? '', keywords].join('\n'))

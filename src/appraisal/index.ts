@@ -26,13 +26,13 @@ export interface AssessmentInput {
 export interface Problem { field: string, message: string }
 export interface ValidAssessment { answers: Record<string, Answer>, judgements: Record<string, string>, overrides: Record<string, { judgement: string, reason: string }> }
 
-export function getTool (id: string): Tool {
+export function getTool(id: string): Tool {
   const tool = (TOOLS as Record<string, Tool | undefined>)[id]
   if (!tool) throw new Invalid(`unknown risk-of-bias tool "${id}"; known tools: ${Object.keys(TOOLS).join(', ')}`, 'tool')
   return tool
 }
 
-function applies (question: SignallingQuestion, answers: Record<string, Answer>): boolean {
+function applies(question: SignallingQuestion, answers: Record<string, Answer>): boolean {
   return (question.appliesIf ?? []).every((c) => c.anyOf.some((o) => o.answers.includes(answers[o.question] ?? 'NA')))
 }
 
@@ -40,7 +40,7 @@ function applies (question: SignallingQuestion, answers: Record<string, Answer>)
  * Problems of an assessment (empty when valid). `complete`: every applicable
  * question (or every domain) must be answered; drafts pass `false`.
  */
-export function checkAssessment (tool: Tool, input: AssessmentInput, { complete = true } = {}): { problems: Problem[], assessment: ValidAssessment } {
+export function checkAssessment(tool: Tool, input: AssessmentInput, { complete = true } = {}): { problems: Problem[], assessment: ValidAssessment } {
   const problems: Problem[] = []
   const given = input.answers ?? {}
   const answers: Record<string, Answer> = {}
@@ -91,7 +91,7 @@ export function checkAssessment (tool: Tool, input: AssessmentInput, { complete 
 }
 
 /** The assessment, normalised (NA filled in for questions that do not apply), or Invalid naming every problem. */
-export function validateAssessment (tool: Tool, input: AssessmentInput, options: { complete?: boolean } = {}): ValidAssessment {
+export function validateAssessment(tool: Tool, input: AssessmentInput, options: { complete?: boolean } = {}): ValidAssessment {
   const { problems, assessment } = checkAssessment(tool, input, options)
   if (problems.length) throw new Invalid(problems.map((p) => p.message).join('; '), problems[0]!.field)
   return assessment
@@ -101,13 +101,13 @@ export function validateAssessment (tool: Tool, input: AssessmentInput, options:
 export type Derived = Derivation & { proposed?: string }
 export interface Judgements { domains: Array<{ id: string, name: string } & Derived>, overall: Derived }
 
-function override (derivation: Derivation, o: { judgement: string, reason: string } | undefined): Derived {
+function override(derivation: Derivation, o: { judgement: string, reason: string } | undefined): Derived {
   if (!o || o.judgement === derivation.judgement) return derivation
   return { judgement: o.judgement, proposed: derivation.judgement, path: [...derivation.path, `overridden by the reviewer: ${o.judgement} (${o.reason})`] }
 }
 
 /** Overall judgement of a tool from its domains' judgements, with the rule that decided it. */
-function overall (tool: Tool, domains: Array<{ id: string, judgement: string }>): Derivation {
+function overall(tool: Tool, domains: Array<{ id: string, judgement: string }>): Derivation {
   const having = (j: string) => domains.filter((d) => d.judgement === j).map((d) => d.id)
   // The scale's order of severity: ROBINS-I puts "no information" after critical, but it ranks between moderate and serious.
   const severity = tool.id === 'robins-i' ? ['critical', 'serious', 'no information', 'moderate', 'low'] : [...tool.judgements].reverse()
@@ -120,7 +120,7 @@ function overall (tool: Tool, domains: Array<{ id: string, judgement: string }>)
 }
 
 /** Per-domain and overall judgements of a complete assessment, each with the path that led to it. */
-export function deriveJudgements (tool: Tool, input: AssessmentInput): Judgements {
+export function deriveJudgements(tool: Tool, input: AssessmentInput): Judgements {
   const valid = validateAssessment(tool, input, { complete: true })
   const domains = tool.domains.map((d) => {
     const derivation = tool.mode === 'algorithm'
@@ -145,7 +145,7 @@ export interface Comparison {
 const direction = (a: Answer) => (a === 'Y' || a === 'PY') ? 'yes' : (a === 'N' || a === 'PN') ? 'no' : a
 
 /** Agreement of two reviewers' complete assessments of the same result. */
-export function compareAssessments (tool: Tool, a: AssessmentInput, b: AssessmentInput): Comparison {
+export function compareAssessments(tool: Tool, a: AssessmentInput, b: AssessmentInput): Comparison {
   const ja = deriveJudgements(tool, a); const jb = deriveJudgements(tool, b)
   const va = validateAssessment(tool, a); const vb = validateAssessment(tool, b)
   const questions = tool.domains.flatMap((d) => d.questions).map((q) => {

@@ -15,14 +15,14 @@ const is = (a: Answer | undefined, set: readonly Answer[]) => a !== undefined &&
 
 class Walk {
   readonly path: string[] = []
-  constructor (private readonly answers: Record<string, Answer>) {}
+  constructor(private readonly answers: Record<string, Answer>) {}
   /** The answer to `id`, recorded in the path. */
-  a (id: string): Answer { const a = this.answers[id] ?? 'NA'; this.path.push(`${id} = ${a}`); return a }
-  end (judgement: Rob2Judgement): Derivation<Rob2Judgement> { this.path.push(`→ ${judgement}`); return { judgement, path: this.path } }
+  a(id: string): Answer { const a = this.answers[id] ?? 'NA'; this.path.push(`${id} = ${a}`); return a }
+  end(judgement: Rob2Judgement): Derivation<Rob2Judgement> { this.path.push(`→ ${judgement}`); return { judgement, path: this.path } }
 }
 
 /** Domain 1, randomization process. */
-function d1 (w: Walk): Derivation<Rob2Judgement> {
+function d1(w: Walk): Derivation<Rob2Judgement> {
   const concealed = w.a('1.2')
   if (is(concealed, NO)) return w.end('high')
   const baseline = w.a('1.3')
@@ -32,7 +32,7 @@ function d1 (w: Walk): Derivation<Rob2Judgement> {
 }
 
 /** Domain 2, deviations from intended interventions (assignment): part 1 (2.1–2.5), part 2 (2.6–2.7), worst of the two. */
-function d2 (w: Walk): Derivation<Rob2Judgement> {
+function d2(w: Walk): Derivation<Rob2Judgement> {
   let part1: Rob2Judgement
   const participants = w.a('2.1'); const carers = w.a('2.2')
   if (is(participants, NO) && is(carers, NO)) part1 = 'low'
@@ -52,7 +52,7 @@ function d2 (w: Walk): Derivation<Rob2Judgement> {
 }
 
 /** Domain 3, missing outcome data. */
-function d3 (w: Walk): Derivation<Rob2Judgement> {
+function d3(w: Walk): Derivation<Rob2Judgement> {
   if (is(w.a('3.1'), YES)) return w.end('low')
   if (is(w.a('3.2'), YES)) return w.end('low')
   if (is(w.a('3.3'), NO)) return w.end('low')
@@ -60,7 +60,7 @@ function d3 (w: Walk): Derivation<Rob2Judgement> {
 }
 
 /** Domain 4, measurement of the outcome. */
-function d4 (w: Walk): Derivation<Rob2Judgement> {
+function d4(w: Walk): Derivation<Rob2Judgement> {
   if (is(w.a('4.1'), YES)) return w.end('high')
   const differed = w.a('4.2')
   if (is(differed, YES)) return w.end('high')
@@ -72,7 +72,7 @@ function d4 (w: Walk): Derivation<Rob2Judgement> {
 }
 
 /** Domain 5, selection of the reported result. */
-function d5 (w: Walk): Derivation<Rob2Judgement> {
+function d5(w: Walk): Derivation<Rob2Judgement> {
   const outcomes = w.a('5.2'); const analyses = w.a('5.3')
   if (is(outcomes, YES) || is(analyses, YES)) return w.end('high')
   if (outcomes === 'NI' || analyses === 'NI') return w.end('some concerns')
@@ -89,4 +89,3 @@ export const ROB2_ALGORITHMS: Record<string, (answers: Record<string, Answer>) =
   D4: (a) => d4(new Walk(a)),
   D5: (a) => d5(new Walk(a))
 }
-

@@ -36,7 +36,7 @@ export const rowOf = (study: string, judgements: Judgements, weight?: number): R
 
 const FONT = 'font-family="Helvetica, Arial, sans-serif"'
 
-function checkRows (tool: Tool, rows: RobRow[]): void {
+function checkRows(tool: Tool, rows: RobRow[]): void {
   if (!rows.length) throw new Invalid('no assessed study to plot', 'studies')
   rows.forEach((r, i) => {
     for (const [id, j] of [...Object.entries(r.domains), ['overall', r.overall] as const]) {
@@ -47,7 +47,7 @@ function checkRows (tool: Tool, rows: RobRow[]): void {
   })
 }
 
-function legend (tool: Tool, x: number, y: number): string {
+function legend(tool: Tool, x: number, y: number): string {
   let out = `<text x="${px(x)}" y="${px(y)}" font-size="12" font-weight="bold" ${FONT}>Judgement</text>`
   tool.judgements.forEach((j, i) => {
     const s = JUDGEMENT_STYLE[j]!; const cy = y + 20 + i * 22
@@ -59,7 +59,7 @@ function legend (tool: Tool, x: number, y: number): string {
 }
 
 /** The traffic-light plot: one row per study, one column per domain and one for the overall judgement. */
-export function trafficLightPlot (tool: Tool, rows: RobRow[], { overall = true, title }: { overall?: boolean, title?: string } = {}): string {
+export function trafficLightPlot(tool: Tool, rows: RobRow[], { overall = true, title }: { overall?: boolean, title?: string } = {}): string {
   checkRows(tool, rows)
   const cell = 34; const r = 12; const labelSize = 12
   const labels = rows.map((row) => {
@@ -76,7 +76,7 @@ export function trafficLightPlot (tool: Tool, rows: RobRow[], { overall = true, 
   const width = Math.max(legendX + 150, left + Math.max(...keyLines.map((l) => textWidth(l, 11))) + 10)
   const height = Math.max(keyTop + keyLines.length * 16 + 8, top + 20 + tool.judgements.length * 22 + 10)
   let out = `<svg xmlns="http://www.w3.org/2000/svg" class="traffic-light" width="${px(width)}" height="${px(height)}" viewBox="0 0 ${px(width)} ${px(height)}">`
-  out += `<rect width="100%" height="100%" fill="#ffffff"/>`
+  out += '<rect width="100%" height="100%" fill="#ffffff"/>'
   if (title) out += `<text x="${px(width / 2)}" y="20" font-size="14" font-weight="bold" text-anchor="middle" ${FONT}>${escapeXml(title)}</text>`
   out += `<text x="${px(left + tool.domains.length * cell / 2)}" y="${px(top - 30)}" font-size="12" font-weight="bold" text-anchor="middle" ${FONT}>Risk of bias domains</text>`
   columns.forEach((c, i) => {
@@ -108,7 +108,7 @@ export interface DomainShares { id: string, name: string, studies: number, share
  * `weighted`, each study counts its `weight` (e.g. its weight in the meta-analysis).
  * Studies without a judgement in a domain are left out of that domain.
  */
-export function summaryShares (tool: Tool, rows: RobRow[], { weighted = false, overall = true }: { weighted?: boolean, overall?: boolean } = {}): DomainShares[] {
+export function summaryShares(tool: Tool, rows: RobRow[], { weighted = false, overall = true }: { weighted?: boolean, overall?: boolean } = {}): DomainShares[] {
   checkRows(tool, rows)
   if (weighted) {
     rows.forEach((r, i) => {
@@ -128,7 +128,7 @@ export function summaryShares (tool: Tool, rows: RobRow[], { weighted = false, o
 export const percent = (share: number) => Math.round(share * 1000) / 10
 
 /** The summary bar plot: one horizontal bar per domain, split by judgement (best on the left), in percent. */
-export function summaryPlot (tool: Tool, rows: RobRow[], options: { weighted?: boolean, overall?: boolean, title?: string } = {}): string {
+export function summaryPlot(tool: Tool, rows: RobRow[], options: { weighted?: boolean, overall?: boolean, title?: string } = {}): string {
   const shares = summaryShares(tool, rows, options)
   const labelSize = 12; const barHeight = 22; const gap = 8; const barWidth = 400
   const left = 16 + Math.max(...shares.map((s) => textWidth(s.name, labelSize)))
@@ -144,7 +144,7 @@ export function summaryPlot (tool: Tool, rows: RobRow[], options: { weighted?: b
   const width = Math.max(left + barWidth + 24, lx)
   const height = axisY + 64
   let out = `<svg xmlns="http://www.w3.org/2000/svg" class="summary" width="${px(width)}" height="${px(height)}" viewBox="0 0 ${px(width)} ${px(height)}">`
-  out += `<rect width="100%" height="100%" fill="#ffffff"/>`
+  out += '<rect width="100%" height="100%" fill="#ffffff"/>'
   if (options.title) out += `<text x="${px(width / 2)}" y="20" font-size="14" font-weight="bold" text-anchor="middle" ${FONT}>${escapeXml(options.title)}</text>`
   shares.forEach((d, i) => {
     const y = top + i * (barHeight + gap)

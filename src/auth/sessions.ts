@@ -81,9 +81,9 @@ export async function deleteUserSessions(db: Executor, userId: string): Promise<
  */
 export class LoginThrottle {
   private readonly failures = new Map<string, { count: number; since: number }>()
-  constructor (private readonly max = 10, private readonly windowMs = 15 * 60_000, private readonly maxKeys = 100_000) {}
+  constructor(private readonly max = 10, private readonly windowMs = 15 * 60_000, private readonly maxKeys = 100_000) {}
 
-  check (key: string): void {
+  check(key: string): void {
     const entry = this.failures.get(key)
     if (!entry) return
     const left = entry.since + this.windowMs - Date.now()
@@ -91,7 +91,7 @@ export class LoginThrottle {
     else if (entry.count >= this.max) throw new RateLimited(`too many failed sign-ins for this e-mail; try again in ${Math.ceil(left / 60_000)} minutes`, Math.ceil(left / 1000))
   }
 
-  failed (key: string): void {
+  failed(key: string): void {
     const entry = this.failures.get(key)
     if (entry && entry.since + this.windowMs > Date.now()) entry.count++
     else {
@@ -101,7 +101,7 @@ export class LoginThrottle {
     }
   }
 
-  succeeded (key: string): void { this.failures.delete(key) }
+  succeeded(key: string): void { this.failures.delete(key) }
 }
 
 /** Checks an e-mail and password; one generic 401 for an unknown e-mail, a wrong password or an account without one. */

@@ -4,7 +4,7 @@
  * a text-width estimate for layout without a font engine.
  */
 
-export function escapeXml (text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
 }
 
@@ -14,7 +14,7 @@ export const px = (v: number) => (Math.round(v * 10) / 10).toString()
 /**
  * About 1, 2 or 5 × 10ⁿ-spaced ticks covering [min, max], at most `count` + 1 of them.
  */
-export function niceTicks (min: number, max: number, count = 5): number[] {
+export function niceTicks(min: number, max: number, count = 5): number[] {
   if (!(max > min)) return [min]
   const raw = (max - min) / count
   const magnitude = 10 ** Math.floor(Math.log10(raw))
@@ -28,7 +28,7 @@ export function niceTicks (min: number, max: number, count = 5): number[] {
  * Width of `text` in a sans-serif font of `size` px, estimated from average
  * glyph widths (narrow, wide and the rest), for column widths and wrapping.
  */
-export function textWidth (text: string, size: number): number {
+export function textWidth(text: string, size: number): number {
   let units = 0
   for (const ch of text) {
     if ('iljtf.,:;|!\'’ ()[]'.includes(ch)) units += 0.3
@@ -40,7 +40,7 @@ export function textWidth (text: string, size: number): number {
 }
 
 /** Splits `text` into lines no wider than `width` at `size` px, breaking between words (a word longer than a line is cut). */
-export function wrapText (text: string, width: number, size: number): string[] {
+export function wrapText(text: string, width: number, size: number): string[] {
   const lines: string[] = []
   let line = ''
   for (const word of text.split(/\s+/).filter(Boolean)) {

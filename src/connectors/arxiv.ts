@@ -88,7 +88,7 @@ export class ArxivConnector implements SearchConnector, LookupConnector {
     return parseFeed(await this.api.getText(url, signal, {}, 'application/atom+xml'), redactUrl(url))
   }
 
-  async *searchBatches(query: string, options: SearchOptions): AsyncGenerator<SearchBatch, SearchSummary> {
+  async* searchBatches(query: string, options: SearchOptions): AsyncGenerator<SearchBatch, SearchSummary> {
     const maxRecords = checkMaxRecords(options)
     const params = { sortBy: 'submittedDate', sortOrder: 'ascending', ...options.params }
     const queryAsSent = describeQuery(query, options.params)

@@ -112,7 +112,7 @@ export interface CursorPage<T> {
  * ask for at most what is still wanted, stop at maxRecords, on an empty page,
  * or when there is no new cursor.
  */
-export async function * cursorPaged<T>(
+export async function* cursorPaged<T>(
   options: SearchOptions, queryAsSent: string, pageSize: number,
   fetchPage: (cursor: string, rows: number) => Promise<CursorPage<T>>, toRecord: (item: T) => ReferenceRecord
 ): AsyncGenerator<SearchBatch, SearchSummary> {

@@ -120,7 +120,7 @@ export class PubMedConnector implements SearchConnector, LookupConnector {
     return collectSearch(this.searchBatches(query, options))
   }
 
-  async *searchBatches(query: string, options: SearchOptions): AsyncGenerator<SearchBatch, SearchSummary> {
+  async* searchBatches(query: string, options: SearchOptions): AsyncGenerator<SearchBatch, SearchSummary> {
     const maxRecords = checkMaxRecords(options)
     const { signal } = options
     const first = await this.esearch(query, { usehistory: 'y', retmax: '0' }, signal)

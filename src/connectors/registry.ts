@@ -212,7 +212,7 @@ export function connectorsConfig(settings: ConnectorSettings, limiters?: RateLim
 export class Connectors {
   private readonly built = new Map<DatabaseId, ConnectorsById[DatabaseId]>()
 
-  constructor (readonly config: ConnectorsConfig = {}) {}
+  constructor(readonly config: ConnectorsConfig = {}) {}
 
   /** The connector of `id`; throws ConnectorConfigError when its configuration is incomplete. */
   get<K extends DatabaseId>(id: K): ConnectorsById[K] {

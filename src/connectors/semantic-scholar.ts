@@ -113,7 +113,7 @@ export class SemanticScholarConnector implements SearchConnector, LookupConnecto
     return collectSearch(this.searchBatches(query, options))
   }
 
-  async *searchBatches(query: string, options: SearchOptions): AsyncGenerator<SearchBatch, SearchSummary> {
+  async* searchBatches(query: string, options: SearchOptions): AsyncGenerator<SearchBatch, SearchSummary> {
     const maxRecords = checkMaxRecords(options)
     const queryAsSent = describeQuery(query, options.params)
     const reachable = Math.min(maxRecords, SEMANTIC_SCHOLAR_SEARCH_LIMIT)

@@ -39,7 +39,7 @@ export function withoutNul<T>(value: T): T {
 const copyLine = (row: unknown[]): string => row.map(copyValue).join('\t') + '\n'
 
 export async function copyInto(client: pg.PoolClient, table: string, columns: string[], rows: AsyncIterable<unknown[]> | Iterable<unknown[]>): Promise<void> {
-  const lines = (async function * () {
+  const lines = (async function* () {
     let buffer = ''
     for await (const row of rows) {
       buffer += copyLine(row)

@@ -299,7 +299,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     pid: startedPid,
-    stop () {
+    stop() {
       stopping ??= (async () => {
         const unlock = await acquireLock(lockFile, 180000)
         try {

@@ -42,14 +42,15 @@ const ACCESS_KEY = Symbol(ACCESS_REVOKED)
 
 class LocalDispatch {
   private readonly emitter = new EventEmitter()
-  constructor () { this.emitter.setMaxListeners(0) }
-  dispatch (event: ProjectEvent): void { this.emitter.emit(event.projectId, event) }
-  subscribe (projectId: string, listener: EventListener): () => void {
+  constructor() { this.emitter.setMaxListeners(0) }
+  dispatch(event: ProjectEvent): void { this.emitter.emit(event.projectId, event) }
+  subscribe(projectId: string, listener: EventListener): () => void {
     this.emitter.on(projectId, listener)
     return () => { this.emitter.off(projectId, listener) }
   }
-  dispatchAccess (change: AccessRevoked): void { this.emitter.emit(ACCESS_KEY, change) }
-  onAccess (listener: AccessListener): () => void {
+
+  dispatchAccess(change: AccessRevoked): void { this.emitter.emit(ACCESS_KEY, change) }
+  onAccess(listener: AccessListener): () => void {
     this.emitter.on(ACCESS_KEY, listener)
     return () => { this.emitter.off(ACCESS_KEY, listener) }
   }
@@ -62,11 +63,11 @@ function accessChange(change: AccessRevoked): AccessRevoked {
 export function createLocalEventHub(): EventHub {
   const local = new LocalDispatch()
   return {
-    async publish (event) { local.dispatch(event) },
+    async publish(event) { local.dispatch(event) },
     subscribe: (projectId, listener) => local.subscribe(projectId, listener),
-    async revokeAccess (change) { local.dispatchAccess(accessChange(change)) },
+    async revokeAccess(change) { local.dispatchAccess(accessChange(change)) },
     onAccessRevoked: (listener) => local.onAccess(listener),
-    async close () {}
+    async close() {}
   }
 }
 
@@ -90,10 +91,10 @@ export async function createRedisEventHub(publisher: Redis, subscriber: Redis, c
   })
   await subscriber.subscribe(channel)
   return {
-    async publish (event) { await publisher.publish(channel, JSON.stringify(event)) },
+    async publish(event) { await publisher.publish(channel, JSON.stringify(event)) },
     subscribe: (projectId, listener) => local.subscribe(projectId, listener),
-    async revokeAccess (change) { await publisher.publish(channel, JSON.stringify({ type: ACCESS_REVOKED, ...accessChange(change) })) },
+    async revokeAccess(change) { await publisher.publish(channel, JSON.stringify({ type: ACCESS_REVOKED, ...accessChange(change) })) },
     onAccessRevoked: (listener) => local.onAccess(listener),
-    async close () { subscriber.disconnect() }
+    async close() { subscriber.disconnect() }
   }
 }

@@ -33,17 +33,17 @@ export class SocketAccess {
   private queue: Promise<void> = Promise.resolve()
   private closed = false
 
-  constructor (private readonly opts: SocketAccessOptions) {}
+  constructor(private readonly opts: SocketAccessOptions) {}
 
-  get userId (): string { return this.opts.userId }
+  get userId(): string { return this.opts.userId }
 
-  has (projectId: string): boolean { return this.subscriptions.has(projectId) }
+  has(projectId: string): boolean { return this.subscriptions.has(projectId) }
 
   /**
    * Subscribes when `allowed` resolves true. The check runs in turn with
    * revocations, so one that arrives while checking is applied after it.
    */
-  subscribe (projectId: string, allowed: () => Promise<boolean>): Promise<boolean> {
+  subscribe(projectId: string, allowed: () => Promise<boolean>): Promise<boolean> {
     return new Promise((resolve) => {
       let subscribed = false
       this.enqueue(async () => {
@@ -61,19 +61,19 @@ export class SocketAccess {
     })
   }
 
-  unsubscribe (projectId: string): void {
+  unsubscribe(projectId: string): void {
     this.subscriptions.get(projectId)?.unsubscribe()
     this.subscriptions.delete(projectId)
   }
 
   /** Ends every subscription (the socket closed). */
-  dispose (): void {
+  dispose(): void {
     this.closed = true
     for (const projectId of [...this.subscriptions.keys()]) this.unsubscribe(projectId)
   }
 
   /** Called for every revocation the hub reports; ignores other users'. */
-  revoked (change: AccessRevoked): void {
+  revoked(change: AccessRevoked): void {
     if (change.userId !== this.opts.userId || this.closed) return
     if (change.tokenId !== undefined && change.tokenId !== this.opts.tokenId) return
     this.enqueue(async () => {
@@ -84,13 +84,13 @@ export class SocketAccess {
     })
   }
 
-  private enqueue (step: () => Promise<void>): void {
+  private enqueue(step: () => Promise<void>): void {
     this.queue = this.queue.then(step).catch(() => {
       // A failed check (database unreachable) drops nothing: the next event re-checks.
     })
   }
 
-  private async deliver (projectId: string, event: ProjectEvent): Promise<void> {
+  private async deliver(projectId: string, event: ProjectEvent): Promise<void> {
     const subscription = this.subscriptions.get(projectId)
     if (!subscription || this.closed) return
     if (Date.now() - subscription.checkedAt > (this.opts.recheckMs ?? 30_000)) {
@@ -101,7 +101,7 @@ export class SocketAccess {
   }
 
   /** Re-checks membership of a subscribed project; ends the subscription when it is gone. */
-  private async recheck (projectId: string): Promise<boolean> {
+  private async recheck(projectId: string): Promise<boolean> {
     const member = await this.opts.checks.isMember(this.opts.userId, projectId)
     const subscription = this.subscriptions.get(projectId)
     if (!subscription) return false
@@ -114,7 +114,7 @@ export class SocketAccess {
     return false
   }
 
-  private shut (reason: string): void {
+  private shut(reason: string): void {
     this.dispose()
     this.opts.close(reason)
   }

@@ -27,7 +27,7 @@ const PUBLISHER_FIELD: Record<string, string> = { phdthesis: 'school', techrepor
 // "<", ">" and "|" are not special to TeX, but its default font encoding
 // prints them as "¡", "¿" and "—", and BibTeX readers decode them so.
 const LATEX_SPECIALS: Record<string, string> = {
-  '\\': '\\textbackslash{}', '{': '\\{', '}': '\\}', '&': '\\&', '%': '\\%', '$': '\\$', '#': '\\#', '_': '\\_',
+  '\\': '\\textbackslash{}', '{': '\\{', '}': '\\}', '&': '\\&', '%': '\\%', $: '\\$', '#': '\\#', _: '\\_',
   '~': '\\textasciitilde{}', '^': '\\textasciicircum{}', '<': '\\textless{}', '>': '\\textgreater{}', '|': '\\textbar{}'
 }
 

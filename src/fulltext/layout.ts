@@ -113,9 +113,9 @@ export function linesInReadingOrder(items: TextItem[]): Line[] {
 }
 
 const LIGATURES: Record<string, string> = {
-  '\uFB00': 'ff', '\uFB01': 'fi', '\uFB02': 'fl', '\uFB03': 'ffi', '\uFB04': 'ffl', '\uFB05': 'st', '\uFB06': 'st',
-  '\u0132': 'IJ', '\u0133': 'ij', '\u01C4': 'DŽ', '\u01C5': 'Dž', '\u01C6': 'dž', '\u01C7': 'LJ', '\u01C8': 'Lj', '\u01C9': 'lj',
-  '\u01CA': 'NJ', '\u01CB': 'Nj', '\u01CC': 'nj'
+  ﬀ: 'ff', ﬁ: 'fi', ﬂ: 'fl', ﬃ: 'ffi', ﬄ: 'ffl', ﬅ: 'st', ﬆ: 'st',
+  Ĳ: 'IJ', ĳ: 'ij', Ǆ: 'DŽ', ǅ: 'Dž', ǆ: 'dž', Ǉ: 'LJ', ǈ: 'Lj', ǉ: 'lj',
+  Ǌ: 'NJ', ǋ: 'Nj', ǌ: 'nj'
 }
 
 /** TeX fonts without a Unicode map leave their encoding's ligature codes: T1 (Cork) 0x1B–0x1F, OT1 0x0B–0x0F. */

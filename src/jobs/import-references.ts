@@ -91,16 +91,16 @@ export async function importReferences(ctx: JobContext, payload: ImportPayload):
   const originals = new OriginalsWriter(ctx.task.id)
 
   const limits = importLimits(ctx.config)
-  async function * rows (): AsyncGenerator<unknown[]> {
+  async function* rows(): AsyncGenerator<unknown[]> {
     try {
-      yield * storedRows()
+      yield* storedRows()
     } catch (err) {
       // An upload over a limit: the message names the limit and its variable.
       if (err instanceof ImportLimitError) throw new TaskError(err.message)
       throw err
     }
   }
-  async function * storedRows (): AsyncGenerator<unknown[]> {
+  async function* storedRows(): AsyncGenerator<unknown[]> {
     for await (const item of opened.items) {
       if (imported + errorCount >= limits.maxRows) throw ImportLimitError.rows(limits)
       if ((imported + errorCount) % PROGRESS_EVERY === 0) {

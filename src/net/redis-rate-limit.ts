@@ -66,7 +66,7 @@ export interface RedisRateLimitersOptions {
 }
 
 export class RateLimiterClosedError extends Error {
-  constructor () { super('rate limiter closed: the process is shutting down') }
+  constructor() { super('rate limiter closed: the process is shutting down') }
 }
 
 /**

@@ -80,7 +80,7 @@ export function memorySource(data: Uint8Array | string, fileName?: string): Byte
   return {
     fileName,
     size: bytes.length,
-    async * bytes() {
+    async* bytes() {
       for (let offset = 0; offset < bytes.length; offset += READ_CHUNK_BYTES) {
         yield bytes.subarray(offset, offset + READ_CHUNK_BYTES)
       }
@@ -121,7 +121,7 @@ export async function openReferenceInput(source: ByteSource, options: Omit<OpenO
 }
 
 /** The bytes of a source, recording the share of its size read so far. */
-async function * measured(source: ByteSource, progress: { fraction: number }): AsyncGenerator<Uint8Array> {
+async function* measured(source: ByteSource, progress: { fraction: number }): AsyncGenerator<Uint8Array> {
   let read = 0
   for await (const chunk of source.bytes()) {
     read += chunk.length

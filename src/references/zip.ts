@@ -100,7 +100,7 @@ function readZip64Extra(extra: Buffer, entry: ZipEntry): void {
 /** Inflated bytes of one upload, counted against IMPORT_MAX_INFLATED_BYTES. */
 export class InflateBudget {
   used = 0
-  constructor (readonly limits: ImportLimits) {}
+  constructor(readonly limits: ImportLimits) {}
 
   add(bytes: number): void {
     this.used += bytes
@@ -118,7 +118,7 @@ export class InflateBudget {
  * compressed bytes read so far (for progress). Stops with an ImportLimitError
  * as soon as the budget is exceeded.
  */
-export async function * readZipEntry(path: string, entry: ZipEntry, budget: InflateBudget, onRead?: (compressedBytes: number) => void): AsyncGenerator<Buffer> {
+export async function* readZipEntry(path: string, entry: ZipEntry, budget: InflateBudget, onRead?: (compressedBytes: number) => void): AsyncGenerator<Buffer> {
   budget.check(entry)
   const header = await readAt(path, entry.localHeaderOffset, 30)
   if (header.length < 30 || header.readUInt32LE(0) !== LOCAL_SIGNATURE) throw new ZipFormatError(`the ZIP entry ${entry.name} is damaged`)

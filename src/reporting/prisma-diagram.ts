@@ -71,7 +71,7 @@ interface Line { text: string; indent?: boolean; bold?: boolean; override?: bool
 interface Box { lines: Line[]; h: number; w: number; cls: string }
 
 /** Box text as lines wrapped to the box, a count's override marking its line. */
-function box (cls: string, width: number, parts: Array<{ text: string; count?: Count; indent?: boolean; bold?: boolean }>): Box {
+function box(cls: string, width: number, parts: Array<{ text: string; count?: Count; indent?: boolean; bold?: boolean }>): Box {
   const lines: Line[] = []
   for (const p of parts) {
     const n = p.count === undefined ? '' : ` (n = ${value(p.count) ?? '–'}${isOverride(p.count) ? '†' : ''})`
@@ -82,7 +82,7 @@ function box (cls: string, width: number, parts: Array<{ text: string; count?: C
   return { lines, h: lines.length * LINE + 2 * PAD, w: width, cls }
 }
 
-function drawBox (b: Box, x: number, y: number, h: number): string {
+function drawBox(b: Box, x: number, y: number, h: number): string {
   const out = [`<g class="${b.cls}">`, `<rect x="${px(x)}" y="${px(y)}" width="${px(b.w)}" height="${px(h)}" rx="3" fill="#fff" stroke="#222"/>`]
   b.lines.forEach((l, i) => {
     const attrs = [l.bold ? ' font-weight="bold"' : '', l.override ? ' font-style="italic" class="override"' : ''].join('')
@@ -95,7 +95,7 @@ function drawBox (b: Box, x: number, y: number, h: number): string {
 const arrow = (x1: number, y1: number, x2: number, y2: number) =>
   `<line x1="${px(x1)}" y1="${px(y1)}" x2="${px(x2)}" y2="${px(y2)}" stroke="#222" marker-end="url(#arrow)"/>`
 
-function reasons (title: string, list: ReasonCount[]): Array<{ text: string; count?: Count; indent?: boolean }> {
+function reasons(title: string, list: ReasonCount[]): Array<{ text: string; count?: Count; indent?: boolean }> {
   const total = list.reduce<number | null>((s, r) => s === null || value(r.n) === null ? null : s + value(r.n)!, 0)
   const anyOverride = list.some((r) => isOverride(r.n))
   const head = { text: title, count: anyOverride && total !== null ? { n: total, note: 'includes counts entered by hand' } : total }
@@ -118,7 +118,7 @@ const BOX_LABELS: Record<string, string> = {
 }
 
 /** "<box>: <note>" for every override, named by its box (or its database, method or reason). */
-function collectOverrides (input: PrismaDiagramInput): string[] {
+function collectOverrides(input: PrismaDiagramInput): string[] {
   const notes: string[] = []
   const visit = (v: unknown, label: string) => {
     if (isOverride(v as Count) && typeof (v as Override).note === 'string' && typeof (v as Override).n === 'number') notes.push(`${label}: ${(v as Override).note}`)
@@ -129,7 +129,7 @@ function collectOverrides (input: PrismaDiagramInput): string[] {
   return notes
 }
 
-export function prismaDiagramSvg (input: PrismaDiagramInput, options: { title?: string } = {}): string {
+export function prismaDiagramSvg(input: PrismaDiagramInput, options: { title?: string } = {}): string {
   const prev = input.previous
   const other = input.otherMethods
   const otherFlow = other && !other.screenedWithDatabases ? other : undefined
@@ -295,7 +295,7 @@ const OTHER_KINDS: Record<string, string> = { citations: 'Citation searching', i
  * the right-hand column shows where they came from, joined to "Records
  * screened".
  */
-export function diagramInput (counts: Counts, overrides: ManualOverrides = {}): PrismaDiagramInput {
+export function diagramInput(counts: Counts, overrides: ManualOverrides = {}): PrismaDiagramInput {
   const dbs = new Map<string, number>()
   const regs = new Map<string, number>()
   const others = new Map<string, number>()

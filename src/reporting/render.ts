@@ -8,7 +8,7 @@
 import { Unsupported } from '../errors.ts'
 
 /** PNG of an SVG at `scale` times its size (2 by default, sharp enough for print at the width of a page). */
-export async function svgToPng (svg: string, scale = 2): Promise<Buffer> {
+export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
   let Resvg: typeof import('@resvg/resvg-js').Resvg
   try {
     ({ Resvg } = await import('@resvg/resvg-js'))
@@ -24,7 +24,7 @@ export async function svgToPng (svg: string, scale = 2): Promise<Buffer> {
 }
 
 /** A one-page vector PDF of an SVG, the page the size of the figure (1 px = 0.75 pt). */
-export async function svgToPdf (svg: string): Promise<Buffer> {
+export async function svgToPdf(svg: string): Promise<Buffer> {
   const [{ default: PDFDocument }, { default: SVGtoPDF }] = await Promise.all([import('pdfkit'), import('svg-to-pdfkit')])
   const [, w, h] = svg.match(/<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/) ?? []
   if (!w || !h) throw new Unsupported('the SVG has no width and height')

@@ -6,5 +6,5 @@ declare module 'svg-to-pdfkit' {
     fontCallback?: (family: string, bold: boolean, italic: boolean, options: { fauxItalic?: boolean; fauxBold?: boolean }) => string
     warningCallback?: (message: string) => void
   }
-  export default function SVGtoPDF (doc: PDFKit.PDFDocument, svg: string, x: number, y: number, options?: Options): void
+  export default function SVGtoPDF(doc: PDFKit.PDFDocument, svg: string, x: number, y: number, options?: Options): void
 }

@@ -73,4 +73,3 @@ export function recallCurveSvg(result: SimulationResult, options: RecallSvgOptio
   parts.push('</svg>')
   return parts.join('\n') + '\n'
 }
-

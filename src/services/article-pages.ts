@@ -17,7 +17,7 @@ export class ByteLru {
   /** Values being computed: concurrent requests for the same missing page wait for one computation. */
   readonly pending = new Map<string, Promise<string>>()
   private bytes = 0
-  constructor (readonly maxBytes: number) {}
+  constructor(readonly maxBytes: number) {}
 
   get size(): number { return this.bytes }
 

@@ -74,7 +74,7 @@ async function currentDecisions(db: Database, articleIds: string[], ownDecisions
   return byArticle
 }
 
-export async function * exportItems(db: Database, projectId: string, filter: ExportFilter): AsyncGenerator<ExportItem> {
+export async function* exportItems(db: Database, projectId: string, filter: ExportFilter): AsyncGenerator<ExportItem> {
   const own = filter.ownDecisionsOf ? sql`AND d.reviewer_id = ${filter.ownDecisionsOf}` : sql``
   const latestAtStage = sql`(SELECT d.decision::text FROM decisions d WHERE d.article_id = ${articles.id} AND d.stage = ${filter.stage} ${own}
     ORDER BY d.created_at DESC, d.id DESC LIMIT 1)`

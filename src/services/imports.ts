@@ -124,7 +124,7 @@ export async function importUpload(deps: ImportDeps, projectId: string, userId: 
     const hash = createHash('sha256')
     let size = 0
     await pipeline(part.file, new Transform({
-      transform (chunk: Buffer, _enc, cb) { hash.update(chunk); size += chunk.length; cb(null, chunk) }
+      transform(chunk: Buffer, _enc, cb) { hash.update(chunk); size += chunk.length; cb(null, chunk) }
     }), createWriteStream(absolute))
     if (part.file.truncated) {
       await fs.rm(absolute, { force: true })

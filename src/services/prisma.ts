@@ -31,7 +31,7 @@ export function exclusionReason(record: RecordDecisions | undefined, settings: S
  * The database a record was found in: a primary of a duplicate cluster shows
  * the union of its cluster, its own value being then kept in `record`.
  */
-const OWN_DATABASE = sql.raw(`CASE WHEN record->'columns' ? 'sourceDatabase' THEN record->'columns'->>'sourceDatabase' ELSE source_database END`)
+const OWN_DATABASE = sql.raw('CASE WHEN record->\'columns\' ? \'sourceDatabase\' THEN record->\'columns\'->>\'sourceDatabase\' ELSE source_database END')
 
 export const UNSPECIFIED_REASON = '(no reason given)'
 

@@ -55,7 +55,6 @@ export async function listProjects(db: Database, user: AuthUser): Promise<Projec
   return rows.map((r) => toProjectView(r.project, r.role))
 }
 
-
 export async function createProject(db: Database, user: AuthUser, input: ProjectInput & { name: string }): Promise<ProjectView> {
   return db.transaction(async (tx) => {
     const [row] = await tx.insert(projects).values({

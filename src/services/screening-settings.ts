@@ -50,7 +50,7 @@ export async function updateScreeningSettings(db: Database, projectId: string, p
     const members = ids.length === 0
       ? []
       : await db.select({ userId: projectMembers.userId }).from(projectMembers)
-        .where(and(eq(projectMembers.projectId, projectId), inArray(projectMembers.userId, ids), inArray(projectMembers.role, ['owner', 'reviewer'])))
+          .where(and(eq(projectMembers.projectId, projectId), inArray(projectMembers.userId, ids), inArray(projectMembers.role, ['owner', 'reviewer'])))
     const missing = ids.filter((id) => !members.some((m) => m.userId === id))
     if (missing.length > 0) throw new Invalid(`resolvers must be reviewers or owners of the project: ${missing.join(', ')}`, 'resolverIds')
     next.resolverIds = ids

@@ -81,7 +81,7 @@ export function startTaskWorker(options: TaskWorkerOptions): TaskWorker {
   worker.on('error', () => { /* connection errors are retried by ioredis; surfaced through readiness */ })
   return {
     worker,
-    async close (timeoutMs) {
+    async close(timeoutMs) {
       let timer: NodeJS.Timeout | undefined
       const graceful = worker.close()
       const timedOut = await Promise.race([

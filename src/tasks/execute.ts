@@ -15,19 +15,19 @@ import type { TaskRegistry } from './registry.ts'
 import { TaskStore, toTaskView, type TaskRow } from './store.ts'
 
 export class TaskCancelledError extends Error {
-  constructor () { super('task cancelled') }
+  constructor() { super('task cancelled') }
 }
 
 /** Abort reason used by runners that shut down for good while tasks still run. */
 export const SHUTDOWN = 'shutdown'
 
 export class TaskInterruptedError extends Error {
-  constructor () { super('task interrupted by shutdown') }
+  constructor() { super('task interrupted by shutdown') }
 }
 
 /** An error whose message is safe and useful to show the user as the task's error. */
 export class TaskError extends Error {
-  constructor (message: string, readonly partialResult?: unknown) { super(message) }
+  constructor(message: string, readonly partialResult?: unknown) { super(message) }
 }
 
 export interface Logger {
@@ -116,7 +116,7 @@ export async function executeTask(taskId: string, deps: ExecuteDeps, signal: Abo
     signal: controller.signal,
     log: deps.log,
     connectors: deps.connectors,
-    async progress (fraction, message) {
+    async progress(fraction, message) {
       if (controller.signal.aborted) throw new TaskCancelledError()
       const now = Date.now()
       if (now - lastWrite < interval && fraction < 1) return
@@ -128,14 +128,14 @@ export async function executeTask(taskId: string, deps: ExecuteDeps, signal: Abo
       }
       await publishTask(deps.events, 'task.progress', current)
     },
-    async ensureNotCancelled () {
+    async ensureNotCancelled() {
       const current = await store.get(taskId)
       if (!current || current.status === 'cancelled') {
         controller.abort(new TaskCancelledError())
         throw new TaskCancelledError()
       }
     },
-    async emit (type, data) {
+    async emit(type, data) {
       if (row.projectId) await deps.events.publish({ ...data, type, projectId: row.projectId, taskId })
     }
   }

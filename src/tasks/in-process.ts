@@ -15,9 +15,9 @@ export class InProcessRunner {
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>()
   private closed = false
 
-  constructor (private readonly options: InProcessRunnerOptions) {}
+  constructor(private readonly options: InProcessRunnerOptions) {}
 
-  enqueue (taskId: string): void {
+  enqueue(taskId: string): void {
     if (this.closed) throw new Error('task runner is shut down')
     if (this.running.has(taskId) || this.waiting.includes(taskId)) return
     this.waiting.push(taskId)
@@ -25,15 +25,15 @@ export class InProcessRunner {
   }
 
   /** Drops a waiting task, or aborts a running one. */
-  cancel (taskId: string): void {
+  cancel(taskId: string): void {
     const index = this.waiting.indexOf(taskId)
     if (index >= 0) this.waiting.splice(index, 1)
     this.running.get(taskId)?.controller.abort('cancel')
   }
 
-  get activeCount (): number { return this.running.size }
+  get activeCount(): number { return this.running.size }
 
-  private pump (): void {
+  private pump(): void {
     while (!this.closed && this.running.size < this.options.concurrency && this.waiting.length > 0) {
       const taskId = this.waiting.shift() as string
       const controller = new AbortController()
@@ -52,7 +52,7 @@ export class InProcessRunner {
    * aborts them. Waiting tasks stay queued in the database and are resumed
    * at the next start.
    */
-  async close (timeoutMs: number): Promise<void> {
+  async close(timeoutMs: number): Promise<void> {
     this.closed = true
     this.waiting.length = 0
     const all = Promise.all([...this.running.values()].map((r) => r.done))

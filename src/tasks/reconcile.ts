@@ -104,7 +104,7 @@ export function startReconciler(deps: ReconcileDeps & { intervalMs: number; log:
   return {
     status,
     run,
-    async stop () {
+    async stop() {
       stopped = true
       clearInterval(timer)
       deps.connection.off('ready', onReady)

@@ -34,7 +34,7 @@ export interface TaskDefinition<P extends TSchema = TSchema, R = unknown> {
 }
 
 /** A task type's definition, with the payload type inferred from the schema. */
-function task<P extends TSchema, R> (payload: P, run: (ctx: JobContext, payload: Static<P>) => Promise<R>): TaskDefinition<P, R> {
+function task<P extends TSchema, R>(payload: P, run: (ctx: JobContext, payload: Static<P>) => Promise<R>): TaskDefinition<P, R> {
   return { payload, run }
 }
 

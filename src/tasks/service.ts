@@ -24,7 +24,7 @@ const RETRY_AFTER_SECONDS = 5
 
 /** The task queue (Redis) cannot take a task now: 503 with Retry-After. */
 export class QueueUnavailableError extends Unavailable {
-  constructor (reason: string) {
+  constructor(reason: string) {
     super(`the task queue is unavailable (${reason}); nothing was created, try again later`, RETRY_AFTER_SECONDS)
   }
 }
@@ -33,14 +33,14 @@ export class QueueUnavailableError extends Unavailable {
 export class TaskService {
   readonly store: TaskStore
 
-  constructor (db: Database, private readonly events: EventHub, private readonly engine: TaskEngine) {
+  constructor(db: Database, private readonly events: EventHub, private readonly engine: TaskEngine) {
     this.store = new TaskStore(db)
   }
 
-  get mode (): TaskEngine['mode'] { return this.engine.mode }
+  get mode(): TaskEngine['mode'] { return this.engine.mode }
 
   /** Throws QueueUnavailableError when a task could not be delivered now (Redis down). */
-  ensureAvailable (): void {
+  ensureAvailable(): void {
     if (this.engine.mode === 'bullmq' && !this.engine.connected()) throw new QueueUnavailableError('Redis is not connected')
   }
 
@@ -50,7 +50,7 @@ export class TaskService {
    * QueueUnavailableError is thrown. (A job added after all finds no row and
    * ends at once.)
    */
-  async submit<T extends TaskType> (input: NewTask<T>): Promise<TaskRow> {
+  async submit<T extends TaskType>(input: NewTask<T>): Promise<TaskRow> {
     this.ensureAvailable()
     const row = await this.store.create(input)
     try {
@@ -70,7 +70,7 @@ export class TaskService {
    * for tasks worth running once however often they are asked for. Unlike submit, a
    * task the queue cannot take now stays queued: the reconciler delivers it later.
    */
-  async submitUnlessQueued<T extends TaskType> (input: NewTask<T>, options: Parameters<TaskStore['createUnlessQueued']>[1]): Promise<{ task: TaskRow; created: boolean }> {
+  async submitUnlessQueued<T extends TaskType>(input: NewTask<T>, options: Parameters<TaskStore['createUnlessQueued']>[1]): Promise<{ task: TaskRow; created: boolean }> {
     const outcome = await this.store.createUnlessQueued(input, options)
     if (outcome.created) {
       await this.deliver(outcome.task).catch(() => {})
@@ -80,7 +80,7 @@ export class TaskService {
   }
 
   /** Hands an existing row to the engine; in BullMQ mode throws QueueUnavailableError if Redis does not take it in time. */
-  async deliver (row: TaskRow): Promise<void> {
+  async deliver(row: TaskRow): Promise<void> {
     if (this.engine.mode === 'in-process') return this.engine.runner.enqueue(row.id)
     this.ensureAvailable()
     const { queue, enqueueTimeoutMs } = this.engine
@@ -99,7 +99,7 @@ export class TaskService {
     }
   }
 
-  async cancel (id: string): Promise<TaskRow | undefined> {
+  async cancel(id: string): Promise<TaskRow | undefined> {
     const row = await this.store.cancel(id)
     if (!row) return undefined
     if (this.engine.mode === 'in-process') this.engine.runner.cancel(id)

@@ -45,7 +45,7 @@ export function toTaskView(row: TaskRow): TaskView {
 }
 
 export class TaskStore {
-  constructor (private readonly db: Database) {}
+  constructor(private readonly db: Database) {}
 
   async create<T extends TaskType>(input: NewTask<T>, db: Pick<Database, 'insert'> = this.db): Promise<TaskRow> {
     const [row] = await db.insert(tasks).values({

@@ -116,7 +116,7 @@ t.test('article pages: ETag and 304, and every writer of what a page shows chang
     t.equal(deleted.status, 200)
     t.notOk(deleted.page?.items.some((a) => a.id === alpha), 'the deleted article is gone')
     const [{ id: someone }] = deleted.page?.items ?? []
-    await app.pg.pool.query(`INSERT INTO decisions (project_id, article_id, decision, source, model) VALUES ($1, $2, 'maybe', 'llm', 'test')`, [project.id, someone])
+    await app.pg.pool.query('INSERT INTO decisions (project_id, article_id, decision, source, model) VALUES ($1, $2, \'maybe\', \'llm\', \'test\')', [project.id, someone])
     const llm = await get()
     t.equal(llm.status, 200, 'a decision written by another process (an LLM run)')
     t.equal(llm.page?.items.find((a) => a.id === someone)?.decision, 'maybe')

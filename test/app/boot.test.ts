@@ -57,7 +57,7 @@ t.test('init is idempotent and safe when many processes start at once', { skip: 
   t.equal(await appliedMigrationCount(pools[0]), expectedMigrationCount(), 'each migration applied exactly once')
   await applyMigrations(pools[0])
   t.equal(await appliedMigrationCount(pools[0]), expectedMigrationCount(), 'running init again is a no-op')
-  const { rows } = await pools[0].query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'articles'`)
+  const { rows } = await pools[0].query('SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = \'public\' AND table_name = \'articles\'')
   t.equal(rows[0].n, 1)
 })
 

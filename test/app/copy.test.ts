@@ -14,7 +14,7 @@ t.test('COPY in statements: every row once and in order, failures on either side
   await client.query('CREATE TRIGGER copied_statement AFTER INSERT ON copied FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.count_statement()')
 
   let closed: boolean | undefined
-  async function * rows (count: number, failAt?: number): AsyncGenerator<unknown[]> {
+  async function* rows(count: number, failAt?: number): AsyncGenerator<unknown[]> {
     try {
       for (let n = 0; n < count; n++) {
         if (n === failAt) throw new Error(`parser failed at ${n}`)
@@ -39,7 +39,7 @@ t.test('COPY in statements: every row once and in order, failures on either side
 
   closed = false
   await client.query('BEGIN')
-  const bad = (async function * () {
+  const bad = (async function* () {
     for await (const row of rows(5000)) yield row[0] === 1200 ? ['not a number', 'x'] : row
   })()
   await t.rejects(copyInStatements(client, 'copied', ['n', 'label'], bad, 1000), /invalid input syntax for type integer/, 'a database error ends the copy')

@@ -38,7 +38,7 @@ t.test('screening decisions are recorded per reviewer and their history kept', {
   await app.pg.pool.query("UPDATE articles SET abstract = 'a stepped-wedge trial' WHERE id = $1", [a2.id])
   t.same(await ids('stepped-wedge'), [a2.id])
   t.same(await ids('cohort'), [])
-  await app.pg.pool.query("UPDATE articles SET duplicate_of = $1 WHERE id = $1", [a2.id])
+  await app.pg.pool.query('UPDATE articles SET duplicate_of = $1 WHERE id = $1', [a2.id])
   t.same(await ids('stepped-wedge'), [], 'a record linked as a duplicate leaves the list')
   t.same(await ids('stepped-wedge&includeDuplicates=true'), [a2.id], 'and is still found among the duplicates')
   await app.pg.pool.query('UPDATE articles SET duplicate_of = NULL WHERE id = $1', [a2.id])

@@ -128,7 +128,7 @@ t.test('fuzzing every route of the OpenAPI document answers no 5xx', { skip: nee
     ['NUL field name', [{ name: 'source\u0000Database', value: 'PubMed' }, { name: 'file', value: record, fileName: 'a.ris' }]],
     ['1 MB field', [{ name: 'sourceDatabase', value: MB }, { name: 'file', value: record, fileName: 'a.ris' }]],
     ['NUL format', [{ name: 'format', value: 'ris\u0000' }, { name: 'file', value: record, fileName: 'a.ris' }]],
-    ['NUL in the file', [{ name: 'file', value: `TY  - JOUR\nTI  - nul\u0000title\nAU  - \u0000\nER  - \n`, fileName: 'nul.ris' }]]
+    ['NUL in the file', [{ name: 'file', value: 'TY  - JOUR\nTI  - nul\u0000title\nAU  - \u0000\nER  - \n', fileName: 'nul.ris' }]]
   ]
   for (const [label, body] of parts) {
     const mp = multipart(body)

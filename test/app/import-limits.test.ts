@@ -57,9 +57,9 @@ t.test('import progress follows the share of the file parsed and stored', { skip
   const reports: Array<{ fraction: number; message?: string }> = []
   const result = await importReferences({
     task: task!, db: app.db, config: app.config, storageDir: app.storageDir, signal: new AbortController().signal, log: app.log,
-    async progress (fraction, message) { reports.push({ fraction, message }) },
-    async ensureNotCancelled () {},
-    async emit () {},
+    async progress(fraction, message) { reports.push({ fraction, message }) },
+    async ensureNotCancelled() {},
+    async emit() {},
     connectors: app.connectors
   }, { fileId: file.id })
   t.equal(result.imported, rows)

@@ -20,7 +20,7 @@ async function snapshot(url: string) {
     return {
       profiles: await q('SELECT id, name, preprocess_model, extract_model, synthesis_model, is_custom FROM analysis_profiles ORDER BY id'),
       prompts: await q('SELECT key, kind, name FROM prompt_templates ORDER BY key'),
-      grids: await q(`SELECT key, name, jsonb_array_length(fields) AS n FROM grid_templates ORDER BY key`),
+      grids: await q('SELECT key, name, jsonb_array_length(fields) AS n FROM grid_templates ORDER BY key'),
       admins: await q('SELECT email, is_admin FROM users ORDER BY email'),
       tokens: await q('SELECT u.email, t.token_hash FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY u.email')
     }

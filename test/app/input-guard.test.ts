@@ -30,7 +30,7 @@ t.test('bad input is a 400 naming the field', { skip: needsServices }, async (t)
     ['unpaired surrogate in a search', () => app.inject({ method: 'POST', url: `${p}/searches`, headers: auth, payload: { query: 'alliance \ud800' } }), 'query', /surrogate/],
     ['unpaired low surrogate in a decision note', () => app.inject({ method: 'PATCH', url: p, headers: auth, payload: { question: '\udc00?' } }), 'question', /surrogate/],
     ['NUL in a query string', () => app.inject({ headers: auth, url: `${p}/articles?q=alliance%00` }), 'q', /NUL/],
-    ['NUL in a path parameter', () => app.inject({ headers: auth, url: `/api/tasks/%00` }), 'taskId', /NUL/],
+    ['NUL in a path parameter', () => app.inject({ headers: auth, url: '/api/tasks/%00' }), 'taskId', /NUL/],
     ['page=1e21', () => app.inject({ headers: auth, url: `${p}/articles?page=1e21` }), 'page', /<=/],
     ['pageSize of 19 nines', () => app.inject({ headers: auth, url: `${p}/articles?pageSize=9999999999999999999` }), 'pageSize', /<=/],
     ['offset=1e21', () => app.inject({ headers: auth, url: `${p}/decisions?offset=1e21` }), 'offset', /<=/],

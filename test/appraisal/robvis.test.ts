@@ -6,11 +6,11 @@ import { Invalid } from '../../src/errors.ts'
 const circles = (svg: string, cls: string) => [...svg.matchAll(new RegExp(`<circle class="${cls}"[^>]*>`, 'g'))].map((m) => m[0])
 const attr = (el: string, name: string) => el.match(new RegExp(`${name}="([^"]*)"`))![1]
 
-const LOW = { '1.1': 'Y', '1.2': 'Y', '1.3': 'N', '2.1': 'N', '2.2': 'N', '2.6': 'Y', '3.1': 'Y', '4.1': 'N', '4.2': 'N', '4.3': 'N', '5.1': 'Y', '5.2': 'N', '5.3': 'N' }
+const LOW = { 1.1: 'Y', 1.2: 'Y', 1.3: 'N', 2.1: 'N', 2.2: 'N', 2.6: 'Y', 3.1: 'Y', 4.1: 'N', 4.2: 'N', 4.3: 'N', 5.1: 'Y', 5.2: 'N', 5.3: 'N' }
 const rob2Rows: RobRow[] = [
   rowOf('Smith & Jones <2019>', deriveJudgements(ROB2, { answers: LOW }), 50), // all low
-  rowOf('Lee 2020', deriveJudgements(ROB2, { answers: { ...LOW, '5.1': 'NI' } }), 30), // D5 some concerns
-  rowOf('Khan 2021', deriveJudgements(ROB2, { answers: { ...LOW, '1.2': 'N', '5.1': 'N' } }), 20) // D1 high, D5 some concerns
+  rowOf('Lee 2020', deriveJudgements(ROB2, { answers: { ...LOW, 5.1: 'NI' } }), 30), // D5 some concerns
+  rowOf('Khan 2021', deriveJudgements(ROB2, { answers: { ...LOW, 1.2: 'N', 5.1: 'N' } }), 20) // D1 high, D5 some concerns
 ]
 
 t.test('traffic-light plot: one circle per study and column, robvis colours and symbols', async (t) => {

@@ -76,5 +76,4 @@ t.test('screening with the keyboard, dual screening and conflicts in the browser
   await expectAccessible(t, admin, 'conflicts')
   await conflict.getByRole('button', { name: 'Include' }).click()
   await admin.getByText('No conflict to resolve.').waitFor()
-
 })

@@ -38,7 +38,7 @@ const items: ExportItem[] = [
   { record: record({ title: 'Only a title' }) }
 ]
 
-async function exported (format: ExportFormatId): Promise<Buffer> {
+async function exported(format: ExportFormatId): Promise<Buffer> {
   const out = new PassThrough()
   const chunks: Buffer[] = []
   out.on('data', (c: Buffer) => chunks.push(c))

@@ -81,10 +81,10 @@ t.test('extraction prompt, schema and answer parsing', async (t) => {
   t.match(built.prompt, 'Text:\nAn abstract.', 'the abstract stands in for a missing full text')
   t.same(extractionSchema(fields), {
     type: 'object',
-    properties: { 'Année': { type: ['string', 'null'] }, 'Taille_échantillon': { type: ['string', 'null'], description: 'number of participants randomised' } },
+    properties: { Année: { type: ['string', 'null'] }, Taille_échantillon: { type: ['string', 'null'], description: 'number of participants randomised' } },
     required: ['Année', 'Taille_échantillon']
   })
-  t.same(parseExtractionAnswer('{"Année": 2021, "Taille_échantillon": null, "other": "dropped"}', fields), { 'Année': '2021', 'Taille_échantillon': null })
+  t.same(parseExtractionAnswer('{"Année": 2021, "Taille_échantillon": null, "other": "dropped"}', fields), { Année: '2021', Taille_échantillon: null })
   t.throws(() => parseExtractionAnswer('{"Année": "2021"}', fields), ExtractionAnswerError)
   t.throws(() => parseExtractionAnswer('{"Année": ["2021"], "Taille_échantillon": null}', fields), ExtractionAnswerError)
   t.throws(() => parseExtractionAnswer('{"Année": ', fields), ExtractionAnswerError)

@@ -25,7 +25,7 @@ t.test('sniffs CSL-JSON arrays and not other JSON', async (t) => {
 t.test('the array splitter follows strings, escapes and nesting across any chunking', async (t) => {
   const json = '[ {"a": "x]}\\"{", "b": [1, {"c": "\\\\"}]},\n  "bare", 42 ,{"d":null}\n]'
   for (const size of [1, 2, 3, 5, json.length]) {
-    const chunks = (async function * () { for (let i = 0; i < json.length; i += size) yield json.slice(i, i + size) })()
+    const chunks = (async function* () { for (let i = 0; i < json.length; i += size) yield json.slice(i, i + size) })()
     const elements = []
     for await (const element of jsonArrayElements(chunks)) elements.push(element)
     t.same(elements, [

@@ -123,7 +123,7 @@ t.test('bare ampersands and HTML entities do not cost records', async (t) => {
     '<urls><related-urls><url>https://example.org/a?b=1&c=2</url></related-urls></urls></record>\n' +
     '<record><rec-number>2</rec-number><titles><title>Intact &#233;</title></titles></record>\n</records></xml>'
   for (const size of [1, 7, 50, xml.length]) {
-    const chunks = (async function * () { for (let i = 0; i < xml.length; i += size) yield xml.slice(i, i + size) })()
+    const chunks = (async function* () { for (let i = 0; i < xml.length; i += size) yield xml.slice(i, i + size) })()
     const records = await recordsOf({ text: () => chunks, bytes: () => { throw new Error('unused') } })
     t.same(records.map((record) => record.title), ['Smith & Wesson R&D & more', 'Intact é'], `chunks of ${size}`)
     t.equal(records[0].url, 'https://example.org/a?b=1&c=2')

@@ -18,7 +18,7 @@ const limits: ImportLimits = { maxInflatedBytes: 1 << 20, maxRows: 100, maxCells
 function input(bytes: Buffer, withLimits: ImportLimits = limits): FormatInput {
   return {
     text: () => { throw new Error('binary input') },
-    async * bytes () { for (let i = 0; i < bytes.length; i += 4096) yield bytes.subarray(i, i + 4096) },
+    async* bytes() { for (let i = 0; i < bytes.length; i += 4096) yield bytes.subarray(i, i + 4096) },
     limits: withLimits
   }
 }
@@ -57,7 +57,7 @@ t.test('a cell, shared string or attribute longer than IMPORT_MAX_CELL_CHARS is 
   const attribute = await xlsxWorkbook({ rows: [header], sheet: [SHEET_OPEN, `<row r="2" x="${long}"></row>`, SHEET_CLOSE] })
   await t.rejects(parseAll(xlsxFormat, input(attribute)), /IMPORT_MAX_CELL_CHARS/)
   const csv = `Title,Abstract\nShort,${long}\n`
-  await t.rejects(parseAll(csvFormat, { ...input(Buffer.from(csv)), async * text () { yield csv } }), /cell 2 of line 2 holds more than 1000 characters.*IMPORT_MAX_CELL_CHARS/)
+  await t.rejects(parseAll(csvFormat, { ...input(Buffer.from(csv)), async* text() { yield csv } }), /cell 2 of line 2 holds more than 1000 characters.*IMPORT_MAX_CELL_CHARS/)
 })
 
 t.test('rows, cells and shared strings are counted against IMPORT_MAX_ROWS and IMPORT_MAX_CELLS', async (t) => {
@@ -69,12 +69,12 @@ t.test('rows, cells and shared strings are counted against IMPORT_MAX_ROWS and I
   const cells = await xlsxWorkbook({ rows: [header], sheet: [SHEET_OPEN, ...repeated('<row><c><v>1</v></c><c><v>2</v></c></row>', 100_000), SHEET_CLOSE] })
   await t.rejects(parseAll(xlsxFormat, input(cells, { ...limits, maxRows: 1e9 })), /more than 1000 cells.*IMPORT_MAX_CELLS/)
   const csv = `Title,${'x,'.repeat(30)}y\n${'t,'.repeat(31)}u\n`.repeat(20)
-  await t.rejects(parseAll(csvFormat, { ...input(Buffer.from(csv)), async * text () { yield csv } }), /more than 1000 cells.*IMPORT_MAX_CELLS/)
+  await t.rejects(parseAll(csvFormat, { ...input(Buffer.from(csv)), async* text() { yield csv } }), /more than 1000 cells.*IMPORT_MAX_CELLS/)
 })
 
 t.test('a CSV quote never closed is refused after 4 cells of IMPORT_MAX_CELL_CHARS without a row, not read to the end', async (t) => {
   const head = 'Title,Abstract\nFirst,x\nBig,"'
-  const text = async function * () { yield head; for (let i = 0; i < 64; i++) yield 'a'.repeat(1 << 20) }
+  const text = async function* () { yield head; for (let i = 0; i < 64; i++) yield 'a'.repeat(1 << 20) }
   await t.rejects(parseAll(csvFormat, { ...input(Buffer.from(head), { ...limits, maxCellChars: 1_000_000 }), text }),
     /after line 2, more than 4000000 characters hold no complete row \(a quote never closed, or cells over IMPORT_MAX_CELL_CHARS\)/)
 })
@@ -173,7 +173,7 @@ t.test('a field that never ends is refused after IMPORT_MAX_RECORD_CHARS charact
   for (const [format, head, where] of heads) {
     for (const piece of ['a'.repeat(1000), `${'a'.repeat(999)}\n`]) {
       let read = 0
-      const text = async function * () {
+      const text = async function* () {
         yield head
         for (; read < 1000; read++) yield piece
       }

@@ -135,7 +135,7 @@ t.test('records stream without reading the whole input', async (t) => {
   const record = 'TY  - JOUR\nTI  - A record\nAU  - Doe, Jane\nER  - \n\n'
   const endless: ByteSource = {
     fileName: 'endless.ris',
-    async * bytes() {
+    async* bytes() {
       const chunk = Buffer.from(record.repeat(200))
       for (;;) {
         chunksRead++

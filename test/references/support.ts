@@ -14,8 +14,8 @@ export function fileInput(path: string, chunkSize = 1000): FormatInput {
 /** A string handed over whole, or in chunks of `chunkSize` characters. */
 export function textInput(text: string, chunkSize = text.length || 1): FormatInput {
   return {
-    async * text () { for (let i = 0; i < text.length; i += chunkSize) yield text.slice(i, i + chunkSize) },
-    async * bytes () { yield new TextEncoder().encode(text) }
+    async* text() { for (let i = 0; i < text.length; i += chunkSize) yield text.slice(i, i + chunkSize) },
+    async* bytes() { yield new TextEncoder().encode(text) }
   }
 }
 

@@ -15,7 +15,7 @@ const skip = existsSync(datasets) ? false : 'shared datasets are not available'
 function bytesInput(bytes: Uint8Array): FormatInput {
   return {
     text: () => { throw new Error('binary input') },
-    async * bytes() { for (let i = 0; i < bytes.length; i += 4096) yield bytes.subarray(i, i + 4096) }
+    async* bytes() { for (let i = 0; i < bytes.length; i += 4096) yield bytes.subarray(i, i + 4096) }
   }
 }
 

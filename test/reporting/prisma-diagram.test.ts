@@ -7,7 +7,7 @@ import type { prismaCounts } from '../../src/services/prisma.ts'
 type Counts = Awaited<ReturnType<typeof prismaCounts>>
 
 /** The text of each box (`<g class="…">`), its lines joined by spaces. */
-function boxes (svg: string): Map<string, string> {
+function boxes(svg: string): Map<string, string> {
   const out = new Map<string, string>()
   for (const m of svg.matchAll(/<g class="([\w-]+)">(.*?)<\/g>/g)) {
     out.set(m[1], [...m[2].matchAll(/<text[^>]*>(.*?)<\/text>/g)].map((x) => x[1]).join(' '))

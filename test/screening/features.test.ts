@@ -8,7 +8,7 @@ t.test('tokens are lower-cased words of letters and digits of any script, withou
   t.same(tokenize('the cat and the hat', { stopWords: false }), ['the', 'cat', 'and', 'the', 'hat'])
   t.same(tokenize('a b cd', { stopWords: false, minTokenLength: 1 }), ['a', 'b', 'cd'])
   t.equal(ENGLISH_STOP_WORDS.size, 318, "scikit-learn's list, all of it")
-  t.ok(["amoungst", "couldnt", "hasnt", "noone"].every((w) => ENGLISH_STOP_WORDS.has(w)))
+  t.ok(['amoungst', 'couldnt', 'hasnt', 'noone'].every((w) => ENGLISH_STOP_WORDS.has(w)))
   t.ok(ENGLISH_STOP_WORDS.has('whereupon') && !ENGLISH_STOP_WORDS.has('patients'))
 })
 

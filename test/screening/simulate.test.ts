@@ -23,7 +23,7 @@ const labelled = missing ? [] : parseLabelledCsv(readFileSync(antihistamines)).r
  * position of the k-th relevant record and t' where round(i·R/(N − 1)) first reaches k; RRF@10 = relevant
  * among the first `first10` records / R; ATD = mean 1-based position of the relevant records / N.
  */
-function handMetrics (order: number[], c: { n: number, r: number, first10: number, k95: number, random95: number, random100: number }) {
+function handMetrics(order: number[], c: { n: number, r: number, first10: number, k95: number, random95: number, random100: number }) {
   const pos = order.flatMap((index, i) => labelled[index].included ? [i + 1] : [])
   if (order.length !== c.n || pos.length !== c.r) throw new Error(`order of ${order.length} records with ${pos.length} relevant`)
   return {

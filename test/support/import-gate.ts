@@ -48,9 +48,9 @@ CREATE TRIGGER test_import_gate BEFORE INSERT ON articles FOR EACH ROW EXECUTE F
 /** The gate of one database: closes an import of a project at record GATE_AT, or makes that record fail. */
 export class Gate {
   private key = 0
-  private constructor (private readonly admin: pg.Client) {}
+  private constructor(private readonly admin: pg.Client) {}
 
-  static async install (t: Test, url: string): Promise<Gate> {
+  static async install(t: Test, url: string): Promise<Gate> {
     const admin = new pg.Client({ connectionString: url })
     await admin.connect()
     t.teardown(() => admin.end())
@@ -59,36 +59,36 @@ export class Gate {
   }
 
   /** Holds the lock the project's import will wait for at record `at`; returns its key. */
-  async block (projectId: string, at = GATE_AT): Promise<number> {
+  async block(projectId: string, at = GATE_AT): Promise<number> {
     const key = ++this.key
     await this.admin.query('SELECT pg_advisory_lock($1)', [key])
-    await this.admin.query(`INSERT INTO test_import_gate VALUES ($1, 'block', $2, $3)`, [projectId, key, at])
+    await this.admin.query('INSERT INTO test_import_gate VALUES ($1, \'block\', $2, $3)', [projectId, key, at])
     return key
   }
 
-  async refuse (projectId: string): Promise<void> {
-    await this.admin.query(`INSERT INTO test_import_gate VALUES ($1, 'refuse', 0, $2)`, [projectId, GATE_AT])
+  async refuse(projectId: string): Promise<void> {
+    await this.admin.query('INSERT INTO test_import_gate VALUES ($1, \'refuse\', 0, $2)', [projectId, GATE_AT])
   }
 
-  async open (projectId: string, key: number): Promise<void> {
+  async open(projectId: string, key: number): Promise<void> {
     await this.admin.query('DELETE FROM test_import_gate WHERE project_id = $1', [projectId])
     await this.admin.query('SELECT pg_advisory_unlock($1)', [key])
   }
 
   /** Waits until an import waits at the gate, i.e. has written GATE_AT records; returns its backend's pid. */
-  async waiting (key: number, timeoutMs = START_TIMEOUT_MS): Promise<number> {
+  async waiting(key: number, timeoutMs = START_TIMEOUT_MS): Promise<number> {
     return waitFor(async () => (await this.admin.query(
       `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1
          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, [key])).rows[0]?.pid, timeoutMs, 20)
   }
 
   /** Waits until a backend has ended (its transaction is over, one way or the other). */
-  async gone (pid: number): Promise<void> {
+  async gone(pid: number): Promise<void> {
     await waitFor(async () => (await this.admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rowCount === 0, 30000, 20)
   }
 
   /** What an import of the project left: articles, originals, source batches, imported labels. */
-  async left (projectId: string): Promise<{ articles: number; originals: number; batches: number; decisions: number }> {
+  async left(projectId: string): Promise<{ articles: number; originals: number; batches: number; decisions: number }> {
     const { rows } = await this.admin.query(`SELECT
       (SELECT count(*)::int FROM articles WHERE project_id = $1) AS articles,
       (SELECT count(*)::int FROM original_chunks c JOIN source_batches b ON b.id = c.batch_id WHERE b.project_id = $1) AS originals,
@@ -103,7 +103,7 @@ export const NOTHING = { articles: 0, originals: 0, batches: 0, decisions: 0 }
 export interface Child { child: ChildProcess; messages: string[]; exited: Promise<unknown> }
 
 /** A service process (test/support/task-child.ts): a web process with in-process jobs, or a BullMQ worker. */
-export function startChild (t: Test, env: Record<string, string>, role: 'web' | 'worker'): Child {
+export function startChild(t: Test, env: Record<string, string>, role: 'web' | 'worker'): Child {
   const child = fork('test/support/task-child.ts', [role], {
     execArgv: ['--import', 'tsx'], env: { ...process.env, LOG_LEVEL: 'silent', PORT: '0', ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc']
   })
@@ -114,13 +114,13 @@ export function startChild (t: Test, env: Record<string, string>, role: 'web' | 
   return { child, messages, exited }
 }
 
-export async function kill9 (c: Child): Promise<void> {
+export async function kill9(c: Child): Promise<void> {
   c.child.kill('SIGKILL')
   await c.exited
 }
 
 /** Through the API: the cancellation and refusal cases, the same in both modes. */
-export async function cancelAndRefuse (t: Test, app: FastifyInstance, gate: Gate) {
+export async function cancelAndRefuse(t: Test, app: FastifyInstance, gate: Gate) {
   const alice = await userWithToken(app)
   const newProject = async (name: string) => (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name } })).json().id as string
   const startImport = async (projectId: string) => {
@@ -157,4 +157,3 @@ export async function cancelAndRefuse (t: Test, app: FastifyInstance, gate: Gate
     t.same(await gate.left(projectId), NOTHING, `none of the ${GATE_AT} records read before the refused one is left`)
   })
 }
-

@@ -12,7 +12,7 @@ export type Operation = {
 }
 
 /** Every operation of the document (but the WebSocket), with its route as the document writes it. */
-export async function operations (app: FastifyInstance, auth: { authorization: string }): Promise<Array<{ route: string; method: string; op: Operation }>> {
+export async function operations(app: FastifyInstance, auth: { authorization: string }): Promise<Array<{ route: string; method: string; op: Operation }>> {
   const doc = (await app.inject({ url: '/api/docs', headers: auth })).json() as { paths: Record<string, Record<string, Operation>> }
   return Object.entries(doc.paths).flatMap(([route, methods]) => Object.entries(methods).map(([method, op]) => ({ route, method: method.toUpperCase(), op })))
     .filter(({ route }) => route !== '/api/ws')
@@ -21,7 +21,7 @@ export async function operations (app: FastifyInstance, auth: { authorization: s
 export interface SampleIds { articleIds: string[]; batchId: string; userId: string; email: string; url: string }
 
 /** A valid value for a schema, with real ids, so that a request passes validation and reaches the handler. */
-export function sample (schema: JsonSchema | undefined, name: string, ids: SampleIds): unknown {
+export function sample(schema: JsonSchema | undefined, name: string, ids: SampleIds): unknown {
   if (!schema) return 'x'
   if (schema.const !== undefined) return schema.const
   if (schema.enum) return schema.enum[0]

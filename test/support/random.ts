@@ -3,7 +3,7 @@
 export class Random {
   private state: number
 
-  constructor (seed: number) {
+  constructor(seed: number) {
     this.state = seed >>> 0
   }
 

@@ -60,7 +60,7 @@ export async function zipArchive(parts: ZipPart[]): Promise<Buffer> {
 }
 
 /** `piece` repeated until `bytes` bytes, in pieces of about 1 MiB. */
-export function * repeated(piece: string, bytes: number): Generator<Buffer> {
+export function* repeated(piece: string, bytes: number): Generator<Buffer> {
   const block = Buffer.from(piece.repeat(Math.max(1, Math.floor((1 << 20) / Buffer.byteLength(piece)))))
   for (let left = bytes; left > 0; left -= block.length) yield left >= block.length ? block : block.subarray(0, left)
 }

@@ -15,7 +15,7 @@ const fixtures = JSON.parse(readFileSync(new URL('../fixtures/meta-analysis/meta
 }
 
 /** Relative tolerance 1e-6 (absolute below 1e-9, where a relative comparison of values that should be 0 means nothing). */
-function close (t: Test, actual: number | undefined, expected: number, what: string, tolerance = 1e-6): void {
+function close(t: Test, actual: number | undefined, expected: number, what: string, tolerance = 1e-6): void {
   const ok = actual !== undefined && Number.isFinite(actual) && Math.abs(actual - expected) <= tolerance * Math.max(Math.abs(expected), 1e-3)
   t.ok(ok, `${what}: ${actual} vs metafor ${expected}`)
 }
@@ -96,7 +96,7 @@ for (const method of ['DL', 'REML'] as const) {
 t.test('trim-and-fill and Egger on the passive-smoking data (Hackshaw 1998)', async (t) => {
   for (const name of ['hackshaw REML trimfill', 'hackshaw FE trimfill']) {
     const ref = fixtures.extras[name] as Extra
-    const studies = (fixtures.extras['hackshaw REML trimfill'].studies as Array<{ yi: number, se: number }>)
+    const studies = fixtures.extras['hackshaw REML trimfill'].studies as Array<{ yi: number, se: number }>
     const yi = studies.map((s) => s.yi); const vi = studies.map((s) => s.se ** 2)
     const tf = trimAndFill(yi, vi, name.includes('REML') ? 'REML' : 'FE')
     t.equal(tf.k0, ref.k0, `${name}: k0`); t.equal(tf.side, ref.side, `${name}: side`)

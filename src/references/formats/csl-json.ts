@@ -221,31 +221,31 @@ interface CslItem {
 
 /** CSL item types; the ones not listed are 'other'. */
 const CSL_TYPES: Record<string, ReferenceType> = {
-  'article': 'article',
+  article: 'article',
   'article-journal': 'article',
   'article-magazine': 'article',
   'article-newspaper': 'news',
-  'book': 'book',
-  'chapter': 'chapter',
+  book: 'book',
+  chapter: 'chapter',
   'entry-encyclopedia': 'chapter',
   'entry-dictionary': 'chapter',
-  'entry': 'chapter',
+  entry: 'chapter',
   'paper-conference': 'conference-paper',
-  'speech': 'conference-paper',
-  'thesis': 'thesis',
-  'report': 'report',
-  'standard': 'report',
-  'webpage': 'web',
+  speech: 'conference-paper',
+  thesis: 'thesis',
+  report: 'report',
+  standard: 'report',
+  webpage: 'web',
   'post-weblog': 'web',
-  'post': 'web',
-  'patent': 'patent',
-  'dataset': 'dataset',
-  'review': 'review',
+  post: 'web',
+  patent: 'patent',
+  dataset: 'dataset',
+  review: 'review',
   'review-book': 'review',
-  'letter': 'letter',
-  'personal_communication': 'letter',
-  'interview': 'other',
-  'manuscript': 'other'
+  letter: 'letter',
+  personal_communication: 'letter',
+  interview: 'other',
+  manuscript: 'other'
 }
 
 export function cslItemToRecord(item: CslItem): ReferenceRecord {

@@ -584,7 +584,7 @@ async function* parseXlsx(input: FormatInput): AsyncGenerator<ParsedItem> {
       if (cells.every((cell) => cell.trim() === '')) continue
       columns = mapColumns(cells)
       if (!RECOGNISED_FIELDS.some((field) => columns?.fields[field])) {
-        throw new Error(`not a reference table: no title or abstract column in the first row of the first worksheet`)
+        throw new Error('not a reference table: no title or abstract column in the first row of the first worksheet')
       }
       continue
     }

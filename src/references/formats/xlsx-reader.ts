@@ -42,7 +42,7 @@ interface XmlHandlers {
  * Parses one part of the archive, calling the handlers; after every chunk,
  * `between` may hand out what the handlers gathered (rows), as a generator.
  */
-async function * parsePart<T>(
+async function* parsePart<T>(
   file: string, entry: ZipEntry, budget: InflateBudget, handlers: XmlHandlers,
   between: () => T[], onRead?: (compressedBytes: number) => void
 ): AsyncGenerator<T> {
@@ -68,12 +68,12 @@ async function * parsePart<T>(
     if (pending.text.length > limits.maxCellChars || pending.name.length > limits.maxCellChars) {
       throw ImportLimitError.cellChars(limits, `a text in ${entry.name}`)
     }
-    yield * between()
+    yield* between()
   }
   parser.write(decoder.decode())
   parser.close()
   if (failure) throw failure
-  yield * between()
+  yield* between()
 }
 
 async function readPart(file: string, entry: ZipEntry | undefined, budget: InflateBudget, handlers: XmlHandlers, onRead?: (n: number) => void): Promise<void> {
@@ -89,7 +89,7 @@ class StringSpool {
   private written = 0
   count = 0
 
-  constructor (private readonly fd: number) {}
+  constructor(private readonly fd: number) {}
 
   add(text: string): void {
     const bytes = Buffer.from(text, 'utf8')
@@ -175,7 +175,7 @@ async function onDisk(input: FormatInput, dir: string): Promise<string> {
   return file
 }
 
-export async function * readFirstSheet(input: FormatInput, limits: ImportLimits): AsyncGenerator<SheetRow> {
+export async function* readFirstSheet(input: FormatInput, limits: ImportLimits): AsyncGenerator<SheetRow> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'analylit-xlsx-'))
   let spoolFd: number | undefined
   try {
@@ -315,7 +315,7 @@ export async function * readFirstSheet(input: FormatInput, limits: ImportLimits)
         }
       }
     }
-    yield * parsePart(file, sheetEntry, budget, handlers, () => rows.splice(0), (n) => progress(sharedDone + n))
+    yield* parsePart(file, sheetEntry, budget, handlers, () => rows.splice(0), (n) => progress(sharedDone + n))
   } finally {
     if (spoolFd !== undefined) closeSync(spoolFd)
     await rm(dir, { recursive: true, force: true })

@@ -19,7 +19,7 @@ export { PRISMA_2020, PRISMA_2020_ABSTRACTS, PRISMA_S, PRISMA_SCR }
 export const CHECKLISTS: Readonly<Record<string, Checklist>> = Object.fromEntries(
   [PRISMA_2020, PRISMA_2020_ABSTRACTS, PRISMA_SCR, PRISMA_S].map((c) => [c.id, c]))
 
-export function getChecklist (id: string): Checklist {
+export function getChecklist(id: string): Checklist {
   const checklist = CHECKLISTS[id]
   if (!checklist) throw new NotFound(`no checklist "${id}" (known: ${Object.keys(CHECKLISTS).join(', ')})`)
   return checklist
@@ -42,7 +42,7 @@ export interface ChecklistEntry {
 
 export interface ChecklistInstance { checklist: string; items: ChecklistEntry[] }
 
-export function emptyChecklist (checklist: Checklist): ChecklistInstance {
+export function emptyChecklist(checklist: Checklist): ChecklistInstance {
   return { checklist: checklist.id, items: checklist.items.map((i) => ({ id: i.id, status: null, location: '', notes: '', evidence: null, prefilled: false })) }
 }
 
@@ -62,7 +62,7 @@ const day = (d: string | Date) => (typeof d === 'string' ? new Date(d) : d).toIS
 const latest = (dates: Array<string | Date>) => dates.map(day).sort().at(-1)
 const join = (parts: Array<string | null | undefined | false>) => parts.filter(Boolean).join(' ') || null
 
-function databases (facts: ProjectFacts): Map<string, string[]> {
+function databases(facts: ProjectFacts): Map<string, string[]> {
   const dates = new Map<string, string[]>()
   const add = (name: string, date?: string | Date) => {
     const list = dates.get(name) ?? []
@@ -74,7 +74,7 @@ function databases (facts: ProjectFacts): Map<string, string[]> {
   return dates
 }
 
-function sourcesText (facts: ProjectFacts, registers: boolean): string | null {
+function sourcesText(facts: ProjectFacts, registers: boolean): string | null {
   const entries = [...databases(facts)].filter(([name]) => REGISTER.test(name) === registers)
   if (!entries.length) return null
   return `${registers ? 'Registers' : 'Databases'} searched: ${entries.map(([name, d]) => d.length ? `${name} (last searched ${d.sort().at(-1)})` : name).join('; ')}.`
@@ -142,7 +142,7 @@ const EVIDENCE: Record<Evidence, (facts: ProjectFacts) => string | null> = {
   },
   deduplication: (f) => f.deduplication
     ? `Duplicates were identified with AnalyLit (normalised title, authors, year and identifiers, scored pairwise and clustered); ${f.deduplication.duplicatesRemoved} duplicate records removed` +
-      `${f.deduplication.confirmedByReviewers ? `, ${f.deduplication.confirmedByReviewers} of them confirmed by a reviewer` : ''}.`
+    `${f.deduplication.confirmedByReviewers ? `, ${f.deduplication.confirmedByReviewers} of them confirmed by a reviewer` : ''}.`
     : null
 }
 
@@ -152,7 +152,7 @@ const EVIDENCE: Record<Evidence, (facts: ProjectFacts) => string | null> = {
  * and notes are left as they are: only people judge what the manuscript
  * reports. Evidence a person wrote (`prefilled` false) is kept.
  */
-export function prefillChecklist (checklist: Checklist, facts: ProjectFacts, instance: ChecklistInstance = emptyChecklist(checklist)): ChecklistInstance {
+export function prefillChecklist(checklist: Checklist, facts: ProjectFacts, instance: ChecklistInstance = emptyChecklist(checklist)): ChecklistInstance {
   const byId = new Map(instance.items.map((e) => [e.id, e]))
   return {
     checklist: checklist.id,
@@ -167,7 +167,7 @@ export function prefillChecklist (checklist: Checklist, facts: ProjectFacts, ins
 
 const COLUMNS = ['section', 'item', 'topic', 'checklist item', 'optional', 'status', 'location', 'notes', 'evidence', 'pre-filled'] as const
 
-function rows (checklist: Checklist, instance: ChecklistInstance): Array<Array<string>> {
+function rows(checklist: Checklist, instance: ChecklistInstance): Array<Array<string>> {
   const byId = new Map(instance.items.map((e) => [e.id, e]))
   return checklist.items.map((item: ChecklistItem) => {
     const e = byId.get(item.id)
@@ -176,12 +176,12 @@ function rows (checklist: Checklist, instance: ChecklistInstance): Array<Array<s
 }
 
 /** The checklist as CSV (RFC 4180, CRLF, formula-like cells quoted off as in the reference export). */
-export function checklistCsv (checklist: Checklist, instance: ChecklistInstance = emptyChecklist(checklist)): string {
+export function checklistCsv(checklist: Checklist, instance: ChecklistInstance = emptyChecklist(checklist)): string {
   return csvLine(COLUMNS) + rows(checklist, instance).map(csvLine).join('')
 }
 
 /** The checklist as an XLSX workbook (one sheet, header frozen, filters on). */
-export async function checklistXlsx (checklist: Checklist, instance: ChecklistInstance = emptyChecklist(checklist)): Promise<Buffer> {
+export async function checklistXlsx(checklist: Checklist, instance: ChecklistInstance = emptyChecklist(checklist)): Promise<Buffer> {
   const { default: ExcelJS } = await import('exceljs')
   const workbook = new ExcelJS.Workbook()
   const sheet = workbook.addWorksheet(checklist.name.slice(0, 31), { views: [{ state: 'frozen', ySplit: 1 }] })

@@ -16,7 +16,7 @@ export interface EggerTest {
   limit: number
 }
 
-export function eggerTest (yi: number[], vi: number[], model: 'lm' | 'rma', options: { method: Tau2Method, test?: TestKind } = { method: 'FE' }): EggerTest {
+export function eggerTest(yi: number[], vi: number[], model: 'lm' | 'rma', options: { method: Tau2Method, test?: TestKind } = { method: 'FE' }): EggerTest {
   const k = yi.length
   if (k < 3) throw new Invalid("Egger's test needs at least 3 studies", 'studies')
   const X = vi.map((v) => [1, Math.sqrt(v)])
@@ -42,20 +42,20 @@ export interface TrimAndFill {
 }
 
 /** Rounding as R does it (IEC 60559: halves to the even neighbour), so k0 agrees with metafor at x.5. */
-function roundHalfEven (x: number): number {
+function roundHalfEven(x: number): number {
   const r = Math.round(x)
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r
 }
 
 /** Ranks 1..n of |x| with ties broken by position, as R's rank(ties.method = "first"). */
-function ranksFirst (x: number[]): number[] {
+function ranksFirst(x: number[]): number[] {
   const order = x.map((v, i) => i).sort((a, b) => Math.abs(x[a]) - Math.abs(x[b]) || a - b)
   const ranks = new Array<number>(x.length)
   order.forEach((idx, r) => { ranks[idx] = r + 1 })
   return ranks
 }
 
-export function trimAndFill (yi: number[], vi: number[], method: Tau2Method, maxIterations = 100): TrimAndFill {
+export function trimAndFill(yi: number[], vi: number[], method: Tau2Method, maxIterations = 100): TrimAndFill {
   const k = yi.length
   if (k < 3) throw new Invalid('trim-and-fill needs at least 3 studies', 'studies')
   const sideFit = fitModel(yi, vi, vi.map((v) => [1, Math.sqrt(v)]), { method })

@@ -15,27 +15,27 @@ import gammaln from '@stdlib/math-base-special-gammaln'
 export { gammaln }
 
 /** Two-sided p-value of a standard normal statistic. */
-export function pNormTwoSided (z: number): number {
+export function pNormTwoSided(z: number): number {
   return 2 * normalCdf(-Math.abs(z), 0, 1)
 }
 
 /** Two-sided p-value of a t statistic with `df` degrees of freedom. */
-export function pTTwoSided (t: number, df: number): number {
+export function pTTwoSided(t: number, df: number): number {
   return 2 * tCdf(-Math.abs(t), df)
 }
 
 /** P(X > x) for X ~ χ²(df). */
-export function pChisqUpper (x: number, df: number): number {
+export function pChisqUpper(x: number, df: number): number {
   if (x <= 0) return 1
   return gammainc(x / 2, df / 2, true, true)
 }
 
 /** The quantile of χ²(df) at probability p (lower tail). */
-export function qChisq (p: number, df: number): number {
+export function qChisq(p: number, df: number): number {
   return chisqQuantile(p, df)
 }
 
 /** The two-sided critical value for a (1 − alpha) interval: normal, or t with `df` when given. */
-export function criticalValue (alpha: number, df?: number): number {
+export function criticalValue(alpha: number, df?: number): number {
   return df === undefined ? normalQuantile(1 - alpha / 2, 0, 1) : tQuantile(1 - alpha / 2, df)
 }

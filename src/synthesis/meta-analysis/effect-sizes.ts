@@ -33,11 +33,11 @@ export interface EffectSize {
 /** The continuity correction metafor adds to all four cells of a table with a zero cell. */
 export const CONTINUITY_CORRECTION = 0.5
 
-function checkCount (value: number, field: string): void {
+function checkCount(value: number, field: string): void {
   if (!Number.isFinite(value) || value < 0 || !Number.isInteger(value)) throw new Invalid(`${field} must be a non-negative whole number (got ${value})`, field)
 }
 
-function checkTable (s: BinaryStudy, index: number): void {
+function checkTable(s: BinaryStudy, index: number): void {
   const at = `studies[${index}]`
   checkCount(s.events1, `${at}.events1`); checkCount(s.total1, `${at}.total1`)
   checkCount(s.events2, `${at}.events2`); checkCount(s.total2, `${at}.total2`)
@@ -47,13 +47,13 @@ function checkTable (s: BinaryStudy, index: number): void {
 }
 
 /** The four cells, with the continuity correction applied when one of them is zero. */
-export function correctedCells (s: BinaryStudy): { a: number, b: number, c: number, d: number } {
+export function correctedCells(s: BinaryStudy): { a: number, b: number, c: number, d: number } {
   let a = s.events1; let b = s.total1 - s.events1; let c = s.events2; let d = s.total2 - s.events2
   if (a === 0 || b === 0 || c === 0 || d === 0) { a += CONTINUITY_CORRECTION; b += CONTINUITY_CORRECTION; c += CONTINUITY_CORRECTION; d += CONTINUITY_CORRECTION }
   return { a, b, c, d }
 }
 
-export function binaryEffect (measure: BinaryMeasure, s: BinaryStudy, index = 0): EffectSize {
+export function binaryEffect(measure: BinaryMeasure, s: BinaryStudy, index = 0): EffectSize {
   checkTable(s, index)
   const { a, b, c, d } = correctedCells(s)
   const n1 = a + b; const n2 = c + d
@@ -66,11 +66,11 @@ export function binaryEffect (measure: BinaryMeasure, s: BinaryStudy, index = 0)
 }
 
 /** The exact small-sample correction factor of Hedges' g for `m` degrees of freedom. */
-function hedgesCorrection (m: number): number {
+function hedgesCorrection(m: number): number {
   return Math.exp(gammaln(m / 2) - Math.log(Math.sqrt(m / 2)) - gammaln((m - 1) / 2))
 }
 
-export function continuousEffect (measure: ContinuousMeasure, s: ContinuousStudy, index = 0): EffectSize {
+export function continuousEffect(measure: ContinuousMeasure, s: ContinuousStudy, index = 0): EffectSize {
   const at = `studies[${index}]`
   for (const [field, value] of Object.entries({ mean1: s.mean1, mean2: s.mean2 })) {
     if (!Number.isFinite(value)) throw new Invalid(`${at}.${field} must be a number`, `${at}.${field}`)
@@ -90,7 +90,7 @@ export function continuousEffect (measure: ContinuousMeasure, s: ContinuousStudy
   return { id: s.id, yi: g, vi: 1 / s.n1 + 1 / s.n2 + g ** 2 / (2 * (s.n1 + s.n2)) }
 }
 
-export function genericEffect (s: GenericStudy, index = 0): EffectSize {
+export function genericEffect(s: GenericStudy, index = 0): EffectSize {
   const at = `studies[${index}]`
   if (s.se !== undefined) {
     if (!Number.isFinite(s.se) || s.se <= 0) throw new Invalid(`${at}.se must be a positive number`, `${at}.se`)

@@ -67,7 +67,7 @@ export interface MetaAnalysisResult {
 const MAX_STUDIES = 10_000
 export const LEAVE_ONE_OUT_DEFAULT_MAX = 200
 
-function studyEffects (input: MetaAnalysisInput): EffectSize[] {
+function studyEffects(input: MetaAnalysisInput): EffectSize[] {
   return input.studies.map((s, i) => {
     if (input.kind === 'binary') {
       if (input.measure !== 'OR' && input.measure !== 'RR' && input.measure !== 'RD') throw new Invalid(`measure ${input.measure} does not apply to 2×2 tables (use OR, RR or RD)`, 'measure')
@@ -89,7 +89,7 @@ function studyEffects (input: MetaAnalysisInput): EffectSize[] {
   })
 }
 
-function validate (input: MetaAnalysisInput): void {
+function validate(input: MetaAnalysisInput): void {
   if (input.studies.length === 0) throw new Invalid('at least one study is needed', 'studies')
   if (input.studies.length > MAX_STUDIES) throw new Invalid(`at most ${MAX_STUDIES} studies`, 'studies')
   if ((input.method === 'MH' || input.method === 'PETO') && input.kind !== 'binary') throw new Invalid(`${input.method} pools 2×2 tables only`, 'method')
@@ -105,7 +105,7 @@ function validate (input: MetaAnalysisInput): void {
 }
 
 /** Pools a set of studies with the requested method (one fit: no subgroups, no sensitivity analyses). */
-function pool (input: MetaAnalysisInput, studies: StudyInput[], effects: EffectSize[]): { pooled: Pooled, Q: number, I2: number, fit?: ReturnType<typeof fitModel>, table?: TablePooling } {
+function pool(input: MetaAnalysisInput, studies: StudyInput[], effects: EffectSize[]): { pooled: Pooled, Q: number, I2: number, fit?: ReturnType<typeof fitModel>, table?: TablePooling } {
   const level = input.level ?? 0.95
   if (input.method === 'MH' || input.method === 'PETO') {
     const table = input.method === 'MH'
@@ -119,7 +119,7 @@ function pool (input: MetaAnalysisInput, studies: StudyInput[], effects: EffectS
   return { pooled: { ...fit.coefficients[0], k: yi.length, tau2: fit.tau2 }, Q: fit.heterogeneity.Q, I2: fit.heterogeneity.I2, fit }
 }
 
-export function metaAnalysis (input: MetaAnalysisInput): MetaAnalysisResult {
+export function metaAnalysis(input: MetaAnalysisInput): MetaAnalysisResult {
   validate(input)
   const level = input.level ?? 0.95
   const test: TestKind = input.test ?? 'z'

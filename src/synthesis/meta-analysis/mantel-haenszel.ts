@@ -24,20 +24,20 @@ export interface TablePooling {
 
 const doubleZero = (s: BinaryStudy) => (s.events1 === 0 && s.events2 === 0) || (s.events1 === s.total1 && s.events2 === s.total2)
 
-function test (estimate: number, se: number, level: number): CoefficientTest {
+function test(estimate: number, se: number, level: number): CoefficientTest {
   const stat = estimate / se
   const crit = criticalValue(1 - level)
   return { estimate, se, stat, pval: pNormTwoSided(stat), ciLb: estimate - crit * se, ciUb: estimate + crit * se }
 }
 
-function fixedHeterogeneity (effects: Array<{ yi: number, vi: number }>, estimate: number): Heterogeneity {
+function fixedHeterogeneity(effects: Array<{ yi: number, vi: number }>, estimate: number): Heterogeneity {
   const df = effects.length - 1
   if (df < 1) return { Q: 0, df: 0, Qp: 1, I2: 0, H2: 1, typicalVariance: 0 }
   const Q = Math.max(0, effects.reduce((s, e) => s + (e.yi - estimate) ** 2 / e.vi, 0))
   return { Q, df, Qp: pChisqUpper(Q, df), I2: Math.max(0, 100 * (Q - df) / Q), H2: Q / df, typicalVariance: 0 }
 }
 
-export function mantelHaenszel (measure: BinaryMeasure, studies: BinaryStudy[], level = 0.95): TablePooling {
+export function mantelHaenszel(measure: BinaryMeasure, studies: BinaryStudy[], level = 0.95): TablePooling {
   const t = studies.map((s) => {
     const a = s.events1; const b = s.total1 - s.events1; const c = s.events2; const d = s.total2 - s.events2
     return { a, b, c, d, n1: s.total1, n2: s.total2, N: s.total1 + s.total2 }
@@ -74,7 +74,7 @@ export function mantelHaenszel (measure: BinaryMeasure, studies: BinaryStudy[], 
   return { method: 'MH', k: studies.length, coefficient: test(estimate, se, level), heterogeneity: fixedHeterogeneity(effects, estimate), kEffects: effects.length, weights }
 }
 
-export function peto (studies: BinaryStudy[], level = 0.95): TablePooling {
+export function peto(studies: BinaryStudy[], level = 0.95): TablePooling {
   let sumOE = 0; let sumV = 0
   const parts = studies.map((s) => {
     const N = s.total1 + s.total2; const events = s.events1 + s.events2; const nonEvents = N - events
@@ -95,7 +95,7 @@ export function peto (studies: BinaryStudy[], level = 0.95): TablePooling {
 }
 
 /** Peto's study-level log odds ratio (O − E)/V with variance 1/V, as escalc(measure = "PETO") with its continuity correction. */
-export function petoEffect (s: BinaryStudy): { id: string, yi: number, vi: number } {
+export function petoEffect(s: BinaryStudy): { id: string, yi: number, vi: number } {
   const { a, b, c, d } = correctedCells(s)
   const n1 = a + b; const n2 = c + d; const N = n1 + n2
   const events = a + c; const nonEvents = b + d

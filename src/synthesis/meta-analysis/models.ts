@@ -22,7 +22,7 @@ const MAX_ITERATIONS = 1000
 
 type Matrix = number[][]
 
-function invert (m: Matrix): Matrix {
+function invert(m: Matrix): Matrix {
   const n = m.length
   const a = m.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))])
   for (let col = 0; col < n; col++) {
@@ -41,14 +41,14 @@ function invert (m: Matrix): Matrix {
   return a.map((row) => row.slice(n))
 }
 
-function multiply (a: Matrix, b: Matrix): Matrix {
+function multiply(a: Matrix, b: Matrix): Matrix {
   return a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)))
 }
 
 const trace = (m: Matrix) => m.reduce((s, row, i) => s + row[i], 0)
 
 /** Weighted least squares with weights w: coefficients, (XᵀWX)⁻¹, residuals and the traces REML needs. */
-export function weightedFit (y: number[], X: Matrix, w: number[]) {
+export function weightedFit(y: number[], X: Matrix, w: number[]) {
   if (X[0].length === 1 && X.every((row) => row[0] === 1)) return interceptFit(y, w)
   const p = X[0].length
   const k = y.length
@@ -84,7 +84,7 @@ export function weightedFit (y: number[], X: Matrix, w: number[]) {
 }
 
 /** weightedFit for the intercept-only model, in one pass over the studies (the common case, and the hot loop of REML and the Q-profile). */
-function interceptFit (y: number[], w: number[]) {
+function interceptFit(y: number[], w: number[]) {
   let sumW = 0; let sumW2 = 0; let sumW3 = 0; let sumWY = 0
   for (let i = 0; i < y.length; i++) { const wi = w[i]; sumW += wi; sumW2 += wi * wi; sumW3 += wi * wi * wi; sumWY += wi * y[i] }
   const mean = sumWY / sumW
@@ -99,12 +99,12 @@ function interceptFit (y: number[], w: number[]) {
 export const weightsFor = (vi: number[], tau2: number) => vi.map((v) => 1 / (v + tau2))
 
 /** The generalised Q statistic at tau2: Σ wᵢ(τ²)(yᵢ − xᵢβ̂(τ²))². Decreasing in tau2. */
-export function generalisedQ (y: number[], vi: number[], X: Matrix, tau2: number): number {
+export function generalisedQ(y: number[], vi: number[], X: Matrix, tau2: number): number {
   return weightedFit(y, X, weightsFor(vi, tau2)).rss
 }
 
 /** The tau2 ≥ lower where the decreasing function f crosses target, by bisection to full precision. */
-function solveDecreasing (f: (t: number) => number, target: number, lower: number, upper: number): number {
+function solveDecreasing(f: (t: number) => number, target: number, lower: number, upper: number): number {
   let lo = lower; let hi = upper
   for (let i = 0; i < 400 && hi - lo > THRESHOLD * Math.max(1, hi); i++) {
     const mid = (lo + hi) / 2
@@ -115,7 +115,7 @@ function solveDecreasing (f: (t: number) => number, target: number, lower: numbe
 
 export interface Tau2Estimate { tau2: number, seTau2?: number, iterations?: number }
 
-export function estimateTau2 (method: Tau2Method, y: number[], vi: number[], X: Matrix): Tau2Estimate {
+export function estimateTau2(method: Tau2Method, y: number[], vi: number[], X: Matrix): Tau2Estimate {
   const k = y.length; const p = X[0].length
   if (method === 'FE' || k <= p) return { tau2: 0 }
   if (vi.some((v) => !(v > 0))) throw new Invalid('random-effects estimators need positive sampling variances', 'studies')
@@ -180,7 +180,7 @@ export interface ModelFit {
 }
 
 /** Fits the model y = Xβ + u + ε with Var(ε) = vi, Var(u) = tau² (0 for FE). */
-export function fitModel (y: number[], vi: number[], X: Matrix, options: { method: Tau2Method, test?: TestKind, level?: number }): ModelFit {
+export function fitModel(y: number[], vi: number[], X: Matrix, options: { method: Tau2Method, test?: TestKind, level?: number }): ModelFit {
   const k = y.length; const p = X[0].length
   if (k < p) throw new Invalid(`the model needs at least ${p} studies`, 'studies')
   const test = options.test ?? 'z'
@@ -210,7 +210,7 @@ export function fitModel (y: number[], vi: number[], X: Matrix, options: { metho
   }
 }
 
-function heterogeneity (y: number[], vi: number[], X: Matrix, method: Tau2Method, tau2: number): Heterogeneity {
+function heterogeneity(y: number[], vi: number[], X: Matrix, method: Tau2Method, tau2: number): Heterogeneity {
   const k = y.length; const p = X[0].length
   if (k <= p) return { Q: 0, df: 0, Qp: 1, I2: 0, H2: 1, typicalVariance: 0 }
   const fe = weightedFit(y, X, weightsFor(vi, 0))
@@ -236,7 +236,7 @@ export interface Tau2Interval {
 }
 
 /** The Q-profile confidence interval for tau² (Viechtbauer 2007), and I², H² at its bounds. */
-export function qProfileInterval (y: number[], vi: number[], X: Matrix, fit: ModelFit): Tau2Interval | undefined {
+export function qProfileInterval(y: number[], vi: number[], X: Matrix, fit: ModelFit): Tau2Interval | undefined {
   const k = y.length; const p = X[0].length
   if (k <= p || fit.method === 'FE') return undefined
   const df = k - p
@@ -259,7 +259,7 @@ export function qProfileInterval (y: number[], vi: number[], X: Matrix, fit: Mod
 }
 
 /** The prediction interval for the true effect in a new study (intercept-only models). */
-export function predictionInterval (fit: ModelFit): [number, number] {
+export function predictionInterval(fit: ModelFit): [number, number] {
   const c = fit.coefficients[0]
   const crit = criticalValue(1 - fit.level, c.df)
   const half = crit * Math.sqrt(c.se ** 2 + fit.tau2)

@@ -17,16 +17,16 @@ const METHOD_NAMES: Record<string, string> = {
 
 export interface PlotOptions { title?: string, fontSize?: number }
 
-function formatNumber (v: number, digits = 2): string {
+function formatNumber(v: number, digits = 2): string {
   if (!Number.isFinite(v)) return '–'
   return v.toFixed(digits).replace('-', '−')
 }
-function formatP (p: number): string {
+function formatP(p: number): string {
   return p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`
 }
 
 /** The axis transform: effects are drawn on their analysis scale; ratio measures are labelled with exp(). */
-function axis (result: MetaAnalysisResult, lo: number, hi: number): { ticks: Array<{ at: number, label: string }>, nullAt: number } {
+function axis(result: MetaAnalysisResult, lo: number, hi: number): { ticks: Array<{ at: number, label: string }>, nullAt: number } {
   if (!result.logScale) return { ticks: niceTicks(lo, hi, 6).map((v) => ({ at: v, label: formatNumber(v, Math.abs(hi - lo) < 2 ? 2 : 1) })), nullAt: 0 }
   const candidates = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 4, 5, 10, 20, 50, 100, 200, 500, 1000]
   let ticks = candidates.filter((r) => Math.log(r) >= lo - 1e-9 && Math.log(r) <= hi + 1e-9)
@@ -44,7 +44,7 @@ type Row =
   | { kind: 'note', label: string }
   | { kind: 'prediction', from: number, to: number }
 
-export function forestPlotSvg (result: MetaAnalysisResult, options: PlotOptions = {}): string {
+export function forestPlotSvg(result: MetaAnalysisResult, options: PlotOptions = {}): string {
   const size = options.fontSize ?? 12
   const rowH = Math.round(size * 1.75)
   const rows: Row[] = []
@@ -133,7 +133,7 @@ export function forestPlotSvg (result: MetaAnalysisResult, options: PlotOptions 
  * with the pooled estimate and the pseudo-confidence region (estimate ± z·SE);
  * studies filled in by trim-and-fill drawn as open circles when asked.
  */
-export function funnelPlotSvg (result: MetaAnalysisResult, options: PlotOptions & { showFilled?: boolean } = {}): string {
+export function funnelPlotSvg(result: MetaAnalysisResult, options: PlotOptions & { showFilled?: boolean } = {}): string {
   const size = options.fontSize ?? 12
   const width = 560; const height = 440
   const margin = { top: options.title ? 44 : 20, right: 24, bottom: 56, left: 64 }

@@ -11,15 +11,15 @@ export function arxivEntry(p: CorpusPaper): string {
     `<title>${escapeXml(p.title).replace(': ', ':\n  ')}</title>\n<summary>  ${escapeXml(abstractPlain(p))}\n</summary>\n` +
     p.authors.map((a) => `<author>\n<name>${escapeXml(`${a.given} ${a.family}`)}</name>\n</author>\n`).join('') +
     (p.n % 10 === 0 ? `<arxiv:doi xmlns:arxiv="http://arxiv.org/schemas/atom">${p.doi}</arxiv:doi>\n<link title="doi" href="https://doi.org/${p.doi}" rel="related"/>\n` : '') +
-    `<arxiv:comment xmlns:arxiv="http://arxiv.org/schemas/atom">12 pages, 3 figures</arxiv:comment>\n` +
+    '<arxiv:comment xmlns:arxiv="http://arxiv.org/schemas/atom">12 pages, 3 figures</arxiv:comment>\n' +
     (p.n % 10 === 0 ? `<arxiv:journal_ref xmlns:arxiv="http://arxiv.org/schemas/atom">${escapeXml(p.journalAbbrev)} ${p.volume} (${p.year}) ${p.pages}</arxiv:journal_ref>\n` : '') +
     `<link href="http://arxiv.org/abs/${p.arxivId}v2" rel="alternate" type="text/html"/>\n<link title="pdf" href="http://arxiv.org/pdf/${p.arxivId}v2" rel="related" type="application/pdf"/>\n` +
-    `<arxiv:primary_category xmlns:arxiv="http://arxiv.org/schemas/atom" term="cs.HC" scheme="http://arxiv.org/schemas/atom"/>\n` +
-    `<category term="cs.HC" scheme="http://arxiv.org/schemas/atom"/>\n<category term="cs.CY" scheme="http://arxiv.org/schemas/atom"/>\n</entry>\n`
+    '<arxiv:primary_category xmlns:arxiv="http://arxiv.org/schemas/atom" term="cs.HC" scheme="http://arxiv.org/schemas/atom"/>\n' +
+    '<category term="cs.HC" scheme="http://arxiv.org/schemas/atom"/>\n<category term="cs.CY" scheme="http://arxiv.org/schemas/atom"/>\n</entry>\n'
 }
 
 export function arxivFeed(query: string, total: number, start: number, entries: string[]): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n` +
+  return '<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n' +
     `<link href="http://arxiv.org/api/query?${escapeXml(query)}" rel="self" type="application/atom+xml"/>\n` +
     `<title type="html">ArXiv Query: ${escapeXml(query)}</title>\n<id>http://arxiv.org/api/cHxbiOdZaP56ODnBPIenZhzg5f8</id>\n<updated>2025-01-15T00:00:00-05:00</updated>\n` +
     `<opensearch:totalResults xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">${total}</opensearch:totalResults>\n` +

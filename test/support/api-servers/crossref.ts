@@ -10,7 +10,7 @@ export function crossrefWork(p: CorpusPaper): Record<string, unknown> {
     indexed: { 'date-parts': [[2025, 1, 10]], 'date-time': '2025-01-10T05:00:00Z', timestamp: 1736485200000 },
     'reference-count': p.references.length, publisher: 'JMIR Publications Inc.', issue: p.issue,
     'content-domain': { domain: [], 'crossmark-restriction': false }, 'short-container-title': [p.journalAbbrev],
-    abstract: `<jats:title>Abstract</jats:title>` + p.abstract.map((s) => s.label
+    abstract: '<jats:title>Abstract</jats:title>' + p.abstract.map((s) => s.label
       ? `<jats:sec><jats:title>${s.label[0]}${s.label.slice(1).toLowerCase()}</jats:title><jats:p>${escapeXml(s.text)}</jats:p></jats:sec>`
       : `<jats:p>${escapeXml(s.text)}</jats:p>`).join(''),
     DOI: p.doi.toUpperCase(), type: p.type === 'preprint' ? 'posted-content' : 'journal-article', ...(p.type === 'preprint' ? { subtype: 'preprint' } : {}),

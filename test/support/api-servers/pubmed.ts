@@ -32,7 +32,7 @@ export function pubmedArticleXml(paper: CorpusPaper): string {
   const authors = paper.authors.map((a) => `<Author ValidYN="Y"><LastName>${escapeXml(a.family)}</LastName><ForeName>${escapeXml(a.given)}</ForeName>` +
     `<Initials>${a.given.split(/\s+/).map((w) => w[0]).join('')}</Initials>` +
     (a.orcid ? `<Identifier Source="ORCID">https://orcid.org/${a.orcid}</Identifier>` : '') +
-    `<AffiliationInfo><Affiliation>Department of Psychology, Example University.</Affiliation></AffiliationInfo></Author>`).join('')
+    '<AffiliationInfo><Affiliation>Department of Psychology, Example University.</Affiliation></AffiliationInfo></Author>').join('')
   const collective = paper.collective ? `<Author ValidYN="Y"><CollectiveName>${escapeXml(paper.collective)}</CollectiveName></Author>` : ''
   const abstract = paper.abstract.map((s) => s.label
     ? `<AbstractText Label="${s.label}" NlmCategory="${s.label}">${escapeXml(s.text)}</AbstractText>`
@@ -58,7 +58,7 @@ export function pubmedArticleXml(paper: CorpusPaper): string {
     `</MedlineCitation><PubmedData><History><PubMedPubDate PubStatus="pubmed"><Year>${y}</Year><Month>${Number(m)}</Month><Day>${Number(d)}</Day></PubMedPubDate></History>` +
     `<PublicationStatus>ppublish</PublicationStatus><ArticleIdList><ArticleId IdType="pubmed">${paper.pmid}</ArticleId><ArticleId IdType="doi">${paper.doi}</ArticleId>` +
     (paper.pmcid ? `<ArticleId IdType="pmc">${paper.pmcid}</ArticleId>` : '') +
-    `</ArticleIdList></PubmedData></PubmedArticle>`
+    '</ArticleIdList></PubmedData></PubmedArticle>'
 }
 
 /** Rendered articles, kept so that answering a batch does not block the server (and delay the arrival times it records). */
@@ -74,7 +74,7 @@ function articleXml(paper: CorpusPaper): string {
 }
 
 export function efetchXml(papers: CorpusPaper[]): string {
-  return `<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n` +
+  return '<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n' +
     `<PubmedArticleSet>\n${papers.map(articleXml).join('\n')}\n</PubmedArticleSet>`
 }
 

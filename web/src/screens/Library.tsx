@@ -61,9 +61,9 @@ function ImportPanel({ projectId, imports, setImports }: { projectId: string; im
           const result = i.task?.result as ImportResult | null | undefined
           const status = i.error ? errorText(i.error)
             : !i.task ? t('common.loading')
-            : i.task.status === 'succeeded' && result ? `${result.format} · ${t('import.result', { imported: result.imported, errors: result.errorCount })}`
-            : i.task.status === 'failed' ? (i.task.error ?? i.task.status)
-            : `${i.task.status} ${Math.round(i.task.progress * 100)}%${i.task.message ? ` · ${i.task.message}` : ''}`
+                : i.task.status === 'succeeded' && result ? `${result.format} · ${t('import.result', { imported: result.imported, errors: result.errorCount })}`
+                  : i.task.status === 'failed' ? (i.task.error ?? i.task.status)
+                    : `${i.task.status} ${Math.round(i.task.progress * 100)}%${i.task.message ? ` · ${i.task.message}` : ''}`
           return (
             <li key={`${i.name}-${n}`} className={i.error || i.task?.status === 'failed' ? 'error' : ''}>
               {t('import.file', { name: i.name, status })}
