@@ -66,9 +66,10 @@ const code = await new Promise<number>((resolve) => tap.on('exit', (c, signal) =
 const count = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(summary)?.[1] ?? 0)
 // One plain closing line that any CI reads: assertions passed and failed.
 console.log(`assertions: ${count('pass')} passed, ${count('fail')} failed${count('skip') ? `, ${count('skip')} skipped` : ''}`)
-// The time budget: tap stops a file after its timeout (120 s, package.json); files past half of it are named.
+// The time budget: tap stops a file after its timeout (300 s, package.json, a margin for a loaded
+// machine); files over 60 s are named, to be split or made cheaper before they come near it.
 const slow = durations.filter((d) => d.seconds > 60).sort((a, b) => b.seconds - a.seconds)
-if (slow.length > 0) console.log(`past half of tap's 120 s per file: ${slow.map((d) => `${d.file} ${d.seconds.toFixed(0)} s`).join(', ')}`)
+if (slow.length > 0) console.log(`files over 60 s (tap stops a file at 300 s): ${slow.map((d) => `${d.file} ${d.seconds.toFixed(0)} s`).join(', ')}`)
 let exitCode = code
 if (missing.length > 0) {
   console.log(`${missing.length} skipped for a missing dependency:\n  ${missing.join('\n  ')}`)
