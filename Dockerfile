@@ -4,7 +4,9 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-fund --no-audit
+# `prepare` builds the web application on a developer's `npm ci`; here `npm run build` does it
+# below, once web/ is copied (and the production stage has no tsx to run it with).
+RUN npm pkg delete scripts.prepare && npm ci --no-fund --no-audit
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY plugins ./plugins
@@ -18,7 +20,7 @@ RUN npm run build
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-fund --no-audit
+RUN npm pkg delete scripts.prepare && npm ci --omit=dev --no-fund --no-audit
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 STORAGE_DIR=/data/files EMBEDDED_PG_DIR=/data/postgres ADMIN_TOKEN_FILE=/data/admin-token
@@ -26,6 +28,9 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 STORAGE_DIR=/data/files EMBEDDED_
 # otherwise each keep freed memory in an arena of their own (up to 35 MB of RSS in a large import).
 ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
+# OCR of scanned PDF pages: pdftoppm renders a page, tesseract reads it (English and French).
+RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra poppler-utils \
+  && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system analylit && useradd --system --gid analylit --home-dir /app analylit \
   && mkdir -p /data && chown analylit:analylit /data
 COPY --from=deps /app/node_modules ./node_modules
