@@ -14,7 +14,7 @@ import { User } from '../src/http/schemas/users.ts'
  * reset) are created by administrators and used once to set a password.
  */
 const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const throttle = new LoginThrottle()
+  const throttle = new LoginThrottle(fastify.db)
   const config = fastify.config
 
   function setSession(request: FastifyRequest, reply: FastifyReply, token: string, expiresAt: Date): void {

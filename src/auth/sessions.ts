@@ -8,10 +8,10 @@
  * CSRF header (`checkCsrf`): a cross-site page cannot set it without a CORS
  * preflight, which the service refuses.
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { and, desc, eq, gt, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
-import { sessions, users } from '../db/schema.ts'
+import { loginFailures, sessions, users } from '../db/schema.ts'
 import { Forbidden, RateLimited, Unauthenticated } from '../errors.ts'
 import { hashToken } from './tokens.ts'
 import { verifyPassword } from './passwords.ts'
@@ -76,46 +76,53 @@ export async function deleteUserSessions(db: Executor, userId: string): Promise<
 
 /**
  * Failed sign-ins per e-mail and client address: at most `max` in `windowMs`,
- * then 429 until the window ends. Kept in this process (a web process
- * serves the sign-in form); a successful sign-in clears the count.
+ * then 429 until the window ends. Counted in PostgreSQL (`login_failures`), so
+ * every web process sees the same count; a successful sign-in clears it, and
+ * expired counts are deleted as new failures come.
  */
 export class LoginThrottle {
-  private readonly failures = new Map<string, { count: number; since: number }>()
-  constructor(private readonly max = 10, private readonly windowMs = 15 * 60_000, private readonly maxKeys = 100_000) {}
+  constructor(private readonly db: Database, private readonly max = 10, private readonly windowMs = 15 * 60_000) {}
 
-  check(key: string): void {
-    const entry = this.failures.get(key)
-    if (!entry) return
-    const left = entry.since + this.windowMs - Date.now()
-    if (left <= 0) this.failures.delete(key)
-    else if (entry.count >= this.max) throw new RateLimited(`too many failed sign-ins for this e-mail; try again in ${Math.ceil(left / 60_000)} minutes`, Math.ceil(left / 1000))
+  static key(email: string, ip: string): string {
+    return createHash('sha256').update(`${email}\n${ip}`).digest('hex')
   }
 
-  failed(key: string): void {
-    const entry = this.failures.get(key)
-    if (entry && entry.since + this.windowMs > Date.now()) entry.count++
-    else {
-      this.failures.delete(key)
-      if (this.failures.size >= this.maxKeys) this.failures.delete(this.failures.keys().next().value!)
-      this.failures.set(key, { count: 1, since: Date.now() })
-    }
+  async check(key: string): Promise<void> {
+    const [row] = await this.db.execute<{ failures: number; left_ms: number }>(sql`
+      SELECT failures, (extract(epoch FROM since + ${this.windowMs} * interval '1 millisecond' - now()) * 1000)::float8 AS left_ms
+      FROM login_failures WHERE key = ${key}`).then((r) => r.rows)
+    if (!row || row.left_ms <= 0 || row.failures < this.max) return
+    throw new RateLimited(`too many failed sign-ins for this e-mail; try again in ${Math.ceil(row.left_ms / 60_000)} minutes`, Math.ceil(row.left_ms / 1000))
   }
 
-  succeeded(key: string): void { this.failures.delete(key) }
+  async failed(key: string): Promise<void> {
+    const window = sql`${this.windowMs} * interval '1 millisecond'`
+    // One statement: two processes counting the same key at once both count.
+    await this.db.execute(sql`
+      INSERT INTO login_failures (key, failures, since) VALUES (${key}, 1, now())
+      ON CONFLICT (key) DO UPDATE SET
+        failures = CASE WHEN login_failures.since + ${window} > now() THEN login_failures.failures + 1 ELSE 1 END,
+        since = CASE WHEN login_failures.since + ${window} > now() THEN login_failures.since ELSE now() END`)
+    await this.db.execute(sql`DELETE FROM login_failures WHERE since < now() - ${window}`)
+  }
+
+  async succeeded(key: string): Promise<void> {
+    await this.db.delete(loginFailures).where(eq(loginFailures.key, key))
+  }
 }
 
 /** Checks an e-mail and password; one generic 401 for an unknown e-mail, a wrong password or an account without one. */
 export async function login(db: Database, throttle: LoginThrottle, input: { email: string; password: string; ip: string }): Promise<AuthUser> {
   const email = input.email.trim().toLowerCase()
-  const key = `${email}\n${input.ip}`
-  throttle.check(key)
+  const key = LoginThrottle.key(email, input.ip)
+  await throttle.check(key)
   const [row] = await db.select({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin, passwordHash: users.passwordHash })
     .from(users).where(and(eq(users.email, email), eq(users.kind, 'human')))
   if (!await verifyPassword(input.password, row?.passwordHash)) {
-    throttle.failed(key)
+    await throttle.failed(key)
     throw new Unauthenticated('wrong e-mail or password')
   }
-  throttle.succeeded(key)
+  await throttle.succeeded(key)
   const { passwordHash: _hash, ...user } = row
   return user
 }

@@ -52,6 +52,16 @@ export const passwordLinks = pgTable('password_links', {
   usedAt: timestamp('used_at', { withTimezone: true })
 }, (t) => [index('password_links_user_idx').on(t.userId)])
 
+/**
+ * Failed sign-ins per e-mail and client address (`key` is the SHA-256 of both), shared by every
+ * web process so that running several does not multiply an attacker's attempts.
+ */
+export const loginFailures = pgTable('login_failures', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull(),
+  since: timestamp('since', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [index('login_failures_since_idx').on(t.since)])
+
 export const apiTokens = pgTable('api_tokens', {
   id: uuid('id').primaryKey().defaultRandom(),
   userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),

@@ -111,6 +111,19 @@ t.test('web sign-in', { skip: needsServices }, async (t) => {
     t.notMatch(String(secure.headers['set-cookie']), /Secure/, 'X-Forwarded-Proto ignored without TRUST_PROXY')
   })
 
+  await t.test('the failure count is shared by every web process on the database', async (t) => {
+    const second = await build(t, { DATABASE_URL: app.config.DATABASE_URL })
+    const attempt = (on: FastifyInstance, pass: string) =>
+      on.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '10.0.0.30', payload: { email: 'alice@review.org', password: pass } })
+    for (let i = 0; i < 5; i++) t.equal((await attempt(app, 'wrong password')).statusCode, 401)
+    for (let i = 0; i < 4; i++) t.equal((await attempt(second, 'wrong password')).statusCode, 401)
+    t.equal((await attempt(second, 'wrong password')).statusCode, 401, 'the 10th failure, on the other process')
+    t.equal((await attempt(app, password)).statusCode, 429, 'five failures on each process count as ten')
+    t.equal((await attempt(second, password)).statusCode, 429)
+    const stored = await app.db.execute('SELECT key FROM login_failures' as never)
+    t.notOk((stored.rows as Array<{ key: string }>).some((r) => r.key.includes('alice')), 'neither e-mail nor address stored in clear')
+  })
+
   await t.test('CSRF: cookie-authenticated writes need the header; bearer tokens do not', async (t) => {
     const cookie = await signIn()
     const without = await app.inject({ method: 'POST', url: '/api/me/tokens', headers: withCookie(cookie, false), payload: { name: 'P' } })
