@@ -61,8 +61,14 @@ async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(swagger, {
     openapi: {
       info: { title: 'AnalyLit API', version: '0.1.0', description: 'AI-assisted systematic and scoping literature reviews' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }]
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (init-db prints the first; POST /api/me/tokens makes more)' },
+          session: { type: 'apiKey', in: 'cookie', name: 'analylit_session', description: 'A browser session (POST /api/auth/login); writes also send the header X-AnalyLit-CSRF: 1' }
+        }
+      },
+      // Either one: a program sends its token, the web application its session cookie.
+      security: [{ bearer: [] }, { session: [] }]
     },
     transform: openapiTransform
   })
