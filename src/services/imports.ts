@@ -61,11 +61,13 @@ export async function acceptBibliography(deps: { db: Database; tasks: TaskServic
   if (format && !formats.some((f) => f.id === format)) {
     throw await reject(new Invalid(`unknown format "${format}"; expected one of ${formats.map((f) => f.id).join(', ')}`, 'format'))
   }
-  if (stored.size === 0) throw await reject(new Unprocessable('the file is empty', 'file'))
+  // The request field the content came from: the uploaded file, or the downloaded URL.
+  const field = stored.origin === 'url' ? 'url' : 'file'
+  if (stored.size === 0) throw await reject(new Unprocessable(field === 'url' ? `${stored.originUrl} answered with an empty file` : 'the file is empty', field))
   try {
     await openReferenceFile(stored.absolute, { fileName: stored.name, format })
   } catch (err) {
-    if (err instanceof UnsupportedFormatError) throw await reject(new Unprocessable(err.message, 'file'))
+    if (err instanceof UnsupportedFormatError) throw await reject(new Unprocessable(err.message, field))
     await fs.rm(stored.absolute, { force: true })
     throw err
   }

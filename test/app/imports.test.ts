@@ -102,6 +102,7 @@ t.test('imports: bad input, CSL-JSON, labels, cancellation and project deletion'
       const bad = await app.inject({ method: 'POST', url: `${importUrl}/url`, headers: alice.auth, payload: { url } })
       t.equal(bad.statusCode, status, url)
       t.match(bad.json().message, message, 'the message names the problem')
+      t.equal(bad.json().field, 'url', 'and the request field it came from')
     }
   })
 
