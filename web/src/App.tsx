@@ -18,6 +18,7 @@ const Duplicates = lazy(() => import('./screens/Duplicates'))
 const Conflicts = lazy(() => import('./screens/Conflicts'))
 const Members = lazy(() => import('./screens/Members'))
 const Tasks = lazy(() => import('./screens/Tasks'))
+const Search = lazy(() => import('./screens/Search'))
 
 function LanguageSwitch() {
   const { lang, setLang, t } = useI18n()
@@ -82,6 +83,7 @@ export function App() {
               <Route path="conflicts" element={<Conflicts />} />
               <Route path="members" element={<Members />} />
               <Route path="tasks" element={<Tasks />} />
+              <Route path="search" element={<Search />} />
             </Route>
             <Route path="*" element={<Navigate to="/" replace />} />
           </Routes>
