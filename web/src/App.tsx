@@ -19,6 +19,7 @@ const Conflicts = lazy(() => import('./screens/Conflicts'))
 const Members = lazy(() => import('./screens/Members'))
 const Tasks = lazy(() => import('./screens/Tasks'))
 const Search = lazy(() => import('./screens/Search'))
+const Prisma = lazy(() => import('./screens/Prisma'))
 
 function LanguageSwitch() {
   const { lang, setLang, t } = useI18n()
@@ -84,6 +85,7 @@ export function App() {
               <Route path="members" element={<Members />} />
               <Route path="tasks" element={<Tasks />} />
               <Route path="search" element={<Search />} />
+              <Route path="prisma" element={<Prisma />} />
             </Route>
             <Route path="*" element={<Navigate to="/" replace />} />
           </Routes>

@@ -196,7 +196,28 @@ const en = {
   'search.chase': 'Chase citations',
   'search.oaTitle': 'Open-access full texts',
   'search.oaHelp': 'Downloads the open-access PDFs Unpaywall finds for the included records with a DOI and no full text yet (needs CONTACT_EMAIL).',
-  'search.oaSubmit': 'Fetch open-access PDFs'
+  'search.oaSubmit': 'Fetch open-access PDFs',
+  'project.prisma': 'PRISMA',
+  'prisma.title': 'PRISMA 2020 flow counts',
+  'prisma.identification': 'Identification',
+  'prisma.source': 'Records from {source} ({kind})',
+  'prisma.otherSource': 'other sources',
+  'prisma.identified': 'Records identified',
+  'prisma.duplicates': 'Duplicates removed',
+  'prisma.afterDuplicates': 'Records after duplicates removed',
+  'prisma.titleAbstract': 'Screening: title and abstract',
+  'prisma.screened': 'Records screened',
+  'prisma.excluded': 'Records excluded',
+  'prisma.includedStage': 'Included',
+  'prisma.maybe': 'Maybe',
+  'prisma.awaiting': 'Awaiting a decision',
+  'prisma.conflicts': 'Conflicts',
+  'prisma.fullText': 'Screening: full text',
+  'prisma.sought': 'Reports sought for retrieval',
+  'prisma.assessed': 'Reports assessed for eligibility',
+  'prisma.reason': 'Excluded: {reason}',
+  'prisma.included': 'Included',
+  'prisma.studies': 'Studies included in the review'
 }
 
 export type MessageKey = keyof typeof en
@@ -392,7 +413,28 @@ const fr: Catalogue = {
   'search.chase': 'Suivre les citations',
   'search.oaTitle': 'Textes intégraux en libre accès',
   'search.oaHelp': 'Télécharge les PDF en libre accès trouvés par Unpaywall pour les notices incluses ayant un DOI et pas encore de texte intégral (nécessite CONTACT_EMAIL).',
-  'search.oaSubmit': 'Récupérer les PDF en libre accès'
+  'search.oaSubmit': 'Récupérer les PDF en libre accès',
+  'project.prisma': 'PRISMA',
+  'prisma.title': 'Effectifs du diagramme PRISMA 2020',
+  'prisma.identification': 'Identification',
+  'prisma.source': 'Notices de {source} ({kind})',
+  'prisma.otherSource': 'autres sources',
+  'prisma.identified': 'Notices identifiées',
+  'prisma.duplicates': 'Doublons retirés',
+  'prisma.afterDuplicates': 'Notices après retrait des doublons',
+  'prisma.titleAbstract': 'Sélection sur titre et résumé',
+  'prisma.screened': 'Notices examinées',
+  'prisma.excluded': 'Notices exclues',
+  'prisma.includedStage': 'Incluses',
+  'prisma.maybe': 'Peut-être',
+  'prisma.awaiting': 'En attente de décision',
+  'prisma.conflicts': 'Désaccords',
+  'prisma.fullText': 'Sélection sur texte intégral',
+  'prisma.sought': 'Rapports recherchés',
+  'prisma.assessed': 'Rapports évalués pour l’éligibilité',
+  'prisma.reason': 'Exclus : {reason}',
+  'prisma.included': 'Inclus',
+  'prisma.studies': 'Études incluses dans la revue'
 }
 
 export type Lang = 'en' | 'fr'
