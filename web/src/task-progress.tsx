@@ -9,12 +9,13 @@ const FINAL = ['succeeded', 'failed', 'cancelled']
  * A task started from a screen: its status, progress and message, live (the
  * screen's `useProjectEvents` refetches it on each event), then its error or its result.
  */
-export function TaskProgress({ projectId, taskId, summary }: { projectId: string; taskId: string; summary?: (result: unknown) => string }) {
+export function TaskProgress({ projectId, taskId, summary }: { projectId?: string; taskId: string; summary?: (result: unknown) => string }) {
   const { t } = useI18n()
   const task = useQuery({
-    queryKey: ['project', projectId, 'tasks', taskId],
+    queryKey: projectId ? ['project', projectId, 'tasks', taskId] : ['tasks', taskId],
     queryFn: () => call<Task>('GET', `/api/tasks/${taskId}`),
-    refetchInterval: (query) => (query.state.data && FINAL.includes(query.state.data.status) ? false : 5000)
+    // A project's tasks are refetched on its events; others (a model pull) are polled.
+    refetchInterval: (query) => (query.state.data && FINAL.includes(query.state.data.status) ? false : projectId ? 5000 : 1000)
   })
   const data = task.data
   if (!data) return null
