@@ -260,7 +260,16 @@ const en = {
   'projectSettings.blind': 'Blind: reviewers do not see each other’s decisions until a record is settled',
   'projectSettings.classifier': 'Ranking model',
   'projectSettings.reasons': 'Exclusion reasons (one per line; pick them by number while screening)',
-  'projectSettings.ownersOnly': 'Only the project’s owners change these settings.'
+  'projectSettings.ownersOnly': 'Only the project’s owners change these settings.',
+  'stats.knee': 'Gain curve: {includes} includes in {screened} records screened.',
+  'stats.kneeRatio': 'Knee at {at} records; slope ratio {ratio} (the rule asks for {required}).',
+  'stats.kneeStop': 'The knee rule says you can stop.',
+  'stats.kneeGo': 'Keep screening.',
+  'screening.llmTitle': 'LLM suggestions (a separate reviewer)',
+  'screening.llmProbability': '{p}% likely to be included',
+  'screening.llmRun': 'Screen with a local LLM',
+  'screening.llmProfile': 'Analysis profile',
+  'screening.llmStart': 'Start the LLM run'
 }
 
 export type MessageKey = keyof typeof en
@@ -520,7 +529,16 @@ const fr: Catalogue = {
   'projectSettings.blind': 'En aveugle : les relecteurs ne voient pas les décisions des autres avant qu’une notice soit tranchée',
   'projectSettings.classifier': 'Modèle de classement',
   'projectSettings.reasons': 'Motifs d’exclusion (un par ligne ; choisis par leur numéro pendant la sélection)',
-  'projectSettings.ownersOnly': 'Seuls les propriétaires du projet modifient ces paramètres.'
+  'projectSettings.ownersOnly': 'Seuls les propriétaires du projet modifient ces paramètres.',
+  'stats.knee': 'Courbe de gain : {includes} inclusions sur {screened} notices examinées.',
+  'stats.kneeRatio': 'Coude à {at} notices ; rapport des pentes {ratio} (la règle demande {required}).',
+  'stats.kneeStop': 'La règle du coude indique que vous pouvez arrêter.',
+  'stats.kneeGo': 'Continuez la sélection.',
+  'screening.llmTitle': 'Suggestions du LLM (un relecteur à part)',
+  'screening.llmProbability': 'probabilité d’inclusion {p} %',
+  'screening.llmRun': 'Sélection par un LLM local',
+  'screening.llmProfile': 'Profil d’analyse',
+  'screening.llmStart': 'Lancer le LLM'
 }
 
 export type Lang = 'en' | 'fr'
