@@ -54,7 +54,25 @@ t.test('searching PubMed, the search log and identifier lookup in the browser', 
   t.equal(after.total, 14, 'two records added by PMID, the known one not again')
   t.ok(after.items.some((a: { pmid: string }) => a.pmid === corpus[21].pmid))
 
+  // The PRISMA counts follow the search; the settings screens pass axe-core too.
+  await page.getByRole('link', { name: 'PRISMA' }).click()
+  const pubmedCount = page.getByRole('row', { name: /Records from PubMed \(search\)/ })
+  t.match(await pubmedCount.textContent(), /12/, 'PRISMA: the records identified in PubMed')
+  await expectAccessible(t, page, 'prisma')
+  await page.getByRole('navigation', { name: 'Digital alliance' }).getByRole('link', { name: 'Settings' }).click()
+  await page.getByLabel('Exclusion reasons').fill('wrong population\nwrong design')
+  await page.getByLabel('Include words').fill('alliance, chatbot')
+  await page.getByRole('button', { name: 'Save' }).nth(1).click()
+  await page.getByText('Saved.').waitFor()
+  const settings = await api('GET', `/api/projects/${project.id}/screening-settings`)
+  t.same([settings.exclusionReasons, settings.highlightInclude], [['wrong population', 'wrong design'], ['alliance', 'chatbot']], 'project settings saved')
+  await expectAccessible(t, page, 'project-settings')
+  await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Settings' }).click()
+  await page.getByRole('heading', { name: 'Prompt templates' }).waitFor()
+  await page.locator('textarea.mono').first().waitFor()
+  await expectAccessible(t, page, 'settings')
+
   // French: the screen's strings follow the language.
   await page.getByLabel('Language').selectOption('fr')
-  await page.getByRole('heading', { name: 'Recherche bibliographique' }).waitFor()
+  await page.getByRole('heading', { name: 'Paramètres' }).waitFor()
 })
