@@ -257,6 +257,21 @@ function stoppingLabel(record: RecordDecisions | undefined): DecisionValue {
   return record?.human[0]?.decision ?? 'exclude'
 }
 
+/**
+ * The gain curve (includes found vs records screened, in screening order) as
+ * at most `points` + 1 [screened, includes] pairs, always with the last one.
+ */
+export function gainCurve(sequence: readonly string[], points = 200): Array<[number, number]> {
+  const step = Math.max(1, Math.ceil(sequence.length / points))
+  const curve: Array<[number, number]> = [[0, 0]]
+  let found = 0
+  sequence.forEach((d, i) => {
+    if (d === 'include') found++
+    if ((i + 1) % step === 0 || i + 1 === sequence.length) curve.push([i + 1, found])
+  })
+  return curve
+}
+
 const finite = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? null : n)
 
 /**
@@ -291,6 +306,7 @@ export async function screeningStats(db: Database, projectId: string, settings: 
     sinceLastInclude: recordsSinceLastInclude(sequence),
     remainingRelevant: { method: recent.method, estimate: finite(recent.estimate), upper: finite(recent.upper), assumptions: recent.assumptions },
     knee: { ...knee, slopeRatio: finite(knee.slopeRatio) },
+    gain: gainCurve(sequence),
     // The default stopping rule, and the simulation evidence for it and for the other signals (scripts/evaluate-models.ts).
     hypergeometric: { ...hypergeometric, pValue: finite(hypergeometric.pValue), default: true },
     stoppingEvidence,

@@ -45,6 +45,9 @@ export async function updateScreeningSettings(db: Database, projectId: string, p
     if (new Set(reasons).size !== reasons.length) throw new Invalid('exclusion reasons must be distinct', 'exclusionReasons')
     next.exclusionReasons = reasons
   }
+  for (const key of ['highlightInclude', 'highlightExclude'] as const) {
+    if (patch[key]) next[key] = [...new Set(patch[key].map((w) => w.trim()).filter((w) => w !== ''))]
+  }
   if (patch.resolverIds) {
     const ids = [...new Set(patch.resolverIds)]
     const members = ids.length === 0

@@ -18,6 +18,10 @@ const Duplicates = lazy(() => import('./screens/Duplicates'))
 const Conflicts = lazy(() => import('./screens/Conflicts'))
 const Members = lazy(() => import('./screens/Members'))
 const Tasks = lazy(() => import('./screens/Tasks'))
+const Search = lazy(() => import('./screens/Search'))
+const Prisma = lazy(() => import('./screens/Prisma'))
+const Settings = lazy(() => import('./screens/Settings'))
+const ProjectSettings = lazy(() => import('./screens/ProjectSettings'))
 
 function LanguageSwitch() {
   const { lang, setLang, t } = useI18n()
@@ -46,7 +50,7 @@ function Header({ signedIn }: { signedIn: boolean }) {
     <header className="top">
       <a className="skip" href="#main">{t('app.skip')}</a>
       <Link to="/" className="brand">{t('app.title')}</Link>
-      {signedIn && <nav aria-label="main"><Link to="/">{t('nav.projects')}</Link></nav>}
+      {signedIn && <nav aria-label="main"><Link to="/">{t('nav.projects')}</Link> <Link to="/settings">{t('nav.settings')}</Link></nav>}
       <span className="spacer" />
       <LanguageSwitch />
       {signedIn && <button type="button" onClick={signOut}>{t('nav.signOut')}</button>}
@@ -74,6 +78,7 @@ export function App() {
             <Route path="/signin" element={signedIn ? <Navigate to="/" replace /> : <SignIn />} />
             <Route path="/set-password" element={<SetPassword />} />
             <Route path="/" element={<Projects />} />
+            <Route path="/settings" element={<Settings />} />
             <Route path="/projects/:projectId" element={<ProjectLayout />}>
               <Route index element={<Library />} />
               <Route path="articles/:articleId" element={<ArticleDetail />} />
@@ -82,6 +87,9 @@ export function App() {
               <Route path="conflicts" element={<Conflicts />} />
               <Route path="members" element={<Members />} />
               <Route path="tasks" element={<Tasks />} />
+              <Route path="search" element={<Search />} />
+              <Route path="prisma" element={<Prisma />} />
+              <Route path="settings" element={<ProjectSettings />} />
             </Route>
             <Route path="*" element={<Navigate to="/" replace />} />
           </Routes>

@@ -6,6 +6,8 @@ import { DecisionValue, Nullable, Paged, Stage, Uuid, legacyPageQuery, pageQuery
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (value) => UUID.test(value))
 
+const Keyword = Type.String({ minLength: 1, maxLength: 100, examples: ['randomised'] })
+
 export const Classifier = Type.Union([Type.Literal('nb'), Type.Literal('logistic'), Type.Literal('svm'), Type.Literal('ensemble')])
 
 /**
@@ -18,7 +20,9 @@ export const ScreeningSettings = Type.Object({
   blind: Type.Boolean({ default: false, description: 'reviewers do not see each other\'s decisions on a record until it is resolved' }),
   exclusionReasons: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100, default: [], description: 'when non-empty, a decision\'s reason must be one of these (and a full-text exclusion needs one)' }),
   resolverIds: Type.Array(Uuid, { maxItems: 100, default: [], description: 'members besides the owners who may resolve conflicts' }),
-  classifier: Type.Union(Classifier.anyOf, { default: 'svm', description: 'classifier of the active-learning model that ranks records' })
+  classifier: Type.Union(Classifier.anyOf, { default: 'svm', description: 'classifier of the active-learning model that ranks records' }),
+  highlightInclude: Type.Array(Keyword, { maxItems: 200, default: [], description: 'words highlighted in titles and abstracts as signs of relevance' }),
+  highlightExclude: Type.Array(Keyword, { maxItems: 200, default: [], description: 'words highlighted as signs of irrelevance' })
 })
 export type ScreeningSettings = Static<typeof ScreeningSettings>
 

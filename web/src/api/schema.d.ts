@@ -2384,6 +2384,16 @@ export interface paths {
                              */
                             exclusionReasons: string[];
                             /**
+                             * @description words highlighted as signs of irrelevance
+                             * @default []
+                             */
+                            highlightExclude: string[];
+                            /**
+                             * @description words highlighted in titles and abstracts as signs of relevance
+                             * @default []
+                             */
+                            highlightInclude: string[];
+                            /**
                              * @description members besides the owners who may resolve conflicts
                              * @default []
                              */
@@ -2422,6 +2432,10 @@ export interface paths {
                         classifier?: "nb" | "logistic" | "svm" | "ensemble";
                         /** @description when non-empty, a decision's reason must be one of these (and a full-text exclusion needs one) */
                         exclusionReasons?: string[];
+                        /** @description words highlighted as signs of irrelevance */
+                        highlightExclude?: string[];
+                        /** @description words highlighted in titles and abstracts as signs of relevance */
+                        highlightInclude?: string[];
                         /** @description members besides the owners who may resolve conflicts */
                         resolverIds?: string[];
                         /** @description human decisions a record needs before it has a status other than "awaiting" */
@@ -2452,6 +2466,16 @@ export interface paths {
                              * @default []
                              */
                             exclusionReasons: string[];
+                            /**
+                             * @description words highlighted as signs of irrelevance
+                             * @default []
+                             */
+                            highlightExclude: string[];
+                            /**
+                             * @description words highlighted in titles and abstracts as signs of relevance
+                             * @default []
+                             */
+                            highlightInclude: string[];
                             /**
                              * @description members besides the owners who may resolve conflicts
                              * @default []

@@ -18,7 +18,8 @@ export interface ScreeningStats {
   statusCounts: Record<'awaiting' | 'conflict' | 'included' | 'excluded' | 'maybe', number>
   includesFound: number; sinceLastInclude: number
   remainingRelevant: { method: string; estimate: number | null; upper: number | null; assumptions: string }
-  knee: { slopeRatio: number | null; [key: string]: unknown }
+  knee: { stop: boolean; kneeAt: number; slopeRatio: number | null; requiredRatio: number; [key: string]: unknown }
+  gain: Array<[number, number]>
   model: { classifier: string; labelled: number; includes: number; trainedAt: string } | null
 }
 export interface Task {

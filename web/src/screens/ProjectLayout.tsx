@@ -4,8 +4,8 @@ import { useI18n, type MessageKey } from '../i18n'
 import { useProject, useProjectId } from '../project'
 
 const TABS: Array<[string, MessageKey]> = [
-  ['', 'project.library'], ['screening', 'project.screening'], ['duplicates', 'project.duplicates'],
-  ['conflicts', 'project.conflicts'], ['tasks', 'project.tasks'], ['members', 'project.members']
+  ['', 'project.library'], ['search', 'project.search'], ['screening', 'project.screening'], ['duplicates', 'project.duplicates'],
+  ['conflicts', 'project.conflicts'], ['prisma', 'project.prisma'], ['tasks', 'project.tasks'], ['members', 'project.members'], ['settings', 'project.settings']
 ]
 
 export function ProjectLayout() {

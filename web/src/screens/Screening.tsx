@@ -8,6 +8,7 @@ import { useProjectEvents } from '../events'
 import { useI18n } from '../i18n'
 import { canReview, useProject, useProjectId } from '../project'
 import { useMe } from '../session'
+import { TaskProgress } from '../task-progress'
 
 interface QueueItem extends Article { decisions: Array<{ reviewerId: string | null; decision: Decision; source: string }> }
 interface QueuePage { items: QueueItem[]; total: number }
@@ -39,17 +40,121 @@ function StatsPanel({ stats }: { stats: ScreeningStats | undefined }) {
       <p data-testid="since-last">{t('stats.sinceLast', { count: stats.sinceLastInclude })}</p>
       <p>{t('stats.remaining', { estimate: fmt(stats.remainingRelevant.estimate), upper: fmt(stats.remainingRelevant.upper) })}</p>
       <p className="muted">{stats.model ? t('stats.model', { classifier: stats.model.classifier, labelled: stats.model.labelled }) : t('stats.noModel')}</p>
+      <KneeChart stats={stats} />
     </aside>
   )
 }
 
-function Keywords({ projectId, include, exclude, set }: { projectId: string; include: string; exclude: string; set(include: string, exclude: string): void }) {
+/** The gain curve (includes found vs records screened) as an SVG line, the knee marked: when it flattens, screening can stop. */
+export function KneeChart({ stats }: { stats: ScreeningStats }) {
   const { t } = useI18n()
+  const gain = stats.gain ?? []
+  if (gain.length < 2) return null
+  const [W, H, P] = [260, 140, 24]
+  const maxX = Math.max(1, gain[gain.length - 1][0])
+  const maxY = Math.max(1, gain[gain.length - 1][1])
+  const x = (v: number) => P + (v / maxX) * (W - P - 6)
+  const y = (v: number) => H - P - (v / maxY) * (H - P - 6)
+  const line = gain.map(([a, b], i) => `${i ? 'L' : 'M'}${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(' ')
+  const kneeAt = stats.knee.kneeAt
+  const kneePoint = kneeAt > 0 ? gain.reduce((best, p) => (Math.abs(p[0] - kneeAt) < Math.abs(best[0] - kneeAt) ? p : best)) : null
+  const ratio = stats.knee.slopeRatio === null ? '?' : stats.knee.slopeRatio.toFixed(1)
+  return (
+    <figure className="knee">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="knee-caption" data-testid="knee-chart">
+        <line x1={P} y1={H - P} x2={W - 6} y2={H - P} className="axis" />
+        <line x1={P} y1={H - P} x2={P} y2={6} className="axis" />
+        <line x1={x(0)} y1={y(0)} x2={x(maxX)} y2={y(maxY)} className="diagonal" />
+        <path d={line} className="gain" />
+        {kneePoint && <circle cx={x(kneePoint[0])} cy={y(kneePoint[1])} r={4} className="knee-point" />}
+        <text x={W - 6} y={H - 6} textAnchor="end">{maxX}</text>
+        <text x={2} y={12}>{maxY}</text>
+      </svg>
+      <figcaption id="knee-caption">
+        {t('stats.knee', { screened: maxX, includes: maxY })}{' '}
+        {kneeAt > 0 && t('stats.kneeRatio', { at: kneeAt, ratio, required: stats.knee.requiredRatio })}{' '}
+        <strong>{stats.knee.stop ? t('stats.kneeStop') : t('stats.kneeGo')}</strong>
+      </figcaption>
+    </figure>
+  )
+}
+
+/** The project's highlighted keywords: owners edit them (stored in the screening settings), everyone sees them highlighted. */
+function Keywords({ projectId, include, exclude, owner }: { projectId: string; include: string[]; exclude: string[]; owner: boolean }) {
+  const { t } = useI18n()
+  const queryClient = useQueryClient()
+  const [draft, setDraft, clear] = useDraft(`keywords.${projectId}`, null as null | { include: string; exclude: string })
+  const value = draft ?? { include: include.join(', '), exclude: exclude.join(', ') }
+  const words = (text: string) => text.split(',').map((w) => w.trim()).filter(Boolean)
+  const save = useMutation({
+    mutationFn: () => call('PATCH', `/api/projects/${projectId}/screening-settings`, { highlightInclude: words(value.include), highlightExclude: words(value.exclude) }),
+    onSuccess: (data) => { clear(); queryClient.setQueryData(['project', projectId, 'screening-settings'], data) }
+  })
   return (
     <details className="card">
       <summary>{t('screening.keywords')}</summary>
-      <label>{t('screening.includeWords')}<input id={`inc-${projectId}`} value={include} onChange={(e) => set(e.target.value, exclude)} /></label>
-      <label>{t('screening.excludeWords')}<input id={`exc-${projectId}`} value={exclude} onChange={(e) => set(include, e.target.value)} /></label>
+      <form onSubmit={(e) => { e.preventDefault(); save.mutate() }}>
+        <fieldset disabled={!owner}>
+          <label>{t('screening.includeWords')}<input value={value.include} onChange={(e) => setDraft({ ...value, include: e.target.value })} /></label>
+          <label>{t('screening.excludeWords')}<input value={value.exclude} onChange={(e) => setDraft({ ...value, exclude: e.target.value })} /></label>
+        </fieldset>
+        <ErrorMessage error={save.error} />
+        {owner ? <button type="submit" disabled={save.isPending}>{t('common.save')}</button> : <p className="muted">{t('projectSettings.ownersOnly')}</p>}
+      </form>
+    </details>
+  )
+}
+
+interface LlmDecision { decision: string; probability: number | null; justification: string | null; model: string | null; reviewerName: string | null; createdAt: string }
+
+/** The LLM reviewers' suggestions on the record, shown apart from the human decisions. */
+function LlmSuggestions({ projectId, articleId }: { projectId: string; articleId: string }) {
+  const { t } = useI18n()
+  const list = useQuery({
+    queryKey: ['project', projectId, 'llm-decisions', articleId],
+    queryFn: () => call<LlmDecision[]>('GET', `/api/projects/${projectId}/decisions?articleId=${articleId}&source=llm&stage=title_abstract&pageSize=10`)
+  })
+  const latest = new Map<string, LlmDecision>()
+  for (const d of list.data ?? []) if (!latest.has(d.model ?? '')) latest.set(d.model ?? '', d)
+  if (latest.size === 0) return null
+  return (
+    <aside className="card llm" aria-labelledby={`llm-${articleId}`} data-testid="llm-suggestions">
+      <h3 id={`llm-${articleId}`}>{t('screening.llmTitle')}</h3>
+      {[...latest.values()].map((d) => (
+        <p key={d.model ?? ''}>
+          <strong>{d.model ?? d.reviewerName}</strong>: {t(`decision.${d.decision}` as 'decision.include')}
+          {d.probability !== null && ` (${t('screening.llmProbability', { p: Math.round(d.probability * 100) })})`}
+          {d.justification && <><br /><span className="muted">{d.justification}</span></>}
+        </p>
+      ))}
+    </aside>
+  )
+}
+
+/** Starts an LLM screening run (a profile's screening model) over the records no human has decided. */
+function LlmRun({ projectId }: { projectId: string }) {
+  const { t } = useI18n()
+  const [open, setOpen] = useState(false)
+  const profiles = useQuery({ queryKey: ['profiles'], enabled: open, queryFn: () => call<Array<{ id: string; name: string; screeningModel: string }>>('GET', '/api/profiles') })
+  const [profileId, setProfileId] = useState('')
+  const [taskId, setTaskId] = useState<string | null>(null)
+  const run = useMutation({
+    mutationFn: () => call<{ id: string }>('POST', `/api/projects/${projectId}/screening/llm-runs`, { profileId: profileId || profiles.data?.[0]?.id, stage: 'title_abstract' }),
+    onSuccess: (task) => setTaskId(task.id)
+  })
+  return (
+    <details className="card" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>{t('screening.llmRun')}</summary>
+      <form onSubmit={(e) => { e.preventDefault(); run.mutate() }}>
+        <label>{t('screening.llmProfile')}
+          <select value={profileId} onChange={(e) => setProfileId(e.target.value)}>
+            {(profiles.data ?? []).map((p) => <option key={p.id} value={p.id}>{p.name} ({p.screeningModel})</option>)}
+          </select>
+        </label>
+        <ErrorMessage error={run.error ?? profiles.error} />
+        <button type="submit" disabled={run.isPending || !profiles.data?.length}>{t('screening.llmStart')}</button>
+      </form>
+      {taskId && <TaskProgress projectId={projectId} taskId={taskId} />}
     </details>
   )
 }
@@ -86,7 +191,6 @@ export function Screening() {
   const [decided, setDecided] = useState<QueueItem[]>([])
   const [skipped, setSkipped] = useState<string[]>([])
   const [undone, setUndone] = useState<QueueItem | null>(null)
-  const [keywords, setKeywords] = useDraft(`keywords.${projectId}`, { include: '', exclude: '' })
   const [reasonIndex, setReasonIndex] = useState<number | null>(null)
   const [message, setMessage] = useState<string | null>(null)
 
@@ -158,8 +262,8 @@ export function Screening() {
   }, [])
   useEffect(() => { if (current) performance.mark('analylit:record-shown') }, [current?.id])
 
-  const include = keywords.include.split(',').map((w) => w.trim()).filter(Boolean)
-  const exclude = keywords.exclude.split(',').map((w) => w.trim()).filter(Boolean)
+  const include = settings.data?.highlightInclude ?? []
+  const exclude = settings.data?.highlightExclude ?? []
   const reviewer = canReview(project.data?.role)
   return (
     <div className="screening">
@@ -198,7 +302,9 @@ export function Screening() {
             <p className="muted">{t('screening.shortcuts')}</p>
           </div>
         )}
-        <Keywords projectId={projectId} include={keywords.include} exclude={keywords.exclude} set={(i, e) => setKeywords({ include: i, exclude: e })} />
+        {current && <LlmSuggestions projectId={projectId} articleId={current.id} />}
+        <Keywords projectId={projectId} include={include} exclude={exclude} owner={project.data?.role === 'owner'} />
+        {reviewer && <LlmRun projectId={projectId} />}
       </section>
       <StatsPanel stats={stats.data} />
     </div>
