@@ -35,15 +35,16 @@ export function normaliseKeyword(keyword: string): string {
   return words.join(' ')
 }
 
-/** Keywords of a record, each concept once: comparison key → the form the record gives. */
-function recordKeywords(keywords: string[]): Map<string, string> {
+/** Values of a record, each once: comparison key → the first form the record gives. */
+function firstForms(values: string[], keyOf: (value: string) => string): Map<string, string> {
   const out = new Map<string, string>()
-  for (const k of keywords) {
-    const key = normaliseKeyword(k)
-    if (key && !out.has(key)) out.set(key, k.trim())
+  for (const v of values) {
+    const key = keyOf(v)
+    if (key && !out.has(key)) out.set(key, v.trim())
   }
   return out
 }
+const recordKeywords = (keywords: string[]) => firstForms(keywords, normaliseKeyword)
 
 /** The values a record has in a dimension (several for keywords and countries, each counted once). */
 function valuesOf(facts: RecordFacts, dimension: Dimension): Array<[key: string, label: string]> {
@@ -52,7 +53,7 @@ function valuesOf(facts: RecordFacts, dimension: Dimension): Array<[key: string,
     case 'journal': return facts.journal ? [[facts.journal.trim().toLowerCase(), facts.journal.trim()]] : []
     case 'design': return [[facts.design, facts.design]]
     case 'database': return facts.database ? [[facts.database.trim().toLowerCase(), facts.database.trim()]] : []
-    case 'country': return [...new Map(facts.country.map((c) => [c.trim().toLowerCase(), c.trim()] as [string, string]).filter(([k]) => k)).entries()]
+    case 'country': return [...firstForms(facts.country, (c) => c.trim().toLowerCase())]
     case 'keyword': return [...recordKeywords(facts.keywords).entries()]
   }
 }
