@@ -185,6 +185,7 @@ const ALIASES: Record<string, string> = { study: 'label', subgroup: 'group', art
 /** Reads an input table (header row, then one study a row) into input rows; errors name the file row and column. */
 export async function readInputTable(fileName: string, data: Buffer): Promise<InputRowValue[]> {
   let table: Array<{ number: number, cells: string[] }>
+  let delimiter = ','
   if (/\.xlsx$/i.test(fileName) || data.subarray(0, 2).toString('latin1') === 'PK') {
     table = []
     try {
@@ -196,7 +197,7 @@ export async function readInputTable(fileName: string, data: Buffer): Promise<In
   } else {
     const text = data.toString('utf8').replace(/^\uFEFF/, '')
     const first = text.slice(0, text.indexOf('\n') >>> 0)
-    const delimiter = [';', '\t', ','].sort((a, b) => first.split(b).length - first.split(a).length)[0]
+    delimiter = [';', '\t', ','].sort((a, b) => first.split(b).length - first.split(a).length)[0]
     try {
       table = (parseCsv(text, { delimiter, relax_column_count: true, skip_empty_lines: false }) as string[][]).map((cells, i) => ({ number: i + 1, cells }))
     } catch (err) {
@@ -225,7 +226,8 @@ export async function readInputTable(fileName: string, data: Buffer): Promise<In
         if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(cell)) throw new Invalid(`row ${number}, column articleId: "${cell}" is not an article id`, 'file')
         row.articleId = cell.toLowerCase()
       } else {
-        const value = Number(cell.replace(/^−/, '-'))
+        // A decimal comma ("0,25") in a semicolon- or tab-separated file, as European spreadsheets write them.
+        const value = Number(cell.replace(/^−/, '-').replace(/^(-?\d+),(\d+)$/, delimiter === ',' ? '$1,$2' : '$1.$2'))
         if (!Number.isFinite(value)) throw new Invalid(`row ${number}, column ${column}: "${cell.slice(0, 50)}" is not a number`, 'file')
         row[column] = value
       }

@@ -89,6 +89,9 @@ t.test('meta-analyses stored through the API', { skip: needsServices }, async (t
     const got = (await app.inject({ url: `${base}/${res.json().id}`, headers: owner.auth })).json()
     compare(t, got.result, normand.expected, 'normand SMD DL knha')
     t.equal(got.rows[0].label, 'Normand 1', 'the "Study" column is the label')
+    const european = fileUpload('eu.csv', 'label;yi;se\nA;0,5;0,25\nB;-0,1;0,2\n', { name: 'EU', kind: 'generic', measure: 'GEN', method: 'FE' })
+    const eu = await app.inject({ method: 'POST', url: `${base}/upload`, headers: { ...owner.auth, ...european.headers }, payload: european.payload })
+    t.same(eu.json().rows.map((r: { yi: number, se: number }) => [r.yi, r.se]), [[0.5, 0.25], [-0.1, 0.2]], 'decimal commas in a semicolon-separated file')
   })
 
   t.test('an uploaded XLSX table with subgroups', async (t) => {
