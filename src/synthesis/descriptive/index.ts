@@ -44,17 +44,27 @@ function firstForms(values: string[], keyOf: (value: string) => string): Map<str
   }
   return out
 }
-const recordKeywords = (keywords: string[]) => firstForms(keywords, normaliseKeyword)
+const recordKeywords = (keywords: string[], normalise: (k: string) => string) => firstForms(keywords, normalise)
+
+/** normaliseKeyword with a memory of the keywords seen, for one counting pass (records repeat keywords). */
+function memoised(): (keyword: string) => string {
+  const seen = new Map<string, string>()
+  return (keyword) => {
+    let key = seen.get(keyword)
+    if (key === undefined) { key = normaliseKeyword(keyword); seen.set(keyword, key) }
+    return key
+  }
+}
 
 /** The values a record has in a dimension (several for keywords and countries, each counted once). */
-function valuesOf(facts: RecordFacts, dimension: Dimension): Array<[key: string, label: string]> {
+function valuesOf(facts: RecordFacts, dimension: Dimension, normalise: (k: string) => string): Array<[key: string, label: string]> {
   switch (dimension) {
     case 'year': return facts.year === null ? [] : [[String(facts.year), String(facts.year)]]
     case 'journal': return facts.journal ? [[facts.journal.trim().toLowerCase(), facts.journal.trim()]] : []
     case 'design': return [[facts.design, facts.design]]
     case 'database': return facts.database ? [[facts.database.trim().toLowerCase(), facts.database.trim()]] : []
     case 'country': return [...firstForms(facts.country, (c) => c.trim().toLowerCase())]
-    case 'keyword': return [...recordKeywords(facts.keywords).entries()]
+    case 'keyword': return [...recordKeywords(facts.keywords, normalise).entries()]
   }
 }
 
@@ -80,8 +90,9 @@ export function countBy(records: RecordFacts[], dimension: Dimension, limit = In
   const counts = new Map<string, number>()
   const labels = new Labels()
   let missing = 0
+  const normalise = memoised()
   for (const r of records) {
-    const values = valuesOf(r, dimension)
+    const values = valuesOf(r, dimension, normalise)
     if (values.length === 0) missing++
     for (const [key, label] of values) { counts.set(key, (counts.get(key) ?? 0) + 1); labels.add(key, label) }
   }
@@ -93,10 +104,11 @@ export function countBy(records: RecordFacts[], dimension: Dimension, limit = In
 export function crossTabulate(records: RecordFacts[], by: Dimension, by2: Dimension, limit = Infinity): Array<{ value: string, value2: string, count: number }> {
   const counts = new Map<string, { key: string, key2: string, count: number }>()
   const labels = new Labels(); const labels2 = new Labels()
+  const normalise = memoised()
   for (const r of records) {
-    for (const [key, label] of valuesOf(r, by)) {
+    for (const [key, label] of valuesOf(r, by, normalise)) {
       labels.add(key, label)
-      for (const [key2, label2] of valuesOf(r, by2)) {
+      for (const [key2, label2] of valuesOf(r, by2, normalise)) {
         labels2.add(key2, label2)
         const pair = JSON.stringify([key, key2])
         const cell = counts.get(pair) ?? { key, key2, count: 0 }
@@ -121,7 +133,8 @@ export interface ConceptGraph {
  */
 export function conceptGraph(keywordLists: string[][], options: { minCount?: number, maxNodes?: number } = {}): ConceptGraph {
   const minCount = options.minCount ?? 1
-  const records = keywordLists.map(recordKeywords)
+  const normalise = memoised()
+  const records = keywordLists.map((keywords) => recordKeywords(keywords, normalise))
   const counts = new Map<string, number>()
   const labels = new Labels()
   for (const r of records) for (const [key, label] of r) { counts.set(key, (counts.get(key) ?? 0) + 1); labels.add(key, label) }
