@@ -350,3 +350,28 @@ export const screeningModels = pgTable('screening_models', {
   stats: jsonb('stats').notNull().default(sql`'{}'::jsonb`),
   trainedAt: timestamp('trained_at', { withTimezone: true }).notNull().defaultNow()
 }, (t) => [primaryKey({ columns: [t.projectId, t.stage] })])
+
+/**
+ * A stored meta-analysis: its input table (one row per study: label, optional
+ * article id and subgroup, and the numbers of its input kind), its options and
+ * the result computed from them by the library version named. Editing the
+ * input or the options computes the result again.
+ */
+export const metaAnalyses = pgTable('meta_analyses', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  /** 'binary' (2×2 counts), 'continuous' (means, SDs, n) or 'generic' (yi with SE or CI). */
+  inputKind: text('input_kind').notNull(),
+  /** OR, RR, RD, MD, SMD or GEN. */
+  measure: text('measure').notNull(),
+  /** `{ method, test, level, ratioScale, leaveOneOut }` */
+  options: jsonb('options').notNull().default(sql`'{}'::jsonb`),
+  /** The input rows as given: `{ label, articleId?, group?, …numbers }[]`. */
+  rows: jsonb('rows').notNull(),
+  result: jsonb('result').notNull(),
+  libraryVersion: text('library_version').notNull(),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [index('meta_analyses_project_idx').on(t.projectId, t.createdAt)])
