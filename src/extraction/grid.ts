@@ -21,7 +21,7 @@ const KEY_PATTERN = '^[a-z][a-z0-9_]{0,63}$'
 const fieldProperties = {
   key: Type.Optional(Type.String({ pattern: KEY_PATTERN, description: 'stable identifier (derived from the label when absent)', examples: ['sample_size'] })),
   label: Type.String({ minLength: 1, maxLength: 200, examples: ['Sample size'] }),
-  type: Type.Union(FIELD_TYPES.map((t) => Type.Literal(t)), { default: 'text' }),
+  type: Type.Optional(Type.Union(FIELD_TYPES.map((t) => Type.Literal(t)), { description: 'default text' })),
   required: Type.Optional(Type.Boolean({ description: 'must have a value (or be marked not reported) to complete an extraction' })),
   description: Type.Optional(Type.String({ maxLength: 5000, description: 'instructions for the extractor' })),
   unit: Type.Optional(Type.String({ maxLength: 50, description: 'number fields: the unit of the value' })),
@@ -30,7 +30,7 @@ const fieldProperties = {
 /** A column of a `rows` field: any field type but `rows`. */
 export const GridColumnInput = Type.Object({
   ...fieldProperties,
-  type: Type.Union(FIELD_TYPES.filter((t) => t !== 'rows').map((t) => Type.Literal(t)), { default: 'text' })
+  type: Type.Optional(Type.Union(FIELD_TYPES.filter((t) => t !== 'rows').map((t) => Type.Literal(t)), { description: 'default text' }))
 }, { additionalProperties: false })
 export const GridFieldInput = Type.Object({
   ...fieldProperties,
@@ -78,7 +78,7 @@ export interface Grid { name: string; description?: string; sections: GridSectio
 
 /** One extracted value: the value itself (null when not reported), with its support. */
 export interface FieldValue {
-  value: unknown
+  value?: unknown
   /** The author's or model's explicit statement that the article does not report it. */
   notReported?: boolean
   /** A verbatim passage of the article supporting the value. */
@@ -125,22 +125,26 @@ function schemaProblems(schema: typeof GridInput | typeof SimpleGrid, input: unk
   return [...Value.Errors(schema, input)].slice(0, 20).map((e) => ({ field: e.path.replace(/^\//, '').replace(/\//g, '.') || 'grid', message: e.message }))
 }
 
-function normaliseField<F extends GridField | GridColumn>(field: F, taken: Set<string>, path: string, problems: Problem[]): F {
+type FieldInput = Omit<GridField, 'key' | 'type' | 'columns'> & { key?: string; type?: FieldType; columns?: FieldInput[] }
+
+function normaliseField(input: FieldInput, taken: Set<string>, path: string, problems: Problem[]): GridField {
+  const field = { ...input, type: input.type ?? 'text' }
   const key = field.key ?? keyFromLabel(field.label)
   if (field.key !== undefined && taken.has(key)) problems.push({ field: `${path}.key`, message: `key "${key}" is used twice` })
-  const out: F = { ...field, key: field.key !== undefined ? (taken.add(key), key) : uniqueKey(key, taken) }
+  const out: GridField = { ...field, columns: undefined, key: field.key !== undefined ? (taken.add(key), key) : uniqueKey(key, taken) }
+  delete out.columns
   const choiceType = field.type === 'single_choice' || field.type === 'multiple_choice'
   if (choiceType) {
     if (!field.choices || field.choices.length === 0) problems.push({ field: `${path}.choices`, message: `a ${field.type} field needs at least one choice` })
     else if (new Set(field.choices).size !== field.choices.length) problems.push({ field: `${path}.choices`, message: 'choices must be distinct' })
   } else if (field.choices !== undefined) problems.push({ field: `${path}.choices`, message: `a ${field.type} field has no choices` })
   if (field.unit !== undefined && field.type !== 'number' && field.type !== 'integer') problems.push({ field: `${path}.unit`, message: 'only number and integer fields have a unit' })
-  const columns = (field as GridField).columns
+  const columns = field.columns
   if (field.type === 'rows') {
     if (!columns?.length) problems.push({ field: `${path}.columns`, message: 'a rows field needs columns' })
     else {
       const columnKeys = new Set<string>()
-      ;(out as GridField).columns = columns.map((c, i) => normaliseField(c, columnKeys, `${path}.columns.${i}`, problems))
+      out.columns = columns.map((c, i) => normaliseField(c, columnKeys, `${path}.columns.${i}`, problems) as GridColumn)
     }
   } else if (columns !== undefined) problems.push({ field: `${path}.columns`, message: 'only rows fields have columns' })
   return out
@@ -155,13 +159,13 @@ export function checkGrid(input: unknown): { grid: Grid; problems: [] } | { grid
     const problems = schemaProblems(SimpleGrid, input)
     return problems.length ? { problems } : { grid: fromSimple(input), problems: [] }
   }
-  const rich = Value.Default(GridInput, structuredClone(input)) as GridInput
-  const structural = schemaProblems(GridInput, rich)
+  const structural = schemaProblems(GridInput, input)
   if (structural.length) return { problems: structural }
+  const rich = input as GridInput
   const problems: Problem[] = []
   const taken = new Set<string>()
   const sections = rich.sections.map((s, i) => ({
-    ...s, fields: s.fields.map((f, j) => normaliseField(f as GridField, taken, `sections.${i}.fields.${j}`, problems))
+    ...s, fields: s.fields.map((f, j) => normaliseField(f, taken, `sections.${i}.fields.${j}`, problems))
   }))
   return problems.length ? { problems } : { grid: { ...rich, sections }, problems: [] }
 }
