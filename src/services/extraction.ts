@@ -382,3 +382,13 @@ export async function exportExtractionTable(db: Database, caller: ProjectCaller,
   }
   return { fileName, contentType: 'text/csv; charset=utf-8', body: [header, ...rows].map(csvLine).join('') }
 }
+
+/**
+ * The text of an article an LLM extracts from, page by page: for now its
+ * title and abstract as page 0 (full-text pages join when they are stored).
+ */
+export async function articleTextForExtraction(db: Database, articleId: string): Promise<Array<{ page: number; text: string }>> {
+  const [article] = await db.select({ title: articles.title, abstract: articles.abstract }).from(articles).where(eq(articles.id, articleId))
+  if (!article) throw new NotFound('article not found', 'articleId')
+  return [{ page: 0, text: [article.title, article.abstract].filter((s) => s.trim()).join('\n\n') }]
+}

@@ -1,5 +1,7 @@
 import t from 'tap'
+import { eq } from 'drizzle-orm'
 import { articles, gridTemplates } from '../../src/db/schema.ts'
+import { articleTextForExtraction } from '../../src/services/extraction.ts'
 import { build, needsServices, userWithToken } from '../helper.ts'
 
 const trialGrid = {
@@ -136,6 +138,10 @@ t.test('grids, blind dual extraction, comparison, consensus, agreement and expor
   t.equal(sheet.rowCount, 6)
   t.equal(sheet.getRow(1).getCell(7).value, 'sample_size')
   t.equal((await call(owner, 'GET', `/extractions/export?gridId=${grid.id}&variant=llm`)).body.trim().split('\r\n').length, 1, 'no model extractions yet')
+
+  t.same(await articleTextForExtraction(app.db, a1.id), [{ page: 0, text: 'A chatbot trial' }])
+  await app.db.update(articles).set({ abstract: 'We enrolled 120 adults.' }).where(eq(articles.id, a2.id))
+  t.same(await articleTextForExtraction(app.db, a2.id), [{ page: 0, text: 'B cohort of app users\n\nWe enrolled 120 adults.' }])
 
   // Everything goes with the project.
   t.equal((await call(owner, 'DELETE', '')).statusCode, 204)
