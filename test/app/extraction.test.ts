@@ -3,20 +3,9 @@ import { eq } from 'drizzle-orm'
 import { articles, gridTemplates } from '../../src/db/schema.ts'
 import { articleTextForExtraction } from '../../src/services/extraction.ts'
 import { build, needsServices, userWithToken } from '../helper.ts'
+import { trialGrid } from '../support/grids.ts'
 
-const trialGrid = {
-  name: 'Trials',
-  sections: [{
-    title: 'Study',
-    fields: [
-      { label: 'Sample size', type: 'integer', required: true },
-      { label: 'Design', type: 'single_choice', choices: ['RCT', 'cohort'] },
-      { label: 'Blinded', type: 'boolean' },
-      { label: 'Country', type: 'text' },
-      { label: 'Outcomes', type: 'rows', columns: [{ label: 'Arm' }, { label: 'N', type: 'integer' }] }
-    ]
-  }]
-}
+const grid1 = trialGrid([{ label: 'Country', type: 'text' }])
 
 t.test('grids, blind dual extraction, comparison, consensus, agreement and exports', { skip: needsServices }, async (t) => {
   const app = await build(t)
@@ -35,7 +24,7 @@ t.test('grids, blind dual extraction, comparison, consensus, agreement and expor
     app.inject({ method, url: `${api}${url}`, headers: who.auth, ...(payload ? { payload } : {}) })
 
   // Grids: rich, simple and seeded template; bad grids refused naming the field.
-  const created = await call(owner, 'POST', '/grids', { definition: trialGrid })
+  const created = await call(owner, 'POST', '/grids', { definition: grid1 })
   t.equal(created.statusCode, 201, created.body)
   const grid = created.json()
   t.match(grid, { name: 'Trials', version: 1, currentVersion: 1, inUse: false })
@@ -50,7 +39,7 @@ t.test('grids, blind dual extraction, comparison, consensus, agreement and expor
   const badGrid = await call(owner, 'POST', '/grids', { definition: { name: 'x', sections: [{ title: 's', fields: [{ label: 'Design', type: 'single_choice' }] }] } })
   t.equal(badGrid.statusCode, 400)
   t.match(badGrid.json().message, /sections\.0\.fields\.0\.choices: a single_choice field needs at least one choice/)
-  t.equal((await call(bob, 'POST', '/grids', { definition: trialGrid })).statusCode, 403, 'only owners edit grids')
+  t.equal((await call(bob, 'POST', '/grids', { definition: grid1 })).statusCode, 403, 'only owners edit grids')
   t.equal((await call(owner, 'GET', '/grids')).json().length, 3)
   const exported = await call(bob, 'GET', `/grids/${grid.id}/export`)
   t.same(JSON.parse(exported.body), grid.definition, 'the export is the rich definition')
@@ -106,7 +95,7 @@ t.test('grids, blind dual extraction, comparison, consensus, agreement and expor
   t.equal(agreement.reviewers.length, 2)
 
   // Editing a grid in use makes a new version; existing extractions keep theirs.
-  const edited = { ...trialGrid, sections: [{ ...trialGrid.sections[0], fields: [...trialGrid.sections[0].fields, { label: 'Funding', type: 'text' }] }] }
+  const edited = { ...grid1, sections: [{ ...grid1.sections[0], fields: [...grid1.sections[0].fields, { label: 'Funding', type: 'text' }] }] }
   const v2 = (await call(owner, 'PUT', `/grids/${grid.id}`, { definition: edited })).json()
   t.match(v2, { currentVersion: 2, version: 2, inUse: false })
   t.equal((await call(owner, 'GET', `/grids/${grid.id}?version=1`)).json().definition.sections[0].fields.length, 5, 'version 1 unchanged')

@@ -3,22 +3,13 @@ import path from 'node:path'
 import t from 'tap'
 import { checkGrid, comparable, gridFields, keyFromLabel, parseGrid, tableColumns, valueProblems, type Grid } from '../../src/extraction/grid.ts'
 import { DATASETS } from '../helper.ts'
+import { trialGrid } from '../support/grids.ts'
 
-const rich = {
-  name: 'Trials',
-  sections: [{
-    title: 'Study',
-    fields: [
-      { label: 'Sample size', type: 'integer', required: true },
-      { label: 'Design', type: 'single_choice', choices: ['RCT', 'cohort'] },
-      { label: 'Blinded', type: 'boolean' },
-      { label: 'Dose', type: 'number', unit: 'mg' },
-      { label: 'Started', type: 'date' },
-      { label: 'Settings', type: 'multiple_choice', choices: ['home', 'clinic'] },
-      { label: 'Outcomes', type: 'rows', columns: [{ label: 'Arm' }, { label: 'N', type: 'integer' }] }
-    ]
-  }]
-}
+const rich = trialGrid([
+  { label: 'Dose', type: 'number', unit: 'mg' },
+  { label: 'Started', type: 'date' },
+  { label: 'Settings', type: 'multiple_choice', choices: ['home', 'clinic'] }
+])
 
 t.test('the simple format becomes one section of text fields with stable keys', async (t) => {
   const atn = JSON.parse(readFileSync(path.join(DATASETS, 'atn-extraction-grid.json'), 'utf8'))
