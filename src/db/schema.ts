@@ -375,3 +375,81 @@ export const metaAnalyses = pgTable('meta_analyses', {
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 }, (t) => [index('meta_analyses_project_idx').on(t.projectId, t.createdAt)])
+
+/** A project's extraction grids; their definitions are in `extraction_grid_versions`. */
+export const extractionGrids = pgTable('extraction_grids', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  /** The version new extractions use. */
+  currentVersion: integer('current_version').notNull().default(1),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [index('extraction_grids_project_idx').on(t.projectId)])
+
+/** Each version of a grid (src/extraction/grid.ts `Grid`); a version some extraction uses is never changed. */
+export const extractionGridVersions = pgTable('extraction_grid_versions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  gridId: uuid('grid_id').notNull().references(() => extractionGrids.id, { onDelete: 'cascade' }),
+  version: integer('version').notNull(),
+  definition: jsonb('definition').notNull(),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt()
+}, (t) => [uniqueIndex('extraction_grid_versions_grid_idx').on(t.gridId, t.version)])
+
+/** The current extraction of an article with a grid by one reviewer (human or model); its history in `extraction_history`. */
+export const extractions = pgTable('extractions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  articleId: uuid('article_id').notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  gridId: uuid('grid_id').notNull().references(() => extractionGrids.id, { onDelete: 'cascade' }),
+  gridVersionId: uuid('grid_version_id').notNull().references(() => extractionGridVersions.id),
+  reviewerId: uuid('reviewer_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  /** 'draft' or 'complete'. */
+  status: text('status').notNull().default('draft'),
+  /** `{ [fieldKey]: { value, notReported?, quote?, page?, quoteUnverified? } }` */
+  values: jsonb('values').notNull().default(sql`'{}'::jsonb`),
+  /** 'human' or 'llm'. */
+  origin: text('origin').notNull().default('human'),
+  /** LLM extractions: `{ model, digest, promptVersion, options }`. */
+  run: jsonb('run'),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [
+  uniqueIndex('extractions_article_grid_reviewer_idx').on(t.articleId, t.gridId, t.reviewerId),
+  index('extractions_project_grid_idx').on(t.projectId, t.gridId)
+])
+
+/** Every saved state of every extraction and consensus, never updated in place. */
+export const extractionHistory = pgTable('extraction_history', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  articleId: uuid('article_id').notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  gridId: uuid('grid_id').notNull().references(() => extractionGrids.id, { onDelete: 'cascade' }),
+  gridVersionId: uuid('grid_version_id').notNull().references(() => extractionGridVersions.id),
+  /** The reviewer, or the member who recorded the consensus. */
+  reviewerId: uuid('reviewer_id').references(() => users.id, { onDelete: 'set null' }),
+  /** 'extraction' or 'consensus'. */
+  kind: text('kind').notNull().default('extraction'),
+  status: text('status').notNull(),
+  values: jsonb('values').notNull(),
+  origin: text('origin').notNull().default('human'),
+  run: jsonb('run'),
+  note: text('note'),
+  createdAt: createdAt()
+}, (t) => [index('extraction_history_article_idx').on(t.articleId, t.gridId, t.createdAt)])
+
+/** The consensus values of an article with a grid, settled from the reviewers' extractions; the latest row is current. */
+export const extractionConsensus = pgTable('extraction_consensus', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  articleId: uuid('article_id').notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  gridId: uuid('grid_id').notNull().references(() => extractionGrids.id, { onDelete: 'cascade' }),
+  gridVersionId: uuid('grid_version_id').notNull().references(() => extractionGridVersions.id),
+  values: jsonb('values').notNull(),
+  note: text('note'),
+  decidedBy: uuid('decided_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [uniqueIndex('extraction_consensus_article_grid_idx').on(t.articleId, t.gridId)])
