@@ -71,7 +71,9 @@ async function flow(db: Database, projectId: string) {
   const reasons = new Map<string, string[]>()
   for (const id of excluded) {
     const reason = exclusionReason(fullText.get(id), settings) ?? UNSPECIFIED_REASON
-    reasons.set(reason, [...reasons.get(reason) ?? [], id])
+    const list = reasons.get(reason)
+    if (list) list.push(id)
+    else reasons.set(reason, [id])
   }
   return {
     settings,
