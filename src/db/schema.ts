@@ -453,3 +453,26 @@ export const extractionConsensus = pgTable('extraction_consensus', {
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 }, (t) => [uniqueIndex('extraction_consensus_article_grid_idx').on(t.articleId, t.gridId)])
+
+/**
+ * Counts of PRISMA flow-diagram boxes the records cannot tell (previous-version boxes, reports not
+ * retrieved, records removed by automation…), each `{ n, note }`, entered by an owner (ManualOverrides).
+ */
+export const prismaOverrides = pgTable('prisma_overrides', {
+  projectId: uuid('project_id').primaryKey().references(() => projects.id, { onDelete: 'cascade' }),
+  overrides: jsonb('overrides').notNull().default(sql`'{}'::jsonb`),
+  updatedBy: uuid('updated_by').references(() => users.id, { onDelete: 'set null' }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+})
+
+/**
+ * A project's filled-in copy of a reporting checklist: what people wrote per item
+ * (`{ [itemId]: { status, location, notes, evidence } }`); evidence from the project's data is added when read.
+ */
+export const checklistInstances = pgTable('checklist_instances', {
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  checklistId: text('checklist_id').notNull(),
+  items: jsonb('items').notNull().default(sql`'{}'::jsonb`),
+  updatedBy: uuid('updated_by').references(() => users.id, { onDelete: 'set null' }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [primaryKey({ columns: [t.projectId, t.checklistId] })])

@@ -14,7 +14,6 @@
  * italics with a dagger and listed with their notes under the diagram.
  */
 import { escapeXml, px, wrapText } from '../charts/svg.ts'
-import type { prismaCounts } from '../services/prisma.ts'
 
 /** A count entered by hand, for a box the data cannot tell. */
 export interface Override { n: number; note: string }
@@ -280,7 +279,15 @@ export interface ManualOverrides {
   otherSources?: Array<{ name: string; n: Override }>
 }
 
-type Counts = Awaited<ReturnType<typeof prismaCounts>>
+/** What diagramInput reads of `prismaCounts` (older counts without `notRetrieved` leave that box to an override). */
+export interface Counts {
+  identification: { sources: Array<{ kind: string; sourceDatabase: string | null; records: number }>; duplicatesRemoved: number; removedByAutomation?: number }
+  screening: {
+    titleAbstract: { screened: number; excluded: number }
+    fullText: { soughtForRetrieval: number; notRetrieved?: number; assessed: number; exclusionReasons: Array<{ reason: string; count: number }> }
+  }
+  included: number
+}
 
 /** A study register rather than a bibliographic database, by its name. */
 export const REGISTER = /clinicaltrials|ictrp|regist|isrctn|euctr|ctis|anzctr|chictr|drks/i
@@ -317,12 +324,12 @@ export function diagramInput(counts: Counts, overrides: ManualOverrides = {}): P
     databases: named(dbs),
     registers: named(regs),
     duplicates: counts.identification.duplicatesRemoved,
-    automation: overrides.automation ?? 0,
+    automation: overrides.automation ?? counts.identification.removedByAutomation ?? 0,
     otherRemoved: overrides.otherRemoved ?? 0,
     screened: ta.screened,
     screenedExcluded: ta.excluded,
     sought: ft.soughtForRetrieval,
-    notRetrieved: overrides.notRetrieved ?? null,
+    notRetrieved: overrides.notRetrieved ?? ft.notRetrieved ?? null,
     assessed: ft.assessed,
     excluded: ft.exclusionReasons.map((r) => ({ reason: r.reason, n: r.count })),
     // One report per study unless the reviewers say otherwise.

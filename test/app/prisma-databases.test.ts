@@ -3,6 +3,8 @@ import { asc, eq } from 'drizzle-orm'
 import { articles } from '../../src/db/schema.ts'
 import { build, fileUpload, needsServices, taskFinished, userWithToken } from '../helper.ts'
 
+type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+
 const record = (title: string, doi: string, tags: string) => `TY  - JOUR\nTI  - ${title}\nAU  - Smith, John\nPY  - 2020\nDO  - ${doi}\n${tags}ER  - \n\n`
 
 // A reference manager's export of records found in several databases, as each database marks them.
@@ -41,7 +43,7 @@ t.test('PRISMA counts the records of a mixed file under their own databases', { 
     'each record its own database, the import\'s for the record without one')
 
   const prisma = (await app.inject({ url: `${base}/prisma`, headers: owner.auth })).json()
-  t.same(prisma.identification.sources, [
+  t.same(prisma.identification.sources.map(({ kind, sourceDatabase, batches, records }: Json) => ({ kind, sourceDatabase, batches, records })), [
     { kind: 'file', sourceDatabase: 'APA PsycInfo', batches: 1, records: 1 },
     { kind: 'file', sourceDatabase: 'CINAHL', batches: 1, records: 1 },
     { kind: 'file', sourceDatabase: 'Embase', batches: 1, records: 1 },

