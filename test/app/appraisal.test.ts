@@ -113,6 +113,8 @@ t.test('risk of bias and ATN scores through the API', { skip: needsServices }, a
   await t.test('ATN criteria, scoring task, scores with statistics', async (t) => {
     const criteria = (await app.inject({ url: `${base}/atn/criteria`, headers: viewer.auth })).json()
     t.same(criteria, { source: 'seeded', set: ATN_V2_2 }, 'the seeded set is the module\'s ATN v2.2')
+    const listed = async (query: string) => (await app.inject({ url: `${base}/articles?${query}`, headers: viewer.auth })).json().items.map((a: { id: string }) => a.id)
+    t.same(await listed('minAtn=1'), [], 'no article scored yet')
     const task = await app.inject({ method: 'POST', url: `${base}/atn/score`, headers: bob.auth })
     t.equal(task.statusCode, 202, task.body)
     const finished = await taskFinished(app, bob.auth, task.json().id)
@@ -127,6 +129,8 @@ t.test('risk of bias and ATN scores through the API', { skip: needsServices }, a
     t.same(page.stats.byCategory, { 'not very relevant': 3 })
     t.equal(page.stats.count, 3)
     t.equal(page.stats.median, page.items[1].score)
+    t.same(await listed('minAtn=1'), [a1.id, a3.id], 'the cached article page follows the scores written by the task')
+    t.same(await listed('sort=atn&order=desc'), [a1.id, a3.id, a2.id], 'articles sorted by ATN score')
     const detail = (await app.inject({ url: `${base}/atn/scores/${a1.id}`, headers: viewer.auth })).json()
     t.same(detail.justification.longitudinalTermsFound, ['longitudinal', 'follow-up'])
     const filtered = (await app.inject({ url: `${base}/atn/scores?minScore=1&sort=score`, headers: viewer.auth })).json()
