@@ -145,11 +145,12 @@ export async function compareReviewers(db: Database, caller: Caller, articleId: 
   }
 }
 
+/** "Family et al. year" as robvis labels studies (the title when there is no author). */
 function studyLabel(article: { title: string, year: number | null, authors: unknown }): string {
-  const first = Array.isArray(article.authors) ? article.authors[0] as unknown : undefined
-  const name = typeof first === 'string' ? first : (first && typeof first === 'object' ? String((first as Record<string, unknown>).family ?? (first as Record<string, unknown>).name ?? (first as Record<string, unknown>).literal ?? '') : '')
-  const surname = name.split(',')[0]!.trim()
-  if (surname) return `${surname}${Array.isArray(article.authors) && article.authors.length > 1 ? ' et al.' : ''}${article.year ? ` ${article.year}` : ''}`
+  const authors = Array.isArray(article.authors) ? article.authors as Array<{ family?: unknown }> : []
+  const family = typeof authors[0]?.family === 'string' ? authors[0].family.trim() : ''
+  const year = article.year ? ` ${article.year}` : ''
+  if (family) return `${family}${authors.length > 1 ? ' et al.' : ''}${year}`
   const title = article.title.length > 40 ? `${article.title.slice(0, 39)}…` : article.title
   return `${title || 'untitled'}${article.year ? ` (${article.year})` : ''}`
 }
