@@ -476,3 +476,73 @@ export const checklistInstances = pgTable('checklist_instances', {
   updatedBy: uuid('updated_by').references(() => users.id, { onDelete: 'set null' }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 }, (t) => [primaryKey({ columns: [t.projectId, t.checklistId] })])
+
+/**
+ * Risk-of-bias assessments (src/appraisal/): the current assessment of an article (and, for RoB 2, of
+ * one outcome's result; '' when the whole study is assessed) with a tool, one per reviewer, and one
+ * consensus per article, outcome and tool (kind 'consensus', `reviewer_id` who settled it). Judgements
+ * of algorithm tools are derived from the answers when the assessment is saved, never typed.
+ */
+export const robAssessments = pgTable('rob_assessments', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  articleId: uuid('article_id').notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  outcome: text('outcome').notNull().default(''),
+  tool: text('tool').notNull(),
+  /** 'reviewer' or 'consensus'. */
+  kind: text('kind').notNull().default('reviewer'),
+  reviewerId: uuid('reviewer_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  /** 'draft' or 'complete'. */
+  status: text('status').notNull().default('draft'),
+  /** Signalling-question answers by question id (NA filled in where a question does not apply). */
+  answers: jsonb('answers').notNull().default(sql`'{}'::jsonb`),
+  /** Reviewer's domain judgements (tools the reviewer judges). */
+  judgements: jsonb('judgements').notNull().default(sql`'{}'::jsonb`),
+  /** `{ [questionOrDomainId]: { text?, quote?, page? } }`: why, in the reviewer's words and the article's. */
+  support: jsonb('support').notNull().default(sql`'{}'::jsonb`),
+  /** `{ [domainId | 'overall']: { judgement, reason } }`. */
+  overrides: jsonb('overrides').notNull().default(sql`'{}'::jsonb`),
+  /** Domain and overall judgements with their paths (deriveJudgements), null while a draft. */
+  derived: jsonb('derived'),
+  /** The model, when an LLM answered the questions. */
+  model: text('model'),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [
+  uniqueIndex('rob_assessments_reviewer_idx').on(t.articleId, t.outcome, t.tool, t.reviewerId).where(sql`kind = 'reviewer'`),
+  uniqueIndex('rob_assessments_consensus_idx').on(t.articleId, t.outcome, t.tool).where(sql`kind = 'consensus'`),
+  index('rob_assessments_project_idx').on(t.projectId, t.tool)
+])
+
+/** Every saved state of every assessment, never updated in place. */
+export const robAssessmentHistory = pgTable('rob_assessment_history', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  assessmentId: uuid('assessment_id').notNull().references(() => robAssessments.id, { onDelete: 'cascade' }),
+  userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+  /** The assessment as saved: status, answers, judgements, support, overrides, derived. */
+  state: jsonb('state').notNull(),
+  createdAt: createdAt()
+}, (t) => [index('rob_assessment_history_idx').on(t.assessmentId, t.createdAt)])
+
+/** ATN criteria sets (src/appraisal/atn.ts): seeded ones have no project (key 'atn-v2.2'); a project has at most one of its own. */
+export const atnCriteriaSets = pgTable('atn_criteria_sets', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  key: text('key'),
+  projectId: uuid('project_id').references(() => projects.id, { onDelete: 'cascade' }),
+  definition: jsonb('definition').notNull(),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [uniqueIndex('atn_criteria_sets_key_idx').on(t.key), uniqueIndex('atn_criteria_sets_project_idx').on(t.projectId)])
+
+/** The latest ATN score of each article, written by the `atn-score` task. */
+export const atnScores = pgTable('atn_scores', {
+  articleId: uuid('article_id').primaryKey().references(() => articles.id, { onDelete: 'cascade' }),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  score: real('score').notNull(),
+  category: text('category').notNull(),
+  justification: jsonb('justification').notNull(),
+  /** `name version` of the criteria set that scored it. */
+  setVersion: text('set_version').notNull(),
+  scoredAt: timestamp('scored_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [index('atn_scores_project_idx').on(t.projectId, t.score)])

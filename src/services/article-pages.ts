@@ -63,12 +63,12 @@ export interface ServedPage {
 
 /** What selects rows (not which page of them): the key of the cached count. */
 function filterKey(projectId: string, version: number, query: ArticleQuery): string {
-  return JSON.stringify(['count', projectId, version, query.ownDecisionsOf ?? null, query.stage, query.includeDuplicates, query.q ?? null, query.decision ?? null])
+  return JSON.stringify(['count', projectId, version, query.ownDecisionsOf ?? null, query.stage, query.includeDuplicates, query.q ?? null, query.decision ?? null, query.minAtn ?? null])
 }
 
 function pageKey(projectId: string, version: number, query: ArticleQuery): string {
   return JSON.stringify(['page', projectId, version, query.ownDecisionsOf ?? null, query.stage, query.includeDuplicates, query.q ?? null,
-    query.decision ?? null, query.sort, query.order, query.page, query.pageSize])
+    query.decision ?? null, query.minAtn ?? null, query.sort, query.order, query.page, query.pageSize])
 }
 
 /** The strong ETag of a page: the project's data version, and a digest of the query and the reviewer scope. */

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, getTableColumns, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
-import { articleSearch, articles, decisions } from '../db/schema.ts'
+import { articleSearch, articles, atnScores, decisions } from '../db/schema.ts'
 import type { Author, ReferenceRecord } from '../references/model.ts'
 import { completeness } from '../dedup/cluster.ts'
 
@@ -74,7 +74,7 @@ const { original: _original, record: _record, completeness: _completeness, ...LI
 export interface ArticleQuery {
   page: number
   pageSize: number
-  sort: 'createdAt' | 'title' | 'year' | 'journal'
+  sort: 'createdAt' | 'title' | 'year' | 'journal' | 'atn'
   order: 'asc' | 'desc'
   q?: string
   decision?: 'include' | 'exclude' | 'maybe' | 'undecided'
@@ -85,6 +85,8 @@ export interface ArticleQuery {
    * (set for reviewers who may not see the others' decisions).
    */
   ownDecisionsOf?: string
+  /** Only articles whose ATN score (atn_scores) is at least this. */
+  minAtn?: number
 }
 
 function listConditions(projectId: string, query: Omit<ArticleQuery, 'page' | 'pageSize' | 'sort' | 'order'>): SQL | undefined {
@@ -98,6 +100,7 @@ function listConditions(projectId: string, query: Omit<ArticleQuery, 'page' | 'p
   if (query.q) where.push(sql`${articles.id} IN (SELECT ${articleSearch.articleId} FROM ${articleSearch} WHERE ${articleSearch.search} @@ websearch_to_tsquery('simple', ${query.q}))`)
   if (query.decision === 'undecided') where.push(sql`${latestDecision} IS NULL`)
   else if (query.decision) where.push(sql`${latestDecision} = ${query.decision}`)
+  if (query.minAtn !== undefined) where.push(sql`${articles.id} IN (SELECT ${atnScores.articleId} FROM ${atnScores} WHERE ${atnScores.projectId} = ${projectId} AND ${atnScores.score} >= ${query.minAtn})`)
   return and(...where)
 }
 
@@ -119,7 +122,8 @@ export async function listArticlePage(db: Database, projectId: string, query: Ar
     createdAt: articles.createdAt,
     title: sql`left(lower(${articles.title}), 256)`,
     year: articles.year,
-    journal: sql`left(lower(${articles.journal}), 256)`
+    journal: sql`left(lower(${articles.journal}), 256)`,
+    atn: sql`coalesce((SELECT ${atnScores.score} FROM ${atnScores} WHERE ${atnScores.articleId} = ${articles.id}), -1)`
   }[query.sort]
   const direction = query.order === 'asc' ? asc : desc
   const page = db.select({ ...LIST_COLUMNS, sortKey: sql`${sortColumn}`.as('sort_key') }).from(articles).where(listConditions(projectId, query))

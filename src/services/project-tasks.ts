@@ -109,3 +109,8 @@ export async function queueLlmRun(deps: TaskDeps, projectId: string, userId: str
   }
   return submit(deps, 'llm-screening', projectId, userId, payload)
 }
+
+/** Scores the project's articles with its ATN criteria set (background task). */
+export async function queueAtnScore(deps: TaskDeps, projectId: string, userId: string): Promise<TaskView> {
+  return submit(deps, 'atn-score', projectId, userId, {})
+}

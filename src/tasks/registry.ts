@@ -12,6 +12,7 @@
  * line below.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { atnScore, AtnScorePayload } from '../jobs/atn-score.ts'
 import { deduplicate } from '../jobs/deduplicate.ts'
 import { chaseCitations, CitationsPayload } from '../jobs/citations.ts'
 import { fetchFullTexts, FullTextPayload } from '../jobs/fulltext.ts'
@@ -48,7 +49,8 @@ export const TASKS = {
   search: task(SearchPayload, runSearch),
   identifiers: task(IdentifiersPayload, resolveIdentifiers),
   citations: task(CitationsPayload, chaseCitations),
-  fulltext: task(FullTextPayload, fetchFullTexts)
+  fulltext: task(FullTextPayload, fetchFullTexts),
+  'atn-score': task(AtnScorePayload, atnScore)
 }
 
 export type TaskType = keyof typeof TASKS

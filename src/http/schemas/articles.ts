@@ -17,7 +17,7 @@ export const ArticleDetail = Type.Composite([Article, Type.Object({
   original: Type.Unknown({ description: 'the record as the file or the database gave it; null when unknown' })
 })])
 
-export const ArticleSort = Type.Union([Type.Literal('createdAt'), Type.Literal('title'), Type.Literal('year'), Type.Literal('journal')])
+export const ArticleSort = Type.Union([Type.Literal('createdAt'), Type.Literal('title'), Type.Literal('year'), Type.Literal('journal'), Type.Literal('atn')], { description: 'atn: by ATN score (unscored articles below every score)' })
 
 export const ArticleListQuery = Type.Object({
   ...pageQuery(50, 500),
@@ -26,7 +26,8 @@ export const ArticleListQuery = Type.Object({
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'words searched in title and abstract (web search syntax)' })),
   decision: Type.Optional(DecisionFilter),
   stage: Type.Optional(Stage),
-  includeDuplicates: Type.Boolean({ default: false })
+  includeDuplicates: Type.Boolean({ default: false }),
+  minAtn: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: 'only articles whose ATN score is at least this' }))
 }, { additionalProperties: false })
 export type ArticleListQuery = Static<typeof ArticleListQuery>
 
