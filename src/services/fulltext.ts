@@ -3,7 +3,6 @@
  * a downloaded PDF as a project file linked from its article, and finding
  * the stored PDF again to serve it.
  */
-import { randomUUID } from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { and, eq, inArray, isNull, isNotNull, sql } from 'drizzle-orm'
@@ -11,6 +10,7 @@ import { NotFound } from '../errors.ts'
 import type { Database } from '../db/index.ts'
 import { articles, decisions, files } from '../db/schema.ts'
 import { projectStorageDir } from './projects.ts'
+import type { Executor } from './source-records.ts'
 
 export interface FullTextCandidate {
   id: string
@@ -61,23 +61,56 @@ export interface DownloadedPdf {
 }
 
 /**
- * Records a downloaded PDF as a project file and links it as the article's
- * full text, unless the article got one meanwhile (then nothing is written
- * and undefined is returned; the caller removes its download). Returns the file id.
+ * Records a stored PDF as a project file, once per content: when the project
+ * already has a PDF with the same sha256, that file's id is returned, and the
+ * new copy on disk is removed. Runs inside the caller's transaction.
+ */
+export async function storePdfFile(tx: Executor, storageDir: string, projectId: string, pdf: DownloadedPdf, createdBy: string | null): Promise<{ fileId: string; duplicate: boolean }> {
+  const [inserted] = await tx.insert(files).values({
+    projectId, storagePath: path.relative(storageDir, pdf.absolute), originalName: pdf.originalName, contentType: 'application/pdf',
+    size: pdf.bytes, sha256: pdf.sha256, origin: pdf.origin, originUrl: pdf.originUrl || null, createdBy
+  }).onConflictDoNothing({ target: [files.projectId, files.sha256], where: sql`content_type = 'application/pdf'` }).returning({ id: files.id })
+  if (inserted) return { fileId: inserted.id, duplicate: false }
+  const [existing] = await tx.select({ id: files.id }).from(files)
+    .where(and(eq(files.projectId, projectId), eq(files.sha256, pdf.sha256), eq(files.contentType, 'application/pdf')))
+  if (!existing) throw new Error('a PDF with this sha256 was neither inserted nor found')
+  await fs.rm(pdf.absolute, { force: true })
+  return { fileId: existing.id, duplicate: true }
+}
+
+/**
+ * Records a downloaded PDF as a project file (once per content) and links it
+ * as the article's full text, unless the article got one meanwhile (then
+ * nothing is written and undefined is returned; the caller removes its
+ * download). Returns the file id.
  */
 export async function attachFullText(db: Database, storageDir: string, projectId: string, articleId: string, pdf: DownloadedPdf, createdBy: string | null): Promise<string | undefined> {
-  const fileId = randomUUID()
   return db.transaction(async (tx) => {
-    const linked = await tx.update(articles).set({ fullTextFileId: fileId })
-      .where(and(eq(articles.id, articleId), eq(articles.projectId, projectId), isNull(articles.fullTextFileId)))
-      .returning({ id: articles.id })
-    if (linked.length === 0) return undefined
-    await tx.insert(files).values({
-      id: fileId, projectId, storagePath: path.relative(storageDir, pdf.absolute), originalName: pdf.originalName, contentType: 'application/pdf',
-      size: pdf.bytes, sha256: pdf.sha256, origin: pdf.origin, originUrl: pdf.originUrl, createdBy
-    })
+    const [article] = await tx.select({ id: articles.id }).from(articles)
+      .where(and(eq(articles.id, articleId), eq(articles.projectId, projectId), isNull(articles.fullTextFileId))).for('update')
+    if (!article) return undefined
+    const { fileId } = await storePdfFile(tx, storageDir, projectId, pdf, createdBy)
+    await tx.update(articles).set({ fullTextFileId: fileId }).where(eq(articles.id, articleId))
     return fileId
   })
+}
+
+/** Removes a stored PDF (row, extracted text and file on disk) when no article of the project links it any more. */
+export async function removeFileIfUnused(db: Database, storageDir: string, projectId: string, fileId: string): Promise<boolean> {
+  const [removed] = await db.delete(files).where(and(eq(files.id, fileId), eq(files.projectId, projectId),
+    sql`NOT EXISTS (SELECT 1 FROM ${articles} a WHERE a.project_id = ${projectId} AND a.full_text_file_id = ${fileId})`))
+    .returning({ storagePath: files.storagePath })
+  if (!removed) return false
+  const absolute = insideStorage(storageDir, removed.storagePath)
+  if (absolute) await fs.rm(absolute, { force: true })
+  return true
+}
+
+/** The absolute path of a stored path, or undefined when it would lead out of the storage directory. */
+export function insideStorage(storageDir: string, storagePath: string): string | undefined {
+  const root = path.resolve(storageDir)
+  const absolute = path.resolve(root, storagePath)
+  return absolute.startsWith(root + path.sep) ? absolute : undefined
 }
 
 export interface StoredFullText {
@@ -94,10 +127,9 @@ export async function findFullText(db: Database, storageDir: string, projectId: 
     .innerJoin(files, and(eq(files.id, articles.fullTextFileId), eq(files.projectId, articles.projectId)))
     .where(and(eq(articles.id, articleId), eq(articles.projectId, projectId)))
   if (!row) return undefined
-  const root = path.resolve(storageDir)
-  const absolute = path.resolve(root, row.storagePath)
   // Stored paths are relative to the storage directory; never follow one out of it.
-  if (!absolute.startsWith(root + path.sep)) return undefined
+  const absolute = insideStorage(storageDir, row.storagePath)
+  if (!absolute) return undefined
   const stat = await fs.stat(absolute).catch(() => undefined)
   if (!stat?.isFile()) return undefined
   return { absolute, originalName: row.originalName, size: stat.size, contentType: row.contentType ?? 'application/pdf' }
