@@ -3,12 +3,19 @@
  * a downloaded PDF as a project file linked from its article, and finding
  * the stored PDF again to serve it.
  */
+import { createHash, randomUUID } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import { Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { and, eq, inArray, isNull, isNotNull, sql } from 'drizzle-orm'
-import { NotFound } from '../errors.ts'
+import { Invalid, NotFound, TooLarge, Unprocessable, Unsupported } from '../errors.ts'
 import type { Database } from '../db/index.ts'
-import { articles, decisions, files } from '../db/schema.ts'
+import { articles, decisions, files, fullTexts } from '../db/schema.ts'
+import type { TaskService } from '../tasks/service.ts'
+import { toTaskView } from '../tasks/store.ts'
+import type { UploadPart } from './imports.ts'
 import { projectStorageDir } from './projects.ts'
 import type { Executor } from './source-records.ts'
 
@@ -140,4 +147,74 @@ export async function requireFullText(db: Database, storageDir: string, projectI
   const stored = await findFullText(db, storageDir, projectId, articleId)
   if (!stored) throw new NotFound('this article has no full text')
   return stored
+}
+
+/** The first bytes of a PDF file: the header may follow up to 1,024 bytes of anything (PDF 1.7, annex H). */
+export function looksLikePdf(head: Buffer): boolean {
+  return head.subarray(0, 1024).includes('%PDF-')
+}
+
+export interface FullTextUploadDeps { db: Database; tasks: TaskService; storageDir: string; config: { FULLTEXT_MAX_BYTES: number } }
+
+/**
+ * Streams one uploaded PDF (multipart field "file") into the project's
+ * storage, hashing it, and links it as the article's full text (replacing
+ * the previous one); the same PDF uploaded twice is stored once. Starts the
+ * text extraction unless the file was extracted already. A refusal (not a
+ * PDF, too large, no file) leaves nothing behind.
+ */
+export async function uploadFullText(deps: FullTextUploadDeps, projectId: string, articleId: string, userId: string, parts: AsyncIterable<UploadPart> | undefined) {
+  if (!parts) throw new Unsupported('send the PDF as multipart/form-data in a field named "file"')
+  const [article] = await deps.db.select({ id: articles.id, fileId: articles.fullTextFileId }).from(articles).where(and(eq(articles.projectId, projectId), eq(articles.id, articleId)))
+  if (!article) throw new NotFound('article not found')
+  let stored: DownloadedPdf | undefined
+  let refusal: Error | undefined
+  const dir = fullTextDir(deps.storageDir, projectId)
+  await fs.mkdir(dir, { recursive: true })
+  for await (const part of parts) {
+    if (part.type !== 'file') continue
+    if (part.fieldname !== 'file' || stored || refusal) { part.file.resume(); continue }
+    const absolute = path.join(dir, `${randomUUID()}.pdf`)
+    const hash = createHash('sha256')
+    let size = 0
+    let head = Buffer.alloc(0)
+    await pipeline(part.file, new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk)
+        size += chunk.length
+        if (head.length < 1024) head = Buffer.concat([head, chunk.subarray(0, 1024 - head.length)])
+        cb(null, chunk)
+      }
+    }), createWriteStream(absolute))
+    const name = path.basename(part.filename || 'fulltext.pdf')
+    if (part.file.truncated) refusal = new TooLarge(`the PDF is larger than the limit of ${deps.config.FULLTEXT_MAX_BYTES} bytes (FULLTEXT_MAX_BYTES)`, 'file')
+    else if (size === 0) refusal = new Unprocessable('the file is empty', 'file')
+    else if (!looksLikePdf(head)) refusal = new Unsupported(`${name} is not a PDF (no %PDF- header in its first 1,024 bytes)`)
+    if (refusal) { await fs.rm(absolute, { force: true }); continue }
+    stored = { absolute, bytes: size, sha256: hash.digest('hex'), originUrl: '', originalName: name, origin: 'upload' }
+  }
+  if (refusal) throw refusal
+  if (!stored) throw new Invalid('no file: send the PDF in a multipart field named "file"', 'file')
+  const pdf = stored
+  const { fileId, duplicate } = await deps.db.transaction(async (tx) => {
+    const result = await storePdfFile(tx, deps.storageDir, projectId, pdf, userId)
+    await tx.update(articles).set({ fullTextFileId: result.fileId }).where(eq(articles.id, articleId))
+    return result
+  }).catch(async (error: unknown) => {
+    await fs.rm(pdf.absolute, { force: true })
+    throw error
+  })
+  if (article.fileId && article.fileId !== fileId) await removeFileIfUnused(deps.db, deps.storageDir, projectId, article.fileId)
+  const [extracted] = await deps.db.select({ fileId: fullTexts.fileId }).from(fullTexts).where(eq(fullTexts.fileId, fileId))
+  const task = extracted ? null : toTaskView(await deps.tasks.submit({ type: 'fulltext-extract', projectId, createdBy: userId, payload: { fileIds: [fileId] } }))
+  return { articleId, fileId, sha256: pdf.sha256, size: pdf.bytes, duplicate, task }
+}
+
+/** Unlinks an article's full text; the PDF and its text go when no other article links them. */
+export async function detachFullText(db: Database, storageDir: string, projectId: string, articleId: string): Promise<void> {
+  const [article] = await db.select({ fileId: articles.fullTextFileId }).from(articles).where(and(eq(articles.projectId, projectId), eq(articles.id, articleId)))
+  if (!article) throw new NotFound('article not found')
+  if (!article.fileId) throw new NotFound('this article has no full text')
+  await db.update(articles).set({ fullTextFileId: null }).where(eq(articles.id, articleId))
+  await removeFileIfUnused(db, storageDir, projectId, article.fileId)
 }

@@ -15,6 +15,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { deduplicate } from '../jobs/deduplicate.ts'
 import { chaseCitations, CitationsPayload } from '../jobs/citations.ts'
 import { fetchFullTexts, FullTextPayload } from '../jobs/fulltext.ts'
+import { extractFullTexts, FullTextExtractPayload } from '../jobs/fulltext-extract.ts'
 import { IdentifiersPayload, resolveIdentifiers } from '../jobs/identifiers.ts'
 import { ImportPayload, importReferences } from '../jobs/import-references.ts'
 import { llmPull, PullPayload } from '../jobs/llm-pull.ts'
@@ -48,7 +49,8 @@ export const TASKS = {
   search: task(SearchPayload, runSearch),
   identifiers: task(IdentifiersPayload, resolveIdentifiers),
   citations: task(CitationsPayload, chaseCitations),
-  fulltext: task(FullTextPayload, fetchFullTexts)
+  fulltext: task(FullTextPayload, fetchFullTexts),
+  'fulltext-extract': task(FullTextExtractPayload, extractFullTexts)
 }
 
 export type TaskType = keyof typeof TASKS
