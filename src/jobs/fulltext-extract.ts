@@ -6,6 +6,9 @@
  * never a failed task.
  */
 import { Type, type Static } from '@sinclair/typebox'
+import { and, eq, inArray, isNull, or } from 'drizzle-orm'
+import { articles, fullTexts } from '../db/schema.ts'
+import { matchPdf, type MatchRule } from '../fulltext/match.ts'
 import { limitsFromConfig, PdfExtractor, type ExtractOutcome } from '../fulltext/extract.ts'
 import { insideStorage } from '../services/fulltext.ts'
 import { extractionTargets, storeExtraction, type ExtractionTarget } from '../services/fulltext-text.ts'
@@ -88,4 +91,40 @@ export async function extractFullTexts(ctx: JobContext, payload: FullTextExtract
   if (!projectId) throw new TaskError('full-text extraction task has no project')
   const targets = await extractionTargets(ctx.db, projectId, payload)
   return summarise(await extractFiles(ctx, targets))
+}
+
+export const FullTextBulkPayload = Type.Object({
+  files: Type.Array(Type.Object({ fileId: Type.String(), fileName: Type.String() }))
+})
+export type FullTextBulkPayload = Static<typeof FullTextBulkPayload>
+
+export interface FullTextBulkResult {
+  requested: number
+  extraction: FullTextExtractResult
+  /** Files matched to an article, with the rule that matched; `attached` is false when the article already had another full text. */
+  matched: Array<{ fileId: string; fileName: string; articleId: string; rule: MatchRule; similarity?: number; attached: boolean }>
+  /** Files kept unattached: `POST …/fulltext/files/:fileId/match` attaches them by hand. */
+  unmatched: Array<{ fileId: string; fileName: string }>
+}
+
+/** Bulk upload: extracts the uploaded PDFs (those not extracted yet), then matches each to an article and attaches it. */
+export async function bulkFullTexts(ctx: JobContext, payload: FullTextBulkPayload): Promise<FullTextBulkResult> {
+  const projectId = ctx.task.projectId
+  if (!projectId) throw new TaskError('bulk full-text task has no project')
+  const fileIds = payload.files.map((f) => f.fileId)
+  const extraction = summarise(await extractFiles(ctx, await extractionTargets(ctx.db, projectId, { fileIds })))
+  const facts = new Map((await ctx.db.select({ fileId: fullTexts.fileId, metadata: fullTexts.metadata }).from(fullTexts)
+    .where(and(eq(fullTexts.projectId, projectId), inArray(fullTexts.fileId, fileIds)))).map((r) => [r.fileId, r.metadata as { doi?: string | null; pmid?: string | null; title?: string | null }]))
+  const candidates = await ctx.db.select({ id: articles.id, doi: articles.doi, pmid: articles.pmid, title: articles.title }).from(articles)
+    .where(and(eq(articles.projectId, projectId), isNull(articles.duplicateOf)))
+  const result: FullTextBulkResult = { requested: payload.files.length, extraction, matched: [], unmatched: [] }
+  for (const file of payload.files) {
+    const match = matchPdf({ fileName: file.fileName, ...facts.get(file.fileId) }, candidates)
+    if (!match) { result.unmatched.push(file); continue }
+    const linked = await ctx.db.update(articles).set({ fullTextFileId: file.fileId })
+      .where(and(eq(articles.id, match.articleId), or(isNull(articles.fullTextFileId), eq(articles.fullTextFileId, file.fileId)))).returning({ id: articles.id })
+    result.matched.push({ ...file, ...match, attached: linked.length > 0 })
+    if (linked.length > 0) await ctx.emit('fulltext.attached', { articleId: match.articleId, fileId: file.fileId })
+  }
+  return result
 }

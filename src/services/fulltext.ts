@@ -10,7 +10,7 @@ import path from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { and, eq, inArray, isNull, isNotNull, sql } from 'drizzle-orm'
-import { Invalid, NotFound, TooLarge, Unprocessable, Unsupported } from '../errors.ts'
+import { Conflict, Invalid, NotFound, TooLarge, Unprocessable, Unsupported } from '../errors.ts'
 import type { Database } from '../db/index.ts'
 import { articles, decisions, files, fullTexts } from '../db/schema.ts'
 import type { TaskService } from '../tasks/service.ts'
@@ -174,24 +174,9 @@ export async function uploadFullText(deps: FullTextUploadDeps, projectId: string
   for await (const part of parts) {
     if (part.type !== 'file') continue
     if (part.fieldname !== 'file' || stored || refusal) { part.file.resume(); continue }
-    const absolute = path.join(dir, `${randomUUID()}.pdf`)
-    const hash = createHash('sha256')
-    let size = 0
-    let head = Buffer.alloc(0)
-    await pipeline(part.file, new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk)
-        size += chunk.length
-        if (head.length < 1024) head = Buffer.concat([head, chunk.subarray(0, 1024 - head.length)])
-        cb(null, chunk)
-      }
-    }), createWriteStream(absolute))
-    const name = path.basename(part.filename || 'fulltext.pdf')
-    if (part.file.truncated) refusal = new TooLarge(`the PDF is larger than the limit of ${deps.config.FULLTEXT_MAX_BYTES} bytes (FULLTEXT_MAX_BYTES)`, 'file')
-    else if (size === 0) refusal = new Unprocessable('the file is empty', 'file')
-    else if (!looksLikePdf(head)) refusal = new Unsupported(`${name} is not a PDF (no %PDF- header in its first 1,024 bytes)`)
-    if (refusal) { await fs.rm(absolute, { force: true }); continue }
-    stored = { absolute, bytes: size, sha256: hash.digest('hex'), originUrl: '', originalName: name, origin: 'upload' }
+    const received = await receivePdf(part, dir, deps.config.FULLTEXT_MAX_BYTES, 'upload')
+    if ('refusal' in received) refusal = received.refusal
+    else stored = received
   }
   if (refusal) throw refusal
   if (!stored) throw new Invalid('no file: send the PDF in a multipart field named "file"', 'file')
@@ -208,6 +193,67 @@ export async function uploadFullText(deps: FullTextUploadDeps, projectId: string
   const [extracted] = await deps.db.select({ fileId: fullTexts.fileId }).from(fullTexts).where(eq(fullTexts.fileId, fileId))
   const task = extracted ? null : toTaskView(await deps.tasks.submit({ type: 'fulltext-extract', projectId, createdBy: userId, payload: { fileIds: [fileId] } }))
   return { articleId, fileId, sha256: pdf.sha256, size: pdf.bytes, duplicate, task }
+}
+
+/** Streams one uploaded file part into `dir`, hashing it; a part that is not a usable PDF is removed and refused. */
+async function receivePdf(part: UploadPart & { type: 'file' }, dir: string, maxBytes: number, origin: string): Promise<DownloadedPdf | { refusal: Error }> {
+  const absolute = path.join(dir, `${randomUUID()}.pdf`)
+  const hash = createHash('sha256')
+  let size = 0
+  let head = Buffer.alloc(0)
+  await pipeline(part.file, new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk)
+      size += chunk.length
+      if (head.length < 1024) head = Buffer.concat([head, chunk.subarray(0, 1024 - head.length)])
+      cb(null, chunk)
+    }
+  }), createWriteStream(absolute))
+  const name = path.basename(part.filename || 'fulltext.pdf')
+  let refusal: Error | undefined
+  if (part.file.truncated) refusal = new TooLarge(`${name} is larger than the limit of ${maxBytes} bytes (FULLTEXT_MAX_BYTES)`, 'file')
+  else if (size === 0) refusal = new Unprocessable(`${name} is empty`, 'file')
+  else if (!looksLikePdf(head)) refusal = new Unsupported(`${name} is not a PDF (no %PDF- header in its first 1,024 bytes)`)
+  if (refusal) {
+    await fs.rm(absolute, { force: true })
+    return { refusal }
+  }
+  return { absolute, bytes: size, sha256: hash.digest('hex'), originUrl: '', originalName: name, origin }
+}
+
+/**
+ * Bulk upload: stores each PDF of the multipart fields "files" (once per
+ * content), lists the parts refused, and starts the task "fulltext-bulk",
+ * which extracts the PDFs and matches each to an article.
+ */
+export async function bulkUpload(deps: FullTextUploadDeps, projectId: string, userId: string, parts: AsyncIterable<UploadPart> | undefined) {
+  if (!parts) throw new Unsupported('send the PDFs as multipart/form-data in fields named "files"')
+  const dir = fullTextDir(deps.storageDir, projectId)
+  await fs.mkdir(dir, { recursive: true })
+  const stored: Array<{ fileId: string; fileName: string; duplicate: boolean }> = []
+  const rejected: Array<{ fileName: string; reason: string }> = []
+  for await (const part of parts) {
+    if (part.type !== 'file') continue
+    if (part.fieldname !== 'files') { part.file.resume(); continue }
+    const received = await receivePdf(part, dir, deps.config.FULLTEXT_MAX_BYTES, 'bulk')
+    if ('refusal' in received) { rejected.push({ fileName: path.basename(part.filename || ''), reason: received.refusal.message }); continue }
+    const { fileId, duplicate } = await deps.db.transaction((tx) => storePdfFile(tx, deps.storageDir, projectId, received, userId))
+    stored.push({ fileId, fileName: received.originalName, duplicate })
+  }
+  if (stored.length === 0) throw new Invalid(`no PDF: send them in multipart fields named "files"${rejected.length ? ` (refused: ${rejected.map((r) => r.reason).join('; ')})` : ''}`, 'files')
+  const task = await deps.tasks.submit({ type: 'fulltext-bulk', projectId, createdBy: userId, payload: { files: stored.map((f) => ({ fileId: f.fileId, fileName: f.fileName })) } })
+  return { task: toTaskView(task), stored, rejected }
+}
+
+/** Attaches a stored PDF (e.g. one the bulk upload could not match) to an article, which must have no full text yet. */
+export async function matchFile(db: Database, projectId: string, fileId: string, articleId: string) {
+  const [file] = await db.select({ id: files.id }).from(files).where(and(eq(files.id, fileId), eq(files.projectId, projectId), eq(files.contentType, 'application/pdf')))
+  if (!file) throw new NotFound('no PDF with this id in the project')
+  const [article] = await db.select({ fileId: articles.fullTextFileId }).from(articles).where(and(eq(articles.projectId, projectId), eq(articles.id, articleId)))
+  if (!article) throw new Invalid('articleId is not an article of this project', 'articleId')
+  if (article.fileId && article.fileId !== fileId) throw new Conflict('this article already has a full text: delete it first')
+  await db.update(articles).set({ fullTextFileId: fileId }).where(eq(articles.id, articleId))
+  return { articleId, fileId }
 }
 
 /** Unlinks an article's full text; the PDF and its text go when no other article links them. */

@@ -15,7 +15,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { deduplicate } from '../jobs/deduplicate.ts'
 import { chaseCitations, CitationsPayload } from '../jobs/citations.ts'
 import { fetchFullTexts, FullTextPayload } from '../jobs/fulltext.ts'
-import { extractFullTexts, FullTextExtractPayload } from '../jobs/fulltext-extract.ts'
+import { bulkFullTexts, extractFullTexts, FullTextBulkPayload, FullTextExtractPayload } from '../jobs/fulltext-extract.ts'
 import { IdentifiersPayload, resolveIdentifiers } from '../jobs/identifiers.ts'
 import { ImportPayload, importReferences } from '../jobs/import-references.ts'
 import { llmPull, PullPayload } from '../jobs/llm-pull.ts'
@@ -50,7 +50,8 @@ export const TASKS = {
   identifiers: task(IdentifiersPayload, resolveIdentifiers),
   citations: task(CitationsPayload, chaseCitations),
   fulltext: task(FullTextPayload, fetchFullTexts),
-  'fulltext-extract': task(FullTextExtractPayload, extractFullTexts)
+  'fulltext-extract': task(FullTextExtractPayload, extractFullTexts),
+  'fulltext-bulk': task(FullTextBulkPayload, bulkFullTexts)
 }
 
 export type TaskType = keyof typeof TASKS

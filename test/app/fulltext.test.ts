@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import { and, eq } from 'drizzle-orm'
 import { articles, files, fullTextPages, fullTexts } from '../../src/db/schema.ts'
 import { projectStorageDir } from '../../src/services/projects.ts'
-import { build, fileUpload, needsServices, taskFinished, tempDir, userWithToken } from '../helper.ts'
+import { build, fileUpload, multipart, needsServices, taskFinished, tempDir, userWithToken } from '../helper.ts'
 import { articlePdf, hasTool } from '../support/pdfs.ts'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -110,6 +110,41 @@ t.test('full texts: upload, extraction task, pages, search, deletion; stage-2 ga
     t.equal((await app.inject({ method: 'DELETE', url: `${base}/articles/${alliance}/fulltext`, headers: owner.auth })).statusCode, 204)
     t.same(await app.db.select().from(files).where(eq(files.id, fileId)), [])
     t.same(await app.db.select().from(fullTextPages).where(eq(fullTextPages.fileId, fileId)), [], 'its text too')
+  })
+
+  await t.test('bulk upload: PDFs matched by DOI, PMID in the file name, title; the rest kept for a manual match', async (t) => {
+    const [byDoi, byPmid, byTitle, byHand] = (await app.db.insert(articles).values([
+      { projectId: project.id, title: 'Some article', doi: '10.1000/Bulk.1' },
+      { projectId: project.id, title: 'Another article', pmid: '12345678' },
+      { projectId: project.id, title: 'Working alliance in internet-delivered cognitive behavioural therapy for depression' },
+      { projectId: project.id, title: 'Matched by hand' }
+    ]).returning()).map((r) => r.id)
+    const pdfs = [
+      ['a.pdf', await articlePdf({ pages: 1, body: () => ['Received 2024.', 'https://doi.org/10.1000/bulk.1', 'Text of the first study.'] })],
+      ['12345678.pdf', await articlePdf({ pages: 1, body: () => ['Text of the second study.'] })],
+      ['scan.pdf', await articlePdf({ pages: 1, title: 'Working alliance in internet delivered cognitive behavioural therapy for depression: a trial', body: () => ['Text of the third study.', 'Its methods.', 'Its results.'] })],
+      ['mystery.pdf', await articlePdf({ pages: 1, title: 'Knee arthroplasty registry', body: () => ['Unrelated text.'] })]
+    ] as const
+    const body = multipart([...pdfs.map(([name, content]) => ({ name: 'files', fileName: name, value: Buffer.from(content) })), { name: 'files', fileName: 'readme.txt', value: 'not a pdf' }])
+    const res = await app.inject({ method: 'POST', url: `${base}/fulltext/bulk`, headers: { ...owner.auth, ...body.headers }, payload: body.payload })
+    t.equal(res.statusCode, 202, res.body)
+    t.equal(res.json().stored.length, 4)
+    t.match(res.json().rejected, [{ fileName: 'readme.txt', reason: /not a PDF/ }])
+    const task = await taskFinished(app, owner.auth, res.json().task.id)
+    t.equal(task.status, 'succeeded', task.error ?? '')
+    const rules = Object.fromEntries(task.result.matched.map((m: Json) => [m.fileName, [m.articleId, m.rule, m.attached]]))
+    t.same(rules, { 'a.pdf': [byDoi, 'doi', true], '12345678.pdf': [byPmid, 'file-name-pmid', true], 'scan.pdf': [byTitle, 'title', true] })
+    t.match(task.result.unmatched, [{ fileName: 'mystery.pdf' }])
+    const linked = await app.db.select({ id: articles.id, fileId: articles.fullTextFileId }).from(articles).where(eq(articles.id, byTitle))
+    t.ok(linked[0].fileId, 'attached')
+
+    const unmatched = task.result.unmatched[0].fileId
+    const match = await app.inject({ method: 'POST', url: `${base}/fulltext/files/${unmatched}/match`, headers: owner.auth, payload: { articleId: byHand } })
+    t.equal(match.statusCode, 200, match.body)
+    const pages = (await app.inject({ url: `${base}/articles/${byHand}/fulltext/pages`, headers: owner.auth })).json()
+    t.match(pages.pages[0].text, /Unrelated text/, 'its extracted text is served for the article')
+    const taken = await app.inject({ method: 'POST', url: `${base}/fulltext/files/${unmatched}/match`, headers: owner.auth, payload: { articleId: byDoi } })
+    t.equal(taken.statusCode, 409, 'an article with another full text is not overwritten')
   })
 
   await t.test('a full-text decision needs inclusion at title/abstract', async (t) => {

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { createReadStream } from 'node:fs'
 import { ArticleParams, FileResponse, NoContent, Paged, ProjectParams } from '../../../src/http/schemas/common.ts'
-import { ExtractBody, FullTextMultipart, FullTextPages, FullTextUpload, PagesQuery, SearchHit, SearchQuery } from '../../../src/http/schemas/fulltext.ts'
+import { BulkMultipart, BulkUpload, ExtractBody, FileParams, FullTextMultipart, MatchBody, MatchResult, FullTextPages, FullTextUpload, PagesQuery, SearchHit, SearchQuery } from '../../../src/http/schemas/fulltext.ts'
 import { FullTextBody } from '../../../src/http/schemas/searches.ts'
 import { Task } from '../../../src/http/schemas/tasks.ts'
-import { detachFullText, requireFullText, uploadFullText } from '../../../src/services/fulltext.ts'
+import { bulkUpload, detachFullText, matchFile, requireFullText, uploadFullText } from '../../../src/services/fulltext.ts'
 import { articleFullTextPages, searchFullTexts } from '../../../src/services/fulltext-text.ts'
 import type { UploadPart } from '../../../src/services/imports.ts'
 import { queueFullText, queueFullTextExtraction } from '../../../src/services/project-tasks.ts'
@@ -86,6 +86,29 @@ const fulltextRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const { page, pageSize, q } = request.query
     return { ...await searchFullTexts(fastify.db, request.project.id, q, { limit: pageSize, offset: (page - 1) * pageSize }), page, pageSize }
   })
+
+  fastify.post('/fulltext/bulk', {
+    config: { role: 'reviewer', openapiBody: BulkMultipart },
+    schema: {
+      tags: ['fulltext'], summary: 'Upload several PDFs (multipart fields "files"); the task "fulltext-bulk" extracts them and matches each to an article',
+      description: 'Matching: DOI or PMID found in the PDF, then the file name (DOI, PMID or title), then title similarity. Unmatched files are kept for POST …/fulltext/files/:fileId/match.',
+      params: ProjectParams, consumes: ['multipart/form-data'], response: { 202: BulkUpload }
+    }
+  }, async (request, reply) => {
+    const parts = request.isMultipart() ? request.parts({ limits: { fileSize: fastify.config.FULLTEXT_MAX_BYTES, files: MAX_BULK_FILES } }) as AsyncIterable<UploadPart> : undefined
+    return reply.status(202).send(await bulkUpload(fastify, request.project.id, request.user.id, parts))
+  })
+
+  fastify.post('/fulltext/files/:fileId/match', {
+    config: { role: 'reviewer' },
+    schema: {
+      tags: ['fulltext'], summary: 'Attach a stored PDF (e.g. one a bulk upload left unmatched) to an article without a full text',
+      params: FileParams, body: MatchBody, response: { 200: MatchResult }
+    }
+  }, async (request) => matchFile(fastify.db, request.project.id, request.params.fileId, request.body.articleId))
 }
+
+/** PDFs in one bulk upload. */
+const MAX_BULK_FILES = 500
 
 export default fulltextRoutes

@@ -46,3 +46,20 @@ export const SearchHit = Type.Object({
   articleId: Type.String(), title: Type.String(), fileId: Type.String(), page: Type.Integer(),
   snippet: Type.String({ description: 'matches between « and »' }), rank: Type.Number()
 })
+
+/** The multipart body of `POST …/fulltext/bulk`. */
+export const BulkMultipart = {
+  type: 'object',
+  required: ['files'],
+  properties: { files: { type: 'array', items: { type: 'string', format: 'binary' }, description: 'the PDFs (each at most FULLTEXT_MAX_BYTES)' } }
+}
+
+export const BulkUpload = Type.Object({
+  task: Task,
+  stored: Type.Array(Type.Object({ fileId: Type.String(), fileName: Type.String(), duplicate: Type.Boolean() })),
+  rejected: Type.Array(Type.Object({ fileName: Type.String(), reason: Type.String() }))
+})
+
+export const FileParams = Type.Object({ projectId: Uuid, fileId: Uuid })
+export const MatchBody = Type.Object({ articleId: Uuid }, { additionalProperties: false })
+export const MatchResult = Type.Object({ articleId: Type.String(), fileId: Type.String() })
