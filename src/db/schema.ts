@@ -146,7 +146,11 @@ export const files = pgTable('files', {
   originUrl: text('origin_url'),
   createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
   createdAt: createdAt()
-}, (t) => [index('files_project_idx').on(t.projectId)])
+}, (t) => [
+  index('files_project_idx').on(t.projectId),
+  // Full texts are content-addressed: the same PDF is stored once per project.
+  uniqueIndex('files_project_pdf_sha256_idx').on(t.projectId, t.sha256).where(sql`content_type = 'application/pdf'`)
+])
 
 /** One import (file, URL or search run): feeds the PRISMA "records identified" boxes per source. */
 export const sourceBatches = pgTable('source_batches', {
@@ -546,3 +550,35 @@ export const atnScores = pgTable('atn_scores', {
   setVersion: text('set_version').notNull(),
   scoredAt: timestamp('scored_at', { withTimezone: true }).notNull().defaultNow()
 }, (t) => [index('atn_scores_project_idx').on(t.projectId, t.score)])
+
+/** The text extracted from a stored PDF (src/fulltext/), one row per file: its outcome and sections. */
+export const fullTexts = pgTable('full_texts', {
+  fileId: uuid('file_id').primaryKey().references(() => files.id, { onDelete: 'cascade' }),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  /** 'ok' or 'error' (then error_code and error_message say why). */
+  status: text('status').notNull(),
+  errorCode: text('error_code'),
+  errorMessage: text('error_message'),
+  pageCount: integer('page_count').notNull().default(0),
+  /** Pages read by OCR, with their outcome: [{ page, status, reason? }]. */
+  ocrPages: jsonb('ocr_pages').notNull().default(sql`'[]'::jsonb`),
+  /** Detected sections: [{ name, page, offset }]. */
+  sections: jsonb('sections').notNull().default(sql`'[]'::jsonb`),
+  /** Title, DOI and PMID found in the PDF (used to match files to articles). */
+  metadata: jsonb('metadata').notNull().default(sql`'{}'::jsonb`),
+  extractorVersion: text('extractor_version').notNull(),
+  extractedAt: timestamp('extracted_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [index('full_texts_project_idx').on(t.projectId)])
+
+/** The text of each page of a full text, searchable across a project (GIN index on the generated tsvector). */
+export const fullTextPages = pgTable('full_text_pages', {
+  fileId: uuid('file_id').notNull().references(() => fullTexts.fileId, { onDelete: 'cascade' }),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  page: integer('page').notNull(),
+  text: text('text').notNull(),
+  search: tsvector('search').notNull().generatedAlwaysAs(sql`to_tsvector('english', text)`)
+}, (t) => [
+  primaryKey({ columns: [t.fileId, t.page] }),
+  index('full_text_pages_search_idx').using('gin', t.search),
+  index('full_text_pages_project_idx').on(t.projectId)
+])

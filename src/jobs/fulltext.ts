@@ -16,6 +16,8 @@ import type { UnpaywallConnector } from '../connectors/unpaywall.ts'
 import type { OpenAccessFailureReason } from '../connectors/unpaywall.ts'
 import type { SafeFetchFailure } from '../net/safe-fetch.ts'
 import { attachFullText, fullTextCandidates, fullTextDir, type FullTextCandidate } from '../services/fulltext.ts'
+import { extractionTargets } from '../services/fulltext-text.ts'
+import { extractFiles, summarise, type FullTextExtractResult } from './fulltext-extract.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
 
 export const FullTextPayload = Type.Object({
@@ -56,6 +58,8 @@ export interface FullTextResult {
   errors: number
   skipped: number
   outcomes: FullTextOutcome[]
+  /** Text extraction of the downloaded PDFs. */
+  extraction?: FullTextExtractResult
 }
 
 /** Articles handled at once: Unpaywall's limiter paces its API; downloads go to many hosts. */
@@ -125,6 +129,9 @@ export async function fetchFullTexts(ctx: JobContext, payload: FullTextPayload):
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, requested.length) }, worker))
 
   const list = requested.map((id) => outcomes.get(id)!)
+  // The downloaded PDFs' text is extracted at once (a PDF already extracted, shared with another article, is not read again).
+  const downloadedFiles = list.flatMap((o) => o.status === 'downloaded' && o.fileId ? [o.fileId] : [])
+  const extraction = downloadedFiles.length > 0 ? summarise(await extractFiles(ctx, await extractionTargets(ctx.db, projectId, { fileIds: downloadedFiles }))) : undefined
   const count = (statuses: FullTextStatus[]) => list.filter((o) => statuses.includes(o.status)).length
   return {
     requested: requested.length,
@@ -132,6 +139,7 @@ export async function fetchFullTexts(ctx: JobContext, payload: FullTextPayload):
     unavailable: count(['unknown-doi', 'not-open-access', 'no-pdf-location', 'download-failed']),
     errors: count(['error']),
     skipped: count(['already-has-full-text', 'no-doi', 'not-found']),
-    outcomes: list
+    outcomes: list,
+    ...(extraction ? { extraction } : {})
   }
 }

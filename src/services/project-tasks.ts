@@ -59,6 +59,12 @@ export async function queueFullText(deps: TaskDeps, projectId: string, userId: s
   return submit(deps, 'fulltext', projectId, userId, articleIds ? { articleIds } : {})
 }
 
+/** Text extraction of the given articles' full texts, or of every article's. */
+export async function queueFullTextExtraction(deps: TaskDeps, projectId: string, userId: string, request: { articleIds?: string[]; force?: boolean }): Promise<TaskView> {
+  if (request.articleIds) await requireArticles(deps.db, projectId, request.articleIds)
+  return submit(deps, 'fulltext-extract', projectId, userId, { ...(request.articleIds ? { articleIds: request.articleIds } : {}), force: request.force ?? false })
+}
+
 export async function queueDeduplication(deps: TaskDeps, projectId: string, userId: string): Promise<TaskView> {
   return submit(deps, 'deduplicate', projectId, userId, {})
 }

@@ -160,10 +160,22 @@ function cleanTags(tags: string[] | undefined): string[] {
 
 export type DecisionRow = typeof decisions.$inferSelect
 
+/**
+ * A record reaches the full-text stage only when its title/abstract outcome
+ * (the rule of stageCandidates: included, or "maybe") lets it through.
+ */
+async function requireFullTextCandidate(db: Database, projectId: string, settings: ScreeningSettings, stage: Stage, recordId: string): Promise<void> {
+  if (stage !== 'full_text') return
+  const status = recordStatus((await loadStageDecisions(db, projectId, 'title_abstract', [recordId])).get(recordId), settings.reviewersPerRecord)
+  if (status === 'included' || status === 'maybe') return
+  throw new Conflict(`this record is not included at the title/abstract stage (status: ${status}): full-text decisions are made on included records only`)
+}
+
 /** A reviewer's decision, appended to the history (never updated). */
 export async function recordHumanDecision(db: Database, projectId: string, settings: ScreeningSettings, reviewerId: string, input: DecisionInput): Promise<DecisionRow> {
   validateReason(settings, input)
-  await requireRecord(db, projectId, input.articleId)
+  const { recordId } = await requireRecord(db, projectId, input.articleId)
+  await requireFullTextCandidate(db, projectId, settings, input.stage, recordId)
   const [row] = await db.insert(decisions).values({
     projectId, articleId: input.articleId, reviewerId, stage: input.stage, decision: input.decision, reason: input.reason ?? null,
     note: input.note ?? null, tags: cleanTags(input.tags), source: 'human'
@@ -183,6 +195,7 @@ export async function resolveConflict(
   }
   validateReason(settings, input)
   const { recordId } = await requireRecord(db, projectId, input.articleId)
+  await requireFullTextCandidate(db, projectId, settings, input.stage, recordId)
   const current = (await loadStageDecisions(db, projectId, input.stage, [recordId])).get(recordId)
   const status = recordStatus(current, settings.reviewersPerRecord)
   if (status !== 'conflict' && !current?.resolution) {

@@ -16,6 +16,7 @@ import { atnScore, AtnScorePayload } from '../jobs/atn-score.ts'
 import { deduplicate } from '../jobs/deduplicate.ts'
 import { chaseCitations, CitationsPayload } from '../jobs/citations.ts'
 import { fetchFullTexts, FullTextPayload } from '../jobs/fulltext.ts'
+import { bulkFullTexts, extractFullTexts, FullTextBulkPayload, FullTextExtractPayload } from '../jobs/fulltext-extract.ts'
 import { IdentifiersPayload, resolveIdentifiers } from '../jobs/identifiers.ts'
 import { ImportPayload, importReferences } from '../jobs/import-references.ts'
 import { llmPull, PullPayload } from '../jobs/llm-pull.ts'
@@ -50,7 +51,9 @@ export const TASKS = {
   identifiers: task(IdentifiersPayload, resolveIdentifiers),
   citations: task(CitationsPayload, chaseCitations),
   fulltext: task(FullTextPayload, fetchFullTexts),
-  'atn-score': task(AtnScorePayload, atnScore)
+  'atn-score': task(AtnScorePayload, atnScore),
+  'fulltext-extract': task(FullTextExtractPayload, extractFullTexts),
+  'fulltext-bulk': task(FullTextBulkPayload, bulkFullTexts)
 }
 
 export type TaskType = keyof typeof TASKS
