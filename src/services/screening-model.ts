@@ -7,14 +7,13 @@
  * `articles.relevance`; the full-text model's scores (few records: those
  * included at title/abstract) are kept in `screening_models.stats.scores`.
  */
-import { createHash } from 'node:crypto'
 import { and, eq, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articles, decisions, screeningModels } from '../db/schema.ts'
-import { createScreeningModel, type LabelledRecord } from '../screening/active-learning.ts'
-import { buildTfidf, recordText, type TfidfFeatures } from '../screening/features.ts'
+import type { LabelledRecord } from '../screening/active-learning.ts'
+import { recordText } from '../screening/features.ts'
 import type { ClassifierName } from '../screening/models.ts'
-import { MODEL_DEFAULTS } from '../screening/simulate.ts'
+import { trainingThread } from '../screening/training-thread.ts'
 import { estimateRemainingByRecentRate, hypergeometricStoppingSignal, kneeStoppingSignal, recordsSinceLastInclude } from '../screening/stopping.ts'
 import stoppingEvidence from '../screening/stopping-evidence.json' with { type: 'json' }
 import type { TaskService } from '../tasks/service.ts'
@@ -43,24 +42,6 @@ export async function queueTraining(deps: { tasks: TaskService }, projectId: str
   return deps.tasks.submitUnlessQueued({ type: 'screening-train', projectId, payload: { stage }, createdBy }, {
     sameAs: { stage }, pendingTtlMs: PENDING_TTL_MS, keepSucceeded: KEPT_TRAININGS
   })
-}
-
-// Features are the slow part of a training (about 1 s per 10,000 records); a long-lived
-// process keeps the last few, keyed by a fingerprint of the texts they were built from.
-const featureCache = new Map<string, { fingerprint: string; features: TfidfFeatures }>()
-const FEATURE_CACHE_SIZE = 4
-
-function cachedFeatures(key: string, ids: readonly string[], texts: readonly string[], classifier: ClassifierName): { features: TfidfFeatures; cached: boolean } {
-  const hash = createHash('sha1')
-  for (let i = 0; i < ids.length; i++) hash.update(ids[i]).update('\u0000').update(texts[i]).update('\u0001')
-  const fingerprint = hash.digest('hex')
-  const hit = featureCache.get(key)
-  if (hit && hit.fingerprint === fingerprint) return { features: hit.features, cached: true }
-  const features = buildTfidf(texts, MODEL_DEFAULTS[classifier].featureOptions)
-  featureCache.delete(key)
-  featureCache.set(key, { fingerprint, features })
-  while (featureCache.size > FEATURE_CACHE_SIZE) featureCache.delete(featureCache.keys().next().value as string)
-  return { features, cached: false }
 }
 
 export interface TrainingSummary {
@@ -115,12 +96,6 @@ export async function trainScreeningModel(db: Database, projectId: string, stage
   const texts = ids.map((id) => textOf.get(id) ?? '')
   options.signal?.throwIfAborted()
 
-  const featureStart = performance.now()
-  const { features, cached } = ids.length === 0
-    ? { features: undefined, cached: false }
-    : cachedFeatures(`${projectId}:${stage}:${classifier}`, ids, texts, classifier)
-  const featureMs = performance.now() - featureStart
-
   const labelled: LabelledRecord[] = []
   const priors: Array<number | null> = []
   let hasPrior = false
@@ -133,21 +108,20 @@ export async function trainScreeningModel(db: Database, projectId: string, stage
     priors.push(p)
   })
 
-  const fitStart = performance.now()
+  // Features, fit and scores run in the process's training thread: the event loop stays free for requests.
   let mode: TrainingSummary['mode'] = hasPrior ? 'prior' : 'random'
   let scores: Float64Array | null = null
   let counts = { includes: 0, excludes: 0, maybes: 0 }
-  if (features) {
-    const defaults = MODEL_DEFAULTS[classifier]
-    const model = createScreeningModel({
-      seed: 1, features, classifier, balance: defaults.balance, balanceRatio: defaults.balanceRatio, priorScores: hasPrior ? priors : undefined
+  let featureMs = 0
+  let fitMs = 0
+  let cached = false
+  if (ids.length > 0) {
+    const result = await trainingThread().train({
+      key: `${projectId}:${stage}:${classifier}`, ids, texts, classifier, labelled, priors: hasPrior ? priors : undefined
     })
-    const fit = model.fit(labelled)
-    mode = fit.mode
-    counts = { includes: fit.includes, excludes: fit.excludes, maybes: fit.maybes }
-    if (mode !== 'random') scores = model.scoreAll()
+    ;({ mode, scores, featureMs, fitMs, featuresCached: cached } = result)
+    counts = { includes: result.includes, excludes: result.excludes, maybes: result.maybes }
   }
-  const fitMs = performance.now() - fitStart
   options.signal?.throwIfAborted()
 
   const scoreList = scores ? Array.from(scores, (s) => (Number.isFinite(s) ? s : null)) : []
