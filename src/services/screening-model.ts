@@ -173,6 +173,8 @@ export interface NextRecord {
   score: number | null
   /** Records still available to this reviewer at this stage (including the one returned). */
   remaining: number
+  /** The records after this one in the same order (`count` − 1 at most), for the client to prefetch. */
+  following: Array<ArticleView & { status: RecordStatus }>
 }
 
 /**
@@ -181,11 +183,15 @@ export interface NextRecord {
  * no resolution). Order: the model's score once trained; before that, an LLM
  * probability when one exists; then a random order fixed by `seed`.
  */
-export async function nextRecord(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, stage: Stage, seed: number): Promise<NextRecord> {
-  const [candidates, byRecord, model] = await Promise.all([
+export async function nextRecord(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, stage: Stage, seed: number, count = 1): Promise<NextRecord> {
+  const model = await getScreeningModel(db, projectId, stage)
+  if (stage === 'title_abstract' && model?.stats.mode === 'model') {
+    const queued = await rankedQueue(db, projectId, settings, viewer, count)
+    if (queued) return queued
+  }
+  const [candidates, byRecord] = await Promise.all([
     stageCandidates(db, projectId, stage, settings),
-    loadStageDecisions(db, projectId, stage),
-    getScreeningModel(db, projectId, stage)
+    loadStageDecisions(db, projectId, stage)
   ])
   const trained = model?.stats.mode === 'model'
   const modelScore = (id: string): number | null => !trained
@@ -216,12 +222,49 @@ export async function nextRecord(db: Database, projectId: string, settings: Scre
     if (best && tier === bestTier && score === best.score && key >= best.key) continue
     best = { id, score, by, key }
   }
-  if (!best) return { article: null, rankedBy: null, score: null, remaining: 0 }
+  if (!best) return { article: null, rankedBy: null, score: null, remaining: 0, following: [] }
   const [row] = await db.select().from(articles).where(eq(articles.id, best.id))
   return {
     article: { ...toArticleView(row), status: recordStatus(byRecord.get(best.id), settings.reviewersPerRecord) },
-    rankedBy: best.by, score: best.score, remaining
+    rankedBy: best.by, score: best.score, remaining, following: []
   }
+}
+
+/**
+ * The next `count` records by the stored scores of the trained title/abstract
+ * model, read from the top of the relevance index: what is read is the
+ * stage's decisions (to skip the records no longer available to the viewer)
+ * and `count` rows, never every candidate. Ties in score follow the record id.
+ * Undefined when the best available record has no score (added after the
+ * training): the full ordering (LLM, then seeded random) decides then.
+ */
+async function rankedQueue(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, count: number): Promise<NextRecord | undefined> {
+  const { rows } = await db.execute<{ id: string; relevance: number | null; remaining: string }>(sql`
+    WITH unavailable AS (
+      SELECT coalesce(a.duplicate_of, a.id) AS record_id FROM ${decisions} d JOIN ${articles} a ON a.id = d.article_id
+      WHERE d.project_id = ${projectId} AND d.stage = 'title_abstract' AND d.source IN ('human', 'resolution')
+      GROUP BY 1
+      HAVING bool_or(d.source = 'resolution') OR bool_or(d.source = 'human' AND d.reviewer_id = ${viewer.userId})
+        OR count(DISTINCT d.reviewer_id) FILTER (WHERE d.source = 'human') >= ${settings.reviewersPerRecord}
+    )
+    SELECT a.id, a.relevance,
+      (SELECT count(*) FROM ${articles} l WHERE l.project_id = ${projectId} AND l.duplicate_of IS NULL)
+        - (SELECT count(*) FROM unavailable u JOIN ${articles} p ON p.id = u.record_id AND p.duplicate_of IS NULL) AS remaining
+    FROM ${articles} a
+    WHERE a.project_id = ${projectId} AND a.duplicate_of IS NULL AND a.id NOT IN (SELECT record_id FROM unavailable)
+    ORDER BY a.relevance DESC NULLS LAST, a.id
+    LIMIT ${count}`)
+  if (rows.length === 0) return { article: null, rankedBy: null, score: null, remaining: 0, following: [] }
+  const scored = rows.filter((r) => r.relevance !== null)
+  if (scored.length === 0) return undefined
+  const ids = scored.map((r) => r.id)
+  const [articleRows, byRecord] = await Promise.all([
+    db.select().from(articles).where(and(eq(articles.projectId, projectId), sql`${articles.id} = ANY(${sql.param(ids)}::uuid[])`)),
+    loadStageDecisions(db, projectId, 'title_abstract', ids)
+  ])
+  const byId = new Map(articleRows.map((r) => [r.id, r]))
+  const views = ids.map((id) => ({ ...toArticleView(byId.get(id)!), status: recordStatus(byRecord.get(id), settings.reviewersPerRecord) }))
+  return { article: views[0], rankedBy: 'model', score: scored[0].relevance, remaining: Number(rows[0].remaining), following: views.slice(1) }
 }
 
 /** For stopping rules: a record anyone wanted to include counts as a hit, unless a resolution said otherwise. */
