@@ -14,29 +14,20 @@
  * perf_hooks.monitorEventLoopDelay histogram (10 ms resolution… 1 ms) over
  * the runs, while a 1 ms interval timer keeps the loop busy as requests would.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import path from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { LabelledRecord } from '../src/screening/active-learning.ts'
 import { recordText } from '../src/screening/features.ts'
-import { parseLabelledCsv, type SimulationRecord } from '../src/screening/simulate.ts'
 import { closeTrainingThread, trainingThread } from '../src/screening/training-thread.ts'
 import { train, type TrainRequest } from '../src/screening/training-worker.ts'
+import { cohenRecords } from './support.ts'
 
 const { values } = parseArgs({ options: { records: { type: 'string' }, runs: { type: 'string' }, labelled: { type: 'string' } } })
 const size = Number(values.records ?? 10000)
 const runs = Number(values.runs ?? 10)
 const labelledCount = Number(values.labelled ?? 300)
 
-const dir = fileURLToPath(new URL('../../shared/datasets/screening/Cohen_2006/', import.meta.url))
-if (!existsSync(dir)) {
-  console.error(`datasets not found at ${dir}`)
-  process.exit(1)
-}
-const records: SimulationRecord[] = []
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.csv')).sort()) records.push(...parseLabelledCsv(readFileSync(path.join(dir, file))).records)
+const records = cohenRecords()
 const sample = records.slice(0, size)
 const texts = sample.map(recordText)
 const ids = sample.map((_, i) => `record-${String(i).padStart(6, '0')}`)
