@@ -31,10 +31,14 @@ t.test('the thread trains as the calling thread would, and keeps the features', 
 
 t.test('a thread that dies fails its training with a clear error, and the next training starts another', async (t) => {
   const thread = trainingThread()
-  const pending = thread.train({ ...request, key: 'other' })
+  // The rejection is awaited from the start: it may come before terminate() resolves.
+  // 40,000 new texts: the features take the thread well over the time terminate() needs to reach it.
+  const many = Array.from({ length: 40_000 }, (_, i) => `${texts[i % texts.length]} variant ${i} term${i % 997}`)
+  const big = { ...request, key: 'other', ids: many.map((_, i) => `m${i}`), texts: many }
+  const failed = t.rejects(thread.train(big), /screening model thread stopped/)
   // Ends the thread under the running training, as a crash would.
   await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate()
-  await t.rejects(pending, /screening model thread stopped/)
+  await failed
   const before = thread.started
   const result = await thread.train(request)
   t.equal(result.mode, 'model')
