@@ -6,6 +6,7 @@
  * of distinct pages (nothing cached); and the screening loop (next record + decision) at 10,000
  * records with the model retraining in the background.
  *   npx tsx bench/http.ts [seconds per run, default 5] [screening iterations, default 150]
+ *   BENCH_SCREENING_ONLY=1 npx tsx bench/http.ts 5 300   # the screening loop alone
  */
 import autocannon from 'autocannon'
 import { spawn } from 'node:child_process'
@@ -103,53 +104,56 @@ async function run(title: string, url: string, headers: Record<string, string> =
   console.log(`${title}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; ${meter(result.requests.total)}`)
 }
 
+// BENCH_SCREENING_ONLY=1: the screening loop alone (skips health, pages and first views).
+if (!process.env.BENCH_SCREENING_ONLY) {
 // A bare Fastify hello-world in its own process, measured in the same run as the service's health route.
-const helloPort = await freePort()
-const hello = spawn(process.execPath, ['--input-type=module', '-e', `
+  const helloPort = await freePort()
+  const hello = spawn(process.execPath, ['--input-type=module', '-e', `
   import Fastify from 'fastify'
   const app = Fastify()
   app.get('/', async () => ({ status: 'ok' }))
   await app.listen({ port: ${helloPort}, host: '127.0.0.1' })`], { stdio: 'inherit' })
-for (;;) {
-  if (await fetch(`http://127.0.0.1:${helloPort}/`).then((r) => r.ok, () => false)) break
-  await new Promise((r) => setTimeout(r, 20))
-}
-for (let i = 0; i < 2; i++) {
-  await run('hello-world (bare Fastify)', `http://127.0.0.1:${helloPort}/`, {}, 200, hello.pid)
-  await run('GET /api/health', `${base}/health`, {})
-}
-hello.kill('SIGTERM')
-
-const pages = `${base}/projects/${pageProject}/articles`
-const queries = [
-  'page=7&pageSize=50',
-  'page=7&pageSize=50&sort=createdAt&order=desc',
-  'page=7&pageSize=50&sort=title',
-  'page=7&pageSize=50&sort=year&order=desc',
-  'page=7&pageSize=50&sort=journal',
-  'page=7&pageSize=50&decision=include',
-  'page=7&pageSize=50&decision=undecided&sort=title',
-  'page=2&pageSize=50&q=alliance%20therapeutic',
-  'page=7&pageSize=50&includeDuplicates=true&sort=year'
-]
-for (const query of queries) await run(`page of 50: ${query}`, `${pages}?${query}`)
-// A client that already holds the page (If-None-Match).
-const etag = (await fetch(`${pages}?page=7&pageSize=50`, { headers: auth })).headers.get('etag')
-if (etag) await run('page of 50, If-None-Match (304)', `${pages}?page=7&pageSize=50`, { ...auth, 'if-none-match': etag }, 304)
-else console.log('page of 50, If-None-Match: no ETag sent')
-
-// First views: distinct pages one after another, nothing cached yet.
-for (const sort of ['createdAt', 'title', 'year', 'journal']) {
-  const meter = cpuMeter()
-  const times: number[] = []
-  for (let page = 101; page <= 160; page++) {
-    const started = performance.now()
-    const res = await fetch(`${pages}?page=${page}&pageSize=50&sort=${sort}`, { headers: auth })
-    if (res.status !== 200) throw new Error(`first view: ${res.status}`)
-    await res.arrayBuffer()
-    times.push(performance.now() - started)
+  for (;;) {
+    if (await fetch(`http://127.0.0.1:${helloPort}/`).then((r) => r.ok, () => false)) break
+    await new Promise((r) => setTimeout(r, 20))
   }
-  console.log(`first view of 60 distinct pages sorted by ${sort}, one at a time: ${stats(times)}; ${meter(times.length)}`)
+  for (let i = 0; i < 2; i++) {
+    await run('hello-world (bare Fastify)', `http://127.0.0.1:${helloPort}/`, {}, 200, hello.pid)
+    await run('GET /api/health', `${base}/health`, {})
+  }
+  hello.kill('SIGTERM')
+
+  const pages = `${base}/projects/${pageProject}/articles`
+  const queries = [
+    'page=7&pageSize=50',
+    'page=7&pageSize=50&sort=createdAt&order=desc',
+    'page=7&pageSize=50&sort=title',
+    'page=7&pageSize=50&sort=year&order=desc',
+    'page=7&pageSize=50&sort=journal',
+    'page=7&pageSize=50&decision=include',
+    'page=7&pageSize=50&decision=undecided&sort=title',
+    'page=2&pageSize=50&q=alliance%20therapeutic',
+    'page=7&pageSize=50&includeDuplicates=true&sort=year'
+  ]
+  for (const query of queries) await run(`page of 50: ${query}`, `${pages}?${query}`)
+  // A client that already holds the page (If-None-Match).
+  const etag = (await fetch(`${pages}?page=7&pageSize=50`, { headers: auth })).headers.get('etag')
+  if (etag) await run('page of 50, If-None-Match (304)', `${pages}?page=7&pageSize=50`, { ...auth, 'if-none-match': etag }, 304)
+  else console.log('page of 50, If-None-Match: no ETag sent')
+
+  // First views: distinct pages one after another, nothing cached yet.
+  for (const sort of ['createdAt', 'title', 'year', 'journal']) {
+    const meter = cpuMeter()
+    const times: number[] = []
+    for (let page = 101; page <= 160; page++) {
+      const started = performance.now()
+      const res = await fetch(`${pages}?page=${page}&pageSize=50&sort=${sort}`, { headers: auth })
+      if (res.status !== 200) throw new Error(`first view: ${res.status}`)
+      await res.arrayBuffer()
+      times.push(performance.now() - started)
+    }
+    console.log(`first view of 60 distinct pages sorted by ${sort}, one at a time: ${stats(times)}; ${meter(times.length)}`)
+  }
 }
 
 function stats(times: number[]): string {

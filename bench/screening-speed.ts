@@ -11,27 +11,17 @@
  * re-rank (sort) of the unlabelled records is timed. Prints the median and the
  * 90th percentile.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { fileURLToPath } from 'node:url'
 import { createScreeningModel, type LabelledRecord } from '../src/screening/active-learning.ts'
 import { buildTfidf, recordText } from '../src/screening/features.ts'
-import { MODEL_DEFAULTS, parseLabelledCsv, type SimulationRecord } from '../src/screening/simulate.ts'
+import { MODEL_DEFAULTS } from '../src/screening/simulate.ts'
 import type { ClassifierName } from '../src/screening/models.ts'
+import { cohenRecords } from './support.ts'
 
 const { values } = parseArgs({ options: { records: { type: 'string' }, models: { type: 'string' } } })
 const size = Number(values.records ?? 10000)
 
-const dir = fileURLToPath(new URL('../../shared/datasets/screening/Cohen_2006/', import.meta.url))
-if (!existsSync(dir)) {
-  console.error(`datasets not found at ${dir}`)
-  process.exit(1)
-}
-const records: SimulationRecord[] = []
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.csv')).sort()) {
-  records.push(...parseLabelledCsv(readFileSync(path.join(dir, file))).records)
-}
+const records = cohenRecords()
 if (records.length < size) console.warn(`only ${records.length} records available`)
 const sample = records.slice(0, size)
 const texts = sample.map(recordText)

@@ -1,8 +1,11 @@
 /** Helpers shared by the benchmarks: free ports, a server child process, readiness polling, timed parsing. */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { openReferenceFile } from '../src/references/import.ts'
+import { parseLabelledCsv, type SimulationRecord } from '../src/screening/simulate.ts'
 import { freePort } from '../test/support/ports.ts'
 
 export { freePort, onFreePort } from '../test/support/ports.ts'
@@ -104,4 +107,16 @@ export async function parseFile(path: string): Promise<ParseRun> {
   clearInterval(sampler)
   sample()
   return { format: opened.format.id, encoding: opened.encoding, records, errors, seconds, rssBefore, peakRss }
+}
+
+/** The Cohen 2006 labelled datasets of shared/datasets/screening concatenated (exits when they are absent). */
+export function cohenRecords(): SimulationRecord[] {
+  const dir = fileURLToPath(new URL('../../shared/datasets/screening/Cohen_2006/', import.meta.url))
+  if (!existsSync(dir)) {
+    console.error(`datasets not found at ${dir}`)
+    process.exit(1)
+  }
+  const records: SimulationRecord[] = []
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.csv')).sort()) records.push(...parseLabelledCsv(readFileSync(path.join(dir, file))).records)
+  return records
 }

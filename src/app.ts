@@ -25,6 +25,7 @@ import { boundRouteSchemas, rejectNonFiniteNumbers, rejectUnstorableText } from 
 import { registerHealth } from './health.ts'
 import { openapiTransform } from './http/openapi.ts'
 import { rejectUnknownQueryParameters } from './http/query-params.ts'
+import { closeTrainingThread } from './screening/training-thread.ts'
 
 export interface AppOptions {
   config: Config
@@ -47,6 +48,8 @@ async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   const role = opts.role ?? 'web'
   fastify.decorate('lifecycle', { shuttingDown: false })
   fastify.addHook('preClose', async () => { fastify.lifecycle.shuttingDown = true })
+  // Registered first so that it runs last, after the task runners have drained.
+  fastify.addHook('onClose', closeTrainingThread)
 
   await fastify.register(configPlugin, { config: opts.config })
   await fastify.register(dbPlugin, { role })

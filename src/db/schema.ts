@@ -222,6 +222,8 @@ export const articles = pgTable('articles', {
   index('articles_project_journal_idx').on(t.projectId, sql`left(lower(${t.journal}), 256)`, t.sourceIndex, t.id),
   // Partial index so counting a project's live (non-duplicate) records is an index-only scan.
   index('articles_project_live_idx').on(t.projectId).where(sql`duplicate_of IS NULL`),
+  // The screening queue: live records by the model's score, read from the top by GET …/screening/next.
+  index('articles_project_relevance_idx').on(t.projectId, sql`${t.relevance} DESC NULLS LAST`, t.id).where(sql`duplicate_of IS NULL`),
   // B-tree keys are limited to about 2,700 bytes, and these fields come from the imported files, of
   // any length: the indexes hold a bounded prefix (at most 4 bytes a character), so that any record
   // can be stored. Queries use the same expressions to be served by them (listArticles sorts titles so).

@@ -7,14 +7,13 @@
  * `articles.relevance`; the full-text model's scores (few records: those
  * included at title/abstract) are kept in `screening_models.stats.scores`.
  */
-import { createHash } from 'node:crypto'
 import { and, eq, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articles, decisions, screeningModels } from '../db/schema.ts'
-import { createScreeningModel, type LabelledRecord } from '../screening/active-learning.ts'
-import { buildTfidf, recordText, type TfidfFeatures } from '../screening/features.ts'
+import type { LabelledRecord } from '../screening/active-learning.ts'
+import { recordText } from '../screening/features.ts'
 import type { ClassifierName } from '../screening/models.ts'
-import { MODEL_DEFAULTS } from '../screening/simulate.ts'
+import { trainingThread } from '../screening/training-thread.ts'
 import { estimateRemainingByRecentRate, hypergeometricStoppingSignal, kneeStoppingSignal, recordsSinceLastInclude } from '../screening/stopping.ts'
 import stoppingEvidence from '../screening/stopping-evidence.json' with { type: 'json' }
 import type { TaskService } from '../tasks/service.ts'
@@ -43,24 +42,6 @@ export async function queueTraining(deps: { tasks: TaskService }, projectId: str
   return deps.tasks.submitUnlessQueued({ type: 'screening-train', projectId, payload: { stage }, createdBy }, {
     sameAs: { stage }, pendingTtlMs: PENDING_TTL_MS, keepSucceeded: KEPT_TRAININGS
   })
-}
-
-// Features are the slow part of a training (about 1 s per 10,000 records); a long-lived
-// process keeps the last few, keyed by a fingerprint of the texts they were built from.
-const featureCache = new Map<string, { fingerprint: string; features: TfidfFeatures }>()
-const FEATURE_CACHE_SIZE = 4
-
-function cachedFeatures(key: string, ids: readonly string[], texts: readonly string[], classifier: ClassifierName): { features: TfidfFeatures; cached: boolean } {
-  const hash = createHash('sha1')
-  for (let i = 0; i < ids.length; i++) hash.update(ids[i]).update('\u0000').update(texts[i]).update('\u0001')
-  const fingerprint = hash.digest('hex')
-  const hit = featureCache.get(key)
-  if (hit && hit.fingerprint === fingerprint) return { features: hit.features, cached: true }
-  const features = buildTfidf(texts, MODEL_DEFAULTS[classifier].featureOptions)
-  featureCache.delete(key)
-  featureCache.set(key, { fingerprint, features })
-  while (featureCache.size > FEATURE_CACHE_SIZE) featureCache.delete(featureCache.keys().next().value as string)
-  return { features, cached: false }
 }
 
 export interface TrainingSummary {
@@ -115,12 +96,6 @@ export async function trainScreeningModel(db: Database, projectId: string, stage
   const texts = ids.map((id) => textOf.get(id) ?? '')
   options.signal?.throwIfAborted()
 
-  const featureStart = performance.now()
-  const { features, cached } = ids.length === 0
-    ? { features: undefined, cached: false }
-    : cachedFeatures(`${projectId}:${stage}:${classifier}`, ids, texts, classifier)
-  const featureMs = performance.now() - featureStart
-
   const labelled: LabelledRecord[] = []
   const priors: Array<number | null> = []
   let hasPrior = false
@@ -133,21 +108,20 @@ export async function trainScreeningModel(db: Database, projectId: string, stage
     priors.push(p)
   })
 
-  const fitStart = performance.now()
+  // Features, fit and scores run in the process's training thread: the event loop stays free for requests.
   let mode: TrainingSummary['mode'] = hasPrior ? 'prior' : 'random'
   let scores: Float64Array | null = null
   let counts = { includes: 0, excludes: 0, maybes: 0 }
-  if (features) {
-    const defaults = MODEL_DEFAULTS[classifier]
-    const model = createScreeningModel({
-      seed: 1, features, classifier, balance: defaults.balance, balanceRatio: defaults.balanceRatio, priorScores: hasPrior ? priors : undefined
+  let featureMs = 0
+  let fitMs = 0
+  let cached = false
+  if (ids.length > 0) {
+    const result = await trainingThread().train({
+      key: `${projectId}:${stage}:${classifier}`, ids, texts, classifier, labelled, priors: hasPrior ? priors : undefined
     })
-    const fit = model.fit(labelled)
-    mode = fit.mode
-    counts = { includes: fit.includes, excludes: fit.excludes, maybes: fit.maybes }
-    if (mode !== 'random') scores = model.scoreAll()
+    ;({ mode, scores, featureMs, fitMs, featuresCached: cached } = result)
+    counts = { includes: result.includes, excludes: result.excludes, maybes: result.maybes }
   }
-  const fitMs = performance.now() - fitStart
   options.signal?.throwIfAborted()
 
   const scoreList = scores ? Array.from(scores, (s) => (Number.isFinite(s) ? s : null)) : []
@@ -199,6 +173,8 @@ export interface NextRecord {
   score: number | null
   /** Records still available to this reviewer at this stage (including the one returned). */
   remaining: number
+  /** The records after this one in the same order (`count` − 1 at most), for the client to prefetch. */
+  following: Array<ArticleView & { status: RecordStatus }>
 }
 
 /**
@@ -207,11 +183,15 @@ export interface NextRecord {
  * no resolution). Order: the model's score once trained; before that, an LLM
  * probability when one exists; then a random order fixed by `seed`.
  */
-export async function nextRecord(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, stage: Stage, seed: number): Promise<NextRecord> {
-  const [candidates, byRecord, model] = await Promise.all([
+export async function nextRecord(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, stage: Stage, seed: number, count = 1): Promise<NextRecord> {
+  const model = await getScreeningModel(db, projectId, stage)
+  if (stage === 'title_abstract' && model?.stats.mode === 'model') {
+    const queued = await rankedQueue(db, projectId, settings, viewer, count)
+    if (queued) return queued
+  }
+  const [candidates, byRecord] = await Promise.all([
     stageCandidates(db, projectId, stage, settings),
-    loadStageDecisions(db, projectId, stage),
-    getScreeningModel(db, projectId, stage)
+    loadStageDecisions(db, projectId, stage)
   ])
   const trained = model?.stats.mode === 'model'
   const modelScore = (id: string): number | null => !trained
@@ -242,12 +222,49 @@ export async function nextRecord(db: Database, projectId: string, settings: Scre
     if (best && tier === bestTier && score === best.score && key >= best.key) continue
     best = { id, score, by, key }
   }
-  if (!best) return { article: null, rankedBy: null, score: null, remaining: 0 }
+  if (!best) return { article: null, rankedBy: null, score: null, remaining: 0, following: [] }
   const [row] = await db.select().from(articles).where(eq(articles.id, best.id))
   return {
     article: { ...toArticleView(row), status: recordStatus(byRecord.get(best.id), settings.reviewersPerRecord) },
-    rankedBy: best.by, score: best.score, remaining
+    rankedBy: best.by, score: best.score, remaining, following: []
   }
+}
+
+/**
+ * The next `count` records by the stored scores of the trained title/abstract
+ * model, read from the top of the relevance index: what is read is the
+ * stage's decisions (to skip the records no longer available to the viewer)
+ * and `count` rows, never every candidate. Ties in score follow the record id.
+ * Undefined when the best available record has no score (added after the
+ * training): the full ordering (LLM, then seeded random) decides then.
+ */
+async function rankedQueue(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, count: number): Promise<NextRecord | undefined> {
+  const { rows } = await db.execute<{ id: string; relevance: number | null; remaining: string }>(sql`
+    WITH unavailable AS (
+      SELECT coalesce(a.duplicate_of, a.id) AS record_id FROM ${decisions} d JOIN ${articles} a ON a.id = d.article_id
+      WHERE d.project_id = ${projectId} AND d.stage = 'title_abstract' AND d.source IN ('human', 'resolution')
+      GROUP BY 1
+      HAVING bool_or(d.source = 'resolution') OR bool_or(d.source = 'human' AND d.reviewer_id = ${viewer.userId})
+        OR count(DISTINCT d.reviewer_id) FILTER (WHERE d.source = 'human') >= ${settings.reviewersPerRecord}
+    )
+    SELECT a.id, a.relevance,
+      (SELECT count(*) FROM ${articles} l WHERE l.project_id = ${projectId} AND l.duplicate_of IS NULL)
+        - (SELECT count(*) FROM unavailable u JOIN ${articles} p ON p.id = u.record_id AND p.duplicate_of IS NULL) AS remaining
+    FROM ${articles} a
+    WHERE a.project_id = ${projectId} AND a.duplicate_of IS NULL AND a.id NOT IN (SELECT record_id FROM unavailable)
+    ORDER BY a.relevance DESC NULLS LAST, a.id
+    LIMIT ${count}`)
+  if (rows.length === 0) return { article: null, rankedBy: null, score: null, remaining: 0, following: [] }
+  const scored = rows.filter((r) => r.relevance !== null)
+  if (scored.length === 0) return undefined
+  const ids = scored.map((r) => r.id)
+  const [articleRows, byRecord] = await Promise.all([
+    db.select().from(articles).where(and(eq(articles.projectId, projectId), sql`${articles.id} = ANY(${sql.param(ids)}::uuid[])`)),
+    loadStageDecisions(db, projectId, 'title_abstract', ids)
+  ])
+  const byId = new Map(articleRows.map((r) => [r.id, r]))
+  const views = ids.map((id) => ({ ...toArticleView(byId.get(id)!), status: recordStatus(byRecord.get(id), settings.reviewersPerRecord) }))
+  return { article: views[0], rankedBy: 'model', score: scored[0].relevance, remaining: Number(rows[0].remaining), following: views.slice(1) }
 }
 
 /** For stopping rules: a record anyone wanted to include counts as a hit, unless a resolution said otherwise. */

@@ -89,13 +89,17 @@ export const ConflictPage = Paged(Conflict)
 export const StageQuery = Type.Object({ stage: Type.Optional(Stage) }, { additionalProperties: false })
 export const NextQuery = Type.Object({
   stage: Type.Optional(Stage),
-  seed: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, default: 1 })
+  seed: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, default: 1 }),
+  count: Type.Integer({ minimum: 1, maximum: 50, default: 1, description: 'records to return: the next one and the ones after it (prefetch)' })
 }, { additionalProperties: false })
 export const NextRecord = Type.Object({
   article: Nullable(Type.Composite([Article, Type.Object({ status: Type.String() })])),
   rankedBy: Nullable(Type.String({ description: 'model, llm (an LLM\'s probability of inclusion) or random (seeded order)' })),
   score: Nullable(Type.Number()),
-  remaining: Type.Integer({ description: 'records still available to you at this stage, including this one' })
+  remaining: Type.Integer({ description: 'records still available to you at this stage, including this one' }),
+  following: Type.Array(Type.Composite([Article, Type.Object({ status: Type.String() })]), {
+    description: 'the records after this one, in order (up to count - 1; only while the trained model orders the queue)'
+  })
 })
 
 /** Shapes computed by the screening statistics (see README): documented loosely. */

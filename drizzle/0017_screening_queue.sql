@@ -1,0 +1,1 @@
+CREATE INDEX "articles_project_relevance_idx" ON "articles" USING btree ("project_id","relevance" DESC NULLS LAST,"id") WHERE duplicate_of IS NULL;
