@@ -9,6 +9,7 @@ import { PassThrough } from 'node:stream'
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articles, decisions, users } from '../db/schema.ts'
+import { TooLarge } from '../errors.ts'
 import { EXPORT_FORMATS, writeExport, type ExportItem } from '../export/index.ts'
 import { formatBibliography, type BibliographyLocale, type BibliographyOutput, type BibliographyStyle } from '../reporting/bibliography.ts'
 import { writeWorkbook, type SheetDefinition, type WorkbookCell } from '../reporting/workbook.ts'
@@ -56,6 +57,13 @@ async function setRecordIds(db: Database, projectId: string, set: BibliographySe
     : [...statuses.full_text.decisions.keys()].filter((id) => passed(id) && statuses.full_text.status(id) === 'included')
 }
 
+/**
+ * citeproc formats synchronously, several milliseconds of CPU per reference
+ * (bench/reports.ts): more than this many would hold the event loop for
+ * seconds. Larger sets are refused (BibTeX and RIS stream any number).
+ */
+export const MAX_FORMATTED_REFERENCES = 1000
+
 const BIBLIOGRAPHY_TYPES: Record<BibliographyOutput, { extension: string; contentType: string }> = {
   text: { extension: 'txt', contentType: 'text/plain; charset=utf-8' },
   html: { extension: 'html', contentType: 'text/html; charset=utf-8' },
@@ -74,6 +82,13 @@ export async function bibliographyFile(db: Database, project: { id: string; name
     const body = new PassThrough()
     writeExport(options.format, items, body).catch((err: Error) => body.destroy(err))
     return { body, contentType: info.contentType, fileName: `${name}.${info.extension}` }
+  }
+  if (onlyIds === undefined || onlyIds.length > MAX_FORMATTED_REFERENCES) {
+    const [{ n }] = onlyIds ? [{ n: onlyIds.length }] : await db.select({ n: sql<number>`count(*)::int` }).from(articles)
+      .where(and(eq(articles.projectId, project.id), isNull(articles.duplicateOf)))
+    if (n > MAX_FORMATTED_REFERENCES) {
+      throw new TooLarge(`${n} references: a formatted bibliography takes at most ${MAX_FORMATTED_REFERENCES}; choose a smaller set or format=bibtex or ris`, 'set')
+    }
   }
   const all: ExportItem[] = []
   for await (const item of items) all.push(item)

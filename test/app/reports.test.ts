@@ -2,6 +2,7 @@ import t from 'tap'
 import ExcelJS from 'exceljs'
 import { and, eq, isNull } from 'drizzle-orm'
 import { articles } from '../../src/db/schema.ts'
+import { MAX_FORMATTED_REFERENCES } from '../../src/services/reports.ts'
 import { build, fileUpload, needsServices, userWithToken, waitFor } from '../helper.ts'
 
 const RIS = `TY  - JOUR
@@ -143,5 +144,14 @@ t.test('bibliography and report workbook of a screened project', { skip: needsSe
       ['Active learning for systematic review screening', 'excluded', 'wrong design', 0, 1],
       ['Effects of exercise on depression in older adults: a randomized controlled trial', 'included', null, 1, 0]
     ])
+  })
+
+  t.test('a formatted bibliography of more references than the cap is refused; RIS takes any number', async (t) => {
+    await app.db.insert(articles).values(Array.from({ length: MAX_FORMATTED_REFERENCES }, (_, k) => ({ projectId: project.id, title: `Filler record ${k}` })))
+    const refused = await get('?set=all')
+    t.equal(refused.statusCode, 413)
+    t.match(refused.json(), { field: 'set', message: `${MAX_FORMATTED_REFERENCES + 4} references: a formatted bibliography takes at most ${MAX_FORMATTED_REFERENCES}` })
+    t.equal((await get('?set=included')).statusCode, 200, 'a small set still formats')
+    t.equal((await get('?set=all&format=ris')).body.match(/^TY {2}- /gm)?.length, MAX_FORMATTED_REFERENCES + 4)
   })
 })
