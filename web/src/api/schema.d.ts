@@ -4048,6 +4048,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{projectId}/bibliography": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Bibliography of the included (screened, all) records in a citation style (text, HTML, RTF), or as BibTeX/RIS */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description text, HTML and RTF are formatted in the style; BibTeX and RIS are the reference exports */
+                    format?: "text" | "html" | "rtf" | "bibtex" | "ris";
+                    /** @description language of the terms and dates (default: the style's) */
+                    locale?: "en-US" | "en-GB" | "fr-FR";
+                    /** @description included: included at full text; screened: decided at title/abstract; all: every record but duplicates */
+                    set?: "included" | "screened" | "all";
+                    /** @description citation style: APA 7, Vancouver (NLM), Harvard (Cite Them Right), Chicago author-date, IEEE */
+                    style?: "apa" | "vancouver" | "harvard" | "chicago" | "ieee";
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the bibliography, one reference a line (text), an HTML fragment, an RTF document, BibTeX or RIS */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{projectId}/checklists": {
         parameters: {
             query?: never;
@@ -6372,6 +6419,44 @@ export interface paths {
                             offset: number;
                             total: number;
                         };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/report.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Report workbook: articles, decisions with reasons, PRISMA counts, one sheet per screening stage (headers frozen, filters on) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the workbook */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     };
                 };
             };
