@@ -187,8 +187,8 @@ export async function robTable(db: Database, caller: Caller, toolId: string, rev
   }
 }
 
-const tableHeader = (tool: Tool) => ['article_id', 'study', 'outcome', 'source', ...tool.domains.map((d) => `${d.id} ${d.name}`), 'overall']
-const tableCells = (tool: Tool, r: RobTableRow) => [r.articleId, r.study, r.outcome, r.source, ...tool.domains.map((d) => r.domains[d.id] ?? ''), r.overall]
+export const tableHeader = (tool: Tool) => ['article_id', 'study', 'outcome', 'source', ...tool.domains.map((d) => `${d.id} ${d.name}`), 'overall']
+export const tableCells = (tool: Tool, r: RobTableRow) => [r.articleId, r.study, r.outcome, r.source, ...tool.domains.map((d) => r.domains[d.id] ?? ''), r.overall]
 
 export function robTableCsv(tool: Tool, rows: RobTableRow[]): string {
   return csvLine(tableHeader(tool)) + rows.map((r) => csvLine(tableCells(tool, r))).join('')

@@ -346,7 +346,7 @@ const MAX_CELL_CHARS = 32_767
  * (`rows` fields flattened, see tableColumns). Per-reviewer variants are for
  * owners and resolvers only (extraction is blind).
  */
-export async function exportExtractionTable(db: Database, caller: ProjectCaller, query: ExtractionExportRequest) {
+export async function extractionTable(db: Database, caller: ProjectCaller, query: Pick<ExtractionExportRequest, 'gridId' | 'variant'>): Promise<{ name: string; header: string[]; rows: Array<Array<string | number>> }> {
   const { project } = caller
   const grid = await requireGrid(db, project.id, query.gridId)
   const variant = query.variant ?? 'consensus'
@@ -370,6 +370,12 @@ export async function exportExtractionTable(db: Database, caller: ProjectCaller,
     const a = meta.get(r.articleId)
     return [r.articleId, a?.title ?? '', a?.year ?? '', a?.doi ?? '', ...(perReviewer ? [r.reviewer ?? '', r.status ?? ''] : []), ...columns.map((c) => c.cell(r.values))]
   })
+  return { name: grid.name, header, rows }
+}
+
+export async function exportExtractionTable(db: Database, caller: ProjectCaller, query: ExtractionExportRequest) {
+  const variant = query.variant ?? 'consensus'
+  const { header, rows } = await extractionTable(db, caller, query)
   const fileName = `extraction-${variant}.${query.format}`
   if (query.format === 'xlsx') {
     const { default: ExcelJS } = await import('exceljs')

@@ -8,13 +8,17 @@
 import { PassThrough } from 'node:stream'
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
-import { articles, decisions, users } from '../db/schema.ts'
+import { articles, decisions, robAssessments, users } from '../db/schema.ts'
 import { TooLarge } from '../errors.ts'
 import { EXPORT_FORMATS, writeExport, type ExportItem } from '../export/index.ts'
 import { formatBibliography, type BibliographyLocale, type BibliographyOutput, type BibliographyStyle } from '../reporting/bibliography.ts'
 import { writeWorkbook, type SheetDefinition, type WorkbookCell } from '../reporting/workbook.ts'
+import { robTable, tableCells, tableHeader } from './appraisal.ts'
 import { rowToRecord } from './articles.ts'
 import { exportItems } from './export.ts'
+import { extractionTable, listGrids } from './extraction.ts'
+import { listAnalyses } from './meta-analysis.ts'
+import type { ProjectCaller } from './screening-actions.ts'
 import { exclusionReason, prismaCounts } from './prisma.ts'
 import { loadStageDecisions, recordStatus, type RecordDecisions, type RecordStatus } from './screening.ts'
 import { getScreeningSettings, STAGES, type Stage } from './screening-settings.ts'
@@ -200,6 +204,41 @@ export async function reportSheets(db: Database, projectId: string, ownDecisions
     { name: 'PRISMA', columns: [{ key: 'section' }, { key: 'box', width: 40 }, { key: 'detail', width: 30 }, { key: 'count' }], rows: prismaRows },
     ...stageSheets
   ]
+}
+
+/** Rows of a table given as a header and arrays of cells. */
+const tableRows = (header: readonly string[], rows: ReadonlyArray<ReadonlyArray<WorkbookCell>>) =>
+  rows.map((cells) => Object.fromEntries(header.map((key, i) => [key, cells[i] ?? null])))
+
+/**
+ * The sheets of the later stages, as the caller may see them: each extraction grid's consensus table,
+ * the risk-of-bias table of each tool used (consensus, else the caller's own assessments, as the
+ * API's table), and one row per stored meta-analysis.
+ */
+export async function reviewSheets(db: Database, caller: ProjectCaller): Promise<SheetDefinition[]> {
+  const sheets: SheetDefinition[] = []
+  const projectId = caller.project.id
+  for (const grid of await listGrids(db, projectId)) {
+    const table = await extractionTable(db, caller, { gridId: grid.id, variant: 'consensus' })
+    if (table.rows.length > 0) sheets.push({ name: `Extraction ${table.name}`, columns: table.header.map((key) => ({ key })), rows: tableRows(table.header, table.rows) })
+  }
+  const tools = await db.selectDistinct({ tool: robAssessments.tool }).from(robAssessments).where(eq(robAssessments.projectId, projectId)).orderBy(asc(robAssessments.tool))
+  for (const { tool: toolId } of tools) {
+    const { tool, rows } = await robTable(db, caller, toolId)
+    if (rows.length > 0) sheets.push({ name: `Risk of bias ${tool.id}`, columns: tableHeader(tool).map((key) => ({ key })), rows: tableRows(tableHeader(tool), rows.map((r) => tableCells(tool, r))) })
+  }
+  const analyses = await listAnalyses(db, projectId)
+  if (analyses.length > 0) {
+    sheets.push({
+      name: 'Meta-analyses',
+      columns: ['name', 'kind', 'measure', 'method', 'k', 'estimate', 'ci_lower', 'ci_upper', 'library_version', 'updated_at'].map((key) => ({ key })),
+      rows: analyses.map((a) => ({
+        name: a.name, kind: a.kind, measure: a.measure, method: a.method, k: a.k, estimate: a.estimate, ci_lower: a.ciLb, ci_upper: a.ciUb,
+        library_version: a.libraryVersion, updated_at: a.updatedAt
+      }))
+    })
+  }
+  return sheets
 }
 
 /** The report workbook as a stream (written as it is read; a failure ends the stream with the error). */

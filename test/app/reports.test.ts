@@ -146,6 +146,37 @@ t.test('bibliography and report workbook of a screened project', { skip: needsSe
     ])
   })
 
+  t.test('the workbook gains the later stages: extraction consensus per grid, risk of bias per tool, meta-analyses', async (t) => {
+    const send = async (method: 'POST' | 'PUT', url: string, payload: object, status: number) => {
+      const r = await app.inject({ method, url: `${base}${url}`, headers: owner.auth, payload })
+      t.equal(r.statusCode, status, `${method} ${url}: ${r.body.slice(0, 300)}`)
+      return r.json()
+    }
+    const grid = await send('POST', '/grids', { definition: { name: 'Trial data', fields: ['Design', 'Sample size'] } }, 201)
+    await send('PUT', `/articles/${id('Effects')}/extractions/consensus`, { gridId: grid.id, values: { design: { value: 'RCT' }, sample_size: { value: '120' } } }, 200)
+    await send('PUT', `/articles/${id('Effects')}/rob/rob1/mine`, { status: 'complete', judgements: { D1: 'low', D2: 'unclear', D3: 'high', D4: 'low', D5: 'low', D6: 'low', D7: 'low' } }, 200)
+    await send('POST', '/analyses', {
+      name: 'Depression', kind: 'generic', measure: 'GEN', method: 'DL',
+      rows: [{ label: 'Trial 1', yi: -0.5, se: 0.2 }, { label: 'Trial 2', yi: -0.3, se: 0.25 }, { label: 'Trial 3', yi: -0.1, se: 0.3 }]
+    }, 201)
+    const out = await app.inject({ url: `${base}/report.xlsx`, headers: owner.auth })
+    t.equal(out.statusCode, 200, out.body)
+    const workbook = new ExcelJS.Workbook()
+    await workbook.xlsx.load(out.rawPayload as unknown as ArrayBuffer)
+    t.same(workbook.worksheets.map((s) => s.name).slice(5), ['Extraction Trial data', 'Risk of bias rob1', 'Meta-analyses'])
+    const values = (name: string) => workbook.getWorksheet(name)!.getRow(2).values as unknown[]
+    const header = (name: string) => workbook.getWorksheet(name)!.getRow(1).values as unknown[]
+    t.same(header('Extraction Trial data').slice(1), ['article_id', 'title', 'year', 'doi', 'design', 'sample_size'])
+    t.match(values('Extraction Trial data').slice(5), ['RCT', '120'], 'the consensus values')
+    t.equal(values('Risk of bias rob1')[1], id('Effects'))
+    t.equal(values('Risk of bias rob1').at(-1), 'high', 'overall: the worst domain')
+    const meta = Object.fromEntries((header('Meta-analyses').slice(1) as string[]).map((h, i) => [h, values('Meta-analyses')[i + 1]]))
+    t.match(meta, { name: 'Depression', measure: 'GEN', method: 'DL', k: 3 })
+    // Inverse-variance pooled estimate with DL: the three studies' heterogeneity is below Q's df, so tau² = 0.
+    const w = [1 / 0.04, 1 / 0.0625, 1 / 0.09]
+    t.ok(Math.abs(Number(meta.estimate) - (-0.5 * w[0] - 0.3 * w[1] - 0.1 * w[2]) / (w[0] + w[1] + w[2])) < 1e-9, 'the pooled estimate')
+  })
+
   t.test('a formatted bibliography of more references than the cap is refused; RIS takes any number', async (t) => {
     await app.db.insert(articles).values(Array.from({ length: MAX_FORMATTED_REFERENCES }, (_, k) => ({ projectId: project.id, title: `Filler record ${k}` })))
     const refused = await get('?set=all')

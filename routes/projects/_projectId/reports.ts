@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { FileResponse, ProjectParams } from '../../../src/http/schemas/common.ts'
 import { BibliographyQuery } from '../../../src/http/schemas/reports.ts'
 import { blindScope } from '../../../src/services/projects.ts'
-import { bibliographyFile, reportWorkbookFile } from '../../../src/services/reports.ts'
+import { bibliographyFile, reportWorkbookFile, reviewSheets } from '../../../src/services/reports.ts'
 
 const reportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/bibliography', {
@@ -22,13 +22,14 @@ const reportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/report.xlsx', {
     schema: {
       tags: ['reports'],
-      summary: 'Report workbook: articles, decisions with reasons, PRISMA counts, one sheet per screening stage (headers frozen, filters on)',
+      summary: 'Report workbook: articles, decisions with reasons, PRISMA counts, one sheet per screening stage, extraction (consensus) per grid, risk of bias per tool, meta-analyses (headers frozen, filters on)',
       params: ProjectParams,
       response: { 200: FileResponse('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'the workbook') }
     }
   }, async (request, reply) => {
     const { project, projectRole } = request
-    const file = await reportWorkbookFile(fastify.db, project, request.log, blindScope(project, projectRole, request.user.id))
+    const later = await reviewSheets(fastify.db, { project, role: projectRole, user: request.user })
+    const file = await reportWorkbookFile(fastify.db, project, request.log, blindScope(project, projectRole, request.user.id), later)
     return reply.header('content-type', file.contentType).header('content-disposition', `attachment; filename="${file.fileName}"`).send(file.body)
   })
 }

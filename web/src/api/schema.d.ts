@@ -6438,7 +6438,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Report workbook: articles, decisions with reasons, PRISMA counts, one sheet per screening stage (headers frozen, filters on) */
+        /** Report workbook: articles, decisions with reasons, PRISMA counts, one sheet per screening stage, extraction (consensus) per grid, risk of bias per tool, meta-analyses (headers frozen, filters on) */
         get: {
             parameters: {
                 query?: never;
