@@ -120,6 +120,25 @@ function Atn({ editable }: { editable: boolean }) {
   )
 }
 
+/** A project figure (SVG) fetched afresh after each save and shown through a blob: URL (the figure routes take no cache-busting parameter). */
+function Figure({ url, version, alt }: { url: string; version: number; alt: string }) {
+  const figure = useQuery({
+    queryKey: ['figure', url, version],
+    queryFn: async () => {
+      const response = await fetch(url, { credentials: 'same-origin' })
+      if (!response.ok) throw new ApiError(response.status, (await response.json().catch(() => null) as { message?: string } | null)?.message ?? `HTTP ${response.status}`)
+      return URL.createObjectURL(await response.blob())
+    }
+  })
+  useEffect(() => () => { if (figure.data) URL.revokeObjectURL(figure.data) }, [figure.data])
+  return (
+    <>
+      <ErrorMessage error={figure.error} />
+      {figure.data && <img className="rob-figure" src={figure.data} alt={alt} />}
+    </>
+  )
+}
+
 /** Risk of bias: a tool, an article's assessment form, the project's traffic-light and summary plots, and the ATN scores. */
 export default function RiskOfBias() {
   const { t } = useI18n()
@@ -136,7 +155,7 @@ export default function RiskOfBias() {
   const [version, setVersion] = useState(0)
   const tool = tools.data?.find((x) => x.id === toolId)
   const editable = canReview(project.data?.role)
-  const figure = (kind: string) => `/api/projects/${projectId}/rob/${toolId}/${kind}.svg?v=${version}`
+  const figure = (kind: string) => `/api/projects/${projectId}/rob/${toolId}/${kind}.svg`
   return (
     <section aria-labelledby="rob-title">
       <h2 id="rob-title">{t('rob.title')}</h2>
@@ -159,8 +178,8 @@ export default function RiskOfBias() {
       <section className="card" aria-labelledby="rob-figures">
         <h3 id="rob-figures">{t('rob.figures')}</h3>
         <p><a href={`/api/projects/${projectId}/rob/${toolId}/table?format=csv`}>{t('rob.tableCsv')}</a></p>
-        <img className="rob-figure" src={figure('traffic-light')} alt={t('rob.trafficLight', { tool: tool?.name ?? toolId })} />
-        <img className="rob-figure" src={figure('summary')} alt={t('rob.summary', { tool: tool?.name ?? toolId })} />
+        <Figure url={figure('traffic-light')} version={version} alt={t('rob.trafficLight', { tool: tool?.name ?? toolId })} />
+        <Figure url={figure('summary')} version={version} alt={t('rob.summary', { tool: tool?.name ?? toolId })} />
       </section>
       <Atn editable={editable} />
     </section>
