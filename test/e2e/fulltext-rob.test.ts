@@ -31,6 +31,12 @@ t.test('full texts and risk of bias in the browser', { skip: needsApp }, async (
   await waitFor(async () => (await api('GET', `/api/tasks/${task.id}`)).status === 'succeeded', 30000)
   const articles: Array<{ id: string; title: string }> = (await api('GET', `/api/projects/${projectId}/articles?pageSize=10`)).items
   const id = (title: string) => articles.find((a) => a.title === title)!.id
+  const grid = await api('POST', `/api/projects/${projectId}/grids`, {
+    definition: { name: 'Trials', sections: [{ title: 'Study', fields: [
+      { label: 'Sample size', type: 'integer', required: true }, { label: 'Blinded', type: 'boolean' },
+      { label: 'Design', type: 'single_choice', choices: ['RCT', 'cohort'] }, { label: 'Country', type: 'text', required: true }
+    ] }] }
+  })
   for (const a of articles) await api('POST', `/api/projects/${projectId}/articles/${a.id}/decisions`, { decision: 'include', stage: 'title_abstract' })
 
   const page = await (await signedInContext(browser, service, service.admin)).newPage()
@@ -51,6 +57,17 @@ t.test('full texts and risk of bias in the browser', { skip: needsApp }, async (
   await row.getByRole('button', { name: 'Read the text' }).click()
   await page.getByRole('heading', { name: 'Page 2' }).waitFor()
   t.match(await page.getByRole('article', { name: 'Page 2' }).textContent(), /Page 2 of the trial report about the therapeutic alliance/, 'the extracted text, page by page')
+
+  // The grid as a form next to the text: typed values, "not reported", saved as complete.
+  const form = page.getByRole('form', { name: 'Data extraction' })
+  await form.getByLabel('Sample size *').fill('120')
+  await form.getByLabel('Blinded').selectOption('yes')
+  await form.getByLabel('Design').selectOption('RCT')
+  await form.locator('[data-field="country"]').getByLabel('Not reported').check()
+  await form.getByRole('button', { name: 'Save as complete' }).click()
+  await form.getByText('Saved (complete).').waitFor()
+  const extraction = await api('GET', `/api/projects/${projectId}/articles/${id(TITLES[0])}/extractions/mine?gridId=${grid.id}`)
+  t.same([extraction.status, extraction.values], ['complete', { sample_size: { value: 120 }, blinded: { value: true }, design: { value: 'RCT' }, country: { notReported: true } }], 'the values stored with their types')
   await expectAccessible(t, page, 'fulltext')
 
   // Several PDFs: one matched by its title, one matched by hand from the report.

@@ -321,7 +321,15 @@ const en = {
   'rob.atnScore': 'Score now',
   'rob.atnEmpty': 'No ATN score yet.',
   'rob.atnScoreCol': 'Score',
-  'rob.atnCategory': 'Category'
+  'rob.atnCategory': 'Category',
+  'ex.title': 'Data extraction',
+  'ex.grid': 'Grid',
+  'ex.noGrid': 'The project has no extraction grid yet (an owner creates one through the API).',
+  'ex.status': 'Your extraction: {status}',
+  'ex.yes': 'Yes',
+  'ex.no': 'No',
+  'ex.notReported': 'Not reported',
+  'ex.rowsUnsupported': 'table fields are edited through the API for now.'
 }
 
 export type MessageKey = keyof typeof en
@@ -642,7 +650,15 @@ const fr: Catalogue = {
   'rob.atnScore': 'Calculer les scores',
   'rob.atnEmpty': 'Aucun score ATN pour l’instant.',
   'rob.atnScoreCol': 'Score',
-  'rob.atnCategory': 'Catégorie'
+  'rob.atnCategory': 'Catégorie',
+  'ex.title': 'Extraction des données',
+  'ex.grid': 'Grille',
+  'ex.noGrid': 'Le projet n’a pas encore de grille d’extraction (un propriétaire la crée par l’API).',
+  'ex.status': 'Votre extraction : {status}',
+  'ex.yes': 'Oui',
+  'ex.no': 'Non',
+  'ex.notReported': 'Non rapporté',
+  'ex.rowsUnsupported': 'les champs en tableau se saisissent par l’API pour l’instant.'
 }
 
 export type Lang = 'en' | 'fr'

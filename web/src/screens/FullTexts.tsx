@@ -7,6 +7,7 @@ import { useProjectEvents } from '../events'
 import { useI18n } from '../i18n'
 import { canReview, useProject, useProjectId } from '../project'
 import { TaskProgress } from '../task-progress'
+import { ExtractionForm } from './ExtractionForm'
 
 interface Pages {
   status: 'ok' | 'error'; error: { code: string; message: string } | null; pageCount: number
@@ -58,21 +59,23 @@ function ArticleRow({ article, editable, open, onOpen, onTask }: { article: Arti
     <tr data-article={article.id}>
       <td>{article.title}</td>
       <td data-testid="ft-status">{status}<ErrorMessage error={text.error ?? error} /></td>
-      <td className="row">
-        {editable && (
-          <>
-            <button type="button" onClick={() => input.current?.click()}>{t('ft.upload')}</button>
-            <input ref={input} type="file" accept="application/pdf" hidden aria-label={`${t('ft.upload')}: ${article.title}`} onChange={(e) => { void upload(e.target.files?.[0]); e.target.value = '' }} />
-          </>
-        )}
-        {text.data && text.data !== 'pending' && <button type="button" aria-expanded={open} onClick={onOpen}>{t('ft.read')}</button>}
+      <td>
+        <div className="row">
+          {editable && (
+            <>
+              <button type="button" onClick={() => input.current?.click()}>{t('ft.upload')}</button>
+              <input ref={input} type="file" accept="application/pdf" hidden aria-label={`${t('ft.upload')}: ${article.title}`} onChange={(e) => { void upload(e.target.files?.[0]); e.target.value = '' }} />
+            </>
+          )}
+          {text.data && text.data !== 'pending' && <button type="button" aria-expanded={open} onClick={onOpen}>{t('ft.read')}</button>}
+        </div>
       </td>
     </tr>
   )
 }
 
 /** The extracted text, page by page (ten pages at a time). */
-function Viewer({ article, onClose }: { article: Article; onClose(): void }) {
+function Viewer({ article, editable, onClose }: { article: Article; editable: boolean; onClose(): void }) {
   const { t } = useI18n()
   const projectId = useProjectId()
   const [from, setFrom] = useState(1)
@@ -89,12 +92,17 @@ function Viewer({ article, onClose }: { article: Article; onClose(): void }) {
       </p>
       <ErrorMessage error={text.error} />
       {data?.sections.length ? <p className="muted">{data.sections.map((s) => `${s.name} (p. ${s.page})`).join(' · ')}</p> : null}
-      {data?.pages.map((p) => (
-        <article key={p.number} className="ft-page" aria-label={t('ft.page', { n: p.number })}>
-          <h4>{t('ft.page', { n: p.number })}</h4>
-          <pre className="ft-text">{p.text}</pre>
-        </article>
-      ))}
+      <div className="ft-viewer">
+        <div>
+          {data?.pages.map((p) => (
+            <article key={p.number} className="ft-page" aria-label={t('ft.page', { n: p.number })}>
+              <h4>{t('ft.page', { n: p.number })}</h4>
+              <pre className="ft-text">{p.text}</pre>
+            </article>
+          ))}
+        </div>
+        <ExtractionForm projectId={projectId} articleId={article.id} editable={editable} />
+      </div>
     </section>
   )
 }
@@ -220,7 +228,7 @@ export default function FullTexts() {
           </tbody>
         </table>
       )}
-      {opened && <Viewer article={opened} onClose={() => setOpen(null)} />}
+      {opened && <Viewer article={opened} editable={editable} onClose={() => setOpen(null)} />}
       <Search />
       {editable && <BulkUpload articles={items} />}
     </section>
