@@ -93,6 +93,8 @@ t.test('full texts and risk of bias in the browser', { skip: needsApp }, async (
   await question('2.3').waitFor()
   await question('2.1').selectOption('N')
   await question('1.1').selectOption('Y')
+  await page.reload()
+  t.equal(await question('1.1').inputValue(), 'Y', 'an unsaved answer survives a reload')
   await page.getByRole('button', { name: 'Save as complete' }).click()
   await page.getByRole('alert').getByText(/applies/).waitFor()
   const answers: Record<string, string> = { 1.1: 'Y', 1.2: 'Y', 1.3: 'N', 2.1: 'N', 2.2: 'N', 2.6: 'Y', 3.1: 'Y', 4.1: 'N', 4.2: 'N', 4.3: 'N', 5.1: 'Y', 5.2: 'N', 5.3: 'N' }

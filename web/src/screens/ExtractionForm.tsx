@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { ApiError, call } from '../api/client'
+import { useDraft } from '../drafts'
 import { ErrorMessage } from '../errors'
 import { useI18n } from '../i18n'
 
@@ -71,16 +72,17 @@ export function ExtractionForm({ projectId, articleId, editable }: { projectId: 
     },
     enabled: !!chosen
   })
-  const [values, setValues] = useState<Values>({})
-  useEffect(() => setValues(mine.data?.values ?? {}), [mine.data])
+  // Unsaved values survive a reload; once saved, the form shows the stored extraction.
+  const [draft, setDraft, clearDraft] = useDraft<Values | null>(`extraction.${projectId}.${articleId}.${chosen}`, null)
+  const values = draft ?? mine.data?.values ?? {}
   const save = useMutation({
     mutationFn: (status: 'draft' | 'complete') => {
       const sent = Object.fromEntries(Object.entries(values).filter(([, e]) => e.notReported || e.value !== undefined))
       return call<{ status: string; values: Values }>('PUT', url, { gridId: chosen, status, values: sent })
     },
-    onSuccess: (data) => queryClient.setQueryData(mineKey, data)
+    onSuccess: (data) => { queryClient.setQueryData(mineKey, data); clearDraft() }
   })
-  const set = (key: string, entry: Entry) => setValues((v) => ({ ...v, [key]: entry }))
+  const set = (key: string, entry: Entry) => setDraft({ ...values, [key]: entry })
   if (grids.data?.length === 0) return <p>{t('ex.noGrid')}</p>
   return (
     <form className="card extraction" aria-label={t('ex.title')} onSubmit={(e) => e.preventDefault()}>

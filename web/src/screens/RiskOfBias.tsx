@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { ApiError, call } from '../api/client'
 import type { ArticlePage, Task } from '../api/types'
+import { useDraft } from '../drafts'
 import { ErrorMessage } from '../errors'
 import { useProjectEvents } from '../events'
 import { useI18n } from '../i18n'
@@ -31,19 +32,19 @@ function AssessmentForm({ tool, articleId, editable, onSaved }: { tool: Tool; ar
       try { return await call<Assessment>('GET', url) } catch (e) { if (e instanceof ApiError && e.status === 404) return null; throw e }
     }
   })
-  const [answers, setAnswers] = useState<Record<string, string>>({})
-  const [judgements, setJudgements] = useState<Record<string, string>>({})
-  useEffect(() => {
-    setAnswers(mine.data?.answers ?? {})
-    setJudgements(mine.data?.judgements ?? {})
-  }, [mine.data])
+  // Unsaved answers survive a reload; once saved, the form shows the stored assessment.
+  const [draft, setDraft, clearDraft] = useDraft<{ answers: Record<string, string>; judgements: Record<string, string> } | null>(`rob.${projectId}.${tool.id}.${articleId}`, null)
+  const answers = draft?.answers ?? mine.data?.answers ?? {}
+  const judgements = draft?.judgements ?? mine.data?.judgements ?? {}
+  const setAnswers = (next: Record<string, string>) => setDraft({ answers: next, judgements })
+  const setJudgements = (next: Record<string, string>) => setDraft({ answers, judgements: next })
   const save = useMutation({
     mutationFn: (status: 'draft' | 'complete') => {
       // Only the questions that apply are sent; the API checks the rest.
       const applicable = Object.fromEntries(Object.entries(answers).filter(([id, a]) => a && tool.domains.some((d) => d.questions.some((q) => q.id === id && applies(q, answers)))))
       return call<Assessment>('PUT', url, tool.mode === 'algorithm' ? { status, answers: applicable } : { status, judgements })
     },
-    onSuccess: (data) => { queryClient.setQueryData(['project', projectId, 'rob', tool.id, articleId], data); onSaved() }
+    onSuccess: (data) => { queryClient.setQueryData(['project', projectId, 'rob', tool.id, articleId], data); clearDraft(); onSaved() }
   })
   const derived = save.data?.derived ?? mine.data?.derived
   return (
@@ -150,8 +151,8 @@ export default function RiskOfBias() {
     queryKey: ['project', projectId, 'articles', 'included-ta'],
     queryFn: () => call<ArticlePage>('GET', `/api/projects/${projectId}/articles?decision=include&stage=title_abstract&pageSize=500&sort=title`)
   })
-  const [toolId, setToolId] = useState('rob2')
-  const [articleId, setArticleId] = useState('')
+  const [toolId, setToolId] = useDraft(`rob.${projectId}.tool`, 'rob2')
+  const [articleId, setArticleId] = useDraft(`rob.${projectId}.article`, '')
   const [version, setVersion] = useState(0)
   const tool = tools.data?.find((x) => x.id === toolId)
   const editable = canReview(project.data?.role)
