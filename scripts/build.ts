@@ -29,6 +29,7 @@ export async function buildService(outDir = 'dist'): Promise<string> {
   await fs.cp(path.join(ROOT, 'src/db/seed-data'), path.join(target, 'src/db/seed-data'), {
     recursive: true, filter: (source) => !source.endsWith('.ts')
   })
+  await fs.cp(path.join(ROOT, 'src/reporting/csl'), path.join(target, 'src/reporting/csl'), { recursive: true })
   if (!target.startsWith(ROOT + path.sep)) {
     // Outside the project, compiled files would find neither "type": "module" nor their packages.
     await fs.writeFile(path.join(target, 'package.json'), '{ "type": "module" }\n')

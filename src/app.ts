@@ -113,7 +113,7 @@ export function setErrorHandlers(fastify: FastifyInstance): void {
       const params = (first?.params ?? {}) as Record<string, unknown>
       const pathField = (first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.')
       const field = [pathField, params.missingProperty ?? params.additionalProperty].filter(Boolean).join('.') || undefined
-      return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: `${fe.validationContext ?? 'request'}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`, field })
+      return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: `${fe.validationContext ?? 'request'}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}${Array.isArray(params.allowedValues) ? `: ${params.allowedValues.join(', ')}` : ''}`, field })
     }
     if (databaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable')

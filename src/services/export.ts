@@ -17,6 +17,8 @@ export interface ExportFilter {
   includeDuplicates: boolean
   /** Blind screening: export only this reviewer's own decisions. */
   ownDecisionsOf?: string
+  /** Only these records (article ids). */
+  onlyIds?: readonly string[]
 }
 
 const STAGES: readonly string[] = ['title_abstract', 'full_text']
@@ -80,6 +82,7 @@ export async function* exportItems(db: Database, projectId: string, filter: Expo
     ORDER BY d.created_at DESC, d.id DESC LIMIT 1)`
   const where: SQL[] = [eq(articles.projectId, projectId)]
   if (!filter.includeDuplicates) where.push(isNull(articles.duplicateOf))
+  if (filter.onlyIds) where.push(sql`${articles.id} = ANY(${sql.param(filter.onlyIds)}::uuid[])`)
   if (filter.decision === 'undecided') where.push(sql`${latestAtStage} IS NULL`)
   else if (filter.decision) where.push(sql`${latestAtStage} = ${filter.decision}`)
 
