@@ -22,6 +22,8 @@ const Search = lazy(() => import('./screens/Search'))
 const Prisma = lazy(() => import('./screens/Prisma'))
 const Settings = lazy(() => import('./screens/Settings'))
 const ProjectSettings = lazy(() => import('./screens/ProjectSettings'))
+const Synthesis = lazy(() => import('./screens/Synthesis'))
+const Report = lazy(() => import('./screens/Report'))
 
 function LanguageSwitch() {
   const { lang, setLang, t } = useI18n()
@@ -90,6 +92,8 @@ export function App() {
               <Route path="search" element={<Search />} />
               <Route path="prisma" element={<Prisma />} />
               <Route path="settings" element={<ProjectSettings />} />
+              <Route path="synthesis" element={<Synthesis />} />
+              <Route path="report" element={<Report />} />
             </Route>
             <Route path="*" element={<Navigate to="/" replace />} />
           </Routes>
