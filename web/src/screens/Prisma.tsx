@@ -4,6 +4,7 @@ import { call } from '../api/client'
 import { ErrorMessage } from '../errors'
 import { useProjectEvents } from '../events'
 import { useI18n, type MessageKey } from '../i18n'
+import { ApiImage } from '../api-image'
 import { canReview, useProject, useProjectId } from '../project'
 
 interface Counts {
@@ -111,7 +112,7 @@ function Diagram({ projectId, version }: { projectId: string; version: number })
   const base = `/api/projects/${projectId}/prisma/diagram`
   return (
     <figure className="card prisma-diagram">
-      <img src={`${base}.svg?v=${version}`} alt={t('prisma.diagramAlt')} />
+      <ApiImage src={`${base}.svg`} version={version} alt={t('prisma.diagramAlt')} />
       <figcaption>
         <a href={`${base}.svg`} download>{t('prisma.downloadSvg')}</a> · <a href={`${base}.png`} download>{t('prisma.downloadPng')}</a> · <a href={`${base}.pdf`} download>{t('prisma.downloadPdf')}</a>
       </figcaption>

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { call } from '../api/client'
+import { ApiImage } from '../api-image'
 import { useDraft } from '../drafts'
 import { ErrorMessage } from '../errors'
 import { useI18n, type MessageKey } from '../i18n'
@@ -126,7 +127,7 @@ function AnalysisResult({ projectId, analysisId }: { projectId: string; analysis
       </table>
       {(['forest', 'funnel'] as const).map((plot) => (
         <figure key={plot}>
-          <img src={`${base}/${plot}.svg?v=${analysis.dataUpdatedAt}`} alt={t(`synthesis.${plot}Alt`, { name: a.name })} />
+          <ApiImage src={`${base}/${plot}.svg`} version={analysis.dataUpdatedAt} alt={t(`synthesis.${plot}Alt`, { name: a.name })} />
           <figcaption><a href={`${base}/${plot}.svg`} download>SVG</a> · <a href={`${base}/${plot}.png`} download>PNG</a> · <a href={`${base}/${plot}.pdf`} download>PDF</a></figcaption>
         </figure>
       ))}
@@ -190,7 +191,7 @@ function Statistics({ projectId }: { projectId: string }) {
       </label>
       <ErrorMessage error={stats.error} />
       {stats.data && d && <p>{t('synthesis.statsSummary', { total: stats.data.total, distinct: d.distinct, missing: d.missing })}</p>}
-      <img className="chart" src={`/api/projects/${projectId}/statistics/${dimension}.svg?set=${set}&v=${stats.dataUpdatedAt}`} alt={t('synthesis.chartAlt', { dimension: t(`synthesis.dim.${dimension}` as MessageKey) })} />
+      <ApiImage className="chart" src={`/api/projects/${projectId}/statistics/${dimension}.svg?set=${set}`} version={stats.dataUpdatedAt} alt={t('synthesis.chartAlt', { dimension: t(`synthesis.dim.${dimension}` as MessageKey) })} />
     </section>
   )
 }
