@@ -48,6 +48,7 @@ t.test('meta-analysis, PRISMA diagram and checklist, bibliography in the browser
   t.equal(stored[0].k, 4)
   const or = Math.exp(stored[0].estimate).toFixed(3)
   t.match(await result.getByRole('row', { name: /Pooled estimate/ }).textContent(), or, 'the pooled odds ratio shown as a ratio')
+  t.match(await page.locator('tbody tr', { hasText: 'OR · DL' }).textContent(), or, 'the list shows the same ratio')
   t.ok(await imageLoaded(page.getByRole('img', { name: 'Forest plot of BCG vaccine' })), 'the forest plot loads')
   t.ok(await imageLoaded(page.getByRole('img', { name: /Bar chart of the records/ })), 'the statistics chart loads')
   await expectAccessible(t, page, 'synthesis')

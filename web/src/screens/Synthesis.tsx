@@ -145,6 +145,8 @@ function Analyses({ projectId, editable }: { projectId: string; editable: boolea
     onSuccess: (_, id) => { if (selected === id) setSelected(null); return queryClient.invalidateQueries({ queryKey: ['project', projectId, 'analyses'] }) }
   })
   const f = (v: number) => v.toLocaleString(lang, { maximumFractionDigits: 3 })
+  // Ratios are pooled on the log scale; shown as ratios, as in the result and the forest plot.
+  const shown = (a: Summary, v: number) => f(['OR', 'RR'].includes(a.measure) ? Math.exp(v) : v)
   return (
     <>
       <h3>{t('synthesis.analyses')}</h3>
@@ -158,7 +160,7 @@ function Analyses({ projectId, editable }: { projectId: string; editable: boolea
               <tr key={a.id} aria-current={a.id === selected || undefined}>
                 <td><button type="button" className="link" onClick={() => setSelected(a.id)}>{a.name}</button></td>
                 <td>{a.measure} · {a.method}</td><td className="num">{a.k}</td>
-                <td className="num">{f(a.estimate)} [{f(a.ciLb)}, {f(a.ciUb)}]</td>
+                <td className="num">{shown(a, a.estimate)} [{shown(a, a.ciLb)}, {shown(a, a.ciUb)}]</td>
                 <td>{editable && <button type="button" onClick={() => remove.mutate(a.id)} aria-label={t('synthesis.delete', { name: a.name })}>{t('common.remove')}</button>}</td>
               </tr>
             ))}
