@@ -64,6 +64,13 @@ t.test('meta-analysis, PRISMA diagram and checklist, bibliography in the browser
   const item = checklist.items.find((i: { id: string }) => i.id === '7')
   t.same([item.status, item.location], ['reported', 'Appendix 2'], 'checklist item 7 saved')
   await expectAccessible(t, page, 'prisma-report')
+  // An owner's hand-entered count, with its note.
+  const notRetrieved = page.getByRole('group', { name: 'Reports not retrieved' })
+  await notRetrieved.getByLabel('Count').fill('2')
+  await notRetrieved.getByLabel('Note').fill('requested from the authors')
+  await page.getByRole('button', { name: 'Save', exact: true }).click()
+  await waitFor(async () => (await api('GET', `/api/projects/${projectId}/prisma/overrides`)).notRetrieved, 10000)
+  t.same((await api('GET', `/api/projects/${projectId}/prisma/overrides`)).notRetrieved, { n: 2, note: 'requested from the authors' }, 'override saved with its note')
 
   // An APA bibliography of all records, previewed as text.
   await page.getByRole('link', { name: 'Report' }).click()
@@ -74,5 +81,9 @@ t.test('meta-analysis, PRISMA diagram and checklist, bibliography in the browser
   const text = (await preview.textContent()) ?? ''
   t.equal(text.trim().split('\n').length, 5, 'one reference a line for the five records')
   t.match(text, /\(\d{4}\)\./, 'APA: the year in parentheses after the authors')
+  await page.getByLabel('Format').selectOption('html')
+  await page.getByRole('button', { name: 'Preview' }).click()
+  await page.frameLocator('iframe.bib-preview').locator('.csl-entry').first().waitFor()
+  t.equal(await page.frameLocator('iframe.bib-preview').locator('.csl-entry').count(), 5, 'the HTML bibliography in a sandboxed frame')
   await expectAccessible(t, page, 'report')
 })
