@@ -24,6 +24,8 @@ const Settings = lazy(() => import('./screens/Settings'))
 const ProjectSettings = lazy(() => import('./screens/ProjectSettings'))
 const FullTexts = lazy(() => import('./screens/FullTexts'))
 const RiskOfBias = lazy(() => import('./screens/RiskOfBias'))
+const Synthesis = lazy(() => import('./screens/Synthesis'))
+const Report = lazy(() => import('./screens/Report'))
 
 function LanguageSwitch() {
   const { lang, setLang, t } = useI18n()
@@ -94,6 +96,8 @@ export function App() {
               <Route path="settings" element={<ProjectSettings />} />
               <Route path="fulltext" element={<FullTexts />} />
               <Route path="rob" element={<RiskOfBias />} />
+              <Route path="synthesis" element={<Synthesis />} />
+              <Route path="report" element={<Report />} />
             </Route>
             <Route path="*" element={<Navigate to="/" replace />} />
           </Routes>

@@ -6,7 +6,8 @@ import { useProject, useProjectId } from '../project'
 const TABS: Array<[string, MessageKey]> = [
   ['', 'project.library'], ['search', 'project.search'], ['screening', 'project.screening'], ['duplicates', 'project.duplicates'],
   ['conflicts', 'project.conflicts'], ['prisma', 'project.prisma'], ['tasks', 'project.tasks'], ['members', 'project.members'], ['settings', 'project.settings'],
-  ['fulltext', 'project.fullTexts'], ['rob', 'project.rob']
+  ['fulltext', 'project.fullTexts'], ['rob', 'project.rob'],
+  ['synthesis', 'project.synthesis'], ['report', 'project.report']
 ]
 
 export function ProjectLayout() {

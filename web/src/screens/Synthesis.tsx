@@ -1,0 +1,239 @@
+import { useState, type FormEvent } from 'react'
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { call } from '../api/client'
+import { ApiImage } from '../api-image'
+import { useDraft } from '../drafts'
+import { ErrorMessage } from '../errors'
+import { useI18n, type MessageKey } from '../i18n'
+import { canReview, useProject, useProjectId } from '../project'
+
+type Kind = 'binary' | 'continuous' | 'generic'
+const COLUMNS: Record<Kind, string[]> = {
+  binary: ['events1', 'total1', 'events2', 'total2'],
+  continuous: ['mean1', 'sd1', 'n1', 'mean2', 'sd2', 'n2'],
+  generic: ['yi', 'se']
+}
+const MEASURES: Record<Kind, string[]> = { binary: ['OR', 'RR', 'RD'], continuous: ['SMD', 'MD'], generic: ['GEN'] }
+const METHODS = ['REML', 'DL', 'PM', 'FE', 'MH', 'PETO']
+const DIMENSIONS = ['year', 'journal', 'country', 'design', 'keyword', 'database']
+const SETS = ['included', 'screened', 'all']
+
+interface Summary { id: string; name: string; kind: string; measure: string; method: string; k: number; estimate: number; ciLb: number; ciUb: number }
+interface Coefficient { estimate: number; se: number; stat: number; pval: number; ciLb: number; ciUb: number }
+interface Analysis extends Summary { result: { logScale: boolean; level: number; pooled: Coefficient; tau2: number; I2: number; Q: number; Qdf: number; Qp: number } }
+type Row = Record<string, string>
+interface Draft { name: string; kind: Kind; measure: string; method: string; test: string; rows: Row[] }
+
+const emptyRow = (): Row => ({ label: '', group: '' })
+const initial: Draft = { name: '', kind: 'binary', measure: 'OR', method: 'REML', test: 'z', rows: [emptyRow(), emptyRow(), emptyRow()] }
+
+/** Typed rows as the API takes them: numbers where given, blank rows left out. */
+function toRows(draft: Draft) {
+  return draft.rows.filter((r) => Object.values(r).some((v) => v.trim() !== '')).map((r) => {
+    const row: Record<string, string | number> = { label: r.label.trim() }
+    if (r.group?.trim()) row.group = r.group.trim()
+    for (const c of COLUMNS[draft.kind]) if ((r[c] ?? '').trim() !== '') row[c] = Number(r[c])
+    return row
+  })
+}
+
+function AnalysisForm({ projectId, onCreated }: { projectId: string; onCreated(id: string): void }) {
+  const { t } = useI18n()
+  const queryClient = useQueryClient()
+  const [draft, setDraft, clear] = useDraft<Draft>(`analysis.${projectId}`, initial)
+  const [file, setFile] = useState<File | null>(null)
+  const create = useMutation({
+    mutationFn: () => {
+      const options = { name: draft.name, kind: draft.kind, measure: draft.measure, method: draft.method, test: draft.test }
+      if (!file) return call<Analysis>('POST', `/api/projects/${projectId}/analyses`, { ...options, rows: toRows(draft) })
+      const form = new FormData()
+      for (const [k, v] of Object.entries(options)) form.append(k, v)
+      form.append('file', file)
+      return call<Analysis>('POST', `/api/projects/${projectId}/analyses/upload`, form)
+    },
+    onSuccess: async (a) => { clear(); setFile(null); await queryClient.invalidateQueries({ queryKey: ['project', projectId, 'analyses'] }); onCreated(a.id) }
+  })
+  const setKind = (kind: Kind) => setDraft({ ...draft, kind, measure: MEASURES[kind][0] })
+  const setCell = (i: number, column: string, value: string) => setDraft({ ...draft, rows: draft.rows.map((r, j) => j === i ? { ...r, [column]: value } : r) })
+  const submit = (e: FormEvent) => { e.preventDefault(); create.mutate() }
+  const columns = ['label', 'group', ...COLUMNS[draft.kind]]
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby="analysis-form-title">
+      <h3 id="analysis-form-title">{t('synthesis.new')}</h3>
+      <label>{t('synthesis.name')}<input required value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} /></label>
+      <label className="inline">{t('synthesis.kind')}
+        <select value={draft.kind} onChange={(e) => setKind(e.target.value as Kind)}>
+          {(['binary', 'continuous', 'generic'] as const).map((k) => <option key={k} value={k}>{t(`synthesis.kind.${k}`)}</option>)}
+        </select>
+      </label>
+      <label className="inline">{t('synthesis.measure')}
+        <select value={draft.measure} onChange={(e) => setDraft({ ...draft, measure: e.target.value })}>
+          {MEASURES[draft.kind].map((m) => <option key={m} value={m}>{m}</option>)}
+        </select>
+      </label>
+      <label className="inline">{t('synthesis.method')}
+        <select value={draft.method} onChange={(e) => setDraft({ ...draft, method: e.target.value })}>
+          {METHODS.map((m) => <option key={m} value={m}>{m}</option>)}
+        </select>
+      </label>
+      <label className="inline">{t('synthesis.test')}
+        <select value={draft.test} onChange={(e) => setDraft({ ...draft, test: e.target.value })}>
+          <option value="z">z</option><option value="knha">{t('synthesis.knha')}</option>
+        </select>
+      </label>
+      <table className="rows-table">
+        <caption>{t('synthesis.rows')}</caption>
+        <thead><tr>{columns.map((c) => <th key={c} scope="col">{c}</th>)}</tr></thead>
+        <tbody>
+          {draft.rows.map((r, i) => (
+            <tr key={i}>
+              {columns.map((c) => (
+                <td key={c}><input aria-label={t('synthesis.cell', { column: c, row: i + 1 })} inputMode={c === 'label' || c === 'group' ? undefined : 'decimal'} value={r[c] ?? ''} onChange={(e) => setCell(i, c, e.target.value)} /></td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button type="button" onClick={() => setDraft({ ...draft, rows: [...draft.rows, emptyRow()] })}>{t('synthesis.addRow')}</button>
+      <label>{t('synthesis.upload')}<input type="file" accept=".csv,.tsv,.txt,.xlsx" onChange={(e) => setFile(e.target.files?.[0] ?? null)} /></label>
+      <ErrorMessage error={create.error} />
+      <button type="submit" className="primary" disabled={create.isPending}>{t('synthesis.run')}</button>
+    </form>
+  )
+}
+
+function AnalysisResult({ projectId, analysisId }: { projectId: string; analysisId: string }) {
+  const { t, lang } = useI18n()
+  const analysis = useQuery({ queryKey: ['project', projectId, 'analyses', analysisId], queryFn: () => call<Analysis>('GET', `/api/projects/${projectId}/analyses/${analysisId}`) })
+  const a = analysis.data
+  const f = (v: number, digits = 3) => v.toLocaleString(lang, { maximumFractionDigits: digits, minimumFractionDigits: digits })
+  const base = `/api/projects/${projectId}/analyses/${analysisId}`
+  if (!a) return <ErrorMessage error={analysis.error} />
+  const r = a.result
+  const back = (v: number) => r.logScale ? Math.exp(v) : v
+  const rows: Array<[MessageKey, string]> = [
+    ['synthesis.estimate', `${f(back(r.pooled.estimate))} (${f(back(r.pooled.ciLb))} – ${f(back(r.pooled.ciUb))})`],
+    ['synthesis.p', r.pooled.pval < 0.001 ? '< 0.001' : f(r.pooled.pval)],
+    ['synthesis.tau2', f(r.tau2, 4)],
+    ['synthesis.i2', `${f(r.I2, 1)} %`],
+    ['synthesis.q', `${f(r.Q, 2)} (df = ${r.Qdf}, p = ${r.Qp < 0.001 ? '< 0.001' : f(r.Qp)})`]
+  ]
+  return (
+    <section className="card" aria-labelledby="analysis-title">
+      <h3 id="analysis-title">{a.name}</h3>
+      <table className="analysis-result">
+        <caption>{t('synthesis.summary', { measure: a.measure, method: a.method, k: a.k, level: Math.round(r.level * 100) })}</caption>
+        <tbody>{rows.map(([key, value]) => <tr key={key}><th scope="row">{t(key)}</th><td className="num">{value}</td></tr>)}</tbody>
+      </table>
+      {(['forest', 'funnel'] as const).map((plot) => (
+        <figure key={plot}>
+          <ApiImage src={`${base}/${plot}.svg`} version={analysis.dataUpdatedAt} alt={t(`synthesis.${plot}Alt`, { name: a.name })} />
+          <figcaption><a href={`${base}/${plot}.svg`} download>SVG</a> · <a href={`${base}/${plot}.png`} download>PNG</a> · <a href={`${base}/${plot}.pdf`} download>PDF</a></figcaption>
+        </figure>
+      ))}
+    </section>
+  )
+}
+
+function Analyses({ projectId, editable }: { projectId: string; editable: boolean }) {
+  const { t, lang } = useI18n()
+  const queryClient = useQueryClient()
+  const [selected, setSelected] = useState<string | null>(null)
+  const list = useQuery({ queryKey: ['project', projectId, 'analyses'], queryFn: () => call<Summary[]>('GET', `/api/projects/${projectId}/analyses`) })
+  const remove = useMutation({
+    mutationFn: (id: string) => call('DELETE', `/api/projects/${projectId}/analyses/${id}`),
+    onSuccess: (_, id) => { if (selected === id) setSelected(null); return queryClient.invalidateQueries({ queryKey: ['project', projectId, 'analyses'] }) }
+  })
+  const f = (v: number) => v.toLocaleString(lang, { maximumFractionDigits: 3 })
+  // Ratios are pooled on the log scale; shown as ratios, as in the result and the forest plot.
+  const shown = (a: Summary, v: number) => f(['OR', 'RR'].includes(a.measure) ? Math.exp(v) : v)
+  return (
+    <>
+      <h3>{t('synthesis.analyses')}</h3>
+      <ErrorMessage error={list.error ?? remove.error} />
+      {list.data?.length === 0 && <p className="muted">{t('synthesis.none')}</p>}
+      {!!list.data?.length && (
+        <table>
+          <thead><tr><th scope="col">{t('synthesis.name')}</th><th scope="col">{t('synthesis.measure')}</th><th scope="col">k</th><th scope="col">{t('synthesis.pooled')}</th><th scope="col"><span className="sr-only">{t('synthesis.actions')}</span></th></tr></thead>
+          <tbody>
+            {list.data.map((a) => (
+              <tr key={a.id} aria-current={a.id === selected || undefined}>
+                <td><button type="button" className="link" onClick={() => setSelected(a.id)}>{a.name}</button></td>
+                <td>{a.measure} · {a.method}</td><td className="num">{a.k}</td>
+                <td className="num">{shown(a, a.estimate)} [{shown(a, a.ciLb)}, {shown(a, a.ciUb)}]</td>
+                <td>{editable && <button type="button" onClick={() => remove.mutate(a.id)} aria-label={t('synthesis.delete', { name: a.name })}>{t('common.remove')}</button>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {selected && <AnalysisResult projectId={projectId} analysisId={selected} />}
+      {editable && <AnalysisForm projectId={projectId} onCreated={setSelected} />}
+    </>
+  )
+}
+
+function Statistics({ projectId }: { projectId: string }) {
+  const { t } = useI18n()
+  const [dimension, setDimension] = useState('year')
+  const [set, setSet] = useState('included')
+  const stats = useQuery({
+    queryKey: ['project', projectId, 'statistics', set],
+    queryFn: () => call<{ total: number; dimensions: Record<string, { counts: Array<{ value: string; count: number }>; missing: number; distinct: number }> }>('GET', `/api/projects/${projectId}/statistics?set=${set}`)
+  })
+  const d = stats.data?.dimensions[dimension]
+  return (
+    <section className="card" aria-labelledby="stats-title">
+      <h3 id="stats-title">{t('synthesis.statistics')}</h3>
+      <label className="inline">{t('synthesis.dimension')}
+        <select value={dimension} onChange={(e) => setDimension(e.target.value)}>{DIMENSIONS.map((x) => <option key={x} value={x}>{t(`synthesis.dim.${x}` as MessageKey)}</option>)}</select>
+      </label>
+      <label className="inline">{t('synthesis.set')}
+        <select value={set} onChange={(e) => setSet(e.target.value)}>{SETS.map((x) => <option key={x} value={x}>{t(`synthesis.set.${x}` as MessageKey)}</option>)}</select>
+      </label>
+      <ErrorMessage error={stats.error} />
+      {stats.data && d && <p>{t('synthesis.statsSummary', { total: stats.data.total, distinct: d.distinct, missing: d.missing })}</p>}
+      <ApiImage className="chart" src={`/api/projects/${projectId}/statistics/${dimension}.svg?set=${set}`} version={stats.dataUpdatedAt} alt={t('synthesis.chartAlt', { dimension: t(`synthesis.dim.${dimension}` as MessageKey) })} />
+    </section>
+  )
+}
+
+function Concepts({ projectId }: { projectId: string }) {
+  const { t } = useI18n()
+  const concepts = useQuery({
+    queryKey: ['project', projectId, 'concepts'],
+    queryFn: () => call<{ records: number; nodes: Array<{ id: string; label: string; count: number }>; edges: Array<{ source: string; target: string; count: number }> }>('GET', `/api/projects/${projectId}/concepts?set=all`)
+  })
+  const label = new Map(concepts.data?.nodes.map((n) => [n.id, n.label]))
+  const top = [...concepts.data?.edges ?? []].sort((a, b) => b.count - a.count).slice(0, 20)
+  return (
+    <section className="card" aria-labelledby="concepts-title">
+      <h3 id="concepts-title">{t('synthesis.concepts')}</h3>
+      <p><a href={`/api/projects/${projectId}/concepts?set=all&format=graphml`} download="concepts.graphml">{t('synthesis.graphml')}</a></p>
+      <ErrorMessage error={concepts.error} />
+      {concepts.data && top.length === 0 && <p className="muted">{t('synthesis.noConcepts')}</p>}
+      {top.length > 0 && (
+        <table>
+          <caption>{t('synthesis.cooccurrences', { nodes: concepts.data!.nodes.length, records: concepts.data!.records })}</caption>
+          <thead><tr><th scope="col">{t('synthesis.keyword')}</th><th scope="col">{t('synthesis.keyword')}</th><th scope="col">{t('synthesis.records')}</th></tr></thead>
+          <tbody>{top.map((e) => <tr key={`${e.source}|${e.target}`}><td>{label.get(e.source)}</td><td>{label.get(e.target)}</td><td className="num">{e.count}</td></tr>)}</tbody>
+        </table>
+      )}
+    </section>
+  )
+}
+
+/** Meta-analyses (typed or uploaded rows, result, forest and funnel plots), descriptive statistics and the concept graph. */
+export default function Synthesis() {
+  const { t } = useI18n()
+  const projectId = useProjectId()
+  const editable = canReview(useProject(projectId).data?.role)
+  return (
+    <section aria-labelledby="synthesis-title">
+      <h2 id="synthesis-title">{t('synthesis.title')}</h2>
+      <Analyses projectId={projectId} editable={editable} />
+      <Statistics projectId={projectId} />
+      <Concepts projectId={projectId} />
+    </section>
+  )
+}
