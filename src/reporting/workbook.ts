@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream'
 /**
  * The report workbook (XLSX): one worksheet per sheet definition, written
  * through exceljs' streaming writer so that rows go out as they are read.
@@ -85,4 +86,20 @@ export async function writeWorkbook(sheets: readonly SheetDefinition[], out: Nod
     sheet.commit()
   }
   await workbook.commit()
+}
+
+/** A sheet from a table given as a header and rows of cells in the header's order. */
+export function tableSheet(name: string, header: readonly string[], rows: ReadonlyArray<ReadonlyArray<WorkbookCell>>): SheetDefinition {
+  return { name, columns: header.map((key) => ({ key })), rows: rows.map((cells) => Object.fromEntries(header.map((key, i) => [key, cells[i] ?? null]))) }
+}
+
+/** The workbook as one buffer, for tables small enough to hold in memory. */
+export async function workbookBuffer(sheets: readonly SheetDefinition[]): Promise<Buffer> {
+  const out = new PassThrough()
+  const chunks: Buffer[] = []
+  out.on('data', (chunk: Buffer) => chunks.push(chunk))
+  const ended = new Promise((resolve, reject) => out.on('end', resolve).on('error', reject))
+  await writeWorkbook(sheets, out)
+  await ended
+  return Buffer.concat(chunks)
 }

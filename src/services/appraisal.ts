@@ -8,6 +8,7 @@
  * mode a reviewer who is neither owner nor resolver sees only their own
  * assessments (and consensus), as in dual screening.
  */
+import { tableSheet, workbookBuffer } from '../reporting/workbook.ts'
 import { and, asc, count, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm'
 import { checkAssessment, compareAssessments, deriveJudgements, getTool, TOOLS, type Tool } from '../appraisal/index.ts'
 import { ATN_V2_2, validateCriteriaSet, type AtnCriteriaSet } from '../appraisal/atn.ts'
@@ -195,12 +196,7 @@ export function robTableCsv(tool: Tool, rows: RobTableRow[]): string {
 }
 
 export async function robTableXlsx(tool: Tool, rows: RobTableRow[]): Promise<Buffer> {
-  const { default: ExcelJS } = await import('exceljs')
-  const workbook = new ExcelJS.Workbook()
-  const sheet = workbook.addWorksheet(`Risk of bias (${tool.id})`, { views: [{ state: 'frozen', ySplit: 1 }] })
-  sheet.addRow(tableHeader(tool)).font = { bold: true }
-  for (const r of rows) sheet.addRow(tableCells(tool, r))
-  return Buffer.from(await workbook.xlsx.writeBuffer())
+  return workbookBuffer([tableSheet(`Risk of bias (${tool.id})`, tableHeader(tool), rows.map((r) => tableCells(tool, r)))])
 }
 
 /** The robvis traffic-light plot or (optionally weighted) summary plot of the project's table. */

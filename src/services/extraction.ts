@@ -9,6 +9,7 @@
  * article only once both extractions are complete; owners and the project's
  * designated resolvers see everything and record the consensus.
  */
+import { tableSheet, workbookBuffer } from '../reporting/workbook.ts'
 import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articles, extractionConsensus, extractionGrids, extractionGridVersions, extractionHistory, extractions, gridTemplates, users } from '../db/schema.ts'
@@ -337,9 +338,6 @@ export async function extractionAgreement(db: Database, projectId: string, gridI
 
 // ---- Export ---------------------------------------------------------------
 
-/** Excel refuses longer cell text. */
-const MAX_CELL_CHARS = 32_767
-
 /**
  * The extraction table: one row per article (per reviewer for the reviewers'
  * and models' variants), one column per field of the grid's current version
@@ -378,12 +376,7 @@ export async function exportExtractionTable(db: Database, caller: ProjectCaller,
   const { header, rows } = await extractionTable(db, caller, query)
   const fileName = `extraction-${variant}.${query.format}`
   if (query.format === 'xlsx') {
-    const { default: ExcelJS } = await import('exceljs')
-    const workbook = new ExcelJS.Workbook()
-    const sheet = workbook.addWorksheet('Extraction')
-    sheet.addRow(header)
-    for (const row of rows) sheet.addRow(row.map((v) => (typeof v === 'string' && v.length > MAX_CELL_CHARS ? v.slice(0, MAX_CELL_CHARS) : v)))
-    const body = Buffer.from(await workbook.xlsx.writeBuffer())
+    const body = await workbookBuffer([tableSheet('Extraction', header, rows)])
     return { fileName, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', body }
   }
   return { fileName, contentType: 'text/csv; charset=utf-8', body: [header, ...rows].map(csvLine).join('') }

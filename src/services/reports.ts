@@ -12,7 +12,7 @@ import { articles, decisions, robAssessments, users } from '../db/schema.ts'
 import { TooLarge } from '../errors.ts'
 import { EXPORT_FORMATS, writeExport, type ExportItem } from '../export/index.ts'
 import { formatBibliography, type BibliographyLocale, type BibliographyOutput, type BibliographyStyle } from '../reporting/bibliography.ts'
-import { writeWorkbook, type SheetDefinition, type WorkbookCell } from '../reporting/workbook.ts'
+import { tableSheet, writeWorkbook, type SheetDefinition, type WorkbookCell } from '../reporting/workbook.ts'
 import { robTable, tableCells, tableHeader } from './appraisal.ts'
 import { rowToRecord } from './articles.ts'
 import { exportItems } from './export.ts'
@@ -206,10 +206,6 @@ export async function reportSheets(db: Database, projectId: string, ownDecisions
   ]
 }
 
-/** Rows of a table given as a header and arrays of cells. */
-const tableRows = (header: readonly string[], rows: ReadonlyArray<ReadonlyArray<WorkbookCell>>) =>
-  rows.map((cells) => Object.fromEntries(header.map((key, i) => [key, cells[i] ?? null])))
-
 /**
  * The sheets of the later stages, as the caller may see them: each extraction grid's consensus table,
  * the risk-of-bias table of each tool used (consensus, else the caller's own assessments, as the
@@ -220,12 +216,12 @@ export async function reviewSheets(db: Database, caller: ProjectCaller): Promise
   const projectId = caller.project.id
   for (const grid of await listGrids(db, projectId)) {
     const table = await extractionTable(db, caller, { gridId: grid.id, variant: 'consensus' })
-    if (table.rows.length > 0) sheets.push({ name: `Extraction ${table.name}`, columns: table.header.map((key) => ({ key })), rows: tableRows(table.header, table.rows) })
+    if (table.rows.length > 0) sheets.push(tableSheet(`Extraction ${table.name}`, table.header, table.rows))
   }
   const tools = await db.selectDistinct({ tool: robAssessments.tool }).from(robAssessments).where(eq(robAssessments.projectId, projectId)).orderBy(asc(robAssessments.tool))
   for (const { tool: toolId } of tools) {
     const { tool, rows } = await robTable(db, caller, toolId)
-    if (rows.length > 0) sheets.push({ name: `Risk of bias ${tool.id}`, columns: tableHeader(tool).map((key) => ({ key })), rows: tableRows(tableHeader(tool), rows.map((r) => tableCells(tool, r))) })
+    if (rows.length > 0) sheets.push(tableSheet(`Risk of bias ${tool.id}`, tableHeader(tool), rows.map((r) => tableCells(tool, r))))
   }
   const analyses = await listAnalyses(db, projectId)
   if (analyses.length > 0) {
