@@ -11,6 +11,12 @@
  *   "[include]"       {"decision":"include","probability":0.92,…}
  *   "[exclude]"       {"decision":"exclude","probability":0.04,…}
  *   anything else     {"decision":"maybe","probability":0.5,…}
+ * A test of another structured task (extraction, appraisal, synthesis) gives
+ * `answer`, which sees each generate/chat request and returns the model's text
+ * (or undefined for the behaviour above).
+ * POST /api/embed returns, for each input, a deterministic unit vector of
+ * `embeddingDimensions` (default 64) built from the input's words (hashed bag
+ * of words), so texts sharing words are close — enough to test retrieval.
  * Unknown models get 404 {"error":"model 'x' not found"}.
  */
 import http from 'node:http'
@@ -27,6 +33,10 @@ export interface FakeOllamaOptions {
   pullLineDelayMs?: number
   /** Stop the pull stream after this many lines and hang (to test idle timeouts). */
   pullHangAfterLines?: number
+  /** The model's text for a generate/chat request; undefined falls back to the screening behaviour. */
+  answer?: (request: { path: string; model: string; prompt: string; body: Record<string, unknown> }) => string | undefined
+  /** Length of the vectors /api/embed returns (default 64). */
+  embeddingDimensions?: number
 }
 
 export interface RecordedRequest {
@@ -48,6 +58,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function withLatest(name: string): string {
   return name.includes(':') ? name : `${name}:latest`
+}
+
+/** A unit vector from the text's lower-cased words, each hashed (FNV-1a) to one dimension. */
+export function bagOfWordsEmbedding(text: string, dimensions = 64): number[] {
+  const vector = new Array<number>(dimensions).fill(0)
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    let hash = 0x811c9dc5
+    for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), 0x01000193) >>> 0
+    vector[hash % dimensions] += 1
+  }
+  const norm = Math.hypot(...vector)
+  return norm === 0 ? vector : vector.map((x) => x / norm)
 }
 
 function modelText(prompt: string): string {
@@ -136,7 +158,8 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
       const slow = /\[slow:(\d+)\]/.exec(prompt)
       if (slow) await sleep(Number(slow[1]))
       if (res.destroyed) return
-      const text = body?.format === undefined ? 'Free-text answer.' : modelText(prompt)
+      const answered = options.answer?.({ path, model, prompt, body: body ?? {} })
+      const text = answered ?? (body?.format === undefined ? 'Free-text answer.' : modelText(prompt))
       const common = {
         model,
         created_at: new Date().toISOString(),
@@ -152,6 +175,21 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
       return json(200, path === '/api/generate'
         ? { ...common, response: text, context: [1, 2, 3] }
         : { ...common, message: { role: 'assistant', content: text } })
+    }
+
+    if (req.method === 'POST' && path === '/api/embed') {
+      const model = String(body?.model ?? '')
+      if (!installed.has(withLatest(model))) return json(404, { error: `model '${model}' not found` })
+      const input = body?.input
+      const inputs = Array.isArray(input) ? input.map(String) : [String(input ?? '')]
+      const dimensions = options.embeddingDimensions ?? 64
+      return json(200, {
+        model,
+        embeddings: inputs.map((text) => bagOfWordsEmbedding(text, dimensions)),
+        total_duration: 14_143_917,
+        load_duration: 1_019_500,
+        prompt_eval_count: inputs.reduce((n, text) => n + text.split(/\s+/).length, 0)
+      })
     }
 
     json(404, { error: '404 page not found' })
