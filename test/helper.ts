@@ -80,13 +80,20 @@ export async function userWithToken(app: FastifyInstance, email = `${randomBytes
   return { user, token, auth: { authorization: `Bearer ${token}` } }
 }
 
-/** Polls until `check` returns a truthy value or the timeout passes. */
+/**
+ * How much longer than its nominal timeout `waitFor` waits: the nominal figure is what an idle
+ * machine needs with a wide margin, and a loaded CI machine (two cores, several test files and
+ * their child processes at once) can be several times slower. Only a failing wait takes longer.
+ */
+const WAIT_SCALE = Number(process.env.TEST_WAIT_SCALE ?? 3)
+
+/** Polls until `check` returns a truthy value or the timeout (times WAIT_SCALE) passes. */
 export async function waitFor<T>(check: () => Promise<T | undefined | false | null>, timeoutMs = 20000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs
+  const deadline = Date.now() + timeoutMs * WAIT_SCALE
   for (;;) {
     const value = await check()
     if (value) return value
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs * WAIT_SCALE} ms`)
     await new Promise((r) => setTimeout(r, intervalMs))
   }
 }
