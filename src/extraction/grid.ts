@@ -87,6 +87,10 @@ export interface FieldValue {
   page?: number
   /** LLM extraction: the quote was not found in the article's text. */
   quoteUnverified?: boolean
+  /** LLM extraction: the model's value, which does not fit the field's type (`value` is then empty). */
+  invalidValue?: unknown
+  /** LLM extraction: why `invalidValue` was refused. */
+  problem?: string
 }
 export type ExtractionValues = Record<string, FieldValue>
 

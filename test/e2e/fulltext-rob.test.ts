@@ -3,10 +3,13 @@
  * record, extracted, searchable and read page by page; a bulk upload with its
  * match report and a manual match; a RoB 2 assessment whose questions follow
  * the answers, the API's refusal shown, the derived judgement and the
- * traffic-light plot; axe-core on both tabs.
+ * traffic-light plot; an LLM extraction run started from the screen, its
+ * values shown beside the fields with their quotes verified or flagged, one
+ * taken into the form; axe-core on both tabs.
  */
 import t from 'tap'
 import { fileUpload, waitFor } from '../helper.ts'
+import { startFakeOllama } from '../llm/ollama-server.ts'
 import { articlePdf } from '../support/pdfs.ts'
 import { expectAccessible, needsApp, reviewSetUp, signedInContext, toCsv } from './support.ts'
 
@@ -22,7 +25,17 @@ const pdf = async (title: string, words: string) => Buffer.from(await articlePdf
 }))
 
 t.test('full texts and risk of bias in the browser', { skip: needsApp }, async (t) => {
-  const { service, browser, pages, api } = await reviewSetUp(t, 'fulltext-rob')
+  const model = {
+    sample_size: { value: 120, not_reported: false, quote: 'Participants were randomised by a central web service.', page: 1 },
+    country: { value: 'France', not_reported: false, quote: 'recruited in Paris', page: 1 }
+  }
+  const ollama = await startFakeOllama({
+    models: ['phi3:mini'],
+    answer: ({ body }) => JSON.stringify(Object.fromEntries(Object.keys((body.format as { properties: object }).properties)
+      .map((k) => [k, model[k as keyof typeof model] ?? { value: null, not_reported: true, quote: '', page: 0 }])))
+  })
+  t.teardown(() => ollama.close())
+  const { service, browser, pages, api } = await reviewSetUp(t, 'fulltext-rob', { OLLAMA_BASE_URL: ollama.baseUrl })
   const project = await api('POST', '/api/projects/', { name: 'Digital alliance' })
   const projectId: string = project.id
   const rows = TITLES.map((title, i) => ({ title, authors: 'Doe J', abstract: `An abstract about ${title.toLowerCase()}.`, year: '2021', pubmedID: String(30000001 + i) }))
@@ -69,6 +82,24 @@ t.test('full texts and risk of bias in the browser', { skip: needsApp }, async (
   const extraction = await api('GET', `/api/projects/${projectId}/articles/${id(TITLES[0])}/extractions/mine?gridId=${grid.id}`)
   t.same([extraction.status, extraction.values], ['complete', { sample_size: { value: 120 }, blinded: { value: true }, design: { value: 'RCT' }, country: { notReported: true } }], 'the values stored with their types')
   await expectAccessible(t, page, 'fulltext')
+
+  // An LLM extraction run of the records included at full text, started from the screen; its values beside the fields.
+  await api('POST', `/api/projects/${projectId}/articles/${id(TITLES[0])}/decisions`, { decision: 'include', stage: 'full_text' })
+  await api('POST', '/api/profiles', { id: 'local-test', name: 'Local', preprocessModel: 'phi3:mini', extractModel: 'phi3:mini', synthesisModel: 'phi3:mini' })
+  await page.getByText('Extract with a local LLM').click()
+  await page.getByLabel('Analysis profile').selectOption('local-test')
+  await page.getByRole('button', { name: 'Start the LLM extraction' }).click()
+  const modelValue = (key: string) => form.locator(`[data-field="${key}"] [data-testid="llm-value"]`)
+  await modelValue('sample_size').getByText('quote found in the text').waitFor({ timeout: 30000 })
+  t.match(await modelValue('sample_size').textContent(), /Model phi3:mini: 120 — “Participants were randomised by a central web service\.” \(Page 1\)/)
+  t.match(await modelValue('country').textContent(), /France — “recruited in Paris”.*quote not found in the text/, 'a quote not in the text is flagged')
+  await modelValue('country').getByRole('button', { name: 'Use this value' }).click()
+  t.equal(await form.getByLabel('Country *').inputValue(), 'France', 'the model\'s value taken into the form')
+  await form.getByRole('button', { name: 'Save as complete' }).click()
+  await form.getByText('Saved (complete).').waitFor()
+  const corrected = await api('GET', `/api/projects/${projectId}/articles/${id(TITLES[0])}/extractions/mine?gridId=${grid.id}`)
+  t.same(corrected.values.country, { value: 'France', quote: 'recruited in Paris' }, 'stored with the model\'s quote (no page: it was not found)')
+  await expectAccessible(t, page, 'fulltext-llm')
 
   // Several PDFs: one matched by its title, one matched by hand from the report.
   await page.getByLabel('Choose PDFs…').setInputFiles([

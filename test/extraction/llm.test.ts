@@ -1,6 +1,6 @@
 import t from 'tap'
 import { parseGrid, gridFields } from '../../src/extraction/grid.ts'
-import { extractionJsonSchema, findQuote, readModelAnswer, selectPassages } from '../../src/extraction/llm.ts'
+import { extractionJsonSchema, findQuote, groupFields, readModelAnswer, selectPassages } from '../../src/extraction/llm.ts'
 
 const grid = parseGrid({
   name: 'Trials',
@@ -38,6 +38,7 @@ t.test('quotes are verified against the text', async (t) => {
   }, pages)
   t.same(values, {
     sample_size: { value: 120, quote: 'We randomised 120 participants', page: 0 },
+    design: { value: null, invalidValue: 'case series', problem: 'design: must be one of ["RCT","cohort"]' },
     country: { value: 'France', quote: 'recruited in Paris', quoteUnverified: true },
     funding: { value: null, notReported: true }
   })
@@ -48,4 +49,17 @@ t.test('passages are chosen by overlap with the fields, in text order', async (t
   const long = [{ page: 1, text: ['Background on chatbots and alliance.', 'Funding: the national agency funded the trial.', 'Unrelated discussion of limitations.'].join('\n\n') }]
   t.same(selectPassages(long, [gridFields(grid)[3]], 60), [{ page: 1, text: 'Funding: the national agency funded the trial.' }])
   t.equal(selectPassages(long, gridFields(grid), 10_000).length, 3, 'everything when it fits')
+  t.same(selectPassages(long, gridFields(grid), 100), [{ page: 1, text: 'Funding: the national agency funded the trial.' }], 'otherwise only passages sharing words with the fields')
+})
+
+t.test('sections: methods and results first among equals, references never', async (t) => {
+  const text = 'The sample size was 40.\n\nThe sample size was 50.\n\nA sample size paper.'
+  const sections = [{ name: 'introduction', page: 1, offset: 0 }, { name: 'methods', page: 1, offset: 25 }, { name: 'references', page: 1, offset: 50 }]
+  t.same(selectPassages([{ page: 1, text }], [gridFields(grid)[0]], 30, 800, sections), [{ page: 1, text: 'The sample size was 50.' }])
+  t.same(selectPassages([{ page: 1, text }], [gridFields(grid)[0]], 1000, 800, sections).map((p) => p.text), ['The sample size was 40.', 'The sample size was 50.'])
+})
+
+t.test('fields are grouped within sections', async (t) => {
+  const two = parseGrid({ name: 'g', sections: [{ title: 'a', fields: [{ label: 'A' }, { label: 'B' }, { label: 'C' }] }, { title: 'b', fields: [{ label: 'D' }] }] })
+  t.same(groupFields(two, 2).map((g) => g.map((f) => f.key)), [['a', 'b'], ['c'], ['d']])
 })

@@ -29,7 +29,9 @@ export const FieldValue = Type.Object({
   notReported: Type.Optional(Type.Boolean({ description: 'the article does not report it' })),
   quote: Type.Optional(Type.String({ maxLength: 5000, description: 'a verbatim supporting passage' })),
   page: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000, description: 'the page of the quote (0: title and abstract)' })),
-  quoteUnverified: Type.Optional(Type.Boolean({ description: 'LLM extraction: the quote was not found in the text' }))
+  quoteUnverified: Type.Optional(Type.Boolean({ description: 'LLM extraction: the quote was not found in the text' })),
+  invalidValue: Type.Optional(Type.Unknown({ description: 'LLM extraction: the model\'s value, which does not fit the field\'s type (value is then empty)' })),
+  problem: Type.Optional(Type.String({ maxLength: 2000, description: 'LLM extraction: why invalidValue was refused' }))
 }, { additionalProperties: false })
 export const ExtractionValues = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' }), FieldValue, { maxProperties: 1000 })
 

@@ -2244,10 +2244,14 @@ export interface paths {
                                 updatedAt: string;
                                 values: {
                                     [key: string]: {
+                                        /** @description LLM extraction: the model's value, which does not fit the field's type (value is then empty) */
+                                        invalidValue?: unknown;
                                         /** @description the article does not report it */
                                         notReported?: boolean;
                                         /** @description the page of the quote (0: title and abstract) */
                                         page?: number;
+                                        /** @description LLM extraction: why invalidValue was refused */
+                                        problem?: string;
                                         /** @description a verbatim supporting passage */
                                         quote?: string;
                                         /** @description LLM extraction: the quote was not found in the text */
@@ -2275,10 +2279,14 @@ export interface paths {
                                 updatedAt: string;
                                 values: {
                                     [key: string]: {
+                                        /** @description LLM extraction: the model's value, which does not fit the field's type (value is then empty) */
+                                        invalidValue?: unknown;
                                         /** @description the article does not report it */
                                         notReported?: boolean;
                                         /** @description the page of the quote (0: title and abstract) */
                                         page?: number;
+                                        /** @description LLM extraction: why invalidValue was refused */
+                                        problem?: string;
                                         /** @description a verbatim supporting passage */
                                         quote?: string;
                                         /** @description LLM extraction: the quote was not found in the text */
@@ -2345,10 +2353,14 @@ export interface paths {
                                 updatedAt: string;
                                 values: {
                                     [key: string]: {
+                                        /** @description LLM extraction: the model's value, which does not fit the field's type (value is then empty) */
+                                        invalidValue?: unknown;
                                         /** @description the article does not report it */
                                         notReported?: boolean;
                                         /** @description the page of the quote (0: title and abstract) */
                                         page?: number;
+                                        /** @description LLM extraction: why invalidValue was refused */
+                                        problem?: string;
                                         /** @description a verbatim supporting passage */
                                         quote?: string;
                                         /** @description LLM extraction: the quote was not found in the text */
@@ -2365,10 +2377,14 @@ export interface paths {
                                 type: string;
                                 values: {
                                     entry: {
+                                        /** @description LLM extraction: the model's value, which does not fit the field's type (value is then empty) */
+                                        invalidValue?: unknown;
                                         /** @description the article does not report it */
                                         notReported?: boolean;
                                         /** @description the page of the quote (0: title and abstract) */
                                         page?: number;
+                                        /** @description LLM extraction: why invalidValue was refused */
+                                        problem?: string;
                                         /** @description a verbatim supporting passage */
                                         quote?: string;
                                         /** @description LLM extraction: the quote was not found in the text */
@@ -2426,10 +2442,14 @@ export interface paths {
                         note?: string;
                         values: {
                             [key: string]: {
+                                /** @description LLM extraction: the model's value, which does not fit the field's type (value is then empty) */
+                                invalidValue?: unknown;
                                 /** @description the article does not report it */
                                 notReported?: boolean;
                                 /** @description the page of the quote (0: title and abstract) */
                                 page?: number;
+                                /** @description LLM extraction: why invalidValue was refused */
+                                problem?: string;
                                 /** @description a verbatim supporting passage */
                                 quote?: string;
                                 /** @description LLM extraction: the quote was not found in the text */
@@ -2459,10 +2479,14 @@ export interface paths {
                             updatedAt: string;
                             values: {
                                 [key: string]: {
+                                    /** @description LLM extraction: the model's value, which does not fit the field's type (value is then empty) */
+                                    invalidValue?: unknown;
                                     /** @description the article does not report it */
                                     notReported?: boolean;
                                     /** @description the page of the quote (0: title and abstract) */
                                     page?: number;
+                                    /** @description LLM extraction: why invalidValue was refused */
+                                    problem?: string;
                                     /** @description a verbatim supporting passage */
                                     quote?: string;
                                     /** @description LLM extraction: the quote was not found in the text */
@@ -2523,10 +2547,14 @@ export interface paths {
                             status: string;
                             values: {
                                 [key: string]: {
+                                    /** @description LLM extraction: the model's value, which does not fit the field's type (value is then empty) */
+                                    invalidValue?: unknown;
                                     /** @description the article does not report it */
                                     notReported?: boolean;
                                     /** @description the page of the quote (0: title and abstract) */
                                     page?: number;
+                                    /** @description LLM extraction: why invalidValue was refused */
+                                    problem?: string;
                                     /** @description a verbatim supporting passage */
                                     quote?: string;
                                     /** @description LLM extraction: the quote was not found in the text */
@@ -2594,10 +2622,14 @@ export interface paths {
                             updatedAt: string;
                             values: {
                                 [key: string]: {
+                                    /** @description LLM extraction: the model's value, which does not fit the field's type (value is then empty) */
+                                    invalidValue?: unknown;
                                     /** @description the article does not report it */
                                     notReported?: boolean;
                                     /** @description the page of the quote (0: title and abstract) */
                                     page?: number;
+                                    /** @description LLM extraction: why invalidValue was refused */
+                                    problem?: string;
                                     /** @description a verbatim supporting passage */
                                     quote?: string;
                                     /** @description LLM extraction: the quote was not found in the text */
@@ -2634,10 +2666,14 @@ export interface paths {
                         status?: "draft" | "complete";
                         values: {
                             [key: string]: {
+                                /** @description LLM extraction: the model's value, which does not fit the field's type (value is then empty) */
+                                invalidValue?: unknown;
                                 /** @description the article does not report it */
                                 notReported?: boolean;
                                 /** @description the page of the quote (0: title and abstract) */
                                 page?: number;
+                                /** @description LLM extraction: why invalidValue was refused */
+                                problem?: string;
                                 /** @description a verbatim supporting passage */
                                 quote?: string;
                                 /** @description LLM extraction: the quote was not found in the text */
@@ -2674,10 +2710,14 @@ export interface paths {
                             updatedAt: string;
                             values: {
                                 [key: string]: {
+                                    /** @description LLM extraction: the model's value, which does not fit the field's type (value is then empty) */
+                                    invalidValue?: unknown;
                                     /** @description the article does not report it */
                                     notReported?: boolean;
                                     /** @description the page of the quote (0: title and abstract) */
                                     page?: number;
+                                    /** @description LLM extraction: why invalidValue was refused */
+                                    problem?: string;
                                     /** @description a verbatim supporting passage */
                                     quote?: string;
                                     /** @description LLM extraction: the quote was not found in the text */
@@ -2692,6 +2732,96 @@ export interface paths {
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/articles/{articleId}/extractions/mine/accept-llm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy a model's values of the article (some fields, or all its valid ones) into your own extraction, with their quotes and pages
+         * @description Your extraction keeps its status (a new one is a draft) and the history keeps the save. The model's extraction must be one you may see (extraction is blind).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    articleId: string;
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description default: every field the model gave a valid value or "not reported" for */
+                        fields?: string[];
+                        /** Format: uuid */
+                        gridId: string;
+                        /**
+                         * Format: uuid
+                         * @description the model's reviewer (default: the only model that extracted this article with the grid)
+                         */
+                        reviewerId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            articleId: string;
+                            createdAt: string;
+                            gridId: string;
+                            gridVersion: number;
+                            id: string;
+                            origin: string;
+                            reviewerEmail: string;
+                            reviewerId: string;
+                            reviewerKind: string;
+                            /** @description LLM: model, digest, prompt version, options */
+                            run: {
+                                [key: string]: unknown;
+                            } | null;
+                            status: string;
+                            updatedAt: string;
+                            values: {
+                                [key: string]: {
+                                    /** @description LLM extraction: the model's value, which does not fit the field's type (value is then empty) */
+                                    invalidValue?: unknown;
+                                    /** @description the article does not report it */
+                                    notReported?: boolean;
+                                    /** @description the page of the quote (0: title and abstract) */
+                                    page?: number;
+                                    /** @description LLM extraction: why invalidValue was refused */
+                                    problem?: string;
+                                    /** @description a verbatim supporting passage */
+                                    quote?: string;
+                                    /** @description LLM extraction: the quote was not found in the text */
+                                    quoteUnverified?: boolean;
+                                    /** @description the value, of the field's type (null or absent when not reported) */
+                                    value?: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -4826,6 +4956,219 @@ export interface paths {
                     };
                     content: {
                         "application/octet-stream": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/extraction/llm-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's LLM extraction runs, newest first (at most 200) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            digest: string | null;
+                            error: string | null;
+                            extracted: number;
+                            failed: number;
+                            finishedAt: string | null;
+                            gridId: string;
+                            gridVersion: number;
+                            /** @description the task id */
+                            id: string;
+                            message: string | null;
+                            model: string;
+                            /** @description temperature, seed, concurrency, fieldsPerGroup, passage budget, JSON attempts */
+                            options: {
+                                [key: string]: unknown;
+                            };
+                            progress: number;
+                            promptVersion: string | null;
+                            requested: number | null;
+                            reviewerId: string | null;
+                            status: string;
+                            templateId: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Extract articles into a grid with a local LLM (background): its values are stored under its own reviewer account
+         * @description Give a profile (its extractModel) or a model name; the model must be installed on the Ollama server. The grid's current version is pinned. By default the run extracts the records included at full-text screening that have an extracted full text and that this model has not extracted with the grid yet.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            /** @description give either profileId or model */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description default: the records included at full-text screening that have an extracted full text and no extraction by this model with this grid yet */
+                        articleIds?: string[];
+                        /** @description requests in flight at once (capped by LLM_CONCURRENCY) */
+                        concurrency?: number;
+                        /**
+                         * @description fields asked in one request (each group gets its own passages)
+                         * @default 8
+                         */
+                        fieldsPerGroup?: number;
+                        /** Format: uuid */
+                        gridId: string;
+                        model?: string;
+                        /** @description an analysis profile: its extractModel is used */
+                        profileId?: string;
+                        /** @default 42 */
+                        seed?: number;
+                        /** @default 0 */
+                        temperature?: number;
+                        /**
+                         * Format: uuid
+                         * @description an extraction prompt template (default: the seeded one)
+                         */
+                        templateId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attempts: number;
+                            createdAt: string;
+                            createdBy: string | null;
+                            error: string | null;
+                            finishedAt: string | null;
+                            id: string;
+                            message: string | null;
+                            progress: number;
+                            projectId: string | null;
+                            result: unknown;
+                            startedAt: string | null;
+                            status: string;
+                            type: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/extraction/llm-runs/{taskId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An LLM extraction run: its provenance (model, digest, prompt version, options, grid version) and its outcome per article */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                    taskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description per article; for a run that did not finish, the articles stored so far */
+                            articles: {
+                                articleId: string;
+                                error?: {
+                                    kind: string;
+                                    message: string;
+                                };
+                                fields: number;
+                                /** @description values of the wrong type, stored flagged (invalidValue) */
+                                invalid: number;
+                                notReported: number;
+                                requests: number;
+                                status: "extracted" | "failed";
+                                /** @description what the model read: full-text passages, or only title and abstract */
+                                text: "full_text" | "abstract";
+                                /** @description values whose quote was not found (flagged), or without a quote */
+                                unverified: number;
+                                values: number;
+                                /** @description values whose quote was found in the text */
+                                verified: number;
+                            }[];
+                            createdAt: string;
+                            digest: string | null;
+                            error: string | null;
+                            extracted: number;
+                            failed: number;
+                            finishedAt: string | null;
+                            gridId: string;
+                            gridVersion: number;
+                            /** @description the task id */
+                            id: string;
+                            message: string | null;
+                            model: string;
+                            /** @description temperature, seed, concurrency, fieldsPerGroup, passage budget, JSON attempts */
+                            options: {
+                                [key: string]: unknown;
+                            };
+                            progress: number;
+                            promptVersion: string | null;
+                            requested: number | null;
+                            reviewerId: string | null;
+                            status: string;
+                            templateId: string | null;
+                        };
                     };
                 };
             };

@@ -7,8 +7,31 @@ import { useI18n } from '../i18n'
 
 interface Field { key: string; label: string; type: string; required?: boolean; description?: string; unit?: string; choices?: string[] }
 interface Grid { id: string; name: string; definition: { sections: Array<{ title: string; fields: Field[] }> } }
-interface Entry { value?: unknown; notReported?: boolean }
+interface Entry { value?: unknown; notReported?: boolean; quote?: string; page?: number; quoteUnverified?: boolean; invalidValue?: unknown; problem?: string }
 type Values = Record<string, Entry>
+interface ModelExtraction { reviewerId: string; reviewerEmail: string; reviewerKind: string; values: Values; run: { model?: string } | null }
+
+const shown = (value: unknown): string => (Array.isArray(value) && value.some((v) => typeof v === 'object') ? JSON.stringify(value) : Array.isArray(value) ? value.join('; ') : String(value))
+
+/** A model's value for a field, with its quote and whether the quote was found in the text; "use" copies it into the form. */
+function ModelValue({ model, entry, onUse }: { model: string; entry: Entry; onUse?: () => void }) {
+  const { t } = useI18n()
+  let text: string
+  let flag: string | null = null
+  if (entry.notReported) text = t('ex.notReported')
+  else if (entry.invalidValue !== undefined) { text = shown(entry.invalidValue); flag = t('ex.llmInvalid', { problem: entry.problem ?? '' }) } else text = entry.value === undefined || entry.value === null ? '—' : shown(entry.value)
+  const verified = !!entry.quote && !entry.quoteUnverified && entry.invalidValue === undefined
+  return (
+    <p className="muted llm-value" data-testid="llm-value">
+      {t('ex.llmValue', { model })}: <strong>{text}</strong>
+      {entry.quote && <> — “{entry.quote}”{entry.page !== undefined && ` (${t('ft.page', { n: entry.page })})`}</>}
+      {verified && <span className="ok"> ✓ {t('ex.llmVerified')}</span>}
+      {entry.quoteUnverified && <span className="warning"> ⚠ {t('ex.llmUnverified')}</span>}
+      {flag && <span className="warning"> ⚠ {flag}</span>}
+      {onUse && entry.invalidValue === undefined && <> <button type="button" onClick={onUse}>{t('ex.llmUse')}</button></>}
+    </p>
+  )
+}
 
 /** One field's input, by type; the value is kept in the type the API expects (numbers as numbers, booleans as booleans). */
 function FieldInput({ field, entry, disabled, onChange }: { field: Field; entry: Entry; disabled: boolean; onChange(value: unknown): void }) {
@@ -72,6 +95,12 @@ export function ExtractionForm({ projectId, articleId, editable }: { projectId: 
     },
     enabled: !!chosen
   })
+  // The models' extractions of the article the caller may see (blind like a colleague's).
+  const models = useQuery({
+    queryKey: ['project', projectId, 'extractions', articleId, chosen],
+    queryFn: async () => (await call<{ extractions: ModelExtraction[] }>('GET', `/api/projects/${projectId}/articles/${articleId}/extractions?gridId=${chosen}`)).extractions.filter((e) => e.reviewerKind === 'llm'),
+    enabled: !!chosen
+  })
   // Unsaved values survive a reload; once saved, the form shows the stored extraction.
   const [draft, setDraft, clearDraft] = useDraft<Values | null>(`extraction.${projectId}.${articleId}.${chosen}`, null)
   const values = draft ?? mine.data?.values ?? {}
@@ -87,7 +116,7 @@ export function ExtractionForm({ projectId, articleId, editable }: { projectId: 
   return (
     <form className="card extraction" aria-label={t('ex.title')} onSubmit={(e) => e.preventDefault()}>
       <h4>{t('ex.title')}</h4>
-      <ErrorMessage error={grids.error ?? grid.error ?? mine.error} />
+      <ErrorMessage error={grids.error ?? grid.error ?? mine.error ?? models.error} />
       {(grids.data?.length ?? 0) > 1 && (
         <label>{t('ex.grid')} <select value={chosen} onChange={(e) => setGridId(e.target.value)}>{grids.data?.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}</select></label>
       )}
@@ -101,6 +130,12 @@ export function ExtractionForm({ projectId, articleId, editable }: { projectId: 
               <div key={f.key} className="ex-field" data-field={f.key}>
                 <FieldInput field={f} entry={entry} disabled={!editable || !!entry.notReported} onChange={(value) => set(f.key, { ...entry, value })} />
                 <label className="inline"><input type="checkbox" checked={!!entry.notReported} disabled={!editable} onChange={(e) => set(f.key, e.target.checked ? { notReported: true } : {})} /> {t('ex.notReported')}</label>
+                {models.data?.map((m) => {
+                  const theirs = m.values[f.key]
+                  if (!theirs) return null
+                  const use = () => set(f.key, theirs.notReported ? { notReported: true } : { value: theirs.value, ...(theirs.quote ? { quote: theirs.quote } : {}), ...(theirs.page !== undefined ? { page: theirs.page } : {}) })
+                  return <ModelValue key={m.reviewerId} model={m.run?.model ?? m.reviewerEmail} entry={theirs} onUse={editable && f.type !== 'rows' ? use : undefined} />
+                })}
               </div>
             )
           })}

@@ -196,6 +196,41 @@ function BulkUpload({ articles }: { articles: Article[] }) {
   )
 }
 
+/** Starts an LLM extraction run: a grid and a profile's extraction model, over the records included at full text with an extracted text. */
+function LlmExtractionRun() {
+  const { t } = useI18n()
+  const projectId = useProjectId()
+  const [open, setOpen] = useState(false)
+  const grids = useQuery({ queryKey: ['project', projectId, 'grids'], enabled: open, queryFn: () => call<Array<{ id: string; name: string }>>('GET', `/api/projects/${projectId}/grids`) })
+  const profiles = useQuery({ queryKey: ['profiles'], enabled: open, queryFn: () => call<Array<{ id: string; name: string; extractModel: string }>>('GET', '/api/profiles') })
+  const [gridId, setGridId] = useState('')
+  const [profileId, setProfileId] = useState('')
+  const [taskId, setTaskId] = useState<string | null>(null)
+  const run = useMutation({
+    mutationFn: () => call<Task>('POST', `/api/projects/${projectId}/extraction/llm-runs`, { gridId: gridId || grids.data?.[0]?.id, profileId: profileId || profiles.data?.[0]?.id }),
+    onSuccess: (task) => setTaskId(task.id)
+  })
+  return (
+    <details className="card" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>{t('ex.llmRun')}</summary>
+      <p className="muted">{t('ex.llmRunHelp')}</p>
+      <form onSubmit={(e) => { e.preventDefault(); run.mutate() }}>
+        <label>{t('ex.grid')}
+          <select value={gridId} onChange={(e) => setGridId(e.target.value)}>{(grids.data ?? []).map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}</select>
+        </label>
+        <label>{t('screening.llmProfile')}
+          <select value={profileId} onChange={(e) => setProfileId(e.target.value)}>
+            {(profiles.data ?? []).map((p) => <option key={p.id} value={p.id}>{p.name} ({p.extractModel})</option>)}
+          </select>
+        </label>
+        <ErrorMessage error={run.error ?? grids.error ?? profiles.error} />
+        <button type="submit" disabled={run.isPending || !profiles.data?.length || !grids.data?.length}>{t('ex.llmStart')}</button>
+      </form>
+      {taskId && <TaskProgress projectId={projectId} taskId={taskId} />}
+    </details>
+  )
+}
+
 /** Full texts of the records included at title/abstract: PDF and extraction status, uploads, search, the text page by page. */
 export default function FullTexts() {
   const { t } = useI18n()
@@ -206,6 +241,7 @@ export default function FullTexts() {
   const [open, setOpen] = useState<string | null>(null)
   useProjectEvents(projectId, (event) => {
     if (event.type === 'fulltext.extracted') void queryClient.invalidateQueries({ queryKey: ['project', projectId, 'fulltext'] })
+    if (event.type === 'extraction.llm.article') void queryClient.invalidateQueries({ queryKey: ['project', projectId, 'extractions'] })
   })
   const articles = useQuery({
     queryKey: ['project', projectId, 'articles', 'included-ta'],
@@ -231,6 +267,7 @@ export default function FullTexts() {
       {opened && <Viewer article={opened} editable={editable} onClose={() => setOpen(null)} />}
       <Search />
       {editable && <BulkUpload articles={items} />}
+      {editable && <LlmExtractionRun />}
     </section>
   )
 }
