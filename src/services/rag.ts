@@ -204,7 +204,7 @@ export async function indexProject(
     const action = options.force || needs(file, settings) === 'chunk' ? 'chunk' : 'embed'
     const chunks = action === 'chunk'
       ? chunkPages(await db.select({ number: fullTextPages.page, text: fullTextPages.text }).from(fullTextPages)
-        .where(eq(fullTextPages.fileId, file.fileId)).orderBy(asc(fullTextPages.page)), settings.chunking)
+          .where(eq(fullTextPages.fileId, file.fileId)).orderBy(asc(fullTextPages.page)), settings.chunking)
       : null
     const existing = chunks ? [] : await db.select({ id: fullTextChunks.id, text: fullTextChunks.text }).from(fullTextChunks)
       .where(eq(fullTextChunks.fileId, file.fileId)).orderBy(asc(fullTextChunks.ordinal))
@@ -409,7 +409,7 @@ export async function createConversation(db: Database, projectId: string, userId
 
 /** The caller's conversations in the project, most recently active first. */
 export async function listConversations(db: Database, projectId: string, userId: string) {
-  const rows = await db.select({ c: chatConversations, n: sql<number>`(SELECT count(*) FROM ${chatMessages} m WHERE m.conversation_id = ${chatConversations.id})::int` })
+  const rows = await db.select({ c: chatConversations, n: sql<number>`(SELECT count(*) FROM chat_messages m WHERE m.conversation_id = chat_conversations.id)::int` })
     .from(chatConversations).where(and(eq(chatConversations.projectId, projectId), eq(chatConversations.userId, userId)))
     .orderBy(desc(chatConversations.updatedAt), desc(chatConversations.id))
   return rows.map((r) => conversationView(r.c, r.n))
@@ -473,7 +473,7 @@ export async function postMessage(
     generation = { model: null, promptVersion: RAG_PROMPT_VERSION, retrieval: retrievalRecord, durationMs: Date.now() - started }
   } else {
     const messages = buildChatMessages({ question: input.content, passages: retrieval.chunks, history })
-    let digest: string | null = null
+    let digest: string | null
     let answer
     try {
       const installed = await client.listModels({ timeoutMs: config.RAG_CHAT_TIMEOUT_MS })
