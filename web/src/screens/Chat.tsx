@@ -129,7 +129,7 @@ function MessageView({ message, projectId }: { message: Message; projectId: stri
           </ul>
         </details>
       )}
-      {message.invalidCitations.length > 0 && <p className="warning" role="note">{t('chat.invalid', { ids: message.invalidCitations.join(', ') })}</p>}
+      {message.invalidCitations.length > 0 && <p className="error" role="note">{t('chat.invalid', { ids: message.invalidCitations.join(', ') })}</p>}
     </li>
   )
 }
