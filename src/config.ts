@@ -85,6 +85,14 @@ export const EnvSchema = Type.Object({
   OLLAMA_BASE_URL: Type.String({ default: 'http://127.0.0.1:11434', pattern: '^https?://' }),
   OLLAMA_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1000 }),
   LLM_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 32 }),
+  /** Chat over the full texts (src/rag): embedding and answering models (empty: lexical retrieval only / no default), chunking, retrieval, answer deadline. */
+  RAG_EMBEDDING_MODEL: Type.String({ default: '' }),
+  RAG_CHAT_MODEL: Type.String({ default: '' }),
+  RAG_CHUNK_SIZE: Type.Integer({ default: 1200, minimum: 20, maximum: 20000 }),
+  RAG_CHUNK_OVERLAP: Type.Integer({ default: 200, minimum: 0, maximum: 10000 }),
+  RAG_CHUNK_UNIT: Type.Union([Type.Literal('chars'), Type.Literal('words')], { default: 'chars' }),
+  RAG_TOP_K: Type.Integer({ default: 8, minimum: 1, maximum: 50 }),
+  RAG_CHAT_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1000 }),
   ADMIN_TOKEN_FILE: Type.String({ default: './data/admin-token' }),
   /** How far the JavaScript heap may grow past the live data between full collections, in percent (0: V8 decides); see src/runtime.ts. */
   HEAP_GROWTH_PERCENT: Type.Integer({ default: 10, minimum: 0, maximum: 1000 }),

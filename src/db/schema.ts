@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm'
 import {
-  pgTable, uuid, text, integer, smallint, real, boolean, timestamp, jsonb, primaryKey, index, uniqueIndex, pgEnum, customType, bigint
+  pgTable, uuid, text, integer, smallint, real, boolean, timestamp, jsonb, primaryKey, index, uniqueIndex, pgEnum, customType, bigint, bigserial
 } from 'drizzle-orm/pg-core'
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
@@ -584,3 +584,88 @@ export const fullTextPages = pgTable('full_text_pages', {
   index('full_text_pages_search_idx').using('gin', t.search),
   index('full_text_pages_project_idx').on(t.projectId)
 ])
+
+/**
+ * Chat over the full texts (src/rag, src/services/rag.ts): a project's choices, each null when the
+ * configuration's RAG_* default applies. `embedding_model` '' means no embeddings (lexical retrieval only).
+ */
+export const ragSettings = pgTable('rag_settings', {
+  projectId: uuid('project_id').primaryKey().references(() => projects.id, { onDelete: 'cascade' }),
+  embeddingModel: text('embedding_model'),
+  chatModel: text('chat_model'),
+  chunkSize: integer('chunk_size'),
+  chunkOverlap: integer('chunk_overlap'),
+  /** 'chars' or 'words'. */
+  chunkUnit: text('chunk_unit'),
+  topK: integer('top_k'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+})
+
+/**
+ * How each extracted full text is indexed: the chunking that cut it and the embedding model of its
+ * chunks (null: none). Deleted with the extraction (a re-extracted file is indexed again); a row whose
+ * chunking or model differs from the project's settings is indexed again by the task "fulltext-index".
+ */
+export const fullTextIndex = pgTable('full_text_index', {
+  fileId: uuid('file_id').primaryKey().references(() => fullTexts.fileId, { onDelete: 'cascade' }),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  /** "chars:1200:200" — unit, size, overlap. */
+  chunking: text('chunking').notNull(),
+  embeddingModel: text('embedding_model'),
+  dimensions: integer('dimensions'),
+  chunkCount: integer('chunk_count').notNull(),
+  /** Why the chunks have no embeddings although a model was asked for (they are still searched lexically). */
+  error: text('error'),
+  indexedAt: timestamp('indexed_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [index('full_text_index_project_idx').on(t.projectId)])
+
+/** A passage of one page of a full text, searched lexically (tsvector) and by cosine similarity of its embedding (unit vector). */
+export const fullTextChunks = pgTable('full_text_chunks', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  fileId: uuid('file_id').notNull().references(() => fullTexts.fileId, { onDelete: 'cascade' }),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  page: integer('page').notNull(),
+  /** Position of the chunk in its file, and its character offsets in the page's text. */
+  ordinal: integer('ordinal').notNull(),
+  startOffset: integer('start_offset').notNull(),
+  endOffset: integer('end_offset').notNull(),
+  text: text('text').notNull(),
+  search: tsvector('search').notNull().generatedAlwaysAs(sql`to_tsvector('english', text)`),
+  embedding: real('embedding').array(),
+  embeddingModel: text('embedding_model')
+}, (t) => [
+  index('full_text_chunks_search_idx').using('gin', t.search),
+  index('full_text_chunks_project_idx').on(t.projectId),
+  index('full_text_chunks_file_idx').on(t.fileId, t.ordinal)
+])
+
+/** A conversation of one user about a project's full texts. */
+export const chatConversations = pgTable('chat_conversations', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  title: text('title').notNull(),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [index('chat_conversations_owner_idx').on(t.projectId, t.userId, t.updatedAt)])
+
+/**
+ * A message: the user's question, or the model's answer with the passages it cited (verified
+ * against the retrieved ones), the ids it cited that were not retrieved, and how it was generated.
+ */
+export const chatMessages = pgTable('chat_messages', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  conversationId: uuid('conversation_id').notNull().references(() => chatConversations.id, { onDelete: 'cascade' }),
+  /** 'user' or 'assistant'. */
+  role: text('role').notNull(),
+  content: text('content').notNull(),
+  /** [{ chunkId, articleId, fileId, title, page, quote }] */
+  citations: jsonb('citations').notNull().default(sql`'[]'::jsonb`),
+  /** Chunk ids the answer cited that were not among the retrieved passages (dropped). */
+  invalidCitations: jsonb('invalid_citations').notNull().default(sql`'[]'::jsonb`),
+  /** The retrieved passages: [{ chunkId, articleId, page, lexicalRank, vectorRank, score }]. */
+  retrieved: jsonb('retrieved').notNull().default(sql`'[]'::jsonb`),
+  /** { model, digest, promptVersion, options, embeddingModel, topK, durationMs, promptTokens, outputTokens } */
+  generation: jsonb('generation'),
+  createdAt: createdAt()
+}, (t) => [index('chat_messages_conversation_idx').on(t.conversationId, t.createdAt)])

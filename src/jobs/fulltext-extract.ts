@@ -12,6 +12,7 @@ import { matchPdf, type MatchRule } from '../fulltext/match.ts'
 import { limitsFromConfig, PdfExtractor, type ExtractOutcome } from '../fulltext/extract.ts'
 import { insideStorage } from '../services/fulltext.ts'
 import { extractionTargets, storeExtraction, type ExtractionTarget } from '../services/fulltext-text.ts'
+import { indexProject, type IndexRunResult } from '../services/rag.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
 
 export const FullTextExtractPayload = Type.Object({
@@ -40,6 +41,20 @@ export interface FullTextExtractResult {
   extracted: number
   errors: number
   files: FileExtraction[]
+  /** The chat index of the files extracted (src/services/rag.ts), or why it could not be updated. */
+  index?: IndexRunResult | { error: string }
+}
+
+/** Indexes the files just extracted for chat; a failure is reported, never fails the extraction. */
+async function indexExtracted(ctx: JobContext, files: FileExtraction[]): Promise<IndexRunResult | { error: string } | undefined> {
+  const fileIds = files.filter((f) => f.status === 'ok').map((f) => f.fileId)
+  if (fileIds.length === 0) return undefined
+  try {
+    return await indexProject({ db: ctx.db, config: ctx.config, signal: ctx.signal }, ctx.task.projectId!, { fileIds })
+  } catch (error) {
+    if (ctx.signal.aborted) throw error
+    return { error: (error as Error).message }
+  }
 }
 
 /**
@@ -90,7 +105,9 @@ export async function extractFullTexts(ctx: JobContext, payload: FullTextExtract
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('full-text extraction task has no project')
   const targets = await extractionTargets(ctx.db, projectId, payload)
-  return summarise(await extractFiles(ctx, targets))
+  const result = summarise(await extractFiles(ctx, targets))
+  const index = await indexExtracted(ctx, result.files)
+  return index ? { ...result, index } : result
 }
 
 export const FullTextBulkPayload = Type.Object({
@@ -126,5 +143,7 @@ export async function bulkFullTexts(ctx: JobContext, payload: FullTextBulkPayloa
     result.matched.push({ ...file, ...match, attached: linked.length > 0 })
     if (linked.length > 0) await ctx.emit('fulltext.attached', { articleId: match.articleId, fileId: file.fileId })
   }
+  const index = await indexExtracted(ctx, extraction.files)
+  if (index) result.extraction.index = index
   return result
 }

@@ -1,7 +1,7 @@
 /**
  * Client for the Ollama HTTP API (https://github.com/ollama/ollama/blob/main/docs/api.md):
  * list, check and pull models, generate and chat with structured (JSON
- * schema) output.
+ * schema) output, embeddings.
  *
  * Failure policy:
  * - connection errors and HTTP 5xx are retried with exponential backoff and
@@ -155,6 +155,21 @@ export interface ChatResult extends GenerationStats {
   message: ChatMessage
 }
 
+export interface EmbedRequest {
+  model: string
+  input: string[]
+  /** Cut inputs longer than the model's context instead of failing (Ollama's default: true). */
+  truncate?: boolean
+  options?: ModelOptions
+}
+
+export interface EmbedResult {
+  model: string
+  embeddings: number[][]
+  promptTokens?: number
+  totalDurationMs?: number
+}
+
 export interface CallOptions {
   signal?: AbortSignal
   /** Overrides the client's timeoutMs for this call. */
@@ -170,6 +185,8 @@ export interface OllamaClient {
   pullModel(name: string, onProgress?: (progress: PullProgress) => void, options?: { signal?: AbortSignal }): Promise<void>
   generate(request: GenerateRequest, options?: CallOptions): Promise<GenerateResult>
   chat(request: ChatRequest, options?: CallOptions): Promise<ChatResult>
+  /** Embeddings of the inputs (POST /api/embed), in their order; Ollama normalises them to unit length. */
+  embed(request: EmbedRequest, options?: CallOptions): Promise<EmbedResult>
 }
 
 /** "llama3" → "llama3:latest"; names with a tag are unchanged. */
@@ -410,6 +427,21 @@ export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
       const message = body.message as Record<string, unknown> | undefined
       if (!message || typeof message.content !== 'string') throw new OllamaResponseError('Ollama /api/chat answered without a message', JSON.stringify(body))
       return { ...statsOf(body), message: { role: (message.role as ChatMessage['role']) ?? 'assistant', content: message.content } }
+    },
+    async embed(request, call) {
+      const body = await requestJson('POST', '/api/embed', {
+        model: request.model,
+        input: request.input,
+        truncate: request.truncate,
+        options: request.options,
+        keep_alive: options.keepAlive
+      }, request.model, call)
+      const embeddings = body.embeddings
+      const valid = Array.isArray(embeddings) && embeddings.length === request.input.length &&
+        embeddings.every((e) => Array.isArray(e) && e.length > 0 && e.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      if (!valid) throw new OllamaResponseError(`Ollama /api/embed did not answer one vector of numbers per input (${request.input.length})`, JSON.stringify(body).slice(0, 500))
+      const stats = statsOf(body)
+      return { model: stats.model, embeddings: embeddings as number[][], promptTokens: stats.promptTokens, totalDurationMs: stats.totalDurationMs }
     }
   }
 }

@@ -65,6 +65,11 @@ export async function queueFullTextExtraction(deps: TaskDeps, projectId: string,
   return submit(deps, 'fulltext-extract', projectId, userId, { ...(request.articleIds ? { articleIds: request.articleIds } : {}), force: request.force ?? false })
 }
 
+/** Chunks and embeddings of the project's full texts for chat (all of them again with `force`). */
+export async function queueFullTextIndex(deps: TaskDeps, projectId: string, userId: string, request: { force?: boolean }): Promise<TaskView> {
+  return submit(deps, 'fulltext-index', projectId, userId, { force: request.force ?? false })
+}
+
 export async function queueDeduplication(deps: TaskDeps, projectId: string, userId: string): Promise<TaskView> {
   return submit(deps, 'deduplicate', projectId, userId, {})
 }

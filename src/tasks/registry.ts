@@ -17,6 +17,7 @@ import { deduplicate } from '../jobs/deduplicate.ts'
 import { chaseCitations, CitationsPayload } from '../jobs/citations.ts'
 import { fetchFullTexts, FullTextPayload } from '../jobs/fulltext.ts'
 import { bulkFullTexts, extractFullTexts, FullTextBulkPayload, FullTextExtractPayload } from '../jobs/fulltext-extract.ts'
+import { FullTextIndexPayload, indexFullTexts } from '../jobs/fulltext-index.ts'
 import { IdentifiersPayload, resolveIdentifiers } from '../jobs/identifiers.ts'
 import { ImportPayload, importReferences } from '../jobs/import-references.ts'
 import { llmExtraction } from '../jobs/llm-extraction.ts'
@@ -56,7 +57,8 @@ export const TASKS = {
   fulltext: task(FullTextPayload, fetchFullTexts),
   'atn-score': task(AtnScorePayload, atnScore),
   'fulltext-extract': task(FullTextExtractPayload, extractFullTexts),
-  'fulltext-bulk': task(FullTextBulkPayload, bulkFullTexts)
+  'fulltext-bulk': task(FullTextBulkPayload, bulkFullTexts),
+  'fulltext-index': task(FullTextIndexPayload, indexFullTexts)
 }
 
 export type TaskType = keyof typeof TASKS

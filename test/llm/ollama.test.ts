@@ -191,3 +191,22 @@ t.test('the base URL must be http(s); the service configuration can be used dire
   t.equal(client.baseUrl, server.baseUrl)
   await t.rejects(client.generate({ model: 'llama3', prompt: '[slow:1000]' }), OllamaTimeoutError, 'OLLAMA_TIMEOUT_MS applies')
 })
+
+t.test('embed sends the inputs to /api/embed and returns one vector each; a missing model is ModelNotFoundError', async (t) => {
+  const server = await startFakeOllama({ models: ['nomic-embed-text'], embeddingDimensions: 16 })
+  t.teardown(server.close)
+  const client = createOllamaClient({ baseUrl: server.baseUrl, retries: 0 })
+  const result = await client.embed({ model: 'nomic-embed-text', input: ['working alliance', 'knee surgery'] })
+  t.same(server.requests.at(-1)?.body?.input, ['working alliance', 'knee surgery'])
+  t.equal(result.embeddings.length, 2)
+  t.ok(result.embeddings.every((v) => v.length === 16))
+  await t.rejects(client.embed({ model: 'absent', input: ['x'] }), ModelNotFoundError)
+})
+
+t.test('embed refuses an answer without one vector per input', async (t) => {
+  const server = http.createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ model: 'm', embeddings: [[0.1, 0.2]] })) })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => server.close())
+  const client = createOllamaClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, retries: 0 })
+  await t.rejects(client.embed({ model: 'm', input: ['a', 'b'] }), OllamaResponseError)
+})

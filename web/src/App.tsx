@@ -26,6 +26,7 @@ const FullTexts = lazy(() => import('./screens/FullTexts'))
 const RiskOfBias = lazy(() => import('./screens/RiskOfBias'))
 const Synthesis = lazy(() => import('./screens/Synthesis'))
 const Report = lazy(() => import('./screens/Report'))
+const Chat = lazy(() => import('./screens/Chat'))
 
 function LanguageSwitch() {
   const { lang, setLang, t } = useI18n()
@@ -98,6 +99,7 @@ export function App() {
               <Route path="rob" element={<RiskOfBias />} />
               <Route path="synthesis" element={<Synthesis />} />
               <Route path="report" element={<Report />} />
+              <Route path="chat" element={<Chat />} />
             </Route>
             <Route path="*" element={<Navigate to="/" replace />} />
           </Routes>

@@ -4225,6 +4225,410 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{projectId}/chat/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your conversations in the project, most recently active first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            id: string;
+                            messageCount: number;
+                            projectId: string;
+                            title: string;
+                            updatedAt: string;
+                            userId: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Start a conversation */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            id: string;
+                            messageCount: number;
+                            projectId: string;
+                            title: string;
+                            updatedAt: string;
+                            userId: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/chat/conversations/{conversationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a conversation and its messages */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversationId: string;
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description no content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/chat/conversations/{conversationId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A conversation's messages, oldest first, answers with their cited passages */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversationId: string;
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            conversation: {
+                                createdAt: string;
+                                id: string;
+                                messageCount: number;
+                                projectId: string;
+                                title: string;
+                                updatedAt: string;
+                                userId: string;
+                            };
+                            messages: {
+                                /** @description the passages the answer cites, each among those retrieved for it */
+                                citations: {
+                                    articleId: string;
+                                    chunkId: number;
+                                    fileId: string;
+                                    page: number;
+                                    quote: string;
+                                    title: string;
+                                }[];
+                                content: string;
+                                conversationId: string;
+                                createdAt: string;
+                                /** @description model, digest, promptVersion, options, retrieval, tokens, durationMs */
+                                generation: {
+                                    [key: string]: unknown;
+                                } | null;
+                                id: string;
+                                /** @description ids the answer cited that were not retrieved passages: dropped */
+                                invalidCitations: number[];
+                                retrieved: {
+                                    articleId: string;
+                                    chunkId: number;
+                                    lexicalRank: number | null;
+                                    page: number;
+                                    score: number;
+                                    vectorRank: number | null;
+                                }[];
+                                role: "user" | "assistant";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Ask a question: the answer is generated from the retrieved passages and returned with its verified citations
+         * @description Synchronous, within RAG_CHAT_TIMEOUT_MS (502 past it or when the model fails; nothing is stored then). The question and the answer are stored together.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversationId: string;
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the question */
+                        content: string;
+                        /** @description default: the project's chatModel or RAG_CHAT_MODEL */
+                        model?: string;
+                        topK?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            answer: {
+                                /** @description the passages the answer cites, each among those retrieved for it */
+                                citations: {
+                                    articleId: string;
+                                    chunkId: number;
+                                    fileId: string;
+                                    page: number;
+                                    quote: string;
+                                    title: string;
+                                }[];
+                                content: string;
+                                conversationId: string;
+                                createdAt: string;
+                                /** @description model, digest, promptVersion, options, retrieval, tokens, durationMs */
+                                generation: {
+                                    [key: string]: unknown;
+                                } | null;
+                                id: string;
+                                /** @description ids the answer cited that were not retrieved passages: dropped */
+                                invalidCitations: number[];
+                                retrieved: {
+                                    articleId: string;
+                                    chunkId: number;
+                                    lexicalRank: number | null;
+                                    page: number;
+                                    score: number;
+                                    vectorRank: number | null;
+                                }[];
+                                role: "user" | "assistant";
+                            };
+                            question: {
+                                /** @description the passages the answer cites, each among those retrieved for it */
+                                citations: {
+                                    articleId: string;
+                                    chunkId: number;
+                                    fileId: string;
+                                    page: number;
+                                    quote: string;
+                                    title: string;
+                                }[];
+                                content: string;
+                                conversationId: string;
+                                createdAt: string;
+                                /** @description model, digest, promptVersion, options, retrieval, tokens, durationMs */
+                                generation: {
+                                    [key: string]: unknown;
+                                } | null;
+                                id: string;
+                                /** @description ids the answer cited that were not retrieved passages: dropped */
+                                invalidCitations: number[];
+                                retrieved: {
+                                    articleId: string;
+                                    chunkId: number;
+                                    lexicalRank: number | null;
+                                    page: number;
+                                    score: number;
+                                    vectorRank: number | null;
+                                }[];
+                                role: "user" | "assistant";
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/chat/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Chunking, embedding and answering models, top-k of the project's chat */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            chatModel: string | null;
+                            chunkOverlap: number;
+                            chunkSize: number;
+                            chunkUnit: "chars" | "words";
+                            /** @description null: no embeddings, retrieval is lexical only */
+                            embeddingModel: string | null;
+                            /** @description the project's own values; null: the configuration's RAG_* default */
+                            overrides: {
+                                chatModel: string | null;
+                                chunkOverlap: number | null;
+                                chunkSize: number | null;
+                                chunkUnit: string | null;
+                                embeddingModel: string | null;
+                                topK: number | null;
+                            };
+                            topK: number;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Change the chat settings (null: back to the configuration's default)
+         * @description A change of chunking or embedding model makes the full texts pending: POST …/fulltext/index cuts or embeds them again.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        chatModel?: string | null;
+                        chunkOverlap?: number | null;
+                        chunkSize?: number | null;
+                        chunkUnit?: ("chars" | "words") | (never | null);
+                        /** @description "" : no embeddings; null: RAG_EMBEDDING_MODEL */
+                        embeddingModel?: string | null;
+                        topK?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            chatModel: string | null;
+                            chunkOverlap: number;
+                            chunkSize: number;
+                            chunkUnit: "chars" | "words";
+                            /** @description null: no embeddings, retrieval is lexical only */
+                            embeddingModel: string | null;
+                            /** @description the project's own values; null: the configuration's RAG_* default */
+                            overrides: {
+                                chatModel: string | null;
+                                chunkOverlap: number | null;
+                                chunkSize: number | null;
+                                chunkUnit: string | null;
+                                embeddingModel: string | null;
+                                topK: number | null;
+                            };
+                            topK: number;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{projectId}/checklists": {
         parameters: {
             query?: never;
@@ -5538,6 +5942,159 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/fulltext/index": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How far the full texts are indexed for chat */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            chunking: string;
+                            chunks: number;
+                            embeddedChunks: number;
+                            embeddingModel: string | null;
+                            errors: number;
+                            /** @description extracted full texts linked to an article */
+                            files: number;
+                            indexed: number;
+                            pending: number;
+                            vectorIndex: "pgvector-hnsw" | "exact-real-array";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Index the full texts for chat (background task "fulltext-index"): chunks and embeddings of those not indexed as the settings want */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description cut and embed again every full text (default: only those not indexed as the settings want) */
+                        force?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attempts: number;
+                            createdAt: string;
+                            createdBy: string | null;
+                            error: string | null;
+                            finishedAt: string | null;
+                            id: string;
+                            message: string | null;
+                            progress: number;
+                            projectId: string | null;
+                            result: unknown;
+                            startedAt: string | null;
+                            status: string;
+                            type: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/fulltext/retrieve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The passages of the full texts that best match a question (full-text ranking fused with embedding similarity) */
+        get: {
+            parameters: {
+                query: {
+                    /** @example How was the working alliance measured? */
+                    q: string;
+                    /** @description default: the project's topK */
+                    topK?: number;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            chunks: {
+                                articleId: string;
+                                chunkId: number;
+                                fileId: string;
+                                lexicalRank: number | null;
+                                page: number;
+                                /** @description reciprocal rank fusion: Σ 1/(60 + rank) */
+                                score: number;
+                                similarity: number | null;
+                                text: string;
+                                title: string;
+                                vectorRank: number | null;
+                            }[];
+                            embeddingModel: string | null;
+                            mode: "hybrid" | "lexical";
+                            vectorError?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -7,7 +7,7 @@ const TABS: Array<[string, MessageKey]> = [
   ['', 'project.library'], ['search', 'project.search'], ['screening', 'project.screening'], ['duplicates', 'project.duplicates'],
   ['conflicts', 'project.conflicts'], ['prisma', 'project.prisma'], ['tasks', 'project.tasks'], ['members', 'project.members'], ['settings', 'project.settings'],
   ['fulltext', 'project.fullTexts'], ['rob', 'project.rob'],
-  ['synthesis', 'project.synthesis'], ['report', 'project.report']
+  ['synthesis', 'project.synthesis'], ['report', 'project.report'], ['chat', 'project.chat']
 ]
 
 export function ProjectLayout() {
