@@ -6,6 +6,8 @@
  * browser gets its judgement derived by the API. axe-core on the screen.
  */
 import t from 'tap'
+import { readFile } from 'node:fs/promises'
+import { parse } from 'csv-parse/sync'
 import { fileUpload, waitFor } from '../helper.ts'
 import { apiAs, expectAccessible, needsApp, reviewSetUp, signedInContext, toCsv, userWithPassword } from './support.ts'
 
@@ -92,4 +94,14 @@ t.test('extraction and risk-of-bias consensus in the browser', { skip: needsApp 
   const list = await api('GET', `${base}/rob/rob2`) as Array<{ kind: string; answers: Record<string, string> }>
   t.equal(list.find((a) => a.kind === 'consensus')?.answers['1.2'], 'PY', 'the consensus stored')
   await expectAccessible(t, page, 'consensus')
+
+  // The library's export carries the consensus values and judgements.
+  await page.getByRole('link', { name: 'Library' }).click()
+  await page.getByLabel('Format').selectOption('csv')
+  await page.getByLabel('With the extraction of grid').selectOption({ label: 'Trials' })
+  await page.getByLabel('With the risk of bias').selectOption('rob2')
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download' }).click()])
+  const rows = parse(await readFile(await download.path()), { columns: true, bom: true }) as Array<Record<string, string>>
+  t.match(rows[0], { title: TITLE, 'extraction:source': 'consensus', 'extraction:sample_size': '118', 'extraction:outcomes.arm': 'app | usual care', 'rob:source': 'consensus', 'rob:D1': 'low', 'rob:overall': 'low' },
+    'the export downloaded from the library carries the consensus')
 })
