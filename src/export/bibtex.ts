@@ -12,6 +12,7 @@ import type { ExportItem } from './item.ts'
 import { oneLine, splitPages } from './item.ts'
 import { CitationKeys } from './keys.ts'
 import { notesWithLabels } from './labels.ts'
+import { reviewNoteLines } from './review.ts'
 
 const ENTRY_TYPES: Record<ReferenceType, string> = {
   article: 'article', review: 'article', letter: 'article', editorial: 'article', news: 'article',
@@ -101,6 +102,9 @@ export class BibtexWriter {
     text('language', record.language)
     const notes = notesWithLabels(item).map((note) => escapeLatex(oneLine(note))).filter((note) => note.length > 0)
     if (notes.length > 0) fields.push(['note', notes.join('\n')])
+    // Extraction and risk of bias: `annote`, which BibTeX keeps and annotated styles print (review.ts).
+    const annotations = reviewNoteLines(item.review).map((note) => escapeLatex(note))
+    if (annotations.length > 0) fields.push(['annote', annotations.join('\n')])
     if (record.attachments?.length) raw('file', record.attachments.map((path) => path.replace(/;/g, '\\;')).join(';'))
 
     const width = Math.max(...fields.map(([name]) => name.length), 0)

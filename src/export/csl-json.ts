@@ -12,6 +12,7 @@ import type { ExportItem } from './item.ts'
 import { oneLine } from './item.ts'
 import { CitationKeys } from './keys.ts'
 import { notesWithLabels } from './labels.ts'
+import { reviewCustom } from './review.ts'
 
 const CSL_TYPES: Record<ReferenceType, string> = {
   article: 'article-journal', review: 'article-journal', editorial: 'article-journal', letter: 'letter',
@@ -57,6 +58,8 @@ export function cslItem(item: ExportItem, id: string): CslItem {
   set('source', record.sourceDatabase)
   const noteLines = [...(record.arxivId ? [`arXiv: ${record.arxivId}`] : []), ...notesWithLabels(item, { databaseField: true }).map(oneLine)]
   if (noteLines.length > 0) csl.note = noteLines.join('\n')
+  const custom = reviewCustom(item.review)
+  if (custom) csl.custom = custom
   return csl
 }
 

@@ -15,10 +15,13 @@
 
 import type { ExportItem } from './item.ts'
 import { TABLE_COLUMNS, tableRow } from './table.ts'
+import { reviewCells, reviewHeader, type ReviewColumns } from './review.ts'
 
 export interface CsvOptions {
   /** Start with a UTF-8 byte order mark, so that Excel detects the encoding (default false). */
   byteOrderMark?: boolean
+  /** Extraction and risk-of-bias columns after the reference columns (review.ts). */
+  review?: ReviewColumns
 }
 
 const FORMULA_START = /^'*[=+\-@\t\r]/
@@ -45,17 +48,17 @@ export function csvLine(values: ReadonlyArray<string | number>): string {
 
 /** The header line (with the byte order mark when asked). */
 export function csvHeader(options: CsvOptions = {}): string {
-  return `${options.byteOrderMark ? '\uFEFF' : ''}${csvLine(TABLE_COLUMNS)}`
+  return `${options.byteOrderMark ? '\uFEFF' : ''}${csvLine([...TABLE_COLUMNS, ...reviewHeader(options.review)])}`
 }
 
 /** One item's line. */
-export function csvRow(item: ExportItem): string {
+export function csvRow(item: ExportItem, options: CsvOptions = {}): string {
   const row = tableRow(item)
-  return csvLine(TABLE_COLUMNS.map((column) => row[column]))
+  return csvLine([...TABLE_COLUMNS.map((column) => row[column]), ...reviewCells(options.review, item.review)])
 }
 
 /** CSV text of the items: the header, then one chunk per record. */
 export function* toCsv(items: Iterable<ExportItem>, options: CsvOptions = {}): Generator<string> {
   yield csvHeader(options)
-  for (const item of items) yield csvRow(item)
+  for (const item of items) yield csvRow(item, options)
 }

@@ -14,6 +14,7 @@ import { CslJsonWriter } from './csl-json.ts'
 import { writeXlsx } from './xlsx.ts'
 
 export type { ExportDecision, ExportDecisionValue, ExportItem } from './item.ts'
+export type { ReviewColumns, ReviewData } from './review.ts'
 export { finalDecision } from './item.ts'
 export { labelLines, parseExportedLabel, parseExportedLabels, decisionsFromLabels } from './labels.ts'
 export type { ExportedLabel } from './labels.ts'
@@ -48,7 +49,7 @@ function textWriter(format: Exclude<ExportFormatId, 'xlsx'>, options: CsvOptions
       return { begin: () => '', item: (item) => writer.entry(item), end: () => '' }
     }
     case 'csv':
-      return { begin: () => csvHeader(options), item: csvRow, end: () => '' }
+      return { begin: () => csvHeader(options), item: (item) => csvRow(item, options), end: () => '' }
     case 'csl-json':
       return new CslJsonWriter()
   }
@@ -64,7 +65,7 @@ export async function writeExport(
   out: NodeJS.WritableStream,
   options: CsvOptions = {}
 ): Promise<void> {
-  if (format === 'xlsx') return writeXlsx(items, out)
+  if (format === 'xlsx') return writeXlsx(items, out, options.review)
   const writer = textWriter(format, options)
   const write = async (chunk: string): Promise<void> => {
     if (chunk.length > 0 && !out.write(chunk)) await once(out as unknown as import('node:events').EventEmitter, 'drain')

@@ -5,6 +5,7 @@
 
 import type { LabelDecision } from '../references/label-block.ts'
 import type { ReferenceRecord } from '../references/model.ts'
+import type { ReviewData } from './review.ts'
 
 export type ExportDecisionValue = 'include' | 'exclude' | 'maybe'
 
@@ -31,6 +32,8 @@ export interface ExportItem {
    * without it the block is built from `decision` and `tags`.
    */
   screening?: LabelDecision[]
+  /** The article's extraction and risk-of-bias judgements, when the export includes them (review.ts). */
+  review?: ReviewData
 }
 
 /** The record's current decision: the last of its decisions, if any. */

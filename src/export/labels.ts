@@ -43,6 +43,7 @@ import type { ExportDecision, ExportDecisionValue, ExportItem } from './item.ts'
 import { finalDecision, oneLine } from './item.ts'
 import { LABEL_BLOCK_VERSION, labelBlockFromNotes, labelBlockNote, type LabelBlock, type LabelDecision } from '../references/label-block.ts'
 import type { ReferenceRecord } from '../references/model.ts'
+import { REVIEW_NOTE } from './review.ts'
 
 export type ExportedLabel =
   | { kind: 'decision'; decision: ExportDecisionValue; stage?: string }
@@ -93,7 +94,7 @@ export function labelBlock(item: ExportItem): LabelBlock {
  * format (`databaseField`: RIS `DB`, CSL `source`).
  */
 export function notesWithLabels(item: ExportItem, options: { databaseField?: boolean } = {}): string[] {
-  const own = (item.record.notes ?? []).filter((note) => note.trim().length > 0 && parseExportedLabels(note).length === 0)
+  const own = (item.record.notes ?? []).filter((note) => note.trim().length > 0 && parseExportedLabels(note).length === 0 && !REVIEW_NOTE.test(note))
   const block = labelBlock(item)
   const withBlock = block.decisions.length > 0 || (block.sourceDatabase !== undefined && !options.databaseField)
   return [...own, ...labelLines(item), ...(withBlock ? [labelBlockNote(block)] : [])]

@@ -14,6 +14,7 @@ import type { ReferenceRecord, ReferenceType } from '../references/model.ts'
 import type { ExportItem } from './item.ts'
 import { oneLine, splitPages } from './item.ts'
 import { notesWithLabels } from './labels.ts'
+import { reviewNoteLines } from './review.ts'
 
 const RIS_TYPES: Record<ReferenceType, string> = {
   article: 'JOUR', review: 'JOUR', letter: 'JOUR', editorial: 'JOUR', book: 'BOOK', chapter: 'CHAP',
@@ -83,6 +84,7 @@ export function risRecord(item: ExportItem): string {
   text += line('DB', record.sourceDatabase)
   for (const attachment of record.attachments ?? []) text += line('L1', attachment)
   for (const note of notesWithLabels(item, { databaseField: true })) text += line('N1', note)
+  for (const note of reviewNoteLines(item.review)) text += line('N1', note)
   return `${text}ER  - ${EOL}${EOL}`
 }
 

@@ -9,6 +9,7 @@ import { PassThrough } from 'node:stream'
 import { EXPORT_FORMATS, writeExport, type ExportDecision, type ExportFormatId, type ExportItem } from '../export/index.ts'
 import type { LabelDecision, LabelReviewer } from '../references/label-block.ts'
 import { rowToRecord } from './articles.ts'
+import type { ReviewExport } from './export-review.ts'
 
 export interface ExportFilter {
   /** Only records whose current decision at `stage` is this ('undecided': none yet). */
@@ -76,7 +77,7 @@ async function currentDecisions(db: Database, articleIds: string[], ownDecisions
   return byArticle
 }
 
-export async function* exportItems(db: Database, projectId: string, filter: ExportFilter): AsyncGenerator<ExportItem> {
+export async function* exportItems(db: Database, projectId: string, filter: ExportFilter, review?: ReviewExport): AsyncGenerator<ExportItem> {
   const own = filter.ownDecisionsOf ? sql`AND d.reviewer_id = ${filter.ownDecisionsOf}` : sql``
   const latestAtStage = sql`(SELECT d.decision::text FROM decisions d WHERE d.article_id = ${articles.id} AND d.stage = ${filter.stage} ${own}
     ORDER BY d.created_at DESC, d.id DESC LIMIT 1)`
@@ -94,6 +95,7 @@ export async function* exportItems(db: Database, projectId: string, filter: Expo
     if (rows.length === 0) return
     after = rows[rows.length - 1].id
     const current = await currentDecisions(db, rows.map((r) => r.id), filter.ownDecisionsOf)
+    const reviewData = review ? await review.load(rows.map((r) => r.id)) : undefined
     for (const row of rows) {
       const list = current.get(row.id) ?? []
       // Per stage, the latest decision whatever its source, as the label lines and columns show it.
@@ -112,7 +114,8 @@ export async function* exportItems(db: Database, projectId: string, filter: Expo
         record: rowToRecord(row),
         ...(decision.length ? { decision } : {}),
         ...(tags.size ? { tags: [...tags].sort() } : {}),
-        ...(list.length ? { screening: list.map(({ createdAt: _createdAt, ...d }) => d) } : {})
+        ...(list.length ? { screening: list.map(({ createdAt: _createdAt, ...d }) => d) } : {}),
+        ...(reviewData?.has(row.id) ? { review: reviewData.get(row.id) } : {})
       }
     }
     if (rows.length < PAGE) return
@@ -124,10 +127,10 @@ export async function* exportItems(db: Database, projectId: string, filter: Expo
  * as they are read; a failure mid-way ends the stream with the error), its
  * content type and a file name from the project's name.
  */
-export function exportFile(db: Database, project: { id: string; name: string }, format: ExportFormatId, filter: ExportFilter, log: { error: (obj: object, msg: string) => void }) {
+export function exportFile(db: Database, project: { id: string; name: string }, format: ExportFormatId, filter: ExportFilter, log: { error: (obj: object, msg: string) => void }, review?: ReviewExport) {
   const info = EXPORT_FORMATS[format]
   const body = new PassThrough()
-  writeExport(format, exportItems(db, project.id, filter), body).catch((err) => {
+  writeExport(format, exportItems(db, project.id, filter, review), body, { review: review?.columns }).catch((err) => {
     log.error({ err }, 'export failed')
     body.destroy(err as Error)
   })

@@ -24,6 +24,7 @@ const Settings = lazy(() => import('./screens/Settings'))
 const ProjectSettings = lazy(() => import('./screens/ProjectSettings'))
 const FullTexts = lazy(() => import('./screens/FullTexts'))
 const RiskOfBias = lazy(() => import('./screens/RiskOfBias'))
+const Consensus = lazy(() => import('./screens/Consensus'))
 const Synthesis = lazy(() => import('./screens/Synthesis'))
 const Report = lazy(() => import('./screens/Report'))
 const Chat = lazy(() => import('./screens/Chat'))
@@ -97,6 +98,7 @@ export function App() {
               <Route path="settings" element={<ProjectSettings />} />
               <Route path="fulltext" element={<FullTexts />} />
               <Route path="rob" element={<RiskOfBias />} />
+              <Route path="consensus" element={<Consensus />} />
               <Route path="synthesis" element={<Synthesis />} />
               <Route path="report" element={<Report />} />
               <Route path="chat" element={<Chat />} />

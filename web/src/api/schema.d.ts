@@ -5335,14 +5335,24 @@ export interface paths {
         };
         /**
          * Export records with their decisions, reasons, notes and tags (RIS, BibTeX, CSV, XLSX, CSL-JSON)
-         * @description Decisions go where reference managers keep them: RIS N1/KW, BibTeX note/keywords, CSL note; CSV and XLSX carry label_included. Every format carries the label block (every current decision with stage, reason, note, tags and reviewer, and the source database) that an import reads back. CSV cells a spreadsheet would run as formulas start with a single quote.
+         * @description Decisions go where reference managers keep them: RIS N1/KW, BibTeX note/keywords, CSL note; CSV and XLSX carry label_included. Every format carries the label block (every current decision with stage, reason, note, tags and reviewer, and the source database) that an import reads back. CSV cells a spreadsheet would run as formulas start with a single quote. With include=extraction,rob: each article's extraction (gridId) and risk-of-bias judgements (robTool) as extraction:<column> and rob:<domain> columns (CSV, XLSX), RIS N1 and BibTeX annote lines, CSL custom.analylit.
          */
         get: {
             parameters: {
                 query: {
                     decision?: "include" | "exclude" | "maybe" | "undecided";
                     format: "ris" | "bibtex" | "csv" | "xlsx" | "csl-json";
+                    /** @description the extraction grid (include=extraction) */
+                    gridId?: string;
+                    /**
+                     * @description also export each article's data extraction (with gridId) and/or risk-of-bias judgements (with robTool): consensus where there is one, else the reviewer's complete one
+                     * @example extraction,rob
+                     */
+                    include?: string;
                     includeDuplicates?: boolean;
+                    /** @description whose complete extraction/assessment to use where there is no consensus (default: the caller) */
+                    reviewer?: string;
+                    robTool?: "rob2" | "robins-i" | "rob1";
                     stage?: "title_abstract" | "full_text";
                 };
                 header?: never;

@@ -5,10 +5,12 @@ import { useDraft } from '../drafts'
 import { ErrorMessage } from '../errors'
 import { useI18n } from '../i18n'
 
-interface Field { key: string; label: string; type: string; required?: boolean; description?: string; unit?: string; choices?: string[] }
-interface Grid { id: string; name: string; definition: { sections: Array<{ title: string; fields: Field[] }> } }
-interface Entry { value?: unknown; notReported?: boolean; quote?: string; page?: number; quoteUnverified?: boolean; invalidValue?: unknown; problem?: string }
-type Values = Record<string, Entry>
+export interface Field { key: string; label: string; type: string; required?: boolean; description?: string; unit?: string; choices?: string[]; columns?: Field[] }
+export interface Grid { id: string; name: string; definition: { sections: Array<{ title: string; fields: Field[] }> } }
+export interface Entry { value?: unknown; notReported?: boolean; quote?: string; page?: number; quoteUnverified?: boolean; invalidValue?: unknown; problem?: string }
+export type Values = Record<string, Entry>
+type Row = Record<string, unknown>
+
 interface ModelExtraction { reviewerId: string; reviewerEmail: string; reviewerKind: string; values: Values; run: { model?: string } | null }
 
 const shown = (value: unknown): string => (Array.isArray(value) && value.some((v) => typeof v === 'object') ? JSON.stringify(value) : Array.isArray(value) ? value.join('; ') : String(value))
@@ -33,8 +35,38 @@ function ModelValue({ model, entry, onUse }: { model: string; entry: Entry; onUs
   )
 }
 
+/** A "rows" field (e.g. outcomes × arms): a table with one input per column, rows added and removed. */
+function RowsInput({ field, value, disabled, onChange }: { field: Field; value: unknown; disabled: boolean; onChange(value: unknown): void }) {
+  const { t } = useI18n()
+  const rows = Array.isArray(value) ? value as Row[] : []
+  const columns = field.columns ?? []
+  const setRow = (i: number, row: Row) => onChange(rows.map((r, k) => (k === i ? row : r)))
+  return (
+    <fieldset className="ex-rows" data-rows={field.key}>
+      <legend>{field.label}{field.required ? ' *' : ''}</legend>
+      <table>
+        <thead><tr>{columns.map((c) => <th key={c.key} scope="col">{c.label}{c.unit ? ` (${c.unit})` : ''}</th>)}<th /></tr></thead>
+        <tbody>
+          {rows.map((row, i) => (
+            <tr key={i}>
+              {columns.map((c) => (
+                <td key={c.key}>
+                  <FieldInput field={{ ...c, label: t('ex.cell', { column: c.label, row: i + 1 }) }} entry={{ value: row[c.key] }} disabled={disabled}
+                    onChange={(v) => { const next = { ...row }; if (v === undefined) delete next[c.key]; else next[c.key] = v; setRow(i, next) }} />
+                </td>
+              ))}
+              <td><button type="button" disabled={disabled} onClick={() => onChange(rows.filter((_, k) => k !== i))}>{t('ex.removeRow', { row: i + 1 })}</button></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button type="button" disabled={disabled} onClick={() => onChange([...rows, {}])}>{t('ex.addRow')}</button>
+    </fieldset>
+  )
+}
+
 /** One field's input, by type; the value is kept in the type the API expects (numbers as numbers, booleans as booleans). */
-function FieldInput({ field, entry, disabled, onChange }: { field: Field; entry: Entry; disabled: boolean; onChange(value: unknown): void }) {
+export function FieldInput({ field, entry, disabled, onChange }: { field: Field; entry: Entry; disabled: boolean; onChange(value: unknown): void }) {
   const { t } = useI18n()
   const value = entry.value
   const label = `${field.label}${field.unit ? ` (${field.unit})` : ''}${field.required ? ' *' : ''}`
@@ -72,7 +104,7 @@ function FieldInput({ field, entry, disabled, onChange }: { field: Field; entry:
     case 'long_text':
       return <label>{label}<textarea value={typeof value === 'string' ? value : ''} disabled={disabled} onChange={(e) => onChange(e.target.value || undefined)} /></label>
     case 'rows':
-      return <p className="muted">{label}: {t('ex.rowsUnsupported')}</p>
+      return <RowsInput field={field} value={value} disabled={disabled} onChange={(rows) => onChange(Array.isArray(rows) && rows.length ? rows : undefined)} />
     default:
       return <label>{label}<input value={typeof value === 'string' ? value : ''} disabled={disabled} placeholder={field.type === 'date' ? 'YYYY-MM-DD' : undefined} onChange={(e) => onChange(e.target.value || undefined)} /></label>
   }

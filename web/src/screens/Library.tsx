@@ -186,6 +186,12 @@ function ArticleTable({ projectId }: { projectId: string }) {
 function ExportPanel({ projectId }: { projectId: string }) {
   const { t } = useI18n()
   const [format, setFormat] = useState('ris')
+  // Optional: each article's extraction (consensus, else the caller's complete one) and risk-of-bias judgements.
+  const [gridId, setGridId] = useState('')
+  const [robTool, setRobTool] = useState('')
+  const grids = useQuery({ queryKey: ['project', projectId, 'grids'], queryFn: () => call<Array<{ id: string; name: string }>>('GET', `/api/projects/${projectId}/grids`) })
+  const include = [...(gridId ? ['extraction'] : []), ...(robTool ? ['rob'] : [])]
+  const query = new URLSearchParams({ format, ...(include.length ? { include: include.join(',') } : {}), ...(gridId ? { gridId } : {}), ...(robTool ? { robTool } : {}) })
   return (
     <section aria-labelledby="export-title" className="card row">
       <h2 id="export-title">{t('library.export')}</h2>
@@ -194,7 +200,21 @@ function ExportPanel({ projectId }: { projectId: string }) {
           {['ris', 'bibtex', 'csv', 'xlsx', 'csl-json'].map((f) => <option key={f} value={f}>{f}</option>)}
         </select>
       </label>
-      <a className="button" href={`/api/projects/${projectId}/export?format=${format}`} download>{t('library.download')}</a>
+      {!!grids.data?.length && (
+        <label>{t('library.exportExtraction')}
+          <select value={gridId} onChange={(e) => setGridId(e.target.value)}>
+            <option value="">{t('common.none')}</option>
+            {grids.data.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
+          </select>
+        </label>
+      )}
+      <label>{t('library.exportRob')}
+        <select value={robTool} onChange={(e) => setRobTool(e.target.value)}>
+          <option value="">{t('common.none')}</option>
+          {[['rob2', 'RoB 2'], ['robins-i', 'ROBINS-I'], ['rob1', 'RoB 1']].map(([id, name]) => <option key={id} value={id}>{name}</option>)}
+        </select>
+      </label>
+      <a className="button" href={`/api/projects/${projectId}/export?${query.toString()}`} download>{t('library.download')}</a>
     </section>
   )
 }

@@ -6,7 +6,7 @@ import { useProject, useProjectId } from '../project'
 const TABS: Array<[string, MessageKey]> = [
   ['', 'project.library'], ['search', 'project.search'], ['screening', 'project.screening'], ['duplicates', 'project.duplicates'],
   ['conflicts', 'project.conflicts'], ['prisma', 'project.prisma'], ['tasks', 'project.tasks'], ['members', 'project.members'], ['settings', 'project.settings'],
-  ['fulltext', 'project.fullTexts'], ['rob', 'project.rob'],
+  ['fulltext', 'project.fullTexts'], ['rob', 'project.rob'], ['consensus', 'project.consensus'],
   ['synthesis', 'project.synthesis'], ['report', 'project.report'], ['chat', 'project.chat']
 ]
 

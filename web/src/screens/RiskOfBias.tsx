@@ -9,8 +9,8 @@ import { useI18n } from '../i18n'
 import { canReview, useProject, useProjectId } from '../project'
 import { TaskProgress } from '../task-progress'
 
-interface Question { id: string; text: string; options: string[]; appliesIf?: Array<{ anyOf: Array<{ question: string; answers: string[] }> }>; appliesIfText?: string }
-interface Tool { id: string; name: string; judgements: string[]; mode: 'algorithm' | 'judged'; domains: Array<{ id: string; name: string; questions: Question[] }> }
+export interface Question { id: string; text: string; options: string[]; appliesIf?: Array<{ anyOf: Array<{ question: string; answers: string[] }> }>; appliesIfText?: string }
+export interface Tool { id: string; name: string; judgements: string[]; mode: 'algorithm' | 'judged'; domains: Array<{ id: string; name: string; questions: Question[] }> }
 interface Assessment {
   status: 'draft' | 'complete'; answers: Record<string, string>; judgements: Record<string, string>
   derived: { domains: Array<{ id: string; name: string; judgement: string; path: string[] }>; overall: { judgement: string; path: string[] } } | null
@@ -18,7 +18,7 @@ interface Assessment {
 interface AtnScore { articleId: string; title: string; year: number | null; score: number; category: string }
 
 /** Whether a signalling question applies given the answers so far (the API's rule: an unanswered question counts as NA). */
-const applies = (q: Question, answers: Record<string, string>) => (q.appliesIf ?? []).every((c) => c.anyOf.some((o) => o.answers.includes(answers[o.question] ?? 'NA')))
+export const applies = (q: Question, answers: Record<string, string>) => (q.appliesIf ?? []).every((c) => c.anyOf.some((o) => o.answers.includes(answers[o.question] ?? 'NA')))
 
 /** One reviewer's assessment of an article with a tool: the questions that apply (or domain judgements), saved as draft or complete. */
 function AssessmentForm({ tool, articleId, editable, onSaved }: { tool: Tool; articleId: string; editable: boolean; onSaved(): void }) {
