@@ -6,9 +6,10 @@
  * and the reading of an answer into extraction values, each quote verified
  * against the text and each value checked against its field's type.
  */
+import { findQuote, selectPassages as selectRelevant, type TextPage } from '../llm/passages.ts'
 import { gridFields, valueProblems, type ExtractionValues, type Grid, type GridColumn, type GridField } from './grid.ts'
 
-export interface TextPage { page: number; text: string }
+export { findQuote, type TextPage }
 
 /** Bumped whenever the prompt or the schema below changes: recorded with every run. */
 export const EXTRACTION_PROMPT_VERSION = 'extraction-v1'
@@ -48,46 +49,13 @@ export function extractionJsonSchema(fields: GridField[]): Record<string, unknow
   }
 }
 
-const fold = (text: string) => text.normalize('NFKC').replace(/-\s*\n\s*/g, '').replace(/\s+/g, ' ').trim().toLowerCase()
-
-/** The page where the quote occurs (spacing, case and end-of-line hyphenation folded), or null. */
-export function findQuote(quote: string, pages: TextPage[]): number | null {
-  const wanted = fold(quote)
-  if (wanted.length === 0) return null
-  for (const p of pages) if (fold(p.text).includes(wanted)) return p.page
-  return null
-}
-
-const words = (text: string) => new Set(fold(text).split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 2))
-
 /**
- * The passages (paragraphs, or ~`size`-character pieces of long ones) most
- * relevant to the fields by word overlap with their labels, descriptions and
- * choices, up to `budget` characters, in the text's order.
+ * The passages most relevant to the fields by word overlap with their labels,
+ * descriptions and choices (src/llm/passages.ts), up to `budget` characters.
  */
 export function selectPassages(pages: TextPage[], fields: GridField[], budget = 6000, size = 800): TextPage[] {
-  const terms = words(fields.flatMap((f) => [f.label.replace(/_/g, ' '), f.description ?? '', ...(f.choices ?? []), ...(f.columns ?? []).map((c) => c.label)]).join(' '))
-  const passages: Array<TextPage & { order: number; score: number }> = []
-  for (const p of pages) {
-    for (const paragraph of p.text.split(/\n\s*\n/)) {
-      for (let i = 0; i < paragraph.length; i += size) {
-        const text = paragraph.slice(i, i + size).trim()
-        if (!text) continue
-        const own = words(text)
-        let score = 0
-        for (const w of own) if (terms.has(w)) score++
-        passages.push({ page: p.page, text, order: passages.length, score: score / Math.sqrt(own.size + 1) })
-      }
-    }
-  }
-  const chosen: typeof passages = []
-  let used = 0
-  for (const p of [...passages].sort((a, b) => b.score - a.score || a.order - b.order)) {
-    if (used + p.text.length > budget) continue
-    chosen.push(p)
-    used += p.text.length
-  }
-  return chosen.sort((a, b) => a.order - b.order).map(({ page, text }) => ({ page, text }))
+  const query = fields.flatMap((f) => [f.label.replace(/_/g, ' '), f.description ?? '', ...(f.choices ?? []), ...(f.columns ?? []).map((c) => c.label)]).join(' ')
+  return selectRelevant(pages, query, budget, size)
 }
 
 interface ModelEntry { value?: unknown; not_reported?: boolean; quote?: string; page?: number }

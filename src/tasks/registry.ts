@@ -20,10 +20,12 @@ import { bulkFullTexts, extractFullTexts, FullTextBulkPayload, FullTextExtractPa
 import { IdentifiersPayload, resolveIdentifiers } from '../jobs/identifiers.ts'
 import { ImportPayload, importReferences } from '../jobs/import-references.ts'
 import { llmPull, PullPayload } from '../jobs/llm-pull.ts'
+import { llmRob } from '../jobs/llm-rob.ts'
 import { llmScreening } from '../jobs/llm-screening.ts'
 import { screeningTrain, TrainPayload } from '../jobs/screening-train.ts'
 import { runSearch } from '../jobs/search.ts'
 import { screeningSimulation, SimulationPayload } from '../jobs/simulation.ts'
+import { LlmRobPayload } from '../services/appraisal-llm.ts'
 import { LlmScreeningPayload } from '../services/screening-llm.ts'
 import { SearchPayload } from '../services/search.ts'
 import type { JobContext } from './execute.ts'
@@ -47,6 +49,7 @@ export const TASKS = {
   'screening-simulation': task(SimulationPayload, screeningSimulation),
   'llm-screening': task(LlmScreeningPayload, llmScreening),
   'llm-pull': task(PullPayload, llmPull),
+  'llm-rob': task(LlmRobPayload, llmRob),
   search: task(SearchPayload, runSearch),
   identifiers: task(IdentifiersPayload, resolveIdentifiers),
   citations: task(CitationsPayload, chaseCitations),
