@@ -7,6 +7,7 @@
  */
 import t from 'tap'
 import { fileUpload, waitFor } from '../helper.ts'
+import { startFakeOllama } from '../llm/ollama-server.ts'
 import { articlePdf } from '../support/pdfs.ts'
 import { expectAccessible, needsApp, reviewSetUp, signedInContext, toCsv } from './support.ts'
 
@@ -22,7 +23,18 @@ const pdf = async (title: string, words: string) => Buffer.from(await articlePdf
 }))
 
 t.test('full texts and risk of bias in the browser', { skip: needsApp }, async (t) => {
-  const { service, browser, pages, api } = await reviewSetUp(t, 'fulltext-rob')
+  // The stand-in model answers every RoB 2 question "low", 1.2 with a sentence of the PDF, 1.3 with one that is not in it.
+  const LOW: Record<string, string> = { 1.1: 'Y', 1.2: 'Y', 1.3: 'N', 2.1: 'N', 2.2: 'N', 2.6: 'Y', 3.1: 'Y', 4.1: 'N', 4.2: 'N', 4.3: 'N', 5.1: 'Y', 5.2: 'N', 5.3: 'N' }
+  const QUOTES: Record<string, string> = { 1.2: 'Participants were randomised by a central web service.', 1.3: 'Groups were balanced at baseline.' }
+  const ollama = await startFakeOllama({
+    models: ['llama3:8b'],
+    answer: ({ body }) => {
+      const ids = Object.keys((body.format as { properties?: Record<string, unknown> } | undefined)?.properties ?? {})
+      return JSON.stringify(Object.fromEntries(ids.map((q) => [q, { answer: LOW[q] ?? 'NA', quote: QUOTES[q] ?? '', page: 1 }])))
+    }
+  })
+  t.teardown(() => ollama.close())
+  const { service, browser, pages, api } = await reviewSetUp(t, 'fulltext-rob', { OLLAMA_BASE_URL: ollama.baseUrl })
   const project = await api('POST', '/api/projects/', { name: 'Digital alliance' })
   const projectId: string = project.id
   const rows = TITLES.map((title, i) => ({ title, authors: 'Doe J', abstract: `An abstract about ${title.toLowerCase()}.`, year: '2021', pubmedID: String(30000001 + i) }))
@@ -107,5 +119,16 @@ t.test('full texts and risk of bias in the browser', { skip: needsApp }, async (
   const figure = page.getByRole('img', { name: /Traffic-light plot/ })
   await waitFor(async () => figure.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 10000)
   t.ok(await figure.evaluate((img: HTMLImageElement) => img.naturalWidth > 0), 'the traffic-light plot is shown')
+
+  // The LLM assessment of the same article: its answers and quotes beside the reviewer's, an unverified quote flagged.
+  await page.getByLabel('Model').fill('llama3:8b')
+  await page.getByRole('button', { name: 'Assess this article' }).click()
+  const llmAnswers = page.getByRole('table', { name: 'The model\'s answers beside yours' })
+  await llmAnswers.waitFor({ timeout: 30000 })
+  t.equal(await page.getByTestId('llm-answer-1.2').textContent(), 'Y')
+  t.match(await llmAnswers.locator('tr', { hasText: /^1\.2 / }).textContent(), /«Participants were randomised by a central web service\.» \(p\. 1\)/)
+  t.match(await llmAnswers.locator('tr', { hasText: /^1\.3 / }).textContent(), /not found in the text/)
+  const llm = (await api('GET', `/api/projects/${projectId}/articles/${id(TITLES[0])}/rob/rob2`)).find((a: { model: string | null }) => a.model)
+  t.same([llm.status, llm.derived.overall.judgement], ['complete', 'low'], 'the judgement derived from the model\'s answers')
   await expectAccessible(t, page, 'risk-of-bias')
 })

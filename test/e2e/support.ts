@@ -88,8 +88,8 @@ export const needsApp = needsBrowser || (existsSync(path.join(ROOT, 'web/dist/in
 export interface ReviewService { app: FastifyInstance; url: string; admin: Awaited<ReturnType<typeof userWithPassword>> }
 
 /** The service with an administrator who has a password. */
-export async function startReviewService(t: Test): Promise<ReviewService> {
-  const { app, origin } = await startService(t)
+export async function startReviewService(t: Test, env: Record<string, string> = {}): Promise<ReviewService> {
+  const { app, origin } = await startService(t, env)
   const admin = await userWithPassword(app, 'admin@example.org', 'a long enough password', true)
   return { app, url: origin, admin }
 }
@@ -151,8 +151,8 @@ export async function labelledRecords(): Promise<{ records: Row[]; included: Set
 }
 
 /** What a review's browser test starts from: the service, chromium, the labelled records. */
-export async function reviewSetUp(t: Test, name: string) {
-  const service = await startReviewService(t)
+export async function reviewSetUp(t: Test, name: string, env: Record<string, string> = {}) {
+  const service = await startReviewService(t, env)
   const browser = await launchBrowser(t)
   const pages = screenshotsAtEnd(t, name)
   return { service, browser, pages, api: apiAs(service), ...await labelledRecords() }
