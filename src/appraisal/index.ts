@@ -7,10 +7,14 @@
  * judgement of each domain. Each function is what one API route needs.
  */
 import { Invalid } from '../errors.ts'
+import { QUADAS2_ALGORITHMS } from './quadas2.ts'
 import { ROB2_ALGORITHMS, type Derivation } from './rob2.ts'
-import { ANSWERS, TOOLS, type Answer, type SignallingQuestion, type Tool } from './tools.ts'
+import { ANSWERS, riskDomains, TOOLS, type Answer, type SignallingQuestion, type Tool } from './tools.ts'
 
-export { TOOLS, ROB2, ROBINS_I, ROB1, type Tool, type ToolId, type Answer } from './tools.ts'
+export { TOOLS, ROB2, ROBINS_I, ROB1, QUADAS2, riskDomains, type Tool, type ToolId, type Answer } from './tools.ts'
+
+/** The published algorithm of each domain of the tools that derive judgements from the signalling questions. */
+export const ALGORITHMS: Record<string, Record<string, (answers: Record<string, Answer>) => Derivation>> = { rob2: ROB2_ALGORITHMS, 'quadas-2': QUADAS2_ALGORITHMS }
 
 export interface AssessmentInput {
   /** Signalling-question answers by question id ("2.3"); questions that do not apply may be left out or answered NA. */
@@ -32,7 +36,7 @@ export function getTool(id: string): Tool {
   return tool
 }
 
-function applies(question: SignallingQuestion, answers: Record<string, Answer>): boolean {
+export function applies(question: SignallingQuestion, answers: Record<string, Answer>): boolean {
   return (question.appliesIf ?? []).every((c) => c.anyOf.some((o) => o.answers.includes(answers[o.question] ?? 'NA')))
 }
 
@@ -72,12 +76,12 @@ export function checkAssessment(tool: Tool, input: AssessmentInput, { complete =
   const domainIds = new Set(tool.domains.map((d) => d.id))
   for (const [id, value] of Object.entries(input.judgements ?? {})) {
     if (!domainIds.has(id)) problems.push({ field: `judgements/${id}`, message: `${tool.id} has no domain "${id}"` })
-    else if (tool.mode === 'algorithm') problems.push({ field: `judgements/${id}`, message: `${tool.id} derives domain judgements from the signalling questions; give answers, not judgements` })
+    else if (tool.mode === 'algorithm' && !tool.domains.find((d) => d.id === id)!.applicability) problems.push({ field: `judgements/${id}`, message: `${tool.id} derives domain judgements from the signalling questions; give answers, not judgements` })
     else if (!tool.judgements.includes(value)) problems.push({ field: `judgements/${id}`, message: `domain ${id}: "${value}" is not a judgement of ${tool.id} (one of ${tool.judgements.join(', ')})` })
     else judgements[id] = value
   }
   if (tool.mode === 'judged' && complete) {
-    for (const d of tool.domains) if (!(d.id in judgements) && !problems.some((p) => p.field === `judgements/${d.id}`)) problems.push({ field: `judgements/${d.id}`, message: `domain ${d.id} (${d.name}) has no judgement` })
+    for (const d of riskDomains(tool)) if (!(d.id in judgements) && !problems.some((p) => p.field === `judgements/${d.id}`)) problems.push({ field: `judgements/${d.id}`, message: `domain ${d.id} (${d.name}) has no judgement` })
   }
   const overrides: ValidAssessment['overrides'] = {}
   for (const [id, o] of Object.entries(input.overrides ?? {})) {
@@ -106,8 +110,10 @@ function override(derivation: Derivation, o: { judgement: string, reason: string
   return { judgement: o.judgement, proposed: derivation.judgement, path: [...derivation.path, `overridden by the reviewer: ${o.judgement} (${o.reason})`] }
 }
 
-/** Overall judgement of a tool from its domains' judgements, with the rule that decided it. */
-function overall(tool: Tool, domains: Array<{ id: string, judgement: string }>): Derivation {
+/** Overall judgement of a tool from its risk-of-bias domains' judgements, with the rule that decided it. */
+function overall(tool: Tool, all: Array<{ id: string, judgement: string }>): Derivation {
+  const risk = new Set(riskDomains(tool).map((d) => d.id))
+  const domains = all.filter((d) => risk.has(d.id))
   const having = (j: string) => domains.filter((d) => d.judgement === j).map((d) => d.id)
   // The scale's order of severity: ROBINS-I puts "no information" after critical, but it ranks between moderate and serious.
   const severity = tool.id === 'robins-i' ? ['critical', 'serious', 'no information', 'moderate', 'low'] : [...tool.judgements].reverse()
@@ -122,9 +128,10 @@ function overall(tool: Tool, domains: Array<{ id: string, judgement: string }>):
 /** Per-domain and overall judgements of a complete assessment, each with the path that led to it. */
 export function deriveJudgements(tool: Tool, input: AssessmentInput): Judgements {
   const valid = validateAssessment(tool, input, { complete: true })
-  const domains = tool.domains.map((d) => {
-    const derivation = tool.mode === 'algorithm'
-      ? ROB2_ALGORITHMS[d.id]!(valid.answers)
+  // Applicability concerns (QUADAS-2) are optional: a domain left unjudged is left out.
+  const domains = tool.domains.filter((d) => !d.applicability || valid.judgements[d.id] !== undefined).map((d) => {
+    const derivation = tool.mode === 'algorithm' && !d.applicability
+      ? ALGORITHMS[tool.id]![d.id]!(valid.answers)
       : { judgement: valid.judgements[d.id]!, path: [`reviewer's judgement: ${valid.judgements[d.id]}`] }
     return { id: d.id, name: d.name, ...override(derivation, valid.overrides[d.id]) }
   })
@@ -152,7 +159,9 @@ export function compareAssessments(tool: Tool, a: AssessmentInput, b: Assessment
     const x = va.answers[q.id]!; const y = vb.answers[q.id]!
     return { id: q.id, a: x, b: y, agree: x === y, sameDirection: direction(x) === direction(y) }
   }).filter((q) => !(q.a === 'NA' && q.b === 'NA'))
-  const domains = ja.domains.map((d, i) => ({ id: d.id, a: d.judgement, b: jb.domains[i]!.judgement, agree: d.judgement === jb.domains[i]!.judgement }))
+  const judged = (j: Judgements, id: string) => j.domains.find((d) => d.id === id)?.judgement ?? 'not judged'
+  const domains = tool.domains.filter((d) => ja.domains.some((x) => x.id === d.id) || jb.domains.some((x) => x.id === d.id))
+    .map((d) => ({ id: d.id, a: judged(ja, d.id), b: judged(jb, d.id), agree: judged(ja, d.id) === judged(jb, d.id) }))
   const overallAgree = ja.overall.judgement === jb.overall.judgement
   return {
     questions,

@@ -9,7 +9,7 @@
 import { escapeXml, px, textWidth, wrapText } from '../charts/svg.ts'
 import { Invalid } from '../errors.ts'
 import type { Judgements } from './index.ts'
-import type { Tool } from './tools.ts'
+import { riskDomains, type Tool } from './tools.ts'
 
 /** Colour and symbol of each judgement (robvis, colour = "cochrane"). */
 export const JUDGEMENT_STYLE: Record<string, { colour: string, symbol: string, label: string }> = {
@@ -68,17 +68,17 @@ export function trafficLightPlot(tool: Tool, rows: RobRow[], { overall = true, t
   })
   const left = 16 + Math.max(60, ...labels.map((l) => textWidth(l, labelSize)))
   const top = (title ? 30 : 0) + 48
-  const columns = [...tool.domains.map((d) => ({ id: d.id, label: d.id })), ...(overall ? [{ id: 'overall', label: 'Overall' }] : [])]
+  const columns = [...riskDomains(tool).map((d) => ({ id: d.id, label: d.id })), ...(overall ? [{ id: 'overall', label: 'Overall' }] : [])]
   const gridWidth = columns.length * cell
   const legendX = left + gridWidth + 24
   const keyTop = top + rows.length * cell + 24
-  const keyLines = tool.domains.map((d) => `${d.id}: ${d.name}.`)
+  const keyLines = riskDomains(tool).map((d) => `${d.id}: ${d.name}.`)
   const width = Math.max(legendX + 150, left + Math.max(...keyLines.map((l) => textWidth(l, 11))) + 10)
   const height = Math.max(keyTop + keyLines.length * 16 + 8, top + 20 + tool.judgements.length * 22 + 10)
   let out = `<svg xmlns="http://www.w3.org/2000/svg" class="traffic-light" width="${px(width)}" height="${px(height)}" viewBox="0 0 ${px(width)} ${px(height)}">`
   out += '<rect width="100%" height="100%" fill="#ffffff"/>'
   if (title) out += `<text x="${px(width / 2)}" y="20" font-size="14" font-weight="bold" text-anchor="middle" ${FONT}>${escapeXml(title)}</text>`
-  out += `<text x="${px(left + tool.domains.length * cell / 2)}" y="${px(top - 30)}" font-size="12" font-weight="bold" text-anchor="middle" ${FONT}>Risk of bias domains</text>`
+  out += `<text x="${px(left + riskDomains(tool).length * cell / 2)}" y="${px(top - 30)}" font-size="12" font-weight="bold" text-anchor="middle" ${FONT}>Risk of bias domains</text>`
   columns.forEach((c, i) => {
     out += `<text x="${px(left + i * cell + cell / 2)}" y="${px(top - 10)}" font-size="12" text-anchor="middle" ${FONT}>${escapeXml(c.label)}</text>`
   })
@@ -115,7 +115,7 @@ export function summaryShares(tool: Tool, rows: RobRow[], { weighted = false, ov
       if (!(typeof r.weight === 'number' && Number.isFinite(r.weight) && r.weight >= 0)) throw new Invalid(`study "${r.study}" has no weight (a number ≥ 0) for the weighted summary`, `studies/${i}/weight`)
     })
   }
-  const domains = [...tool.domains.map((d) => ({ id: d.id, name: d.name })), ...(overall ? [{ id: 'overall', name: 'Overall risk of bias' }] : [])]
+  const domains = [...riskDomains(tool).map((d) => ({ id: d.id, name: d.name })), ...(overall ? [{ id: 'overall', name: 'Overall risk of bias' }] : [])]
   return domains.map((d) => {
     const judged = rows.map((r) => ({ j: d.id === 'overall' ? r.overall : r.domains[d.id], w: weighted ? r.weight! : 1 })).filter((x) => x.j !== undefined)
     const total = judged.reduce((s, x) => s + x.w, 0)

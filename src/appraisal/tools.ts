@@ -9,6 +9,8 @@
  * `src/appraisal/rob2.ts`.
  * ROBINS-I: Sterne JAC et al. BMJ 2016;355:i4919, Table 2 (overall judgement).
  * RoB 1: Higgins JPT et al. BMJ 2011;343:d5928; Cochrane Handbook 5.1, Table 8.7.a (summary).
+ * QUADAS-2: Whiting PF et al. Ann Intern Med 2011;155:529–536 (signalling questions, Table 1, and
+ * the guidance on judgements); its rule is written in `quadasDomain` below.
  */
 
 export const ANSWERS = ['Y', 'PY', 'PN', 'N', 'NI', 'NA'] as const
@@ -30,9 +32,18 @@ export interface SignallingQuestion {
   appliesIfText?: string
 }
 
-export interface ToolDomain { id: string, name: string, questions: SignallingQuestion[] }
+export interface ToolDomain {
+  id: string
+  name: string
+  questions: SignallingQuestion[]
+  /**
+   * QUADAS-2's applicability concerns: judged by the reviewer (low / high / unclear), optional in a
+   * complete assessment, left out of the overall judgement and of the robvis figures.
+   */
+  applicability?: boolean
+}
 
-export type ToolId = 'rob2' | 'robins-i' | 'rob1'
+export type ToolId = 'rob2' | 'robins-i' | 'rob1' | 'quadas-2'
 
 export interface Tool {
   id: ToolId
@@ -43,6 +54,8 @@ export interface Tool {
   mode: 'algorithm' | 'judged'
   domains: ToolDomain[]
   overallRule: string
+  /** How the tool words an answer when it differs from RoB 2's (QUADAS-2: NI is "unclear"). */
+  answerLabels?: Record<string, string>
 }
 
 const ALL: readonly Answer[] = ['Y', 'PY', 'PN', 'N', 'NI']
@@ -149,4 +162,59 @@ export const ROB1: Tool = {
   ]
 }
 
-export const TOOLS: Record<ToolId, Tool> = { rob2: ROB2, 'robins-i': ROBINS_I, rob1: ROB1 }
+const YNU: readonly Answer[] = ['Y', 'N', 'NI']
+const yn = (id: string, text: string) => q(id, text, YNU)
+
+export const QUADAS2: Tool = {
+  id: 'quadas-2',
+  name: 'QUADAS-2 (quality assessment of diagnostic accuracy studies)',
+  judgements: ['low', 'unclear', 'high'],
+  mode: 'algorithm',
+  answerLabels: { Y: 'yes', N: 'no', NI: 'unclear' },
+  overallRule: 'QUADAS-2 itself gives no overall judgement; as robvis does, the overall is the worst risk-of-bias domain: high if any domain is high; otherwise unclear if any is unclear; otherwise low. Applicability concerns are judged by the reviewer and reported beside it.',
+  domains: [
+    {
+      id: 'D1',
+      name: 'Patient selection',
+      questions: [
+        yn('1.1', 'Was a consecutive or random sample of patients enrolled?'),
+        yn('1.2', 'Was a case-control design avoided?'),
+        yn('1.3', 'Did the study avoid inappropriate exclusions?')
+      ]
+    },
+    {
+      id: 'D2',
+      name: 'Index test',
+      questions: [
+        yn('2.1', 'Were the index test results interpreted without knowledge of the results of the reference standard?'),
+        yn('2.2', 'If a threshold was used, was it pre-specified?')
+      ]
+    },
+    {
+      id: 'D3',
+      name: 'Reference standard',
+      questions: [
+        yn('3.1', 'Is the reference standard likely to correctly classify the target condition?'),
+        yn('3.2', 'Were the reference standard results interpreted without knowledge of the results of the index test?')
+      ]
+    },
+    {
+      id: 'D4',
+      name: 'Flow and timing',
+      questions: [
+        yn('4.1', 'Was there an appropriate interval between index test(s) and reference standard?'),
+        yn('4.2', 'Did all patients receive a reference standard?'),
+        yn('4.3', 'Did patients receive the same reference standard?'),
+        yn('4.4', 'Were all patients included in the analysis?')
+      ]
+    },
+    { id: 'A1', name: 'Applicability concerns: patient selection (are there concerns that the included patients do not match the review question?)', questions: [], applicability: true },
+    { id: 'A2', name: 'Applicability concerns: index test (are there concerns that the index test, its conduct, or interpretation differ from the review question?)', questions: [], applicability: true },
+    { id: 'A3', name: 'Applicability concerns: reference standard (are there concerns that the target condition as defined by the reference standard does not match the review question?)', questions: [], applicability: true }
+  ]
+}
+
+export const TOOLS: Record<ToolId, Tool> = { rob2: ROB2, 'robins-i': ROBINS_I, rob1: ROB1, 'quadas-2': QUADAS2 }
+
+/** The domains whose judgements make the overall one and the robvis figures (all but QUADAS-2's applicability concerns). */
+export const riskDomains = (tool: Tool): ToolDomain[] => tool.domains.filter((d) => !d.applicability)

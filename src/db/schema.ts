@@ -512,6 +512,8 @@ export const robAssessments = pgTable('rob_assessments', {
   derived: jsonb('derived'),
   /** The model, when an LLM answered the questions. */
   model: text('model'),
+  /** LLM assessments: `{ taskId, model, digest, promptVersion, options, problems }`. */
+  run: jsonb('run'),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 }, (t) => [

@@ -7,9 +7,10 @@
  * against the text and each value checked against its field's type.
  */
 import { renderTemplate } from '../llm/screening-prompt.ts'
+import { findQuote, words, type TextPage } from '../llm/passages.ts'
 import { gridFields, valueProblems, type ExtractionValues, type Grid, type GridColumn, type GridField } from './grid.ts'
 
-export interface TextPage { page: number; text: string }
+export { findQuote, type TextPage }
 /** A section of a full text, as text extraction detects it: it starts at `offset` characters into page `page`. */
 export interface TextSection { name: string; page: number; offset: number }
 
@@ -50,18 +51,6 @@ export function extractionJsonSchema(fields: GridField[]): Record<string, unknow
     required: fields.map((f) => f.key)
   }
 }
-
-const fold = (text: string) => text.normalize('NFKC').replace(/-\s*\n\s*/g, '').replace(/\s+/g, ' ').trim().toLowerCase()
-
-/** The page where the quote occurs (spacing, case and end-of-line hyphenation folded), or null. */
-export function findQuote(quote: string, pages: TextPage[]): number | null {
-  const wanted = fold(quote)
-  if (wanted.length === 0) return null
-  for (const p of pages) if (fold(p.text).includes(wanted)) return p.page
-  return null
-}
-
-const words = (text: string) => new Set(fold(text).split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 2))
 
 /** Sections where a study reports the data a grid asks for: their passages get a bonus. References are never sent. */
 const SECTION_BONUS: Record<string, number> = { abstract: 0.15, methods: 0.25, results: 0.25 }

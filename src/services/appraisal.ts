@@ -37,7 +37,7 @@ function view(row: Row, email: string): AssessmentView {
     reviewerId: row.reviewerId, reviewerEmail: email, status: row.status as AssessmentView['status'],
     answers: row.answers as AssessmentView['answers'], judgements: row.judgements as AssessmentView['judgements'],
     support: row.support as AssessmentView['support'], overrides: row.overrides as AssessmentView['overrides'],
-    derived: row.derived as AssessmentView['derived'], model: row.model, updatedAt: row.updatedAt.toISOString()
+    derived: row.derived as AssessmentView['derived'], model: row.model, run: row.run as AssessmentView['run'] ?? null, updatedAt: row.updatedAt.toISOString()
   }
 }
 
@@ -65,7 +65,7 @@ function prepare(tool: Tool, body: AssessmentBody) {
 }
 
 /** Writes an assessment (the caller's, or the consensus) and its history row, in one transaction. */
-async function save(db: Database, caller: Caller, articleId: string, toolId: string, body: AssessmentBody, kind: 'reviewer' | 'consensus', model: string | null = null): Promise<AssessmentView> {
+async function save(db: Database, caller: Caller, articleId: string, toolId: string, body: AssessmentBody, kind: 'reviewer' | 'consensus', model: string | null = null, run: LlmRun | null = null): Promise<AssessmentView> {
   const tool = getTool(toolId)
   await requireArticles(db, caller.project.id, [articleId], 'articleId')
   const state = prepare(tool, body)
@@ -73,7 +73,7 @@ async function save(db: Database, caller: Caller, articleId: string, toolId: str
   const row = await db.transaction(async (tx) => {
     const where = and(target(caller.project.id, articleId, tool.id, outcome), eq(robAssessments.kind, kind), kind === 'reviewer' ? eq(robAssessments.reviewerId, caller.user.id) : undefined)
     const [existing] = await tx.select({ id: robAssessments.id }).from(robAssessments).where(where).for('update')
-    const values = { ...state, reviewerId: caller.user.id, model, updatedAt: new Date() }
+    const values = { ...state, reviewerId: caller.user.id, model, run, updatedAt: new Date() }
     const [saved] = existing
       ? await tx.update(robAssessments).set(values).where(eq(robAssessments.id, existing.id)).returning()
       : await tx.insert(robAssessments).values({ projectId: caller.project.id, articleId, outcome, tool: tool.id, kind, ...values })
@@ -85,6 +85,12 @@ async function save(db: Database, caller: Caller, articleId: string, toolId: str
   const [user] = await db.select({ email: users.email }).from(users).where(eq(users.id, row.reviewerId))
   return view(row, user?.email ?? '')
 }
+
+type LlmRun = NonNullable<AssessmentView['run']>
+
+/** An assessment by a model (the `llm-rob` task), under the model's own reviewer account, with the run that produced it. */
+export const saveModelAssessment = (db: Database, projectId: string, reviewerId: string, articleId: string, tool: string, body: AssessmentBody, run: LlmRun) =>
+  save(db, { project: { id: projectId }, role: 'reviewer', user: { id: reviewerId } }, articleId, tool, body, 'reviewer', run.model, run)
 
 export const saveMine = (db: Database, caller: Caller, articleId: string, tool: string, body: AssessmentBody) => save(db, caller, articleId, tool, body, 'reviewer')
 

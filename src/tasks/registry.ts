@@ -22,11 +22,13 @@ import { IdentifiersPayload, resolveIdentifiers } from '../jobs/identifiers.ts'
 import { ImportPayload, importReferences } from '../jobs/import-references.ts'
 import { llmExtraction } from '../jobs/llm-extraction.ts'
 import { llmPull, PullPayload } from '../jobs/llm-pull.ts'
+import { llmRob } from '../jobs/llm-rob.ts'
 import { llmScreening } from '../jobs/llm-screening.ts'
 import { screeningTrain, TrainPayload } from '../jobs/screening-train.ts'
 import { runSearch } from '../jobs/search.ts'
 import { screeningSimulation, SimulationPayload } from '../jobs/simulation.ts'
 import { LlmExtractionPayload } from '../services/extraction-llm.ts'
+import { LlmRobPayload } from '../services/appraisal-llm.ts'
 import { LlmScreeningPayload } from '../services/screening-llm.ts'
 import { SearchPayload } from '../services/search.ts'
 import type { JobContext } from './execute.ts'
@@ -51,6 +53,7 @@ export const TASKS = {
   'llm-screening': task(LlmScreeningPayload, llmScreening),
   'llm-pull': task(PullPayload, llmPull),
   'llm-extraction': task(LlmExtractionPayload, llmExtraction),
+  'llm-rob': task(LlmRobPayload, llmRob),
   search: task(SearchPayload, runSearch),
   identifiers: task(IdentifiersPayload, resolveIdentifiers),
   citations: task(CitationsPayload, chaseCitations),

@@ -28,7 +28,7 @@ t.test('risk of bias and ATN scores through the API', { skip: needsServices }, a
 
   await t.test('tools as data', async (t) => {
     const tools = (await app.inject({ url: '/api/appraisal/tools', headers: viewer.auth })).json()
-    t.same(tools.map((x: { id: string }) => x.id), ['rob2', 'robins-i', 'rob1'])
+    t.same(tools.map((x: { id: string }) => x.id), ['rob2', 'robins-i', 'rob1', 'quadas-2'])
     t.equal(tools[0].domains[1].questions[2].appliesIfText, 'If Y/PY/NI to 2.1 or 2.2')
   })
 

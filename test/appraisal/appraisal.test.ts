@@ -143,7 +143,7 @@ t.test('validation names the question', async (t) => {
   // 4.3 needs both 4.1 and 4.2 N/PN/NI.
   t.match(err({ ...LOW, 4.2: 'Y' })?.message, 'question 4.3 does not apply')
   t.match(validateAssessment(ROB2, { answers: { ...LOW, 1.1: 'py' } }).answers, { 1.1: 'PY', 2.3: 'NA', 3.2: 'NA' }, 'answers normalised, NA filled in')
-  t.throws(() => getTool('quadas-2'), /unknown risk-of-bias tool "quadas-2"/)
+  t.throws(() => getTool('quadas-3'), /unknown risk-of-bias tool "quadas-3"/)
   t.throws(() => validateAssessment(ROB2, { answers: LOW, judgements: { D1: 'low' } }), /give answers, not judgements/)
 })
 

@@ -25,14 +25,24 @@ const pdf = async (title: string, words: string) => Buffer.from(await articlePdf
 }))
 
 t.test('full texts and risk of bias in the browser', { skip: needsApp }, async (t) => {
+  // The stand-in answers an extraction request (fields with "value") with the values below, and a risk-of-bias
+  // request (questions with "answer") with every RoB 2 question "low", 1.2 with a sentence of the PDF, 1.3 with one that is not in it.
   const model = {
     sample_size: { value: 120, not_reported: false, quote: 'Participants were randomised by a central web service.', page: 1 },
     country: { value: 'France', not_reported: false, quote: 'recruited in Paris', page: 1 }
   }
+  const LOW: Record<string, string> = { 1.1: 'Y', 1.2: 'Y', 1.3: 'N', 2.1: 'N', 2.2: 'N', 2.6: 'Y', 3.1: 'Y', 4.1: 'N', 4.2: 'N', 4.3: 'N', 5.1: 'Y', 5.2: 'N', 5.3: 'N' }
+  const QUOTES: Record<string, string> = { 1.2: 'Participants were randomised by a central web service.', 1.3: 'Groups were balanced at baseline.' }
   const ollama = await startFakeOllama({
-    models: ['phi3:mini'],
-    answer: ({ body }) => JSON.stringify(Object.fromEntries(Object.keys((body.format as { properties: object }).properties)
-      .map((k) => [k, model[k as keyof typeof model] ?? { value: null, not_reported: true, quote: '', page: 0 }])))
+    models: ['phi3:mini', 'llama3:8b'],
+    answer: ({ body }) => {
+      const properties = (body.format as { properties?: Record<string, { properties?: Record<string, unknown> }> } | undefined)?.properties ?? {}
+      const ids = Object.keys(properties)
+      if (ids.some((k) => properties[k].properties?.answer !== undefined)) {
+        return JSON.stringify(Object.fromEntries(ids.map((q) => [q, { answer: LOW[q] ?? 'NA', quote: QUOTES[q] ?? '', page: 1 }])))
+      }
+      return JSON.stringify(Object.fromEntries(ids.map((k) => [k, model[k as keyof typeof model] ?? { value: null, not_reported: true, quote: '', page: 0 }])))
+    }
   })
   t.teardown(() => ollama.close())
   const { service, browser, pages, api } = await reviewSetUp(t, 'fulltext-rob', { OLLAMA_BASE_URL: ollama.baseUrl })
@@ -138,5 +148,16 @@ t.test('full texts and risk of bias in the browser', { skip: needsApp }, async (
   const figure = page.getByRole('img', { name: /Traffic-light plot/ })
   await waitFor(async () => figure.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 10000)
   t.ok(await figure.evaluate((img: HTMLImageElement) => img.naturalWidth > 0), 'the traffic-light plot is shown')
+
+  // The LLM assessment of the same article: its answers and quotes beside the reviewer's, an unverified quote flagged.
+  await page.getByLabel('Model').fill('llama3:8b')
+  await page.getByRole('button', { name: 'Assess this article' }).click()
+  const llmAnswers = page.getByRole('table', { name: 'The model\'s answers beside yours' })
+  await llmAnswers.waitFor({ timeout: 30000 })
+  t.equal(await page.getByTestId('llm-answer-1.2').textContent(), 'Y')
+  t.match(await llmAnswers.locator('tr', { hasText: /^1\.2 / }).textContent(), /«Participants were randomised by a central web service\.» \(p\. 1\)/)
+  t.match(await llmAnswers.locator('tr', { hasText: /^1\.3 / }).textContent(), /not found in the text/)
+  const llm = (await api('GET', `/api/projects/${projectId}/articles/${id(TITLES[0])}/rob/rob2`)).find((a: { model: string | null }) => a.model)
+  t.same([llm.status, llm.derived.overall.judgement], ['complete', 'low'], 'the judgement derived from the model\'s answers')
   await expectAccessible(t, page, 'risk-of-bias')
 })

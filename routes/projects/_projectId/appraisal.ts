@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import {
   ArticleToolParams, Assessment, AssessmentBody, AssessmentList, AtnCriteria, AtnCriteriaSet, AtnScoreDetail, AtnScorePage, AtnScoresQuery,
-  CompareQuery, Comparison, FigureQuery, OutcomeQuery, RobTable, TableQuery, ToolParams
+  CompareQuery, Comparison, FigureQuery, LlmRobBody, LlmRobRunsQuery, OutcomeQuery, RobTable, TableQuery, ToolParams
 } from '../../../src/http/schemas/appraisal.ts'
 import { ArticleParams, FileResponse, ProjectParams } from '../../../src/http/schemas/common.ts'
 import { Task } from '../../../src/http/schemas/tasks.ts'
@@ -11,6 +11,7 @@ import {
   assessmentHistory, compareReviewers, getAtnCriteria, getAtnScore, getMine, listAssessments, listAtnScores, putAtnCriteria, robFigure,
   robTable, robTableCsv, robTableXlsx, saveConsensus, saveMine
 } from '../../../src/services/appraisal.ts'
+import { listLlmRobRuns, queueLlmRob } from '../../../src/services/appraisal-llm.ts'
 import { queueAtnScore } from '../../../src/services/project-tasks.ts'
 
 const HistoryList = Type.Array(Type.Object({
@@ -66,6 +67,18 @@ const appraisalRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     return { tool: tool.id, domains: tool.domains.map((d) => ({ id: d.id, name: d.name })), rows: table }
   })
+
+  fastify.post('/rob/:tool/llm-runs', {
+    config: { role: 'reviewer' },
+    schema: {
+      tags, summary: 'LLM-assisted assessment (background task "llm-rob"): the model answers the signalling questions with verified quotes, the tool\'s algorithm derives the judgements; stored under the model\'s own reviewer',
+      params: ToolParams, body: LlmRobBody, response: { 202: Task }
+    }
+  }, async (request, reply) => reply.status(202).send(await queueLlmRob(fastify, request.project.id, request.user.id, request.params.tool, request.body)))
+
+  fastify.get('/rob/llm-runs', {
+    schema: { tags, summary: 'The project\'s LLM risk-of-bias runs, newest first: status, progress, result (model, digest, prompt version, options, per-article outcomes)', params: ProjectParams, querystring: LlmRobRunsQuery, response: { 200: Type.Array(Task) } }
+  }, async (request) => listLlmRobRuns(db, request.project.id, request.query.tool))
 
   for (const kind of ['traffic-light', 'summary'] as const) {
     fastify.get(`/rob/:tool/${kind}.svg`, {

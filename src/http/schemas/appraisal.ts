@@ -5,9 +5,9 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Nullable, pageQuery, Uuid } from './common.ts'
 
-export const ToolId = Type.Union([Type.Literal('rob2'), Type.Literal('robins-i'), Type.Literal('rob1')])
+export const ToolId = Type.Union([Type.Literal('rob2'), Type.Literal('robins-i'), Type.Literal('rob1'), Type.Literal('quadas-2')])
 /** Checked by the service (unknown tool: 400 naming the known ones), after the project's access check. */
-const ToolParam = Type.String({ maxLength: 50, description: 'rob2, robins-i or rob1', examples: ['rob2'] })
+const ToolParam = Type.String({ maxLength: 50, description: 'rob2, robins-i, rob1 or quadas-2', examples: ['rob2'] })
 export const ToolParams = Type.Object({ projectId: Uuid, tool: ToolParam })
 export const ArticleToolParams = Type.Object({ projectId: Uuid, articleId: Uuid, tool: ToolParam })
 
@@ -20,7 +20,11 @@ const Question = Type.Object({
 export const Tool = Type.Object({
   id: ToolId, name: Type.String(), judgements: Type.Array(Type.String()), mode: Type.Union([Type.Literal('algorithm'), Type.Literal('judged')]),
   overallRule: Type.String(),
-  domains: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), questions: Type.Array(Question) }))
+  answerLabels: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'QUADAS-2: NI reads "unclear"' })),
+  domains: Type.Array(Type.Object({
+    id: Type.String(), name: Type.String(), questions: Type.Array(Question),
+    applicability: Type.Optional(Type.Boolean({ description: 'QUADAS-2 applicability concerns: judged by the reviewer, optional, outside the overall judgement' }))
+  }))
 })
 export const ToolList = Type.Array(Tool)
 
@@ -39,7 +43,7 @@ export const AssessmentBody = Type.Object({
   outcome: Type.Optional(Type.String({ maxLength: 500, examples: ['depression at 12 weeks'] })),
   status: Type.Union([Type.Literal('draft'), Type.Literal('complete')], { default: 'draft', description: 'a complete assessment answers every applicable question (or judges every domain)' }),
   answers: Type.Optional(Type.Record(Type.String({ pattern: '^[0-9]+\\.[0-9]+$' }), Answer, { examples: [{ 1.1: 'Y', 1.2: 'PY', 1.3: 'N' }] })),
-  judgements: Type.Optional(Type.Record(Type.String({ pattern: '^D[0-9]+$' }), Type.String(), { description: 'domain judgements, for tools whose domains the reviewer judges (ROBINS-I, RoB 1)', examples: [{}] })),
+  judgements: Type.Optional(Type.Record(Type.String({ pattern: '^[DA][0-9]+$' }), Type.String(), { description: 'domain judgements, for tools whose domains the reviewer judges (ROBINS-I, RoB 1) and QUADAS-2\'s applicability concerns (A1–A3)', examples: [{}] })),
   support: Type.Optional(Support),
   overrides: Type.Optional(Type.Record(Type.String(), Override, { description: 'a judgement replacing the one derived, by domain id or "overall", with the reason', examples: [{}] }))
 }, { additionalProperties: false })
@@ -62,10 +66,17 @@ export const Assessment = Type.Object({
   status: Type.Union([Type.Literal('draft'), Type.Literal('complete')]),
   answers: Type.Record(Type.String(), Type.String()),
   judgements: Type.Record(Type.String(), Type.String()),
-  support: Type.Record(Type.String(), Type.Object({ text: Type.Optional(Type.String()), quote: Type.Optional(Type.String()), page: Type.Optional(Type.Integer()) })),
+  support: Type.Record(Type.String(), Type.Object({
+    text: Type.Optional(Type.String()), quote: Type.Optional(Type.String()), page: Type.Optional(Type.Integer()),
+    quoteVerified: Type.Optional(Type.Boolean({ description: 'LLM assessments: whether the quote was found in the full text (false: flagged, not found)' }))
+  })),
   overrides: Type.Record(Type.String(), Override),
   derived: Nullable(DerivedJudgements),
   model: Nullable(Type.String()),
+  run: Type.Optional(Nullable(Type.Object({
+    taskId: Type.String(), model: Type.String(), digest: Nullable(Type.String()), promptVersion: Type.String(),
+    options: Type.Record(Type.String(), Type.Unknown()), problems: Type.Array(Type.String())
+  }, { description: 'LLM assessments: the run that answered (model, digest, prompt version, options) and what it could not use' }))),
   updatedAt: Type.String({ format: 'date-time' })
 })
 export type AssessmentView = Static<typeof Assessment>
@@ -104,6 +115,20 @@ export const FigureQuery = Type.Object({
   reviewer: TableQuery.properties.reviewer,
   weighted: Type.Optional(Type.String({ maxLength: 100, pattern: '^[A-Za-z0-9_]+$', description: 'summary plot: weigh each study by this numeric field of its record (e.g. "sampleSize"); equal weights when absent', examples: ['sampleSize'] }))
 })
+
+// LLM-assisted assessment
+
+export const LlmRobBody = Type.Object({
+  model: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]*$', description: 'an Ollama model installed on the server', examples: ['llama3.1:8b'] }),
+  outcome: Type.Optional(Type.String({ maxLength: 500, description: 'RoB 2 only: the outcome whose result is assessed', examples: ['depression at 12 weeks'] })),
+  articleIds: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: 10000, uniqueItems: true, description: 'default: the articles included at full text with an extracted full text' })),
+  concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 32, description: 'articles in flight at once (capped by LLM_CONCURRENCY)' })),
+  options: Type.Optional(Type.Object({
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })), seed: Type.Optional(Type.Integer()), num_ctx: Type.Optional(Type.Integer({ minimum: 512, maximum: 1048576 }))
+  }, { additionalProperties: false, description: 'model options, recorded with the run (temperature 0 by default)', examples: [{ temperature: 0, seed: 42 }] }))
+}, { additionalProperties: false })
+export type LlmRobRequest = Static<typeof LlmRobBody>
+export const LlmRobRunsQuery = Type.Object({ tool: Type.Optional(Type.String({ maxLength: 50, description: 'only this tool\'s runs' })) })
 
 // ATN score
 

@@ -24,7 +24,13 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description QUADAS-2: NI reads "unclear" */
+                            answerLabels?: {
+                                [key: string]: string;
+                            };
                             domains: {
+                                /** @description QUADAS-2 applicability concerns: judged by the reviewer, optional, outside the overall judgement */
+                                applicability?: boolean;
                                 id: string;
                                 name: string;
                                 questions: {
@@ -40,7 +46,7 @@ export interface paths {
                                     text: string;
                                 }[];
                             }[];
-                            id: "rob2" | "robins-i" | "rob1";
+                            id: "rob2" | "robins-i" | "rob1" | "quadas-2";
                             judgements: string[];
                             mode: "algorithm" | "judged";
                             name: string;
@@ -3112,7 +3118,7 @@ export interface paths {
                     articleId: string;
                     projectId: string;
                     /**
-                     * @description rob2, robins-i or rob1
+                     * @description rob2, robins-i, rob1 or quadas-2
                      * @example rob2
                      */
                     tool: string;
@@ -3166,15 +3172,28 @@ export interface paths {
                             reviewerEmail: string;
                             /** Format: uuid */
                             reviewerId: string;
+                            /** @description LLM assessments: the run that answered (model, digest, prompt version, options) and what it could not use */
+                            run?: {
+                                digest: string | null;
+                                model: string;
+                                options: {
+                                    [key: string]: unknown;
+                                };
+                                problems: string[];
+                                promptVersion: string;
+                                taskId: string;
+                            } | null;
                             status: "draft" | "complete";
                             support: {
                                 [key: string]: {
                                     page?: number;
                                     quote?: string;
+                                    /** @description LLM assessments: whether the quote was found in the full text (false: flagged, not found) */
+                                    quoteVerified?: boolean;
                                     text?: string;
                                 };
                             };
-                            tool: "rob2" | "robins-i" | "rob1";
+                            tool: "rob2" | "robins-i" | "rob1" | "quadas-2";
                             /** Format: date-time */
                             updatedAt: string;
                         }[];
@@ -3214,7 +3233,7 @@ export interface paths {
                     articleId: string;
                     projectId: string;
                     /**
-                     * @description rob2, robins-i or rob1
+                     * @description rob2, robins-i, rob1 or quadas-2
                      * @example rob2
                      */
                     tool: string;
@@ -3291,7 +3310,7 @@ export interface paths {
                     articleId: string;
                     projectId: string;
                     /**
-                     * @description rob2, robins-i or rob1
+                     * @description rob2, robins-i, rob1 or quadas-2
                      * @example rob2
                      */
                     tool: string;
@@ -3312,7 +3331,7 @@ export interface paths {
                             [key: string]: "Y" | "PY" | "PN" | "N" | "NI" | "NA";
                         };
                         /**
-                         * @description domain judgements, for tools whose domains the reviewer judges (ROBINS-I, RoB 1)
+                         * @description domain judgements, for tools whose domains the reviewer judges (ROBINS-I, RoB 1) and QUADAS-2's applicability concerns (A1–A3)
                          * @example {}
                          */
                         judgements?: {
@@ -3394,15 +3413,28 @@ export interface paths {
                             reviewerEmail: string;
                             /** Format: uuid */
                             reviewerId: string;
+                            /** @description LLM assessments: the run that answered (model, digest, prompt version, options) and what it could not use */
+                            run?: {
+                                digest: string | null;
+                                model: string;
+                                options: {
+                                    [key: string]: unknown;
+                                };
+                                problems: string[];
+                                promptVersion: string;
+                                taskId: string;
+                            } | null;
                             status: "draft" | "complete";
                             support: {
                                 [key: string]: {
                                     page?: number;
                                     quote?: string;
+                                    /** @description LLM assessments: whether the quote was found in the full text (false: flagged, not found) */
+                                    quoteVerified?: boolean;
                                     text?: string;
                                 };
                             };
-                            tool: "rob2" | "robins-i" | "rob1";
+                            tool: "rob2" | "robins-i" | "rob1" | "quadas-2";
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -3433,7 +3465,7 @@ export interface paths {
                     articleId: string;
                     projectId: string;
                     /**
-                     * @description rob2, robins-i or rob1
+                     * @description rob2, robins-i, rob1 or quadas-2
                      * @example rob2
                      */
                     tool: string;
@@ -3495,7 +3527,7 @@ export interface paths {
                     articleId: string;
                     projectId: string;
                     /**
-                     * @description rob2, robins-i or rob1
+                     * @description rob2, robins-i, rob1 or quadas-2
                      * @example rob2
                      */
                     tool: string;
@@ -3549,15 +3581,28 @@ export interface paths {
                             reviewerEmail: string;
                             /** Format: uuid */
                             reviewerId: string;
+                            /** @description LLM assessments: the run that answered (model, digest, prompt version, options) and what it could not use */
+                            run?: {
+                                digest: string | null;
+                                model: string;
+                                options: {
+                                    [key: string]: unknown;
+                                };
+                                problems: string[];
+                                promptVersion: string;
+                                taskId: string;
+                            } | null;
                             status: "draft" | "complete";
                             support: {
                                 [key: string]: {
                                     page?: number;
                                     quote?: string;
+                                    /** @description LLM assessments: whether the quote was found in the full text (false: flagged, not found) */
+                                    quoteVerified?: boolean;
                                     text?: string;
                                 };
                             };
-                            tool: "rob2" | "robins-i" | "rob1";
+                            tool: "rob2" | "robins-i" | "rob1" | "quadas-2";
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -3574,7 +3619,7 @@ export interface paths {
                     articleId: string;
                     projectId: string;
                     /**
-                     * @description rob2, robins-i or rob1
+                     * @description rob2, robins-i, rob1 or quadas-2
                      * @example rob2
                      */
                     tool: string;
@@ -3595,7 +3640,7 @@ export interface paths {
                             [key: string]: "Y" | "PY" | "PN" | "N" | "NI" | "NA";
                         };
                         /**
-                         * @description domain judgements, for tools whose domains the reviewer judges (ROBINS-I, RoB 1)
+                         * @description domain judgements, for tools whose domains the reviewer judges (ROBINS-I, RoB 1) and QUADAS-2's applicability concerns (A1–A3)
                          * @example {}
                          */
                         judgements?: {
@@ -3677,15 +3722,28 @@ export interface paths {
                             reviewerEmail: string;
                             /** Format: uuid */
                             reviewerId: string;
+                            /** @description LLM assessments: the run that answered (model, digest, prompt version, options) and what it could not use */
+                            run?: {
+                                digest: string | null;
+                                model: string;
+                                options: {
+                                    [key: string]: unknown;
+                                };
+                                problems: string[];
+                                promptVersion: string;
+                                taskId: string;
+                            } | null;
                             status: "draft" | "complete";
                             support: {
                                 [key: string]: {
                                     page?: number;
                                     quote?: string;
+                                    /** @description LLM assessments: whether the quote was found in the full text (false: flagged, not found) */
+                                    quoteVerified?: boolean;
                                     text?: string;
                                 };
                             };
-                            tool: "rob2" | "robins-i" | "rob1";
+                            tool: "rob2" | "robins-i" | "rob1" | "quadas-2";
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -7379,6 +7437,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{projectId}/rob/{tool}/llm-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** LLM-assisted assessment (background task "llm-rob"): the model answers the signalling questions with verified quotes, the tool's algorithm derives the judgements; stored under the model's own reviewer */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                    /**
+                     * @description rob2, robins-i, rob1 or quadas-2
+                     * @example rob2
+                     */
+                    tool: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description default: the articles included at full text with an extracted full text */
+                        articleIds?: string[];
+                        /** @description articles in flight at once (capped by LLM_CONCURRENCY) */
+                        concurrency?: number;
+                        /**
+                         * @description an Ollama model installed on the server
+                         * @example llama3.1:8b
+                         */
+                        model: string;
+                        /**
+                         * @description model options, recorded with the run (temperature 0 by default)
+                         * @example {
+                         *       "temperature": 0,
+                         *       "seed": 42
+                         *     }
+                         */
+                        options?: {
+                            num_ctx?: number;
+                            seed?: number;
+                            temperature?: number;
+                        };
+                        /**
+                         * @description RoB 2 only: the outcome whose result is assessed
+                         * @example depression at 12 weeks
+                         */
+                        outcome?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attempts: number;
+                            createdAt: string;
+                            createdBy: string | null;
+                            error: string | null;
+                            finishedAt: string | null;
+                            id: string;
+                            message: string | null;
+                            progress: number;
+                            projectId: string | null;
+                            result: unknown;
+                            startedAt: string | null;
+                            status: string;
+                            type: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{projectId}/rob/{tool}/summary.svg": {
         parameters: {
             query?: never;
@@ -7402,7 +7549,7 @@ export interface paths {
                 path: {
                     projectId: string;
                     /**
-                     * @description rob2, robins-i or rob1
+                     * @description rob2, robins-i, rob1 or quadas-2
                      * @example rob2
                      */
                     tool: string;
@@ -7449,7 +7596,7 @@ export interface paths {
                 path: {
                     projectId: string;
                     /**
-                     * @description rob2, robins-i or rob1
+                     * @description rob2, robins-i, rob1 or quadas-2
                      * @example rob2
                      */
                     tool: string;
@@ -7500,7 +7647,7 @@ export interface paths {
                 path: {
                     projectId: string;
                     /**
-                     * @description rob2, robins-i or rob1
+                     * @description rob2, robins-i, rob1 or quadas-2
                      * @example rob2
                      */
                     tool: string;
@@ -7516,6 +7663,62 @@ export interface paths {
                     };
                     content: {
                         "image/svg+xml": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/rob/llm-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's LLM risk-of-bias runs, newest first: status, progress, result (model, digest, prompt version, options, per-article outcomes) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description only this tool's runs */
+                    tool?: string;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attempts: number;
+                            createdAt: string;
+                            createdBy: string | null;
+                            error: string | null;
+                            finishedAt: string | null;
+                            id: string;
+                            message: string | null;
+                            progress: number;
+                            projectId: string | null;
+                            result: unknown;
+                            startedAt: string | null;
+                            status: string;
+                            type: string;
+                            updatedAt: string;
+                        }[];
                     };
                 };
             };

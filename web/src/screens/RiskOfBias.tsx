@@ -10,9 +10,14 @@ import { canReview, useProject, useProjectId } from '../project'
 import { TaskProgress } from '../task-progress'
 
 export interface Question { id: string; text: string; options: string[]; appliesIf?: Array<{ anyOf: Array<{ question: string; answers: string[] }> }>; appliesIfText?: string }
-export interface Tool { id: string; name: string; judgements: string[]; mode: 'algorithm' | 'judged'; domains: Array<{ id: string; name: string; questions: Question[] }> }
+export interface Tool {
+  id: string; name: string; judgements: string[]; mode: 'algorithm' | 'judged'; answerLabels?: Record<string, string>
+  domains: Array<{ id: string; name: string; questions: Question[]; applicability?: boolean }>
+}
+interface Support { text?: string; quote?: string; page?: number; quoteVerified?: boolean }
 interface Assessment {
   status: 'draft' | 'complete'; answers: Record<string, string>; judgements: Record<string, string>
+  kind?: 'reviewer' | 'consensus'; reviewerId?: string; reviewerEmail?: string; model?: string | null; support?: Record<string, Support>; run?: { problems: string[] } | null
   derived: { domains: Array<{ id: string; name: string; judgement: string; path: string[] }>; overall: { judgement: string; path: string[] } } | null
 }
 interface AtnScore { articleId: string; title: string; year: number | null; score: number; category: string }
@@ -42,7 +47,9 @@ function AssessmentForm({ tool, articleId, editable, onSaved }: { tool: Tool; ar
     mutationFn: (status: 'draft' | 'complete') => {
       // Only the questions that apply are sent; the API checks the rest.
       const applicable = Object.fromEntries(Object.entries(answers).filter(([id, a]) => a && tool.domains.some((d) => d.questions.some((q) => q.id === id && applies(q, answers)))))
-      return call<Assessment>('PUT', url, tool.mode === 'algorithm' ? { status, answers: applicable } : { status, judgements })
+      // QUADAS-2's applicability concerns are judged beside the answers.
+      const judged = Object.fromEntries(Object.entries(judgements).filter(([, j]) => j))
+      return call<Assessment>('PUT', url, tool.mode === 'algorithm' ? { status, answers: applicable, ...(Object.keys(judged).length ? { judgements: judged } : {}) } : { status, judgements })
     },
     onSuccess: (data) => { queryClient.setQueryData(['project', projectId, 'rob', tool.id, articleId], data); clearDraft(); onSaved() }
   })
@@ -53,13 +60,13 @@ function AssessmentForm({ tool, articleId, editable, onSaved }: { tool: Tool; ar
       {tool.domains.map((d) => (
         <fieldset key={d.id}>
           <legend>{d.id} · {d.name}</legend>
-          {tool.mode === 'algorithm'
+          {d.questions.length
             ? d.questions.filter((q) => applies(q, answers)).map((q) => (
                 <label key={q.id} className="rob-question">
                   <span>{q.id} {q.text}</span>
                   <select value={answers[q.id] ?? ''} disabled={!editable} onChange={(e) => setAnswers({ ...answers, [q.id]: e.target.value })}>
                     <option value="">—</option>
-                    {q.options.map((o) => <option key={o} value={o}>{o}</option>)}
+                    {q.options.map((o) => <option key={o} value={o}>{tool.answerLabels?.[o] ? `${o} (${tool.answerLabels[o]})` : o}</option>)}
                   </select>
                 </label>
               ))
@@ -92,6 +99,63 @@ function AssessmentForm({ tool, articleId, editable, onSaved }: { tool: Tool; ar
         </table>
       )}
     </form>
+  )
+}
+
+/** The LLM-assisted assessment: start a run (the chosen article, or by default every article included at full text), and the model's answers with their quotes beside the caller's. */
+function LlmAssessment({ tool, articleId, editable }: { tool: Tool; articleId: string; editable: boolean }) {
+  const { t } = useI18n()
+  const projectId = useProjectId()
+  const [model, setModel] = useDraft(`rob.${projectId}.llmModel`, '')
+  const [task, setTask] = useState<string | null>(null)
+  const models = useQuery({ queryKey: ['llm-models'], queryFn: () => call<Array<{ name: string }>>('GET', '/api/llm/models'), retry: false })
+  const start = useMutation({
+    mutationFn: () => call<Task>('POST', `/api/projects/${projectId}/rob/${tool.id}/llm-runs`, { model, ...(articleId ? { articleIds: [articleId] } : {}) }),
+    onSuccess: (r) => setTask(r.id)
+  })
+  const all = useQuery({
+    queryKey: ['project', projectId, 'rob', tool.id, articleId, 'all', task],
+    queryFn: () => call<Assessment[]>('GET', `/api/projects/${projectId}/articles/${articleId}/rob/${tool.id}`),
+    enabled: Boolean(articleId)
+  })
+  const llm = all.data?.find((a) => a.model)
+  const human = all.data?.find((a) => !a.model && a.kind !== 'consensus')
+  const rows = tool.domains.flatMap((d) => d.questions.length ? d.questions.map((q) => ({ id: q.id, text: q.text })) : [{ id: d.id, text: d.name }])
+  const quote = (s: Support | undefined) => s?.quote
+    ? <>«{s.quote}»{s.page ? ` (p. ${s.page})` : ''}{s.quoteVerified === false && <strong className="warning"> {t('rob.llmUnverified')}</strong>}</>
+    : s?.text ?? ''
+  return (
+    <section className="card" aria-labelledby="rob-llm">
+      <h3 id="rob-llm">{t('rob.llm')}</h3>
+      <p className="muted">{t('rob.llmHelp')}</p>
+      {editable && (
+        <form className="row" onSubmit={(e) => { e.preventDefault(); start.mutate() }}>
+          <label>{t('rob.llmModel')}{' '}
+            <input value={model} list="rob-llm-models" onChange={(e) => setModel(e.target.value)} required />
+            <datalist id="rob-llm-models">{models.data?.map((m) => <option key={m.name} value={m.name} />)}</datalist>
+          </label>
+          <button type="submit">{articleId ? t('rob.llmRunArticle') : t('rob.llmRunIncluded')}</button>
+        </form>
+      )}
+      <ErrorMessage error={start.error ?? all.error} />
+      {task && <TaskProgress projectId={projectId} taskId={task} />}
+      {llm && (
+        <table aria-label={t('rob.llmAnswers')}>
+          <thead><tr><th scope="col">{t('rob.question')}</th><th scope="col">{human?.reviewerEmail ?? t('rob.human')}</th><th scope="col">{llm.model}</th><th scope="col">{t('rob.llmQuote')}</th></tr></thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.id}>
+                <th scope="row">{r.id} {r.text}</th>
+                <td>{human?.answers[r.id] ?? human?.judgements[r.id] ?? ''}</td>
+                <td data-testid={`llm-answer-${r.id}`}>{llm.answers[r.id] ?? ''}</td>
+                <td>{quote(llm.support?.[r.id])}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {llm?.run?.problems.length ? <ul className="muted">{llm.run.problems.map((p) => <li key={p}>{p}</li>)}</ul> : null}
+    </section>
   )
 }
 
@@ -176,6 +240,7 @@ export default function RiskOfBias() {
       </div>
       {articles.data?.total === 0 && <p>{t('ft.empty')}</p>}
       {tool && articleId && <AssessmentForm key={`${toolId}:${articleId}`} tool={tool} articleId={articleId} editable={editable} onSaved={() => setVersion((v) => v + 1)} />}
+      {tool && <LlmAssessment key={`llm:${toolId}`} tool={tool} articleId={articleId} editable={editable} />}
       <section className="card" aria-labelledby="rob-figures">
         <h3 id="rob-figures">{t('rob.figures')}</h3>
         <p><a href={`/api/projects/${projectId}/rob/${toolId}/table?format=csv`}>{t('rob.tableCsv')}</a></p>

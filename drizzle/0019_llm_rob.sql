@@ -1,0 +1,1 @@
+ALTER TABLE "rob_assessments" ADD COLUMN "run" jsonb;
