@@ -19,6 +19,7 @@ import { fetchFullTexts, FullTextPayload } from '../jobs/fulltext.ts'
 import { bulkFullTexts, extractFullTexts, FullTextBulkPayload, FullTextExtractPayload } from '../jobs/fulltext-extract.ts'
 import { IdentifiersPayload, resolveIdentifiers } from '../jobs/identifiers.ts'
 import { ImportPayload, importReferences } from '../jobs/import-references.ts'
+import { importZotero, ZoteroImportPayload } from '../jobs/import-zotero.ts'
 import { llmPull, PullPayload } from '../jobs/llm-pull.ts'
 import { llmScreening } from '../jobs/llm-screening.ts'
 import { screeningTrain, TrainPayload } from '../jobs/screening-train.ts'
@@ -53,7 +54,8 @@ export const TASKS = {
   fulltext: task(FullTextPayload, fetchFullTexts),
   'atn-score': task(AtnScorePayload, atnScore),
   'fulltext-extract': task(FullTextExtractPayload, extractFullTexts),
-  'fulltext-bulk': task(FullTextBulkPayload, bulkFullTexts)
+  'fulltext-bulk': task(FullTextBulkPayload, bulkFullTexts),
+  'import-zotero': task(ZoteroImportPayload, importZotero)
 }
 
 export type TaskType = keyof typeof TASKS

@@ -71,7 +71,7 @@ t.test('full texts and risk of bias in the browser', { skip: needsApp }, async (
   await expectAccessible(t, page, 'fulltext')
 
   // Several PDFs: one matched by its title, one matched by hand from the report.
-  await page.getByLabel('Choose PDFs…').setInputFiles([
+  await page.getByLabel('Choose PDFs or ZIPs…').setInputFiles([
     { name: 'b.pdf', mimeType: 'application/pdf', buffer: await pdf(TITLES[1], 'smartphones') },
     { name: 'unknown.pdf', mimeType: 'application/pdf', buffer: await pdf('Something else entirely unrelated to any record', 'nothing') }
   ])
