@@ -81,6 +81,10 @@ export const EnvSchema = Type.Object({
   FULLTEXT_MAX_PAGES: Type.Integer({ default: 2000, minimum: 1 }),
   FULLTEXT_MEMORY_MB: Type.Integer({ default: 512, minimum: 32, maximum: 16384 }),
   FULLTEXT_OCR_LANGUAGE: Type.String({ default: 'eng', pattern: '^(off|[a-z_]{3,}(\\+[a-z_]{3,})*)$' }),
+  /** ZIP archives of PDFs and Zotero exports (src/fulltext/zip.ts): total uncompressed size, entries, compression ratio of an entry. */
+  ZIP_MAX_UNCOMPRESSED_BYTES: Type.Integer({ default: 4 * 1024 * 1024 * 1024, minimum: 1024 }),
+  ZIP_MAX_ENTRIES: Type.Integer({ default: 10000, minimum: 1 }),
+  ZIP_MAX_RATIO: Type.Integer({ default: 100, minimum: 2 }),
   // Local LLM (Ollama) for screening and extraction.
   OLLAMA_BASE_URL: Type.String({ default: 'http://127.0.0.1:11434', pattern: '^https?://' }),
   OLLAMA_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1000 }),

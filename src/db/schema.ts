@@ -145,6 +145,8 @@ export const files = pgTable('files', {
   origin: text('origin').notNull().default('upload'),
   originUrl: text('origin_url'),
   createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  /** The task that brought the file in (a bulk upload, a ZIP, a Zotero import), when one did. */
+  taskId: uuid('task_id').references(() => tasks.id, { onDelete: 'set null' }),
   createdAt: createdAt()
 }, (t) => [
   index('files_project_idx').on(t.projectId),

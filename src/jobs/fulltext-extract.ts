@@ -7,10 +7,11 @@
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { and, eq, inArray, isNull, or } from 'drizzle-orm'
-import { articles, fullTexts } from '../db/schema.ts'
+import { articles, files, fullTexts } from '../db/schema.ts'
 import { matchPdf, type MatchRule } from '../fulltext/match.ts'
 import { limitsFromConfig, PdfExtractor, type ExtractOutcome } from '../fulltext/extract.ts'
-import { insideStorage } from '../services/fulltext.ts'
+import { insideStorage, removeArchive, storePdfStream } from '../services/fulltext.ts'
+import { entryBaseName, openZip, zipLimitsFromConfig, ZipRefusedError, type ZipEntryInfo } from '../fulltext/zip.ts'
 import { extractionTargets, storeExtraction, type ExtractionTarget } from '../services/fulltext-text.ts'
 import { indexProject, type IndexRunResult } from '../services/rag.ts'
 import { TaskError, type JobContext } from '../tasks/execute.ts'
@@ -111,12 +112,27 @@ export async function extractFullTexts(ctx: JobContext, payload: FullTextExtract
 }
 
 export const FullTextBulkPayload = Type.Object({
-  files: Type.Array(Type.Object({ fileId: Type.String(), fileName: Type.String() }))
+  files: Type.Array(Type.Object({ fileId: Type.String(), fileName: Type.String() })),
+  /** Stored ZIP archives whose PDFs (at any depth) join the batch; each archive is removed once read. */
+  archives: Type.Optional(Type.Array(Type.Object({ fileId: Type.String(), fileName: Type.String() })))
 })
 export type FullTextBulkPayload = Static<typeof FullTextBulkPayload>
 
+/** What became of one archive and of each of its entries. */
+export interface ArchiveOutcome {
+  fileName: string
+  entries: number
+  /** PDFs stored (`duplicate`: the project already had that PDF, or the archive held it twice). */
+  pdfs: Array<{ path: string; fileId: string; duplicate: boolean }>
+  /** Entries not stored, with the reason (not a PDF, encrypted, too large, unreadable). */
+  skipped: Array<{ path: string; reason: string }>
+  /** The archive could not be read at all. */
+  error?: string
+}
+
 export interface FullTextBulkResult {
   requested: number
+  archives?: ArchiveOutcome[]
   extraction: FullTextExtractResult
   /** Files matched to an article, with the rule that matched; `attached` is false when the article already had another full text. */
   matched: Array<{ fileId: string; fileName: string; articleId: string; rule: MatchRule; similarity?: number; attached: boolean }>
@@ -128,14 +144,24 @@ export interface FullTextBulkResult {
 export async function bulkFullTexts(ctx: JobContext, payload: FullTextBulkPayload): Promise<FullTextBulkResult> {
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('bulk full-text task has no project')
-  const fileIds = payload.files.map((f) => f.fileId)
-  const extraction = summarise(await extractFiles(ctx, await extractionTargets(ctx.db, projectId, { fileIds })))
+  const archives: ArchiveOutcome[] = []
+  const batch = [...payload.files]
+  if (payload.archives?.length) {
+    for (const [i, archive] of payload.archives.entries()) {
+      const outcome = await unpackArchive(scaledProgress(ctx, i / payload.archives.length * UNPACK_SHARE, (i + 1) / payload.archives.length * UNPACK_SHARE), projectId, archive)
+      archives.push(outcome)
+      for (const pdf of outcome.pdfs) if (!batch.some((f) => f.fileId === pdf.fileId)) batch.push({ fileId: pdf.fileId, fileName: entryBaseName(pdf.path) })
+    }
+  }
+  const fileIds = batch.map((f) => f.fileId)
+  const extractCtx = payload.archives?.length ? scaledProgress(ctx, UNPACK_SHARE, 1) : ctx
+  const extraction = summarise(fileIds.length ? await extractFiles(extractCtx, await extractionTargets(ctx.db, projectId, { fileIds })) : [])
   const facts = new Map((await ctx.db.select({ fileId: fullTexts.fileId, metadata: fullTexts.metadata }).from(fullTexts)
     .where(and(eq(fullTexts.projectId, projectId), inArray(fullTexts.fileId, fileIds)))).map((r) => [r.fileId, r.metadata as { doi?: string | null; pmid?: string | null; title?: string | null }]))
   const candidates = await ctx.db.select({ id: articles.id, doi: articles.doi, pmid: articles.pmid, title: articles.title }).from(articles)
     .where(and(eq(articles.projectId, projectId), isNull(articles.duplicateOf)))
-  const result: FullTextBulkResult = { requested: payload.files.length, extraction, matched: [], unmatched: [] }
-  for (const file of payload.files) {
+  const result: FullTextBulkResult = { requested: batch.length, ...(payload.archives ? { archives } : {}), extraction, matched: [], unmatched: [] }
+  for (const file of batch) {
     const match = matchPdf({ fileName: file.fileName, ...facts.get(file.fileId) }, candidates)
     if (!match) { result.unmatched.push(file); continue }
     const linked = await ctx.db.update(articles).set({ fullTextFileId: file.fileId })
@@ -146,4 +172,65 @@ export async function bulkFullTexts(ctx: JobContext, payload: FullTextBulkPayloa
   const index = await indexExtracted(ctx, extraction.files)
   if (index) result.extraction.index = index
   return result
+}
+
+/** Share of the bulk task's progress given to reading archives (extraction and matching take the rest). */
+const UNPACK_SHARE = 0.2
+
+/** The context with its progress mapped into [from, to] of the task's. */
+export function scaledProgress(ctx: JobContext, from: number, to: number): JobContext {
+  return { ...ctx, progress: (fraction, message) => ctx.progress(from + (to - from) * fraction, message) }
+}
+
+/**
+ * Reads a stored archive: each PDF at any depth is stored (once per content,
+ * recording this task), other entries are listed as skipped; the archive is
+ * removed afterwards. An archive that cannot be opened is reported, never a
+ * failed task (the request checked it already).
+ */
+async function unpackArchive(ctx: JobContext, projectId: string, archive: { fileId: string; fileName: string }): Promise<ArchiveOutcome> {
+  const outcome: ArchiveOutcome = { fileName: archive.fileName, entries: 0, pdfs: [], skipped: [] }
+  const [row] = await ctx.db.select({ storagePath: files.storagePath }).from(files).where(and(eq(files.id, archive.fileId), eq(files.projectId, projectId)))
+  const absolute = row && insideStorage(ctx.storageDir, row.storagePath)
+  if (!absolute) return { ...outcome, error: 'the archive is no longer stored' }
+  let zip
+  try {
+    zip = await openZip(absolute, zipLimitsFromConfig(ctx.config))
+  } catch (error) {
+    if (error instanceof ZipRefusedError) return { ...outcome, error: error.message }
+    throw error
+  }
+  try {
+    const entries = zip.entries.filter((e) => !e.directory)
+    outcome.entries = entries.length
+    for (const [i, entry] of entries.entries()) {
+      await ctx.ensureNotCancelled()
+      const reason = entrySkipReason(entry, ctx.config.FULLTEXT_MAX_BYTES)
+      if (reason) {
+        outcome.skipped.push({ path: entry.name, reason })
+      } else {
+        const stored = await zip.open(entry).then(
+          (stream) => storePdfStream(ctx.db, ctx.storageDir, projectId, stream, {
+            name: entryBaseName(entry.name), origin: 'zip', maxBytes: ctx.config.FULLTEXT_MAX_BYTES, createdBy: ctx.task.createdBy, taskId: ctx.task.id
+          }),
+          (error: Error) => ({ refusal: `unreadable: ${error.message}` }))
+        if ('refusal' in stored) outcome.skipped.push({ path: entry.name, reason: stored.refusal })
+        else outcome.pdfs.push({ path: entry.name, fileId: stored.fileId, duplicate: stored.duplicate || outcome.pdfs.some((p) => p.fileId === stored.fileId) })
+      }
+      await ctx.progress((i + 1) / entries.length, `${archive.fileName}: ${i + 1} of ${entries.length} entries read`)
+    }
+  } finally {
+    zip.close()
+  }
+  await removeArchive(ctx.db, ctx.storageDir, projectId, archive.fileId)
+  await ctx.emit('fulltext.archive', { fileName: archive.fileName, entries: outcome.entries, pdfs: outcome.pdfs.length, skipped: outcome.skipped.length })
+  return outcome
+}
+
+/** Why an entry is not read as a PDF, if it is not. */
+export function entrySkipReason(entry: ZipEntryInfo, maxBytes: number): string | undefined {
+  if (!/\.pdf$/i.test(entry.name)) return 'not a PDF'
+  if (entry.encrypted) return 'encrypted entry (password-protected archive)'
+  if (entry.size > maxBytes) return `larger than the limit of ${maxBytes} bytes (FULLTEXT_MAX_BYTES)`
+  return undefined
 }

@@ -67,7 +67,12 @@ export const ARTICLE_COPY_COLUMNS = [
   'doi', 'pmid', 'pmcid', 'arxiv_id', 'type', 'source_database', 'data', 'original', 'completeness'
 ]
 
-export async function importReferences(ctx: JobContext, payload: ImportPayload): Promise<ImportResult> {
+/**
+ * Imports the records of the payload's file; `readFrom` reads them from
+ * another stored path instead (the RDF taken out of a Zotero archive, which
+ * stays the batch's file).
+ */
+export async function importReferences(ctx: JobContext, payload: ImportPayload, readFrom?: string): Promise<ImportResult> {
   const projectId = ctx.task.projectId
   if (!projectId) throw new TaskError('import task has no project')
   const [file] = await ctx.db.select().from(files).where(eq(files.id, payload.fileId))
@@ -75,7 +80,7 @@ export async function importReferences(ctx: JobContext, payload: ImportPayload):
 
   let opened: OpenedReferences
   try {
-    opened = await openReferenceFile(path.join(ctx.storageDir, file.storagePath), {
+    opened = await openReferenceFile(readFrom ?? path.join(ctx.storageDir, file.storagePath), {
       fileName: file.originalName, format: payload.format, limits: importLimits(ctx.config)
     })
   } catch (err) {

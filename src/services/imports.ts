@@ -23,6 +23,9 @@ import type { FormatId } from '../references/formats/types.ts'
 import type { TaskService } from '../tasks/service.ts'
 import type { TaskRow } from '../tasks/store.ts'
 import { projectStorageDir } from './projects.ts'
+import { looksLikeZip, openZip, zipLimitsFromConfig, ZipRefusedError } from '../fulltext/zip.ts'
+import { zoteroRdfEntry } from '../fulltext/zotero.ts'
+import { zoteroRdfFormat } from '../references/formats/zotero-rdf.ts'
 
 export interface StoredFile {
   absolute: string
@@ -52,7 +55,9 @@ export async function newUploadPath(storageDir: string, projectId: string, fileN
   return path.join(dir, `${randomUUID()}${extension.toLowerCase()}`)
 }
 
-export async function acceptBibliography(deps: { db: Database; tasks: TaskService; storageDir: string }, projectId: string, userId: string, stored: StoredFile, options: ImportOptions): Promise<TaskRow> {
+type ZipConfig = Parameters<typeof zipLimitsFromConfig>[0]
+
+export async function acceptBibliography(deps: { db: Database; tasks: TaskService; storageDir: string; config: ZipConfig }, projectId: string, userId: string, stored: StoredFile, options: ImportOptions): Promise<TaskRow> {
   const reject = async <E>(error: E): Promise<E> => {
     await fs.rm(stored.absolute, { force: true })
     return error
@@ -64,6 +69,10 @@ export async function acceptBibliography(deps: { db: Database; tasks: TaskServic
   // The request field the content came from: the uploaded file, or the downloaded URL.
   const field = stored.origin === 'url' ? 'url' : 'file'
   if (stored.size === 0) throw await reject(new Unprocessable(field === 'url' ? `${stored.originUrl} answered with an empty file` : 'the file is empty', field))
+  if (await startsLikeZip(stored.absolute)) {
+    if (format && format !== 'zotero-rdf') throw await reject(new Unprocessable(`a ZIP archive is read as a Zotero RDF export with files, not as "${format}"`, 'format'))
+    return acceptZoteroArchive(deps, projectId, userId, stored, options, field).catch(async (error: unknown) => { throw await reject(error) })
+  }
   try {
     await openReferenceFile(stored.absolute, { fileName: stored.name, format })
   } catch (err) {
@@ -89,7 +98,7 @@ export async function acceptBibliography(deps: { db: Database; tasks: TaskServic
   }
 }
 
-export interface ImportDeps { db: Database; tasks: TaskService; storageDir: string; config: { UPLOAD_MAX_BYTES: number; ALLOW_PRIVATE_DOWNLOADS: boolean } }
+export interface ImportDeps { db: Database; tasks: TaskService; storageDir: string; config: { UPLOAD_MAX_BYTES: number; ALLOW_PRIVATE_DOWNLOADS: boolean } & ZipConfig }
 
 /** A part of a multipart request, as @fastify/multipart gives it. */
 export type UploadPart =
@@ -173,4 +182,59 @@ export async function importFromUrl(deps: ImportDeps, projectId: string, userId:
   return toTaskView(await acceptBibliography(deps, projectId, userId, {
     absolute, name, size: downloaded.bytes, sha256: downloaded.sha256, contentType: downloaded.contentType, origin: 'url', originUrl: downloaded.url
   }, request))
+}
+
+async function startsLikeZip(absolute: string): Promise<boolean> {
+  const handle = await fs.open(absolute, 'r')
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0)
+    return looksLikeZip(buffer.subarray(0, bytesRead))
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * A ZIP given to the import is a Zotero export with files ("Export
+ * Collection… > Zotero RDF, Export Files"): its `.rdf` (the shallowest one)
+ * must be there and read as Zotero RDF, checked now so that anything else is
+ * a 422. The task "import-zotero" imports the records, then attaches the PDFs.
+ */
+async function acceptZoteroArchive(deps: { db: Database; tasks: TaskService; storageDir: string; config: ZipConfig }, projectId: string, userId: string, stored: StoredFile, options: ImportOptions, field: string): Promise<TaskRow> {
+  let zip
+  try {
+    zip = await openZip(stored.absolute, zipLimitsFromConfig(deps.config))
+  } catch (error) {
+    if (!(error instanceof ZipRefusedError)) throw error
+    throw error.reason === 'corrupt' ? new Unprocessable(error.message, field) : new TooLarge(error.message, field)
+  }
+  try {
+    const rdf = zoteroRdfEntry(zip.entries)
+    if (!rdf) throw new Unprocessable('this ZIP archive holds no Zotero RDF file (.rdf): export with "Zotero RDF" and "Export Files", or send ZIPs of PDFs to POST …/fulltext/bulk', field)
+    let head = ''
+    for await (const chunk of await zip.open(rdf)) {
+      head += (chunk as Buffer).toString('utf8')
+      if (head.length >= 4096) break
+    }
+    if (!zoteroRdfFormat.sniff(head.slice(0, 4096))) throw new Unprocessable(`${rdf.name} in the archive is not a Zotero RDF file`, field)
+  } finally {
+    zip.close()
+  }
+  let fileId: string | undefined
+  try {
+    const [file] = await deps.db.insert(files).values({
+      projectId, storagePath: path.relative(deps.storageDir, stored.absolute), originalName: stored.name, contentType: 'application/zip',
+      size: stored.size, sha256: stored.sha256, origin: stored.origin, originUrl: stored.originUrl ?? null, createdBy: userId
+    }).returning()
+    fileId = file.id
+    const task = await deps.tasks.submit({
+      type: 'import-zotero', projectId, createdBy: userId,
+      payload: { fileId: file.id, sourceDatabase: options.sourceDatabase || undefined, importLabels: options.importLabels ?? true }
+    })
+    await deps.db.update(files).set({ taskId: task.id }).where(eq(files.id, file.id))
+    return task
+  } catch (err) {
+    if (fileId) await deps.db.delete(files).where(eq(files.id, fileId)).catch(() => {})
+    throw err
+  }
 }

@@ -21,6 +21,7 @@ import { FullTextIndexPayload, indexFullTexts } from '../jobs/fulltext-index.ts'
 import { IdentifiersPayload, resolveIdentifiers } from '../jobs/identifiers.ts'
 import { ImportPayload, importReferences } from '../jobs/import-references.ts'
 import { llmExtraction } from '../jobs/llm-extraction.ts'
+import { importZotero, ZoteroImportPayload } from '../jobs/import-zotero.ts'
 import { llmPull, PullPayload } from '../jobs/llm-pull.ts'
 import { llmRob } from '../jobs/llm-rob.ts'
 import { llmScreening } from '../jobs/llm-screening.ts'
@@ -61,7 +62,8 @@ export const TASKS = {
   'atn-score': task(AtnScorePayload, atnScore),
   'fulltext-extract': task(FullTextExtractPayload, extractFullTexts),
   'fulltext-bulk': task(FullTextBulkPayload, bulkFullTexts),
-  'fulltext-index': task(FullTextIndexPayload, indexFullTexts)
+  'fulltext-index': task(FullTextIndexPayload, indexFullTexts),
+  'import-zotero': task(ZoteroImportPayload, importZotero)
 }
 
 export type TaskType = keyof typeof TASKS

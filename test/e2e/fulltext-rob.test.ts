@@ -11,6 +11,7 @@ import t from 'tap'
 import { fileUpload, waitFor } from '../helper.ts'
 import { startFakeOllama } from '../llm/ollama-server.ts'
 import { articlePdf } from '../support/pdfs.ts'
+import { zipArchive } from '../support/zip.ts'
 import { expectAccessible, needsApp, reviewSetUp, signedInContext, toCsv } from './support.ts'
 
 const TITLES = [
@@ -112,7 +113,7 @@ t.test('full texts and risk of bias in the browser', { skip: needsApp }, async (
   await expectAccessible(t, page, 'fulltext-llm')
 
   // Several PDFs: one matched by its title, one matched by hand from the report.
-  await page.getByLabel('Choose PDFs…').setInputFiles([
+  await page.getByLabel('Choose PDFs or ZIPs…').setInputFiles([
     { name: 'b.pdf', mimeType: 'application/pdf', buffer: await pdf(TITLES[1], 'smartphones') },
     { name: 'unknown.pdf', mimeType: 'application/pdf', buffer: await pdf('Something else entirely unrelated to any record', 'nothing') }
   ])
@@ -122,6 +123,18 @@ t.test('full texts and risk of bias in the browser', { skip: needsApp }, async (
   await page.getByLabel('Article for unknown.pdf').selectOption({ label: TITLES[2] })
   await report.getByText(`Attached to ${TITLES[2]}.`).waitFor()
   await page.locator(`tr[data-article="${id(TITLES[2])}"]`).getByText('PDF, text extracted (2 pages)').waitFor({ timeout: 30000 })
+
+  // A ZIP with a PDF deep inside and a note: the PDF matches no article, so it waits in the unmatched list, where it is deleted.
+  await page.getByLabel('Choose PDFs or ZIPs…').setInputFiles({
+    name: 'more.zip', mimeType: 'application/zip',
+    buffer: zipArchive([{ name: 'a/b/extra.pdf', content: await pdf('Knee surgery registry of another field entirely', 'knees') }, { name: 'a/readme.txt', content: 'note' }])
+  })
+  await page.getByRole('list', { name: 'Match report' }).getByText('more.zip: 1 PDFs read, 1 other entries skipped').waitFor({ timeout: 30000 })
+  const unmatched = page.locator('.ft-unmatched li', { hasText: 'extra.pdf' })
+  await unmatched.getByText(/by task fulltext-bulk/).waitFor({ timeout: 10000 })
+  await unmatched.getByRole('button', { name: 'Delete this PDF' }).click()
+  await page.getByText('Every stored PDF is attached to an article.').waitFor()
+  t.equal((await api('GET', `/api/projects/${projectId}/fulltext/files?status=unmatched`)).total, 0, 'the unmatched PDF is deleted')
 
   // RoB 2: question 2.3 appears only after 2.1 is answered yes; an incomplete "complete" is refused with the API's words.
   await page.getByRole('link', { name: 'Risk of bias' }).click()

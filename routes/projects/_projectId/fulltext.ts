@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { createReadStream } from 'node:fs'
 import { ArticleParams, FileResponse, NoContent, Paged, ProjectParams } from '../../../src/http/schemas/common.ts'
-import { BulkMultipart, BulkUpload, ExtractBody, FileParams, FullTextMultipart, MatchBody, MatchResult, FullTextPages, FullTextUpload, PagesQuery, SearchHit, SearchQuery } from '../../../src/http/schemas/fulltext.ts'
+import { BulkMultipart, BulkUpload, ExtractBody, FileParams, FullTextMultipart, MatchBody, MatchResult, FullTextPages, FullTextUpload, PagesQuery, SearchHit, SearchQuery, StoredFile, UnmatchedQuery } from '../../../src/http/schemas/fulltext.ts'
 import { FullTextBody } from '../../../src/http/schemas/searches.ts'
 import { Task } from '../../../src/http/schemas/tasks.ts'
-import { bulkUpload, detachFullText, matchFile, requireFullText, uploadFullText } from '../../../src/services/fulltext.ts'
+import { bulkUpload, deleteUnmatchedPdf, detachFullText, listStoredPdfs, matchFile, requireFullText, uploadFullText } from '../../../src/services/fulltext.ts'
 import { articleFullTextPages, searchFullTexts } from '../../../src/services/fulltext-text.ts'
 import type { UploadPart } from '../../../src/services/imports.ts'
 import { queueFullText, queueFullTextExtraction } from '../../../src/services/project-tasks.ts'
@@ -90,12 +90,14 @@ const fulltextRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/fulltext/bulk', {
     config: { role: 'reviewer', openapiBody: BulkMultipart },
     schema: {
-      tags: ['fulltext'], summary: 'Upload several PDFs (multipart fields "files"); the task "fulltext-bulk" extracts them and matches each to an article',
+      tags: ['fulltext'], summary: 'Upload several PDFs or ZIP archives of PDFs (multipart fields "files"); the task "fulltext-bulk" extracts them and matches each to an article',
       description: 'Matching: DOI or PMID found in the PDF, then the file name (DOI, PMID or title), then title similarity. Unmatched files are kept for POST …/fulltext/files/:fileId/match.',
       params: ProjectParams, consumes: ['multipart/form-data'], response: { 202: BulkUpload }
     }
   }, async (request, reply) => {
-    const parts = request.isMultipart() ? request.parts({ limits: { fileSize: fastify.config.FULLTEXT_MAX_BYTES, files: MAX_BULK_FILES } }) as AsyncIterable<UploadPart> : undefined
+    // A ZIP may be as large as any upload; each PDF (alone or inside a ZIP) at most FULLTEXT_MAX_BYTES.
+    const fileSize = Math.max(fastify.config.FULLTEXT_MAX_BYTES, fastify.config.UPLOAD_MAX_BYTES)
+    const parts = request.isMultipart() ? request.parts({ limits: { fileSize, files: MAX_BULK_FILES } }) as AsyncIterable<UploadPart> : undefined
     return reply.status(202).send(await bulkUpload(fastify, request.project.id, request.user.id, parts))
   })
 
@@ -106,6 +108,25 @@ const fulltextRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       params: FileParams, body: MatchBody, response: { 200: MatchResult }
     }
   }, async (request) => matchFile(fastify.db, request.project.id, request.params.fileId, request.body.articleId))
+
+  fastify.get('/fulltext/files', {
+    schema: {
+      tags: ['fulltext'], summary: 'The project\'s stored PDFs, by default those attached to no article (status=unmatched), newest first',
+      description: 'Each with its size, upload time, the task that brought it, what the text extraction found, and for an unmatched file the closest articles without a full text (title similarity).',
+      params: ProjectParams, querystring: UnmatchedQuery, response: { 200: Paged(StoredFile) }
+    }
+  }, async (request) => listStoredPdfs(fastify.db, request.project.id, request.query))
+
+  fastify.delete('/fulltext/files/:fileId', {
+    config: { role: 'reviewer' },
+    schema: {
+      tags: ['fulltext'], summary: 'Delete a stored PDF that no article uses (409 when one does)',
+      params: FileParams, response: { 204: NoContent }
+    }
+  }, async (request, reply) => {
+    await deleteUnmatchedPdf(fastify.db, fastify.storageDir, request.project.id, request.params.fileId)
+    return reply.status(204).send()
+  })
 }
 
 /** PDFs in one bulk upload. */

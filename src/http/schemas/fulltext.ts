@@ -51,15 +51,34 @@ export const SearchHit = Type.Object({
 export const BulkMultipart = {
   type: 'object',
   required: ['files'],
-  properties: { files: { type: 'array', items: { type: 'string', format: 'binary' }, description: 'the PDFs (each at most FULLTEXT_MAX_BYTES)' } }
+  properties: { files: { type: 'array', items: { type: 'string', format: 'binary' }, description: 'PDFs (each at most FULLTEXT_MAX_BYTES) and/or ZIP archives of PDFs (any folder depth)' } }
 }
 
 export const BulkUpload = Type.Object({
   task: Task,
   stored: Type.Array(Type.Object({ fileId: Type.String(), fileName: Type.String(), duplicate: Type.Boolean() })),
+  archives: Type.Array(Type.Object({ fileId: Type.String(), fileName: Type.String(), entries: Type.Integer({ description: 'files in the archive; its PDFs are read by the task' }) })),
   rejected: Type.Array(Type.Object({ fileName: Type.String(), reason: Type.String() }))
 })
 
 export const FileParams = Type.Object({ projectId: Uuid, fileId: Uuid })
 export const MatchBody = Type.Object({ articleId: Uuid }, { additionalProperties: false })
 export const MatchResult = Type.Object({ articleId: Type.String(), fileId: Type.String() })
+
+export const UnmatchedQuery = Type.Object({
+  status: Type.Union([Type.Literal('unmatched'), Type.Literal('all')], { default: 'unmatched', description: 'unmatched: PDFs no article links; all: every stored PDF' }),
+  page: Type.Integer({ minimum: 1, default: 1 }),
+  pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 50 })
+})
+export type UnmatchedQuery = Static<typeof UnmatchedQuery>
+
+export const StoredFile = Type.Object({
+  fileId: Type.String(), fileName: Type.String(), size: Type.Integer(), sha256: Type.String(), origin: Type.String(), uploadedAt: Type.String(),
+  taskId: Nullable(Type.String({ description: 'the task that brought the file in (bulk upload, ZIP, Zotero import)' })),
+  taskType: Nullable(Type.String()),
+  articleIds: Type.Array(Type.String(), { description: 'articles whose full text it is (empty: unmatched)' }),
+  extraction: Nullable(Type.Object({ status: Type.String(), title: Nullable(Type.String()), doi: Nullable(Type.String()), pmid: Nullable(Type.String()) })),
+  candidates: Type.Array(Type.Object({ articleId: Type.String(), title: Type.String(), year: Nullable(Type.Integer()), score: Type.Number({ description: 'title similarity (0–1) with the PDF\'s title or file name' }) }), {
+    description: 'for an unmatched file: the best articles without a full text, best first (at most 3)'
+  })
+})

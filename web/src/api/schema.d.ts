@@ -5838,7 +5838,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload several PDFs (multipart fields "files"); the task "fulltext-bulk" extracts them and matches each to an article
+         * Upload several PDFs or ZIP archives of PDFs (multipart fields "files"); the task "fulltext-bulk" extracts them and matches each to an article
          * @description Matching: DOI or PMID found in the PDF, then the file name (DOI, PMID or title), then title similarity. Unmatched files are kept for POST …/fulltext/files/:fileId/match.
          */
         post: {
@@ -5853,7 +5853,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "multipart/form-data": {
-                        /** @description the PDFs (each at most FULLTEXT_MAX_BYTES) */
+                        /** @description PDFs (each at most FULLTEXT_MAX_BYTES) and/or ZIP archives of PDFs (any folder depth) */
                         files: string[];
                     };
                 };
@@ -5866,6 +5866,12 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            archives: {
+                                /** @description files in the archive; its PDFs are read by the task */
+                                entries: number;
+                                fileId: string;
+                                fileName: string;
+                            }[];
                             rejected: {
                                 fileName: string;
                                 reason: string;
@@ -5962,6 +5968,120 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/fulltext/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's stored PDFs, by default those attached to no article (status=unmatched), newest first
+         * @description Each with its size, upload time, the task that brought it, what the text extraction found, and for an unmatched file the closest articles without a full text (title similarity).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description unmatched: PDFs no article links; all: every stored PDF */
+                    status?: "unmatched" | "all";
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description articles whose full text it is (empty: unmatched) */
+                                articleIds: string[];
+                                /** @description for an unmatched file: the best articles without a full text, best first (at most 3) */
+                                candidates: {
+                                    articleId: string;
+                                    /** @description title similarity (0–1) with the PDF's title or file name */
+                                    score: number;
+                                    title: string;
+                                    year: number | null;
+                                }[];
+                                extraction: {
+                                    doi: string | null;
+                                    pmid: string | null;
+                                    status: string;
+                                    title: string | null;
+                                } | null;
+                                fileId: string;
+                                fileName: string;
+                                origin: string;
+                                sha256: string;
+                                size: number;
+                                /** @description the task that brought the file in (bulk upload, ZIP, Zotero import) */
+                                taskId: string | null;
+                                taskType: string | null;
+                                uploadedAt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/fulltext/files/{fileId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a stored PDF that no article uses (409 when one does) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    fileId: string;
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description no content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;

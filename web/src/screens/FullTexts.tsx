@@ -14,7 +14,16 @@ interface Pages {
   sections: Array<{ name: string; page: number }>; pages: Array<{ number: number; text: string }>
 }
 interface Hit { articleId: string; title: string; page: number; snippet: string }
-interface BulkResult { matched: Array<{ fileId: string; fileName: string; articleId: string; rule: string; attached: boolean }>; unmatched: Array<{ fileId: string; fileName: string }> }
+interface BulkResult {
+  matched: Array<{ fileId: string; fileName: string; articleId: string; rule: string; attached: boolean }>
+  unmatched: Array<{ fileId: string; fileName: string }>
+  archives?: Array<{ fileName: string; entries: number; pdfs: unknown[]; skipped: Array<{ path: string; reason: string }>; error?: string }>
+}
+interface StoredFile {
+  fileId: string; fileName: string; size: number; uploadedAt: string; taskType: string | null
+  extraction: { status: string; title: string | null } | null
+  candidates: Array<{ articleId: string; title: string; year: number | null; score: number }>
+}
 
 /** The first page of an article's extracted text: null when it has no PDF, 'pending' when not extracted yet. */
 function useFullText(projectId: string, articleId: string, from = 1, to = 1) {
@@ -153,6 +162,7 @@ function BulkUpload({ articles }: { articles: Article[] }) {
     mutationFn: ({ fileId, articleId }: { fileId: string; articleId: string }) => call('POST', `/api/projects/${projectId}/fulltext/files/${fileId}/match`, { articleId }),
     onSuccess: (_r, v) => { setDone((d) => ({ ...d, [v.fileId]: v.articleId })); void queryClient.invalidateQueries({ queryKey: ['project', projectId, 'fulltext'] }) }
   })
+  const [over, setOver] = useState(false)
   const upload = async (files: File[]) => {
     if (!files.length) return
     setError(null)
@@ -169,13 +179,26 @@ function BulkUpload({ articles }: { articles: Article[] }) {
   return (
     <section className="card" aria-labelledby="ft-bulk-title">
       <h3 id="ft-bulk-title">{t('ft.bulk')}</h3>
-      <button type="button" onClick={() => input.current?.click()}>{t('ft.bulkChoose')}</button>
-      <input ref={input} type="file" multiple accept="application/pdf" hidden aria-label={t('ft.bulkChoose')} onChange={(e) => { void upload([...(e.target.files ?? [])]); e.target.value = '' }} />
+      <div
+        className={`dropzone${over ? ' over' : ''}`} data-testid="ft-dropzone"
+        onDragOver={(e) => { e.preventDefault(); setOver(true) }} onDragLeave={() => setOver(false)}
+        onDrop={(e) => { e.preventDefault(); setOver(false); void upload([...e.dataTransfer.files]) }}
+      >
+        <p>{t('ft.bulkDrop')}</p>
+        <button type="button" onClick={() => input.current?.click()}>{t('ft.bulkChoose')}</button>
+        <input ref={input} type="file" multiple accept="application/pdf,application/zip,.pdf,.zip" hidden aria-label={t('ft.bulkChoose')} onChange={(e) => { void upload([...(e.target.files ?? [])]); e.target.value = '' }} />
+      </div>
       <ErrorMessage error={error ?? match.error} />
       {rejected.map((r) => <p key={r.fileName} className="error">{r.fileName}: {r.reason}</p>)}
       {task && <TaskProgress projectId={projectId} taskId={task} />}
       {report && (
         <ul aria-label={t('ft.bulkReport')}>
+          {report.archives?.map((a) => (
+            <li key={a.fileName}>
+              {a.error ? t('ft.archiveError', { file: a.fileName, message: a.error }) : t('ft.archive', { file: a.fileName, pdfs: a.pdfs.length, skipped: a.skipped.length })}
+              {a.skipped.length > 0 && <ul>{a.skipped.map((s) => <li key={s.path}>{s.path}: {s.reason}</li>)}</ul>}
+            </li>
+          ))}
           {report.matched.map((m) => <li key={m.fileId}>{t('ft.matched', { file: m.fileName, title: title(m.articleId), rule: m.rule })}{!m.attached && ` (${t('ft.notAttached')})`}</li>)}
           {report.unmatched.map((u) => (
             <li key={u.fileId}>
@@ -231,6 +254,60 @@ function LlmExtractionRun() {
   )
 }
 
+/**
+ * The project's PDFs attached to no article (left by a bulk upload, a ZIP or a
+ * Zotero import): the closest articles as one-click matches, any article by
+ * hand, or deletion.
+ */
+function UnmatchedFiles({ articles, editable }: { articles: Article[]; editable: boolean }) {
+  const { t } = useI18n()
+  const projectId = useProjectId()
+  const queryClient = useQueryClient()
+  const files = useQuery({
+    queryKey: ['project', projectId, 'fulltext', 'unmatched'],
+    queryFn: () => call<{ items: StoredFile[]; total: number }>('GET', `/api/projects/${projectId}/fulltext/files?status=unmatched&pageSize=100`)
+  })
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['project', projectId, 'fulltext'] })
+  const match = useMutation({
+    mutationFn: ({ fileId, articleId }: { fileId: string; articleId: string }) => call('POST', `/api/projects/${projectId}/fulltext/files/${fileId}/match`, { articleId }),
+    onSuccess: refresh
+  })
+  const remove = useMutation({
+    mutationFn: (fileId: string) => call('DELETE', `/api/projects/${projectId}/fulltext/files/${fileId}`),
+    onSuccess: refresh
+  })
+  return (
+    <section className="card" aria-labelledby="ft-unmatched-title">
+      <h3 id="ft-unmatched-title">{t('ft.unmatchedTitle')} ({files.data?.total ?? 0})</h3>
+      <ErrorMessage error={files.error ?? match.error ?? remove.error} />
+      {files.data && files.data.total === 0 && <p className="muted">{t('ft.unmatchedNone')}</p>}
+      <ul className="ft-unmatched">
+        {files.data?.items.map((f) => (
+          <li key={f.fileId} data-file={f.fileId}>
+            <strong>{f.fileName}</strong>{' '}
+            <span className="muted">{t('ft.fileFacts', { size: Math.max(1, Math.round(f.size / 1024)), at: new Date(f.uploadedAt).toLocaleString(), task: f.taskType ?? '—' })}</span>
+            {f.extraction?.title && <div className="muted">{t('ft.pdfTitle', { title: f.extraction.title })}</div>}
+            {editable && (
+              <div className="row">
+                {f.candidates.map((c) => (
+                  <button key={c.articleId} type="button" disabled={match.isPending} onClick={() => match.mutate({ fileId: f.fileId, articleId: c.articleId })}>
+                    {t('ft.matchCandidate', { title: c.title, score: Math.round(c.score * 100) })}
+                  </button>
+                ))}
+                <select aria-label={t('ft.attachStored', { file: f.fileName })} value="" onChange={(e) => e.target.value && match.mutate({ fileId: f.fileId, articleId: e.target.value })}>
+                  <option value="">{t('ft.pick')}</option>
+                  {articles.map((a) => <option key={a.id} value={a.id}>{a.title}</option>)}
+                </select>
+                <button type="button" disabled={remove.isPending} onClick={() => remove.mutate(f.fileId)}>{t('ft.deleteFile')}</button>
+              </div>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}
+
 /** Full texts of the records included at title/abstract: PDF and extraction status, uploads, search, the text page by page. */
 export default function FullTexts() {
   const { t } = useI18n()
@@ -240,7 +317,7 @@ export default function FullTexts() {
   const [tasks, setTasks] = useState<Task[]>([])
   const [open, setOpen] = useState<string | null>(null)
   useProjectEvents(projectId, (event) => {
-    if (event.type === 'fulltext.extracted') void queryClient.invalidateQueries({ queryKey: ['project', projectId, 'fulltext'] })
+    if (event.type === 'fulltext.extracted' || event.type === 'fulltext.attached') void queryClient.invalidateQueries({ queryKey: ['project', projectId, 'fulltext'] })
     if (event.type === 'extraction.llm.article') void queryClient.invalidateQueries({ queryKey: ['project', projectId, 'extractions'] })
   })
   const articles = useQuery({
@@ -268,6 +345,7 @@ export default function FullTexts() {
       <Search />
       {editable && <BulkUpload articles={items} />}
       {editable && <LlmExtractionRun />}
+      <UnmatchedFiles articles={items} editable={editable} />
     </section>
   )
 }

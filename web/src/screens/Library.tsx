@@ -10,7 +10,11 @@ import { useProjectEvents, type ProjectEvent } from '../events'
 import { useI18n } from '../i18n'
 import { canReview, useProject, useProjectId } from '../project'
 
-interface ImportResult { format: string; encoding: string; imported: number; errorCount: number; errors: Array<{ position: { line?: number; index: number }; message: string }> }
+interface ImportResult {
+  format: string; encoding: string; imported: number; errorCount: number; errors: Array<{ position: { line?: number; index: number }; message: string }>
+  /** A Zotero export with files (task "import-zotero"). */
+  attachments?: { requested: number; attached: number }
+}
 interface FileImport { name: string; task?: Task; error?: unknown }
 
 function ImportPanel({ projectId, imports, setImports }: { projectId: string; imports: FileImport[]; setImports: (f: (prev: FileImport[]) => FileImport[]) => void }) {
@@ -61,7 +65,7 @@ function ImportPanel({ projectId, imports, setImports }: { projectId: string; im
           const result = i.task?.result as ImportResult | null | undefined
           const status = i.error ? errorText(i.error)
             : !i.task ? t('common.loading')
-                : i.task.status === 'succeeded' && result ? `${result.format} · ${t('import.result', { imported: result.imported, errors: result.errorCount })}`
+                : i.task.status === 'succeeded' && result ? `${result.format} · ${t('import.result', { imported: result.imported, errors: result.errorCount })}${result.attachments ? ` · ${t('import.attached', result.attachments)}` : ''}`
                   : i.task.status === 'failed' ? (i.task.error ?? i.task.status)
                     : `${i.task.status} ${Math.round(i.task.progress * 100)}%${i.task.message ? ` · ${i.task.message}` : ''}`
           return (
