@@ -1195,6 +1195,37 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description build the rows from the consensus extraction of the included studies instead of giving them: { source: "extraction", gridId, fields: { events1: "<field key>" | { rows, column, where }, … }, group? } */
+                        inputs?: {
+                            ciLevel?: number;
+                            /** @description input column (events1, total1, …; mean1, sd1, n1, …; yi with se, or lower and upper) → where its number is */
+                            fields: {
+                                [key: string]: string | {
+                                    /** @description the column holding the number */
+                                    column: string;
+                                    /** @description the key of a rows field (e.g. outcomes × arms) */
+                                    rows: string;
+                                    /** @description the row whose columns have these values (exactly one row must match) */
+                                    where?: {
+                                        [key: string]: string | number | boolean;
+                                    };
+                                };
+                            };
+                            /** Format: uuid */
+                            gridId: string;
+                            group?: string | {
+                                /** @description the column holding the number */
+                                column: string;
+                                /** @description the key of a rows field (e.g. outcomes × arms) */
+                                rows: string;
+                                /** @description the row whose columns have these values (exactly one row must match) */
+                                where?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                            };
+                            /** @enum {string} */
+                            source: "extraction";
+                        };
                         /** @description binary: events/total per arm; continuous: mean, SD, n per arm; generic: yi with se, or a confidence interval */
                         kind: "binary" | "continuous" | "generic";
                         /** @description compute leave-one-out refits (default: when k ≤ 200) */
@@ -1208,7 +1239,8 @@ export interface paths {
                         name: string;
                         /** @description generic input of a ratio given on its natural scale (logs are taken) */
                         ratioScale?: boolean;
-                        rows: {
+                        /** @description the input table; or give inputs instead */
+                        rows?: {
                             /** Format: uuid */
                             articleId?: string | null;
                             /** @description generic: level of lower/upper, 0.95 unless said */
@@ -1264,6 +1296,22 @@ export interface paths {
                             createdAt: string;
                             createdBy: string | null;
                             estimate: number;
+                            /** @description set when the rows were built from extraction fields */
+                            extractionInputs: {
+                                /** @description included studies left out, with the reason */
+                                excluded: {
+                                    articleId: string;
+                                    label: string;
+                                    reason: string;
+                                }[];
+                                /** @description the grid version when the rows were built */
+                                gridVersion: number;
+                                /** @description included studies considered */
+                                included: number;
+                                /** @description the mapping as given (inputs) */
+                                mapping: unknown;
+                                resolvedAt: string;
+                            } | null;
                             id: string;
                             k: number;
                             kind: string;
@@ -1370,6 +1418,22 @@ export interface paths {
                             createdAt: string;
                             createdBy: string | null;
                             estimate: number;
+                            /** @description set when the rows were built from extraction fields */
+                            extractionInputs: {
+                                /** @description included studies left out, with the reason */
+                                excluded: {
+                                    articleId: string;
+                                    label: string;
+                                    reason: string;
+                                }[];
+                                /** @description the grid version when the rows were built */
+                                gridVersion: number;
+                                /** @description included studies considered */
+                                included: number;
+                                /** @description the mapping as given (inputs) */
+                                mapping: unknown;
+                                resolvedAt: string;
+                            } | null;
                             id: string;
                             k: number;
                             kind: string;
@@ -1473,6 +1537,37 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description build the rows from the consensus extraction of the included studies instead of giving them: { source: "extraction", gridId, fields: { events1: "<field key>" | { rows, column, where }, … }, group? } */
+                        inputs?: {
+                            ciLevel?: number;
+                            /** @description input column (events1, total1, …; mean1, sd1, n1, …; yi with se, or lower and upper) → where its number is */
+                            fields: {
+                                [key: string]: string | {
+                                    /** @description the column holding the number */
+                                    column: string;
+                                    /** @description the key of a rows field (e.g. outcomes × arms) */
+                                    rows: string;
+                                    /** @description the row whose columns have these values (exactly one row must match) */
+                                    where?: {
+                                        [key: string]: string | number | boolean;
+                                    };
+                                };
+                            };
+                            /** Format: uuid */
+                            gridId: string;
+                            group?: string | {
+                                /** @description the column holding the number */
+                                column: string;
+                                /** @description the key of a rows field (e.g. outcomes × arms) */
+                                rows: string;
+                                /** @description the row whose columns have these values (exactly one row must match) */
+                                where?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                            };
+                            /** @enum {string} */
+                            source: "extraction";
+                        };
                         /** @description binary: events/total per arm; continuous: mean, SD, n per arm; generic: yi with se, or a confidence interval */
                         kind?: "binary" | "continuous" | "generic";
                         /** @description compute leave-one-out refits (default: when k ≤ 200) */
@@ -1486,6 +1581,7 @@ export interface paths {
                         name?: string;
                         /** @description generic input of a ratio given on its natural scale (logs are taken) */
                         ratioScale?: boolean;
+                        /** @description the input table; or give inputs instead */
                         rows?: {
                             /** Format: uuid */
                             articleId?: string | null;
@@ -1542,6 +1638,22 @@ export interface paths {
                             createdAt: string;
                             createdBy: string | null;
                             estimate: number;
+                            /** @description set when the rows were built from extraction fields */
+                            extractionInputs: {
+                                /** @description included studies left out, with the reason */
+                                excluded: {
+                                    articleId: string;
+                                    label: string;
+                                    reason: string;
+                                }[];
+                                /** @description the grid version when the rows were built */
+                                gridVersion: number;
+                                /** @description included studies considered */
+                                included: number;
+                                /** @description the mapping as given (inputs) */
+                                mapping: unknown;
+                                resolvedAt: string;
+                            } | null;
                             id: string;
                             k: number;
                             kind: string;
@@ -1898,6 +2010,22 @@ export interface paths {
                             createdAt: string;
                             createdBy: string | null;
                             estimate: number;
+                            /** @description set when the rows were built from extraction fields */
+                            extractionInputs: {
+                                /** @description included studies left out, with the reason */
+                                excluded: {
+                                    articleId: string;
+                                    label: string;
+                                    reason: string;
+                                }[];
+                                /** @description the grid version when the rows were built */
+                                gridVersion: number;
+                                /** @description included studies considered */
+                                included: number;
+                                /** @description the mapping as given (inputs) */
+                                mapping: unknown;
+                                resolvedAt: string;
+                            } | null;
                             id: string;
                             k: number;
                             kind: string;
