@@ -63,7 +63,7 @@ export function splitSentences(text: string): string[] {
     const flat = block.replace(/\s+/g, ' ').trim()
     if (!flat) continue
     let start = 0
-    const end = /([.!?…]+)((?:["'»”)\]]*)(?:\s*\[[^\]]*\])?[.]?)\s+(?=["'«“([]?[\p{Lu}\p{N}])/gu
+    const end = /([.!?…]+)((?:["'»”)\]]*)(?:\s*\[[^\]]*\])?[.]?)(?:\s+(?=["'«“([]?[\p{Lu}\p{N}])|\s*$)/gu
     let m: RegExpExecArray | null
     while ((m = end.exec(flat))) {
       const before = flat.slice(start, m.index)

@@ -21,11 +21,13 @@ import { IdentifiersPayload, resolveIdentifiers } from '../jobs/identifiers.ts'
 import { ImportPayload, importReferences } from '../jobs/import-references.ts'
 import { llmPull, PullPayload } from '../jobs/llm-pull.ts'
 import { llmScreening } from '../jobs/llm-screening.ts'
+import { llmSynthesis } from '../jobs/llm-synthesis.ts'
 import { screeningTrain, TrainPayload } from '../jobs/screening-train.ts'
 import { runSearch } from '../jobs/search.ts'
 import { screeningSimulation, SimulationPayload } from '../jobs/simulation.ts'
 import { LlmScreeningPayload } from '../services/screening-llm.ts'
 import { SearchPayload } from '../services/search.ts'
+import { LlmSynthesisPayload } from '../services/synthesis.ts'
 import type { JobContext } from './execute.ts'
 
 export interface TaskDefinition<P extends TSchema = TSchema, R = unknown> {
@@ -53,7 +55,8 @@ export const TASKS = {
   fulltext: task(FullTextPayload, fetchFullTexts),
   'atn-score': task(AtnScorePayload, atnScore),
   'fulltext-extract': task(FullTextExtractPayload, extractFullTexts),
-  'fulltext-bulk': task(FullTextBulkPayload, bulkFullTexts)
+  'fulltext-bulk': task(FullTextBulkPayload, bulkFullTexts),
+  'llm-synthesis': task(LlmSynthesisPayload, llmSynthesis)
 }
 
 export type TaskType = keyof typeof TASKS

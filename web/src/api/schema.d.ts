@@ -7973,6 +7973,220 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{projectId}/syntheses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's synthesis drafts, newest version first, with their flag counts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            createdBy: string | null;
+                            flags: {
+                                /** @description sentences citing no study */
+                                uncited: number;
+                                /** @description sentences citing a key that is not an included study */
+                                unknownKeys: number;
+                            };
+                            id: string;
+                            /** @description language of the drafts */
+                            language: "en" | "fr";
+                            model: string;
+                            modelDigest: string | null;
+                            promptVersion: string;
+                            /** @description included studies given to the model */
+                            studies: number;
+                            taskId: string | null;
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Generate a narrative synthesis and a discussion draft of the included studies with a local LLM (background task "llm-synthesis")
+         * @description Each generation is stored as a new version; earlier versions are kept. Refused (400) when the project has no included study or the model is not installed.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description language of the drafts */
+                        language?: "en" | "fr";
+                        /** @description above this many characters of study data, each study is summarised first (24,000 unless said) */
+                        maxInputChars?: number;
+                        /** @description an Ollama model installed on the server, e.g. "llama3:8b" */
+                        model: string;
+                        /** @description 42 unless said: with the same model, prompt and seed Ollama answers the same */
+                        seed?: number;
+                        /** @description 0.2 unless said */
+                        temperature?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attempts: number;
+                            createdAt: string;
+                            createdBy: string | null;
+                            error: string | null;
+                            finishedAt: string | null;
+                            id: string;
+                            message: string | null;
+                            progress: number;
+                            projectId: string | null;
+                            result: unknown;
+                            startedAt: string | null;
+                            status: string;
+                            type: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/syntheses/{draftId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A synthesis draft: sections with every sentence's citation check, the citation key → article map, provenance and the exact input */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    draftId: string;
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description citation key → included article */
+                            citationKeys: {
+                                [key: string]: {
+                                    articleId: string;
+                                    title: string;
+                                    year: number | null;
+                                };
+                            };
+                            createdAt: string;
+                            createdBy: string | null;
+                            flags: {
+                                /** @description sentences citing no study */
+                                uncited: number;
+                                /** @description sentences citing a key that is not an included study */
+                                unknownKeys: number;
+                            };
+                            id: string;
+                            input: {
+                                includedAt: string;
+                                /** @description the prompts sent, in order */
+                                prompts: {
+                                    prompt: string;
+                                    purpose: string;
+                                    system: string;
+                                }[];
+                                /** @description each study exactly as sent: key, article id, metadata, extracted data and where it came from */
+                                studies: unknown[];
+                                /** @description summarise-first: key → the model's summary */
+                                summaries?: {
+                                    [key: string]: string;
+                                };
+                            };
+                            /** @description language of the drafts */
+                            language: "en" | "fr";
+                            model: string;
+                            modelDigest: string | null;
+                            options: {
+                                maxInputChars: number;
+                                seed: number;
+                                /** @description "direct": the studies' data in each prompt; "summarise-first": each study summarised, the summaries in each prompt */
+                                strategy: string;
+                                temperature: number;
+                            };
+                            promptVersion: string;
+                            sections: {
+                                /** @description synthesis or discussion */
+                                name: string;
+                                sentences: {
+                                    /** @description keys cited that are included studies */
+                                    keys: string[];
+                                    text: string;
+                                    /** @description a statement citing nothing (flagged) */
+                                    uncited: boolean;
+                                    /** @description keys cited that are not included studies (flagged) */
+                                    unknownKeys: string[];
+                                }[];
+                                text: string;
+                            }[];
+                            /** @description included studies given to the model */
+                            studies: number;
+                            taskId: string | null;
+                            version: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{projectId}/tasks": {
         parameters: {
             query?: never;
