@@ -6,6 +6,7 @@ import { useDraft } from '../drafts'
 import { ErrorMessage } from '../errors'
 import { useI18n, type MessageKey } from '../i18n'
 import { canReview, useProject, useProjectId } from '../project'
+import { TaskProgress } from '../task-progress'
 
 type Kind = 'binary' | 'continuous' | 'generic'
 const COLUMNS: Record<Kind, string[]> = {
@@ -223,7 +224,98 @@ function Concepts({ projectId }: { projectId: string }) {
   )
 }
 
-/** Meta-analyses (typed or uploaded rows, result, forest and funnel plots), descriptive statistics and the concept graph. */
+interface DraftSummary { id: string; version: number; language: string; model: string; studies: number; flags: { uncited: number; unknownKeys: number }; createdAt: string }
+interface Sentence { text: string; keys: string[]; unknownKeys: string[]; uncited: boolean }
+interface SynthesisDraft extends DraftSummary {
+  modelDigest: string | null; promptVersion: string; options: { temperature: number; seed: number; strategy: string }
+  sections: Array<{ name: string; text: string; sentences: Sentence[] }>
+  citationKeys: Record<string, { articleId: string; title: string; year: number | null }>
+}
+
+/** One draft: each sentence in order, flagged ones highlighted (a key that is no included study, or no citation), and the key → study table. */
+function DraftView({ projectId, draftId }: { projectId: string; draftId: string }) {
+  const { t } = useI18n()
+  const draft = useQuery({ queryKey: ['project', projectId, 'syntheses', draftId], queryFn: () => call<SynthesisDraft>('GET', `/api/projects/${projectId}/syntheses/${draftId}`) })
+  const d = draft.data
+  if (!d) return <ErrorMessage error={draft.error} />
+  return (
+    <article className="card synthesis-draft" aria-label={t('llmSynthesis.version', { version: d.version })}>
+      <p className="muted">{t('llmSynthesis.provenance', { model: d.model, digest: (d.modelDigest ?? '–').slice(0, 12), prompt: d.promptVersion, temperature: d.options.temperature, seed: d.options.seed, strategy: d.options.strategy })}</p>
+      {d.sections.map((section) => (
+        <section key={section.name}>
+          <h4>{t(section.name === 'discussion' ? 'llmSynthesis.discussion' : 'llmSynthesis.synthesis')}</h4>
+          <p>
+            {section.sentences.map((s, i) => {
+              const flag = s.unknownKeys.length ? t('llmSynthesis.unknownKeys', { keys: s.unknownKeys.join(', ') }) : s.uncited ? t('llmSynthesis.uncited') : null
+              return flag
+                ? <mark key={i} className="flagged" title={flag} data-flag={s.unknownKeys.length ? 'unknown-key' : 'uncited'}>{s.text} <small>({flag})</small> </mark>
+                : <span key={i}>{s.text} </span>
+            })}
+          </p>
+        </section>
+      ))}
+      <table>
+        <caption>{t('llmSynthesis.keys')}</caption>
+        <tbody>{Object.entries(d.citationKeys).map(([key, a]) => <tr key={key}><th scope="row">[{key}]</th><td>{a.title}{a.year ? ` (${a.year})` : ''}</td></tr>)}</tbody>
+      </table>
+    </article>
+  )
+}
+
+/** Generates the narrative synthesis and discussion drafts with a local model; lists the versions and shows the one chosen. */
+function LlmSynthesis({ projectId, editable }: { projectId: string; editable: boolean }) {
+  const { t } = useI18n()
+  const queryClient = useQueryClient()
+  const [model, setModel] = useState('')
+  const [language, setLanguage] = useState<'en' | 'fr'>('en')
+  const [taskId, setTaskId] = useState<string | null>(null)
+  const [selected, setSelected] = useState<string | null>(null)
+  const models = useQuery({ queryKey: ['llm-models'], enabled: editable, retry: false, queryFn: () => call<Array<{ name: string }>>('GET', '/api/llm/models') })
+  const drafts = useQuery({
+    queryKey: ['project', projectId, 'syntheses'], refetchInterval: taskId ? 3000 : false,
+    queryFn: () => call<DraftSummary[]>('GET', `/api/projects/${projectId}/syntheses`)
+  })
+  const start = useMutation({
+    mutationFn: () => call<{ id: string }>('POST', `/api/projects/${projectId}/syntheses`, { model: model || models.data?.[0]?.name, language }),
+    onSuccess: async (task) => { setTaskId(task.id); setSelected(null); await queryClient.invalidateQueries({ queryKey: ['project', projectId, 'syntheses'] }) }
+  })
+  const shown = selected ?? drafts.data?.[0]?.id ?? null
+  return (
+    <section className="card" aria-labelledby="llm-synthesis-title">
+      <h3 id="llm-synthesis-title">{t('llmSynthesis.title')}</h3>
+      {editable && (
+        <form onSubmit={(e) => { e.preventDefault(); start.mutate() }}>
+          <label className="inline">{t('llmSynthesis.model')}
+            <input list="llm-synthesis-models" value={model} placeholder={models.data?.[0]?.name ?? 'llama3:8b'} onChange={(e) => setModel(e.target.value)} />
+            <datalist id="llm-synthesis-models">{(models.data ?? []).map((m) => <option key={m.name} value={m.name} />)}</datalist>
+          </label>
+          <label className="inline">{t('llmSynthesis.language')}
+            <select value={language} onChange={(e) => setLanguage(e.target.value as 'en' | 'fr')}>
+              <option value="en">English</option><option value="fr">Français</option>
+            </select>
+          </label>
+          <ErrorMessage error={start.error} />
+          <button type="submit" className="primary" disabled={start.isPending}>{t('llmSynthesis.generate')}</button>
+        </form>
+      )}
+      {taskId && <TaskProgress projectId={projectId} taskId={taskId} />}
+      <ErrorMessage error={drafts.error} />
+      {drafts.data?.length === 0 && <p className="muted">{t('llmSynthesis.none')}</p>}
+      {!!drafts.data?.length && (
+        <label className="inline">{t('llmSynthesis.versions')}
+          <select value={shown ?? ''} onChange={(e) => setSelected(e.target.value)}>
+            {drafts.data.map((d) => (
+              <option key={d.id} value={d.id}>{t('llmSynthesis.option', { version: d.version, model: d.model, language: d.language, uncited: d.flags.uncited, unknown: d.flags.unknownKeys })}</option>
+            ))}
+          </select>
+        </label>
+      )}
+      {shown && <DraftView projectId={projectId} draftId={shown} />}
+    </section>
+  )
+}
+
+/** Meta-analyses (typed, uploaded or from extraction), result, forest and funnel plots, descriptive statistics, the concept graph and the LLM synthesis drafts. */
 export default function Synthesis() {
   const { t } = useI18n()
   const projectId = useProjectId()
@@ -234,6 +326,7 @@ export default function Synthesis() {
       <Analyses projectId={projectId} editable={editable} />
       <Statistics projectId={projectId} />
       <Concepts projectId={projectId} />
+      <LlmSynthesis projectId={projectId} editable={editable} />
     </section>
   )
 }
