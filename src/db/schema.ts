@@ -377,12 +377,45 @@ export const metaAnalyses = pgTable('meta_analyses', {
   options: jsonb('options').notNull().default(sql`'{}'::jsonb`),
   /** The input rows as given: `{ label, articleId?, group?, …numbers }[]`. */
   rows: jsonb('rows').notNull(),
+  /**
+   * Rows built from extraction fields: `{ mapping, gridVersion, excluded: [{ articleId, label, reason }], resolvedAt }`
+   * (src/synthesis/extraction-inputs.ts); null for rows typed in or uploaded.
+   */
+  extractionInputs: jsonb('extraction_inputs'),
   result: jsonb('result').notNull(),
   libraryVersion: text('library_version').notNull(),
   createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 }, (t) => [index('meta_analyses_project_idx').on(t.projectId, t.createdAt)])
+
+/**
+ * A grounded LLM synthesis draft (narrative synthesis and discussion) of a project's included
+ * studies: one row per generation (`version` counts per project; regenerating adds a row, old
+ * ones are kept), with the model, its digest, the prompt version, the options and the exact
+ * input sent, the sections as written and the citation check (src/synthesis/citations.ts).
+ */
+export const synthesisDrafts = pgTable('synthesis_drafts', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  version: integer('version').notNull(),
+  /** 'en' or 'fr'. */
+  language: text('language').notNull(),
+  model: text('model').notNull(),
+  modelDigest: text('model_digest'),
+  promptVersion: text('prompt_version').notNull(),
+  /** `{ temperature, seed, strategy: 'direct' | 'summarise-first', maxInputChars }` */
+  options: jsonb('options').notNull(),
+  /** The studies sent (key, article, metadata, extracted data and its source) and the prompts, exactly. */
+  input: jsonb('input').notNull(),
+  /** `[{ name: 'synthesis' | 'discussion', text, sentences: [{ text, keys, unknownKeys, uncited }] }]` */
+  sections: jsonb('sections').notNull(),
+  /** Citation key → article id. */
+  citationKeys: jsonb('citation_keys').notNull(),
+  taskId: uuid('task_id').references(() => tasks.id, { onDelete: 'set null' }),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt()
+}, (t) => [uniqueIndex('synthesis_drafts_project_version_idx').on(t.projectId, t.version)])
 
 /** A project's extraction grids; their definitions are in `extraction_grid_versions`. */
 export const extractionGrids = pgTable('extraction_grids', {

@@ -11,7 +11,7 @@
 import { and, desc, eq, inArray } from 'drizzle-orm'
 import { parse as parseCsv } from 'csv-parse/sync'
 import type { Database } from '../db/index.ts'
-import { articles, metaAnalyses } from '../db/schema.ts'
+import { articles, extractionConsensus, metaAnalyses } from '../db/schema.ts'
 import { DomainError, Invalid, NotFound, TooLarge, Unsupported } from '../errors.ts'
 import type {
   AnalysisBodyValue, AnalysisOptionsValue, AnalysisPatchValue, AnalysisSummaryValue, AnalysisValue, InputRowValue
@@ -21,6 +21,10 @@ import { readFirstSheet } from '../references/formats/xlsx-reader.ts'
 import { metaAnalysis, type MetaAnalysisInput, type MetaAnalysisResult, type StudyInput } from '../synthesis/meta-analysis/index.ts'
 import { forestPlotSvg, funnelPlotSvg } from '../synthesis/meta-analysis/plots.ts'
 import { svgToPdf, svgToPng } from '../reporting/render.ts'
+import { mappingProblems, resolveRows, type ExcludedArticle, type ExtractionMapping } from '../synthesis/extraction-inputs.ts'
+import { studyLabel } from '../synthesis/citations.ts'
+import { getGrid } from './extraction.ts'
+import { includedStudies } from './included-studies.ts'
 import type { UploadPart } from './imports.ts'
 
 /** Bumped whenever the domain module's results change, so that a stored result names the code that computed it. */
@@ -97,6 +101,7 @@ function view(row: Row, include: { leaveOneOut?: boolean, smallStudyEffects?: bo
   const { leaveOneOut, smallStudyEffects, ...result } = row.result as MetaAnalysisResult
   return {
     ...summary(row), options: row.options as AnalysisValue['options'], rows: row.rows as InputRowValue[],
+    extractionInputs: (row.extractionInputs ?? null) as AnalysisValue['extractionInputs'],
     result: { ...result, ...(include.leaveOneOut ? { leaveOneOut } : {}), ...(include.smallStudyEffects && smallStudyEffects ? { smallStudyEffects } : {}) }
   }
 }
@@ -115,13 +120,55 @@ async function checkArticles(db: Database, projectId: string, rows: InputRowValu
   if (i >= 0) throw new Invalid(`${rowName(rows, i)}: article ${rows[i].articleId} is not in this project`, `rows[${i}].articleId`)
 }
 
+export interface ExtractionInputs { mapping: ExtractionMapping; gridVersion: number; included: number; excluded: ExcludedArticle[]; resolvedAt: string }
+
+/**
+ * The input rows of a mapping from extraction fields: one per included study
+ * whose consensus extraction with the grid gives every number; the others
+ * listed as excluded with the reason. A mapping that does not fit the grid
+ * (unknown field, a column the kind does not have) is refused, naming it;
+ * so is a mapping that leaves no study.
+ */
+export async function rowsFromExtraction(db: Database, projectId: string, kind: Kind, mapping: ExtractionMapping): Promise<{ rows: InputRowValue[]; inputs: ExtractionInputs }> {
+  const grid = await getGrid(db, projectId, mapping.gridId).catch((err: unknown) => {
+    if (err instanceof NotFound) throw new NotFound('no such extraction grid in this project', 'inputs.gridId')
+    throw err
+  })
+  const problems = mappingProblems(mapping, kind, grid.definition)
+  if (problems.length) throw new Invalid(problems.slice(0, 10).map((p) => `${p.field}: ${p.message}`).join('; '), problems[0].field)
+  const { studies } = await includedStudies(db, projectId)
+  const consensus = new Map<string, Record<string, never>>()
+  const ids = studies.map((s) => s.id)
+  for (let i = 0; i < ids.length; i += 5000) {
+    for (const c of await db.select({ articleId: extractionConsensus.articleId, values: extractionConsensus.values }).from(extractionConsensus)
+      .where(and(eq(extractionConsensus.projectId, projectId), eq(extractionConsensus.gridId, grid.id), inArray(extractionConsensus.articleId, ids.slice(i, i + 5000))))) {
+      consensus.set(c.articleId, c.values as Record<string, never>)
+    }
+  }
+  const { rows, excluded } = resolveRows(kind, mapping, studies.map((s) => ({ articleId: s.id, label: studyLabel(s.key), values: consensus.get(s.id) ?? null })))
+  const inputs: ExtractionInputs = { mapping, gridVersion: grid.currentVersion, included: studies.length, excluded, resolvedAt: new Date().toISOString() }
+  if (rows.length === 0) {
+    const why = studies.length === 0 ? 'the project has no included studies' : `none of the ${studies.length} included studies gives every number (${excluded.slice(0, 3).map((e) => `${e.label}: ${e.reason}`).join('; ')}${excluded.length > 3 ? '; …' : ''})`
+    throw new Invalid(`no input rows from extraction: ${why}`, 'inputs')
+  }
+  return { rows: rows as InputRowValue[], inputs }
+}
+
+async function definitionRows(db: Database, projectId: string, kind: Kind, body: { rows?: InputRowValue[]; inputs?: ExtractionMapping }) {
+  if (body.rows && body.inputs) throw new Invalid('give either rows or inputs (rows built from extraction), not both', 'inputs')
+  if (body.inputs) return rowsFromExtraction(db, projectId, kind, body.inputs)
+  if (!body.rows) throw new Invalid('rows is required (or inputs, to build the rows from extraction fields)', 'rows')
+  return { rows: body.rows, inputs: null }
+}
+
 export async function createAnalysis(db: Database, projectId: string, userId: string, body: AnalysisBodyValue): Promise<AnalysisValue> {
-  const def: Definition = { name: body.name, kind: body.kind, measure: body.measure, options: options(body), rows: body.rows }
+  const { rows, inputs } = await definitionRows(db, projectId, body.kind, body)
+  const def: Definition = { name: body.name, kind: body.kind, measure: body.measure, options: options(body), rows }
   const result = computeAnalysis(def)
-  await checkArticles(db, projectId, body.rows)
+  await checkArticles(db, projectId, rows)
   const [row] = await db.insert(metaAnalyses).values({
     projectId, name: def.name, inputKind: def.kind, measure: def.measure, options: def.options, rows: def.rows, result,
-    libraryVersion: META_ANALYSIS_LIBRARY_VERSION, createdBy: userId
+    extractionInputs: inputs, libraryVersion: META_ANALYSIS_LIBRARY_VERSION, createdBy: userId
   }).returning()
   return view(row)
 }
@@ -147,14 +194,18 @@ export async function updateAnalysis(db: Database, projectId: string, analysisId
     const [current] = await tx.select().from(metaAnalyses).where(and(eq(metaAnalyses.projectId, projectId), eq(metaAnalyses.id, analysisId))).for('update')
     if (!current) throw new NotFound('no such analysis in this project', 'analysisId')
     const merged = { ...(current.options as AnalysisOptionsValue), ...patch }
+    const kind = (patch.kind ?? current.inputKind) as Kind
+    // New inputs (or the stored mapping again) rebuild the rows from the extraction as it is now; new rows replace a mapping.
+    const rebuilt = patch.inputs || patch.rows ? await definitionRows(tx as unknown as Database, projectId, kind, patch) : undefined
     const def: Definition = {
-      name: patch.name ?? current.name, kind: (patch.kind ?? current.inputKind) as Kind, measure: patch.measure ?? current.measure,
-      options: options(merged), rows: patch.rows ?? current.rows as InputRowValue[]
+      name: patch.name ?? current.name, kind, measure: patch.measure ?? current.measure,
+      options: options(merged), rows: rebuilt?.rows ?? current.rows as InputRowValue[]
     }
     const result = computeAnalysis(def)
     if (patch.rows) await checkArticles(tx as unknown as Database, projectId, def.rows)
     const [row] = await tx.update(metaAnalyses).set({
       name: def.name, inputKind: def.kind, measure: def.measure, options: def.options, rows: def.rows, result,
+      ...(rebuilt ? { extractionInputs: rebuilt.inputs } : {}),
       libraryVersion: META_ANALYSIS_LIBRARY_VERSION, updatedAt: new Date()
     }).where(eq(metaAnalyses.id, analysisId)).returning()
     return view(row)

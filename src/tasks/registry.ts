@@ -25,6 +25,7 @@ import { importZotero, ZoteroImportPayload } from '../jobs/import-zotero.ts'
 import { llmPull, PullPayload } from '../jobs/llm-pull.ts'
 import { llmRob } from '../jobs/llm-rob.ts'
 import { llmScreening } from '../jobs/llm-screening.ts'
+import { llmSynthesis } from '../jobs/llm-synthesis.ts'
 import { screeningTrain, TrainPayload } from '../jobs/screening-train.ts'
 import { runSearch } from '../jobs/search.ts'
 import { screeningSimulation, SimulationPayload } from '../jobs/simulation.ts'
@@ -32,6 +33,7 @@ import { LlmExtractionPayload } from '../services/extraction-llm.ts'
 import { LlmRobPayload } from '../services/appraisal-llm.ts'
 import { LlmScreeningPayload } from '../services/screening-llm.ts'
 import { SearchPayload } from '../services/search.ts'
+import { LlmSynthesisPayload } from '../services/synthesis.ts'
 import type { JobContext } from './execute.ts'
 
 export interface TaskDefinition<P extends TSchema = TSchema, R = unknown> {
@@ -63,7 +65,8 @@ export const TASKS = {
   'fulltext-extract': task(FullTextExtractPayload, extractFullTexts),
   'fulltext-bulk': task(FullTextBulkPayload, bulkFullTexts),
   'fulltext-index': task(FullTextIndexPayload, indexFullTexts),
-  'import-zotero': task(ZoteroImportPayload, importZotero)
+  'import-zotero': task(ZoteroImportPayload, importZotero),
+  'llm-synthesis': task(LlmSynthesisPayload, llmSynthesis)
 }
 
 export type TaskType = keyof typeof TASKS

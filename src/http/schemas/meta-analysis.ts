@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { ExtractionMapping } from '../../synthesis/extraction-inputs.ts'
 import { Nullable, Uuid } from './common.ts'
 
 export const AnalysisParams = Type.Object({ projectId: Uuid, analysisId: Uuid })
@@ -51,7 +52,8 @@ export const AnalysisBody = Type.Object({
   kind: InputKind,
   measure: Measure,
   ...optionProperties,
-  rows: Type.Array(InputRow, { minItems: 1, maxItems: 10000 })
+  rows: Type.Optional(Type.Array(InputRow, { minItems: 1, maxItems: 10000, description: 'the input table; or give inputs instead' })),
+  inputs: Type.Optional(ExtractionMapping)
 }, { additionalProperties: false })
 export type AnalysisBodyValue = Static<typeof AnalysisBody>
 
@@ -87,6 +89,13 @@ export const Analysis = Type.Object({
   ...AnalysisSummary.properties,
   options: Type.Object({ ...optionProperties, method: Type.String(), test: Type.Optional(Type.String()) }),
   rows: Type.Array(InputRow),
+  extractionInputs: Nullable(Type.Object({
+    mapping: Type.Unknown({ description: 'the mapping as given (inputs)' }),
+    gridVersion: Type.Integer({ description: 'the grid version when the rows were built' }),
+    included: Type.Integer({ description: 'included studies considered' }),
+    excluded: Type.Array(Type.Object({ articleId: Type.String(), label: Type.String(), reason: Type.String() }), { description: 'included studies left out, with the reason' }),
+    resolvedAt: Type.String()
+  }, { description: 'set when the rows were built from extraction fields' })),
   result: Type.Unknown({ description: 'the MetaAnalysisResult: studies, pooled, tau², I², H², Q with intervals, prediction interval, subgroups; leaveOneOut and smallStudyEffects when asked' })
 })
 export type AnalysisValue = Static<typeof Analysis>

@@ -1201,6 +1201,37 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description build the rows from the consensus extraction of the included studies instead of giving them: { source: "extraction", gridId, fields: { events1: "<field key>" | { rows, column, where }, … }, group? } */
+                        inputs?: {
+                            ciLevel?: number;
+                            /** @description input column (events1, total1, …; mean1, sd1, n1, …; yi with se, or lower and upper) → where its number is */
+                            fields: {
+                                [key: string]: string | {
+                                    /** @description the column holding the number */
+                                    column: string;
+                                    /** @description the key of a rows field (e.g. outcomes × arms) */
+                                    rows: string;
+                                    /** @description the row whose columns have these values (exactly one row must match) */
+                                    where?: {
+                                        [key: string]: string | number | boolean;
+                                    };
+                                };
+                            };
+                            /** Format: uuid */
+                            gridId: string;
+                            group?: string | {
+                                /** @description the column holding the number */
+                                column: string;
+                                /** @description the key of a rows field (e.g. outcomes × arms) */
+                                rows: string;
+                                /** @description the row whose columns have these values (exactly one row must match) */
+                                where?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                            };
+                            /** @enum {string} */
+                            source: "extraction";
+                        };
                         /** @description binary: events/total per arm; continuous: mean, SD, n per arm; generic: yi with se, or a confidence interval */
                         kind: "binary" | "continuous" | "generic";
                         /** @description compute leave-one-out refits (default: when k ≤ 200) */
@@ -1214,7 +1245,8 @@ export interface paths {
                         name: string;
                         /** @description generic input of a ratio given on its natural scale (logs are taken) */
                         ratioScale?: boolean;
-                        rows: {
+                        /** @description the input table; or give inputs instead */
+                        rows?: {
                             /** Format: uuid */
                             articleId?: string | null;
                             /** @description generic: level of lower/upper, 0.95 unless said */
@@ -1270,6 +1302,22 @@ export interface paths {
                             createdAt: string;
                             createdBy: string | null;
                             estimate: number;
+                            /** @description set when the rows were built from extraction fields */
+                            extractionInputs: {
+                                /** @description included studies left out, with the reason */
+                                excluded: {
+                                    articleId: string;
+                                    label: string;
+                                    reason: string;
+                                }[];
+                                /** @description the grid version when the rows were built */
+                                gridVersion: number;
+                                /** @description included studies considered */
+                                included: number;
+                                /** @description the mapping as given (inputs) */
+                                mapping: unknown;
+                                resolvedAt: string;
+                            } | null;
                             id: string;
                             k: number;
                             kind: string;
@@ -1376,6 +1424,22 @@ export interface paths {
                             createdAt: string;
                             createdBy: string | null;
                             estimate: number;
+                            /** @description set when the rows were built from extraction fields */
+                            extractionInputs: {
+                                /** @description included studies left out, with the reason */
+                                excluded: {
+                                    articleId: string;
+                                    label: string;
+                                    reason: string;
+                                }[];
+                                /** @description the grid version when the rows were built */
+                                gridVersion: number;
+                                /** @description included studies considered */
+                                included: number;
+                                /** @description the mapping as given (inputs) */
+                                mapping: unknown;
+                                resolvedAt: string;
+                            } | null;
                             id: string;
                             k: number;
                             kind: string;
@@ -1479,6 +1543,37 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description build the rows from the consensus extraction of the included studies instead of giving them: { source: "extraction", gridId, fields: { events1: "<field key>" | { rows, column, where }, … }, group? } */
+                        inputs?: {
+                            ciLevel?: number;
+                            /** @description input column (events1, total1, …; mean1, sd1, n1, …; yi with se, or lower and upper) → where its number is */
+                            fields: {
+                                [key: string]: string | {
+                                    /** @description the column holding the number */
+                                    column: string;
+                                    /** @description the key of a rows field (e.g. outcomes × arms) */
+                                    rows: string;
+                                    /** @description the row whose columns have these values (exactly one row must match) */
+                                    where?: {
+                                        [key: string]: string | number | boolean;
+                                    };
+                                };
+                            };
+                            /** Format: uuid */
+                            gridId: string;
+                            group?: string | {
+                                /** @description the column holding the number */
+                                column: string;
+                                /** @description the key of a rows field (e.g. outcomes × arms) */
+                                rows: string;
+                                /** @description the row whose columns have these values (exactly one row must match) */
+                                where?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                            };
+                            /** @enum {string} */
+                            source: "extraction";
+                        };
                         /** @description binary: events/total per arm; continuous: mean, SD, n per arm; generic: yi with se, or a confidence interval */
                         kind?: "binary" | "continuous" | "generic";
                         /** @description compute leave-one-out refits (default: when k ≤ 200) */
@@ -1492,6 +1587,7 @@ export interface paths {
                         name?: string;
                         /** @description generic input of a ratio given on its natural scale (logs are taken) */
                         ratioScale?: boolean;
+                        /** @description the input table; or give inputs instead */
                         rows?: {
                             /** Format: uuid */
                             articleId?: string | null;
@@ -1548,6 +1644,22 @@ export interface paths {
                             createdAt: string;
                             createdBy: string | null;
                             estimate: number;
+                            /** @description set when the rows were built from extraction fields */
+                            extractionInputs: {
+                                /** @description included studies left out, with the reason */
+                                excluded: {
+                                    articleId: string;
+                                    label: string;
+                                    reason: string;
+                                }[];
+                                /** @description the grid version when the rows were built */
+                                gridVersion: number;
+                                /** @description included studies considered */
+                                included: number;
+                                /** @description the mapping as given (inputs) */
+                                mapping: unknown;
+                                resolvedAt: string;
+                            } | null;
                             id: string;
                             k: number;
                             kind: string;
@@ -1904,6 +2016,22 @@ export interface paths {
                             createdAt: string;
                             createdBy: string | null;
                             estimate: number;
+                            /** @description set when the rows were built from extraction fields */
+                            extractionInputs: {
+                                /** @description included studies left out, with the reason */
+                                excluded: {
+                                    articleId: string;
+                                    label: string;
+                                    reason: string;
+                                }[];
+                                /** @description the grid version when the rows were built */
+                                gridVersion: number;
+                                /** @description included studies considered */
+                                included: number;
+                                /** @description the mapping as given (inputs) */
+                                mapping: unknown;
+                                resolvedAt: string;
+                            } | null;
                             id: string;
                             k: number;
                             kind: string;
@@ -9066,6 +9194,220 @@ export interface paths {
                     };
                     content: {
                         "image/svg+xml": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/syntheses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's synthesis drafts, newest version first, with their flag counts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            createdBy: string | null;
+                            flags: {
+                                /** @description sentences citing no study */
+                                uncited: number;
+                                /** @description sentences citing a key that is not an included study */
+                                unknownKeys: number;
+                            };
+                            id: string;
+                            /** @description language of the drafts */
+                            language: "en" | "fr";
+                            model: string;
+                            modelDigest: string | null;
+                            promptVersion: string;
+                            /** @description included studies given to the model */
+                            studies: number;
+                            taskId: string | null;
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Generate a narrative synthesis and a discussion draft of the included studies with a local LLM (background task "llm-synthesis")
+         * @description Each generation is stored as a new version; earlier versions are kept. Refused (400) when the project has no included study or the model is not installed.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description language of the drafts */
+                        language?: "en" | "fr";
+                        /** @description above this many characters of study data, each study is summarised first (24,000 unless said) */
+                        maxInputChars?: number;
+                        /** @description an Ollama model installed on the server, e.g. "llama3:8b" */
+                        model: string;
+                        /** @description 42 unless said: with the same model, prompt and seed Ollama answers the same */
+                        seed?: number;
+                        /** @description 0.2 unless said */
+                        temperature?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attempts: number;
+                            createdAt: string;
+                            createdBy: string | null;
+                            error: string | null;
+                            finishedAt: string | null;
+                            id: string;
+                            message: string | null;
+                            progress: number;
+                            projectId: string | null;
+                            result: unknown;
+                            startedAt: string | null;
+                            status: string;
+                            type: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/syntheses/{draftId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A synthesis draft: sections with every sentence's citation check, the citation key → article map, provenance and the exact input */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    draftId: string;
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description citation key → included article */
+                            citationKeys: {
+                                [key: string]: {
+                                    articleId: string;
+                                    title: string;
+                                    year: number | null;
+                                };
+                            };
+                            createdAt: string;
+                            createdBy: string | null;
+                            flags: {
+                                /** @description sentences citing no study */
+                                uncited: number;
+                                /** @description sentences citing a key that is not an included study */
+                                unknownKeys: number;
+                            };
+                            id: string;
+                            input: {
+                                includedAt: string;
+                                /** @description the prompts sent, in order */
+                                prompts: {
+                                    prompt: string;
+                                    purpose: string;
+                                    system: string;
+                                }[];
+                                /** @description each study exactly as sent: key, article id, metadata, extracted data and where it came from */
+                                studies: unknown[];
+                                /** @description summarise-first: key → the model's summary */
+                                summaries?: {
+                                    [key: string]: string;
+                                };
+                            };
+                            /** @description language of the drafts */
+                            language: "en" | "fr";
+                            model: string;
+                            modelDigest: string | null;
+                            options: {
+                                maxInputChars: number;
+                                seed: number;
+                                /** @description "direct": the studies' data in each prompt; "summarise-first": each study summarised, the summaries in each prompt */
+                                strategy: string;
+                                temperature: number;
+                            };
+                            promptVersion: string;
+                            sections: {
+                                /** @description synthesis or discussion */
+                                name: string;
+                                sentences: {
+                                    /** @description keys cited that are included studies */
+                                    keys: string[];
+                                    text: string;
+                                    /** @description a statement citing nothing (flagged) */
+                                    uncited: boolean;
+                                    /** @description keys cited that are not included studies (flagged) */
+                                    unknownKeys: string[];
+                                }[];
+                                text: string;
+                            }[];
+                            /** @description included studies given to the model */
+                            studies: number;
+                            taskId: string | null;
+                            version: number;
+                        };
                     };
                 };
             };

@@ -6,6 +6,7 @@ import { useDraft } from '../drafts'
 import { ErrorMessage } from '../errors'
 import { useI18n, type MessageKey } from '../i18n'
 import { canReview, useProject, useProjectId } from '../project'
+import { TaskProgress } from '../task-progress'
 
 type Kind = 'binary' | 'continuous' | 'generic'
 const COLUMNS: Record<Kind, string[]> = {
@@ -20,9 +21,11 @@ const SETS = ['included', 'screened', 'all']
 
 interface Summary { id: string; name: string; kind: string; measure: string; method: string; k: number; estimate: number; ciLb: number; ciUb: number }
 interface Coefficient { estimate: number; se: number; stat: number; pval: number; ciLb: number; ciUb: number }
-interface Analysis extends Summary { result: { logScale: boolean; level: number; pooled: Coefficient; tau2: number; I2: number; Q: number; Qdf: number; Qp: number } }
+interface Analysis extends Summary { extractionInputs?: { excluded: Array<{ articleId: string; label: string; reason: string }> } | null; result: { logScale: boolean; level: number; pooled: Coefficient; tau2: number; I2: number; Q: number; Qdf: number; Qp: number } }
 type Row = Record<string, string>
-interface Draft { name: string; kind: Kind; measure: string; method: string; test: string; rows: Row[] }
+interface Draft { name: string; kind: Kind; measure: string; method: string; test: string; rows: Row[]; fromExtraction?: boolean; gridId?: string; fields?: Record<string, string>; group?: string }
+interface GridField { key: string; label: string; type: string }
+interface GridDetail { id: string; definition: { sections: Array<{ fields: GridField[] }> } }
 
 const emptyRow = (): Row => ({ label: '', group: '' })
 const initial: Draft = { name: '', kind: 'binary', measure: 'OR', method: 'REML', test: 'z', rows: [emptyRow(), emptyRow(), emptyRow()] }
@@ -45,6 +48,10 @@ function AnalysisForm({ projectId, onCreated }: { projectId: string; onCreated(i
   const create = useMutation({
     mutationFn: () => {
       const options = { name: draft.name, kind: draft.kind, measure: draft.measure, method: draft.method, test: draft.test }
+      if (draft.fromExtraction) {
+        const fields = Object.fromEntries(COLUMNS[draft.kind].filter((c) => draft.fields?.[c]).map((c) => [c, draft.fields![c]]))
+        return call<Analysis>('POST', `/api/projects/${projectId}/analyses`, { ...options, inputs: { source: 'extraction', gridId: draft.gridId, fields, ...(draft.group ? { group: draft.group } : {}) } })
+      }
       if (!file) return call<Analysis>('POST', `/api/projects/${projectId}/analyses`, { ...options, rows: toRows(draft) })
       const form = new FormData()
       for (const [k, v] of Object.entries(options)) form.append(k, v)
@@ -57,6 +64,18 @@ function AnalysisForm({ projectId, onCreated }: { projectId: string; onCreated(i
   const setCell = (i: number, column: string, value: string) => setDraft({ ...draft, rows: draft.rows.map((r, j) => j === i ? { ...r, [column]: value } : r) })
   const submit = (e: FormEvent) => { e.preventDefault(); create.mutate() }
   const columns = ['label', 'group', ...COLUMNS[draft.kind]]
+  const grids = useQuery({ queryKey: ['project', projectId, 'grids'], enabled: !!draft.fromExtraction, queryFn: () => call<Array<{ id: string; name: string }>>('GET', `/api/projects/${projectId}/grids`) })
+  const gridId = draft.gridId ?? grids.data?.[0]?.id
+  const grid = useQuery({ queryKey: ['project', projectId, 'grids', gridId], enabled: !!draft.fromExtraction && !!gridId, queryFn: () => call<GridDetail>('GET', `/api/projects/${projectId}/grids/${gridId}`) })
+  const gridFields = (grid.data?.definition.sections ?? []).flatMap((sec) => sec.fields).filter((f) => f.type !== 'rows')
+  const fieldPicker = (label: string, value: string | undefined, onChange: (v: string) => void) => (
+    <label key={label} className="inline">{label}
+      <select value={value ?? ''} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{t('synthesis.noField')}</option>
+        {gridFields.map((f) => <option key={f.key} value={f.key}>{f.label} ({f.key})</option>)}
+      </select>
+    </label>
+  )
   return (
     <form className="card" onSubmit={submit} aria-labelledby="analysis-form-title">
       <h3 id="analysis-form-title">{t('synthesis.new')}</h3>
@@ -81,21 +100,37 @@ function AnalysisForm({ projectId, onCreated }: { projectId: string; onCreated(i
           <option value="z">z</option><option value="knha">{t('synthesis.knha')}</option>
         </select>
       </label>
-      <table className="rows-table">
-        <caption>{t('synthesis.rows')}</caption>
-        <thead><tr>{columns.map((c) => <th key={c} scope="col">{c}</th>)}</tr></thead>
-        <tbody>
-          {draft.rows.map((r, i) => (
-            <tr key={i}>
-              {columns.map((c) => (
-                <td key={c}><input aria-label={t('synthesis.cell', { column: c, row: i + 1 })} inputMode={c === 'label' || c === 'group' ? undefined : 'decimal'} value={r[c] ?? ''} onChange={(e) => setCell(i, c, e.target.value)} /></td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <button type="button" onClick={() => setDraft({ ...draft, rows: [...draft.rows, emptyRow()] })}>{t('synthesis.addRow')}</button>
-      <label>{t('synthesis.upload')}<input type="file" accept=".csv,.tsv,.txt,.xlsx" onChange={(e) => setFile(e.target.files?.[0] ?? null)} /></label>
+      <label className="inline"><input type="checkbox" checked={!!draft.fromExtraction} onChange={(e) => setDraft({ ...draft, fromExtraction: e.target.checked })} /> {t('synthesis.fromExtraction')}</label>
+      {draft.fromExtraction && (
+        <fieldset>
+          <legend>{t('synthesis.fromExtraction')}</legend>
+          <label className="inline">{t('synthesis.grid')}
+            <select value={gridId ?? ''} onChange={(e) => setDraft({ ...draft, gridId: e.target.value, fields: {}, group: '' })}>
+              {(grids.data ?? []).map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
+            </select>
+          </label>
+          {COLUMNS[draft.kind].map((c) => fieldPicker(t('synthesis.fieldFor', { column: c }), draft.fields?.[c], (v) => setDraft({ ...draft, gridId, fields: { ...draft.fields, [c]: v } })))}
+          {fieldPicker(t('synthesis.groupField'), draft.group, (v) => setDraft({ ...draft, gridId, group: v }))}
+          <ErrorMessage error={grids.error ?? grid.error} />
+        </fieldset>
+      )}
+      {!draft.fromExtraction && <>
+        <table className="rows-table">
+          <caption>{t('synthesis.rows')}</caption>
+          <thead><tr>{columns.map((c) => <th key={c} scope="col">{c}</th>)}</tr></thead>
+          <tbody>
+            {draft.rows.map((r, i) => (
+              <tr key={i}>
+                {columns.map((c) => (
+                  <td key={c}><input aria-label={t('synthesis.cell', { column: c, row: i + 1 })} inputMode={c === 'label' || c === 'group' ? undefined : 'decimal'} value={r[c] ?? ''} onChange={(e) => setCell(i, c, e.target.value)} /></td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <button type="button" onClick={() => setDraft({ ...draft, rows: [...draft.rows, emptyRow()] })}>{t('synthesis.addRow')}</button>
+        <label>{t('synthesis.upload')}<input type="file" accept=".csv,.tsv,.txt,.xlsx" onChange={(e) => setFile(e.target.files?.[0] ?? null)} /></label>
+      </>}
       <ErrorMessage error={create.error} />
       <button type="submit" className="primary" disabled={create.isPending}>{t('synthesis.run')}</button>
     </form>
@@ -125,6 +160,12 @@ function AnalysisResult({ projectId, analysisId }: { projectId: string; analysis
         <caption>{t('synthesis.summary', { measure: a.measure, method: a.method, k: a.k, level: Math.round(r.level * 100) })}</caption>
         <tbody>{rows.map(([key, value]) => <tr key={key}><th scope="row">{t(key)}</th><td className="num">{value}</td></tr>)}</tbody>
       </table>
+      {!!a.extractionInputs?.excluded.length && (
+        <details>
+          <summary>{t('synthesis.excluded', { n: a.extractionInputs.excluded.length })}</summary>
+          <ul>{a.extractionInputs.excluded.map((e) => <li key={e.articleId}><strong>{e.label}</strong>: {e.reason}</li>)}</ul>
+        </details>
+      )}
       {(['forest', 'funnel'] as const).map((plot) => (
         <figure key={plot}>
           <ApiImage src={`${base}/${plot}.svg`} version={analysis.dataUpdatedAt} alt={t(`synthesis.${plot}Alt`, { name: a.name })} />
@@ -223,7 +264,98 @@ function Concepts({ projectId }: { projectId: string }) {
   )
 }
 
-/** Meta-analyses (typed or uploaded rows, result, forest and funnel plots), descriptive statistics and the concept graph. */
+interface DraftSummary { id: string; version: number; language: string; model: string; studies: number; flags: { uncited: number; unknownKeys: number }; createdAt: string }
+interface Sentence { text: string; keys: string[]; unknownKeys: string[]; uncited: boolean }
+interface SynthesisDraft extends DraftSummary {
+  modelDigest: string | null; promptVersion: string; options: { temperature: number; seed: number; strategy: string }
+  sections: Array<{ name: string; text: string; sentences: Sentence[] }>
+  citationKeys: Record<string, { articleId: string; title: string; year: number | null }>
+}
+
+/** One draft: each sentence in order, flagged ones highlighted (a key that is no included study, or no citation), and the key → study table. */
+function DraftView({ projectId, draftId }: { projectId: string; draftId: string }) {
+  const { t } = useI18n()
+  const draft = useQuery({ queryKey: ['project', projectId, 'syntheses', draftId], queryFn: () => call<SynthesisDraft>('GET', `/api/projects/${projectId}/syntheses/${draftId}`) })
+  const d = draft.data
+  if (!d) return <ErrorMessage error={draft.error} />
+  return (
+    <article className="card synthesis-draft" aria-label={t('llmSynthesis.version', { version: d.version })}>
+      <p className="muted">{t('llmSynthesis.provenance', { model: d.model, digest: (d.modelDigest ?? '–').slice(0, 12), prompt: d.promptVersion, temperature: d.options.temperature, seed: d.options.seed, strategy: d.options.strategy })}</p>
+      {d.sections.map((section) => (
+        <section key={section.name}>
+          <h4>{t(section.name === 'discussion' ? 'llmSynthesis.discussion' : 'llmSynthesis.synthesis')}</h4>
+          <p>
+            {section.sentences.map((s, i) => {
+              const flag = s.unknownKeys.length ? t('llmSynthesis.unknownKeys', { keys: s.unknownKeys.join(', ') }) : s.uncited ? t('llmSynthesis.uncited') : null
+              return flag
+                ? <mark key={i} className="flagged" title={flag} data-flag={s.unknownKeys.length ? 'unknown-key' : 'uncited'}>{s.text} <small>({flag})</small> </mark>
+                : <span key={i}>{s.text} </span>
+            })}
+          </p>
+        </section>
+      ))}
+      <table>
+        <caption>{t('llmSynthesis.keys')}</caption>
+        <tbody>{Object.entries(d.citationKeys).map(([key, a]) => <tr key={key}><th scope="row">[{key}]</th><td>{a.title}{a.year ? ` (${a.year})` : ''}</td></tr>)}</tbody>
+      </table>
+    </article>
+  )
+}
+
+/** Generates the narrative synthesis and discussion drafts with a local model; lists the versions and shows the one chosen. */
+function LlmSynthesis({ projectId, editable }: { projectId: string; editable: boolean }) {
+  const { t } = useI18n()
+  const queryClient = useQueryClient()
+  const [model, setModel] = useState('')
+  const [language, setLanguage] = useState<'en' | 'fr'>('en')
+  const [taskId, setTaskId] = useState<string | null>(null)
+  const [selected, setSelected] = useState<string | null>(null)
+  const models = useQuery({ queryKey: ['llm-models'], enabled: editable, retry: false, queryFn: () => call<Array<{ name: string }>>('GET', '/api/llm/models') })
+  const drafts = useQuery({
+    queryKey: ['project', projectId, 'syntheses'], refetchInterval: taskId ? 3000 : false,
+    queryFn: () => call<DraftSummary[]>('GET', `/api/projects/${projectId}/syntheses`)
+  })
+  const start = useMutation({
+    mutationFn: () => call<{ id: string }>('POST', `/api/projects/${projectId}/syntheses`, { model: model || models.data?.[0]?.name, language }),
+    onSuccess: async (task) => { setTaskId(task.id); setSelected(null); await queryClient.invalidateQueries({ queryKey: ['project', projectId, 'syntheses'] }) }
+  })
+  const shown = selected ?? drafts.data?.[0]?.id ?? null
+  return (
+    <section className="card" aria-labelledby="llm-synthesis-title">
+      <h3 id="llm-synthesis-title">{t('llmSynthesis.title')}</h3>
+      {editable && (
+        <form onSubmit={(e) => { e.preventDefault(); start.mutate() }}>
+          <label className="inline">{t('llmSynthesis.model')}
+            <input list="llm-synthesis-models" value={model} placeholder={models.data?.[0]?.name ?? 'llama3:8b'} onChange={(e) => setModel(e.target.value)} />
+            <datalist id="llm-synthesis-models">{(models.data ?? []).map((m) => <option key={m.name} value={m.name} />)}</datalist>
+          </label>
+          <label className="inline">{t('llmSynthesis.language')}
+            <select value={language} onChange={(e) => setLanguage(e.target.value as 'en' | 'fr')}>
+              <option value="en">English</option><option value="fr">Français</option>
+            </select>
+          </label>
+          <ErrorMessage error={start.error} />
+          <button type="submit" className="primary" disabled={start.isPending}>{t('llmSynthesis.generate')}</button>
+        </form>
+      )}
+      {taskId && <TaskProgress projectId={projectId} taskId={taskId} />}
+      <ErrorMessage error={drafts.error} />
+      {drafts.data?.length === 0 && <p className="muted">{t('llmSynthesis.none')}</p>}
+      {!!drafts.data?.length && (
+        <label className="inline">{t('llmSynthesis.versions')}
+          <select value={shown ?? ''} onChange={(e) => setSelected(e.target.value)}>
+            {drafts.data.map((d) => (
+              <option key={d.id} value={d.id}>{t('llmSynthesis.option', { version: d.version, model: d.model, language: d.language, uncited: d.flags.uncited, unknown: d.flags.unknownKeys })}</option>
+            ))}
+          </select>
+        </label>
+      )}
+      {shown && <DraftView projectId={projectId} draftId={shown} />}
+    </section>
+  )
+}
+
+/** Meta-analyses (typed, uploaded or from extraction), result, forest and funnel plots, descriptive statistics, the concept graph and the LLM synthesis drafts. */
 export default function Synthesis() {
   const { t } = useI18n()
   const projectId = useProjectId()
@@ -234,6 +366,7 @@ export default function Synthesis() {
       <Analyses projectId={projectId} editable={editable} />
       <Statistics projectId={projectId} />
       <Concepts projectId={projectId} />
+      <LlmSynthesis projectId={projectId} editable={editable} />
     </section>
   )
 }
