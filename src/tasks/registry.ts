@@ -22,6 +22,7 @@ import { ImportPayload, importReferences } from '../jobs/import-references.ts'
 import { llmPull, PullPayload } from '../jobs/llm-pull.ts'
 import { llmScreening } from '../jobs/llm-screening.ts'
 import { screeningTrain, TrainPayload } from '../jobs/screening-train.ts'
+import { ReportPayload, reportBundleTask, reportDocxTask } from '../jobs/report.ts'
 import { runSearch } from '../jobs/search.ts'
 import { screeningSimulation, SimulationPayload } from '../jobs/simulation.ts'
 import { LlmScreeningPayload } from '../services/screening-llm.ts'
@@ -53,7 +54,9 @@ export const TASKS = {
   fulltext: task(FullTextPayload, fetchFullTexts),
   'atn-score': task(AtnScorePayload, atnScore),
   'fulltext-extract': task(FullTextExtractPayload, extractFullTexts),
-  'fulltext-bulk': task(FullTextBulkPayload, bulkFullTexts)
+  'fulltext-bulk': task(FullTextBulkPayload, bulkFullTexts),
+  'report-docx': task(ReportPayload, reportDocxTask),
+  'report-bundle': task(ReportPayload, reportBundleTask)
 }
 
 export type TaskType = keyof typeof TASKS
