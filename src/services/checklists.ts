@@ -4,6 +4,7 @@
  * settings, deduplication, PRISMA counts), added when read.
  */
 import { and, count, eq } from 'drizzle-orm'
+import { checklistDocx, type ReportLanguage } from '../reporting/docx.ts'
 import type { Database } from '../db/index.ts'
 import { checklistInstances, duplicateJudgements, searchRuns } from '../db/schema.ts'
 import { Invalid } from '../errors.ts'
@@ -101,8 +102,8 @@ export async function updateChecklist(db: Database, projectId: string, checklist
   return projectChecklist(db, projectId, checklistId)
 }
 
-export async function exportChecklist(db: Database, projectId: string, checklistId: string, format: 'csv' | 'xlsx') {
+export async function exportChecklist(db: Database, projectId: string, checklistId: string, format: 'csv' | 'xlsx' | 'docx', language: ReportLanguage = 'en') {
   const { instance } = await projectChecklist(db, projectId, checklistId)
   const checklist = getChecklist(checklistId)
-  return format === 'xlsx' ? checklistXlsx(checklist, instance) : checklistCsv(checklist, instance)
+  return format === 'xlsx' ? checklistXlsx(checklist, instance) : format === 'docx' ? checklistDocx(checklist, instance, language) : checklistCsv(checklist, instance)
 }

@@ -11,7 +11,8 @@ import type { Database } from '../db/index.ts'
 import { articles, decisions, robAssessments, users } from '../db/schema.ts'
 import { TooLarge } from '../errors.ts'
 import { EXPORT_FORMATS, writeExport, type ExportItem } from '../export/index.ts'
-import { formatBibliography, type BibliographyLocale, type BibliographyOutput, type BibliographyStyle } from '../reporting/bibliography.ts'
+import { bibliographyDocx } from '../reporting/docx.ts'
+import { BIBLIOGRAPHY_STYLES, formatBibliography, type Bibliography, type BibliographyLocale, type BibliographyOutput, type BibliographyStyle } from '../reporting/bibliography.ts'
 import { tableSheet, writeWorkbook, type SheetDefinition, type WorkbookCell } from '../reporting/workbook.ts'
 import { robTable, tableCells, tableHeader } from './appraisal.ts'
 import { rowToRecord } from './articles.ts'
@@ -24,15 +25,15 @@ import { loadStageDecisions, recordStatus, type RecordDecisions, type RecordStat
 import { getScreeningSettings, STAGES, type Stage } from './screening-settings.ts'
 
 export type BibliographySet = 'included' | 'screened' | 'all'
-export type BibliographyFormat = BibliographyOutput | 'bibtex' | 'ris'
+export type BibliographyFormat = BibliographyOutput | 'docx' | 'bibtex' | 'ris'
 
 export interface ReportFile {
-  body: string | NodeJS.ReadableStream
+  body: string | Buffer | NodeJS.ReadableStream
   contentType: string
   fileName: string
 }
 
-const fileBase = (project: { name: string }) => project.name.replace(/[^\w.-]+/g, '_').slice(0, 60) || 'project'
+export const fileBase = (project: { name: string }) => project.name.replace(/[^\w.-]+/g, '_').slice(0, 60) || 'project'
 
 interface StageStatuses {
   decisions: Map<string, RecordDecisions>
@@ -51,7 +52,7 @@ async function stageStatuses(db: Database, projectId: string): Promise<Record<St
  * (decided at title/abstract), 'included' (included at full text after
  * passing title/abstract: the studies PRISMA counts as included).
  */
-async function setRecordIds(db: Database, projectId: string, set: BibliographySet): Promise<string[] | undefined> {
+export async function setRecordIds(db: Database, projectId: string, set: BibliographySet): Promise<string[] | undefined> {
   if (set === 'all') return undefined
   const statuses = await stageStatuses(db, projectId)
   const ta = statuses.title_abstract
@@ -74,19 +75,13 @@ const BIBLIOGRAPHY_TYPES: Record<BibliographyOutput, { extension: string; conten
   rtf: { extension: 'rtf', contentType: 'application/rtf' }
 }
 
-/** The bibliography of a set of the project's records. */
-export async function bibliographyFile(db: Database, project: { id: string; name: string }, options: {
-  style: BibliographyStyle; format: BibliographyFormat; set: BibliographySet; locale?: BibliographyLocale; ownDecisionsOf?: string
-}): Promise<ReportFile> {
+const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'
+
+/** The references of a set formatted in a style (at most MAX_FORMATTED_REFERENCES; more is a 413 naming the set). */
+export async function formattedBibliography(db: Database, project: { id: string }, options: {
+  style: BibliographyStyle; format: BibliographyOutput; set: BibliographySet; locale?: BibliographyLocale; ownDecisionsOf?: string
+}): Promise<Bibliography> {
   const onlyIds = await setRecordIds(db, project.id, options.set)
-  const items = exportItems(db, project.id, { stage: 'full_text', includeDuplicates: false, onlyIds, ownDecisionsOf: options.ownDecisionsOf })
-  const name = `${fileBase(project)}-bibliography`
-  if (options.format === 'bibtex' || options.format === 'ris') {
-    const info = EXPORT_FORMATS[options.format]
-    const body = new PassThrough()
-    writeExport(options.format, items, body).catch((err: Error) => body.destroy(err))
-    return { body, contentType: info.contentType, fileName: `${name}.${info.extension}` }
-  }
   if (onlyIds === undefined || onlyIds.length > MAX_FORMATTED_REFERENCES) {
     const [{ n }] = onlyIds ? [{ n: onlyIds.length }] : await db.select({ n: sql<number>`count(*)::int` }).from(articles)
       .where(and(eq(articles.projectId, project.id), isNull(articles.duplicateOf)))
@@ -95,8 +90,28 @@ export async function bibliographyFile(db: Database, project: { id: string; name
     }
   }
   const all: ExportItem[] = []
-  for await (const item of items) all.push(item)
-  const { body } = formatBibliography(all, { style: options.style, format: options.format, locale: options.locale })
+  for await (const item of exportItems(db, project.id, { stage: 'full_text', includeDuplicates: false, onlyIds, ownDecisionsOf: options.ownDecisionsOf })) all.push(item)
+  return formatBibliography(all, { style: options.style, format: options.format, locale: options.locale })
+}
+
+/** The bibliography of a set of the project's records. */
+export async function bibliographyFile(db: Database, project: { id: string; name: string }, options: {
+  style: BibliographyStyle; format: BibliographyFormat; set: BibliographySet; locale?: BibliographyLocale; ownDecisionsOf?: string
+}): Promise<ReportFile> {
+  const name = `${fileBase(project)}-bibliography`
+  if (options.format === 'bibtex' || options.format === 'ris') {
+    const onlyIds = await setRecordIds(db, project.id, options.set)
+    const items = exportItems(db, project.id, { stage: 'full_text', includeDuplicates: false, onlyIds, ownDecisionsOf: options.ownDecisionsOf })
+    const info = EXPORT_FORMATS[options.format]
+    const body = new PassThrough()
+    writeExport(options.format, items, body).catch((err: Error) => body.destroy(err))
+    return { body, contentType: info.contentType, fileName: `${name}.${info.extension}` }
+  }
+  if (options.format === 'docx') {
+    const { entries } = await formattedBibliography(db, project, { ...options, format: 'html' })
+    return { body: await bibliographyDocx(`References (${BIBLIOGRAPHY_STYLES[options.style].label})`, entries), contentType: DOCX, fileName: `${name}-${options.style}.docx` }
+  }
+  const { body } = await formattedBibliography(db, project, { ...options, format: options.format })
   const info = BIBLIOGRAPHY_TYPES[options.format]
   return { body, contentType: info.contentType, fileName: `${name}-${options.style}.${info.extension}` }
 }
@@ -114,6 +129,24 @@ async function* projectRecords(db: Database, projectId: string) {
     if (rows.length < PAGE) return
     after = rows[rows.length - 1].id
   }
+}
+
+/** The PRISMA flow counts as rows (section, box, detail, count), as the workbook and the report show them. */
+export function prismaCountRows(counts: Awaited<ReturnType<typeof prismaCounts>>): Array<Record<string, WorkbookCell> & { section: string; box: string; detail?: string | null; count: number }> {
+  return [
+    ...counts.identification.sources.map((s) => ({ section: 'Identification', box: `Records identified (${s.kind})`, detail: s.sourceDatabase, count: s.records })),
+    { section: 'Identification', box: 'Records identified', count: counts.identification.total },
+    { section: 'Identification', box: 'Duplicate records removed', count: counts.identification.duplicatesRemoved },
+    { section: 'Screening', box: 'Records screened', count: counts.screening.titleAbstract.screened },
+    { section: 'Screening', box: 'Records excluded', count: counts.screening.titleAbstract.excluded },
+    { section: 'Screening', box: 'Records awaiting screening', count: counts.screening.titleAbstract.awaiting },
+    { section: 'Screening', box: 'Reports sought for retrieval', count: counts.screening.fullText.soughtForRetrieval },
+    { section: 'Screening', box: 'Reports not retrieved', count: counts.screening.fullText.notRetrieved },
+    { section: 'Screening', box: 'Reports assessed for eligibility', count: counts.screening.fullText.assessed },
+    ...counts.screening.fullText.exclusionReasons.map((r) => ({ section: 'Screening', box: 'Reports excluded', detail: r.reason, count: r.count })),
+    { section: 'Screening', box: 'Reports excluded (total)', count: counts.screening.fullText.excluded },
+    { section: 'Included', box: 'Studies included in review', count: counts.included }
+  ]
 }
 
 const STAGE_LABELS: Record<Stage, string> = { title_abstract: 'Title-abstract screening', full_text: 'Full-text screening' }
@@ -158,19 +191,7 @@ export async function reportSheets(db: Database, projectId: string, ownDecisions
     }
   }
 
-  const prismaRows: Array<Record<string, WorkbookCell>> = [
-    ...counts.identification.sources.map((s) => ({ section: 'Identification', box: `Records identified (${s.kind})`, detail: s.sourceDatabase, count: s.records })),
-    { section: 'Identification', box: 'Records identified', count: counts.identification.total },
-    { section: 'Identification', box: 'Duplicate records removed', count: counts.identification.duplicatesRemoved },
-    { section: 'Screening', box: 'Records screened', count: counts.screening.titleAbstract.screened },
-    { section: 'Screening', box: 'Records excluded', count: counts.screening.titleAbstract.excluded },
-    { section: 'Screening', box: 'Records awaiting screening', count: counts.screening.titleAbstract.awaiting },
-    { section: 'Screening', box: 'Reports sought for retrieval', count: counts.screening.fullText.soughtForRetrieval },
-    { section: 'Screening', box: 'Reports assessed for eligibility', count: counts.screening.fullText.assessed },
-    ...counts.screening.fullText.exclusionReasons.map((r) => ({ section: 'Screening', box: 'Reports excluded', detail: r.reason, count: r.count })),
-    { section: 'Screening', box: 'Reports excluded (total)', count: counts.screening.fullText.excluded },
-    { section: 'Included', box: 'Studies included in review', count: counts.included }
-  ]
+  const prismaRows = prismaCountRows(counts)
 
   const stageSheets = STAGES.filter((stage) => statuses[stage].decisions.size > 0).map((stage): SheetDefinition => ({
     name: STAGE_LABELS[stage],

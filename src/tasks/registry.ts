@@ -27,6 +27,7 @@ import { llmRob } from '../jobs/llm-rob.ts'
 import { llmScreening } from '../jobs/llm-screening.ts'
 import { llmSynthesis } from '../jobs/llm-synthesis.ts'
 import { screeningTrain, TrainPayload } from '../jobs/screening-train.ts'
+import { ReportPayload, reportBundleTask, reportDocxTask } from '../jobs/report.ts'
 import { runSearch } from '../jobs/search.ts'
 import { screeningSimulation, SimulationPayload } from '../jobs/simulation.ts'
 import { LlmExtractionPayload } from '../services/extraction-llm.ts'
@@ -66,7 +67,9 @@ export const TASKS = {
   'fulltext-bulk': task(FullTextBulkPayload, bulkFullTexts),
   'fulltext-index': task(FullTextIndexPayload, indexFullTexts),
   'import-zotero': task(ZoteroImportPayload, importZotero),
-  'llm-synthesis': task(LlmSynthesisPayload, llmSynthesis)
+  'llm-synthesis': task(LlmSynthesisPayload, llmSynthesis),
+  'report-docx': task(ReportPayload, reportDocxTask),
+  'report-bundle': task(ReportPayload, reportBundleTask)
 }
 
 export type TaskType = keyof typeof TASKS

@@ -95,9 +95,9 @@ t.test('bibliography and report workbook of a screened project', { skip: needsSe
     const style = await get('?style=mla')
     t.equal(style.statusCode, 400)
     t.match(style.json(), { field: 'style', message: /querystring\.style .*apa, vancouver, harvard, chicago, ieee/ })
-    const format = await get('?format=docx')
+    const format = await get('?format=pdf')
     t.equal(format.statusCode, 400)
-    t.match(format.json(), { field: 'format', message: /text, html, rtf, bibtex, ris/ })
+    t.match(format.json(), { field: 'format', message: /text, html, rtf, docx, bibtex, ris/ })
   })
 
   t.test('report workbook: one sheet each, headers frozen, filters on, no formulas', async (t) => {

@@ -531,7 +531,14 @@ const en = {
   'report.empty': 'No reference in this set.',
   'report.workbook': 'Excel workbook',
   'report.workbookHelp': 'Articles, decisions, PRISMA counts and one sheet per screening stage.',
-  'report.downloadWorkbook': 'Download the workbook (XLSX)'
+  'report.downloadWorkbook': 'Download the workbook (XLSX)',
+  'report.format.docx': 'Word (DOCX)',
+  'report.document': 'Report document and bundle',
+  'report.documentHelp': 'The report (DOCX: methods, PRISMA diagram, included studies, risk of bias, forest plots, references) or a ZIP bundle with the report, every figure (SVG and PNG), the tables (CSV and XLSX), the bibliography and the checklists.',
+  'report.headings': 'Headings',
+  'report.generateDocx': 'Generate the report (DOCX)',
+  'report.generateBundle': 'Generate the bundle (ZIP)',
+  'report.downloadFile': 'Download {file}'
 }
 
 export type MessageKey = keyof typeof en
@@ -1062,7 +1069,14 @@ const fr: Catalogue = {
   'report.empty': 'Aucune référence dans cet ensemble.',
   'report.workbook': 'Classeur Excel',
   'report.workbookHelp': 'Articles, décisions, effectifs PRISMA et une feuille par étape de sélection.',
-  'report.downloadWorkbook': 'Télécharger le classeur (XLSX)'
+  'report.downloadWorkbook': 'Télécharger le classeur (XLSX)',
+  'report.format.docx': 'Word (DOCX)',
+  'report.document': 'Rapport et archive',
+  'report.documentHelp': 'Le rapport (DOCX : méthodes, diagramme PRISMA, études incluses, risque de biais, forest plots, références) ou une archive ZIP avec le rapport, toutes les figures (SVG et PNG), les tableaux (CSV et XLSX), la bibliographie et les grilles de conformité.',
+  'report.headings': 'Titres',
+  'report.generateDocx': 'Produire le rapport (DOCX)',
+  'report.generateBundle': 'Produire l’archive (ZIP)',
+  'report.downloadFile': 'Télécharger {file}'
 }
 
 export type Lang = 'en' | 'fr'

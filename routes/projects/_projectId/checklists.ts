@@ -5,6 +5,7 @@ import { ChecklistExportQuery, ChecklistParams, ChecklistSummary, ChecklistUpdat
 import { exportChecklist, listChecklists, projectChecklist, updateChecklist } from '../../../src/services/checklists.ts'
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'
 
 /** Reporting checklists (PRISMA 2020, its abstract checklist, PRISMA-ScR, PRISMA-S) filled in per project. */
 const checklistRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -35,14 +36,14 @@ const checklistRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/checklists/:checklist/export', {
     schema: {
-      tags: ['reporting'], summary: 'The project\'s checklist as CSV or XLSX',
+      tags: ['reporting'], summary: 'The project\'s checklist as CSV, XLSX or DOCX (table: item, topic, status, location, notes)',
       params: ChecklistParams, querystring: ChecklistExportQuery,
-      response: { 200: { description: 'the checklist', content: { 'text/csv': FileResponse('text/csv', '').content['text/csv'], [XLSX]: FileResponse(XLSX, '').content[XLSX] } } }
+      response: { 200: { description: 'the checklist', content: { 'text/csv': FileResponse('text/csv', '').content['text/csv'], [XLSX]: FileResponse(XLSX, '').content[XLSX], [DOCX]: FileResponse(DOCX, '').content[DOCX] } } }
     }
   }, async (request, reply) => {
     const format = request.query.format ?? 'csv'
-    const body = await exportChecklist(fastify.db, request.project.id, request.params.checklist, format)
-    return reply.type(format === 'xlsx' ? XLSX : 'text/csv; charset=utf-8')
+    const body = await exportChecklist(fastify.db, request.project.id, request.params.checklist, format, request.query.language)
+    return reply.type(format === 'xlsx' ? XLSX : format === 'docx' ? DOCX : 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${request.params.checklist.replace(/[^\w.-]/g, '_')}.${format}"`).send(body)
   })
 }

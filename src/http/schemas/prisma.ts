@@ -60,4 +60,7 @@ export const ChecklistUpdate = Type.Object({
 }, { additionalProperties: false })
 export type ChecklistUpdate = Static<typeof ChecklistUpdate>
 
-export const ChecklistExportQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { default: 'csv' })) }, { additionalProperties: false })
+export const ChecklistExportQuery = Type.Object({
+  format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('xlsx'), Type.Literal('docx')], { default: 'csv' })),
+  language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('fr')], { default: 'en', description: 'language of the DOCX table\'s headings and statuses' }))
+}, { additionalProperties: false })

@@ -1,15 +1,18 @@
 import { useState } from 'react'
-import { useMutation } from '@tanstack/react-query'
+import { useMutation, useQuery } from '@tanstack/react-query'
 import { call } from '../api/client'
+import type { Task } from '../api/types'
+import { useProjectEvents } from '../events'
+import { TaskProgress } from '../task-progress'
 import { ErrorMessage } from '../errors'
 import { useI18n, type MessageKey } from '../i18n'
 import { useProjectId } from '../project'
 
 const STYLES: Array<[string, string]> = [['apa', 'APA 7'], ['vancouver', 'Vancouver (NLM)'], ['harvard', 'Harvard (Cite Them Right)'], ['chicago', 'Chicago (author-date)'], ['ieee', 'IEEE']]
-const FORMATS = ['text', 'html', 'rtf', 'bibtex', 'ris']
+const FORMATS = ['text', 'html', 'rtf', 'docx', 'bibtex', 'ris']
 const SETS = ['included', 'screened', 'all']
 const LOCALES = ['', 'en-US', 'en-GB', 'fr-FR']
-const EXTENSIONS: Record<string, string> = { text: 'txt', html: 'html', rtf: 'rtf', bibtex: 'bib', ris: 'ris' }
+const EXTENSIONS: Record<string, string> = { text: 'txt', html: 'html', rtf: 'rtf', docx: 'docx', bibtex: 'bib', ris: 'ris' }
 
 /** The bibliography in a citation style (preview and download) and the report workbook. */
 export default function Report() {
@@ -36,7 +39,7 @@ export default function Report() {
         {select('set', SETS.map((s) => [s, t(`synthesis.set.${s}` as MessageKey)]), 'report.set')}
         {select('locale', LOCALES.map((l) => [l, l || t('report.styleLocale')]), 'report.locale')}
         <p>
-          {options.format !== 'rtf' && <button type="button" onClick={() => preview.mutate()} disabled={preview.isPending}>{t('report.preview')}</button>}{' '}
+          {options.format !== 'rtf' && options.format !== 'docx' && <button type="button" onClick={() => preview.mutate()} disabled={preview.isPending}>{t('report.preview')}</button>}{' '}
           <a className="button" href={url} download={`bibliography.${EXTENSIONS[options.format]}`}>{t('report.download')}</a>
         </p>
         <ErrorMessage error={preview.error} />
@@ -50,6 +53,56 @@ export default function Report() {
         <p>{t('report.workbookHelp')}</p>
         <a className="button" href={`/api/projects/${projectId}/report.xlsx`} download="report.xlsx">{t('report.downloadWorkbook')}</a>
       </section>
+      <ReportTasks projectId={projectId} />
+    </section>
+  )
+}
+
+/** A report task's download link once it has succeeded (the task shares TaskProgress' cache entry). */
+function ReportDownload({ projectId, taskId }: { projectId: string; taskId: string }) {
+  const { t } = useI18n()
+  const task = useQuery({ queryKey: ['project', projectId, 'tasks', taskId], queryFn: () => call<Task>('GET', `/api/tasks/${taskId}`) })
+  const result = task.data?.status === 'succeeded' ? task.data.result as { fileName?: string } | null : null
+  if (!result?.fileName) return null
+  return <p><a className="button" href={`/api/projects/${projectId}/reports/${taskId}/download`} download={result.fileName}>{t('report.downloadFile', { file: result.fileName })}</a></p>
+}
+
+/** The report document (DOCX) and the report bundle (ZIP), built as background tasks. */
+function ReportTasks({ projectId }: { projectId: string }) {
+  const { t } = useI18n()
+  useProjectEvents(projectId)
+  const [options, setOptions] = useState({ style: 'apa', language: 'en' })
+  const [tasks, setTasks] = useState<Array<{ id: string; kind: string }>>([])
+  const start = useMutation({
+    mutationFn: (kind: 'docx' | 'bundle') => call<Task>('POST', `/api/projects/${projectId}/reports`, { kind, ...options }).then((task) => ({ kind, task })),
+    onSuccess: ({ kind, task }) => setTasks((list) => [{ id: task.id, kind }, ...list])
+  })
+  return (
+    <section className="card" aria-labelledby="report-document-title">
+      <h3 id="report-document-title">{t('report.document')}</h3>
+      <p>{t('report.documentHelp')}</p>
+      <label className="inline">{t('report.style')}
+        <select value={options.style} onChange={(e) => setOptions({ ...options, style: e.target.value })}>
+          {STYLES.map(([v, text]) => <option key={v} value={v}>{text}</option>)}
+        </select>
+      </label>
+      <label className="inline">{t('report.headings')}
+        <select value={options.language} onChange={(e) => setOptions({ ...options, language: e.target.value })}>
+          <option value="en">English</option>
+          <option value="fr">Français</option>
+        </select>
+      </label>
+      <p>
+        <button type="button" onClick={() => start.mutate('docx')} disabled={start.isPending}>{t('report.generateDocx')}</button>{' '}
+        <button type="button" onClick={() => start.mutate('bundle')} disabled={start.isPending}>{t('report.generateBundle')}</button>
+      </p>
+      <ErrorMessage error={start.error} />
+      {tasks.map((task) => (
+        <div key={task.id}>
+          <TaskProgress projectId={projectId} taskId={task.id} />
+          <ReportDownload projectId={projectId} taskId={task.id} />
+        </div>
+      ))}
     </section>
   )
 }
