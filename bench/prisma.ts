@@ -8,8 +8,12 @@
  * reviewers' title/abstract decisions on 60% of the live records (a 10%
  * conflict rate, resolved), full-text decisions with reasons on the included
  * ones, a PDF linked to 80% of those. Prints the median and worst of 10 runs
- * after one warm-up, and the time to list one box's records.
+ * computed afresh (the project's data version bumped before each, as a write
+ * does) and of 10 runs at an unchanged version (the counts cache), with the CPU
+ * of this process and of the PostgreSQL server per call (from /proc), and the
+ * time to list one box's records.
  */
+import { readdirSync, readFileSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -60,15 +64,48 @@ await q(`UPDATE articles SET full_text_file_id = $2 FROM (${live}) l WHERE artic
 await q('ANALYZE')
 console.log(`${count} records built in ${((performance.now() - started) / 1000).toFixed(1)} s, node ${process.version}`)
 
+const TICK_MS = 10 // USER_HZ = 100 on Linux
+/** utime + stime (+ reaped children's) of a process, in ms. */
+function cpuMs(pid: number, children = false): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0)) * TICK_MS
+  } catch {
+    return 0
+  }
+}
+/** CPU of the PostgreSQL server: the postmaster, its live children and those it reaped. */
+function postgresCpuMs(): number {
+  const postmaster = Number(readFileSync(path.join(root, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0])
+  let total = cpuMs(postmaster, true)
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === postmaster) total += cpuMs(Number(entry))
+    } catch { /* gone */ }
+  }
+  return total
+}
+
 const db = createDatabase(pool)
 const first = await prismaCounts(db, p)
-const times: number[] = []
-for (let i = 0; i < 10; i++) {
-  const t0 = performance.now()
-  await prismaCounts(db, p)
-  times.push(performance.now() - t0)
+for (const fresh of [true, false]) {
+  const times: number[] = []
+  let node = 0
+  let postgres = 0
+  for (let i = 0; i < 10; i++) {
+    if (fresh) await q('UPDATE projects SET data_version = data_version + 1 WHERE id = $1', [p])
+    const cpu0 = process.cpuUsage()
+    const pg0 = postgresCpuMs()
+    const t0 = performance.now()
+    await prismaCounts(db, p)
+    times.push(performance.now() - t0)
+    const cpu = process.cpuUsage(cpu0)
+    node += (cpu.user + cpu.system) / 1000
+    postgres += postgresCpuMs() - pg0
+  }
+  console.log(`prismaCounts ${fresh ? 'computed afresh' : 'at an unchanged version'}: median ${median(times).toFixed(0)} ms, worst ${Math.max(...times).toFixed(0)} ms; CPU/call node ${(node / 10).toFixed(1)} ms + PostgreSQL ${(postgres / 10).toFixed(1)} ms`)
 }
-console.log(`prismaCounts: median ${median(times).toFixed(0)} ms, worst ${Math.max(...times).toFixed(0)} ms`)
 console.log(JSON.stringify({ total: first.identification.total, duplicates: first.identification.duplicatesRemoved, ta: first.screening.titleAbstract, ft: { ...first.screening.fullText, exclusionReasons: first.screening.fullText.exclusionReasons.map((r) => [r.reason, r.count]) } }))
 const t0 = performance.now()
 const box = await prismaRecords(db, p, { box: 'notRetrieved', limit: 100 })

@@ -41,11 +41,24 @@ export function ownOrigins(request: FastifyRequest): string[] {
   return [`${request.protocol}://${request.host}`, ...(publicUrl ? [new URL(publicUrl).origin] : [])]
 }
 
+/**
+ * The writes that can change who may do what: users and their tokens, one's own tokens and
+ * sessions, sign-in, a project (deleted) and its members.
+ */
+const ACCESS_WRITES = /^\/api\/(users|me|auth)(\/|\?|$)|^\/api\/projects\/[^/?]+(\/members(\/[^?]*)?)?(\?|$)/
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
 /** Bearer-token or session-cookie authentication for every /api route but health and the public sign-in routes. */
 export default fp(async (fastify) => {
   fastify.decorateRequest('user', null as unknown as AuthUser)
   fastify.decorateRequest('tokenId', '')
   fastify.decorateRequest('sessionId', '')
+  // Other processes learn of such a change from PostgreSQL (src/auth/cache.ts); this one forgets
+  // what it cached before answering, so that its client's next request sees the change.
+  fastify.addHook('onSend', async (request, _reply, payload) => {
+    if (fastify.authCache && !SAFE_METHODS.has(request.method) && ACCESS_WRITES.test(request.url)) fastify.authCache.clear()
+    return payload
+  })
   fastify.decorate('authenticate', async (request: FastifyRequest) => {
     if (request.routeOptions.config.public) return
     const token = bearerToken(request)
@@ -63,10 +76,10 @@ export default fp(async (fastify) => {
       return
     }
     if (!token) throw new Unauthenticated('missing bearer token (Authorization: Bearer <token>) or session cookie (sign in)')
-    const user = await findUserByToken(fastify.db, token)
+    const user = await findUserByToken(fastify.db, token, fastify.authCache)
     if (!user) throw new Unauthenticated('invalid or revoked token')
     const { tokenId, ...rest } = user
     request.user = rest
     request.tokenId = tokenId
   })
-}, { name: 'auth', dependencies: ['db'], fastify: '5.x' })
+}, { name: 'auth', dependencies: ['db', 'globals'], fastify: '5.x' })

@@ -4,6 +4,7 @@ import pg from 'pg'
 import { createDatabase, type Database } from '../src/db/index.ts'
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded.ts'
 import { applyMigrations } from '../src/db/migrate.ts'
+import { AuthCache } from '../src/auth/cache.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,6 +13,8 @@ declare module 'fastify' {
     jobDb: Database
     /** Set when the service started its own embedded PostgreSQL (DATABASE_URL unset). */
     embeddedPostgres?: EmbeddedPostgres
+    /** Web processes: API token → user and (user, project) → role, invalidated by PostgreSQL notifications (src/auth/cache.ts). */
+    authCache?: AuthCache
   }
 }
 
@@ -27,6 +30,10 @@ declare module 'fastify' {
  * later for a server that does not answer at all), so that a request to a
  * frozen or stopped database ends in a 503; migrations and the in-process
  * jobs use a second pool without that limit.
+ *
+ * A web process also holds one dedicated connection LISTENing for changes of
+ * tokens, accounts and memberships, which keeps its authentication cache
+ * right (reconnected when lost; the cache is bypassed meanwhile).
  */
 export default fp<{ role?: 'web' | 'worker' }>(async (fastify, opts) => {
   const { config } = fastify
@@ -62,6 +69,13 @@ export default fp<{ role?: 'web' | 'worker' }>(async (fastify, opts) => {
   }
 
   await applyMigrations(jobPool)
+  if ((opts.role ?? 'web') === 'web') {
+    const cache = new AuthCache(connectionString, { onError: (err) => fastify.log.warn({ err: err.message }, 'authentication cache: listening connection lost; reconnecting') })
+    await cache.start()
+    fastify.decorate('authCache', cache)
+    // Runs before the pool and the embedded server close.
+    fastify.addHook('onClose', async () => { await cache.close() })
+  }
   fastify.decorate('db', createDatabase(fastify.pg.pool))
   fastify.decorate('jobDb', createDatabase(jobPool))
 }, { name: 'db', dependencies: ['config'], fastify: '5.x' })

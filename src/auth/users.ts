@@ -4,6 +4,7 @@ import { apiTokens, users } from '../db/schema.ts'
 import { Conflict } from '../errors.ts'
 import { generateToken, hashToken } from './tokens.ts'
 import { preparedPer } from '../db/prepared.ts'
+import type { AuthCache, CachedToken } from './cache.ts'
 
 export interface AuthUser {
   id: string
@@ -25,14 +26,27 @@ const tokenLookup = preparedPer((db: Database) => db
   .where(eq(apiTokens.tokenHash, sql.placeholder('hash')))
   .prepare('auth_token_lookup'))
 
-export async function findUserByToken(db: Database, token: string): Promise<(AuthUser & { tokenId: string }) | undefined> {
-  const [row] = await tokenLookup(db).execute({ hash: hashToken(token) })
-  if (!row) return undefined
+/**
+ * The user of an API token. With `cache` (web requests), a token seen recently
+ * is answered from memory until a notification says it was revoked or its
+ * account changed (src/auth/cache.ts).
+ */
+export async function findUserByToken(db: Database, token: string, cache?: AuthCache): Promise<(AuthUser & { tokenId: string }) | undefined> {
+  const hash = hashToken(token)
+  let row: CachedToken | undefined = cache?.token(hash)
+  if (!row) {
+    const startedAt = cache?.current ?? 0
+    const [found] = await tokenLookup(db).execute({ hash })
+    if (!found) return undefined
+    row = { userId: found.id, tokenId: found.tokenId, email: found.email, name: found.name, isAdmin: found.isAdmin, lastUsedAt: found.lastUsedAt?.getTime() ?? null }
+    cache?.storeToken(hash, row, startedAt)
+  }
   // Record use at most once a minute: a write on every request would serialise concurrent requests on the token's row.
-  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+  if (!row.lastUsedAt || Date.now() - row.lastUsedAt > 60_000) {
+    row.lastUsedAt = Date.now()
     await db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.tokenId))
   }
-  return { id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin, tokenId: row.tokenId }
+  return { id: row.userId, email: row.email, name: row.name, isAdmin: row.isAdmin, tokenId: row.tokenId }
 }
 
 export async function tokenActive(db: Database, tokenId: string): Promise<boolean> {

@@ -27,7 +27,7 @@ export function resolveProjectScope(fastify: FastifyInstance): void {
   // After validation (a malformed body or query is a 400 whoever asks), before the handler.
   fastify.addHook('preHandler', async (request: FastifyRequest) => {
     const { projectId } = request.params as { projectId: string }
-    const { project, role } = await requireProject(fastify.db, request.user, projectId, request.routeOptions.config.role ?? 'viewer')
+    const { project, role } = await requireProject(fastify.db, request.user, projectId, request.routeOptions.config.role ?? 'viewer', fastify.authCache)
     request.project = project
     request.projectRole = role
   })

@@ -5,12 +5,12 @@
  */
 import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
-import { articles, prismaOverrides, projects, sourceBatches } from '../db/schema.ts'
+import { articles, decisions, prismaOverrides, projects, sourceBatches } from '../db/schema.ts'
 import { Invalid } from '../errors.ts'
 import { diagramInput, prismaDiagramSvg, REGISTER, type ManualOverrides } from '../reporting/prisma-diagram.ts'
 import { svgToPdf, svgToPng } from '../reporting/render.ts'
-import { loadStageDecisions, recordStatus, type RecordDecisions, type RecordStatus } from './screening.ts'
-import { getScreeningSettings, type ScreeningSettings } from './screening-settings.ts'
+import type { RecordDecisions, RecordStatus } from './screening.ts'
+import { getScreeningSettings, readScreeningSettings, type ScreeningSettings } from './screening-settings.ts'
 
 /**
  * The reason a full-text exclusion is counted under: the resolution's, or
@@ -50,45 +50,168 @@ export type PrismaBox = typeof PRISMA_BOXES[number]
 
 const AUTOMATION_NOTE = 'AnalyLit removes no record by automation: models and LLMs only order or suggest, every exclusion is a reviewer\'s'
 
-/** Each box's record ids (a duplicate cluster is its primary's id), from the decisions as they stand. */
-async function flow(db: Database, projectId: string) {
-  const settings = await getScreeningSettings(db, projectId)
-  const [live, titleAbstract, fullText, withFullText] = await Promise.all([
-    db.select({ id: articles.id }).from(articles).where(and(eq(articles.projectId, projectId), isNull(articles.duplicateOf))),
-    loadStageDecisions(db, projectId, 'title_abstract'),
-    loadStageDecisions(db, projectId, 'full_text'),
-    // A cluster has its full text when any of its records has a PDF attached.
-    db.execute<{ id: string }>(sql`SELECT DISTINCT coalesce(duplicate_of, id) AS id FROM ${articles}
-      WHERE project_id = ${projectId} AND full_text_file_id IS NOT NULL`).then((r) => new Set(r.rows.map((x) => x.id)))
-  ])
-  const ids = live.map((r) => r.id)
-  const taStatuses = ids.map((id) => recordStatus(titleAbstract.get(id), settings.reviewersPerRecord))
-  const byStatus = (list: string[], statuses: RecordStatus[], wanted: RecordStatus[]) => list.filter((_, i) => wanted.includes(statuses[i]))
-  // Records included, or marked "maybe", at title/abstract go on to full-text assessment.
-  const sought = byStatus(ids, taStatuses, ['included', 'maybe'])
-  const ftStatuses = sought.map((id) => recordStatus(fullText.get(id), settings.reviewersPerRecord))
-  const excluded = byStatus(sought, ftStatuses, ['excluded'])
-  const reasons = new Map<string, string[]>()
-  for (const id of excluded) {
-    const reason = exclusionReason(fullText.get(id), settings) ?? UNSPECIFIED_REASON
-    const list = reasons.get(reason)
-    if (list) list.push(id)
-    else reasons.set(reason, [id])
-  }
-  return {
-    settings,
-    ids,
-    ta: { statuses: taStatuses, screened: byStatus(ids, taStatuses, ['included', 'excluded', 'maybe']), excluded: byStatus(ids, taStatuses, ['excluded']) },
-    ft: {
-      statuses: ftStatuses,
-      sought,
-      notRetrieved: sought.filter((id) => !withFullText.has(id)),
-      assessed: byStatus(sought, ftStatuses, ['included', 'excluded', 'maybe']),
-      excluded,
-      reasons,
-      included: byStatus(sought, ftStatuses, ['included'])
+/**
+ * Each live record's status at both stages, computed in PostgreSQL (the rules
+ * of screening.ts `recordStatus`, and `exclusionReason` up to its last
+ * tie-break): `ta`, `ft` (null unless the record went on to full text),
+ * `has_ft` (any record of the cluster has a PDF) and, for a full-text
+ * exclusion, `reasons` — the resolution's reason, else the reviewers' most
+ * frequent reasons tied on count and on the project's order (usually one;
+ * several only when unlisted reasons tie, which `pickReason` settles as
+ * `exclusionReason` does). Only the latest human and resolution decision of
+ * each reviewer counts, read through `decisions_project_idx`.
+ */
+function flowSql(projectId: string, settings: ScreeningSettings) {
+  const unspecified = sql`ARRAY[${UNSPECIFIED_REASON}::text]`
+  return sql`
+    WITH cur AS (
+      SELECT DISTINCT ON (d.stage, coalesce(a.duplicate_of, a.id), d.source, d.reviewer_id)
+        d.stage, coalesce(a.duplicate_of, a.id) AS rid, d.source, d.reviewer_id, d.decision, d.reason, d.created_at
+      FROM ${decisions} d JOIN ${articles} a ON a.id = d.article_id
+      WHERE d.project_id = ${projectId} AND d.source IN ('human', 'resolution')
+      ORDER BY d.stage, 2, d.source, d.reviewer_id, d.created_at DESC, d.id DESC),
+    res AS (
+      SELECT DISTINCT ON (stage, rid) stage, rid, decision, reason FROM cur WHERE source = 'resolution'
+      ORDER BY stage, rid, created_at DESC, reviewer_id),
+    hum AS (
+      SELECT stage, rid, count(*) AS n, min(decision) AS lo, max(decision) AS hi FROM cur WHERE source = 'human' GROUP BY stage, rid),
+    st AS (
+      SELECT stage, rid, res.rid IS NOT NULL AS resolved, res.reason AS resolution_reason,
+        CASE WHEN res.rid IS NOT NULL THEN res.decision::text
+          WHEN hum.lo <> hum.hi THEN 'conflict'
+          WHEN hum.n < ${settings.reviewersPerRecord} THEN 'awaiting'
+          ELSE hum.lo::text END AS status
+      FROM hum FULL JOIN res USING (stage, rid)),
+    tally AS (
+      SELECT rid, reason, rank() OVER (PARTITION BY rid ORDER BY count(*) DESC,
+        coalesce(array_position(${sql.param(settings.exclusionReasons)}::text[], reason), 2147483647)) AS place
+      FROM cur WHERE stage = 'full_text' AND source = 'human' AND decision = 'exclude' AND reason <> ''
+      GROUP BY rid, reason),
+    best AS (SELECT rid, array_agg(reason ORDER BY reason) AS reasons FROM tally WHERE place = 1 GROUP BY rid),
+    withft AS (
+      SELECT DISTINCT coalesce(duplicate_of, id) AS id FROM ${articles} WHERE project_id = ${projectId} AND full_text_file_id IS NOT NULL),
+    flow AS (
+      SELECT l.id, coalesce(ta.status, 'awaiting') AS ta,
+        CASE WHEN ta.status IN ('include', 'maybe') THEN coalesce(ft.status, 'awaiting') END AS ft,
+        w.id IS NOT NULL AS has_ft,
+        CASE WHEN ta.status IN ('include', 'maybe') AND ft.status = 'exclude' THEN
+          CASE WHEN ft.resolved THEN CASE WHEN ft.resolution_reason IS NULL THEN ${unspecified} ELSE ARRAY[ft.resolution_reason] END ELSE coalesce(b.reasons, ${unspecified}) END
+        END AS reasons
+      FROM ${articles} l
+      LEFT JOIN st ta ON ta.stage = 'title_abstract' AND ta.rid = l.id
+      LEFT JOIN st ft ON ft.stage = 'full_text' AND ft.rid = l.id
+      LEFT JOIN best b ON b.rid = l.id
+      LEFT JOIN withft w ON w.id = l.id
+      WHERE l.project_id = ${projectId} AND l.duplicate_of IS NULL)`
+}
+
+/** The decision values of the statuses flowSql gives, as RecordStatus names them. */
+const STATUS: Record<string, RecordStatus> = { awaiting: 'awaiting', conflict: 'conflict', include: 'included', exclude: 'excluded', maybe: 'maybe' }
+
+/** The reason among tied candidates that `exclusionReason` picks (unlisted reasons tie on the project's order: alphabetical). */
+function pickReason(candidates: string[]): string {
+  return candidates.length === 1 ? candidates[0] : [...candidates].sort((a, b) => a.localeCompare(b))[0]
+}
+
+type FlowCounts = Awaited<ReturnType<typeof computeFlowCounts>>
+
+/**
+ * The counts of the projects whose counts were asked for last, each
+ * with the data version (`projects.data_version`, bumped in PostgreSQL by every
+ * committed write to the project's articles or decisions, from any process) and
+ * the screening settings it was computed at: a hit is the count at that
+ * version, whichever process wrote since.
+ */
+const flowCache = new Map<string, { key: string; counts: FlowCounts }>()
+const FLOW_CACHE_PROJECTS = 64
+
+/** The boxes' sizes, from the cache when neither the project's data version nor its screening settings changed. */
+async function flowCounts(db: Database, projectId: string): Promise<FlowCounts> {
+  // One snapshot: the version read is the version of the data counted.
+  return db.transaction(async (tx) => {
+    // Source batches are written with their records (which bump the version), except a search that found nothing.
+    const [row] = await tx.select({
+      version: projects.dataVersion, settings: projects.screeningSettings,
+      batches: sql<string>`(SELECT count(*) || ':' || coalesce(max(created_at)::text, '') FROM ${sourceBatches} WHERE project_id = ${projectId})`
+    }).from(projects).where(eq(projects.id, projectId))
+    const settings = readScreeningSettings(row?.settings)
+    const key = `${row?.version ?? -1}:${row?.batches}:${JSON.stringify([settings.reviewersPerRecord, settings.exclusionReasons])}`
+    const hit = flowCache.get(projectId)
+    if (hit?.key === key) {
+      flowCache.delete(projectId)
+      flowCache.set(projectId, hit)
+      return hit.counts
+    }
+    // The per-reviewer sort of 100,000 records' decisions fits in memory with this much (4 MB by default: on disk).
+    await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
+    const counts = await computeFlowCounts(tx, projectId, settings)
+    flowCache.delete(projectId)
+    flowCache.set(projectId, { key, counts })
+    if (flowCache.size > FLOW_CACHE_PROJECTS) flowCache.delete(flowCache.keys().next().value!)
+    return counts
+  }, { isolationLevel: 'repeatable read', accessMode: 'read only' })
+}
+
+/** The boxes' sizes: live records grouped by status at both stages, and full-text exclusions by reason. */
+async function computeFlowCounts(db: Pick<Database, 'execute' | 'select'>, projectId: string, settings: ScreeningSettings) {
+  // Each record under its own database (a file can mix several), a batch without records under its own.
+  const sources = await db.execute<{ kind: string; sourceDatabase: string | null; batches: number; records: number }>(sql`
+      SELECT b.kind, coalesce(a.own_database, b.source_database) AS "sourceDatabase",
+        count(DISTINCT b.id)::int AS batches, count(a.id)::int AS records
+      FROM ${sourceBatches} b
+      LEFT JOIN (SELECT id, batch_id, ${OWN_DATABASE} AS own_database FROM ${articles} WHERE project_id = ${projectId}) a ON a.batch_id = b.id
+      WHERE b.project_id = ${projectId}
+      GROUP BY 1, 2 ORDER BY 1, 2`).then((r) => r.rows)
+  const [{ duplicates }] = await db.select({ duplicates: sql<number>`count(*)::int` }).from(articles).where(and(eq(articles.projectId, projectId), isNotNull(articles.duplicateOf)))
+  const [{ withoutBatch }] = await db.select({ withoutBatch: sql<number>`count(*)::int` }).from(articles).where(and(eq(articles.projectId, projectId), isNull(articles.batchId)))
+  const { rows } = await db.execute<{ ta: string; ft: string | null; has_ft: boolean; reasons: string[] | null; n: number }>(sql`
+    ${flowSql(projectId, settings)}
+    SELECT ta, ft, has_ft, reasons, count(*)::int AS n FROM flow GROUP BY 1, 2, 3, 4`)
+  const zero = (): Record<RecordStatus, number> => ({ awaiting: 0, conflict: 0, included: 0, excluded: 0, maybe: 0 })
+  const ta = zero()
+  const ft = zero()
+  let records = 0
+  let notRetrieved = 0
+  const reasons = new Map<string, number>()
+  for (const r of rows) {
+    records += r.n
+    ta[STATUS[r.ta]] += r.n
+    if (r.ft === null) continue
+    ft[STATUS[r.ft]] += r.n
+    if (!r.has_ft) notRetrieved += r.n
+    if (r.reasons) {
+      const reason = pickReason(r.reasons)
+      reasons.set(reason, (reasons.get(reason) ?? 0) + r.n)
     }
   }
+  const sought = ta.included + ta.maybe
+  return {
+    settings,
+    sources,
+    duplicates,
+    withoutBatch,
+    records,
+    ta: { counts: ta, screened: ta.included + ta.excluded + ta.maybe },
+    ft: { counts: ft, sought, notRetrieved, assessed: ft.included + ft.excluded + ft.maybe, reasons }
+  }
+}
+
+/** The ids of the live records in one box (ordered by id), with the reason for `excluded`. */
+async function flowIds(db: Database, projectId: string, box: Exclude<PrismaBox, 'identified' | 'duplicates'>, reason?: string): Promise<string[]> {
+  const settings = await getScreeningSettings(db, projectId)
+  const where = {
+    screened: sql`ta IN ('include', 'exclude', 'maybe')`,
+    screenedExcluded: sql`ta = 'exclude'`,
+    sought: sql`ft IS NOT NULL`,
+    notRetrieved: sql`ft IS NOT NULL AND NOT has_ft`,
+    assessed: sql`ft IN ('include', 'exclude', 'maybe')`,
+    excluded: sql`ft = 'exclude'`,
+    included: sql`ft = 'include'`
+  }[box]
+  const { rows } = await db.execute<{ id: string; reasons: string[] | null }>(sql`
+    ${flowSql(projectId, settings)}
+    SELECT id, reasons FROM flow WHERE ${where} ORDER BY id`)
+  return rows.filter((r) => box !== 'excluded' || reason === undefined || pickReason(r.reasons ?? [UNSPECIFIED_REASON]) === reason).map((r) => r.id)
 }
 
 /** Each batch's records per database (a mixed file gives one row per database it holds). */
@@ -109,30 +232,16 @@ export async function prismaCounts(db: Database, projectId: string) {
     for (const [k, v] of Object.entries(extra)) query.set(k, v ?? '')
     return `${base}?${query}`
   }
-  const [sources, [{ duplicates }], [{ withoutBatch }], f, [stored]] = await Promise.all([
-    // Each record under its own database (a file can mix several), a batch without records under its own.
-    db.execute<{ kind: string; sourceDatabase: string | null; batches: number; records: number }>(sql`
-      SELECT b.kind, coalesce(a.own_database, b.source_database) AS "sourceDatabase",
-        count(DISTINCT b.id)::int AS batches, count(a.id)::int AS records
-      FROM ${sourceBatches} b
-      LEFT JOIN (SELECT id, batch_id, ${OWN_DATABASE} AS own_database FROM ${articles} WHERE project_id = ${projectId}) a ON a.batch_id = b.id
-      WHERE b.project_id = ${projectId}
-      GROUP BY 1, 2 ORDER BY 1, 2`).then((r) => r.rows),
-    db.select({ duplicates: sql<number>`count(*)::int` }).from(articles).where(and(eq(articles.projectId, projectId), isNotNull(articles.duplicateOf))),
-    db.select({ withoutBatch: sql<number>`count(*)::int` }).from(articles).where(and(eq(articles.projectId, projectId), isNull(articles.batchId))),
-    flow(db, projectId),
+  const [f, [stored]] = await Promise.all([
+    flowCounts(db, projectId),
     db.select({ overrides: prismaOverrides.overrides }).from(prismaOverrides).where(eq(prismaOverrides.projectId, projectId))
   ])
+  const { sources, duplicates, withoutBatch } = f
   const identified = sources.map((s) => ({ kind: s.kind, sourceDatabase: s.sourceDatabase, batches: s.batches, records: s.records }))
   // Records added without an import or search (e.g. entered by hand) are identified "from other sources".
   if (withoutBatch > 0) identified.push({ kind: 'other', sourceDatabase: null, batches: 0, records: withoutBatch })
-  const count = (statuses: RecordStatus[]) => {
-    const out: Record<RecordStatus, number> = { awaiting: 0, conflict: 0, included: 0, excluded: 0, maybe: 0 }
-    for (const s of statuses) out[s]++
-    return out
-  }
-  const ta = count(f.ta.statuses)
-  const ft = count(f.ft.statuses)
+  const ta = f.ta.counts
+  const ft = f.ft.counts
   const order = (r: string) => {
     const i = f.settings.exclusionReasons.indexOf(r)
     return i < 0 ? Number.MAX_SAFE_INTEGER : i
@@ -142,26 +251,26 @@ export async function prismaCounts(db: Database, projectId: string) {
       sources: identified.map((s) => ({ ...s, side: sourceSide(s.kind, s.sourceDatabase), records_url: link('identified', { kind: s.kind, database: s.sourceDatabase }) })),
       total: identified.reduce((s, r) => s + r.records, 0),
       duplicatesRemoved: duplicates,
-      recordsAfterDuplicates: f.ids.length,
+      recordsAfterDuplicates: f.records,
       removedByAutomation: 0,
       automationNote: AUTOMATION_NOTE
     },
     screening: {
       titleAbstract: {
-        records: f.ids.length,
-        screened: f.ta.screened.length,
-        excluded: f.ta.excluded.length,
+        records: f.records,
+        screened: f.ta.screened,
+        excluded: ta.excluded,
         included: ta.included,
         maybe: ta.maybe,
         awaiting: ta.awaiting,
         conflicts: ta.conflict
       },
       fullText: {
-        soughtForRetrieval: f.ft.sought.length,
-        notRetrieved: f.ft.notRetrieved.length,
-        assessed: f.ft.assessed.length,
-        excluded: f.ft.excluded.length,
-        exclusionReasons: [...f.ft.reasons].map(([reason, ids]) => ({ reason, count: ids.length, records_url: link('excluded', { reason }) }))
+        soughtForRetrieval: f.ft.sought,
+        notRetrieved: f.ft.notRetrieved,
+        assessed: f.ft.assessed,
+        excluded: ft.excluded,
+        exclusionReasons: [...f.ft.reasons].map(([reason, count]) => ({ reason, count, records_url: link('excluded', { reason }) }))
           .sort((a, b) => order(a.reason) - order(b.reason) || b.count - a.count || a.reason.localeCompare(b.reason)),
         included: ft.included,
         maybe: ft.maybe,
@@ -169,7 +278,7 @@ export async function prismaCounts(db: Database, projectId: string) {
         conflicts: ft.conflict
       }
     },
-    included: f.ft.included.length,
+    included: ft.included,
     /** The query listing each box's records. */
     records: Object.fromEntries(PRISMA_BOXES.filter((b) => b !== 'identified').map((b) => [b, link(b)])) as Record<Exclude<PrismaBox, 'identified'>, string>,
     overrides: (stored?.overrides ?? {}) as ManualOverrides
@@ -195,12 +304,7 @@ export async function prismaRecords(db: Database, projectId: string, q: PrismaRe
     ids = (await db.select({ id: articles.id }).from(articles).where(and(eq(articles.projectId, projectId), isNotNull(articles.duplicateOf)))
       .orderBy(articles.createdAt, articles.id)).map((r) => r.id)
   } else {
-    const f = await flow(db, projectId)
-    const boxes: Record<Exclude<PrismaBox, 'identified' | 'duplicates'>, string[]> = {
-      screened: f.ta.screened, screenedExcluded: f.ta.excluded, sought: f.ft.sought, notRetrieved: f.ft.notRetrieved,
-      assessed: f.ft.assessed, excluded: q.reason === undefined ? f.ft.excluded : f.ft.reasons.get(q.reason) ?? [], included: f.ft.included
-    }
-    ids = boxes[q.box]
+    ids = await flowIds(db, projectId, q.box, q.reason)
   }
   const offset = q.offset ?? 0
   const limit = q.limit ?? 1000

@@ -10,6 +10,7 @@ import type { TaskService } from '../tasks/service.ts'
 import { PENDING, userForInvitation, type AuthUser } from '../auth/users.ts'
 import { isPrivileged, readScreeningSettings } from './screening-settings.ts'
 import { preparedPer } from '../db/prepared.ts'
+import type { AuthCache } from '../auth/cache.ts'
 
 export type { ProjectRole }
 const RANK: Record<ProjectRole, number> = { viewer: 0, reviewer: 1, owner: 2 }
@@ -34,14 +35,29 @@ const membershipLookup = preparedPer((db: Database | Transaction) => db
   .where(eq(projects.id, sql.placeholder('projectId')))
   .prepare('project_membership_lookup'))
 
+const projectLookup = preparedPer((db: Database | Transaction) => db
+  .select().from(projects).where(eq(projects.id, sql.placeholder('projectId')))
+  .prepare('project_lookup'))
+
 /**
  * Loads a project the user belongs to with at least `minimum` role. A project
  * the user does not belong to answers 404, exactly like one that does not
  * exist, so ids of other teams' projects cannot be probed.
  */
-export async function requireProject(db: Database | Transaction, user: AuthUser, projectId: string, minimum: ProjectRole = 'viewer'): Promise<{ project: ProjectRow; role: ProjectRole }> {
+export async function requireProject(db: Database | Transaction, user: AuthUser, projectId: string, minimum: ProjectRole = 'viewer', cache?: AuthCache): Promise<{ project: ProjectRow; role: ProjectRole }> {
   if (!UUID.test(projectId)) throw new NotFound('project not found')
-  const [row] = await membershipLookup(db).execute({ projectId, userId: user.id })
+  let row: { project: ProjectRow; role: ProjectRole } | undefined
+  const cached = cache?.role(projectId, user.id)
+  if (cached === null) throw new NotFound('project not found')
+  if (cached) {
+    // The role from memory; the project's row (its data version, its settings) always from the database.
+    const [project] = await projectLookup(db).execute({ projectId })
+    if (project) row = { project, role: cached as ProjectRole }
+  } else {
+    const startedAt = cache?.current ?? 0
+    ;[row] = await membershipLookup(db).execute({ projectId, userId: user.id })
+    cache?.storeRole(projectId, user.id, row?.role ?? null, startedAt)
+  }
   if (!row) throw new NotFound('project not found')
   if (RANK[row.role] < RANK[minimum]) throw new Forbidden(`this action needs the ${minimum} role on the project (you are ${row.role})`)
   return row
