@@ -4375,8 +4375,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description text, HTML and RTF are formatted in the style; BibTeX and RIS are the reference exports */
-                    format?: "text" | "html" | "rtf" | "bibtex" | "ris";
+                    /** @description text, HTML, RTF and DOCX are formatted in the style; BibTeX and RIS are the reference exports */
+                    format?: "text" | "html" | "rtf" | "docx" | "bibtex" | "ris";
                     /** @description language of the terms and dates (default: the style's) */
                     locale?: "en-US" | "en-GB" | "fr-FR";
                     /** @description included: included at full text; screened: decided at title/abstract; all: every record but duplicates */
@@ -4976,11 +4976,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The project's checklist as CSV or XLSX */
+        /** The project's checklist as CSV, XLSX or DOCX (table: item, topic, status, location, notes) */
         get: {
             parameters: {
                 query?: {
-                    format?: "csv" | "xlsx";
+                    format?: "csv" | "xlsx" | "docx";
+                    /** @description language of the DOCX table's headings and statuses */
+                    language?: "en" | "fr";
                 };
                 header?: never;
                 path: {
@@ -4999,6 +5001,7 @@ export interface paths {
                     };
                     content: {
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
                         "text/csv": string;
                     };
                 };
@@ -5538,7 +5541,7 @@ export interface paths {
                     includeDuplicates?: boolean;
                     /** @description whose complete extraction/assessment to use where there is no consensus (default: the caller) */
                     reviewer?: string;
-                    robTool?: "rob2" | "robins-i" | "rob1";
+                    robTool?: "rob2" | "robins-i" | "rob1" | "quadas-2";
                     stage?: "title_abstract" | "full_text";
                 };
                 header?: never;
@@ -7647,6 +7650,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{projectId}/report.docx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The report document (DOCX) built in the request: fine for small projects; POST /reports builds it as a task */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description language of the headings (and of the references' terms: fr-FR) */
+                    language?: "en" | "fr";
+                    /** @description comma-separated sections among methods, prisma, characteristics, rob, forest, synthesis, references (default: all) */
+                    sections?: string;
+                    /** @description citation style of the references */
+                    style?: "apa" | "vancouver" | "harvard" | "chicago" | "ieee";
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the report document */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{projectId}/report.xlsx": {
         parameters: {
             query?: never;
@@ -7673,6 +7721,123 @@ export interface paths {
                     };
                     content: {
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Build the report document (DOCX) or the report bundle (ZIP: report, figures SVG+PNG, tables CSV+XLSX, bibliography, checklists) as a background task */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description docx: the report document; bundle: a ZIP of the report, figures, tables, bibliography and checklists
+                         * @enum {string}
+                         */
+                        kind: "docx" | "bundle";
+                        /**
+                         * @description language of the headings (and of the references' terms: fr-FR)
+                         * @default en
+                         * @enum {string}
+                         */
+                        language: "en" | "fr";
+                        /** @description default: every section */
+                        sections?: ("methods" | "prisma" | "characteristics" | "rob" | "forest" | "synthesis" | "references")[];
+                        /**
+                         * @description citation style of the references
+                         * @default apa
+                         * @enum {string}
+                         */
+                        style: "apa" | "vancouver" | "harvard" | "chicago" | "ieee";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attempts: number;
+                            createdAt: string;
+                            createdBy: string | null;
+                            error: string | null;
+                            finishedAt: string | null;
+                            id: string;
+                            message: string | null;
+                            progress: number;
+                            projectId: string | null;
+                            result: unknown;
+                            startedAt: string | null;
+                            status: string;
+                            type: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/reports/{taskId}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The file a report task built (409 while it runs or when it failed) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                    taskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the report document or bundle */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                        "application/zip": string;
                     };
                 };
             };
