@@ -88,7 +88,7 @@ export interface ReportContent {
   characteristics: { source: 'extraction' | 'metadata'; grid?: string; header: string[]; rows: string[][] }
   rob: Array<{ tool: string; trafficLight: Buffer; summary: Buffer }>
   forest: Array<{ name: string; png: Buffer; measure: string; method: string; k: number; estimate: number; ciLb: number; ciUb: number; level: number; logScale: boolean; tau2: number; I2: number; Q: number; Qdf: number; Qp: number }>
-  /** The stored synthesis draft; null when none was generated (no synthesis store yet). */
+  /** The latest stored synthesis draft; null when none was generated. */
   synthesis: { text: string; model?: string } | null
   references: { style: string; entries: string[] }
 }

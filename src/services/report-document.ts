@@ -11,10 +11,10 @@ import { once } from 'node:events'
 import fs from 'node:fs'
 import path from 'node:path'
 import { finished } from 'node:stream/promises'
-import { and, asc, eq, inArray } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray } from 'drizzle-orm'
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate'
 import type { Database } from '../db/index.ts'
-import { articles, files, robAssessments, tasks as tasksTable } from '../db/schema.ts'
+import { articles, files, robAssessments, synthesisDrafts, tasks as tasksTable } from '../db/schema.ts'
 import { Conflict, Forbidden, NotFound } from '../errors.ts'
 import { csvLine } from '../export/csv.ts'
 import { BIBLIOGRAPHY_STYLES, type BibliographyLocale, type BibliographyStyle } from '../reporting/bibliography.ts'
@@ -58,11 +58,15 @@ const noProgress: Progress = async () => {}
 const localeOf = (language: ReportLanguage): BibliographyLocale | undefined => language === 'fr' ? 'fr-FR' : undefined
 
 /**
- * Hook for the synthesis stage: the stored synthesis draft of the project.
- * No synthesis store exists yet, so there is none and the report says so.
+ * The synthesis section: the project's latest LLM synthesis draft (src/services/synthesis.ts), its
+ * sections one after the other, with the model that wrote it; null when none was generated.
  */
-export async function synthesisDraft(_db: Database, _projectId: string): Promise<{ text: string; model?: string } | null> {
-  return null
+export async function synthesisDraft(db: Database, projectId: string): Promise<{ text: string; model?: string } | null> {
+  const [row] = await db.select({ sections: synthesisDrafts.sections, model: synthesisDrafts.model }).from(synthesisDrafts)
+    .where(eq(synthesisDrafts.projectId, projectId)).orderBy(desc(synthesisDrafts.version)).limit(1)
+  if (!row) return null
+  const sections = row.sections as Array<{ name: string; text: string }>
+  return { text: sections.map((s) => s.text.trim()).filter(Boolean).join('\n\n'), model: row.model }
 }
 
 interface Figures {

@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync'
 import ExcelJS from 'exceljs'
 import { strFromU8, unzipSync } from 'fflate'
 import t from 'tap'
+import { synthesisDrafts } from '../../src/db/schema.ts'
 import { build, fileUpload, needsServices, taskFinished, userWithToken } from '../helper.ts'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -136,6 +137,19 @@ t.test('report document and bundle', { skip: needsServices }, async (t) => {
     const wrong = await app.inject({ url: `${base}/report.docx?sections=prisma,appendix`, headers: alice.auth })
     t.equal(wrong.statusCode, 400)
     t.match(wrong.json().message, 'sections')
+  })
+
+  t.test('the synthesis section: the latest stored LLM synthesis draft', async (t) => {
+    const draft = (version: number, words: string) => ({
+      projectId: project.id, version, language: 'en', model: 'llama3:8b', promptVersion: 'synthesis-1', options: {}, input: { studies: [] }, citationKeys: {},
+      sections: [{ name: 'synthesis', text: `Synthesis ${words} [Okonkwo2021].`, sentences: [] }, { name: 'discussion', text: `Discussion ${words}.`, sentences: [] }]
+    })
+    await app.db.insert(synthesisDrafts).values([draft(1, 'of the first version'), draft(2, 'of the second version')])
+    const { text } = docxText((await app.inject({ url: `${base}/report.docx?sections=synthesis`, headers: alice.auth })).rawPayload)
+    t.match(text, /^Synthesis of the second version \[Okonkwo2021\]\.$/m)
+    t.match(text, /^Discussion of the second version\.$/m)
+    t.notMatch(text, 'first version', 'only the latest version')
+    t.notMatch(text, 'No synthesis draft was generated')
   })
 
   t.test('the bundle: every file listed, non-empty and readable', async (t) => {
