@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { Type, type Static } from '@sinclair/typebox'
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { copyInStatements, copyInto } from '../db/copy.ts'
-import { files } from '../db/schema.ts'
+import { files, sourceBatches } from '../db/schema.ts'
 import { canonicalDatabase, recordDatabase } from '../references/databases.ts'
 import { openReferenceFile, type OpenedReferences } from '../references/import.ts'
 import { ImportLimitError, importLimits } from '../references/limits.ts'
@@ -47,6 +47,25 @@ export interface ImportResult {
   errors: Array<{ position: SourcePosition; message: string }>
   labelsImported: number
   deduplication: DedupSummary | { error: string }
+  /**
+   * Set when an earlier attempt of the task committed the batch and died before finishing: the batch
+   * was kept as it was (counts from it; its record errors and labels are not listed again).
+   */
+  resumedAfterCommit?: true
+}
+
+/** Deduplication of the project after an import; its failure is reported in the result, never a failed import. */
+async function deduplicateAfterImport(ctx: JobContext, projectId: string): Promise<DedupSummary | { error: string }> {
+  await ctx.progress(STORED_PROGRESS, 'finding duplicates')
+  try {
+    const deduplication = await deduplicateProject(ctx.db, projectId,
+      (fraction, message) => ctx.progress(STORED_PROGRESS + (1 - STORED_PROGRESS) * fraction, message))
+    await ctx.emit('duplicates.updated', { ...deduplication })
+    return deduplication
+  } catch (err) {
+    ctx.log.error({ err, projectId }, 'deduplication after import failed')
+    return { error: 'deduplication failed; run it again from the duplicates endpoint' }
+  }
 }
 
 const MAX_REPORTED_ERRORS = 500
@@ -85,6 +104,18 @@ export async function importReferences(ctx: JobContext, payload: ImportPayload, 
     })
   } catch (err) {
     throw new TaskError((err as Error).message)
+  }
+
+  // A retried attempt of a task whose batch was committed (its process died after COMMIT, during the
+  // deduplication): the batch stands; importing the file again would add every record twice.
+  const [committed] = await ctx.db.select().from(sourceBatches).where(and(eq(sourceBatches.taskId, ctx.task.id), eq(sourceBatches.projectId, projectId)))
+  if (committed) {
+    ctx.log.info({ batchId: committed.id }, 'import already committed by an earlier attempt: only deduplication runs again')
+    return {
+      deduplication: await deduplicateAfterImport(ctx, projectId), batchId: committed.id, format: committed.format ?? opened.format.id,
+      encoding: committed.encoding ?? opened.encoding, recordsRead: committed.recordsRead, imported: committed.recordsImported,
+      errorCount: committed.recordErrors, errors: [], labelsImported: 0, resumedAfterCommit: true
+    }
   }
 
   const importLabels = payload.importLabels ?? true
@@ -170,16 +201,7 @@ export async function importReferences(ctx: JobContext, payload: ImportPayload, 
 
   await ctx.emit('articles.imported', { batchId, count: imported })
   // Deduplication runs after every import, outside the import's transaction: the batch is safe even if it fails.
-  await ctx.progress(STORED_PROGRESS, 'finding duplicates')
-  let deduplication: DedupSummary | { error: string }
-  try {
-    deduplication = await deduplicateProject(ctx.db, projectId,
-      (fraction, message) => ctx.progress(STORED_PROGRESS + (1 - STORED_PROGRESS) * fraction, message))
-    await ctx.emit('duplicates.updated', { ...deduplication })
-  } catch (err) {
-    ctx.log.error({ err, projectId }, 'deduplication after import failed')
-    deduplication = { error: 'deduplication failed; run it again from the duplicates endpoint' }
-  }
+  const deduplication = await deduplicateAfterImport(ctx, projectId)
   return {
     deduplication, batchId, format: opened.format.id, encoding: opened.encoding, recordsRead: imported + errorCount,
     imported, errorCount, errors, labelsImported: labels.length
