@@ -23,7 +23,7 @@ import type { FormatId } from '../references/formats/types.ts'
 import type { TaskService } from '../tasks/service.ts'
 import type { TaskRow } from '../tasks/store.ts'
 import { projectStorageDir } from './projects.ts'
-import { looksLikeZip, openZip, zipLimitsFromConfig, ZipRefusedError } from '../fulltext/zip.ts'
+import { looksLikeZip, openZip, zipLimitsFromConfig, ZipRefusedError, type OpenedZip } from '../fulltext/zip.ts'
 import { zoteroRdfEntry } from '../fulltext/zotero.ts'
 import { zoteroRdfFormat } from '../references/formats/zotero-rdf.ts'
 
@@ -69,8 +69,9 @@ export async function acceptBibliography(deps: { db: Database; tasks: TaskServic
   // The request field the content came from: the uploaded file, or the downloaded URL.
   const field = stored.origin === 'url' ? 'url' : 'file'
   if (stored.size === 0) throw await reject(new Unprocessable(field === 'url' ? `${stored.originUrl} answered with an empty file` : 'the file is empty', field))
-  if (await startsLikeZip(stored.absolute)) {
-    if (format && format !== 'zotero-rdf') throw await reject(new Unprocessable(`a ZIP archive is read as a Zotero RDF export with files, not as "${format}"`, 'format'))
+  // A ZIP is a Zotero export with files unless it is an Office document (XLSX is a ZIP too) or the
+  // caller named another format, which its reader then checks.
+  if ((!format || format === 'zotero-rdf') && await startsLikeZip(stored.absolute) && !await isOfficeDocument(stored.absolute, deps.config.ZIP_MAX_ENTRIES)) {
     return acceptZoteroArchive(deps, projectId, userId, stored, options, field).catch(async (error: unknown) => { throw await reject(error) })
   }
   try {
@@ -191,6 +192,25 @@ async function startsLikeZip(absolute: string): Promise<boolean> {
     return looksLikeZip(buffer.subarray(0, bytesRead))
   } finally {
     await handle.close()
+  }
+}
+
+/**
+ * An Office Open XML (XLSX, DOCX) or OpenDocument file: a ZIP with `[Content_Types].xml` or a
+ * `mimetype` entry. Only the central directory is read (nothing inflated, so a decompression bomb
+ * reaches its reader, which refuses it naming the limit); an unreadable ZIP is not one.
+ */
+async function isOfficeDocument(absolute: string, maxEntries: number): Promise<boolean> {
+  let zip: OpenedZip
+  try {
+    zip = await openZip(absolute, { maxEntries, maxUncompressedBytes: Number.POSITIVE_INFINITY, maxRatio: Number.POSITIVE_INFINITY })
+  } catch {
+    return false
+  }
+  try {
+    return zip.entries.some((e) => e.name === '[Content_Types].xml' || e.name === 'mimetype')
+  } finally {
+    zip.close()
   }
 }
 
