@@ -40,6 +40,8 @@ export interface ApiContextDefaults {
   baseUrl: string
   requestsPerSecond: number
   maxConcurrent?: number
+  /** Added to the limiter's window (default 10% of it): the margin for requests sent later than granted. */
+  safetyMarginMs?: number
   timeoutMs?: number
 }
 
@@ -58,8 +60,8 @@ export class ApiContext {
       const requestsPerSecond = options.rateLimit ?? defaults.requestsPerSecond
       const key = `${defaults.id}|${this.baseUrl}|${options.apiKey ? 'key' : 'anonymous'}`
       this.limiter = options.rateLimit === undefined
-        ? (options.limiters ?? processRateLimiters).limiter(key, { requestsPerSecond, maxConcurrent: defaults.maxConcurrent })
-        : createRateLimiter({ requestsPerSecond, maxConcurrent: defaults.maxConcurrent })
+        ? (options.limiters ?? processRateLimiters).limiter(key, { requestsPerSecond, maxConcurrent: defaults.maxConcurrent, safetyMarginMs: defaults.safetyMarginMs })
+        : createRateLimiter({ requestsPerSecond, maxConcurrent: defaults.maxConcurrent, safetyMarginMs: defaults.safetyMarginMs })
     }
     this.requestOptions = {
       retries: options.retries ?? 4,
