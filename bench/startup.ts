@@ -18,9 +18,11 @@ await fs.chmod(root, 0o755)
 // "External" PostgreSQL: a separate server the service connects to by DATABASE_URL.
 const external = await onFreePort((port) => startEmbeddedPostgres({ dataDir: path.join(root, 'external'), port }))
 const externalTimes: number[] = []
+const externalCpu: number[] = []
 for (let i = 0; i < runs; i++) {
   const server = await startServer({ DATABASE_URL: external.url, STORAGE_DIR: path.join(root, 'files') }, build)
   externalTimes.push(server.readyMs)
+  externalCpu.push(server.readyCpuMs)
   await server.stop()
 }
 await external.stop()
@@ -38,6 +40,7 @@ for (let i = 0; i <= runs; i++) {
 await fs.rm(root, { recursive: true, force: true })
 
 console.log(`service run ${build === 'built' ? 'compiled' : 'through tsx'}`)
-console.log(`start to ready, external PostgreSQL: median ${median(externalTimes).toFixed(0)} ms over ${runs} starts (${externalTimes.map((t) => t.toFixed(0)).join(', ')})`)
+console.log(`start to ready, external PostgreSQL: median ${median(externalTimes).toFixed(0)} ms over ${runs} starts (${externalTimes.map((t) => t.toFixed(0)).join(', ')}); ` +
+  `CPU of the service process to ready: median ${median(externalCpu).toFixed(0)} ms (${externalCpu.join(', ')})`)
 console.log(`start to ready, embedded PostgreSQL: median ${median(embeddedTimes).toFixed(0)} ms over ${runs} starts (${embeddedTimes.map((t) => t.toFixed(0)).join(', ')})`)
 console.log(`start to ready, embedded PostgreSQL, first start (initdb + migrations): ${firstStart.toFixed(0)} ms`)

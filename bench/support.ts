@@ -23,7 +23,7 @@ export interface ServerProcess {
 export type ServerBuild = 'tsx' | 'built'
 
 /** Starts the service in its own process and resolves once /api/health/ready answers 200. */
-export async function startServer(env: Record<string, string | undefined>, build: ServerBuild = 'tsx', distDir = 'dist'): Promise<ServerProcess & { readyMs: number }> {
+export async function startServer(env: Record<string, string | undefined>, build: ServerBuild = 'tsx', distDir = 'dist'): Promise<ServerProcess & { readyMs: number; readyCpuMs: number }> {
   const compiled = `${distDir}/src/server.js`
   if (build === 'built' && !existsSync(compiled)) throw new Error(`${compiled} is missing: run \`npm run build\` first`)
   const port = await freePort()
@@ -43,8 +43,12 @@ export async function startServer(env: Record<string, string | undefined>, build
     await new Promise((r) => setTimeout(r, 10))
   }
   const readyMs = performance.now() - started
+  // CPU time (user + system) the process used to get there: steadier than wall time on a loaded machine.
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const readyCpuMs = (Number(fields[11]) + Number(fields[12])) * 10
   return {
-    child, port, readyMs,
+    child, port, readyMs, readyCpuMs,
     stop: () => new Promise((resolve) => {
       if (exited) return resolve()
       child.once('exit', () => resolve())

@@ -76,9 +76,9 @@ async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     transform: openapiTransform
   })
 
-  registerHealth(fastify)
-  // Security headers on every response, and the web application at / (plugins/web.ts).
+  // Security headers on every response but the health probes' (after helmet, which must see them to skip them), and the web application at / (plugins/web.ts).
   await fastify.register(webPlugin)
+  registerHealth(fastify)
 
   await fastify.register(async (api) => {
     api.addHook('onRequest', api.authenticate)

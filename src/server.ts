@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import app from './app.ts'
+import { lazySchemaCompilers } from './http/lazy-compilers.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { limitHeapGrowth } from './runtime.ts'
 
@@ -17,7 +18,8 @@ export function buildServer(config: Config, role: 'web' | 'worker' = 'web'): Fas
     forceCloseConnections: 'idle',
     // The db plugin may wait for an embedded PostgreSQL to be initialised, or for other processes starting it.
     pluginTimeout: 180000,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } }
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    schemaController: { compilersFactory: lazySchemaCompilers() }
   }).withTypeProvider<TypeBoxTypeProvider>()
   fastify.register(app, { config, role })
   return fastify

@@ -36,7 +36,18 @@ type Schema = Record<string | symbol, unknown>
 export function boundSchema<T>(schema: T): T {
   if (Array.isArray(schema)) return schema.map((s) => boundSchema(s)) as T
   if (!schema || typeof schema !== 'object') return schema
-  const source = schema as Schema
+  // Routes share schema objects (a project's params, an article, a page…): each is bounded once.
+  const known = bounded.get(schema)
+  if (known) return known as T
+  const out = boundObject(schema as Schema)
+  bounded.set(schema, out)
+  bounded.set(out, out)
+  return out as T
+}
+
+const bounded = new WeakMap<object, Schema>()
+
+function boundObject(source: Schema): Schema {
   const out: Schema = {}
   for (const key of Reflect.ownKeys(source)) {
     const value = source[key]
@@ -59,7 +70,7 @@ export function boundSchema<T>(schema: T): T {
     out.minimum ??= -MAX_NUMBER
   }
   if (types.has('string') && !isEnum) out.maxLength ??= DEFAULT_MAX_LENGTH
-  return out as T
+  return out
 }
 
 /** onRoute hook: bounds the params, querystring, headers and body schemas of every route. */
