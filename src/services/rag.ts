@@ -111,6 +111,18 @@ export function hasVectorColumn(db: Database): Promise<boolean> {
   return known
 }
 
+/** Can HNSW scans go on past `hnsw.ef_search` rows until the filter keeps enough (pgvector 0.8)? */
+const iterativeScans = new WeakMap<Database, Promise<boolean>>()
+function hasIterativeScans(db: Database): Promise<boolean> {
+  let known = iterativeScans.get(db)
+  if (!known) {
+    known = db.execute<{ yes: boolean }>(sql`SELECT coalesce((SELECT string_to_array(extversion, '.')::int[] >= '{0,8}' FROM pg_extension WHERE extname = 'vector'), false) AS yes`)
+      .then((r) => r.rows[0]?.yes === true)
+    iterativeScans.set(db, known)
+  }
+  return known
+}
+
 /** Extracted full texts linked to an article of the project, with how (and whether) each is indexed. */
 async function indexedFiles(db: Database, projectId: string, fileIds?: string[]) {
   const linked = db.selectDistinct({ id: articles.fullTextFileId }).from(articles).where(eq(articles.projectId, projectId))
@@ -384,9 +396,13 @@ export async function nearestChunks(
   if (!(await hasVectorColumn(db))) return nearestChunksExact(db, cacheBytes, projectId, model, query, limit)
   const dims = sql.raw(String(Math.trunc(query.length)))
   const literal = `[${query.join(',')}]`
-  // HNSW returns at most hnsw.ef_search rows (40 by default) before the project's filter: enough for `limit`.
+  // An HNSW scan returns at most hnsw.ef_search rows (40 by default) before the filter on the project
+  // and model: enough for `limit` when the index holds this project alone; with other projects, pgvector
+  // 0.8 scans on (in distance order) until the filter has kept enough.
+  const iterative = await hasIterativeScans(db)
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT set_config('hnsw.ef_search', ${String(Math.min(1000, Math.max(40, limit * 4)))}, true)`)
+    if (iterative) await tx.execute(sql`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`)
     const { rows } = await tx.execute<{ id: number; similarity: number }>(sql`
       SELECT id::float8 AS id, (1 - (embedding_vector::vector(${dims}) <=> ${literal}::vector(${dims})))::float8 AS similarity
       FROM ${fullTextChunks}

@@ -81,6 +81,19 @@ t.test('pgvector: extension, vector column, HNSW index, top k, hybrid retrieval'
   t.ok(Math.abs(nearest[0].similarity - 1) < 1e-6)
   t.ok(nearest.every((n, i) => i === 0 || n.similarity <= nearest[i - 1].similarity), 'most similar first')
 
+  // Another project's chunks in the same HNSW index: its filter keeps few of the nearest rows, and the scan goes on.
+  const other = await createProject(db, 'other')
+  for (let f = 0; f < 10; f++) await addFullText(db, other, randomPages(random, 3, 400))
+  t.match(await indexProject({ db, config, client }, other), { chunks: 600, errors: [] })
+  const small = await createProject(db, 'small')
+  await addFullText(db, small, randomPages(random, 1, 200))
+  await indexProject({ db, config, client }, small)
+  // The index scan is the plan (as on a large table): sorting and the other scans are priced out, for this one session.
+  await pool.query('ANALYZE full_text_chunks')
+  await pool.query('SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off')
+  t.equal((await nearestChunks(db, small, MODEL, question, 10)).length, 10, 'the small project\'s 10 chunks, found past the other projects\' nearer ones')
+  await pool.query('RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_sort')
+
   // Hybrid: the lexical ranking and the vector ranking fused, both ranking the passage first.
   const hybrid = await retrieve({ db, config, client: seededEmbedder(DIMS) }, project, target, { topK: 5 })
   t.equal(hybrid.mode, 'hybrid')
