@@ -150,7 +150,8 @@ export async function nearestChunksExact(
       for (const fileId of batch) cache.put(entry, fileId, loaded.get(fileId) ?? null)
     }
     cache.trim(key)
-    for (const file of entry.files.values()) await score(file.segment)
+    // A snapshot: a concurrent retrieval may replace segments while this one yields.
+    for (const file of [...entry.files.values()]) await score(file.segment)
   }
 
   const candidates = scan.candidates()
