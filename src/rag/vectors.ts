@@ -76,11 +76,6 @@ export function segmentBytes(segment: Segment): number {
   return segment.codes.byteLength + segment.ids.byteLength + segment.scales.byteLength + segment.residuals.byteLength
 }
 
-/**
- * `scale` and `residual` as read from `real` columns: PostgreSQL (12+) prints
- * the shortest decimal that reads back as the same float4, and storing it in
- * a Float32Array gives that float4 exactly.
- */
 export function buildSegment(rows: Array<{ id: number; codes: Uint8Array; scale: number; residual: number }>, dims: number): Segment {
   const segment: Segment = {
     ids: new Float64Array(rows.length), codes: new Int8Array(rows.length * dims),

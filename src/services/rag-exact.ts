@@ -87,8 +87,10 @@ export function vectorCacheBytes(db: Database): number {
 }
 
 async function loadSegments(db: Database, model: string, dims: number, fileIds: string[]): Promise<Map<string, FileSegment>> {
-  const { rows } = await db.execute<{ file_id: string; stamp: string; id: number; codes: Buffer; scale: number; residual: number }>(sql`
-    SELECT i.file_id, i.xmin::text AS stamp, c.id::float8 AS id, c.embedding_codes AS codes, c.embedding_scale AS scale, c.embedding_residual AS residual
+  // Scale and residual in binary (float4send): exactly the float4 stored, whatever the server's float output settings.
+  const { rows } = await db.execute<{ file_id: string; stamp: string; id: number; codes: Buffer; scale: Buffer; residual: Buffer }>(sql`
+    SELECT i.file_id, i.xmin::text AS stamp, c.id::float8 AS id, c.embedding_codes AS codes,
+      float4send(c.embedding_scale) AS scale, float4send(c.embedding_residual) AS residual
     FROM full_text_index i JOIN full_text_chunks c ON c.file_id = i.file_id AND c.embedding_model = i.embedding_model
     WHERE i.file_id = ANY(${`{${fileIds.join(',')}}`}::uuid[]) AND i.embedding_model = ${model} AND octet_length(c.embedding_codes) = ${dims}
     ORDER BY i.file_id, c.id`)
@@ -100,7 +102,7 @@ async function loadSegments(db: Database, model: string, dims: number, fileIds: 
   }
   const out = new Map<string, FileSegment>()
   for (const [fileId, list] of byFile) {
-    const segment = buildSegment(list.map((r) => ({ id: Number(r.id), codes: r.codes, scale: Number(r.scale), residual: Number(r.residual) })), dims)
+    const segment = buildSegment(list.map((r) => ({ id: Number(r.id), codes: r.codes, scale: r.scale.readFloatBE(0), residual: r.residual.readFloatBE(0) })), dims)
     out.set(fileId, { stamp: list[0].stamp, segment, bytes: segmentBytes(segment) })
   }
   return out

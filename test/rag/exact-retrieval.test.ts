@@ -10,6 +10,7 @@ import { vectorCacheBytes } from '../../src/services/rag-exact.ts'
 import { storeExtraction } from '../../src/services/fulltext-text.ts'
 import { createTestDatabase, needsServices } from '../helper.ts'
 import { addFullText, createProject, randomPages, randomVector, seeded, seededEmbedder } from './fixture.ts'
+import { migrationsBefore } from './migrations.ts'
 
 const DIMS = 24
 const MODEL = 'seeded:latest'
@@ -79,4 +80,28 @@ t.test('exact retrieval without pgvector: the brute-force top k, kept up to date
   // A bound below the project's size: streamed from the database, same answers, nothing kept.
   await compare(worker, 'streamed', 1000)
   t.equal(vectorCacheBytes(worker), 0)
+})
+
+t.test('embeddings stored as real[] before migration 0023 are found by the exact search after it', { skip: needsServices }, async (t) => {
+  const url = await createTestDatabase(t)
+  const pool = new pg.Pool({ connectionString: url, max: 2 })
+  t.teardown(() => pool.end())
+  await applyMigrations(pool, await migrationsBefore(t, '0023'))
+  const db = createDatabase(pool)
+  const project = await createProject(db)
+  const random = seeded(23)
+  const fileId = await addFullText(db, project, ['one page'])
+  const vectors = Array.from({ length: 300 }, () => unit(randomVector(random, DIMS)))
+  await pool.query(`INSERT INTO full_text_chunks (file_id, project_id, page, ordinal, start_offset, end_offset, text, embedding, embedding_model)
+    SELECT $1, $2, 1, n, 0, 8, 'one page', v::real[], $4 FROM unnest($3::text[]) WITH ORDINALITY AS u(v, n)`,
+  [fileId, project, vectors.map((v) => `{${v.join(',')}}`), MODEL])
+  await pool.query('INSERT INTO full_text_index (file_id, project_id, chunking, embedding_model, dimensions, chunk_count) VALUES ($1, $2, \'words:20:0\', $3, $4, 300)',
+    [fileId, project, MODEL, DIMS])
+  await applyMigrations(pool)
+  for (const k of [1, 10, 50]) {
+    const query = randomVector(random, DIMS)
+    t.same(await nearestChunks(db, project, MODEL, query, k), await bruteForce(db, project, unit(query), k), `k=${k}`)
+  }
+  const [first] = await bruteForce(db, project, vectors[0], 1)
+  t.ok(Math.abs(first.similarity - 1) < 1e-6, 'a stored vector is its own nearest, its float4 kept')
 })
