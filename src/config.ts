@@ -97,6 +97,8 @@ export const EnvSchema = Type.Object({
   RAG_CHUNK_UNIT: Type.Union([Type.Literal('chars'), Type.Literal('words')], { default: 'chars' }),
   RAG_TOP_K: Type.Integer({ default: 8, minimum: 1, maximum: 50 }),
   RAG_CHAT_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1000 }),
+  /** Memory of each process for the int8 codes of the exact vector search without pgvector (src/services/rag-exact.ts); a larger project is streamed. */
+  RAG_VECTOR_CACHE_BYTES: Type.Integer({ default: 256 * 1024 * 1024, minimum: 0 }),
   ADMIN_TOKEN_FILE: Type.String({ default: './data/admin-token' }),
   /** How far the JavaScript heap may grow past the live data between full collections, in percent (0: V8 decides); see src/runtime.ts. */
   HEAP_GROWTH_PERCENT: Type.Integer({ default: 10, minimum: 0, maximum: 1000 }),

@@ -668,7 +668,12 @@ export const fullTextChunks = pgTable('full_text_chunks', {
   endOffset: integer('end_offset').notNull(),
   text: text('text').notNull(),
   search: tsvector('search').notNull().generatedAlwaysAs(sql`to_tsvector('english', text)`),
-  embedding: real('embedding').array(),
+  /** The unit embedding as float4, big-endian (PostgreSQL's binary `real`); exact scores are computed from it. */
+  embedding: bytea('embedding'),
+  /** The same as int8 codes times `embedding_scale`, missing at most `embedding_residual` (L2): what the exact search scans first (src/rag/vectors.ts). */
+  embeddingCodes: bytea('embedding_codes'),
+  embeddingScale: real('embedding_scale'),
+  embeddingResidual: real('embedding_residual'),
   embeddingModel: text('embedding_model')
 }, (t) => [
   index('full_text_chunks_search_idx').using('gin', t.search),

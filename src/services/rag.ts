@@ -2,8 +2,9 @@
  * Chat over the full texts in the database: the project's retrieval settings,
  * the chunk index (cut, embedded, replaced one file at a time in a
  * transaction), hybrid retrieval (PostgreSQL full-text ranking fused with
- * exact cosine similarity over `real[]`, or pgvector's HNSW index when the
- * server has it), and conversations whose answers cite verified passages.
+ * cosine similarity: pgvector's HNSW index when the server has it, else an
+ * exact two-stage search, src/services/rag-exact.ts), and conversations whose
+ * answers cite verified passages.
  * Everything lives in PostgreSQL, so every process sees the same index and
  * history.
  */
@@ -17,6 +18,8 @@ import {
 } from '../llm/ollama.ts'
 import { checkChunkOptions, ChunkOptionsError, chunkingKey, chunkPages, type ChunkOptions, type ChunkUnit } from '../rag/chunk.ts'
 import { buildChatMessages, RAG_PROMPT_VERSION, verifyCitations } from '../rag/prompt.ts'
+import { encodeFloat4, quantise } from '../rag/vectors.ts'
+import { nearestChunksExact } from './rag-exact.ts'
 
 export interface RagSettings {
   /** null: no embeddings, retrieval is lexical only. */
@@ -28,6 +31,7 @@ export interface RagSettings {
 }
 
 type RagConfig = Pick<Config, 'RAG_EMBEDDING_MODEL' | 'RAG_CHAT_MODEL' | 'RAG_CHUNK_SIZE' | 'RAG_CHUNK_OVERLAP' | 'RAG_CHUNK_UNIT' | 'RAG_TOP_K'>
+  & Partial<Pick<Config, 'RAG_VECTOR_CACHE_BYTES'>>
 
 /** The project's settings, each falling back to the configuration. */
 export interface RagOverrides {
@@ -107,6 +111,18 @@ export function hasVectorColumn(db: Database): Promise<boolean> {
   return known
 }
 
+/** Can HNSW scans go on past `hnsw.ef_search` rows until the filter keeps enough (pgvector 0.8)? */
+const iterativeScans = new WeakMap<Database, Promise<boolean>>()
+function hasIterativeScans(db: Database): Promise<boolean> {
+  let known = iterativeScans.get(db)
+  if (!known) {
+    known = db.execute<{ yes: boolean }>(sql`SELECT coalesce((SELECT string_to_array(extversion, '.')::int[] >= '{0,8}' FROM pg_extension WHERE extname = 'vector'), false) AS yes`)
+      .then((r) => r.rows[0]?.yes === true)
+    iterativeScans.set(db, known)
+  }
+  return known
+}
+
 /** Extracted full texts linked to an article of the project, with how (and whether) each is indexed. */
 async function indexedFiles(db: Database, projectId: string, fileIds?: string[]) {
   const linked = db.selectDistinct({ id: articles.fullTextFileId }).from(articles).where(eq(articles.projectId, projectId))
@@ -140,7 +156,7 @@ export async function indexStatus(db: Database, config: RagConfig, projectId: st
   return {
     files: files.length, indexed: files.length - pending, pending, errors: files.filter((f) => f.error).length,
     chunks: chunks.total, embeddedChunks: chunks.embedded,
-    embeddingModel: settings.embeddingModel, chunking: chunkingKey(settings.chunking), vectorIndex: (await hasVectorColumn(db)) ? 'pgvector-hnsw' as const : 'exact-real-array' as const
+    embeddingModel: settings.embeddingModel, chunking: chunkingKey(settings.chunking), vectorIndex: (await hasVectorColumn(db)) ? 'pgvector-hnsw' as const : 'exact' as const
   }
 }
 
@@ -161,7 +177,22 @@ async function embedAll(client: OllamaClient, model: string, texts: string[], si
   return out
 }
 
-const arrayLiteral = (vector: number[]) => `{${vector.join(',')}}`
+/**
+ * Writes the embeddings of chunks (null: none) in every form retrieval reads:
+ * float4, int8 codes with scale and residual, and pgvector's column when the
+ * database has it.
+ */
+async function writeEmbeddings(tx: Pick<Database, 'execute'>, ids: number[], vectors: number[][] | null, model: string | null, pgvector: boolean) {
+  const rows = ids.map((id, i) => {
+    const vector = vectors?.[i]
+    if (!vector) return sql`(${id}::bigint, NULL::bytea, NULL::bytea, NULL::real, NULL::real, NULL::text)`
+    const q = quantise(vector)
+    return sql`(${id}::bigint, ${encodeFloat4(vector)}::bytea, ${q.codes}::bytea, ${q.scale}::real, ${q.residual}::real, ${`[${vector.join(',')}]`}::text)`
+  })
+  await tx.execute(sql`UPDATE ${fullTextChunks} c SET embedding = v.embedding, embedding_codes = v.codes, embedding_scale = v.scale,
+      embedding_residual = v.residual, embedding_model = ${model}${pgvector ? sql`, embedding_vector = v.vector::vector` : sql``}
+    FROM (VALUES ${sql.join(rows, sql`, `)}) AS v(id, embedding, codes, scale, residual, vector) WHERE c.id = v.id`)
+}
 
 export interface IndexFileOutcome { fileId: string; articleIds: string[]; action: 'chunked' | 'embedded'; chunks: number; error?: string }
 
@@ -230,22 +261,17 @@ export async function indexProject(
       if (chunks) {
         await tx.delete(fullTextChunks).where(eq(fullTextChunks.fileId, file.fileId))
         for (let i = 0; i < chunks.length; i += 500) {
-          await tx.insert(fullTextChunks).values(chunks.slice(i, i + 500).map((c, j) => ({
-            fileId: file.fileId, projectId, page: c.page, ordinal: c.ordinal, startOffset: c.start, endOffset: c.end,
-            text: c.text.replaceAll('\0', ''), embedding: vectors?.[i + j] ?? null, embeddingModel: vectors ? model : null
+          await tx.insert(fullTextChunks).values(chunks.slice(i, i + 500).map((c) => ({
+            fileId: file.fileId, projectId, page: c.page, ordinal: c.ordinal, startOffset: c.start, endOffset: c.end, text: c.text.replaceAll('\0', '')
           })))
         }
-      } else {
-        for (let i = 0; i < existing.length; i += 500) {
-          const slice = existing.slice(i, i + 500)
-          const ids = slice.map((c) => c.id)
-          const embeddings = slice.map((_, j) => (vectors ? arrayLiteral(vectors[i + j]) : null))
-          await tx.execute(sql`UPDATE ${fullTextChunks} c SET embedding = v.embedding::real[], embedding_model = ${model}
-            FROM unnest(${`{${ids.join(',')}}`}::bigint[], ${pgTextArray(embeddings)}::text[]) AS v(id, embedding) WHERE c.id = v.id`)
-        }
       }
-      if (pgvector) {
-        await tx.execute(sql`UPDATE ${fullTextChunks} SET embedding_vector = CASE WHEN embedding IS NULL THEN NULL ELSE embedding::vector END WHERE file_id = ${file.fileId}`)
+      // New chunks without embeddings have nothing to write; existing ones lose theirs when embedding failed.
+      if (vectors || !chunks) {
+        const ids = chunks
+          ? (await tx.select({ id: fullTextChunks.id }).from(fullTextChunks).where(eq(fullTextChunks.fileId, file.fileId)).orderBy(asc(fullTextChunks.ordinal))).map((r) => r.id)
+          : existing.map((c) => c.id)
+        for (let i = 0; i < ids.length; i += 500) await writeEmbeddings(tx, ids.slice(i, i + 500), vectors?.slice(i, i + 500) ?? null, model, pgvector)
       }
       const row = { projectId, chunking: chunkingKey(settings.chunking), embeddingModel: model, dimensions, chunkCount: texts.length, error: error ?? null, indexedAt: new Date() }
       await tx.insert(fullTextIndex).values({ fileId: file.fileId, ...row }).onConflictDoUpdate({ target: fullTextIndex.fileId, set: row })
@@ -253,7 +279,7 @@ export async function indexProject(
     if (pgvector && dimensions && !dimensionsSeen.has(dimensions)) {
       dimensionsSeen.add(dimensions)
       await db.execute(sql.raw(`CREATE INDEX IF NOT EXISTS full_text_chunks_hnsw_${dimensions} ON full_text_chunks
-        USING hnsw ((embedding_vector::vector(${dimensions})) vector_cosine_ops) WHERE array_length(embedding, 1) = ${dimensions}`))
+        USING hnsw ((embedding_vector::vector(${dimensions})) vector_cosine_ops) WHERE vector_dims(embedding_vector) = ${dimensions}`))
     }
     result.indexed++
     result.chunks += texts.length
@@ -262,11 +288,6 @@ export async function indexProject(
     await onFile?.({ fileId: file.fileId, articleIds, action: chunks ? 'chunked' : 'embedded', chunks: texts.length, ...(error ? { error } : {}) }, result.indexed, files.length)
   }
   return result
-}
-
-/** A PostgreSQL text[] literal of strings and nulls (for unnest). */
-function pgTextArray(values: Array<string | null>): string {
-  return `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/["\\]/g, '\\$&')}"`)).join(',')}}`
 }
 
 // ---------------------------------------------------------------------------
@@ -330,7 +351,7 @@ export async function retrieve(
         const client = deps.client ?? createOllamaClientFromConfig(deps.config)
         const [vector] = await embedAll(client, settings.embeddingModel, [q])
         if (vector.length !== dims.dimensions) throw new Error(`the question's embedding has ${vector.length} dimensions, the index ${dims.dimensions}`)
-        const rows = await nearestChunks(db, projectId, settings.embeddingModel, vector, depth)
+        const rows = await nearestChunks(db, projectId, settings.embeddingModel, vector, depth, deps.config.RAG_VECTOR_CACHE_BYTES)
         vectorIds = rows.map((r) => r.id)
         for (const r of rows) similarity.set(r.id, r.similarity)
       } catch (error) {
@@ -362,24 +383,37 @@ export async function retrieve(
   return { mode: vectorIds.length > 0 ? 'hybrid' : 'lexical', embeddingModel: settings.embeddingModel, ...(vectorError ? { vectorError } : {}), chunks }
 }
 
-/** The `limit` chunks most similar to a unit vector: pgvector's HNSW index when present, else an exact scan over real[]. */
-export async function nearestChunks(db: Database, projectId: string, model: string, vector: number[], limit: number): Promise<Array<{ id: number; similarity: number }>> {
-  const literal = arrayLiteral(unit(vector))
-  const dims = vector.length
-  const rows = (await hasVectorColumn(db))
-    ? await db.execute<{ id: number; similarity: number }>(sql`
-      SELECT id::float8 AS id, (1 - (embedding_vector::vector(${sql.raw(String(dims))}) <=> ${literal}::real[]::vector(${sql.raw(String(dims))})))::float8 AS similarity
+/**
+ * The `limit` chunks most similar to a vector (made unit length): pgvector's
+ * HNSW index when present (approximate), else the exact two-stage search over
+ * int8 codes and float4 (src/services/rag-exact.ts), which caches up to
+ * `cacheBytes` of codes in this process.
+ */
+export async function nearestChunks(
+  db: Database, projectId: string, model: string, vector: number[], limit: number, cacheBytes: number = DEFAULT_VECTOR_CACHE_BYTES
+): Promise<Array<{ id: number; similarity: number }>> {
+  const query = unit(vector)
+  if (!(await hasVectorColumn(db))) return nearestChunksExact(db, cacheBytes, projectId, model, query, limit)
+  const dims = sql.raw(String(Math.trunc(query.length)))
+  const literal = `[${query.join(',')}]`
+  // An HNSW scan returns at most hnsw.ef_search rows (40 by default) before the filter on the project
+  // and model: enough for `limit` when the index holds this project alone; with other projects, pgvector
+  // 0.8 scans on (in distance order) until the filter has kept enough.
+  const iterative = await hasIterativeScans(db)
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT set_config('hnsw.ef_search', ${String(Math.min(1000, Math.max(40, limit * 4)))}, true)`)
+    if (iterative) await tx.execute(sql`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`)
+    const { rows } = await tx.execute<{ id: number; similarity: number }>(sql`
+      SELECT id::float8 AS id, (1 - (embedding_vector::vector(${dims}) <=> ${literal}::vector(${dims})))::float8 AS similarity
       FROM ${fullTextChunks}
-      WHERE project_id = ${projectId} AND embedding_model = ${model} AND array_length(embedding, 1) = ${sql.raw(String(dims))}
-      ORDER BY embedding_vector::vector(${sql.raw(String(dims))}) <=> ${literal}::real[]::vector(${sql.raw(String(dims))}), id LIMIT ${limit}`)
-    : await db.execute<{ id: number; similarity: number }>(sql`
-      WITH q AS (SELECT ${literal}::real[] AS v)
-      SELECT c.id::float8 AS id, (SELECT sum(a * b) FROM unnest(c.embedding, q.v) AS t(a, b))::float8 AS similarity
-      FROM ${fullTextChunks} c, q
-      WHERE c.project_id = ${projectId} AND c.embedding_model = ${model} AND array_length(c.embedding, 1) = ${dims}
-      ORDER BY similarity DESC NULLS LAST, c.id LIMIT ${limit}`)
-  return rows.rows.map((r) => ({ id: Number(r.id), similarity: Number(r.similarity) }))
+      WHERE project_id = ${projectId} AND embedding_model = ${model} AND vector_dims(embedding_vector) = ${dims}
+      ORDER BY embedding_vector::vector(${dims}) <=> ${literal}::vector(${dims}), id LIMIT ${limit}`)
+    return rows.map((r) => ({ id: Number(r.id), similarity: Number(r.similarity) }))
+  })
 }
+
+/** Default of RAG_VECTOR_CACHE_BYTES. */
+export const DEFAULT_VECTOR_CACHE_BYTES = 256 * 1024 * 1024
 
 // ---------------------------------------------------------------------------
 // Conversations

@@ -28,7 +28,7 @@ export const IndexStatus = Type.Object({
   indexed: Type.Integer(), pending: Type.Integer(), errors: Type.Integer(),
   chunks: Type.Integer(), embeddedChunks: Type.Integer(),
   embeddingModel: Nullable(Type.String()), chunking: Type.String(),
-  vectorIndex: Type.Union([Type.Literal('pgvector-hnsw'), Type.Literal('exact-real-array')])
+  vectorIndex: Type.Union([Type.Literal('pgvector-hnsw'), Type.Literal('exact')])
 })
 
 export const IndexBody = Type.Object({

@@ -6302,7 +6302,7 @@ export interface paths {
                             files: number;
                             indexed: number;
                             pending: number;
-                            vectorIndex: "pgvector-hnsw" | "exact-real-array";
+                            vectorIndex: "pgvector-hnsw" | "exact";
                         };
                     };
                 };
