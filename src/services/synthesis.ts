@@ -15,10 +15,10 @@ import { and, desc, eq, inArray } from 'drizzle-orm'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/index.ts'
 import { extractionConsensus, extractionGrids, extractionGridVersions, extractions, synthesisDrafts, users } from '../db/schema.ts'
-import { Invalid, NotFound, UpstreamFailed } from '../errors.ts'
+import { Invalid, NotFound } from '../errors.ts'
 import { gridFields, type ExtractionValues, type FieldValue, type Grid, type GridField } from '../extraction/grid.ts'
 import type { SynthesisDraftValue, SynthesisDraftSummaryValue, SynthesisRequestValue } from '../http/schemas/synthesis.ts'
-import { createOllamaClientFromConfig, normaliseModelName } from '../llm/ollama.ts'
+import { requireInstalledModel } from '../llm/run.ts'
 import type { PromptStudy } from '../llm/synthesis-prompt.ts'
 import type { TaskView } from '../http/schemas/tasks.ts'
 import { toTaskView } from '../tasks/store.ts'
@@ -112,14 +112,7 @@ export async function synthesisStudies(db: Database, projectId: string): Promise
 export async function queueSynthesis(deps: TaskDeps & { config: Config }, projectId: string, userId: string, request: SynthesisRequestValue): Promise<TaskView> {
   const { studies } = await includedStudies(deps.db, projectId)
   if (studies.length === 0) throw new Invalid('the project has no included studies to synthesise (include records at title/abstract or full text first)', 'articles')
-  const model = normaliseModelName(request.model)
-  let installed: boolean
-  try {
-    installed = await createOllamaClientFromConfig(deps.config, { retries: 0 }).hasModel(model)
-  } catch (error) {
-    throw new UpstreamFailed(`cannot reach Ollama at ${deps.config.OLLAMA_BASE_URL}: ${(error as Error).message}`, 'model')
-  }
-  if (!installed) throw new Invalid(`model "${model}" is not installed on the Ollama server; pull it first (POST /api/llm/models/pull)`, 'model')
+  const model = await requireInstalledModel(deps.config, request.model)
   const payload: LlmSynthesisPayload = {
     model, language: request.language ?? 'en', temperature: request.temperature ?? 0.2, seed: request.seed ?? 42,
     maxInputChars: request.maxInputChars ?? DEFAULT_MAX_INPUT_CHARS
