@@ -121,25 +121,46 @@ export function crossTabulate(records: RecordFacts[], by: Dimension, by2: Dimens
     .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value) || a.value2.localeCompare(b.value2)).slice(0, limit)
 }
 
+export const CONCEPT_KINDS = ['keyword', 'llm-concept'] as const
+export type ConceptKind = (typeof CONCEPT_KINDS)[number]
+/** One record's terms per kind (a plain list: keywords). */
+export type ConceptTerms = string[] | Partial<Record<ConceptKind, string[]>>
+
 export interface ConceptGraph {
-  nodes: Array<{ id: string, label: string, count: number }>
+  nodes: Array<{ id: string, label: string, count: number, kind: ConceptKind }>
   edges: Array<{ source: string, target: string, count: number }>
 }
 
+/** A node's id: a keyword's comparison key; an LLM concept's prefixed, so that the two kinds of one term stay two nodes. */
+const nodeId = (kind: ConceptKind, key: string) => kind === 'keyword' ? key : `llm:${key}`
+
 /**
- * Keywords as nodes (records that carry them), co-occurrence in a record as
- * edges (records that carry both): nodes and edges below `minCount` are left
- * out, and only the `maxNodes` most frequent keywords are kept.
+ * Terms (keywords, LLM concepts) as nodes (records that carry them),
+ * co-occurrence in a record as edges (records that carry both): nodes and
+ * edges below `minCount` are left out, and only the `maxNodes` most frequent
+ * terms are kept.
  */
-export function conceptGraph(keywordLists: string[][], options: { minCount?: number, maxNodes?: number } = {}): ConceptGraph {
+export function conceptGraph(termLists: ConceptTerms[], options: { minCount?: number, maxNodes?: number } = {}): ConceptGraph {
   const minCount = options.minCount ?? 1
   const normalise = memoised()
-  const records = keywordLists.map((keywords) => recordKeywords(keywords, normalise))
+  const kinds = new Map<string, ConceptKind>()
+  const records = termLists.map((terms) => {
+    const byKind = Array.isArray(terms) ? { keyword: terms } : terms
+    const ids = new Map<string, string>()
+    for (const kind of CONCEPT_KINDS) {
+      for (const [key, label] of recordKeywords(byKind[kind] ?? [], normalise)) {
+        const id = nodeId(kind, key)
+        kinds.set(id, kind)
+        if (!ids.has(id)) ids.set(id, label)
+      }
+    }
+    return ids
+  })
   const counts = new Map<string, number>()
   const labels = new Labels()
   for (const r of records) for (const [key, label] of r) { counts.set(key, (counts.get(key) ?? 0) + 1); labels.add(key, label) }
   const nodes = [...counts].filter(([, count]) => count >= minCount).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, options.maxNodes ?? Infinity).map(([id, count]) => ({ id, label: labels.get(id), count }))
+    .slice(0, options.maxNodes ?? Infinity).map(([id, count]) => ({ id, label: labels.get(id), count, kind: kinds.get(id)! }))
   const kept = new Set(nodes.map((n) => n.id))
   const pairs = new Map<string, number>()
   for (const r of records) {
@@ -160,7 +181,7 @@ export function conceptGraph(keywordLists: string[][], options: { minCount?: num
 // eslint-disable-next-line no-control-regex -- removing them is the point
 const xml = (text: string) => escapeXml(text).replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
 
-/** The graph as GraphML (undirected; node label and count, edge weight). */
+/** The graph as GraphML (undirected; node label, count and kind, edge weight). */
 export function toGraphml(graph: ConceptGraph): string {
   const ids = new Map(graph.nodes.map((n, i) => [n.id, `n${i}`]))
   return [
@@ -168,9 +189,10 @@ export function toGraphml(graph: ConceptGraph): string {
     '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">',
     '  <key id="label" for="node" attr.name="label" attr.type="string"/>',
     '  <key id="count" for="node" attr.name="count" attr.type="int"/>',
+    '  <key id="kind" for="node" attr.name="kind" attr.type="string"/>',
     '  <key id="weight" for="edge" attr.name="weight" attr.type="int"/>',
     '  <graph id="concepts" edgedefault="undirected">',
-    ...graph.nodes.map((n) => `    <node id="${ids.get(n.id)}"><data key="label">${xml(n.label)}</data><data key="count">${n.count}</data></node>`),
+    ...graph.nodes.map((n) => `    <node id="${ids.get(n.id)}"><data key="label">${xml(n.label)}</data><data key="count">${n.count}</data><data key="kind">${n.kind}</data></node>`),
     ...graph.edges.map((e, i) => `    <edge id="e${i}" source="${ids.get(e.source)}" target="${ids.get(e.target)}"><data key="weight">${e.count}</data></edge>`),
     '  </graph>',
     '</graphml>',
