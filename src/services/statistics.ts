@@ -15,6 +15,7 @@ import { articles } from '../db/schema.ts'
 import { barChartSvg } from '../charts/bar-chart.ts'
 import { conceptGraph, countBy, crossTabulate, toGraphml, type Dimension, type RecordFacts } from '../synthesis/descriptive/index.ts'
 import { Invalid } from '../errors.ts'
+import { groundedConceptsByArticle } from './llm-concepts.ts'
 import { loadStageDecisions, recordStatus } from './screening.ts'
 import { getScreeningSettings } from './screening-settings.ts'
 
@@ -72,11 +73,13 @@ export async function statisticsChart(db: Database, projectId: string, dimension
   })
 }
 
-export interface ConceptQuery { set: RecordSet, minCount: number, maxNodes: number }
+export interface ConceptQuery { set: RecordSet, minCount: number, maxNodes: number, llm: boolean }
 
+/** The concept graph of a record set: keywords, and with `llm` the grounded concepts of the latest LLM concept run (kind "llm-concept"). */
 export async function projectConcepts(db: Database, projectId: string, query: ConceptQuery) {
   const { records, includedAt } = await recordSet(db, projectId, query.set)
-  const graph = conceptGraph(records.map((r) => r.keywords), { minCount: query.minCount, maxNodes: query.maxNodes })
+  const llmConcepts = query.llm ? await groundedConceptsByArticle(db, projectId) : new Map<string, string[]>()
+  const graph = conceptGraph(records.map((r) => ({ keyword: r.keywords, 'llm-concept': llmConcepts.get(r.id) ?? [] })), { minCount: query.minCount, maxNodes: query.maxNodes })
   return { set: query.set, ...(includedAt ? { includedAt } : {}), records: records.length, ...graph }
 }
 
