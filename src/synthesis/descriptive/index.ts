@@ -131,8 +131,12 @@ export interface ConceptGraph {
   edges: Array<{ source: string, target: string, count: number }>
 }
 
-/** A node's id: a keyword's comparison key; an LLM concept's prefixed, so that the two kinds of one term stay two nodes. */
-const nodeId = (kind: ConceptKind, key: string) => kind === 'keyword' ? key : `llm:${key}`
+/**
+ * What a node's id starts with: nothing for a keyword (its comparison key), "llm:" for an LLM concept, so that
+ * the two kinds of one term stay two nodes (comparison keys hold no colon).
+ */
+const ID_PREFIX: Record<ConceptKind, string> = { keyword: '', 'llm-concept': 'llm:' }
+const kindOf = (id: string): ConceptKind => id.startsWith(ID_PREFIX['llm-concept']) ? 'llm-concept' : 'keyword'
 
 /**
  * Terms (keywords, LLM concepts) as nodes (records that carry them),
@@ -143,16 +147,12 @@ const nodeId = (kind: ConceptKind, key: string) => kind === 'keyword' ? key : `l
 export function conceptGraph(termLists: ConceptTerms[], options: { minCount?: number, maxNodes?: number } = {}): ConceptGraph {
   const minCount = options.minCount ?? 1
   const normalise = memoised()
-  const kinds = new Map<string, ConceptKind>()
   const records = termLists.map((terms) => {
-    const byKind = Array.isArray(terms) ? { keyword: terms } : terms
-    const ids = new Map<string, string>()
+    if (Array.isArray(terms)) return recordKeywords(terms, normalise)
+    const ids = recordKeywords(terms.keyword ?? [], normalise)
     for (const kind of CONCEPT_KINDS) {
-      for (const [key, label] of recordKeywords(byKind[kind] ?? [], normalise)) {
-        const id = nodeId(kind, key)
-        kinds.set(id, kind)
-        if (!ids.has(id)) ids.set(id, label)
-      }
+      if (kind === 'keyword') continue
+      for (const [key, label] of recordKeywords(terms[kind] ?? [], normalise)) ids.set(`${ID_PREFIX[kind]}${key}`, label)
     }
     return ids
   })
@@ -160,7 +160,7 @@ export function conceptGraph(termLists: ConceptTerms[], options: { minCount?: nu
   const labels = new Labels()
   for (const r of records) for (const [key, label] of r) { counts.set(key, (counts.get(key) ?? 0) + 1); labels.add(key, label) }
   const nodes = [...counts].filter(([, count]) => count >= minCount).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, options.maxNodes ?? Infinity).map(([id, count]) => ({ id, label: labels.get(id), count, kind: kinds.get(id)! }))
+    .slice(0, options.maxNodes ?? Infinity).map(([id, count]) => ({ id, label: labels.get(id), count, kind: kindOf(id) }))
   const kept = new Set(nodes.map((n) => n.id))
   const pairs = new Map<string, number>()
   for (const r of records) {
