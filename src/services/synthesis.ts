@@ -68,10 +68,15 @@ const authorList = (authors: IncludedStudy['authors']) => {
   return names.length > 6 ? `${names.slice(0, 6).join(', ')} et al.` : names.join(', ')
 }
 
-/** The included studies as the prompts get them, in citation-key order, with the key → article map. */
-export async function synthesisStudies(db: Database, projectId: string): Promise<{ studies: Array<PromptStudy & { articleId: string }>; includedAt: string }> {
-  const { studies, includedAt } = await includedStudies(db, projectId)
-  const ids = studies.map((s) => s.id)
+/** One grid's extraction of an article as a synthesis uses it: where it comes from, the grid version's definition, the values. */
+export interface ChosenExtraction { grid: string; source: string; definition: Grid; values: ExtractionValues }
+
+/**
+ * Per article of `ids`, per grid of the project (in creation order): the consensus values when
+ * there is a consensus, otherwise one reviewer's extraction — complete before draft, a person's
+ * before a model's — with its source said.
+ */
+export async function chosenExtractions(db: Database, projectId: string, ids: string[]): Promise<Map<string, ChosenExtraction[]>> {
   const grids = await db.select({ id: extractionGrids.id, name: extractionGrids.name }).from(extractionGrids).where(eq(extractionGrids.projectId, projectId)).orderBy(extractionGrids.createdAt)
   const consensus: Array<{ articleId: string; gridId: string; versionId: string; values: unknown }> = []
   const reviewers: Array<{ articleId: string; gridId: string; versionId: string; values: unknown; status: string; name: string | null; email: string; kind: string }> = []
@@ -92,18 +97,28 @@ export async function synthesisStudies(db: Database, projectId: string): Promise
     }
   }
   const rank = (r: typeof reviewers[number]) => (r.status === 'complete' ? 0 : 2) + (r.kind === 'llm' ? 1 : 0)
+  const byArticle = <T extends { articleId: string }>(rows: T[]) => rows.reduce((m, r) => m.set(r.articleId, [...m.get(r.articleId) ?? [], r]), new Map<string, T[]>())
+  const consensusOf = byArticle(consensus)
+  const reviewersOf = byArticle(reviewers)
+  return new Map(ids.map((id) => [id, grids.flatMap((g): ChosenExtraction[] => {
+    const c = consensusOf.get(id)?.find((r) => r.gridId === g.id)
+    if (c) return [{ grid: g.name, source: 'consensus', definition: definitions.get(c.versionId)!, values: c.values as ExtractionValues }]
+    const r = (reviewersOf.get(id) ?? []).filter((x) => x.gridId === g.id).sort((a, b) => rank(a) - rank(b) || a.email.localeCompare(b.email))[0]
+    if (!r) return []
+    const who = r.kind === 'llm' ? `model ${r.name ?? r.email}` : (r.name || r.email)
+    return [{ grid: g.name, source: `no consensus: ${who}'s ${r.status} extraction`, definition: definitions.get(r.versionId)!, values: r.values as ExtractionValues }]
+  })]))
+}
+
+/** The included studies as the prompts get them, in citation-key order, with the key → article map. */
+export async function synthesisStudies(db: Database, projectId: string): Promise<{ studies: Array<PromptStudy & { articleId: string }>; includedAt: string }> {
+  const { studies, includedAt } = await includedStudies(db, projectId)
+  const chosen = await chosenExtractions(db, projectId, studies.map((s) => s.id))
   return {
     includedAt,
     studies: studies.map((s) => ({
       articleId: s.id, key: s.key, title: s.title, authors: authorList(s.authors), year: s.year, journal: s.journal, design: s.type, abstract: s.abstract,
-      extraction: grids.flatMap((g) => {
-        const c = consensus.find((r) => r.articleId === s.id && r.gridId === g.id)
-        if (c) return [{ grid: g.name, source: 'consensus', values: labelled(definitions.get(c.versionId)!, c.values as ExtractionValues) }]
-        const r = reviewers.filter((x) => x.articleId === s.id && x.gridId === g.id).sort((a, b) => rank(a) - rank(b) || a.email.localeCompare(b.email))[0]
-        if (!r) return []
-        const who = r.kind === 'llm' ? `model ${r.name ?? r.email}` : (r.name || r.email)
-        return [{ grid: g.name, source: `no consensus: ${who}'s ${r.status} extraction`, values: labelled(definitions.get(r.versionId)!, r.values as ExtractionValues) }]
-      })
+      extraction: (chosen.get(s.id) ?? []).map((e) => ({ grid: e.grid, source: e.source, values: labelled(e.definition, e.values) }))
     }))
   }
 }
