@@ -91,6 +91,24 @@ t.test('LLM concepts: normalised, traced to studies and quotes, invented quotes 
   const graphml = await call(viewer, 'GET', '/concepts?set=included&llm=true&format=graphml')
   t.match(graphml.body, /<data key="label">chatbot<\/data><data key="count">2<\/data><data key="kind">llm-concept<\/data>/)
 
+  await t.test('categorical extraction values are nodes too (consensus first), without the LLM', async (t) => {
+    const grid = { name: 'Study', sections: [{ title: 'Study', fields: [
+      { key: 'design', label: 'Design', type: 'single_choice', choices: ['RCT', 'cohort'] }, { key: 'blinded', label: 'Blinded', type: 'boolean' },
+      { key: 'notes', label: 'Notes', type: 'text' }
+    ] }] }
+    const gridId = (await call(owner, 'POST', '/grids', { definition: grid })).json().id
+    for (const a of [trial, agents]) {
+      const saved = await call(owner, 'PUT', `/articles/${a.id}/extractions/consensus`, { gridId, values: { design: { value: 'RCT' }, blinded: { notReported: true }, notes: { value: 'free text' } } })
+      t.equal(saved.statusCode, 200, saved.body)
+    }
+    const graph = (await call(viewer, 'GET', '/concepts?set=included')).json()
+    t.same(graph.nodes.filter((n: Json) => n.kind === 'extraction-value'), [{ id: 'x:design rct', label: 'Design: RCT', count: 2, kind: 'extraction-value' }],
+      'a choice is a node; "not reported" and free text are not')
+    t.ok(graph.edges.some((e: Json) => e.source === 'chatbot' && e.target === 'x:design rct' && e.count === 2), 'values co-occur with keywords')
+    const without = (await call(viewer, 'GET', '/concepts?set=included&extraction=false')).json()
+    t.notOk(without.nodes.some((n: Json) => n.kind === 'extraction-value'), 'extraction=false leaves them out')
+  })
+
   await t.test('an unreachable server: refused before any task, the last run stays the latest', async (t) => {
     await ollama.close()
     const again = await call(owner, 'POST', '/concepts/llm', { model: 'llama3:8b' })

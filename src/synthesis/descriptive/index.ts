@@ -121,7 +121,7 @@ export function crossTabulate(records: RecordFacts[], by: Dimension, by2: Dimens
     .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value) || a.value2.localeCompare(b.value2)).slice(0, limit)
 }
 
-export const CONCEPT_KINDS = ['keyword', 'llm-concept'] as const
+export const CONCEPT_KINDS = ['keyword', 'extraction-value', 'llm-concept'] as const
 export type ConceptKind = (typeof CONCEPT_KINDS)[number]
 /** One record's terms per kind (a plain list: keywords). */
 export type ConceptTerms = string[] | Partial<Record<ConceptKind, string[]>>
@@ -132,14 +132,31 @@ export interface ConceptGraph {
 }
 
 /**
- * What a node's id starts with: nothing for a keyword (its comparison key), "llm:" for an LLM concept, so that
- * the two kinds of one term stay two nodes (comparison keys hold no colon).
+ * What a node's id starts with: nothing for a keyword (its comparison key), "x:" for an extraction value,
+ * "llm:" for an LLM concept, so that one term of two kinds makes two nodes (comparison keys hold no colon).
  */
-const ID_PREFIX: Record<ConceptKind, string> = { keyword: '', 'llm-concept': 'llm:' }
-const kindOf = (id: string): ConceptKind => id.startsWith(ID_PREFIX['llm-concept']) ? 'llm-concept' : 'keyword'
+const ID_PREFIX: Record<ConceptKind, string> = { keyword: '', 'extraction-value': 'x:', 'llm-concept': 'llm:' }
+const kindOf = (id: string): ConceptKind => CONCEPT_KINDS.find((k) => k !== 'keyword' && id.startsWith(ID_PREFIX[k])) ?? 'keyword'
 
 /**
- * Terms (keywords, LLM concepts) as nodes (records that carry them),
+ * The categorical values of an extraction as terms "Field: value": single and multiple choices,
+ * yes/no fields; "not reported" and empty fields give none.
+ */
+export function categoricalTerms(fields: Array<{ key: string; label: string; type: string }>, values: Record<string, { value?: unknown; notReported?: boolean } | undefined>): string[] {
+  const terms: string[] = []
+  for (const f of fields) {
+    const entry = values[f.key]
+    if (!entry || entry.notReported) continue
+    const v = entry.value
+    if (f.type === 'boolean' && typeof v === 'boolean') terms.push(`${f.label}: ${v ? 'yes' : 'no'}`)
+    else if (f.type === 'single_choice' && typeof v === 'string' && v.trim()) terms.push(`${f.label}: ${v.trim()}`)
+    else if (f.type === 'multiple_choice' && Array.isArray(v)) for (const c of v) if (typeof c === 'string' && c.trim()) terms.push(`${f.label}: ${c.trim()}`)
+  }
+  return terms
+}
+
+/**
+ * Terms (keywords, categorical extraction values, LLM concepts) as nodes (records that carry them),
  * co-occurrence in a record as edges (records that carry both): nodes and
  * edges below `minCount` are left out, and only the `maxNodes` most frequent
  * terms are kept.

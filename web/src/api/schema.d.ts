@@ -5094,6 +5094,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description add the categorical values (choices, yes/no) of each record's extraction as "Field: value" (kind "extraction-value"; id "x:" and the key) */
+                    extraction?: boolean;
                     format?: "json" | "graphml";
                     /** @description add the concepts of the latest LLM concept run (POST /concepts/llm) that are quoted from their study (kind "llm-concept") */
                     llm?: boolean;
@@ -5129,7 +5131,7 @@ export interface paths {
                                 count: number;
                                 /** @description a keyword's comparison key; "llm:" and the key for an LLM concept */
                                 id: string;
-                                kind: "keyword" | "llm-concept";
+                                kind: "keyword" | "extraction-value" | "llm-concept";
                                 label: string;
                             }[];
                             records: number;

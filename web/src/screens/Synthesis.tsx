@@ -239,7 +239,7 @@ function Statistics({ projectId }: { projectId: string }) {
   )
 }
 
-interface ConceptNode { id: string; label: string; count: number; kind: 'keyword' | 'llm-concept' }
+interface ConceptNode { id: string; label: string; count: number; kind: 'keyword' | 'extraction-value' | 'llm-concept' }
 interface ConceptRun {
   id: string; model: string; modelDigest: string | null; promptVersion: string; createdAt: string
   studies: Array<{ articleId: string }>; failures: Array<{ key: string; kind: string; message: string }>
