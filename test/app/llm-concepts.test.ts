@@ -1,5 +1,6 @@
 import t from 'tap'
-import { articles } from '../../src/db/schema.ts'
+import { eq } from 'drizzle-orm'
+import { articles, files, fullTextPages, fullTexts } from '../../src/db/schema.ts'
 import { CONCEPT_PROMPT_VERSION } from '../../src/llm/concept-prompt.ts'
 import { startFakeOllama } from '../llm/ollama-server.ts'
 import { build, needsServices, taskFinished, userWithToken } from '../helper.ts'
@@ -18,7 +19,10 @@ t.test('LLM concepts: normalised, traced to studies and quotes, invented quotes 
         ] })
       }
       if (prompt.includes('Conversational agents')) {
-        return JSON.stringify({ concepts: [{ concept: 'chatbot', quote: 'conversational agents (chatbots)' }, { concept: 'medication adherence', quote: 'RCT' }] })
+        return JSON.stringify({ concepts: [
+          { concept: 'chatbot', quote: 'conversational agents (chatbots)' }, { concept: 'medication adherence', quote: 'RCT' },
+          { concept: 'pedometer', quote: 'participants wore a\npedometer' }
+        ] })
       }
       if (prompt.includes('Broken answer')) return '{"concepts": [{"concept": "cut'
       return undefined
@@ -46,6 +50,11 @@ t.test('LLM concepts: normalised, traced to studies and quotes, invented quotes 
     { projectId: project.id, title: 'Excluded record', year: 2018, authors: [{ family: 'Doe' }], abstract: 'Not relevant.' }
   ]).returning()
   for (const a of [trial, agents, broken]) await call(owner, 'POST', `/articles/${a.id}/decisions`, { decision: 'include' })
+  // An extracted full text for one study: its passages are sent, and a quote from them is found on its page.
+  const [file] = await app.db.insert(files).values({ projectId: project.id, storagePath: 'x.pdf', originalName: 'x.pdf', size: 1, sha256: 'x' }).returning()
+  await app.db.insert(fullTexts).values({ fileId: file.id, projectId: project.id, status: 'ok', pageCount: 1, extractorVersion: 'test' })
+  await app.db.insert(fullTextPages).values({ fileId: file.id, projectId: project.id, page: 1, text: 'Conversational agents and adherence: participants wore a pedometer.' })
+  await app.db.update(articles).set({ fullTextFileId: file.id }).where(eq(articles.id, agents.id))
   await call(owner, 'POST', `/articles/${excluded.id}/decisions`, { decision: 'exclude' })
 
   const missing = await call(owner, 'POST', '/concepts/llm', { model: 'mistral' })
@@ -61,7 +70,7 @@ t.test('LLM concepts: normalised, traced to studies and quotes, invented quotes 
   t.equal(task.status, 'succeeded', task.error ?? '')
   t.match(task.result, {
     model: 'llama3:8b', promptVersion: CONCEPT_PROMPT_VERSION, requested: 3, read: 2, failed: 1, failures: { 'malformed-json': 1 },
-    errors: [{ articleId: broken.id, kind: 'malformed-json' }], concepts: 2, flagged: 3
+    errors: [{ articleId: broken.id, kind: 'malformed-json' }], concepts: 3, flagged: 3
   })
   const sent = ollama.requests.filter((r) => r.path === '/api/generate')
   t.equal(sent.length, 3, 'one request per included study, none for the excluded record')
@@ -76,6 +85,10 @@ t.test('LLM concepts: normalised, traced to studies and quotes, invented quotes 
   t.same(trialConcepts.map((c: Json) => [c.key, c.flagged]), [['chatbot', false], ['medication adherence', true], ['reminder', false], ['blockchain', true]],
     'case and plurals merged; a concept whose quote is not in the text is flagged')
   t.same(trialConcepts[0].quotes, [{ text: 'chatbot   delivered', found: true, page: 0 }, { text: 'Chatbot trial', found: true, page: 0 }], 'both quotes of the merged concept kept')
+  const agentsRead = run.studies.find((s: Json) => s.articleId === agents.id)
+  t.equal(agentsRead.text, 'full_text')
+  t.same(agentsRead.concepts.find((c: Json) => c.key === 'pedometer').quotes, [{ text: 'participants wore a\npedometer', found: true, page: 1 }], 'a quote from the full text found on its page')
+  t.match(sent.find((r) => String(r.body?.prompt).includes('Conversational agents'))?.body?.prompt, /Full text, page 1:\nConversational agents and adherence: participants wore a pedometer\./)
   const chatbot = run.concepts.find((c: Json) => c.key === 'chatbot')
   t.same(chatbot.studies.map((s: Json) => s.articleId).sort(), [trial.id, agents.id].sort(), 'a concept traced to the studies it came from')
   t.match(run.concepts.find((c: Json) => c.key === 'medication adherence'), { flaggedIn: 2 })
@@ -84,7 +97,8 @@ t.test('LLM concepts: normalised, traced to studies and quotes, invented quotes 
   t.notOk(plain.nodes.some((n: Json) => n.kind === 'llm-concept'), 'keywords only unless asked')
   const enriched = (await call(viewer, 'GET', '/concepts?set=included&llm=true')).json()
   t.same(enriched.nodes.filter((n: Json) => n.kind === 'llm-concept'), [
-    { id: 'llm:chatbot', label: 'chatbot', count: 2, kind: 'llm-concept' }, { id: 'llm:reminder', label: 'Reminders', count: 1, kind: 'llm-concept' }
+    { id: 'llm:chatbot', label: 'chatbot', count: 2, kind: 'llm-concept' }, { id: 'llm:pedometer', label: 'pedometer', count: 1, kind: 'llm-concept' },
+    { id: 'llm:reminder', label: 'Reminders', count: 1, kind: 'llm-concept' }
   ], 'grounded concepts only: flagged ones stay out of the graph')
   t.match(enriched.nodes, [{ id: 'chatbot', kind: 'keyword', count: 2 }])
   t.ok(enriched.edges.some((e: Json) => e.source === 'chatbot' && e.target === 'llm:chatbot' && e.count === 2), 'keywords and concepts co-occur')
