@@ -1,7 +1,8 @@
 /**
  * Descriptive statistics and concept-graph speed on n generated records (in
  * memory: the counting, not the database read): counts by every dimension, a
- * cross-tabulation, and the keyword co-occurrence graph.
+ * cross-tabulation, and the keyword co-occurrence graph, without and with
+ * LLM concepts (0–6 a record, from 1,000) beside the keywords.
  *
  *   npx tsx bench/descriptive.ts [--n 100000] [--runs 5]
  */
@@ -35,3 +36,7 @@ time('concept graph (300 nodes)', () => conceptGraph(keywordLists, { maxNodes: 3
 const graph = conceptGraph(keywordLists, { maxNodes: 300 })
 console.log(`  ${graph.nodes.length} nodes, ${graph.edges.length} edges`)
 time('GraphML of that graph', () => toGraphml(graph))
+const withConcepts = keywordLists.map((keyword) => ({
+  keyword, 'llm-concept': Array.from({ length: Math.floor(random() * 7) }, () => `Theme ${Math.floor(random() ** 2 * 1000)}`)
+}))
+time('concept graph with LLM concepts (300 nodes)', () => conceptGraph(withConcepts, { maxNodes: 300 }))

@@ -417,6 +417,28 @@ export const synthesisDrafts = pgTable('synthesis_drafts', {
   createdAt: createdAt()
 }, (t) => [uniqueIndex('synthesis_drafts_project_version_idx').on(t.projectId, t.version)])
 
+/**
+ * LLM concept runs (task `llm-concepts`): the key concepts a local model found in each included
+ * study, normalised, each with the quotes it gave and whether they occur in the study's text. The
+ * concept graph adds the concepts of the project's latest run.
+ */
+export const llmConceptRuns = pgTable('llm_concept_runs', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  model: text('model').notNull(),
+  modelDigest: text('model_digest'),
+  promptVersion: text('prompt_version').notNull(),
+  /** `{ temperature, seed, maxConcepts, fullTextChars, concurrency }` */
+  options: jsonb('options').notNull(),
+  /** `[{ articleId, key, title, text: 'full_text' | 'abstract', concepts: [{ key, label, quotes: [{ text, found }], flagged }] }]`; failed studies are in `failures`. */
+  studies: jsonb('studies').notNull(),
+  /** `[{ articleId, key, kind, message }]`: studies the model gave no usable answer for. */
+  failures: jsonb('failures').notNull(),
+  taskId: uuid('task_id').references(() => tasks.id, { onDelete: 'set null' }),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt()
+}, (t) => [index('llm_concept_runs_project_idx').on(t.projectId, t.createdAt)])
+
 /** A project's extraction grids; their definitions are in `extraction_grid_versions`. */
 export const extractionGrids = pgTable('extraction_grids', {
   id: uuid('id').primaryKey().defaultRandom(),

@@ -12,15 +12,11 @@
  * answer that stays malformed after a retry fails that article only;
  * losing the server (or the model) ends the run with what was done.
  */
-import { eq } from 'drizzle-orm'
-import { projects } from '../db/schema.ts'
 import { gridFields } from '../extraction/grid.ts'
 import {
   EXTRACTION_PROMPT_VERSION, ExtractionJsonError, extractionPrompt, groupFields, parseModelJson, readModelAnswer, selectPassages
 } from '../extraction/llm.ts'
-import {
-  createOllamaClientFromConfig, ModelNotFoundError, normaliseModelName, OllamaConnectionError, OllamaHttpError, OllamaResponseError, OllamaTimeoutError
-} from '../llm/ollama.ts'
+import { llmFailureOf, startLlmRun } from '../llm/run.ts'
 import { DEFAULT_EXTRACTION_TEMPLATE, TemplateError } from '../llm/screening-prompt.ts'
 import {
   llmArticleText, llmExtractionArticles, outcomeCounts, pinnedGrid, saveLlmExtraction, type LlmExtractionPayload, type LlmRunInfo
@@ -76,28 +72,9 @@ class ArticleFailure extends Error {
 }
 
 export async function llmExtraction(ctx: JobContext, payload: LlmExtractionPayload): Promise<LlmExtractionResult> {
-  const projectId = ctx.task.projectId
-  if (!projectId) throw new TaskError('LLM extraction task has no project')
   const started = Date.now()
-  const config = ctx.config
-  const client = createOllamaClientFromConfig(config)
-  const model = normaliseModelName(payload.model)
-
-  await ctx.progress(0, `checking that ${model} is installed`)
-  let digest: string | null
-  try {
-    const installed = (await client.listModels({ signal: ctx.signal })).find((m) => normaliseModelName(m.name) === model || normaliseModelName(m.model) === model)
-    if (!installed) {
-      throw new TaskError(`model "${model}" is not installed on the Ollama server at ${config.OLLAMA_BASE_URL}; pull it first (POST /api/llm/models/pull {"model": "${payload.model}"})`)
-    }
-    digest = installed.digest ?? null
-  } catch (error) {
-    if (ctx.signal.aborted || error instanceof TaskError) throw error
-    throw new TaskError(`cannot reach Ollama at ${config.OLLAMA_BASE_URL}: ${(error as Error).message}`)
-  }
-
-  const [project] = await ctx.db.select().from(projects).where(eq(projects.id, projectId))
-  if (!project) throw new TaskError('the project no longer exists')
+  const { project, client, model, digest, concurrency: allowed } = await startLlmRun(ctx, payload.model)
+  const projectId = project.id
   const grid = await pinnedGrid(ctx.db, payload.gridId, payload.gridVersion)
   if (!grid) throw new TaskError(`grid version ${payload.gridVersion} no longer exists`)
   const templateRow = payload.templateId ? await getPrompt(ctx.db, payload.templateId) : await defaultPrompt(ctx.db, 'extraction')
@@ -113,7 +90,7 @@ export async function llmExtraction(ctx: JobContext, payload: LlmExtractionPaylo
 
   const reviewer = await llmReviewer(ctx.db, model)
   const todo = await llmExtractionArticles(ctx.db, projectId, payload.gridId, reviewer.id, payload.articleIds)
-  const concurrency = Math.max(1, Math.min(payload.options.concurrency ?? config.LLM_CONCURRENCY, config.LLM_CONCURRENCY))
+  const concurrency = allowed(payload.options.concurrency)
   const options = { ...payload.options, concurrency, passageBudget: PASSAGE_BUDGET, jsonAttempts: JSON_ATTEMPTS }
   const result: LlmExtractionResult = {
     model, digest, promptVersion: EXTRACTION_PROMPT_VERSION, templateId: templateRow?.id ?? null, gridId: payload.gridId, gridVersion: payload.gridVersion,
@@ -161,10 +138,8 @@ export async function llmExtraction(ctx: JobContext, payload: LlmExtractionPaylo
       if (ctx.signal.aborted) throw error
       const counts = { fields: fieldCount, values: 0, verified: 0, unverified: 0, notReported: 0, invalid: 0 }
       if (error instanceof ArticleFailure) return { ...base, ...counts, requests, status: 'failed', error: { kind: error.kind, message: error.message } }
-      if (error instanceof OllamaTimeoutError) return { ...base, ...counts, requests, status: 'failed', error: { kind: 'timeout', message: error.message } }
-      if (error instanceof OllamaResponseError || (error instanceof OllamaHttpError && error.status >= 500)) {
-        return { ...base, ...counts, requests, status: 'failed', error: { kind: 'server-error', message: error.message } }
-      }
+      const failure = llmFailureOf(error)
+      if (failure === 'timeout' || failure === 'server-error') return { ...base, ...counts, requests, status: 'failed', error: { kind: failure, message: (error as Error).message } }
       throw error
     }
     const run: LlmRunInfo = {
@@ -184,8 +159,8 @@ export async function llmExtraction(ctx: JobContext, payload: LlmExtractionPaylo
         outcome = await extractArticle(article)
       } catch (error) {
         if (ctx.signal.aborted) throw error
-        if (error instanceof OllamaConnectionError || error instanceof ModelNotFoundError || error instanceof OllamaHttpError) {
-          fatal = error
+        if (llmFailureOf(error) === 'fatal') {
+          fatal = error as Error
           break
         }
         throw error

@@ -13,9 +13,7 @@
  */
 import { getTool } from '../appraisal/index.ts'
 import { assembleAssessment, domainJsonSchema, domainPassages, domainPrompt, readDomainAnswer, ROB_PROMPT_VERSION, type DomainReading } from '../appraisal/llm.ts'
-import {
-  createOllamaClientFromConfig, ModelNotFoundError, normaliseModelName, OllamaConnectionError, OllamaHttpError, OllamaResponseError, OllamaTimeoutError
-} from '../llm/ollama.ts'
+import { llmFailureOf, startLlmRun } from '../llm/run.ts'
 import { saveModelAssessment } from '../services/appraisal.ts'
 import { fullTextOf, llmRobTargets, type LlmRobPayload } from '../services/appraisal-llm.ts'
 import { llmReviewer } from '../services/screening-llm.ts'
@@ -53,27 +51,14 @@ export interface LlmRobResult {
 const MAX_REPORTED = 500
 
 export async function llmRob(ctx: JobContext, payload: LlmRobPayload): Promise<LlmRobResult> {
-  const projectId = ctx.task.projectId
-  if (!projectId) throw new TaskError('LLM risk-of-bias task has no project')
   const started = Date.now()
   const tool = getTool(payload.tool)
-  const client = createOllamaClientFromConfig(ctx.config)
-  const model = normaliseModelName(payload.model)
-
-  await ctx.progress(0, `checking that ${model} is installed`)
-  let digest: string | null
-  try {
-    const found = (await client.listModels({ signal: ctx.signal })).find((m) => m.name === model)
-    if (!found) throw new TaskError(`model "${model}" is not installed on the Ollama server at ${ctx.config.OLLAMA_BASE_URL}; pull it first (POST /api/llm/models/pull)`)
-    digest = found.digest ?? null
-  } catch (error) {
-    if (ctx.signal.aborted || error instanceof TaskError) throw error
-    throw new TaskError(`cannot reach Ollama at ${ctx.config.OLLAMA_BASE_URL}: ${(error as Error).message}`)
-  }
+  const { project, client, model, digest, concurrency: allowed } = await startLlmRun(ctx, payload.model)
+  const projectId = project.id
 
   const reviewer = await llmReviewer(ctx.db, model)
   const targets = await llmRobTargets(ctx.db, projectId, payload.articleIds)
-  const concurrency = Math.max(1, Math.min(payload.concurrency ?? ctx.config.LLM_CONCURRENCY, ctx.config.LLM_CONCURRENCY))
+  const concurrency = allowed(payload.concurrency)
   const options = { temperature: 0, ...payload.options }
   const outcome = (payload.outcome ?? '').trim()
   const result: LlmRobResult = {
@@ -118,9 +103,9 @@ export async function llmRob(ctx: JobContext, payload: LlmRobPayload): Promise<L
         else await assess(articleId, fileId)
       } catch (error) {
         if (ctx.signal.aborted) throw error
-        if (error instanceof OllamaTimeoutError) fail(articleId, 'timeout', error.message)
-        else if (error instanceof OllamaResponseError || (error instanceof OllamaHttpError && error.status >= 500)) fail(articleId, 'server-error', error.message)
-        else if (error instanceof OllamaConnectionError || error instanceof ModelNotFoundError || error instanceof OllamaHttpError) fatal = error
+        const failure = llmFailureOf(error)
+        if (failure === 'timeout' || failure === 'server-error') fail(articleId, failure, (error as Error).message)
+        else if (failure === 'fatal') fatal = error as Error
         else throw error
       }
       done++

@@ -8,12 +8,8 @@
  * for that record and nothing is stored for it. Losing the server (or the
  * model) ends the run with what was done so far.
  */
-import { eq } from 'drizzle-orm'
-import { decisions, projects } from '../db/schema.ts'
-import {
-  createOllamaClientFromConfig, ModelNotFoundError, normaliseModelName, OllamaConnectionError, OllamaHttpError,
-  OllamaResponseError, OllamaTimeoutError
-} from '../llm/ollama.ts'
+import { decisions } from '../db/schema.ts'
+import { llmFailureOf, startLlmRun } from '../llm/run.ts'
 import { buildScreeningPrompt, DEFAULT_SCREENING_TEMPLATE, parseScreeningAnswer, ScreeningAnswerError, TemplateError } from '../llm/screening-prompt.ts'
 import { llmReviewer, llmRunRecords, promptCriteria, type LlmScreeningPayload } from '../services/screening-llm.ts'
 import { trainScreeningModel } from '../services/screening-model.ts'
@@ -51,27 +47,9 @@ const MAX_REPORTED_ERRORS = 100
 class FatalRunError extends Error {}
 
 export async function llmScreening(ctx: JobContext, payload: LlmScreeningPayload): Promise<LlmRunResult> {
-  const projectId = ctx.task.projectId
-  if (!projectId) throw new TaskError('LLM screening task has no project')
   const started = Date.now()
-  const config = ctx.config
-  const client = createOllamaClientFromConfig(config)
-  const model = normaliseModelName(payload.model)
-
-  await ctx.progress(0, `checking that ${model} is installed`)
-  let installed: boolean
-  try {
-    installed = await client.hasModel(model, { signal: ctx.signal })
-  } catch (error) {
-    if (ctx.signal.aborted) throw error
-    throw new TaskError(`cannot reach Ollama at ${config.OLLAMA_BASE_URL}: ${(error as Error).message}`)
-  }
-  if (!installed) {
-    throw new TaskError(`model "${model}" is not installed on the Ollama server at ${config.OLLAMA_BASE_URL}; pull it first (POST /api/llm/models/pull {"model": "${payload.model}"})`)
-  }
-
-  const [project] = await ctx.db.select().from(projects).where(eq(projects.id, projectId))
-  if (!project) throw new TaskError('the project no longer exists')
+  const { project, client, model, concurrency: allowed } = await startLlmRun(ctx, payload.model)
+  const projectId = project.id
   const templateRow = payload.templateId ? await getPrompt(ctx.db, payload.templateId) : await defaultPrompt(ctx.db, 'screening')
   if (payload.templateId && !templateRow) throw new TaskError('the prompt template no longer exists')
   const template = templateRow?.template ?? DEFAULT_SCREENING_TEMPLATE
@@ -86,7 +64,7 @@ export async function llmScreening(ctx: JobContext, payload: LlmScreeningPayload
   const reviewer = await llmReviewer(ctx.db, model)
   const settings = readScreeningSettings(project.screeningSettings)
   const records = await llmRunRecords(ctx.db, projectId, settings, payload.stage, reviewer.id, payload.articleIds)
-  const concurrency = Math.max(1, Math.min(payload.concurrency ?? config.LLM_CONCURRENCY, config.LLM_CONCURRENCY))
+  const concurrency = allowed(payload.concurrency)
 
   const result: LlmRunResult = {
     model, reviewerId: reviewer.id, stage: payload.stage, templateId: templateRow?.id ?? null, requested: records.length, screened: 0,
@@ -120,12 +98,11 @@ export async function llmScreening(ctx: JobContext, payload: LlmScreeningPayload
         result.decisions[parsed.decision]++
       } catch (error) {
         if (ctx.signal.aborted) throw error
+        const failure = llmFailureOf(error)
         if (error instanceof ScreeningAnswerError) fail(record.id, error.problem === 'malformed-json' ? 'malformed-json' : 'invalid-answer', error.message)
-        else if (error instanceof OllamaTimeoutError) fail(record.id, 'timeout', error.message)
-        else if (error instanceof OllamaResponseError || (error instanceof OllamaHttpError && error.status >= 500)) fail(record.id, 'server-error', error.message)
-        else if (error instanceof OllamaConnectionError || error instanceof ModelNotFoundError || error instanceof OllamaHttpError) {
-          fatal = new FatalRunError(error.message)
-        } else throw error
+        else if (failure === 'timeout' || failure === 'server-error') fail(record.id, failure, (error as Error).message)
+        else if (failure === 'fatal') fatal = new FatalRunError((error as Error).message)
+        else throw error
       }
       done++
       await ctx.progress(done / Math.max(1, records.length) * 0.95, `${done}/${records.length} records (${result.failed} failed)`)

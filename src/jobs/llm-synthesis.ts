@@ -12,9 +12,10 @@
  * The draft is stored as a new version (earlier ones kept) with the model,
  * its digest, the prompt version, the options and everything sent.
  */
-import { eq, sql } from 'drizzle-orm'
-import { projects, synthesisDrafts } from '../db/schema.ts'
-import { createOllamaClientFromConfig, ModelNotFoundError, OllamaError } from '../llm/ollama.ts'
+import { sql } from 'drizzle-orm'
+import { synthesisDrafts } from '../db/schema.ts'
+import { ModelNotFoundError, OllamaError } from '../llm/ollama.ts'
+import { startLlmRun } from '../llm/run.ts'
 import { sectionPrompt, studyBlock, summaryPrompt, SYNTHESIS_PROMPT_VERSION, type BuiltPrompt, type SectionName } from '../llm/synthesis-prompt.ts'
 import { synthesisStudies, type LlmSynthesisPayload } from '../services/synthesis.ts'
 import { checkCitations } from '../synthesis/citations.ts'
@@ -32,24 +33,8 @@ export interface LlmSynthesisResult {
 const SECTIONS: SectionName[] = ['synthesis', 'discussion']
 
 export async function llmSynthesis(ctx: JobContext, payload: LlmSynthesisPayload): Promise<LlmSynthesisResult> {
-  const projectId = ctx.task.projectId
-  if (!projectId) throw new TaskError('synthesis task has no project')
-  const client = createOllamaClientFromConfig(ctx.config)
-  const model = payload.model
-
-  await ctx.progress(0, `checking that ${model} is installed`)
-  let digest: string | null
-  try {
-    const found = (await client.listModels({ signal: ctx.signal })).find((m) => m.name === model || m.model === model)
-    if (!found) throw new TaskError(`model "${model}" is not installed on the Ollama server at ${ctx.config.OLLAMA_BASE_URL}; pull it first`)
-    digest = found.digest ?? null
-  } catch (error) {
-    if (error instanceof TaskError || ctx.signal.aborted) throw error
-    throw new TaskError(`cannot reach Ollama at ${ctx.config.OLLAMA_BASE_URL}: ${(error as Error).message}`)
-  }
-
-  const [project] = await ctx.db.select({ question: projects.question }).from(projects).where(eq(projects.id, projectId))
-  if (!project) throw new TaskError('the project no longer exists')
+  const { project, client, model, digest } = await startLlmRun(ctx, payload.model)
+  const projectId = project.id
   const { studies, includedAt } = await synthesisStudies(ctx.db, projectId)
   if (studies.length === 0) throw new TaskError('the project has no included studies to synthesise')
   const keys = studies.map((s) => s.key)

@@ -43,7 +43,7 @@ async function includedAtFullText(db: Database, projectId: string): Promise<stri
 }
 
 /** Articles of the project (of `ids`) whose full text has been extracted, with the file holding the text. */
-async function withText(db: Database, projectId: string, ids: string[]): Promise<Map<string, string>> {
+export async function withText(db: Database, projectId: string, ids: string[]): Promise<Map<string, string>> {
   if (!ids.length) return new Map()
   const rows = await db.select({ id: articles.id, fileId: fullTexts.fileId }).from(articles)
     .innerJoin(fullTexts, eq(fullTexts.fileId, articles.fullTextFileId))

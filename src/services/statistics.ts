@@ -13,8 +13,11 @@ import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articles } from '../db/schema.ts'
 import { barChartSvg } from '../charts/bar-chart.ts'
-import { conceptGraph, countBy, crossTabulate, toGraphml, type Dimension, type RecordFacts } from '../synthesis/descriptive/index.ts'
+import { categoricalTerms, conceptGraph, countBy, crossTabulate, toGraphml, type Dimension, type RecordFacts } from '../synthesis/descriptive/index.ts'
 import { Invalid } from '../errors.ts'
+import { gridFields } from '../extraction/grid.ts'
+import { groundedConceptsByArticle } from './llm-concepts.ts'
+import { chosenExtractions, type ChosenExtraction } from './synthesis.ts'
 import { loadStageDecisions, recordStatus } from './screening.ts'
 import { getScreeningSettings } from './screening-settings.ts'
 
@@ -72,11 +75,22 @@ export async function statisticsChart(db: Database, projectId: string, dimension
   })
 }
 
-export interface ConceptQuery { set: RecordSet, minCount: number, maxNodes: number }
+export interface ConceptQuery { set: RecordSet, minCount: number, maxNodes: number, extraction: boolean, llm: boolean }
 
+/**
+ * The concept graph of a record set: keywords; with `extraction` the categorical values of each
+ * record's extraction (consensus first, as the synthesis chooses); with `llm` the grounded concepts of
+ * the latest LLM concept run.
+ */
 export async function projectConcepts(db: Database, projectId: string, query: ConceptQuery) {
   const { records, includedAt } = await recordSet(db, projectId, query.set)
-  const graph = conceptGraph(records.map((r) => r.keywords), { minCount: query.minCount, maxNodes: query.maxNodes })
+  const extracted = query.extraction ? await chosenExtractions(db, projectId, records.map((r) => r.id)) : new Map<string, ChosenExtraction[]>()
+  const llmConcepts = query.llm ? await groundedConceptsByArticle(db, projectId) : new Map<string, string[]>()
+  const graph = conceptGraph(records.map((r) => ({
+    keyword: r.keywords,
+    'extraction-value': (extracted.get(r.id) ?? []).flatMap((e) => categoricalTerms(gridFields(e.definition), e.values)),
+    'llm-concept': llmConcepts.get(r.id) ?? []
+  })), { minCount: query.minCount, maxNodes: query.maxNodes })
   return { set: query.set, ...(includedAt ? { includedAt } : {}), records: records.length, ...graph }
 }
 

@@ -15,10 +15,10 @@ import { and, desc, eq, inArray } from 'drizzle-orm'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/index.ts'
 import { extractionConsensus, extractionGrids, extractionGridVersions, extractions, synthesisDrafts, users } from '../db/schema.ts'
-import { Invalid, NotFound, UpstreamFailed } from '../errors.ts'
+import { Invalid, NotFound } from '../errors.ts'
 import { gridFields, type ExtractionValues, type FieldValue, type Grid, type GridField } from '../extraction/grid.ts'
 import type { SynthesisDraftValue, SynthesisDraftSummaryValue, SynthesisRequestValue } from '../http/schemas/synthesis.ts'
-import { createOllamaClientFromConfig, normaliseModelName } from '../llm/ollama.ts'
+import { requireInstalledModel } from '../llm/run.ts'
 import type { PromptStudy } from '../llm/synthesis-prompt.ts'
 import type { TaskView } from '../http/schemas/tasks.ts'
 import { toTaskView } from '../tasks/store.ts'
@@ -68,10 +68,15 @@ const authorList = (authors: IncludedStudy['authors']) => {
   return names.length > 6 ? `${names.slice(0, 6).join(', ')} et al.` : names.join(', ')
 }
 
-/** The included studies as the prompts get them, in citation-key order, with the key → article map. */
-export async function synthesisStudies(db: Database, projectId: string): Promise<{ studies: Array<PromptStudy & { articleId: string }>; includedAt: string }> {
-  const { studies, includedAt } = await includedStudies(db, projectId)
-  const ids = studies.map((s) => s.id)
+/** One grid's extraction of an article as a synthesis uses it: where it comes from, the grid version's definition, the values. */
+export interface ChosenExtraction { grid: string; source: string; definition: Grid; values: ExtractionValues }
+
+/**
+ * Per article of `ids`, per grid of the project (in creation order): the consensus values when
+ * there is a consensus, otherwise one reviewer's extraction — complete before draft, a person's
+ * before a model's — with its source said.
+ */
+export async function chosenExtractions(db: Database, projectId: string, ids: string[]): Promise<Map<string, ChosenExtraction[]>> {
   const grids = await db.select({ id: extractionGrids.id, name: extractionGrids.name }).from(extractionGrids).where(eq(extractionGrids.projectId, projectId)).orderBy(extractionGrids.createdAt)
   const consensus: Array<{ articleId: string; gridId: string; versionId: string; values: unknown }> = []
   const reviewers: Array<{ articleId: string; gridId: string; versionId: string; values: unknown; status: string; name: string | null; email: string; kind: string }> = []
@@ -92,18 +97,28 @@ export async function synthesisStudies(db: Database, projectId: string): Promise
     }
   }
   const rank = (r: typeof reviewers[number]) => (r.status === 'complete' ? 0 : 2) + (r.kind === 'llm' ? 1 : 0)
+  const byArticle = <T extends { articleId: string }>(rows: T[]) => rows.reduce((m, r) => m.set(r.articleId, [...m.get(r.articleId) ?? [], r]), new Map<string, T[]>())
+  const consensusOf = byArticle(consensus)
+  const reviewersOf = byArticle(reviewers)
+  return new Map(ids.map((id) => [id, grids.flatMap((g): ChosenExtraction[] => {
+    const c = consensusOf.get(id)?.find((r) => r.gridId === g.id)
+    if (c) return [{ grid: g.name, source: 'consensus', definition: definitions.get(c.versionId)!, values: c.values as ExtractionValues }]
+    const r = (reviewersOf.get(id) ?? []).filter((x) => x.gridId === g.id).sort((a, b) => rank(a) - rank(b) || a.email.localeCompare(b.email))[0]
+    if (!r) return []
+    const who = r.kind === 'llm' ? `model ${r.name ?? r.email}` : (r.name || r.email)
+    return [{ grid: g.name, source: `no consensus: ${who}'s ${r.status} extraction`, definition: definitions.get(r.versionId)!, values: r.values as ExtractionValues }]
+  })]))
+}
+
+/** The included studies as the prompts get them, in citation-key order, with the key → article map. */
+export async function synthesisStudies(db: Database, projectId: string): Promise<{ studies: Array<PromptStudy & { articleId: string }>; includedAt: string }> {
+  const { studies, includedAt } = await includedStudies(db, projectId)
+  const chosen = await chosenExtractions(db, projectId, studies.map((s) => s.id))
   return {
     includedAt,
     studies: studies.map((s) => ({
       articleId: s.id, key: s.key, title: s.title, authors: authorList(s.authors), year: s.year, journal: s.journal, design: s.type, abstract: s.abstract,
-      extraction: grids.flatMap((g) => {
-        const c = consensus.find((r) => r.articleId === s.id && r.gridId === g.id)
-        if (c) return [{ grid: g.name, source: 'consensus', values: labelled(definitions.get(c.versionId)!, c.values as ExtractionValues) }]
-        const r = reviewers.filter((x) => x.articleId === s.id && x.gridId === g.id).sort((a, b) => rank(a) - rank(b) || a.email.localeCompare(b.email))[0]
-        if (!r) return []
-        const who = r.kind === 'llm' ? `model ${r.name ?? r.email}` : (r.name || r.email)
-        return [{ grid: g.name, source: `no consensus: ${who}'s ${r.status} extraction`, values: labelled(definitions.get(r.versionId)!, r.values as ExtractionValues) }]
-      })
+      extraction: (chosen.get(s.id) ?? []).map((e) => ({ grid: e.grid, source: e.source, values: labelled(e.definition, e.values) }))
     }))
   }
 }
@@ -112,14 +127,7 @@ export async function synthesisStudies(db: Database, projectId: string): Promise
 export async function queueSynthesis(deps: TaskDeps & { config: Config }, projectId: string, userId: string, request: SynthesisRequestValue): Promise<TaskView> {
   const { studies } = await includedStudies(deps.db, projectId)
   if (studies.length === 0) throw new Invalid('the project has no included studies to synthesise (include records at title/abstract or full text first)', 'articles')
-  const model = normaliseModelName(request.model)
-  let installed: boolean
-  try {
-    installed = await createOllamaClientFromConfig(deps.config, { retries: 0 }).hasModel(model)
-  } catch (error) {
-    throw new UpstreamFailed(`cannot reach Ollama at ${deps.config.OLLAMA_BASE_URL}: ${(error as Error).message}`, 'model')
-  }
-  if (!installed) throw new Invalid(`model "${model}" is not installed on the Ollama server; pull it first (POST /api/llm/models/pull)`, 'model')
+  const model = await requireInstalledModel(deps.config, request.model)
   const payload: LlmSynthesisPayload = {
     model, language: request.language ?? 'en', temperature: request.temperature ?? 0.2, seed: request.seed ?? 42,
     maxInputChars: request.maxInputChars ?? DEFAULT_MAX_INPUT_CHARS

@@ -20,6 +20,7 @@ import { bulkFullTexts, extractFullTexts, FullTextBulkPayload, FullTextExtractPa
 import { FullTextIndexPayload, indexFullTexts } from '../jobs/fulltext-index.ts'
 import { IdentifiersPayload, resolveIdentifiers } from '../jobs/identifiers.ts'
 import { ImportPayload, importReferences } from '../jobs/import-references.ts'
+import { llmConcepts } from '../jobs/llm-concepts.ts'
 import { llmExtraction } from '../jobs/llm-extraction.ts'
 import { importZotero, ZoteroImportPayload } from '../jobs/import-zotero.ts'
 import { llmPull, PullPayload } from '../jobs/llm-pull.ts'
@@ -32,6 +33,7 @@ import { runSearch } from '../jobs/search.ts'
 import { screeningSimulation, SimulationPayload } from '../jobs/simulation.ts'
 import { LlmExtractionPayload } from '../services/extraction-llm.ts'
 import { LlmRobPayload } from '../services/appraisal-llm.ts'
+import { LlmConceptsPayload } from '../services/llm-concepts.ts'
 import { LlmScreeningPayload } from '../services/screening-llm.ts'
 import { SearchPayload } from '../services/search.ts'
 import { LlmSynthesisPayload } from '../services/synthesis.ts'
@@ -68,6 +70,7 @@ export const TASKS = {
   'fulltext-index': task(FullTextIndexPayload, indexFullTexts),
   'import-zotero': task(ZoteroImportPayload, importZotero),
   'llm-synthesis': task(LlmSynthesisPayload, llmSynthesis),
+  'llm-concepts': task(LlmConceptsPayload, llmConcepts),
   'report-docx': task(ReportPayload, reportDocxTask),
   'report-bundle': task(ReportPayload, reportBundleTask)
 }

@@ -78,8 +78,8 @@ t.test('statistics and concept graph through the API', { skip: needsServices }, 
     const g = (await app.inject({ url: `${base}/concepts?set=all`, headers: owner.auth })).json()
     t.equal(g.records, 4)
     t.same(g.nodes.slice(0, 3), [
-      { id: 'chatbot', label: 'chatbot', count: 3 }, { id: 'mental health', label: 'mental health', count: 2 },
-      { id: 'therapeutic alliance', label: 'Therapeutic Alliance', count: 2 }
+      { id: 'chatbot', label: 'chatbot', count: 3, kind: 'keyword' }, { id: 'mental health', label: 'mental health', count: 2, kind: 'keyword' },
+      { id: 'therapeutic alliance', label: 'Therapeutic Alliance', count: 2, kind: 'keyword' }
     ])
     t.same(g.edges.slice(0, 2), [{ source: 'chatbot', target: 'mental health', count: 2 }, { source: 'chatbot', target: 'therapeutic alliance', count: 2 }])
     t.equal(g.edges.length, 5, 'every pair in a record once')

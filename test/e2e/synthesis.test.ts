@@ -1,11 +1,14 @@
 /**
  * The reporting screens in the browser: a meta-analysis from typed rows with
  * its result and forest plot, the PRISMA diagram and a checklist item saved,
- * an APA bibliography previewed, and axe-core on the three screens.
+ * an APA bibliography previewed, the concept graph enriched by a local LLM
+ * (the Ollama stand-in) with its flagged concept shown, and axe-core on the
+ * three screens.
  */
 import t from 'tap'
 import type { Locator } from 'playwright-core'
 import { fileUpload, waitFor } from '../helper.ts'
+import { startFakeOllama } from '../llm/ollama-server.ts'
 import { expectAccessible, needsApp, reviewSetUp, signedInContext, toCsv } from './support.ts'
 
 /** Whether an <img> finished loading a picture (not a broken image). */
@@ -18,12 +21,24 @@ const imageLoaded = async (img: Locator) => {
 const BCG = [['Aronson 1948', 4, 123, 11, 139], ['Ferguson 1949', 6, 306, 29, 303], ['Rosenthal 1960', 3, 231, 11, 220], ['Hart 1977', 62, 13598, 248, 12867]] as const
 
 t.test('meta-analysis, PRISMA diagram and checklist, bibliography in the browser', { skip: needsApp }, async (t) => {
-  const { service, browser, pages, api, records } = await reviewSetUp(t, 'synthesis')
+  // The model names each study's first two title words as concepts (quoted from the title) and one concept it cannot quote.
+  const ollama = await startFakeOllama({
+    models: ['llama3:8b'],
+    answer: ({ prompt }) => {
+      const words = /Title and abstract:\n(.+)/.exec(prompt)?.[1].match(/\p{L}{4,}/gu)
+      if (!words) return undefined
+      return JSON.stringify({ concepts: [...words.slice(0, 2).map((w) => ({ concept: w, quote: w })), { concept: 'Invented notion', quote: 'a sentence found nowhere' }] })
+    }
+  })
+  t.teardown(() => ollama.close())
+  const { service, browser, pages, api, records } = await reviewSetUp(t, 'synthesis', { OLLAMA_BASE_URL: ollama.baseUrl })
   const project = await api('POST', '/api/projects/', { name: 'ADHD drugs' })
   const projectId: string = project.id
   const upload = fileUpload('records.csv', toCsv(records.slice(0, 5)))
   const task = (await service.app.inject({ method: 'POST', url: `/api/projects/${projectId}/imports`, headers: { ...service.admin.auth, ...upload.headers }, payload: upload.payload })).json()
   await waitFor(async () => (await api('GET', `/api/tasks/${task.id}`)).status === 'succeeded', 30000)
+  const imported = (await api('GET', `/api/projects/${projectId}/articles?pageSize=10`)).items as Array<{ id: string }>
+  for (const a of imported.slice(0, 2)) await api('POST', `/api/projects/${projectId}/articles/${a.id}/decisions`, { decision: 'include', stage: 'title_abstract' })
   const page = await (await signedInContext(browser, service, service.admin)).newPage()
   pages.push(page)
   await page.goto(`/projects/${projectId}`)
@@ -51,6 +66,17 @@ t.test('meta-analysis, PRISMA diagram and checklist, bibliography in the browser
   t.match(await page.locator('tbody tr', { hasText: 'OR · DL' }).textContent(), or, 'the list shows the same ratio')
   t.ok(await imageLoaded(page.getByRole('img', { name: 'Forest plot of BCG vaccine' })), 'the forest plot loads')
   t.ok(await imageLoaded(page.getByRole('img', { name: /Bar chart of the records/ })), 'the statistics chart loads')
+
+  // The concept graph enriched by the model: the run's provenance, its flagged concept, and concepts in the pairs.
+  await page.getByLabel('LLM (Ollama)').first().fill('llama3:8b')
+  await page.getByRole('button', { name: 'Find the concepts of the included studies (LLM)' }).click()
+  await page.getByText(/Latest LLM concept run: llama3:8b .* 2 studies read/).waitFor({ timeout: 30000 })
+  t.equal(await page.locator('tr[data-flag="unquoted"]', { hasText: 'Invented notion' }).count(), 2, 'the concept quoted from nowhere is listed as flagged, per study')
+  t.ok(await page.getByLabel('Add the concepts a local LLM found in the included studies').isChecked(), 'the graph shows the LLM concepts')
+  await page.locator('td', { hasText: '(LLM)' }).first().waitFor({ timeout: 15000 })
+  const graph = await api('GET', `/api/projects/${projectId}/concepts?set=all&llm=true`)
+  t.equal(graph.nodes.filter((n: { kind: string }) => n.kind === 'llm-concept').length >= 1, true, 'concept nodes in the graph')
+  t.notOk(graph.nodes.some((n: { label: string }) => n.label === 'Invented notion'), 'the flagged concept is not a node')
   await expectAccessible(t, page, 'synthesis')
 
   // The PRISMA diagram, and one checklist item saved.

@@ -22,3 +22,16 @@ t.test('a record counts once per value, and records without a value are counted 
   t.same(counts, { counts: [{ value: 'chatbot', count: 2 }], missing: 1, distinct: 1 })
   t.same(countBy([facts([], ['France', 'france']), facts([], ['France']), facts([], ['Canada'])], 'country').counts, [{ value: 'France', count: 2 }, { value: 'Canada', count: 1 }])
 })
+
+t.test('terms of several kinds: one term of two kinds makes two nodes, and they co-occur', async (t) => {
+  const graph = conceptGraph([
+    { keyword: ['Chatbots'], 'llm-concept': ['chatbot', 'Adherence'], 'extraction-value': ['Design: RCT'] },
+    { keyword: ['chatbot'], 'llm-concept': ['Adherence'] }
+  ])
+  t.same(graph.nodes, [
+    { id: 'chatbot', label: 'chatbot', count: 2, kind: 'keyword' }, { id: 'llm:adherence', label: 'Adherence', count: 2, kind: 'llm-concept' },
+    { id: 'llm:chatbot', label: 'chatbot', count: 1, kind: 'llm-concept' }, { id: 'x:design rct', label: 'Design: RCT', count: 1, kind: 'extraction-value' }
+  ])
+  t.same(graph.edges[0], { source: 'chatbot', target: 'llm:adherence', count: 2 })
+  t.match(toGraphml(graph), /<data key="label">Design: RCT<\/data><data key="count">1<\/data><data key="kind">extraction-value<\/data>/)
+})

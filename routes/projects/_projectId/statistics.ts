@@ -24,7 +24,7 @@ const statisticsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/concepts', {
     schema: {
-      tags, summary: 'Keyword co-occurrence graph (keywords normalised for case, accents and simple plurals); ?format=graphml for GraphML',
+      tags, summary: 'Keyword co-occurrence graph (keywords normalised for case, accents and simple plurals; ?llm=true adds the LLM concepts); ?format=graphml for GraphML',
       params: ProjectParams, querystring: ConceptsQuery, response: { 200: Concepts }
     }
   }, async (request, reply) => {

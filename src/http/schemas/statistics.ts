@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { DIMENSIONS } from '../../synthesis/descriptive/index.ts'
+import { CONCEPT_KINDS, DIMENSIONS } from '../../synthesis/descriptive/index.ts'
 
 export const RecordSetParam = Type.Union([Type.Literal('included'), Type.Literal('screened'), Type.Literal('all')], {
   default: 'included', description: 'included (at full text; at title/abstract while no full-text decision exists), screened (settled at title/abstract) or all live records'
@@ -38,6 +38,8 @@ export const ConceptsQuery = Type.Object({
   set: RecordSetParam,
   minCount: Type.Integer({ minimum: 1, default: 1, description: 'leave out keywords and co-occurrences of fewer records' }),
   maxNodes: Type.Integer({ minimum: 1, maximum: 2000, default: 300, description: 'the most frequent keywords kept' }),
+  extraction: Type.Boolean({ default: true, description: 'add the categorical values (choices, yes/no) of each record\'s extraction as "Field: value" (kind "extraction-value"; id "x:" and the key)' }),
+  llm: Type.Boolean({ default: false, description: 'add the concepts of the latest LLM concept run (POST /concepts/llm) that are quoted from their study (kind "llm-concept")' }),
   format: Type.Union([Type.Literal('json'), Type.Literal('graphml')], { default: 'json' })
 }, { additionalProperties: false })
 
@@ -45,6 +47,9 @@ export const Concepts = Type.Object({
   set: Type.String(),
   includedAt: IncludedAt,
   records: Type.Integer(),
-  nodes: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), count: Type.Integer() })),
+  nodes: Type.Array(Type.Object({
+    id: Type.String({ description: 'a keyword\'s comparison key; "llm:" and the key for an LLM concept' }), label: Type.String(), count: Type.Integer(),
+    kind: Type.Union([Type.Literal(CONCEPT_KINDS[0]), Type.Literal(CONCEPT_KINDS[1]), Type.Literal(CONCEPT_KINDS[2])])
+  })),
   edges: Type.Array(Type.Object({ source: Type.String(), target: Type.String(), count: Type.Integer() }))
 })

@@ -121,25 +121,63 @@ export function crossTabulate(records: RecordFacts[], by: Dimension, by2: Dimens
     .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value) || a.value2.localeCompare(b.value2)).slice(0, limit)
 }
 
+export const CONCEPT_KINDS = ['keyword', 'extraction-value', 'llm-concept'] as const
+export type ConceptKind = (typeof CONCEPT_KINDS)[number]
+/** One record's terms per kind (a plain list: keywords). */
+export type ConceptTerms = string[] | Partial<Record<ConceptKind, string[]>>
+
 export interface ConceptGraph {
-  nodes: Array<{ id: string, label: string, count: number }>
+  nodes: Array<{ id: string, label: string, count: number, kind: ConceptKind }>
   edges: Array<{ source: string, target: string, count: number }>
 }
 
 /**
- * Keywords as nodes (records that carry them), co-occurrence in a record as
- * edges (records that carry both): nodes and edges below `minCount` are left
- * out, and only the `maxNodes` most frequent keywords are kept.
+ * What a node's id starts with: nothing for a keyword (its comparison key), "x:" for an extraction value,
+ * "llm:" for an LLM concept, so that one term of two kinds makes two nodes (comparison keys hold no colon).
  */
-export function conceptGraph(keywordLists: string[][], options: { minCount?: number, maxNodes?: number } = {}): ConceptGraph {
+const ID_PREFIX: Record<ConceptKind, string> = { keyword: '', 'extraction-value': 'x:', 'llm-concept': 'llm:' }
+const kindOf = (id: string): ConceptKind => CONCEPT_KINDS.find((k) => k !== 'keyword' && id.startsWith(ID_PREFIX[k])) ?? 'keyword'
+
+/**
+ * The categorical values of an extraction as terms "Field: value": single and multiple choices,
+ * yes/no fields; "not reported" and empty fields give none.
+ */
+export function categoricalTerms(fields: Array<{ key: string; label: string; type: string }>, values: Record<string, { value?: unknown; notReported?: boolean } | undefined>): string[] {
+  const terms: string[] = []
+  for (const f of fields) {
+    const entry = values[f.key]
+    if (!entry || entry.notReported) continue
+    const v = entry.value
+    if (f.type === 'boolean' && typeof v === 'boolean') terms.push(`${f.label}: ${v ? 'yes' : 'no'}`)
+    else if (f.type === 'single_choice' && typeof v === 'string' && v.trim()) terms.push(`${f.label}: ${v.trim()}`)
+    else if (f.type === 'multiple_choice' && Array.isArray(v)) for (const c of v) if (typeof c === 'string' && c.trim()) terms.push(`${f.label}: ${c.trim()}`)
+  }
+  return terms
+}
+
+/**
+ * Terms (keywords, categorical extraction values, LLM concepts) as nodes (records that carry them),
+ * co-occurrence in a record as edges (records that carry both): nodes and
+ * edges below `minCount` are left out, and only the `maxNodes` most frequent
+ * terms are kept.
+ */
+export function conceptGraph(termLists: ConceptTerms[], options: { minCount?: number, maxNodes?: number } = {}): ConceptGraph {
   const minCount = options.minCount ?? 1
   const normalise = memoised()
-  const records = keywordLists.map((keywords) => recordKeywords(keywords, normalise))
+  const records = termLists.map((terms) => {
+    if (Array.isArray(terms)) return recordKeywords(terms, normalise)
+    const ids = recordKeywords(terms.keyword ?? [], normalise)
+    for (const kind of CONCEPT_KINDS) {
+      if (kind === 'keyword') continue
+      for (const [key, label] of recordKeywords(terms[kind] ?? [], normalise)) ids.set(`${ID_PREFIX[kind]}${key}`, label)
+    }
+    return ids
+  })
   const counts = new Map<string, number>()
   const labels = new Labels()
   for (const r of records) for (const [key, label] of r) { counts.set(key, (counts.get(key) ?? 0) + 1); labels.add(key, label) }
   const nodes = [...counts].filter(([, count]) => count >= minCount).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, options.maxNodes ?? Infinity).map(([id, count]) => ({ id, label: labels.get(id), count }))
+    .slice(0, options.maxNodes ?? Infinity).map(([id, count]) => ({ id, label: labels.get(id), count, kind: kindOf(id) }))
   const kept = new Set(nodes.map((n) => n.id))
   const pairs = new Map<string, number>()
   for (const r of records) {
@@ -160,7 +198,7 @@ export function conceptGraph(keywordLists: string[][], options: { minCount?: num
 // eslint-disable-next-line no-control-regex -- removing them is the point
 const xml = (text: string) => escapeXml(text).replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
 
-/** The graph as GraphML (undirected; node label and count, edge weight). */
+/** The graph as GraphML (undirected; node label, count and kind, edge weight). */
 export function toGraphml(graph: ConceptGraph): string {
   const ids = new Map(graph.nodes.map((n, i) => [n.id, `n${i}`]))
   return [
@@ -168,9 +206,10 @@ export function toGraphml(graph: ConceptGraph): string {
     '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">',
     '  <key id="label" for="node" attr.name="label" attr.type="string"/>',
     '  <key id="count" for="node" attr.name="count" attr.type="int"/>',
+    '  <key id="kind" for="node" attr.name="kind" attr.type="string"/>',
     '  <key id="weight" for="edge" attr.name="weight" attr.type="int"/>',
     '  <graph id="concepts" edgedefault="undirected">',
-    ...graph.nodes.map((n) => `    <node id="${ids.get(n.id)}"><data key="label">${xml(n.label)}</data><data key="count">${n.count}</data></node>`),
+    ...graph.nodes.map((n) => `    <node id="${ids.get(n.id)}"><data key="label">${xml(n.label)}</data><data key="count">${n.count}</data><data key="kind">${n.kind}</data></node>`),
     ...graph.edges.map((e, i) => `    <edge id="e${i}" source="${ids.get(e.source)}" target="${ids.get(e.target)}"><data key="weight">${e.count}</data></edge>`),
     '  </graph>',
     '</graphml>',

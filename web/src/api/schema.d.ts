@@ -5090,11 +5090,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Keyword co-occurrence graph (keywords normalised for case, accents and simple plurals); ?format=graphml for GraphML */
+        /** Keyword co-occurrence graph (keywords normalised for case, accents and simple plurals; ?llm=true adds the LLM concepts); ?format=graphml for GraphML */
         get: {
             parameters: {
                 query?: {
+                    /** @description add the categorical values (choices, yes/no) of each record's extraction as "Field: value" (kind "extraction-value"; id "x:" and the key) */
+                    extraction?: boolean;
                     format?: "json" | "graphml";
+                    /** @description add the concepts of the latest LLM concept run (POST /concepts/llm) that are quoted from their study (kind "llm-concept") */
+                    llm?: boolean;
                     /** @description the most frequent keywords kept */
                     maxNodes?: number;
                     /** @description leave out keywords and co-occurrences of fewer records */
@@ -5125,7 +5129,9 @@ export interface paths {
                             includedAt?: "full_text" | "title_abstract";
                             nodes: {
                                 count: number;
+                                /** @description a keyword's comparison key; "llm:" and the key for an LLM concept */
                                 id: string;
+                                kind: "keyword" | "extraction-value" | "llm-concept";
                                 label: string;
                             }[];
                             records: number;
@@ -5137,6 +5143,159 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/concepts/llm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest LLM concept run: provenance, each study's concepts with their quotes (flagged when quoted from nowhere in the study), failures */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description every concept with the studies and quotes it came from, most studies first */
+                            concepts: {
+                                /** @description studies where the concept is flagged */
+                                flaggedIn: number;
+                                key: string;
+                                label: string;
+                                studies: {
+                                    articleId: string;
+                                    flagged: boolean;
+                                    key: string;
+                                    label: string;
+                                    quotes: {
+                                        /** @description the quote occurs in the text sent (case, spacing and hyphenation folded) */
+                                        found: boolean;
+                                        /** @description 0: title and abstract; -1: extracted data; 1…: full-text page */
+                                        page?: number;
+                                        text: string;
+                                    }[];
+                                }[];
+                            }[];
+                            createdAt: string;
+                            createdBy: string | null;
+                            /** @description studies without concepts, and why */
+                            failures: {
+                                articleId: string;
+                                key: string;
+                                kind: string;
+                                message: string;
+                            }[];
+                            id: string;
+                            model: string;
+                            modelDigest: string | null;
+                            options: {
+                                [key: string]: unknown;
+                            };
+                            promptVersion: string;
+                            studies: {
+                                articleId: string;
+                                concepts: {
+                                    /** @description no quote occurs in the study's text: left out of the graph */
+                                    flagged: boolean;
+                                    /** @description comparison key: lower case, accents removed, last word singular */
+                                    key: string;
+                                    label: string;
+                                    quotes: {
+                                        /** @description the quote occurs in the text sent (case, spacing and hyphenation folded) */
+                                        found: boolean;
+                                        /** @description 0: title and abstract; -1: extracted data; 1…: full-text page */
+                                        page?: number;
+                                        text: string;
+                                    }[];
+                                }[];
+                                /** @description citation key */
+                                key: string;
+                                /** @description full_text: full-text passages were sent too */
+                                text: "full_text" | "abstract";
+                                title: string;
+                            }[];
+                            taskId: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Ask a local LLM for the key concepts of each included study, each with a quote checked against the study's text (background task "llm-concepts")
+         * @description Refused (400) when the project has no included study or the model is not installed. The concept graph uses the latest run.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description characters of full-text passages sent with a study whose full text is extracted (3000 unless said; 0: title, abstract and extracted data only) */
+                        fullTextChars?: number;
+                        /** @description most concepts asked for per study (12 unless said) */
+                        maxConcepts?: number;
+                        /** @description an Ollama model installed on the server, e.g. "llama3:8b" */
+                        model: string;
+                        /** @description 42 unless said */
+                        seed?: number;
+                        /** @description 0 unless said */
+                        temperature?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attempts: number;
+                            createdAt: string;
+                            createdBy: string | null;
+                            error: string | null;
+                            finishedAt: string | null;
+                            id: string;
+                            message: string | null;
+                            progress: number;
+                            projectId: string | null;
+                            result: unknown;
+                            startedAt: string | null;
+                            status: string;
+                            type: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

@@ -1,13 +1,12 @@
 import { useState } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { ApiError, call } from '../api/client'
-import type { ArticlePage } from '../api/types'
 import { useDraft } from '../drafts'
 import { ErrorMessage } from '../errors'
 import { useI18n } from '../i18n'
 import { useProjectId } from '../project'
 import { FieldInput, type Entry, type Field, type Grid, type Values } from './ExtractionForm'
-import { applies, type Tool } from './RiskOfBias'
+import { applies, ArticleSelect, ToolSelect, useRobChoices, type Tool } from './RiskOfBias'
 
 interface Reviewer { id: string; email: string; kind: string }
 interface ExtractionComparison {
@@ -243,11 +242,7 @@ export default function Consensus() {
   const { t } = useI18n()
   const projectId = useProjectId()
   const grids = useQuery({ queryKey: ['project', projectId, 'grids'], queryFn: () => call<Array<{ id: string; name: string }>>('GET', `/api/projects/${projectId}/grids`) })
-  const tools = useQuery({ queryKey: ['appraisal-tools'], queryFn: () => call<Tool[]>('GET', '/api/appraisal/tools'), staleTime: Infinity })
-  const articles = useQuery({
-    queryKey: ['project', projectId, 'articles', 'included-ta'],
-    queryFn: () => call<ArticlePage>('GET', `/api/projects/${projectId}/articles?decision=include&stage=title_abstract&pageSize=500&sort=title`)
-  })
+  const { tools, articles } = useRobChoices(projectId)
   const [gridId, setGridId] = useDraft(`consensus.${projectId}.grid`, '')
   const [articleId, setArticleId] = useDraft(`consensus.${projectId}.article`, '')
   const [toolId, setToolId] = useDraft(`consensus.${projectId}.tool`, 'rob2')
@@ -259,12 +254,7 @@ export default function Consensus() {
       <h2 id="consensus-title">{t('cons.title')}</h2>
       <ErrorMessage error={grids.error ?? tools.error ?? articles.error} />
       <div className="row">
-        <label>{t('ft.article')}{' '}
-          <select value={articleId} onChange={(e) => setArticleId(e.target.value)}>
-            <option value="">{t('ft.pick')}</option>
-            {articles.data?.items.map((a) => <option key={a.id} value={a.id}>{a.title}</option>)}
-          </select>
-        </label>
+        <ArticleSelect articles={articles.data} value={articleId} onChange={setArticleId} />
       </div>
       {articles.data?.total === 0 && <p>{t('ft.empty')}</p>}
       <section aria-labelledby="cons-ex-title">
@@ -279,11 +269,7 @@ export default function Consensus() {
       <section aria-labelledby="cons-rob-title">
         <h3 id="cons-rob-title">{t('cons.rob')}</h3>
         <div className="row">
-          <label>{t('rob.tool')}{' '}
-            <select value={toolId} onChange={(e) => setToolId(e.target.value)}>
-              {tools.data?.map((x) => <option key={x.id} value={x.id}>{x.name}</option>)}
-            </select>
-          </label>
+          <ToolSelect tools={tools.data} value={toolId} onChange={setToolId} />
           <label>{t('cons.outcome')} <input value={outcome} onChange={(e) => setOutcome(e.target.value)} /></label>
         </div>
         {tool && articleId && <RobConsensus key={`${toolId}:${articleId}:${outcome}`} projectId={projectId} tool={tool} articleId={articleId} outcome={outcome} />}

@@ -22,6 +22,39 @@ interface Assessment {
 }
 interface AtnScore { articleId: string; title: string; year: number | null; score: number; category: string }
 
+/** The appraisal tools, and the records included at title/abstract: what the risk-of-bias and consensus screens choose from. */
+export function useRobChoices(projectId: string) {
+  const tools = useQuery({ queryKey: ['appraisal-tools'], queryFn: () => call<Tool[]>('GET', '/api/appraisal/tools'), staleTime: Infinity })
+  const articles = useQuery({
+    queryKey: ['project', projectId, 'articles', 'included-ta'],
+    queryFn: () => call<ArticlePage>('GET', `/api/projects/${projectId}/articles?decision=include&stage=title_abstract&pageSize=500&sort=title`)
+  })
+  return { tools, articles }
+}
+
+export function ToolSelect({ tools, value, onChange }: { tools: Tool[] | undefined; value: string; onChange(toolId: string): void }) {
+  const { t } = useI18n()
+  return (
+    <label>{t('rob.tool')}{' '}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        {tools?.map((x) => <option key={x.id} value={x.id}>{x.name}</option>)}
+      </select>
+    </label>
+  )
+}
+
+export function ArticleSelect({ articles, value, onChange }: { articles: ArticlePage | undefined; value: string; onChange(articleId: string): void }) {
+  const { t } = useI18n()
+  return (
+    <label>{t('ft.article')}{' '}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{t('ft.pick')}</option>
+        {articles?.items.map((a) => <option key={a.id} value={a.id}>{a.title}</option>)}
+      </select>
+    </label>
+  )
+}
+
 /** Whether a signalling question applies given the answers so far (the API's rule: an unanswered question counts as NA). */
 export const applies = (q: Question, answers: Record<string, string>) => (q.appliesIf ?? []).every((c) => c.anyOf.some((o) => o.answers.includes(answers[o.question] ?? 'NA')))
 
@@ -210,11 +243,7 @@ export default function RiskOfBias() {
   const projectId = useProjectId()
   const project = useProject(projectId)
   useProjectEvents(projectId)
-  const tools = useQuery({ queryKey: ['appraisal-tools'], queryFn: () => call<Tool[]>('GET', '/api/appraisal/tools'), staleTime: Infinity })
-  const articles = useQuery({
-    queryKey: ['project', projectId, 'articles', 'included-ta'],
-    queryFn: () => call<ArticlePage>('GET', `/api/projects/${projectId}/articles?decision=include&stage=title_abstract&pageSize=500&sort=title`)
-  })
+  const { tools, articles } = useRobChoices(projectId)
   const [toolId, setToolId] = useDraft(`rob.${projectId}.tool`, 'rob2')
   const [articleId, setArticleId] = useDraft(`rob.${projectId}.article`, '')
   const [version, setVersion] = useState(0)
@@ -226,17 +255,8 @@ export default function RiskOfBias() {
       <h2 id="rob-title">{t('rob.title')}</h2>
       <ErrorMessage error={tools.error ?? articles.error} />
       <div className="row">
-        <label>{t('rob.tool')}{' '}
-          <select value={toolId} onChange={(e) => setToolId(e.target.value)}>
-            {tools.data?.map((x) => <option key={x.id} value={x.id}>{x.name}</option>)}
-          </select>
-        </label>
-        <label>{t('ft.article')}{' '}
-          <select value={articleId} onChange={(e) => setArticleId(e.target.value)}>
-            <option value="">{t('ft.pick')}</option>
-            {articles.data?.items.map((a) => <option key={a.id} value={a.id}>{a.title}</option>)}
-          </select>
-        </label>
+        <ToolSelect tools={tools.data} value={toolId} onChange={setToolId} />
+        <ArticleSelect articles={articles.data} value={articleId} onChange={setArticleId} />
       </div>
       {articles.data?.total === 0 && <p>{t('ft.empty')}</p>}
       {tool && articleId && <AssessmentForm key={`${toolId}:${articleId}`} tool={tool} articleId={articleId} editable={editable} onSaved={() => setVersion((v) => v + 1)} />}

@@ -239,25 +239,91 @@ function Statistics({ projectId }: { projectId: string }) {
   )
 }
 
-function Concepts({ projectId }: { projectId: string }) {
+interface ConceptNode { id: string; label: string; count: number; kind: 'keyword' | 'extraction-value' | 'llm-concept' }
+interface ConceptRun {
+  id: string; model: string; modelDigest: string | null; promptVersion: string; createdAt: string
+  studies: Array<{ articleId: string }>; failures: Array<{ key: string; kind: string; message: string }>
+  concepts: Array<{ key: string; label: string; flaggedIn: number; studies: Array<{ key: string; flagged: boolean; quotes: Array<{ text: string; found: boolean }> }> }>
+}
+
+/** The latest LLM concept run: provenance, failed studies, and the concepts flagged because their quotes occur nowhere in the study. */
+function ConceptRunView({ run }: { run: ConceptRun }) {
   const { t } = useI18n()
-  const concepts = useQuery({
-    queryKey: ['project', projectId, 'concepts'],
-    queryFn: () => call<{ records: number; nodes: Array<{ id: string; label: string; count: number }>; edges: Array<{ source: string; target: string; count: number }> }>('GET', `/api/projects/${projectId}/concepts?set=all`)
+  const flagged = run.concepts.flatMap((c) => c.studies.filter((s) => s.flagged).map((s) => ({ concept: c.label, study: s.key, quote: s.quotes[0]?.text ?? '' })))
+  return (
+    <div className="concept-run">
+      <p className="muted">{t('llmConcepts.provenance', {
+        model: run.model, digest: (run.modelDigest ?? '–').slice(0, 12), prompt: run.promptVersion, studies: run.studies.length,
+        concepts: run.concepts.filter((c) => c.flaggedIn < c.studies.length).length, flagged: flagged.length, failed: run.failures.length
+      })}</p>
+      {run.failures.length > 0 && <ul className="error">{run.failures.map((f) => <li key={f.key}>[{f.key}] {f.kind}: {f.message}</li>)}</ul>}
+      {flagged.length > 0 && (
+        <table>
+          <caption>{t('llmConcepts.flagged')}</caption>
+          <thead><tr><th scope="col">{t('llmConcepts.concept')}</th><th scope="col">{t('llmConcepts.study')}</th><th scope="col">{t('llmConcepts.quote')}</th></tr></thead>
+          <tbody>{flagged.map((f) => <tr key={`${f.concept}|${f.study}`} data-flag="unquoted"><td>{f.concept}</td><td>[{f.study}]</td><td><q>{f.quote}</q></td></tr>)}</tbody>
+        </table>
+      )}
+    </div>
+  )
+}
+
+/** Starts an LLM concept run (the model names each included study's key concepts with quotes) and follows it. */
+function ConceptRunForm({ projectId, onStarted }: { projectId: string; onStarted: (taskId: string) => void }) {
+  const { t } = useI18n()
+  const [model, setModel] = useState('')
+  const models = useQuery({ queryKey: ['llm-models'], retry: false, queryFn: () => call<Array<{ name: string }>>('GET', '/api/llm/models') })
+  const start = useMutation({
+    mutationFn: () => call<{ id: string }>('POST', `/api/projects/${projectId}/concepts/llm`, { model: model || models.data?.[0]?.name }),
+    onSuccess: (task) => onStarted(task.id)
   })
-  const label = new Map(concepts.data?.nodes.map((n) => [n.id, n.label]))
+  return (
+    <form onSubmit={(e) => { e.preventDefault(); start.mutate() }}>
+      <label className="inline">{t('llmSynthesis.model')}
+        <input list="llm-concept-models" value={model} placeholder={models.data?.[0]?.name ?? 'llama3:8b'} onChange={(e) => setModel(e.target.value)} />
+        <datalist id="llm-concept-models">{(models.data ?? []).map((m) => <option key={m.name} value={m.name} />)}</datalist>
+      </label>
+      <ErrorMessage error={start.error} />
+      <button type="submit" disabled={start.isPending}>{t('llmConcepts.start')}</button>
+    </form>
+  )
+}
+
+function Concepts({ projectId, editable }: { projectId: string; editable: boolean }) {
+  const { t } = useI18n()
+  const queryClient = useQueryClient()
+  const [enriched, setEnriched] = useState(false)
+  const [taskId, setTaskId] = useState<string | null>(null)
+  const query = `set=all${enriched ? '&llm=true' : ''}`
+  const run = useQuery({
+    queryKey: ['project', projectId, 'concepts', 'llm'], retry: false, refetchInterval: taskId ? 3000 : false,
+    queryFn: () => call<ConceptRun>('GET', `/api/projects/${projectId}/concepts/llm`).catch((error: { status?: number }) => { if (error.status === 404) return null; throw error })
+  })
+  const concepts = useQuery({
+    queryKey: ['project', projectId, 'concepts', enriched, enriched ? run.data?.id : null],
+    queryFn: () => call<{ records: number; nodes: ConceptNode[]; edges: Array<{ source: string; target: string; count: number }> }>('GET', `/api/projects/${projectId}/concepts?${query}`)
+  })
+  const nodes = new Map(concepts.data?.nodes.map((n) => [n.id, n]))
+  const name = (id: string) => nodes.get(id)?.kind === 'llm-concept' ? t('llmConcepts.node', { label: nodes.get(id)!.label }) : nodes.get(id)?.label
   const top = [...concepts.data?.edges ?? []].sort((a, b) => b.count - a.count).slice(0, 20)
+  const term = t(enriched ? 'llmConcepts.term' : 'synthesis.keyword')
+  const started = async (id: string) => { setTaskId(id); setEnriched(true); await queryClient.invalidateQueries({ queryKey: ['project', projectId, 'concepts'] }) }
   return (
     <section className="card" aria-labelledby="concepts-title">
       <h3 id="concepts-title">{t('synthesis.concepts')}</h3>
-      <p><a href={`/api/projects/${projectId}/concepts?set=all&format=graphml`} download="concepts.graphml">{t('synthesis.graphml')}</a></p>
-      <ErrorMessage error={concepts.error} />
+      <label className="inline"><input type="checkbox" checked={enriched} onChange={(e) => setEnriched(e.target.checked)} /> {t('llmConcepts.include')}</label>
+      <p><a href={`/api/projects/${projectId}/concepts?${query}&format=graphml`} download="concepts.graphml">{t('synthesis.graphml')}</a></p>
+      {editable && <ConceptRunForm projectId={projectId} onStarted={started} />}
+      {taskId && <TaskProgress projectId={projectId} taskId={taskId} />}
+      <ErrorMessage error={concepts.error ?? run.error} />
+      {run.data && <ConceptRunView run={run.data} />}
+      {run.data === null && enriched && <p className="muted">{t('llmConcepts.none')}</p>}
       {concepts.data && top.length === 0 && <p className="muted">{t('synthesis.noConcepts')}</p>}
       {top.length > 0 && (
         <table>
           <caption>{t('synthesis.cooccurrences', { nodes: concepts.data!.nodes.length, records: concepts.data!.records })}</caption>
-          <thead><tr><th scope="col">{t('synthesis.keyword')}</th><th scope="col">{t('synthesis.keyword')}</th><th scope="col">{t('synthesis.records')}</th></tr></thead>
-          <tbody>{top.map((e) => <tr key={`${e.source}|${e.target}`}><td>{label.get(e.source)}</td><td>{label.get(e.target)}</td><td className="num">{e.count}</td></tr>)}</tbody>
+          <thead><tr><th scope="col">{term}</th><th scope="col">{term}</th><th scope="col">{t('synthesis.records')}</th></tr></thead>
+          <tbody>{top.map((e) => <tr key={`${e.source}|${e.target}`}><td>{name(e.source)}</td><td>{name(e.target)}</td><td className="num">{e.count}</td></tr>)}</tbody>
         </table>
       )}
     </section>
@@ -365,7 +431,7 @@ export default function Synthesis() {
       <h2 id="synthesis-title">{t('synthesis.title')}</h2>
       <Analyses projectId={projectId} editable={editable} />
       <Statistics projectId={projectId} />
-      <Concepts projectId={projectId} />
+      <Concepts projectId={projectId} editable={editable} />
       <LlmSynthesis projectId={projectId} editable={editable} />
     </section>
   )
