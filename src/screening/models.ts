@@ -284,42 +284,46 @@ export function createLinearSvm(matrix: SparseMatrix, options: SvmOptions = {}):
   const C = options.svmC ?? 0.11
   const maxPasses = options.maxPasses ?? 3
   const tolerance = options.svmTolerance ?? 0.01
-  const { indptr, indices, data } = matrix
   // w = Σ α_i s_i x_i and the bias, kept across fits together with the α that make them up,
   // keyed by row · 2 + label (a relabelled record is a different dual variable).
   const weights = new Float64Array(matrix.cols)
-  let bias = 0
+  const state = { bias: 0, fitted: false }
   let duals = new Map<number, number>()
   const rowNorms = new Float64Array(matrix.rows).fill(-1)
   const order = createRng(1)
-  let fitted = false
-  const addRow = (row: number, amount: number) => {
-    for (let p = indptr[row]; p < indptr[row + 1]; p++) weights[indices[p]] += amount * data[p]
-    bias += amount
-  }
 
   return {
     name: 'svm',
     matrix,
     fit(training) {
-      const n = training.rows.length
+      // The loops below read the matrix, w and b through locals (not the closure): this is the
+      // hot path of every retraining, and the arithmetic is the same either way.
+      const { indptr, indices, data } = matrix
+      const w = weights
+      const { rows, labels } = training
+      let bias = state.bias
+      const n = rows.length
       const alpha = new Float64Array(n)
       const diag = new Float64Array(n)
       const qii = new Float64Array(n)
       const keys = new Int32Array(n)
       const current = new Set<number>()
       for (let k = 0; k < n; k++) {
-        const row = training.rows[k]
-        keys[k] = row * 2 + training.labels[k]
+        keys[k] = rows[k] * 2 + labels[k]
         if (training.weights[k] > 0) current.add(keys[k])
       }
       // Dual variables of rows no longer trained on (or weighing 0) leave w.
       for (const [key, a] of duals) {
-        if (!current.has(key)) addRow(Math.floor(key / 2), -a * (key % 2 === 1 ? 1 : -1))
+        if (current.has(key)) continue
+        const row = Math.floor(key / 2)
+        const amount = -a * (key % 2 === 1 ? 1 : -1)
+        for (let p = indptr[row]; p < indptr[row + 1]; p++) w[indices[p]] += amount * data[p]
+        bias += amount
       }
-      const active: number[] = []
+      let activeCount = 0
+      const active = new Int32Array(n)
       for (let k = 0; k < n; k++) {
-        const row = training.rows[k]
+        const row = rows[k]
         const weight = training.weights[k]
         if (!(weight > 0)) continue
         diag[k] = 1 / (2 * C * weight)
@@ -330,45 +334,53 @@ export function createLinearSvm(matrix: SparseMatrix, options: SvmOptions = {}):
         }
         qii[k] = rowNorms[row] + 1 + diag[k]
         alpha[k] = duals.get(keys[k]) ?? 0
-        active.push(k)
+        active[activeCount++] = k
       }
       // Dual coordinate descent with shrinking: after a full pass, only the records with α > 0 or a
       // violated optimality condition are revisited; a last full pass confirms convergence.
-      let visit = Int32Array.from(active)
+      let visit = active.slice(0, activeCount)
+      const next = new Int32Array(activeCount)
       let full = true
       for (let pass = 0; pass < maxPasses; pass++) {
         order.shuffle(visit)
         let maxViolation = 0
-        const next: number[] = []
-        for (const k of visit) {
-          const row = training.rows[k]
-          const sign = training.labels[k] === 1 ? 1 : -1
+        let nextCount = 0
+        for (let v = 0; v < visit.length; v++) {
+          const k = visit[v]
+          const row = rows[k]
+          const start = indptr[row]
+          const end = indptr[row + 1]
+          const sign = labels[k] === 1 ? 1 : -1
           let margin = bias
-          for (let p = indptr[row]; p < indptr[row + 1]; p++) margin += data[p] * weights[indices[p]]
-          const gradient = sign * margin - 1 + diag[k] * alpha[k]
-          const projected = alpha[k] === 0 ? Math.min(gradient, 0) : gradient
+          for (let p = start; p < end; p++) margin += data[p] * w[indices[p]]
+          const a = alpha[k]
+          const gradient = sign * margin - 1 + diag[k] * a
+          const projected = a === 0 ? Math.min(gradient, 0) : gradient
           if (projected !== 0) maxViolation = Math.max(maxViolation, Math.abs(projected))
-          const updated = projected === 0 ? alpha[k] : Math.max(alpha[k] - gradient / qii[k], 0)
-          if (updated !== alpha[k]) {
-            addRow(row, (updated - alpha[k]) * sign)
+          const updated = projected === 0 ? a : Math.max(a - gradient / qii[k], 0)
+          if (updated !== a) {
+            const amount = (updated - a) * sign
+            for (let p = start; p < end; p++) w[indices[p]] += amount * data[p]
+            bias += amount
             alpha[k] = updated
           }
-          if (alpha[k] > 0 || projected !== 0) next.push(k)
+          if (updated > 0 || projected !== 0) next[nextCount++] = k
         }
         if (maxViolation < tolerance) {
           if (full) break
-          visit = Int32Array.from(active)
+          visit = active.slice(0, activeCount)
           full = true
         } else {
-          visit = Int32Array.from(next)
+          visit = next.slice(0, nextCount)
           full = false
         }
       }
+      state.bias = bias
       duals = new Map()
       for (let k = 0; k < n; k++) if (alpha[k] > 0) duals.set(keys[k], alpha[k])
-      fitted = true
+      state.fitted = true
     },
-    ...linearOutputs(matrix, () => (fitted ? { weights, bias } : null))
+    ...linearOutputs(matrix, () => (state.fitted ? { weights, bias: state.bias } : null))
   }
 }
 
@@ -384,7 +396,7 @@ export function createLinearSvm(matrix: SparseMatrix, options: SvmOptions = {}):
 export function createEnsemble(matrix: SparseMatrix, members: readonly Classifier[], k = 60): Classifier {
   let fused: Float64Array | null = null
   const rankOf = new Float64Array(matrix.rows)
-  const orderBuffer = new Int32Array(matrix.rows)
+  const ranker = createRanker(matrix.rows)
   return {
     name: 'ensemble',
     matrix,
@@ -392,10 +404,7 @@ export function createEnsemble(matrix: SparseMatrix, members: readonly Classifie
       const sum = new Float64Array(matrix.rows)
       for (const member of members) {
         member.fit(training)
-        const d = member.decisionValues()
-        for (let i = 0; i < orderBuffer.length; i++) orderBuffer[i] = i
-        orderBuffer.sort((a, b) => d[b] - d[a] || a - b)
-        for (let r = 0; r < orderBuffer.length; r++) rankOf[orderBuffer[r]] = r + 1
+        ranker.ranks(member.decisionValues(), rankOf)
         for (let i = 0; i < sum.length; i++) sum[i] += 1 / (k + rankOf[i])
       }
       // Map to a log-odds-like range so that sigmoid() of it stays informative for display.
@@ -412,6 +421,47 @@ export function createEnsemble(matrix: SparseMatrix, members: readonly Classifie
     },
     rank(unlabelled) {
       return toProbabilities(this.decisionValues(unlabelled))
+    }
+  }
+}
+
+/**
+ * 1-based positions of values in descending order, equal values (−0 and +0 included) in
+ * ascending index order: the ranks that sorting the indices by (b, a) => v[b] − v[a] || a − b
+ * gives, found without a comparator (which costs most of a sort of every record at each fit): the
+ * values are sorted natively, and each one's rank is the count of larger values plus the
+ * count of equal values at lower indices.
+ */
+export function createRanker(size: number): { ranks(values: Float64Array, out: Float64Array): void } {
+  const sorted = new Float64Array(size)
+  const tied = new Int32Array(size)
+  const order = new Int32Array(size)
+  return {
+    ranks(values, out) {
+      const n = values.length
+      sorted.set(values)
+      sorted.sort()
+      if (n > 0 && Number.isNaN(sorted[n - 1])) {
+        // NaN compares as a tie with everything in the comparator: keep its exact behaviour.
+        for (let i = 0; i < n; i++) order[i] = i
+        order.sort((a, b) => values[b] - values[a] || a - b)
+        for (let r = 0; r < n; r++) out[order[r]] = r + 1
+        return
+      }
+      tied.fill(0)
+      for (let i = 0; i < n; i++) {
+        const v = values[i]
+        // Values larger than v: those after the last position holding a value ≤ v.
+        let low = 0
+        let high = n
+        while (low < high) {
+          const middle = (low + high) >>> 1
+          if (sorted[middle] > v) high = middle
+          else low = middle + 1
+        }
+        const larger = n - low
+        out[i] = larger + tied[larger]++ + 1
+      }
     }
   }
 }
