@@ -9,7 +9,7 @@
  */
 import { buildTfidf, recordText, type SparseMatrix, type TfidfFeatures, type TfidfOptions } from './features.ts'
 import {
-  balancedWeights, createClassifier, doubleBalance, sigmoid, unbalanced,
+  balancedWeights, createClassifier, descendingPositions, doubleBalance, sigmoid, unbalanced,
   type BalanceStrategy, type Classifier, type ClassifierName, type DoubleBalanceParameters,
   type ClassifierOptions
 } from './models.ts'
@@ -220,6 +220,17 @@ export function createScreeningModel(options: ScreeningModelOptions): ScreeningM
     },
     rank() {
       const scores = key()
+      // Unlabelled records in tie-break order, placed by their score without a comparator sort.
+      const rows: number[] = []
+      for (let p = 0; p < size; p++) if (!labelled[permutation[p]]) rows.push(permutation[p])
+      const keys = new Float64Array(rows.length)
+      for (let k = 0; k < rows.length; k++) keys[k] = scores[rows[k]]
+      const positions = new Int32Array(rows.length)
+      const order = new Int32Array(rows.length)
+      if (descendingPositions(keys, positions)) {
+        for (let k = 0; k < rows.length; k++) order[positions[k]] = rows[k]
+        return order
+      }
       const candidates: number[] = []
       for (let i = 0; i < size; i++) if (!labelled[i]) candidates.push(i)
       candidates.sort((a, b) => (before(scores, a, b) ? -1 : 1))
