@@ -27,11 +27,11 @@ function referenceSvm(matrix: SparseMatrix, C = 0.11, maxPasses = 3, tolerance =
     for (let p = indptr[row]; p < indptr[row + 1]; p++) weights[indices[p]] += amount * data[p]
     bias += amount
   }
-  const rowNorm = (row: number) => {
+  const rowNorm = Array.from({ length: matrix.rows }, (_, row) => {
     let norm = 0
     for (let p = indptr[row]; p < indptr[row + 1]; p++) norm += data[p] * data[p]
     return norm
-  }
+  })
   return {
     name: 'svm',
     matrix,
@@ -62,7 +62,7 @@ function referenceSvm(matrix: SparseMatrix, C = 0.11, maxPasses = 3, tolerance =
           const gradient = sign * margin - 1 + diag[k] * alpha[k]
           const projected = alpha[k] === 0 ? Math.min(gradient, 0) : gradient
           if (projected !== 0) maxViolation = Math.max(maxViolation, Math.abs(projected))
-          const updated = projected === 0 ? alpha[k] : Math.max(alpha[k] - gradient / (rowNorm(row) + 1 + diag[k]), 0)
+          const updated = projected === 0 ? alpha[k] : Math.max(alpha[k] - gradient / (rowNorm[row] + 1 + diag[k]), 0)
           if (updated !== alpha[k]) {
             addRow(row, (updated - alpha[k]) * sign)
             alpha[k] = updated
