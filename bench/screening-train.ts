@@ -9,8 +9,11 @@
  * records get their true label (the first include and exclude among them).
  * One warm-up training builds the features (kept by the thread, as in the
  * service); each timed run then adds 10 labels and retrains + scores every
- * record. Round trip = what the service waits for (texts copied to the
- * thread, fingerprint, fit, scores back). Event-loop delay: a
+ * record. Round trip = what the service waits for: the texts, unchanged
+ * since the warm-up, are compared on this thread but not copied again (the
+ * thread keeps the features; see training-thread.ts), then fit and scores
+ * come back. The calling-thread run still fingerprints the texts each time (its
+ * cache is keyed by content). Event-loop delay: a
  * perf_hooks.monitorEventLoopDelay histogram (10 ms resolution… 1 ms) over
  * the runs, while a 1 ms interval timer keeps the loop busy as requests would.
  */

@@ -9,7 +9,7 @@
  */
 import { buildTfidf, recordText, type SparseMatrix, type TfidfFeatures, type TfidfOptions } from './features.ts'
 import {
-  balancedWeights, createClassifier, doubleBalance, sigmoid, unbalanced,
+  balancedWeights, createClassifier, descendingPositions, doubleBalance, sigmoid, unbalanced,
   type BalanceStrategy, type Classifier, type ClassifierName, type DoubleBalanceParameters,
   type ClassifierOptions
 } from './models.ts'
@@ -102,6 +102,8 @@ export function labelDecision(label: LabelValue): 'include' | 'exclude' | 'maybe
   throw new RangeError(`unknown screening label ${JSON.stringify(label)}`)
 }
 
+const DECISION_CODE = { include: 1, exclude: 0, maybe: 2 } as const
+
 export function createScreeningModel(options: ScreeningModelOptions): ScreeningModel {
   const matrix = resolveFeatures(options)
   const size = matrix.rows
@@ -119,11 +121,30 @@ export function createScreeningModel(options: ScreeningModelOptions): ScreeningM
   const prior = options.priorScores ? readPrior(options.priorScores, size) : null
   let mode: RankingMode = prior ? 'prior' : 'random'
   let labelled = new Uint8Array(size)
+  // The classifier's decision values, computed when first needed after a fit: for every record,
+  // or (for next()) only the unlabelled ones, `complete` saying which.
   let decisions: Float64Array | null = null
+  let complete = false
+  const allDecisions = (): Float64Array => {
+    if (!decisions || !complete) {
+      decisions = classifier.decisionValues()
+      complete = true
+    }
+    return decisions
+  }
+  const unlabelledDecisions = (): Float64Array => {
+    if (decisions) return decisions
+    const rows: number[] = []
+    for (let i = 0; i < size; i++) if (!labelled[i]) rows.push(i)
+    const values = classifier.decisionValues(rows)
+    decisions = new Float64Array(size).fill(NaN)
+    for (let k = 0; k < rows.length; k++) decisions[rows[k]] = values[k]
+    return decisions
+  }
 
   /** Sort key, larger first: decision value, prior score, or random position. */
   const key = (): Float64Array => {
-    if (mode === 'model') return decisions!
+    if (mode === 'model') return unlabelledDecisions()
     const out = new Float64Array(size)
     for (let i = 0; i < size; i++) {
       if (mode === 'prior' && !Number.isNaN(prior![i])) out[i] = prior![i]
@@ -140,27 +161,28 @@ export function createScreeningModel(options: ScreeningModelOptions): ScreeningM
     get mode() { return mode },
     fit(records) {
       const started = performance.now()
-      const latest = new Map<number, 'include' | 'exclude' | 'maybe'>()
+      // Latest decision per record (later entries replace earlier ones): 1 include, 0 exclude, 2 maybe.
+      const latest = new Int8Array(size).fill(-1)
       for (const { index, label } of records) {
         if (!Number.isInteger(index) || index < 0 || index >= size) throw new RangeError(`record index ${index} is outside 0..${size - 1}`)
-        latest.set(index, labelDecision(label))
+        latest[index] = DECISION_CODE[labelDecision(label)]
       }
       labelled = new Uint8Array(size)
+      // Collected in index order: a deterministic training order whatever order the caller listed decisions in.
       const includeRows: number[] = []
       const excludeRows: number[] = []
       let maybes = 0
-      for (const [index, decision] of latest) {
+      for (let index = 0; index < size; index++) {
+        const decision = latest[index]
+        if (decision < 0) continue
         labelled[index] = 1
-        if (decision === 'include') includeRows.push(index)
-        else if (decision === 'exclude') excludeRows.push(index)
+        if (decision === 1) includeRows.push(index)
+        else if (decision === 0) excludeRows.push(index)
         else {
           maybes++
           if (maybeAs === 'include') includeRows.push(index)
         }
       }
-      // Deterministic training order whatever order the caller listed decisions in.
-      includeRows.sort((a, b) => a - b)
-      excludeRows.sort((a, b) => a - b)
       let trainingRecords = 0
       if (includeRows.length > 0 && excludeRows.length > 0) {
         const training = balance === 'double'
@@ -169,7 +191,8 @@ export function createScreeningModel(options: ScreeningModelOptions): ScreeningM
             ? balancedWeights(includeRows, excludeRows, options.balanceRatio)
             : unbalanced(includeRows, excludeRows)
         classifier.fit(training)
-        decisions = classifier.decisionValues()
+        decisions = null
+        complete = false
         trainingRecords = training.rows.length
         mode = 'model'
       } else {
@@ -186,17 +209,28 @@ export function createScreeningModel(options: ScreeningModelOptions): ScreeningM
       }
     },
     scoreAll() {
-      if (mode === 'model') return decisions!.map(sigmoid)
+      if (mode === 'model') return allDecisions().map(sigmoid)
       if (mode === 'prior') return Float64Array.from(prior!)
       const out = new Float64Array(size)
       for (let i = 0; i < size; i++) out[i] = 1 - tieBreak[i] / size
       return out
     },
     decisionValues() {
-      return decisions ? Float64Array.from(decisions) : null
+      return mode === 'model' ? Float64Array.from(allDecisions()) : null
     },
     rank() {
       const scores = key()
+      // Unlabelled records in tie-break order, placed by their score without a comparator sort.
+      const rows: number[] = []
+      for (let p = 0; p < size; p++) if (!labelled[permutation[p]]) rows.push(permutation[p])
+      const keys = new Float64Array(rows.length)
+      for (let k = 0; k < rows.length; k++) keys[k] = scores[rows[k]]
+      const positions = new Int32Array(rows.length)
+      const order = new Int32Array(rows.length)
+      if (descendingPositions(keys, positions)) {
+        for (let k = 0; k < rows.length; k++) order[positions[k]] = rows[k]
+        return order
+      }
       const candidates: number[] = []
       for (let i = 0; i < size; i++) if (!labelled[i]) candidates.push(i)
       candidates.sort((a, b) => (before(scores, a, b) ? -1 : 1))

@@ -3,7 +3,9 @@
  * one per process): builds the TF-IDF features (kept for the last few
  * projects, keyed by a fingerprint of the texts), fits the classifier on the
  * labels and scores every record, so that the process's event loop never runs
- * a training.
+ * a training. A request without texts means "the texts last sent for this
+ * key": the cached features are used as they are, or, when they are gone, the
+ * reply asks for the texts (missingTexts).
  */
 import { createHash } from 'node:crypto'
 import { parentPort } from 'node:worker_threads'
@@ -23,6 +25,9 @@ export interface TrainRequest {
   priors?: Array<number | null>
 }
 
+/** What the thread receives: ids and texts are null when they are those last sent for the key. */
+export type TrainMessage = Omit<TrainRequest, 'ids' | 'texts'> & { ids: string[] | null; texts: string[] | null }
+
 export interface TrainResult {
   mode: 'model' | 'prior' | 'random'
   includes: number
@@ -35,9 +40,11 @@ export interface TrainResult {
   fitMs: number
 }
 
-export type TrainReply = { id: number; ok: true; result: TrainResult } | { id: number; ok: false; message: string }
+export type TrainReply =
+  | { id: number; ok: true; result: TrainResult }
+  | { id: number; ok: false; message: string; missingTexts?: boolean }
 
-const featureCache = new Map<string, { fingerprint: string; features: TfidfFeatures }>()
+const featureCache = new Map<string, { fingerprint: string; classifier: ClassifierName; features: TfidfFeatures }>()
 const FEATURE_CACHE_SIZE = 4
 
 function cachedFeatures(key: string, ids: readonly string[], texts: readonly string[], classifier: ClassifierName): { features: TfidfFeatures; cached: boolean } {
@@ -45,10 +52,11 @@ function cachedFeatures(key: string, ids: readonly string[], texts: readonly str
   for (let i = 0; i < ids.length; i++) hash.update(ids[i]).update('\u0000').update(texts[i]).update('\u0001')
   const fingerprint = hash.digest('hex')
   const hit = featureCache.get(key)
-  if (hit && hit.fingerprint === fingerprint) return { features: hit.features, cached: true }
-  const features = buildTfidf(texts, MODEL_DEFAULTS[classifier].featureOptions)
+  if (hit && hit.fingerprint === fingerprint && hit.classifier === classifier) return { features: hit.features, cached: true }
+  // Gone before the build: if it fails, a later request without texts must not find the old features.
   featureCache.delete(key)
-  featureCache.set(key, { fingerprint, features })
+  const features = buildTfidf(texts, MODEL_DEFAULTS[classifier].featureOptions)
+  featureCache.set(key, { fingerprint, classifier, features })
   while (featureCache.size > FEATURE_CACHE_SIZE) featureCache.delete(featureCache.keys().next().value as string)
   return { features, cached: false }
 }
@@ -57,7 +65,20 @@ function cachedFeatures(key: string, ids: readonly string[], texts: readonly str
 export function train(request: Omit<TrainRequest, 'id'>): TrainResult {
   const featureStart = performance.now()
   const { features, cached } = cachedFeatures(request.key, request.ids, request.texts, request.classifier)
-  const featureMs = performance.now() - featureStart
+  return fitAndScore(request, features, cached, performance.now() - featureStart)
+}
+
+class MissingTexts extends Error {}
+
+/** A request of the thread: its own texts, or (texts null) the features kept for its key. */
+function trainMessage(message: TrainMessage): TrainResult {
+  if (message.ids && message.texts) return train({ ...message, ids: message.ids, texts: message.texts })
+  const kept = featureCache.get(message.key)
+  if (!kept || kept.classifier !== message.classifier) throw new MissingTexts(`no features kept for "${message.key}"`)
+  return fitAndScore(message, kept.features, true, 0)
+}
+
+function fitAndScore(request: Omit<TrainMessage, 'id' | 'ids' | 'texts'>, features: TfidfFeatures, cached: boolean, featureMs: number): TrainResult {
   const fitStart = performance.now()
   const defaults = MODEL_DEFAULTS[request.classifier]
   const model = createScreeningModel({
@@ -68,12 +89,12 @@ export function train(request: Omit<TrainRequest, 'id'>): TrainResult {
   return { mode: fit.mode, includes: fit.includes, excludes: fit.excludes, maybes: fit.maybes, scores, featureMs, featuresCached: cached, fitMs: performance.now() - fitStart }
 }
 
-parentPort?.on('message', (request: TrainRequest) => {
+parentPort?.on('message', (request: TrainMessage) => {
   let reply: TrainReply
   try {
-    reply = { id: request.id, ok: true, result: train(request) }
+    reply = { id: request.id, ok: true, result: trainMessage(request) }
   } catch (error) {
-    reply = { id: request.id, ok: false, message: (error as Error)?.message ?? String(error) }
+    reply = { id: request.id, ok: false, message: (error as Error)?.message ?? String(error), ...(error instanceof MissingTexts ? { missingTexts: true } : {}) }
   }
   const transfer = reply.ok && reply.result.scores ? [reply.result.scores.buffer as ArrayBuffer] : []
   parentPort!.postMessage(reply, transfer)

@@ -29,6 +29,32 @@ t.test('the thread trains as the calling thread would, and keeps the features', 
   t.equal(thread.started, 1, 'one thread for both trainings')
 })
 
+t.test('unchanged texts are not copied to the thread again; changed ones are, and features the thread lacks are asked for', async (t) => {
+  const thread = trainingThread()
+  await thread.train({ ...request, key: 'resend' })
+  const worker = (thread as unknown as { worker: { postMessage(message: unknown): void } }).worker
+  const posted: Array<{ texts: string[] | null }> = []
+  const post = worker.postMessage.bind(worker)
+  worker.postMessage = (message: unknown) => { posted.push(message as { texts: string[] | null }); post(message) }
+
+  // Equal content in new arrays, as the service builds them from the database at each training.
+  const copy = { ...request, key: 'resend', ids: ids.map((id) => `${id}`), texts: texts.map((text) => ` ${text}`.slice(1)) }
+  const same = await thread.train(copy)
+  t.equal(posted.at(-1)?.texts, null, 'same ids and texts: none copied')
+  t.same([...same.scores!], [...train(copy).scores!], 'scores of the kept features are those of a full training')
+
+  const edited = { ...copy, texts: copy.texts.map((text, i) => (i === 5 ? 'Corporate tax reform and fiscal policy.' : text)) }
+  const changed = await thread.train(edited)
+  t.same(posted.at(-1)?.texts, edited.texts, 'a changed text: the texts are sent')
+  t.same([...changed.scores!], [...train({ ...edited, key: 'local-edited' }).scores!], 'scores from the new texts')
+
+  // Same key and texts for another classifier: the thread has no features for it and asks for the texts.
+  const nb = { ...edited, classifier: 'nb' as const }
+  const other = await thread.train(nb)
+  t.same(posted.slice(-2).map((m) => m.texts === null), [true, false], 'sent without texts, then again with them')
+  t.same([...other.scores!], [...train({ ...nb, key: 'local-nb' }).scores!], 'scores of the other classifier')
+})
+
 t.test('a thread that dies fails its training with a clear error, and the next training starts another', async (t) => {
   const thread = trainingThread()
   // The rejection is awaited from the start: it may come before terminate() resolves.
