@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm'
 import {
-  pgTable, uuid, text, integer, smallint, real, boolean, timestamp, jsonb, primaryKey, index, uniqueIndex, pgEnum, customType, bigint, bigserial
+  pgTable, uuid, text, integer, smallint, real, boolean, timestamp, jsonb, primaryKey, index, unique, uniqueIndex, pgEnum, customType, bigint, bigserial
 } from 'drizzle-orm/pg-core'
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
@@ -232,8 +232,28 @@ export const articles = pgTable('articles', {
   index('articles_project_title_idx').on(t.projectId, sql`left(lower(${t.title}), 256)`, t.sourceIndex, t.id),
   index('articles_project_doi_idx').on(t.projectId, sql`left(${t.doi}, 256)`),
   index('articles_project_pmid_idx').on(t.projectId, sql`left(${t.pmid}, 256)`),
-  index('articles_batch_idx').on(t.batchId)
+  index('articles_batch_idx').on(t.batchId),
+  // A cluster's members, read when its screening state is recomputed (screeningStates).
+  index('articles_duplicate_of_idx').on(t.duplicateOf).where(sql`duplicate_of IS NOT NULL`),
+  // The clusters with a full text, for PRISMA's "not retrieved", without reading every record of the project.
+  index('articles_project_full_text_idx').on(t.projectId).where(sql`full_text_file_id IS NOT NULL`)
 ])
+
+/**
+ * The records of each source batch per database — a record's own database tag
+ * (`record.columns.sourceDatabase` of a cluster's primary, else `source_database`),
+ * null for none — kept by triggers on `articles` (drizzle/0027_source_counts_triggers.sql),
+ * so that PRISMA's "records identified" need not read every record. No foreign keys: a
+ * batch or project deleted takes its articles first, whose trigger brings the rows to zero
+ * (rows at zero are removed), and readers join the batches that exist.
+ */
+export const sourceCounts = pgTable('source_counts', {
+  batchId: uuid('batch_id').notNull(),
+  ownDatabase: text('own_database'),
+  /** The project of the records counted. */
+  projectId: uuid('project_id').notNull(),
+  records: integer('records').notNull()
+}, (t) => [unique('source_counts_key').on(t.batchId, t.ownDatabase, t.projectId).nullsNotDistinct()])
 
 /**
  * The full-text search vector of each article (title and abstract), kept by
@@ -283,6 +303,29 @@ export const decisions = pgTable('decisions', {
   index('decisions_article_idx').on(t.articleId, t.stage, t.createdAt),
   index('decisions_project_idx').on(t.projectId, t.stage)
 ])
+
+/**
+ * Each live record's screening state at a stage, from the current human and
+ * resolution decisions of its duplicate cluster (the rules of screening.ts):
+ * what PRISMA counts read instead of sorting every decision. Written only by
+ * triggers on `decisions` and `articles` (drizzle/0026_screening_states_triggers.sql),
+ * in the transaction of the write; a row exists when the record has such a decision.
+ */
+export const screeningStates = pgTable('screening_states', {
+  /** The live record (the primary of its cluster). */
+  recordId: uuid('record_id').notNull(),
+  stage: screeningStage('stage').notNull(),
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  /** Reviewers with a current human decision, and the lowest and highest of those decisions (equal: they agree). */
+  humans: integer('humans').notNull(),
+  lowest: decisionValue('lowest'),
+  highest: decisionValue('highest'),
+  /** The latest resolution, which settles the record, and its reason. */
+  resolution: decisionValue('resolution'),
+  resolutionReason: text('resolution_reason'),
+  /** Full text: `{ reason: reviewers }` of the current human exclusions that give a reason. */
+  exclusionReasons: jsonb('exclusion_reasons')
+}, (t) => [primaryKey({ columns: [t.recordId, t.stage] }), index('screening_states_project_idx').on(t.projectId, t.stage)])
 
 export const analysisProfiles = pgTable('analysis_profiles', {
   id: text('id').primaryKey(),

@@ -5,12 +5,12 @@
  */
 import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
-import { articles, decisions, prismaOverrides, projects, sourceBatches } from '../db/schema.ts'
+import { articles, prismaOverrides, projects, screeningStates, sourceBatches, sourceCounts } from '../db/schema.ts'
 import { Invalid } from '../errors.ts'
 import { diagramInput, prismaDiagramSvg, REGISTER, type ManualOverrides } from '../reporting/prisma-diagram.ts'
 import { svgToPdf, svgToPng } from '../reporting/render.ts'
 import type { RecordDecisions, RecordStatus } from './screening.ts'
-import { getScreeningSettings, readScreeningSettings, type ScreeningSettings } from './screening-settings.ts'
+import { getScreeningSettings, readScreeningSettings, type ScreeningSettings, type Stage } from './screening-settings.ts'
 
 /**
  * The reason a full-text exclusion is counted under: the resolution's, or
@@ -58,51 +58,66 @@ const AUTOMATION_NOTE = 'AnalyLit removes no record by automation: models and LL
  * exclusion, `reasons` — the resolution's reason, else the reviewers' most
  * frequent reasons tied on count and on the project's order (usually one;
  * several only when unlisted reasons tie, which `pickReason` settles as
- * `exclusionReason` does). Only the latest human and resolution decision of
- * each reviewer counts, read through `decisions_project_idx`.
+ * `exclusionReason` does). Read from `screening_states`, which the writes of
+ * decisions and duplicate links keep (each cluster's current human decisions
+ * summed up, its latest resolution, its full-text reasons counted), so that
+ * the statuses depend here only on the screening settings.
  */
-function flowSql(projectId: string, settings: ScreeningSettings) {
-  const unspecified = sql`ARRAY[${UNSPECIFIED_REASON}::text]`
+function statesSql(projectId: string, settings: ScreeningSettings) {
   return sql`
-    WITH cur AS (
-      SELECT DISTINCT ON (d.stage, coalesce(a.duplicate_of, a.id), d.source, d.reviewer_id)
-        d.stage, coalesce(a.duplicate_of, a.id) AS rid, d.source, d.reviewer_id, d.decision, d.reason, d.created_at
-      FROM ${decisions} d JOIN ${articles} a ON a.id = d.article_id
-      WHERE d.project_id = ${projectId} AND d.source IN ('human', 'resolution')
-      ORDER BY d.stage, 2, d.source, d.reviewer_id, d.created_at DESC, d.id DESC),
-    res AS (
-      SELECT DISTINCT ON (stage, rid) stage, rid, decision, reason FROM cur WHERE source = 'resolution'
-      ORDER BY stage, rid, created_at DESC, reviewer_id),
-    hum AS (
-      SELECT stage, rid, count(*) AS n, min(decision) AS lo, max(decision) AS hi FROM cur WHERE source = 'human' GROUP BY stage, rid),
     st AS (
-      SELECT stage, rid, res.rid IS NOT NULL AS resolved, res.reason AS resolution_reason,
-        CASE WHEN res.rid IS NOT NULL THEN res.decision::text
-          WHEN hum.lo <> hum.hi THEN 'conflict'
-          WHEN hum.n < ${settings.reviewersPerRecord} THEN 'awaiting'
-          ELSE hum.lo::text END AS status
-      FROM hum FULL JOIN res USING (stage, rid)),
-    tally AS (
-      SELECT rid, reason, rank() OVER (PARTITION BY rid ORDER BY count(*) DESC,
-        coalesce(array_position(${sql.param(settings.exclusionReasons)}::text[], reason), 2147483647)) AS place
-      FROM cur WHERE stage = 'full_text' AND source = 'human' AND decision = 'exclude' AND reason <> ''
-      GROUP BY rid, reason),
-    best AS (SELECT rid, array_agg(reason ORDER BY reason) AS reasons FROM tally WHERE place = 1 GROUP BY rid),
+      SELECT record_id AS rid, stage, resolution IS NOT NULL AS resolved, resolution_reason, exclusion_reasons,
+        CASE WHEN resolution IS NOT NULL THEN resolution::text
+          WHEN lowest <> highest THEN 'conflict'
+          WHEN humans < ${settings.reviewersPerRecord} THEN 'awaiting'
+          ELSE lowest::text END AS status
+      FROM ${screeningStates} WHERE project_id = ${projectId}),
     withft AS (
-      SELECT DISTINCT coalesce(duplicate_of, id) AS id FROM ${articles} WHERE project_id = ${projectId} AND full_text_file_id IS NOT NULL),
+      SELECT DISTINCT coalesce(duplicate_of, id) AS id FROM ${articles} WHERE project_id = ${projectId} AND full_text_file_id IS NOT NULL)`
+}
+
+/** The reasons of a sought record whose full-text state (`ft`, of statesSql) says excluded; null otherwise. */
+function reasonsSql(settings: ScreeningSettings) {
+  const unspecified = sql`ARRAY[${UNSPECIFIED_REASON}::text]`
+  return sql`CASE WHEN ft.status = 'exclude' THEN
+    CASE WHEN ft.resolved THEN CASE WHEN ft.resolution_reason IS NULL THEN ${unspecified} ELSE ARRAY[ft.resolution_reason] END
+    ELSE coalesce((SELECT array_agg(reason ORDER BY reason) FROM (
+        SELECT key AS reason, rank() OVER (ORDER BY value::int DESC, coalesce(array_position(${sql.param(settings.exclusionReasons)}::text[], key), 2147483647)) AS place
+        FROM jsonb_each_text(ft.exclusion_reasons)) tally WHERE place = 1), ${unspecified}) END
+  END`
+}
+
+/** One row per live record (`flow`), for the records of a box. */
+function flowSql(projectId: string, settings: ScreeningSettings) {
+  return sql`
+    WITH ${statesSql(projectId, settings)},
     flow AS (
       SELECT l.id, coalesce(ta.status, 'awaiting') AS ta,
         CASE WHEN ta.status IN ('include', 'maybe') THEN coalesce(ft.status, 'awaiting') END AS ft,
         w.id IS NOT NULL AS has_ft,
-        CASE WHEN ta.status IN ('include', 'maybe') AND ft.status = 'exclude' THEN
-          CASE WHEN ft.resolved THEN CASE WHEN ft.resolution_reason IS NULL THEN ${unspecified} ELSE ARRAY[ft.resolution_reason] END ELSE coalesce(b.reasons, ${unspecified}) END
-        END AS reasons
+        CASE WHEN ta.status IN ('include', 'maybe') THEN ${reasonsSql(settings)} END AS reasons
       FROM ${articles} l
       LEFT JOIN st ta ON ta.stage = 'title_abstract' AND ta.rid = l.id
       LEFT JOIN st ft ON ft.stage = 'full_text' AND ft.rid = l.id
-      LEFT JOIN best b ON b.rid = l.id
       LEFT JOIN withft w ON w.id = l.id
       WHERE l.project_id = ${projectId} AND l.duplicate_of IS NULL)`
+}
+
+/**
+ * The records per status without reading every record: title/abstract
+ * statuses of the records with a state (the others await), and the
+ * full-text rows of the records sought, by status, PDF and reasons.
+ */
+function flowCountsSql(projectId: string, settings: ScreeningSettings) {
+  return sql`
+    WITH ${statesSql(projectId, settings)},
+    sought AS (SELECT rid FROM st WHERE stage = 'title_abstract' AND status IN ('include', 'maybe'))
+    SELECT 'title_abstract' AS stage, status, false AS has_ft, NULL::text[] AS reasons, count(*)::int AS n
+    FROM st WHERE stage = 'title_abstract' GROUP BY status
+    UNION ALL
+    SELECT 'full_text', coalesce(ft.status, 'awaiting'), w.id IS NOT NULL, ${reasonsSql(settings)}, count(*)::int
+    FROM sought s LEFT JOIN st ft ON ft.stage = 'full_text' AND ft.rid = s.rid LEFT JOIN withft w ON w.id = s.rid
+    GROUP BY 2, 3, 4`
 }
 
 /** The decision values of the statuses flowSql gives, as RecordStatus names them. */
@@ -142,8 +157,6 @@ async function flowCounts(db: Database, projectId: string): Promise<FlowCounts> 
       flowCache.set(projectId, hit)
       return hit.counts
     }
-    // The per-reviewer sort of 100,000 records' decisions fits in memory with this much (4 MB by default: on disk).
-    await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
     const counts = await computeFlowCounts(tx, projectId, settings)
     flowCache.delete(projectId)
     flowCache.set(projectId, { key, counts })
@@ -154,30 +167,34 @@ async function flowCounts(db: Database, projectId: string): Promise<FlowCounts> 
 
 /** The boxes' sizes: live records grouped by status at both stages, and full-text exclusions by reason. */
 async function computeFlowCounts(db: Pick<Database, 'execute' | 'select'>, projectId: string, settings: ScreeningSettings) {
-  // Each record under its own database (a file can mix several), a batch without records under its own.
+  // Each record under its own database (a file can mix several), a batch without records under its own:
+  // from the records per batch and database that the writes of articles keep (source_counts).
   const sources = await db.execute<{ kind: string; sourceDatabase: string | null; batches: number; records: number }>(sql`
-      SELECT b.kind, coalesce(a.own_database, b.source_database) AS "sourceDatabase",
-        count(DISTINCT b.id)::int AS batches, count(a.id)::int AS records
+      SELECT b.kind, coalesce(c.own_database, b.source_database) AS "sourceDatabase",
+        count(DISTINCT b.id)::int AS batches, coalesce(sum(c.records), 0)::int AS records
       FROM ${sourceBatches} b
-      LEFT JOIN (SELECT id, batch_id, ${OWN_DATABASE} AS own_database FROM ${articles} WHERE project_id = ${projectId}) a ON a.batch_id = b.id
+      LEFT JOIN ${sourceCounts} c ON c.batch_id = b.id AND c.project_id = ${projectId} AND c.records > 0
       WHERE b.project_id = ${projectId}
       GROUP BY 1, 2 ORDER BY 1, 2`).then((r) => r.rows)
   const [{ duplicates }] = await db.select({ duplicates: sql<number>`count(*)::int` }).from(articles).where(and(eq(articles.projectId, projectId), isNotNull(articles.duplicateOf)))
   const [{ withoutBatch }] = await db.select({ withoutBatch: sql<number>`count(*)::int` }).from(articles).where(and(eq(articles.projectId, projectId), isNull(articles.batchId)))
-  const { rows } = await db.execute<{ ta: string; ft: string | null; has_ft: boolean; reasons: string[] | null; n: number }>(sql`
-    ${flowSql(projectId, settings)}
-    SELECT ta, ft, has_ft, reasons, count(*)::int AS n FROM flow GROUP BY 1, 2, 3, 4`)
+  const [{ live }] = await db.select({ live: sql<number>`count(*)::int` }).from(articles).where(and(eq(articles.projectId, projectId), isNull(articles.duplicateOf)))
+  const { rows } = await db.execute<{ stage: Stage; status: string; has_ft: boolean; reasons: string[] | null; n: number }>(flowCountsSql(projectId, settings))
   const zero = (): Record<RecordStatus, number> => ({ awaiting: 0, conflict: 0, included: 0, excluded: 0, maybe: 0 })
   const ta = zero()
   const ft = zero()
-  let records = 0
+  const records = live
+  // Live records without a title/abstract state await their first decision.
+  ta.awaiting = live
   let notRetrieved = 0
   const reasons = new Map<string, number>()
   for (const r of rows) {
-    records += r.n
-    ta[STATUS[r.ta]] += r.n
-    if (r.ft === null) continue
-    ft[STATUS[r.ft]] += r.n
+    if (r.stage === 'title_abstract') {
+      ta[STATUS[r.status]] += r.n
+      ta.awaiting -= r.n
+      continue
+    }
+    ft[STATUS[r.status]] += r.n
     if (!r.has_ft) notRetrieved += r.n
     if (r.reasons) {
       const reason = pickReason(r.reasons)
