@@ -30,14 +30,13 @@ const labelledCount = Number(values.labelled ?? 300)
 const records = cohenRecords()
 const sample = records.slice(0, size)
 const texts = sample.map(recordText)
-const ids = sample.map((_, i) => `record-${String(i).padStart(6, '0')}`)
 const labelsUpTo = (n: number): LabelledRecord[] => sample.slice(0, n).map((r, index) => ({ index, label: r.included ? 'include' : 'exclude' }))
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]
 const fmt = (xs: number[]) => `median ${quantile(xs, 0.5).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms`
 
-async function measure(name: string, run: (request: Omit<TrainRequest, 'id'>) => Promise<{ fitMs: number; featureMs: number }>) {
-  await run({ key: name, ids, texts, classifier: 'svm', labelled: labelsUpTo(labelledCount) })
+async function measure(name: string, run: (request: Omit<TrainRequest, 'id'> & { texts: string[] }) => Promise<{ fitMs: number; featureMs: number }>) {
+  await run({ key: name, fingerprint: 'bench', texts, classifier: 'svm', labelled: labelsUpTo(labelledCount) })
   const delay = monitorEventLoopDelay({ resolution: 1 })
   const tick = setInterval(() => {}, 1)
   delay.enable()
@@ -47,7 +46,7 @@ async function measure(name: string, run: (request: Omit<TrainRequest, 'id'>) =>
   for (let i = 1; i <= runs; i++) {
     const started = performance.now()
     const cpuStart = process.cpuUsage()
-    const result = await run({ key: name, ids, texts, classifier: 'svm', labelled: labelsUpTo(labelledCount + 10 * i) })
+    const result = await run({ key: name, fingerprint: 'bench', texts, classifier: 'svm', labelled: labelsUpTo(labelledCount + 10 * i) })
     const used = process.cpuUsage(cpuStart)
     total.push(performance.now() - started)
     fit.push(result.fitMs + result.featureMs)

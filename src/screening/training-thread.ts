@@ -13,7 +13,7 @@ import type { TrainReply, TrainRequest, TrainResult } from './training-worker.ts
 const EXT = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js'
 const WORKER_URL = new URL(`./training-worker${EXT}`, import.meta.url)
 
-interface Pending { resolve: (result: TrainResult) => void; reject: (error: Error) => void }
+interface Pending { resolve: (result: TrainResult | null) => void; reject: (error: Error) => void }
 
 class TrainingThread {
   private worker: Worker | undefined
@@ -22,10 +22,16 @@ class TrainingThread {
   /** Threads started so far (1 + restarts after a death). */
   started = 0
 
-  train(request: Omit<TrainRequest, 'id'>): Promise<TrainResult> {
+  /**
+   * Trains in the thread. Without `texts`, resolves null when the thread does not keep the
+   * features of `fingerprint` (first training, new texts, or a restarted thread): send them then.
+   */
+  train(request: Omit<TrainRequest, 'id' | 'texts'> & { texts: string[] }): Promise<TrainResult>
+  train(request: Omit<TrainRequest, 'id'>): Promise<TrainResult | null>
+  train(request: Omit<TrainRequest, 'id'>): Promise<TrainResult | null> {
     const worker = this.worker ?? this.start()
     const id = this.nextId++
-    return new Promise<TrainResult>((resolve, reject) => {
+    return new Promise<TrainResult | null>((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
       worker.ref()
       worker.postMessage({ ...request, id } satisfies TrainRequest)
@@ -54,6 +60,7 @@ class TrainingThread {
       this.pending.delete(reply.id)
       if (this.pending.size === 0) worker.unref()
       if (reply.ok) waiting.resolve(reply.result)
+      else if ('needsTexts' in reply) waiting.resolve(null)
       else waiting.reject(new Error(`screening model training failed: ${reply.message}`))
     })
     const died = (reason: string) => {

@@ -1,11 +1,12 @@
 /**
  * Worker thread of the screening model (started lazily by training-thread.ts,
  * one per process): builds the TF-IDF features (kept for the last few
- * projects, keyed by a fingerprint of the texts), fits the classifier on the
- * labels and scores every record, so that the process's event loop never runs
- * a training.
+ * projects, under a fingerprint of the records and their texts that the caller
+ * gives), fits the classifier on the labels and scores every record, so that
+ * the process's event loop never runs a training. A request without texts
+ * reuses the kept features of the same fingerprint, or is answered
+ * `needsTexts` (the caller then sends them).
  */
-import { createHash } from 'node:crypto'
 import { parentPort } from 'node:worker_threads'
 import { createScreeningModel, type LabelledRecord } from './active-learning.ts'
 import { buildTfidf, type TfidfFeatures } from './features.ts'
@@ -16,8 +17,10 @@ export interface TrainRequest {
   id: number
   /** Names the feature cache slot (project, stage, classifier). */
   key: string
-  ids: string[]
-  texts: string[]
+  /** Identifies the records and their texts (changes when either does). */
+  fingerprint: string
+  /** The records' texts; omitted when the features of `fingerprint` are presumed kept. */
+  texts?: string[]
   classifier: ClassifierName
   labelled: LabelledRecord[]
   priors?: Array<number | null>
@@ -35,17 +38,18 @@ export interface TrainResult {
   fitMs: number
 }
 
-export type TrainReply = { id: number; ok: true; result: TrainResult } | { id: number; ok: false; message: string }
+export type TrainReply = { id: number; ok: true; result: TrainResult } | { id: number; ok: false; message: string } | { id: number; ok: false; needsTexts: true }
 
 const featureCache = new Map<string, { fingerprint: string; features: TfidfFeatures }>()
 const FEATURE_CACHE_SIZE = 4
 
-function cachedFeatures(key: string, ids: readonly string[], texts: readonly string[], classifier: ClassifierName): { features: TfidfFeatures; cached: boolean } {
-  const hash = createHash('sha1')
-  for (let i = 0; i < ids.length; i++) hash.update(ids[i]).update('\u0000').update(texts[i]).update('\u0001')
-  const fingerprint = hash.digest('hex')
+/** Thrown when a request without texts finds no kept features of its fingerprint. */
+export class TextsNeeded extends Error {}
+
+function cachedFeatures(key: string, fingerprint: string, texts: readonly string[] | undefined, classifier: ClassifierName): { features: TfidfFeatures; cached: boolean } {
   const hit = featureCache.get(key)
   if (hit && hit.fingerprint === fingerprint) return { features: hit.features, cached: true }
+  if (!texts) throw new TextsNeeded()
   const features = buildTfidf(texts, MODEL_DEFAULTS[classifier].featureOptions)
   featureCache.delete(key)
   featureCache.set(key, { fingerprint, features })
@@ -56,7 +60,7 @@ function cachedFeatures(key: string, ids: readonly string[], texts: readonly str
 /** Features, fit and scores of one training (also callable on the calling thread, for comparison). */
 export function train(request: Omit<TrainRequest, 'id'>): TrainResult {
   const featureStart = performance.now()
-  const { features, cached } = cachedFeatures(request.key, request.ids, request.texts, request.classifier)
+  const { features, cached } = cachedFeatures(request.key, request.fingerprint, request.texts, request.classifier)
   const featureMs = performance.now() - featureStart
   const fitStart = performance.now()
   const defaults = MODEL_DEFAULTS[request.classifier]
@@ -73,7 +77,9 @@ parentPort?.on('message', (request: TrainRequest) => {
   try {
     reply = { id: request.id, ok: true, result: train(request) }
   } catch (error) {
-    reply = { id: request.id, ok: false, message: (error as Error)?.message ?? String(error) }
+    reply = error instanceof TextsNeeded
+      ? { id: request.id, ok: false, needsTexts: true }
+      : { id: request.id, ok: false, message: (error as Error)?.message ?? String(error) }
   }
   const transfer = reply.ok && reply.result.scores ? [reply.result.scores.buffer as ArrayBuffer] : []
   parentPort!.postMessage(reply, transfer)

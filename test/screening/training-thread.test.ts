@@ -6,9 +6,8 @@ import { train } from '../../src/screening/training-worker.ts'
 const topic = (i: number) => `Exercise therapy for depression trial ${i}. Randomised trial of aerobic exercise in adults with major depression.`
 const other = (i: number) => `Corporate tax reform ${i}. An analysis of fiscal policy, tax rates and corporate income in several countries.`
 const texts = [...Array.from({ length: 10 }, (_, i) => topic(i)), ...Array.from({ length: 30 }, (_, i) => other(i))]
-const ids = texts.map((_, i) => `r${i}`)
 const request = {
-  key: 'test', ids, texts, classifier: 'svm' as const,
+  key: 'test', fingerprint: 'v1', texts, classifier: 'svm' as const,
   labelled: [{ index: 0, label: 'include' as const }, { index: 12, label: 'exclude' as const }, { index: 13, label: 'exclude' as const }]
 }
 
@@ -27,6 +26,11 @@ t.test('the thread trains as the calling thread would, and keeps the features', 
   t.ok(again.featuresCached, 'same texts: features reused')
   t.equal(again.includes, 2)
   t.equal(thread.started, 1, 'one thread for both trainings')
+  const { texts: _texts, ...withoutTexts } = request
+  const kept = await thread.train(withoutTexts)
+  t.ok(kept?.featuresCached, 'the same fingerprint needs no texts')
+  t.same([...kept!.scores!], [...remote.scores!])
+  t.equal(await thread.train({ ...withoutTexts, fingerprint: 'v2' }), null, 'another fingerprint without texts: the thread asks for them')
 })
 
 t.test('a thread that dies fails its training with a clear error, and the next training starts another', async (t) => {
@@ -34,7 +38,7 @@ t.test('a thread that dies fails its training with a clear error, and the next t
   // The rejection is awaited from the start: it may come before terminate() resolves.
   // 40,000 new texts: the features take the thread well over the time terminate() needs to reach it.
   const many = Array.from({ length: 40_000 }, (_, i) => `${texts[i % texts.length]} variant ${i} term${i % 997}`)
-  const big = { ...request, key: 'other', ids: many.map((_, i) => `m${i}`), texts: many }
+  const big = { ...request, key: 'other', fingerprint: 'many', texts: many }
   const failed = t.rejects(thread.train(big), /screening model thread stopped/)
   // Ends the thread under the running training, as a crash would.
   await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate()
