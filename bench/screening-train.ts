@@ -16,7 +16,6 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import type { LabelledRecord } from '../src/screening/active-learning.ts'
 import { recordText } from '../src/screening/features.ts'
 import { closeTrainingThread, trainingThread } from '../src/screening/training-thread.ts'
 import { train, type TrainRequest } from '../src/screening/training-worker.ts'
@@ -30,13 +29,14 @@ const labelledCount = Number(values.labelled ?? 300)
 const records = cohenRecords()
 const sample = records.slice(0, size)
 const texts = sample.map(recordText)
-const labelsUpTo = (n: number): LabelledRecord[] => sample.slice(0, n).map((r, index) => ({ index, label: r.included ? 'include' : 'exclude' }))
+const ids = sample.map((_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)
+const labelsUpTo = (n: number): TrainRequest['labels'] => sample.slice(0, n).map((r, index) => [ids[index], r.included ? 'include' : 'exclude'])
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]
 const fmt = (xs: number[]) => `median ${quantile(xs, 0.5).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms`
 
-async function measure(name: string, run: (request: Omit<TrainRequest, 'id'> & { texts: string[] }) => Promise<{ fitMs: number; featureMs: number }>) {
-  await run({ key: name, fingerprint: 'bench', texts, classifier: 'svm', labelled: labelsUpTo(labelledCount) })
+async function measure(name: string, run: (request: Omit<TrainRequest, 'id'>) => Promise<{ fitMs: number; featureMs: number }>) {
+  await run({ key: name, fingerprint: 'bench', records: { ids, texts }, classifier: 'svm', labels: labelsUpTo(labelledCount) })
   const delay = monitorEventLoopDelay({ resolution: 1 })
   const tick = setInterval(() => {}, 1)
   delay.enable()
@@ -46,7 +46,7 @@ async function measure(name: string, run: (request: Omit<TrainRequest, 'id'> & {
   for (let i = 1; i <= runs; i++) {
     const started = performance.now()
     const cpuStart = process.cpuUsage()
-    const result = await run({ key: name, fingerprint: 'bench', texts, classifier: 'svm', labelled: labelsUpTo(labelledCount + 10 * i) })
+    const result = await run({ key: name, fingerprint: 'bench', records: { ids, texts }, classifier: 'svm', labels: labelsUpTo(labelledCount + 10 * i) })
     const used = process.cpuUsage(cpuStart)
     total.push(performance.now() - started)
     fit.push(result.fitMs + result.featureMs)
@@ -61,6 +61,6 @@ async function measure(name: string, run: (request: Omit<TrainRequest, 'id'> & {
 }
 
 console.log(`records: ${sample.length}, labelled ${labelledCount}..${labelledCount + 10 * runs}, svm, ${runs} runs, node ${process.version}`)
-await measure('worker thread', (request) => trainingThread().train(request))
+await measure('worker thread', async (request) => (await trainingThread().train(request))!)
 await measure('main thread', async (request) => train(request))
 await closeTrainingThread()

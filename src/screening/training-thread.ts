@@ -23,10 +23,10 @@ class TrainingThread {
   started = 0
 
   /**
-   * Trains in the thread. Without `texts`, resolves null when the thread does not keep the
-   * features of `fingerprint` (first training, new texts, or a restarted thread): send them then.
+   * Trains in the thread. Without `records`, resolves null when the thread does not keep the
+   * records of `fingerprint` (first training, changed articles, or a restarted thread): send them then.
    */
-  train(request: Omit<TrainRequest, 'id' | 'texts'> & { texts: string[] }): Promise<TrainResult>
+  train(request: Omit<TrainRequest, 'id' | 'records'> & Required<Pick<TrainRequest, 'records'>>): Promise<TrainResult>
   train(request: Omit<TrainRequest, 'id'>): Promise<TrainResult | null>
   train(request: Omit<TrainRequest, 'id'>): Promise<TrainResult | null> {
     const worker = this.worker ?? this.start()

@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto'
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { articles, decisions, projects, screeningModels, tasks } from '../db/schema.ts'
-import type { LabelledRecord } from '../screening/active-learning.ts'
 import { recordText } from '../screening/features.ts'
 import type { ClassifierName } from '../screening/models.ts'
 import { trainingThread } from '../screening/training-thread.ts'
@@ -117,66 +116,60 @@ async function newerTrainingQueued(db: Database, projectId: string, stage: Stage
 
 async function trainOnce(db: Database, projectId: string, stage: Stage, signal: AbortSignal | undefined): Promise<TrainingSummary> {
   const started = performance.now()
-  // Read before the records: features kept under this version are at least as new as it says.
+  // Read before the records: records kept under this version are at least as new as it says.
   const [{ snapshotAt, articlesVersion }] = (await db.execute<{ snapshotAt: string; articlesVersion: string }>(sql`
     SELECT clock_timestamp()::text AS "snapshotAt", articles_version::text AS "articlesVersion" FROM ${projects} WHERE id = ${projectId}`)).rows
   const settings = await getScreeningSettings(db, projectId)
   const classifier = settings.classifier
-  const [candidates, byRecord] = await Promise.all([
-    stageCandidates(db, projectId, stage, settings),
-    loadStageDecisions(db, projectId, stage)
+  // Title/abstract: every live record is featurised (the ranking covers them all), which the articles
+  // alone decide: the candidates are read only when the thread needs the records. Full text: the
+  // stage's candidates (those included at title/abstract), read each time.
+  const [byRecord, fullTextIds] = await Promise.all([
+    loadStageDecisions(db, projectId, stage),
+    stage === 'full_text' ? stageCandidates(db, projectId, stage, settings).then((c) => [...c.ids].sort()) : Promise.resolve(undefined)
   ])
-  // Title/abstract: every live record is featurised (the ranking covers them all). Full text: only the stage's candidates.
-  const ids = [...candidates.ids].sort()
   signal?.throwIfAborted()
 
-  const labelled: LabelledRecord[] = []
-  const priors: Array<number | null> = []
-  let hasPrior = false
-  ids.forEach((id, index) => {
-    const record = byRecord.get(id)
+  const labels: Array<[string, DecisionValue]> = []
+  const priors: Array<[string, number]> = []
+  for (const [id, record] of byRecord) {
     const label = trainingLabel(record)
-    if (label) labelled.push({ index, label })
+    if (label) labels.push([id, label])
     const p = llmProbability(record)
-    if (p !== null) hasPrior = true
-    priors.push(p)
-  })
-
-  // Features, fit and scores run in the process's training thread: the event loop stays free for requests.
-  // The texts are read and sent only when the thread does not keep the features of these records at this articles version.
-  let mode: TrainingSummary['mode'] = hasPrior ? 'prior' : 'random'
-  let scores: Float64Array | null = null
-  let counts = { includes: 0, excludes: 0, maybes: 0 }
-  let featureMs = 0
-  let fitMs = 0
-  let cached = false
-  if (ids.length > 0) {
-    const fingerprint = `${articlesVersion}:${createHash('sha1').update(ids.join(',')).digest('base64url')}`
-    const request = { key: `${projectId}:${stage}:${classifier}`, fingerprint, classifier, labelled, priors: hasPrior ? priors : undefined }
-    const result = await trainingThread().train(request) ?? await trainingThread().train({ ...request, texts: await recordTexts(db, projectId, ids) })
-    ;({ mode, scores, featureMs, fitMs, featuresCached: cached } = result)
-    counts = { includes: result.includes, excludes: result.excludes, maybes: result.maybes }
+    if (p !== null) priors.push([id, p])
   }
+
+  // Features, fit, scores and the packed ranking come from the process's training thread: the event
+  // loop stays free for requests. The records and texts are read and sent only when the thread does
+  // not keep those of this fingerprint.
+  const fingerprint = fullTextIds ? `${articlesVersion}:${createHash('sha1').update(fullTextIds.join(',')).digest('base64url')}` : articlesVersion
+  const request = { key: `${projectId}:${stage}:${classifier}`, fingerprint, classifier, labels, priors }
+  const readRecords = async () => {
+    const ids = fullTextIds ?? [...(await stageCandidates(db, projectId, stage, settings)).ids].sort()
+    return { ids, texts: await recordTexts(db, projectId, ids) }
+  }
+  const result = await trainingThread().train(request) ?? await trainingThread().train({ ...request, records: await readRecords() })
+  const { mode, featureMs, fitMs, featuresCached, records } = result
   signal?.throwIfAborted()
 
-  const stats: ScreeningModelStats = { mode, excludes: counts.excludes, maybes: counts.maybes, records: ids.length, featureMs, fitMs, snapshotAt }
+  const stats: ScreeningModelStats = { mode, excludes: result.excludes, maybes: result.maybes, records, featureMs, fitMs, snapshotAt }
+  const labelled = result.includes + result.excludes + result.maybes
   const superseded = await db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${STORE_LOCK}, hashtext(${`${projectId}:${stage}`}))`)
     const [existing] = await tx.select({ stats: screeningModels.stats }).from(screeningModels)
       .where(and(eq(screeningModels.projectId, projectId), eq(screeningModels.stage, stage)))
     const previous = (existing?.stats as ScreeningModelStats | undefined)?.snapshotAt
     if (previous && previous > snapshotAt) return true
-    await storeRanking(tx, projectId, stage, mode === 'model' ? 'model' : 'prior', ids, mode === 'random' ? null : scores)
+    await storeRanking(tx, projectId, stage, mode === 'model' ? 'model' : 'prior', result.ranking)
     const totalMs = performance.now() - started
-    const values = { model: classifier, labelled: labelled.length, includes: counts.includes, stats: { ...stats, totalMs }, trainedAt: new Date() }
+    const values = { model: classifier, labelled, includes: result.includes, stats: { ...stats, totalMs }, trainedAt: new Date() }
     await tx.insert(screeningModels).values({ projectId, stage, ...values })
       .onConflictDoUpdate({ target: [screeningModels.projectId, screeningModels.stage], set: values })
     return false
   })
   return {
-    stage, classifier, mode, records: ids.length, labelled: labelled.length, ...counts,
-    scored: scores ? scores.reduce((n, s) => n + (Number.isFinite(s) ? 1 : 0), 0) : 0,
-    featureMs, featuresCached: cached, fitMs, totalMs: performance.now() - started, superseded
+    stage, classifier, mode, records, labelled, includes: result.includes, excludes: result.excludes, maybes: result.maybes,
+    scored: result.ranking?.scores.length ?? 0, featureMs, featuresCached, fitMs, totalMs: performance.now() - started, superseded
   }
 }
 
@@ -286,20 +279,24 @@ async function rankedQueue(db: Database, projectId: string, settings: ScreeningS
   const views: Array<ArticleView & { status: RecordStatus }> = []
   let scoreOfFirst: number | null = null
   // Walk the ranking from the top; a ranked record deleted or merged as a duplicate since the fit is not live: skipped.
-  for (let at = 0; at < ranking.ids.length && views.length < count;) {
-    const batch: string[] = []
-    for (; at < ranking.ids.length && batch.length < count + 8; at++) if (!skip.has(ranking.ids[at])) batch.push(ranking.ids[at])
+  for (let rank = 0; rank < ranking.size && views.length < count;) {
+    const batch: Array<{ id: string; score: number }> = []
+    for (; rank < ranking.size && batch.length < count + 8; rank++) {
+      const id = ranking.idAt(rank)
+      if (!skip.has(id)) batch.push({ id, score: ranking.scoreAt(rank) })
+    }
     if (batch.length === 0) break
+    const batchIds = batch.map((b) => b.id)
     const [articleRows, byRecord] = await Promise.all([
-      db.select().from(articles).where(and(eq(articles.projectId, projectId), isNull(articles.duplicateOf), sql`${articles.id} = ANY(${sql.param(batch)}::uuid[])`)),
-      loadStageDecisions(db, projectId, 'title_abstract', batch)
+      db.select().from(articles).where(and(eq(articles.projectId, projectId), isNull(articles.duplicateOf), sql`${articles.id} = ANY(${sql.param(batchIds)}::uuid[])`)),
+      loadStageDecisions(db, projectId, 'title_abstract', batchIds)
     ])
     const byId = new Map(articleRows.map((r) => [r.id, r]))
-    for (const id of batch) {
+    for (const { id, score } of batch) {
       const row = byId.get(id)
       if (!row || views.length >= count) continue
-      if (views.length === 0) scoreOfFirst = ranking.scoreOf(id)
-      views.push({ ...toArticleView(row, ranking.scoreOf(id)), status: recordStatus(byRecord.get(id), settings.reviewersPerRecord) })
+      if (views.length === 0) scoreOfFirst = score
+      views.push({ ...toArticleView(row, score), status: recordStatus(byRecord.get(id), settings.reviewersPerRecord) })
     }
   }
   if (views.length === 0) return undefined

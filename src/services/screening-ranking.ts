@@ -16,34 +16,44 @@ export interface Ranking {
   version: number
   /** What ordered it: the trained model, or LLM probabilities before the model could train. */
   mode: 'model' | 'prior'
-  /** Record ids, highest score first (ties by id). */
-  ids: string[]
-  /** Their scores (float32), same order. */
-  scores: Float32Array
+  /** Records ranked. */
+  size: number
+  /** The id of the record at a rank (0: highest score; ties by id), decoded when first asked for. */
+  idAt(rank: number): string
+  scoreAt(rank: number): number
   /** A record's score, or null when the fit did not rank it. */
   scoreOf(id: string): number | null
 }
+
+/** A fit's ranking as stored: 16 bytes of record id each, highest score first, and the float32 scores in the same order. */
+export interface PackedRanking { ids: Uint8Array; scores: Float32Array }
 
 /** Rankings decoded by this process, by `${projectId}:${stage}`; the least recently used go first. */
 const held = new Map<string, Ranking>()
 const loading = new Map<string, Promise<Ranking | undefined>>()
 const HELD_RANKINGS = 64
 
-function uuidBytes(id: string): Buffer {
-  return Buffer.from(id.replace(/-/g, ''), 'hex')
-}
-
 function uuidAt(bytes: Buffer, offset: number): string {
   const hex = bytes.toString('hex', offset, offset + 16)
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
-function makeRanking(version: number, mode: Ranking['mode'], ids: string[], scores: Float32Array): Ranking {
+function unpackRanking(version: number, mode: Ranking['mode'], idBytes: Buffer, scoreBytes: Buffer): Ranking {
+  const size = idBytes.length / 16
+  // Copied out: the row's buffer may not be aligned for a Float32Array view.
+  const scores = new Float32Array(size)
+  for (let i = 0; i < size; i++) scores[i] = scoreBytes.readFloatLE(i * 4)
+  const ids = new Array<string | undefined>(size)
   let positions: Map<string, number> | undefined
+  const idAt = (rank: number) => (ids[rank] ??= uuidAt(idBytes, rank * 16))
   return {
-    version, mode, ids, scores,
+    version, mode, size, idAt,
+    scoreAt: (rank) => scores[rank],
     scoreOf(id) {
-      positions ??= new Map(ids.map((rankedId, i) => [rankedId, i]))
+      if (!positions) {
+        positions = new Map()
+        for (let i = 0; i < size; i++) positions.set(idAt(i), i)
+      }
       const at = positions.get(id)
       return at === undefined ? null : scores[at]
     }
@@ -51,30 +61,24 @@ function makeRanking(version: number, mode: Ranking['mode'], ids: string[], scor
 }
 
 /**
- * Stores a fit's scores as the stage's ranking (within the caller's transaction) and bumps the
- * project's data version, so that cached article pages show the new relevance. Records without a
- * finite score are left out; no scores at all removes the ranking.
+ * Stores a fit's ranking as the stage's (within the caller's transaction) and bumps the project's
+ * data version, so that cached article pages show the new relevance. No ranking (random order)
+ * removes the stored one.
  */
-export async function storeRanking(tx: Executor, projectId: string, stage: Stage, mode: Ranking['mode'], ids: readonly string[], scores: ArrayLike<number> | null): Promise<void> {
+export async function storeRanking(tx: Executor, projectId: string, stage: Stage, mode: Ranking['mode'], ranking: PackedRanking | null): Promise<void> {
   const changed = () => tx.insert(projectChanges).values({ projectId }).onConflictDoNothing()
-  const order = scores ? ids.map((_, i) => i).filter((i) => Number.isFinite(scores[i])) : []
-  if (order.length === 0) {
+  if (!ranking || ranking.scores.length === 0) {
     const removed = await tx.delete(screeningRankings).where(and(eq(screeningRankings.projectId, projectId), eq(screeningRankings.stage, stage)))
       .returning({ version: screeningRankings.version })
     if (removed.length > 0) await changed()
     return
   }
   await changed()
-  const rounded = Float32Array.from(scores!)
-  order.sort((a, b) => rounded[b] - rounded[a] || (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0))
-  const packedIds = Buffer.alloc(order.length * 16)
-  const packedScores = Buffer.alloc(order.length * 4)
-  order.forEach((i, rank) => {
-    uuidBytes(ids[i]).copy(packedIds, rank * 16)
-    packedScores.writeFloatLE(rounded[i], rank * 4)
-  })
+  const ids = Buffer.from(ranking.ids.buffer, ranking.ids.byteOffset, ranking.ids.byteLength)
+  const scores = Buffer.alloc(ranking.scores.length * 4)
+  ranking.scores.forEach((score, i) => scores.writeFloatLE(score, i * 4))
   await tx.execute(sql`INSERT INTO ${screeningRankings} (project_id, stage, version, mode, ids, scores)
-    VALUES (${projectId}, ${stage}, 1, ${mode}, ${packedIds}, ${packedScores})
+    VALUES (${projectId}, ${stage}, 1, ${mode}, ${ids}, ${scores})
     ON CONFLICT (project_id, stage) DO UPDATE SET version = ${screeningRankings}.version + 1, mode = excluded.mode,
       ids = excluded.ids, scores = excluded.scores, stored_at = now()`)
 }
@@ -106,14 +110,7 @@ async function loadRanking(db: Database, projectId: string, stage: Stage): Promi
   const [row] = await db.select({ version: screeningRankings.version, mode: screeningRankings.mode, ids: screeningRankings.ids, scores: screeningRankings.scores })
     .from(screeningRankings).where(and(eq(screeningRankings.projectId, projectId), eq(screeningRankings.stage, stage)))
   if (!row) return undefined
-  const count = row.ids.length / 16
-  const ids = new Array<string>(count)
-  const scores = new Float32Array(count)
-  for (let i = 0; i < count; i++) {
-    ids[i] = uuidAt(row.ids, i * 16)
-    scores[i] = row.scores.readFloatLE(i * 4)
-  }
-  const ranking = makeRanking(row.version, row.mode as Ranking['mode'], ids, scores)
+  const ranking = unpackRanking(row.version, row.mode as Ranking['mode'], row.ids, row.scores)
   // Two loads may race (a new fit stored meanwhile): keep the newer.
   if ((held.get(key)?.version ?? -1) < ranking.version) {
     held.delete(key)

@@ -92,7 +92,8 @@ t.test('article pages: ETag and 304, and every writer of what a page shows chang
   await t.test('relevance scores (written by a training, in whichever process)', async (t) => {
     t.equal((await get()).status, 304)
     const { rows } = await app.pg.pool.query<{ id: string }>('SELECT id FROM articles WHERE project_id = $1', [project.id])
-    await app.db.transaction((tx) => storeRanking(tx, project.id, 'title_abstract', 'model', rows.map((r) => r.id), rows.map(() => 0.25)))
+    const ranking = { ids: Buffer.from(rows.map((r) => r.id.replace(/-/g, '')).join(''), 'hex'), scores: new Float32Array(rows.length).fill(0.25) }
+    await app.db.transaction((tx) => storeRanking(tx, project.id, 'title_abstract', 'model', ranking))
     const after = await get()
     t.equal(after.status, 200)
     t.ok(after.page?.items.every((a) => a.relevance === 0.25))

@@ -70,7 +70,7 @@ t.test('a decision made while a retraining runs never comes back from next', { s
   await releaseStore()
   t.equal((await retraining).superseded, false)
   const ranking = await currentRanking(app.db, project.id, 'title_abstract')
-  const unlabelledAtFit = ranking!.ids.filter((id) => id !== rows[0].id && id !== rows[1].id)
+  const unlabelledAtFit = Array.from({ length: ranking!.size }, (_, rank) => ranking!.idAt(rank)).filter((id) => id !== rows[0].id && id !== rows[1].id)
   t.equal(unlabelledAtFit[0], top.article.id, 'the stored ranking was fitted before the decision: it still puts the record first')
 
   const after = await next(alice, '&count=40')

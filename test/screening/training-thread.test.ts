@@ -6,9 +6,10 @@ import { train } from '../../src/screening/training-worker.ts'
 const topic = (i: number) => `Exercise therapy for depression trial ${i}. Randomised trial of aerobic exercise in adults with major depression.`
 const other = (i: number) => `Corporate tax reform ${i}. An analysis of fiscal policy, tax rates and corporate income in several countries.`
 const texts = [...Array.from({ length: 10 }, (_, i) => topic(i)), ...Array.from({ length: 30 }, (_, i) => other(i))]
+const ids = texts.map((_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)
 const request = {
-  key: 'test', fingerprint: 'v1', texts, classifier: 'svm' as const,
-  labelled: [{ index: 0, label: 'include' as const }, { index: 12, label: 'exclude' as const }, { index: 13, label: 'exclude' as const }]
+  key: 'test', fingerprint: 'v1', records: { ids, texts }, classifier: 'svm' as const,
+  labels: [[ids[0], 'include'], [ids[12], 'exclude'], [ids[13], 'exclude']] as Array<[string, 'include' | 'exclude']>
 }
 
 t.teardown(closeTrainingThread)
@@ -20,13 +21,19 @@ t.test('the thread trains as the calling thread would, and keeps the features', 
   t.equal(remote.mode, 'model')
   t.same([...remote.scores!], [...local.scores!], 'same scores as a training on this thread')
   t.ok(remote.scores![5] > remote.scores![25], 'an unlabelled topic record ranks above an unlabelled other one')
+  const ranked = remote.ranking!
+  t.equal(ranked.scores.length, texts.length, 'every record ranked')
+  t.ok(ranked.scores.every((score, i) => i === 0 || score <= ranked.scores[i - 1]), 'highest score first')
+  const rounded = Float32Array.from(remote.scores!)
+  const expected = ids.map((id, i) => ({ id, score: rounded[i], i })).sort((a, b) => b.score - a.score || a.i - b.i).map((r) => r.id.replace(/-/g, ''))
+  t.same(Array.from({ length: ids.length }, (_, rank) => Buffer.from(ranked.ids.subarray(rank * 16, rank * 16 + 16)).toString('hex')), expected, 'ids packed 16 bytes each, in rank order, ties by id')
   t.not(thread.threadId, threadId, 'ran in another thread')
   t.equal(thread.started, 1)
-  const again = await thread.train({ ...request, labelled: [...request.labelled, { index: 1, label: 'include' }] })
+  const again = await thread.train({ ...request, labels: [...request.labels, [ids[1], 'include']] })
   t.ok(again.featuresCached, 'same texts: features reused')
   t.equal(again.includes, 2)
   t.equal(thread.started, 1, 'one thread for both trainings')
-  const { texts: _texts, ...withoutTexts } = request
+  const { records: _records, ...withoutTexts } = request
   const kept = await thread.train(withoutTexts)
   t.ok(kept?.featuresCached, 'the same fingerprint needs no texts')
   t.same([...kept!.scores!], [...remote.scores!])
@@ -38,7 +45,7 @@ t.test('a thread that dies fails its training with a clear error, and the next t
   // The rejection is awaited from the start: it may come before terminate() resolves.
   // 40,000 new texts: the features take the thread well over the time terminate() needs to reach it.
   const many = Array.from({ length: 40_000 }, (_, i) => `${texts[i % texts.length]} variant ${i} term${i % 997}`)
-  const big = { ...request, key: 'other', fingerprint: 'many', texts: many }
+  const big = { ...request, key: 'other', fingerprint: 'many', records: { ids: many.map((_, i) => `m${i}`), texts: many } }
   const failed = t.rejects(thread.train(big), /screening model thread stopped/)
   // Ends the thread under the running training, as a crash would.
   await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate()
