@@ -24,7 +24,7 @@ import {
 } from './screening.ts'
 import type { ScreeningSettings, Stage } from './screening-settings.ts'
 import { getScreeningSettings } from './screening-settings.ts'
-import { currentRanking, storeRanking, type Ranking } from './screening-ranking.ts'
+import { currentRanking, rankingVersion, storeRanking, type Ranking } from './screening-ranking.ts'
 
 /** A queued training older than this is presumed lost (its delivery failed) and no longer holds the queue slot. */
 const PENDING_TTL_MS = 15 * 60_000
@@ -209,10 +209,14 @@ export interface NextRecord {
  * probability when one exists; then a random order fixed by `seed`.
  */
 export async function nextRecord(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, stage: Stage, seed: number, count = 1): Promise<NextRecord> {
-  const ranking = await currentRanking(db, projectId, stage)
-  if (stage === 'title_abstract' && ranking?.mode === 'model') {
-    const queued = await rankedQueue(db, projectId, settings, viewer, ranking, count)
+  let ranking: Ranking | undefined
+  if (stage === 'title_abstract') {
+    const availability = await recordsAvailable(db, projectId, settings, viewer)
+    ranking = await currentRanking(db, projectId, stage, availability.version)
+    const queued = ranking?.mode === 'model' ? await rankedQueue(db, projectId, settings, ranking, availability, count) : undefined
     if (queued) return queued
+  } else {
+    ranking = await currentRanking(db, projectId, stage)
   }
   const [candidates, byRecord] = await Promise.all([
     stageCandidates(db, projectId, stage, settings),
@@ -254,16 +258,18 @@ export async function nextRecord(db: Database, projectId: string, settings: Scre
   }
 }
 
-/**
- * The next `count` records in the stored ranking of the trained title/abstract
- * model, held in memory: what is read per call is the records no longer
- * available to the viewer (from the stage's decisions, so a decision made
- * after the fit is never proposed again), the live record count, and the rows
- * proposed. Undefined when no ranked record is available but some record is
- * (added after the fit): the full ordering (LLM, then seeded random) decides then.
- */
-async function rankedQueue(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, ranking: Ranking, count: number): Promise<NextRecord | undefined> {
-  const { rows: [{ live, unavailable }] } = await db.execute<{ live: string; unavailable: string[] }>(sql`
+interface Availability {
+  /** The stored title/abstract ranking's version (null: none), read in the same statement. */
+  version: number | null
+  /** Live (non-duplicate) records of the project. */
+  live: number
+  /** Live records no longer available to the viewer at title/abstract: resolved, decided by them, or by enough reviewers. */
+  unavailable: string[]
+}
+
+/** One statement: what the viewer may still screen at title/abstract, and the ranking's version at that moment. */
+async function recordsAvailable(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer): Promise<Availability> {
+  const { rows: [row] } = await db.execute<{ version: string | null; live: string; unavailable: string[] }>(sql`
     WITH unavailable AS (
       SELECT coalesce(a.duplicate_of, a.id) AS record_id FROM ${decisions} d JOIN ${articles} a ON a.id = d.article_id
       WHERE d.project_id = ${projectId} AND d.stage = 'title_abstract' AND d.source IN ('human', 'resolution')
@@ -271,9 +277,22 @@ async function rankedQueue(db: Database, projectId: string, settings: ScreeningS
       HAVING bool_or(d.source = 'resolution') OR bool_or(d.source = 'human' AND d.reviewer_id = ${viewer.userId})
         OR count(DISTINCT d.reviewer_id) FILTER (WHERE d.source = 'human') >= ${settings.reviewersPerRecord}
     )
-    SELECT (SELECT count(*) FROM ${articles} l WHERE l.project_id = ${projectId} AND l.duplicate_of IS NULL) AS live,
+    SELECT ${rankingVersion(projectId, 'title_abstract')} AS version,
+      (SELECT count(*) FROM ${articles} l WHERE l.project_id = ${projectId} AND l.duplicate_of IS NULL) AS live,
       coalesce((SELECT array_agg(u.record_id) FROM unavailable u JOIN ${articles} p ON p.id = u.record_id AND p.duplicate_of IS NULL), '{}') AS unavailable`)
-  const remaining = Number(live) - unavailable.length
+  return { version: row.version === null ? null : Number(row.version), live: Number(row.live), unavailable: row.unavailable }
+}
+
+/**
+ * The next `count` records in the stored ranking of the trained title/abstract
+ * model, held in memory, skipping the records no longer available to the viewer
+ * (`availability`, read from the stage's decisions at the call: a decision made
+ * after the fit is never proposed again); what is read besides is the rows
+ * proposed. Undefined when no ranked record is available but some record is
+ * (added after the fit): the full ordering (LLM, then seeded random) decides then.
+ */
+async function rankedQueue(db: Database, projectId: string, settings: ScreeningSettings, ranking: Ranking, { live, unavailable }: Availability, count: number): Promise<NextRecord | undefined> {
+  const remaining = live - unavailable.length
   if (remaining <= 0) return { article: null, rankedBy: null, score: null, remaining: 0, following: [] }
   const skip = new Set(unavailable)
   const views: Array<ArticleView & { status: RecordStatus }> = []

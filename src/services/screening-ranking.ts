@@ -83,16 +83,25 @@ export async function storeRanking(tx: Executor, projectId: string, stage: Stage
       ids = excluded.ids, scores = excluded.scores, stored_at = now()`)
 }
 
-/** The stage's newest stored ranking (from memory when this process already decoded that version), or undefined. */
-export async function currentRanking(db: Database, projectId: string, stage: Stage): Promise<Ranking | undefined> {
+/** The stored version of a stage's ranking (null: none), as a subquery for callers that read it with other data in one statement. */
+export const rankingVersion = (projectId: string, stage: Stage) =>
+  sql`(SELECT version FROM ${screeningRankings} WHERE project_id = ${projectId} AND stage = ${stage})`
+
+/**
+ * The stage's newest stored ranking (from memory when this process already decoded that version), or
+ * undefined. `storedVersion`: the version the caller just read (rankingVersion), saving that read.
+ */
+export async function currentRanking(db: Database, projectId: string, stage: Stage, storedVersion?: number | null): Promise<Ranking | undefined> {
   const key = `${projectId}:${stage}`
-  const { rows } = await db.execute<{ version: string }>(sql`SELECT version FROM ${screeningRankings} WHERE project_id = ${projectId} AND stage = ${stage}`)
-  if (rows.length === 0) {
+  const version = storedVersion !== undefined
+    ? storedVersion
+    : (await db.execute<{ version: string | null }>(sql`SELECT ${rankingVersion(projectId, stage)} AS version`)).rows[0].version
+  if (version === null) {
     held.delete(key)
     return undefined
   }
   const have = held.get(key)
-  if (have && have.version >= Number(rows[0].version)) {
+  if (have && have.version >= Number(version)) {
     held.delete(key)
     held.set(key, have)
     return have
