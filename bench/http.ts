@@ -166,6 +166,10 @@ function stats(times: number[]): string {
 const loop: number[] = []
 const nexts: number[] = []
 const decides: number[] = []
+const serverNexts: number[] = []
+const serverDecides: number[] = []
+/** The server's own time on a request, from its Server-Timing header (`app;dur=…`). */
+const serverMs = (res: Response) => Number(/app;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1] ?? NaN)
 const meter = cpuMeter()
 for (let i = 0; i < screeningIterations; i++) {
   const started = performance.now()
@@ -181,10 +185,13 @@ for (let i = 0; i < screeningIterations; i++) {
   const ended = performance.now()
   nexts.push(between - started)
   decides.push(ended - between)
+  serverNexts.push(serverMs(next))
+  serverDecides.push(serverMs(res))
   loop.push(ended - started)
 }
 const { rows: [{ count: trainings }] } = await client.query('SELECT count(*)::int AS count FROM tasks WHERE project_id = $1 AND type = \'screening-train\' AND status = \'succeeded\'', [screenProject])
 console.log(`screening loop at 10,000 records, ${loop.length} iterations (${trainings} trainings kept): next ${stats(nexts)}; decision ${stats(decides)}; both ${stats(loop)}; ${meter(loop.length)}`)
+console.log(`  server time (Server-Timing): next ${stats(serverNexts)}; decision ${stats(serverDecides)}`)
 console.log(`RSS after the run: ${(processMemory(serverPid).rss / 2 ** 20).toFixed(0)} MB`)
 
 await client.end()

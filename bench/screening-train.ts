@@ -9,17 +9,13 @@
  * records get their true label (the first include and exclude among them).
  * One warm-up training builds the features (kept by the thread, as in the
  * service); each timed run then adds 10 labels and retrains + scores every
- * record. Round trip = what the service waits for: the texts, unchanged
- * since the warm-up, are compared on this thread but not copied again (the
- * thread keeps the features; see training-thread.ts), then fit and scores
- * come back. The calling-thread run still fingerprints the texts each time (its
- * cache is keyed by content). Event-loop delay: a
+ * record. Round trip = what the service waits for (texts copied to the
+ * thread, fingerprint, fit, scores back). Event-loop delay: a
  * perf_hooks.monitorEventLoopDelay histogram (10 ms resolution… 1 ms) over
  * the runs, while a 1 ms interval timer keeps the loop busy as requests would.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import type { LabelledRecord } from '../src/screening/active-learning.ts'
 import { recordText } from '../src/screening/features.ts'
 import { closeTrainingThread, trainingThread } from '../src/screening/training-thread.ts'
 import { train, type TrainRequest } from '../src/screening/training-worker.ts'
@@ -33,14 +29,14 @@ const labelledCount = Number(values.labelled ?? 300)
 const records = cohenRecords()
 const sample = records.slice(0, size)
 const texts = sample.map(recordText)
-const ids = sample.map((_, i) => `record-${String(i).padStart(6, '0')}`)
-const labelsUpTo = (n: number): LabelledRecord[] => sample.slice(0, n).map((r, index) => ({ index, label: r.included ? 'include' : 'exclude' }))
+const ids = sample.map((_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)
+const labelsUpTo = (n: number): TrainRequest['labels'] => sample.slice(0, n).map((r, index) => [ids[index], r.included ? 'include' : 'exclude'])
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]
 const fmt = (xs: number[]) => `median ${quantile(xs, 0.5).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms`
 
 async function measure(name: string, run: (request: Omit<TrainRequest, 'id'>) => Promise<{ fitMs: number; featureMs: number }>) {
-  await run({ key: name, ids, texts, classifier: 'svm', labelled: labelsUpTo(labelledCount) })
+  await run({ key: name, fingerprint: 'bench', records: { ids, texts }, classifier: 'svm', labels: labelsUpTo(labelledCount) })
   const delay = monitorEventLoopDelay({ resolution: 1 })
   const tick = setInterval(() => {}, 1)
   delay.enable()
@@ -50,7 +46,7 @@ async function measure(name: string, run: (request: Omit<TrainRequest, 'id'>) =>
   for (let i = 1; i <= runs; i++) {
     const started = performance.now()
     const cpuStart = process.cpuUsage()
-    const result = await run({ key: name, ids, texts, classifier: 'svm', labelled: labelsUpTo(labelledCount + 10 * i) })
+    const result = await run({ key: name, fingerprint: 'bench', records: { ids, texts }, classifier: 'svm', labels: labelsUpTo(labelledCount + 10 * i) })
     const used = process.cpuUsage(cpuStart)
     total.push(performance.now() - started)
     fit.push(result.fitMs + result.featureMs)
@@ -65,6 +61,6 @@ async function measure(name: string, run: (request: Omit<TrainRequest, 'id'>) =>
 }
 
 console.log(`records: ${sample.length}, labelled ${labelledCount}..${labelledCount + 10 * runs}, svm, ${runs} runs, node ${process.version}`)
-await measure('worker thread', (request) => trainingThread().train(request))
+await measure('worker thread', async (request) => (await trainingThread().train(request))!)
 await measure('main thread', async (request) => train(request))
 await closeTrainingThread()

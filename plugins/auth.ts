@@ -64,7 +64,7 @@ export default fp(async (fastify) => {
     const token = bearerToken(request)
     const cookie = token || request.headers.authorization ? undefined : readCookie(request.headers.cookie, SESSION_COOKIE)
     if (cookie) {
-      const session = await findSession(fastify.db, cookie, fastify.config)
+      const session = await findSession(fastify.db, cookie, fastify.config, fastify.authCache)
       if (!session) throw new Unauthenticated('your session has ended (signed out, expired or revoked): sign in again')
       // Cross-site WebSocket hijacking: a page elsewhere can open a socket that carries the cookie, but not fake its Origin.
       if (request.ws && !ownOrigins(request).includes(request.headers.origin ?? '')) throw new Forbidden('a WebSocket signed in by the session cookie must come from this service\'s own origin')

@@ -48,6 +48,8 @@ async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   const role = opts.role ?? 'web'
   fastify.decorate('lifecycle', { shuttingDown: false })
   fastify.addHook('preClose', async () => { fastify.lifecycle.shuttingDown = true })
+  // The server's own time on each request (received to payload ready), for clients and bench/http.ts.
+  fastify.addHook('onSend', async (_request, reply) => { reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`) })
   // Registered first so that it runs last, after the task runners have drained.
   fastify.addHook('onClose', closeTrainingThread)
 

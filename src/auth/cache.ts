@@ -1,10 +1,12 @@
 /**
- * In-process cache of who a request is: API token → user, and (user, project)
- * → role. Bounded (least recently used out) with a short TTL as a safety net;
+ * In-process cache of who a request is: API token → user, session cookie →
+ * user and session limits, and (user, project) → role. Bounded (least recently used out) with a short TTL as a safety net;
  * invalidated across processes by PostgreSQL: triggers on `api_tokens`,
- * `users` and `project_members` (drizzle/*_auth_cache_notify.sql) send
- * `NOTIFY analylit_auth` when a token is revoked, an account changes or is
- * removed, or a membership or role changes — from whichever process, task or
+ * `sessions`, `users` and `project_members` (drizzle/*_auth_cache_notify.sql,
+ * drizzle/*_session_cache_notify.sql) send `NOTIFY analylit_auth` when a token
+ * is revoked, a session ends (sign-out, revocation, password set again,
+ * account removed), an account changes or is removed, or a membership or role
+ * changes — from whichever process, task or
  * hand-written SQL, delivered at commit. One mechanism whether or not Redis is
  * configured.
  *
@@ -59,11 +61,26 @@ class Lru<V> {
 
 export interface CachedToken { userId: string; tokenId: string; email: string; name: string; isAdmin: boolean; lastUsedAt: number | null }
 
+/** A browser session as the cache keeps it; its expiry is checked in memory at each use. */
+export interface CachedSession {
+  userId: string
+  sessionId: string
+  email: string
+  name: string
+  isAdmin: boolean
+  /** Absolute expiry (epoch ms). */
+  expiresAt: number
+  /** Last recorded use (epoch ms): the idle expiry runs from it. */
+  lastSeenAt: number
+}
+
 export class AuthCache {
   /** By SHA-256 of the token (the clear token is never kept). */
   private readonly tokens: Lru<CachedToken>
   /** By `${projectId}:${userId}`; null: not a member. */
   private readonly roles: Lru<string | null>
+  /** By SHA-256 of the cookie value. */
+  private readonly sessions: Lru<CachedSession>
   private generation = 0
   private listening = false
   private client: pg.Client | undefined
@@ -73,6 +90,7 @@ export class AuthCache {
   constructor(private readonly connectionString: string | undefined, private readonly opts: AuthCacheOptions = {}) {
     this.tokens = new Lru(opts.maxEntries ?? 10_000, opts.ttlMs ?? 60_000)
     this.roles = new Lru(opts.maxEntries ?? 10_000, opts.ttlMs ?? 60_000)
+    this.sessions = new Lru(opts.maxEntries ?? 10_000, opts.ttlMs ?? 60_000)
   }
 
   /** Whether lookups are answered from memory (the listener is connected). */
@@ -136,6 +154,14 @@ export class AuthCache {
     if (this.listening && startedAt === this.generation) this.tokens.set(hash, value)
   }
 
+  session(hash: string): CachedSession | undefined {
+    return this.listening ? this.sessions.get(hash) : undefined
+  }
+
+  storeSession(hash: string, value: CachedSession, startedAt: number): void {
+    if (this.listening && startedAt === this.generation) this.sessions.set(hash, value)
+  }
+
   /** The cached role (`null`: not a member), or undefined when not cached. */
   role(projectId: string, userId: string): string | null | undefined {
     return this.listening ? this.roles.get(`${projectId}:${userId}`) : undefined
@@ -146,16 +172,19 @@ export class AuthCache {
   }
 
   /**
-   * Applies a notification: `t:<tokenId>` (token revoked), `u:<userId>` (account
-   * changed or removed: its tokens and memberships), `m:<projectId>:<userId>`
+   * Applies a notification: `t:<tokenId>` (token revoked), `s:<sessionId>`
+   * (session ended), `u:<userId>` (account changed or removed: its tokens,
+   * sessions and memberships), `m:<projectId>:<userId>`
    * (membership or role); anything else empties the cache.
    */
   invalidate(payload: string): void {
     this.generation++
     const [kind, a, b] = payload.split(':')
     if (kind === 't' && a) this.tokens.deleteWhere((_, v) => v.tokenId === a)
+    else if (kind === 's' && a) this.sessions.deleteWhere((_, v) => v.sessionId === a)
     else if (kind === 'u' && a) {
       this.tokens.deleteWhere((_, v) => v.userId === a)
+      this.sessions.deleteWhere((_, v) => v.userId === a)
       this.roles.deleteWhere((key) => key.endsWith(`:${a}`))
     } else if (kind === 'm' && a && b) this.roles.deleteWhere((key) => key === `${a}:${b}`)
     else this.clear()
@@ -165,6 +194,7 @@ export class AuthCache {
   clear(): void {
     this.generation++
     this.tokens.clear()
+    this.sessions.clear()
     this.roles.clear()
   }
 

@@ -16,6 +16,7 @@ import { Forbidden, RateLimited, Unauthenticated } from '../errors.ts'
 import { hashToken } from './tokens.ts'
 import { verifyPassword } from './passwords.ts'
 import type { AuthUser } from './users.ts'
+import type { AuthCache, CachedSession } from './cache.ts'
 
 export const SESSION_COOKIE = 'analylit_session'
 export const CSRF_HEADER = 'x-analylit-csrf'
@@ -32,19 +33,39 @@ export async function createSession(db: Executor, userId: string, limits: Sessio
   return { id: row.id, token, expiresAt }
 }
 
-/** The user of a live session cookie value, or undefined (unknown, ended, idle too long, user removed). */
-export async function findSession(db: Database, token: string, limits: SessionLimits): Promise<(AuthUser & { sessionId: string }) | undefined> {
-  const [row] = await db.select({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin, sessionId: sessions.id, lastSeenAt: sessions.lastSeenAt })
-    .from(sessions).innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.tokenHash, hashToken(token)), eq(users.kind, 'human'), gt(sessions.expiresAt, sql`now()`),
-      gt(sessions.lastSeenAt, sql`now() - make_interval(hours => ${limits.SESSION_IDLE_HOURS})`)))
-  if (!row) return undefined
-  // Record use at most once a minute, like API tokens.
-  if (Date.now() - row.lastSeenAt.getTime() > 60_000) {
-    await db.update(sessions).set({ lastSeenAt: sql`now()` }).where(eq(sessions.id, row.sessionId))
+/**
+ * The user of a live session cookie value, or undefined (unknown, ended, idle too long, user removed).
+ * With `cache` (web requests), a session seen recently is answered from memory while its expiries
+ * (absolute and idle, checked at each use) have not passed and no notification said it ended
+ * (src/auth/cache.ts); one that looks expired in memory is read again.
+ */
+export async function findSession(db: Database, token: string, limits: SessionLimits, cache?: AuthCache): Promise<(AuthUser & { sessionId: string }) | undefined> {
+  const hash = hashToken(token)
+  const now = Date.now()
+  const idleMs = limits.SESSION_IDLE_HOURS * 3600_000
+  let session: CachedSession | undefined = cache?.session(hash)
+  if (session && (session.expiresAt <= now || session.lastSeenAt <= now - idleMs)) session = undefined
+  if (!session) {
+    const startedAt = cache?.current ?? 0
+    const [row] = await db.select({
+      id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin, sessionId: sessions.id, lastSeenAt: sessions.lastSeenAt, expiresAt: sessions.expiresAt
+    })
+      .from(sessions).innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.tokenHash, hash), eq(users.kind, 'human'), gt(sessions.expiresAt, sql`now()`),
+        gt(sessions.lastSeenAt, sql`now() - make_interval(hours => ${limits.SESSION_IDLE_HOURS})`)))
+    if (!row) return undefined
+    session = {
+      userId: row.id, sessionId: row.sessionId, email: row.email, name: row.name, isAdmin: row.isAdmin,
+      expiresAt: row.expiresAt.getTime(), lastSeenAt: row.lastSeenAt.getTime()
+    }
+    cache?.storeSession(hash, session, startedAt)
   }
-  const { lastSeenAt: _seen, ...user } = row
-  return user
+  // Record use at most once a minute, like API tokens.
+  if (now - session.lastSeenAt > 60_000) {
+    session.lastSeenAt = now
+    await db.update(sessions).set({ lastSeenAt: sql`now()` }).where(eq(sessions.id, session.sessionId))
+  }
+  return { id: session.userId, email: session.email, name: session.name, isAdmin: session.isAdmin, sessionId: session.sessionId }
 }
 
 export async function sessionActive(db: Database, sessionId: string, limits: SessionLimits): Promise<boolean> {

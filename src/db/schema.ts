@@ -90,7 +90,12 @@ export const projects = pgTable('projects', {
    * drizzle/0009_project_data_version.sql): what a list page shows depends on nothing else, so a page
    * served at one version is the page at that version.
    */
-  dataVersion: bigint('data_version', { mode: 'number' }).notNull().default(0)
+  dataVersion: bigint('data_version', { mode: 'number' }).notNull().default(0),
+  /**
+   * Bumped like `data_version`, but only by transactions that changed the project's articles (not its
+   * decisions): the screening model's features (built from the texts) are reused while it holds.
+   */
+  articlesVersion: bigint('articles_version', { mode: 'number' }).notNull().default(0)
 })
 
 /**
@@ -100,7 +105,9 @@ export const projects = pgTable('projects', {
  */
 export const projectChanges = pgTable('project_changes', {
   projectId: uuid('project_id').notNull(),
-  txid: bigint('txid', { mode: 'number' }).notNull().default(sql`txid_current()`)
+  txid: bigint('txid', { mode: 'number' }).notNull().default(sql`txid_current()`),
+  /** Whether the transaction changed articles (then `articles_version` is bumped too). */
+  articles: boolean('articles').notNull().default(false)
 }, (t) => [primaryKey({ columns: [t.projectId, t.txid] })])
 
 export const projectMembers = pgTable('project_members', {
@@ -211,8 +218,6 @@ export const articles = pgTable('articles', {
    * never edited, so it is computed once, when the row is written.
    */
   completeness: smallint('completeness'),
-  /** Relevance score of the current screening model (0–1), when one was trained. */
-  relevance: real('relevance'),
   fullTextFileId: uuid('full_text_file_id'),
   /** Set when this record is a duplicate kept and linked to its cluster's primary record. */
   duplicateOf: uuid('duplicate_of'),
@@ -224,8 +229,6 @@ export const articles = pgTable('articles', {
   index('articles_project_journal_idx').on(t.projectId, sql`left(lower(${t.journal}), 256)`, t.sourceIndex, t.id),
   // Partial index so counting a project's live (non-duplicate) records is an index-only scan.
   index('articles_project_live_idx').on(t.projectId).where(sql`duplicate_of IS NULL`),
-  // The screening queue: live records by the model's score, read from the top by GET …/screening/next.
-  index('articles_project_relevance_idx').on(t.projectId, sql`${t.relevance} DESC NULLS LAST`, t.id).where(sql`duplicate_of IS NULL`),
   // B-tree keys are limited to about 2,700 bytes, and these fields come from the imported files, of
   // any length: the indexes hold a bounded prefix (at most 4 bytes a character), so that any record
   // can be stored. Queries use the same expressions to be served by them (listArticles sorts titles so).
@@ -400,6 +403,23 @@ export const screeningModels = pgTable('screening_models', {
   includes: integer('includes').notNull(),
   stats: jsonb('stats').notNull().default(sql`'{}'::jsonb`),
   trainedAt: timestamp('trained_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [primaryKey({ columns: [t.projectId, t.stage] })])
+
+/**
+ * The ranking of a stage's records by its latest model fit, one row per project and stage, written
+ * once per fit (src/services/screening-ranking.ts): the record ids in rank order (16 bytes each) and
+ * their scores (float32, little-endian, same order). `version` grows with each fit stored, so every
+ * process holding a ranking in memory knows by one small read whether it is the newest.
+ */
+export const screeningRankings = pgTable('screening_rankings', {
+  projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  stage: screeningStage('stage').notNull(),
+  version: bigint('version', { mode: 'number' }).notNull(),
+  /** What ordered it: the trained model, or LLM probabilities before the model could train. */
+  mode: text('mode').notNull(),
+  ids: bytea('ids').notNull(),
+  scores: bytea('scores').notNull(),
+  storedAt: timestamp('stored_at', { withTimezone: true }).notNull().defaultNow()
 }, (t) => [primaryKey({ columns: [t.projectId, t.stage] })])
 
 /**

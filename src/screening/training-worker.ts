@@ -1,13 +1,14 @@
 /**
  * Worker thread of the screening model (started lazily by training-thread.ts,
  * one per process): builds the TF-IDF features (kept for the last few
- * projects, keyed by a fingerprint of the texts), fits the classifier on the
- * labels and scores every record, so that the process's event loop never runs
- * a training. A request without texts means "the texts last sent for this
- * key": the cached features are used as they are, or, when they are gone, the
- * reply asks for the texts (missingTexts).
+ * projects, with the records' ids, under a fingerprint of the records and
+ * their texts that the caller gives), fits the classifier on the labels and scores every record, so that
+ * the process's event loop never runs a training. A request without records
+ * reuses the kept records and features of the same fingerprint, or is
+ * answered `needsTexts` (the caller then sends them). It also returns the
+ * ranking packed for storage, so the calling thread never sorts or encodes
+ * the records.
  */
-import { createHash } from 'node:crypto'
 import { parentPort } from 'node:worker_threads'
 import { createScreeningModel, type LabelledRecord } from './active-learning.ts'
 import { buildTfidf, type TfidfFeatures } from './features.ts'
@@ -18,84 +19,118 @@ export interface TrainRequest {
   id: number
   /** Names the feature cache slot (project, stage, classifier). */
   key: string
-  ids: string[]
-  texts: string[]
+  /** Identifies the records and their texts (changes when either does). */
+  fingerprint: string
+  /** The records (ids in ascending order, and their texts); omitted when the thread is presumed to keep those of `fingerprint`. */
+  records?: { ids: string[]; texts: string[] }
   classifier: ClassifierName
-  labelled: LabelledRecord[]
-  priors?: Array<number | null>
+  /** Labels by record id (ids not among the records are ignored). */
+  labels: Array<[string, LabelledRecord['label']]>
+  /** LLM probabilities of inclusion by record id, when any. */
+  priors?: Array<[string, number]>
 }
-
-/** What the thread receives: ids and texts are null when they are those last sent for the key. */
-export type TrainMessage = Omit<TrainRequest, 'ids' | 'texts'> & { ids: string[] | null; texts: string[] | null }
 
 export interface TrainResult {
   mode: 'model' | 'prior' | 'random'
+  records: number
   includes: number
   excludes: number
   maybes: number
-  /** One score per record (null in random mode). */
+  /** One score per record, in the order of the records' ids (null in random mode). */
   scores: Float64Array | null
+  /**
+   * The records with a finite score, highest first (float32 scores; ties in id order), packed as
+   * screening_rankings stores them: 16 bytes of id each, and the scores. Null in random mode.
+   */
+  ranking: { ids: Uint8Array; scores: Float32Array } | null
   featureMs: number
   featuresCached: boolean
   fitMs: number
 }
 
-export type TrainReply =
-  | { id: number; ok: true; result: TrainResult }
-  | { id: number; ok: false; message: string; missingTexts?: boolean }
+export type TrainReply = { id: number; ok: true; result: TrainResult } | { id: number; ok: false; message: string } | { id: number; ok: false; needsTexts: true }
 
-const featureCache = new Map<string, { fingerprint: string; classifier: ClassifierName; features: TfidfFeatures }>()
+interface KeptRecords { fingerprint: string; features: TfidfFeatures; ids: string[]; indexOf: Map<string, number>; idBytes: Buffer }
+const featureCache = new Map<string, KeptRecords>()
 const FEATURE_CACHE_SIZE = 4
 
-function cachedFeatures(key: string, ids: readonly string[], texts: readonly string[], classifier: ClassifierName): { features: TfidfFeatures; cached: boolean } {
-  const hash = createHash('sha1')
-  for (let i = 0; i < ids.length; i++) hash.update(ids[i]).update('\u0000').update(texts[i]).update('\u0001')
-  const fingerprint = hash.digest('hex')
-  const hit = featureCache.get(key)
-  if (hit && hit.fingerprint === fingerprint && hit.classifier === classifier) return { features: hit.features, cached: true }
-  // Gone before the build: if it fails, a later request without texts must not find the old features.
-  featureCache.delete(key)
-  const features = buildTfidf(texts, MODEL_DEFAULTS[classifier].featureOptions)
-  featureCache.set(key, { fingerprint, classifier, features })
+/** Thrown when a request without records finds none kept under its fingerprint. */
+export class TextsNeeded extends Error {}
+
+function keptRecords(request: Omit<TrainRequest, 'id'>): { kept: KeptRecords; cached: boolean } {
+  const hit = featureCache.get(request.key)
+  if (hit && hit.fingerprint === request.fingerprint) return { kept: hit, cached: true }
+  if (!request.records) throw new TextsNeeded()
+  const { ids, texts } = request.records
+  const idBytes = Buffer.alloc(ids.length * 16)
+  ids.forEach((id, i) => idBytes.write(id.replace(/-/g, ''), i * 16, 16, 'hex'))
+  const kept = {
+    fingerprint: request.fingerprint, features: buildTfidf(texts, MODEL_DEFAULTS[request.classifier].featureOptions),
+    ids, indexOf: new Map(ids.map((id, i) => [id, i])), idBytes
+  }
+  featureCache.delete(request.key)
+  featureCache.set(request.key, kept)
   while (featureCache.size > FEATURE_CACHE_SIZE) featureCache.delete(featureCache.keys().next().value as string)
-  return { features, cached: false }
+  return { kept, cached: false }
+}
+
+/** The records with a finite score by decreasing float32 score, ties by index (the ids are in ascending order). */
+function packRanking(kept: KeptRecords, scores: Float64Array): { ids: Uint8Array; scores: Float32Array } {
+  const rounded = Float32Array.from(scores)
+  const order: number[] = []
+  for (let i = 0; i < rounded.length; i++) if (Number.isFinite(rounded[i])) order.push(i)
+  order.sort((a, b) => rounded[b] - rounded[a] || a - b)
+  const ids = new Uint8Array(order.length * 16)
+  const ranked = new Float32Array(order.length)
+  order.forEach((i, rank) => {
+    kept.idBytes.copy(ids, rank * 16, i * 16, i * 16 + 16)
+    ranked[rank] = rounded[i]
+  })
+  return { ids, scores: ranked }
 }
 
 /** Features, fit and scores of one training (also callable on the calling thread, for comparison). */
 export function train(request: Omit<TrainRequest, 'id'>): TrainResult {
   const featureStart = performance.now()
-  const { features, cached } = cachedFeatures(request.key, request.ids, request.texts, request.classifier)
-  return fitAndScore(request, features, cached, performance.now() - featureStart)
-}
-
-class MissingTexts extends Error {}
-
-/** A request of the thread: its own texts, or (texts null) the features kept for its key. */
-function trainMessage(message: TrainMessage): TrainResult {
-  if (message.ids && message.texts) return train({ ...message, ids: message.ids, texts: message.texts })
-  const kept = featureCache.get(message.key)
-  if (!kept || kept.classifier !== message.classifier) throw new MissingTexts(`no features kept for "${message.key}"`)
-  return fitAndScore(message, kept.features, true, 0)
-}
-
-function fitAndScore(request: Omit<TrainMessage, 'id' | 'ids' | 'texts'>, features: TfidfFeatures, cached: boolean, featureMs: number): TrainResult {
+  const { kept, cached } = keptRecords(request)
+  const featureMs = performance.now() - featureStart
   const fitStart = performance.now()
+  const labelled: LabelledRecord[] = []
+  for (const [id, label] of request.labels) {
+    const index = kept.indexOf.get(id)
+    if (index !== undefined) labelled.push({ index, label })
+  }
+  let priorScores: Array<number | null> | undefined
+  if (request.priors && request.priors.length > 0) {
+    priorScores = new Array<number | null>(kept.ids.length).fill(null)
+    for (const [id, p] of request.priors) {
+      const index = kept.indexOf.get(id)
+      if (index !== undefined) priorScores[index] = p
+    }
+  }
   const defaults = MODEL_DEFAULTS[request.classifier]
   const model = createScreeningModel({
-    seed: 1, features, classifier: request.classifier, balance: defaults.balance, balanceRatio: defaults.balanceRatio, priorScores: request.priors
+    seed: 1, features: kept.features, classifier: request.classifier, balance: defaults.balance, balanceRatio: defaults.balanceRatio, priorScores
   })
-  const fit = model.fit(request.labelled)
+  const fit = model.fit(labelled)
   const scores = fit.mode === 'random' ? null : model.scoreAll()
-  return { mode: fit.mode, includes: fit.includes, excludes: fit.excludes, maybes: fit.maybes, scores, featureMs, featuresCached: cached, fitMs: performance.now() - fitStart }
+  return {
+    mode: fit.mode, records: kept.ids.length, includes: fit.includes, excludes: fit.excludes, maybes: fit.maybes, scores,
+    ranking: scores ? packRanking(kept, scores) : null, featureMs, featuresCached: cached, fitMs: performance.now() - fitStart
+  }
 }
 
-parentPort?.on('message', (request: TrainMessage) => {
+parentPort?.on('message', (request: TrainRequest) => {
   let reply: TrainReply
   try {
-    reply = { id: request.id, ok: true, result: trainMessage(request) }
+    reply = { id: request.id, ok: true, result: train(request) }
   } catch (error) {
-    reply = { id: request.id, ok: false, message: (error as Error)?.message ?? String(error), ...(error instanceof MissingTexts ? { missingTexts: true } : {}) }
+    reply = error instanceof TextsNeeded
+      ? { id: request.id, ok: false, needsTexts: true }
+      : { id: request.id, ok: false, message: (error as Error)?.message ?? String(error) }
   }
-  const transfer = reply.ok && reply.result.scores ? [reply.result.scores.buffer as ArrayBuffer] : []
+  const transfer = reply.ok && reply.result.scores && reply.result.ranking
+    ? [reply.result.scores.buffer, reply.result.ranking.ids.buffer, reply.result.ranking.scores.buffer] as ArrayBuffer[]
+    : []
   parentPort!.postMessage(reply, transfer)
 })

@@ -3,6 +3,7 @@ import type { Database } from '../db/index.ts'
 import { articleSearch, articles, atnScores, decisions } from '../db/schema.ts'
 import type { Author, ReferenceRecord } from '../references/model.ts'
 import { completeness } from '../dedup/cluster.ts'
+import { currentRanking } from './screening-ranking.ts'
 
 export type ArticleRow = typeof articles.$inferSelect
 
@@ -30,16 +31,17 @@ export interface ArticleView {
   createdAt: string
   /** The latest decision at the requested stage, any reviewer; null when none. */
   decision?: string | null
+  /** The title/abstract model's score (its stored ranking, src/services/screening-ranking.ts); null before one is stored. */
   relevance: number | null
 }
 
-export function toArticleView(row: Omit<ArticleRow, 'original' | 'record' | 'completeness'> & { decision?: string | null }): ArticleView {
+export function toArticleView(row: Omit<ArticleRow, 'original' | 'record' | 'completeness'> & { decision?: string | null }, relevance: number | null = null): ArticleView {
   const data = (row.data ?? {}) as Partial<ReferenceRecord>
   return {
     id: row.id, title: row.title, abstract: row.abstract, authors: row.authors as Author[], year: row.year, journal: row.journal,
     volume: row.volume, issue: row.issue, pages: row.pages, doi: row.doi, pmid: row.pmid, pmcid: row.pmcid, arxivId: row.arxivId,
     type: row.type, sourceDatabase: row.sourceDatabase, batchId: row.batchId, duplicateOf: row.duplicateOf,
-    keywords: data.keywords ?? [], mesh: data.mesh ?? [], url: data.url ?? null, createdAt: row.createdAt.toISOString(), relevance: row.relevance,
+    keywords: data.keywords ?? [], mesh: data.mesh ?? [], url: data.url ?? null, createdAt: row.createdAt.toISOString(), relevance,
     ...(row.decision !== undefined ? { decision: row.decision } : {})
   }
 }
@@ -139,7 +141,8 @@ export async function listArticlePage(db: Database, projectId: string, query: Ar
   const rows = await db.select({ ...columns, decision: latest.decision }).from(page)
     .leftJoinLateral(latest, sql`true`)
     .orderBy(direction(page.sortKey), direction(page.sourceIndex), direction(page.id))
-  return rows.map((r) => toArticleView(r))
+  const ranking = await currentRanking(db, projectId, 'title_abstract')
+  return rows.map((r) => toArticleView(r, ranking?.scoreOf(r.id) ?? null))
 }
 
 export async function listArticles(db: Database, projectId: string, query: ArticleQuery): Promise<{ items: ArticleView[]; total: number; page: number; pageSize: number }> {

@@ -5,6 +5,7 @@ import { articles } from '../db/schema.ts'
 import { NotFound } from '../errors.ts'
 import { getArticle, toArticleView } from './articles.ts'
 import { originalOf } from './originals.ts'
+import { currentRanking } from './screening-ranking.ts'
 
 /**
  * The articles `ids` of the project, each with the primary of its duplicate
@@ -25,5 +26,6 @@ export async function requireArticles(db: Database, projectId: string, ids: read
 export async function articleDetail(db: Database, projectId: string, articleId: string) {
   const row = await getArticle(db, projectId, articleId)
   if (!row) throw new NotFound('article not found')
-  return { ...toArticleView(row), original: await originalOf(db, row) ?? null }
+  const ranking = await currentRanking(db, projectId, 'title_abstract')
+  return { ...toArticleView(row, ranking?.scoreOf(row.id) ?? null), original: await originalOf(db, row) ?? null }
 }

@@ -1,16 +1,15 @@
 /**
  * Active learning in the service: training the ranking model on a project's
- * decisions (a background task, debounced), storing its scores, proposing the
- * next record to a reviewer, and the stopping signals.
+ * decisions (a background task, debounced and coalesced), storing its
+ * ranking, proposing the next record to a reviewer, and the stopping signals.
  *
- * Scores: the title/abstract model's probability of inclusion goes to
- * `articles.relevance`; the full-text model's scores (few records: those
- * included at title/abstract) are kept in `screening_models.stats.scores`.
+ * Scores: each fit stores one ranking per stage (src/services/screening-ranking.ts);
+ * `next`, the screening list and the article list read it from memory.
  */
-import { and, eq, sql } from 'drizzle-orm'
+import { createHash } from 'node:crypto'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
-import { articles, decisions, screeningModels } from '../db/schema.ts'
-import type { LabelledRecord } from '../screening/active-learning.ts'
+import { articles, decisions, projects, screeningModels, tasks } from '../db/schema.ts'
 import { recordText } from '../screening/features.ts'
 import type { ClassifierName } from '../screening/models.ts'
 import { trainingThread } from '../screening/training-thread.ts'
@@ -25,10 +24,17 @@ import {
 } from './screening.ts'
 import type { ScreeningSettings, Stage } from './screening-settings.ts'
 import { getScreeningSettings } from './screening-settings.ts'
+import { currentRanking, rankingVersion, storeRanking, type Ranking } from './screening-ranking.ts'
 
 /** A queued training older than this is presumed lost (its delivery failed) and no longer holds the queue slot. */
 const PENDING_TTL_MS = 15 * 60_000
 const LOCK_NAMESPACE = 724_631
+/**
+ * Advisory locks (two-key form: namespace, hashtext of `${projectId}:${stage}`): one training of a
+ * project and stage at a time, and the storing of its result.
+ */
+export const TRAINING_LOCK = LOCK_NAMESPACE + 2
+export const STORE_LOCK = LOCK_NAMESPACE + 1
 /** Succeeded trainings kept per project and stage (older ones are deleted when a new one is queued). */
 const KEPT_TRAININGS = 3
 
@@ -76,84 +82,103 @@ export function llmProbability(record: RecordDecisions | undefined): number | nu
 
 /**
  * Retrains the stage's model on every label so far (see trainingLabel) and
- * stores the scores. LLM probabilities order the records until the model can
+ * stores its ranking. LLM probabilities order the records until the model can
  * be trained (both an include and an exclude).
+ *
+ * Coalesced: one training of a project and stage runs at a time (a
+ * transaction-scoped advisory lock, whichever process runs it), and one that
+ * got the lock while a newer training is already queued leaves the work to
+ * that one, which will read the latest labels. So a burst of decisions trains
+ * at most twice: the training running when it started, and the last queued.
  */
-export async function trainScreeningModel(db: Database, projectId: string, stage: Stage, options: { signal?: AbortSignal } = {}): Promise<TrainingSummary> {
+export async function trainScreeningModel(db: Database, projectId: string, stage: Stage, options: { signal?: AbortSignal; queuedAt?: Date } = {}): Promise<TrainingSummary> {
+  return db.transaction(async (lock) => {
+    await lock.execute(sql`SELECT pg_advisory_xact_lock(${TRAINING_LOCK}, hashtext(${`${projectId}:${stage}`}))`)
+    if (options.queuedAt && await newerTrainingQueued(db, projectId, stage, options.queuedAt)) {
+      const settings = await getScreeningSettings(db, projectId)
+      return {
+        stage, classifier: settings.classifier, mode: 'random', records: 0, labelled: 0, includes: 0, excludes: 0, maybes: 0, scored: 0,
+        featureMs: 0, featuresCached: false, fitMs: 0, totalMs: 0, superseded: true
+      }
+    }
+    return trainOnce(db, projectId, stage, options.signal)
+  })
+}
+
+/** Whether a training of the project and stage queued after `queuedAt` waits to run. */
+async function newerTrainingQueued(db: Database, projectId: string, stage: Stage, queuedAt: Date): Promise<boolean> {
+  const [row] = await db.select({ id: tasks.id }).from(tasks).where(and(
+    eq(tasks.type, 'screening-train'), eq(tasks.projectId, projectId), eq(tasks.status, 'queued'),
+    sql`${tasks.payload} @> ${JSON.stringify({ stage })}::jsonb`, sql`${tasks.createdAt} > ${queuedAt.toISOString()}::timestamptz`
+  )).limit(1)
+  return row !== undefined
+}
+
+async function trainOnce(db: Database, projectId: string, stage: Stage, signal: AbortSignal | undefined): Promise<TrainingSummary> {
   const started = performance.now()
-  const [{ snapshotAt }] = (await db.execute<{ snapshotAt: string }>(sql`SELECT clock_timestamp()::text AS "snapshotAt"`)).rows
+  // Read before the records: records kept under this version are at least as new as it says.
+  const [{ snapshotAt, articlesVersion }] = (await db.execute<{ snapshotAt: string; articlesVersion: string }>(sql`
+    SELECT clock_timestamp()::text AS "snapshotAt", articles_version::text AS "articlesVersion" FROM ${projects} WHERE id = ${projectId}`)).rows
   const settings = await getScreeningSettings(db, projectId)
   const classifier = settings.classifier
-  const [candidates, byRecord] = await Promise.all([
-    stageCandidates(db, projectId, stage, settings),
-    loadStageDecisions(db, projectId, stage)
+  // Title/abstract: every live record is featurised (the ranking covers them all), which the articles
+  // alone decide: the candidates are read only when the thread needs the records. Full text: the
+  // stage's candidates (those included at title/abstract), read each time.
+  const [byRecord, fullTextIds] = await Promise.all([
+    loadStageDecisions(db, projectId, stage),
+    stage === 'full_text' ? stageCandidates(db, projectId, stage, settings).then((c) => [...c.ids].sort()) : Promise.resolve(undefined)
   ])
-  // Title/abstract: every live record is featurised (the ranking covers them all). Full text: only the stage's candidates.
-  const ids = [...candidates.ids].sort()
-  const textRows = ids.length === 0 ? [] : await db.select({ id: articles.id, title: articles.title, abstract: articles.abstract }).from(articles)
-    .where(and(eq(articles.projectId, projectId), sql`${articles.id} = ANY(${sql.param(ids)}::uuid[])`))
-  const textOf = new Map(textRows.map((r) => [r.id, recordText(r)]))
-  const texts = ids.map((id) => textOf.get(id) ?? '')
-  options.signal?.throwIfAborted()
+  signal?.throwIfAborted()
 
-  const labelled: LabelledRecord[] = []
-  const priors: Array<number | null> = []
-  let hasPrior = false
-  ids.forEach((id, index) => {
-    const record = byRecord.get(id)
+  const labels: Array<[string, DecisionValue]> = []
+  const priors: Array<[string, number]> = []
+  for (const [id, record] of byRecord) {
     const label = trainingLabel(record)
-    if (label) labelled.push({ index, label })
+    if (label) labels.push([id, label])
     const p = llmProbability(record)
-    if (p !== null) hasPrior = true
-    priors.push(p)
-  })
-
-  // Features, fit and scores run in the process's training thread: the event loop stays free for requests.
-  let mode: TrainingSummary['mode'] = hasPrior ? 'prior' : 'random'
-  let scores: Float64Array | null = null
-  let counts = { includes: 0, excludes: 0, maybes: 0 }
-  let featureMs = 0
-  let fitMs = 0
-  let cached = false
-  if (ids.length > 0) {
-    const result = await trainingThread().train({
-      key: `${projectId}:${stage}:${classifier}`, ids, texts, classifier, labelled, priors: hasPrior ? priors : undefined
-    })
-    ;({ mode, scores, featureMs, fitMs, featuresCached: cached } = result)
-    counts = { includes: result.includes, excludes: result.excludes, maybes: result.maybes }
+    if (p !== null) priors.push([id, p])
   }
-  options.signal?.throwIfAborted()
 
-  const scoreList = scores ? Array.from(scores, (s) => (Number.isFinite(s) ? s : null)) : []
-  const stats: ScreeningModelStats = {
-    mode, excludes: counts.excludes, maybes: counts.maybes, records: ids.length, featureMs, fitMs, snapshotAt,
-    ...(stage === 'full_text' && scores ? { scores: Object.fromEntries(ids.flatMap((id, i) => scoreList[i] === null ? [] : [[id, scoreList[i] as number]])) } : {})
+  // Features, fit, scores and the packed ranking come from the process's training thread: the event
+  // loop stays free for requests. The records and texts are read and sent only when the thread does
+  // not keep those of this fingerprint.
+  const fingerprint = fullTextIds ? `${articlesVersion}:${createHash('sha1').update(fullTextIds.join(',')).digest('base64url')}` : articlesVersion
+  const request = { key: `${projectId}:${stage}:${classifier}`, fingerprint, classifier, labels, priors }
+  const readRecords = async () => {
+    const ids = fullTextIds ?? [...(await stageCandidates(db, projectId, stage, settings)).ids].sort()
+    return { ids, texts: await recordTexts(db, projectId, ids) }
   }
+  const result = await trainingThread().train(request) ?? await trainingThread().train({ ...request, records: await readRecords() })
+  const { mode, featureMs, fitMs, featuresCached, records } = result
+  signal?.throwIfAborted()
+
+  const stats: ScreeningModelStats = { mode, excludes: result.excludes, maybes: result.maybes, records, featureMs, fitMs, snapshotAt }
+  const labelled = result.includes + result.excludes + result.maybes
   const superseded = await db.transaction(async (tx) => {
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE + 1}, hashtext(${`${projectId}:${stage}`}))`)
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${STORE_LOCK}, hashtext(${`${projectId}:${stage}`}))`)
     const [existing] = await tx.select({ stats: screeningModels.stats }).from(screeningModels)
       .where(and(eq(screeningModels.projectId, projectId), eq(screeningModels.stage, stage)))
     const previous = (existing?.stats as ScreeningModelStats | undefined)?.snapshotAt
     if (previous && previous > snapshotAt) return true
-    if (stage === 'title_abstract') {
-      if (scores) {
-        await tx.execute(sql`UPDATE ${articles} a SET relevance = v.score
-          FROM unnest(${sql.param(ids)}::uuid[], ${sql.param(scoreList)}::real[]) AS v(id, score)
-          WHERE a.id = v.id AND a.project_id = ${projectId} AND a.relevance IS DISTINCT FROM v.score`)
-      } else {
-        await tx.update(articles).set({ relevance: null }).where(and(eq(articles.projectId, projectId), sql`${articles.relevance} IS NOT NULL`))
-      }
-    }
+    await storeRanking(tx, projectId, stage, mode === 'model' ? 'model' : 'prior', result.ranking)
     const totalMs = performance.now() - started
-    const values = { model: classifier, labelled: labelled.length, includes: counts.includes, stats: { ...stats, totalMs }, trainedAt: new Date() }
+    const values = { model: classifier, labelled, includes: result.includes, stats: { ...stats, totalMs }, trainedAt: new Date() }
     await tx.insert(screeningModels).values({ projectId, stage, ...values })
       .onConflictDoUpdate({ target: [screeningModels.projectId, screeningModels.stage], set: values })
     return false
   })
   return {
-    stage, classifier, mode, records: ids.length, labelled: labelled.length, ...counts, scored: scores ? scoreList.filter((s) => s !== null).length : 0,
-    featureMs, featuresCached: cached, fitMs, totalMs: performance.now() - started, superseded
+    stage, classifier, mode, records, labelled, includes: result.includes, excludes: result.excludes, maybes: result.maybes,
+    scored: result.ranking?.scores.length ?? 0, featureMs, featuresCached, fitMs, totalMs: performance.now() - started, superseded
   }
+}
+
+/** The title and abstract of each record, in the order of `ids`. */
+async function recordTexts(db: Database, projectId: string, ids: readonly string[]): Promise<string[]> {
+  const rows = await db.select({ id: articles.id, title: articles.title, abstract: articles.abstract }).from(articles)
+    .where(and(eq(articles.projectId, projectId), sql`${articles.id} = ANY(${sql.param(ids)}::uuid[])`))
+  const textOf = new Map(rows.map((r) => [r.id, recordText(r)]))
+  return ids.map((id) => textOf.get(id) ?? '')
 }
 
 /** FNV-1a of the seed and the record id: the seeded random order before any score exists. */
@@ -184,19 +209,20 @@ export interface NextRecord {
  * probability when one exists; then a random order fixed by `seed`.
  */
 export async function nextRecord(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, stage: Stage, seed: number, count = 1): Promise<NextRecord> {
-  const model = await getScreeningModel(db, projectId, stage)
-  if (stage === 'title_abstract' && model?.stats.mode === 'model') {
-    const queued = await rankedQueue(db, projectId, settings, viewer, count)
+  let ranking: Ranking | undefined
+  if (stage === 'title_abstract') {
+    const availability = await recordsAvailable(db, projectId, settings, viewer)
+    ranking = await currentRanking(db, projectId, stage, availability.version)
+    const queued = ranking?.mode === 'model' ? await rankedQueue(db, projectId, settings, ranking, availability, count) : undefined
     if (queued) return queued
+  } else {
+    ranking = await currentRanking(db, projectId, stage)
   }
   const [candidates, byRecord] = await Promise.all([
     stageCandidates(db, projectId, stage, settings),
     loadStageDecisions(db, projectId, stage)
   ])
-  const trained = model?.stats.mode === 'model'
-  const modelScore = (id: string): number | null => !trained
-    ? null
-    : stage === 'title_abstract' ? candidates.relevance.get(id) ?? null : model?.stats.scores?.[id] ?? null
+  const modelScore = (id: string): number | null => ranking?.mode === 'model' ? ranking.scoreOf(id) : null
   let best: { id: string; score: number | null; by: 'model' | 'llm' | 'random'; key: number } | undefined
   let remaining = 0
   for (const id of candidates.ids) {
@@ -224,22 +250,26 @@ export async function nextRecord(db: Database, projectId: string, settings: Scre
   }
   if (!best) return { article: null, rankedBy: null, score: null, remaining: 0, following: [] }
   const [row] = await db.select().from(articles).where(eq(articles.id, best.id))
+  // An article's relevance is the title/abstract model's score, at either stage (as in the article list).
+  const relevance = (stage === 'title_abstract' ? ranking : await currentRanking(db, projectId, 'title_abstract'))?.scoreOf(best.id) ?? null
   return {
-    article: { ...toArticleView(row), status: recordStatus(byRecord.get(best.id), settings.reviewersPerRecord) },
+    article: { ...toArticleView(row, relevance), status: recordStatus(byRecord.get(best.id), settings.reviewersPerRecord) },
     rankedBy: best.by, score: best.score, remaining, following: []
   }
 }
 
-/**
- * The next `count` records by the stored scores of the trained title/abstract
- * model, read from the top of the relevance index: what is read is the
- * stage's decisions (to skip the records no longer available to the viewer)
- * and `count` rows, never every candidate. Ties in score follow the record id.
- * Undefined when the best available record has no score (added after the
- * training): the full ordering (LLM, then seeded random) decides then.
- */
-async function rankedQueue(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, count: number): Promise<NextRecord | undefined> {
-  const { rows } = await db.execute<{ id: string; relevance: number | null; remaining: string }>(sql`
+interface Availability {
+  /** The stored title/abstract ranking's version (null: none), read in the same statement. */
+  version: number | null
+  /** Live (non-duplicate) records of the project. */
+  live: number
+  /** Live records no longer available to the viewer at title/abstract: resolved, decided by them, or by enough reviewers. */
+  unavailable: string[]
+}
+
+/** One statement: what the viewer may still screen at title/abstract, and the ranking's version at that moment. */
+async function recordsAvailable(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer): Promise<Availability> {
+  const { rows: [row] } = await db.execute<{ version: string | null; live: string; unavailable: string[] }>(sql`
     WITH unavailable AS (
       SELECT coalesce(a.duplicate_of, a.id) AS record_id FROM ${decisions} d JOIN ${articles} a ON a.id = d.article_id
       WHERE d.project_id = ${projectId} AND d.stage = 'title_abstract' AND d.source IN ('human', 'resolution')
@@ -247,24 +277,49 @@ async function rankedQueue(db: Database, projectId: string, settings: ScreeningS
       HAVING bool_or(d.source = 'resolution') OR bool_or(d.source = 'human' AND d.reviewer_id = ${viewer.userId})
         OR count(DISTINCT d.reviewer_id) FILTER (WHERE d.source = 'human') >= ${settings.reviewersPerRecord}
     )
-    SELECT a.id, a.relevance,
-      (SELECT count(*) FROM ${articles} l WHERE l.project_id = ${projectId} AND l.duplicate_of IS NULL)
-        - (SELECT count(*) FROM unavailable u JOIN ${articles} p ON p.id = u.record_id AND p.duplicate_of IS NULL) AS remaining
-    FROM ${articles} a
-    WHERE a.project_id = ${projectId} AND a.duplicate_of IS NULL AND a.id NOT IN (SELECT record_id FROM unavailable)
-    ORDER BY a.relevance DESC NULLS LAST, a.id
-    LIMIT ${count}`)
-  if (rows.length === 0) return { article: null, rankedBy: null, score: null, remaining: 0, following: [] }
-  const scored = rows.filter((r) => r.relevance !== null)
-  if (scored.length === 0) return undefined
-  const ids = scored.map((r) => r.id)
-  const [articleRows, byRecord] = await Promise.all([
-    db.select().from(articles).where(and(eq(articles.projectId, projectId), sql`${articles.id} = ANY(${sql.param(ids)}::uuid[])`)),
-    loadStageDecisions(db, projectId, 'title_abstract', ids)
-  ])
-  const byId = new Map(articleRows.map((r) => [r.id, r]))
-  const views = ids.map((id) => ({ ...toArticleView(byId.get(id)!), status: recordStatus(byRecord.get(id), settings.reviewersPerRecord) }))
-  return { article: views[0], rankedBy: 'model', score: scored[0].relevance, remaining: Number(rows[0].remaining), following: views.slice(1) }
+    SELECT ${rankingVersion(projectId, 'title_abstract')} AS version,
+      (SELECT count(*) FROM ${articles} l WHERE l.project_id = ${projectId} AND l.duplicate_of IS NULL) AS live,
+      coalesce((SELECT array_agg(u.record_id) FROM unavailable u JOIN ${articles} p ON p.id = u.record_id AND p.duplicate_of IS NULL), '{}') AS unavailable`)
+  return { version: row.version === null ? null : Number(row.version), live: Number(row.live), unavailable: row.unavailable }
+}
+
+/**
+ * The next `count` records in the stored ranking of the trained title/abstract
+ * model, held in memory, skipping the records no longer available to the viewer
+ * (`availability`, read from the stage's decisions at the call: a decision made
+ * after the fit is never proposed again); what is read besides is the rows
+ * proposed. Undefined when no ranked record is available but some record is
+ * (added after the fit): the full ordering (LLM, then seeded random) decides then.
+ */
+async function rankedQueue(db: Database, projectId: string, settings: ScreeningSettings, ranking: Ranking, { live, unavailable }: Availability, count: number): Promise<NextRecord | undefined> {
+  const remaining = live - unavailable.length
+  if (remaining <= 0) return { article: null, rankedBy: null, score: null, remaining: 0, following: [] }
+  const skip = new Set(unavailable)
+  const views: Array<ArticleView & { status: RecordStatus }> = []
+  let scoreOfFirst: number | null = null
+  // Walk the ranking from the top; a ranked record deleted or merged as a duplicate since the fit is not live: skipped.
+  for (let rank = 0; rank < ranking.size && views.length < count;) {
+    const batch: Array<{ id: string; score: number }> = []
+    for (; rank < ranking.size && batch.length < count + 8; rank++) {
+      const id = ranking.idAt(rank)
+      if (!skip.has(id)) batch.push({ id, score: ranking.scoreAt(rank) })
+    }
+    if (batch.length === 0) break
+    const batchIds = batch.map((b) => b.id)
+    const [articleRows, byRecord] = await Promise.all([
+      db.select().from(articles).where(and(eq(articles.projectId, projectId), isNull(articles.duplicateOf), sql`${articles.id} = ANY(${sql.param(batchIds)}::uuid[])`)),
+      loadStageDecisions(db, projectId, 'title_abstract', batchIds)
+    ])
+    const byId = new Map(articleRows.map((r) => [r.id, r]))
+    for (const { id, score } of batch) {
+      const row = byId.get(id)
+      if (!row || views.length >= count) continue
+      if (views.length === 0) scoreOfFirst = score
+      views.push({ ...toArticleView(row, score), status: recordStatus(byRecord.get(id), settings.reviewersPerRecord) })
+    }
+  }
+  if (views.length === 0) return undefined
+  return { article: views[0], rankedBy: 'model', score: scoreOfFirst, remaining, following: views.slice(1) }
 }
 
 /** For stopping rules: a record anyone wanted to include counts as a hit, unless a resolution said otherwise. */

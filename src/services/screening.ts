@@ -23,6 +23,7 @@ import { articles, decisions, screeningModels, users } from '../db/schema.ts'
 import { Conflict, Forbidden, Invalid, NotFound } from '../errors.ts'
 import { toArticleView, type ArticleView } from './articles.ts'
 import { isPrivileged, STAGES, type ScreeningSettings, type Stage } from './screening-settings.ts'
+import { currentRanking } from './screening-ranking.ts'
 
 export type DecisionValue = 'include' | 'exclude' | 'maybe'
 export type DecisionSource = 'human' | 'import' | 'llm' | 'resolution'
@@ -379,8 +380,8 @@ export interface ScreeningListQuery {
 }
 
 /** Live records of a stage: every record at title/abstract; at full text, those included (or "maybe") at title/abstract. */
-export async function stageCandidates(db: Database, projectId: string, stage: Stage, settings: ScreeningSettings): Promise<{ ids: string[]; relevance: Map<string, number | null>; createdAt: Map<string, number> }> {
-  const rows = await db.select({ id: articles.id, relevance: articles.relevance, createdAt: articles.createdAt, sourceIndex: articles.sourceIndex }).from(articles)
+export async function stageCandidates(db: Database, projectId: string, stage: Stage, settings: ScreeningSettings): Promise<{ ids: string[]; createdAt: Map<string, number> }> {
+  const rows = await db.select({ id: articles.id, createdAt: articles.createdAt, sourceIndex: articles.sourceIndex }).from(articles)
     .where(and(eq(articles.projectId, projectId), isNull(articles.duplicateOf)))
     .orderBy(asc(articles.createdAt), asc(articles.sourceIndex), asc(articles.id))
   let ids = rows.map((r) => r.id)
@@ -391,11 +392,7 @@ export async function stageCandidates(db: Database, projectId: string, stage: St
       return status === 'included' || status === 'maybe'
     })
   }
-  return {
-    ids,
-    relevance: new Map(rows.map((r) => [r.id, r.relevance])),
-    createdAt: new Map(rows.map((r) => [r.id, r.createdAt.getTime()]))
-  }
+  return { ids, createdAt: new Map(rows.map((r) => [r.id, r.createdAt.getTime()])) }
 }
 
 /**
@@ -407,14 +404,12 @@ export async function listScreeningRecords(db: Database, projectId: string, sett
   if (blindView && (query.status === 'awaiting' || query.status === 'conflict')) {
     throw new Forbidden('in blind mode reviewers filter on "pending" (awaiting or in conflict)', 'status')
   }
-  const [candidates, byRecord, model] = await Promise.all([
+  const [candidates, byRecord, ranking] = await Promise.all([
     stageCandidates(db, projectId, query.stage, settings),
     loadStageDecisions(db, projectId, query.stage),
-    query.stage === 'full_text' ? getScreeningModel(db, projectId, 'full_text') : Promise.resolve(undefined)
+    currentRanking(db, projectId, query.stage)
   ])
-  const relevanceOf = (id: string): number | null => query.stage === 'full_text'
-    ? model?.stats.scores?.[id] ?? null
-    : candidates.relevance.get(id) ?? null
+  const relevanceOf = (id: string): number | null => ranking?.scoreOf(id) ?? null
   const counts: Record<VisibleStatus, number> = { awaiting: 0, conflict: 0, included: 0, excluded: 0, maybe: 0, pending: 0 }
   const matching: Array<{ id: string; status: VisibleStatus }> = []
   for (const id of candidates.ids) {
@@ -431,7 +426,7 @@ export async function listScreeningRecords(db: Database, projectId: string, sett
     id: articles.id, projectId: articles.projectId, batchId: articles.batchId, sourceIndex: articles.sourceIndex, title: articles.title,
     abstract: articles.abstract, authors: articles.authors, year: articles.year, journal: articles.journal, volume: articles.volume,
     issue: articles.issue, pages: articles.pages, doi: articles.doi, pmid: articles.pmid, pmcid: articles.pmcid, arxivId: articles.arxivId,
-    type: articles.type, sourceDatabase: articles.sourceDatabase, data: articles.data, relevance: articles.relevance,
+    type: articles.type, sourceDatabase: articles.sourceDatabase, data: articles.data,
     fullTextFileId: articles.fullTextFileId, duplicateOf: articles.duplicateOf, createdAt: articles.createdAt
   }).from(articles).where(inArray(articles.id, slice.map((s) => s.id)))
   const byId = new Map(rows.map((r) => [r.id, r]))
@@ -458,8 +453,6 @@ export interface ScreeningModelStats {
   featureMs?: number
   totalMs?: number
   snapshotAt?: string
-  /** Full-text stage only: the scores of the stage's candidates (articles.relevance holds the title/abstract model's). */
-  scores?: Record<string, number>
 }
 
 export async function getScreeningModel(db: Database, projectId: string, stage: Stage) {

@@ -1,5 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
+import { storeRanking } from '../../src/services/screening-ranking.ts'
 import { build, fileUpload, needsServices, taskFinished, userWithToken } from '../helper.ts'
 
 const ris = (records: Array<{ title: string; doi: string }>) => records.map((r) =>
@@ -90,7 +91,9 @@ t.test('article pages: ETag and 304, and every writer of what a page shows chang
 
   await t.test('relevance scores (written by a training, in whichever process)', async (t) => {
     t.equal((await get()).status, 304)
-    await app.pg.pool.query('UPDATE articles SET relevance = 0.25 WHERE project_id = $1', [project.id])
+    const { rows } = await app.pg.pool.query<{ id: string }>('SELECT id FROM articles WHERE project_id = $1', [project.id])
+    const ranking = { ids: Buffer.from(rows.map((r) => r.id.replace(/-/g, '')).join(''), 'hex'), scores: new Float32Array(rows.length).fill(0.25) }
+    await app.db.transaction((tx) => storeRanking(tx, project.id, 'title_abstract', 'model', ranking))
     const after = await get()
     t.equal(after.status, 200)
     t.ok(after.page?.items.every((a) => a.relevance === 0.25))

@@ -73,6 +73,34 @@ t.test('token and membership caches across two processes', { skip: needsServices
     t.equal(await status(b, url, bob.auth), 401)
   })
 
+  await t.test('a browser session ended in one process is refused by the other', async (t) => {
+    const erin = await userWithToken(a)
+    const setPassword = async (app: FastifyInstance, password: string) => {
+      const link = (await a.inject({ method: 'POST', url: `/api/users/${erin.user.id}/password-link`, headers: admin.auth })).json()
+      return app.inject({ method: 'POST', url: '/api/auth/password', payload: { token: /#token=(.+)$/.exec(link.url)![1], password } })
+    }
+    const cookieOf = (res: { headers: Record<string, unknown> }) => /analylit_session=([^;]*)/.exec(String(res.headers['set-cookie']))![1]
+    const withCookie = (cookie: string) => ({ cookie: `analylit_session=${cookie}`, 'x-analylit-csrf': '1' })
+    const me = async (app: FastifyInstance, cookie: string) => (await app.inject({ url: '/api/me', headers: withCookie(cookie) })).statusCode
+
+    const first = cookieOf(await setPassword(a, 'a long enough password'))
+    t.equal(await me(b, first), 200)
+    t.equal(await me(b, first), 200)
+    t.ok(b.authCache!.session(hashToken(first)), 'B answers the session from memory')
+    t.equal((await a.inject({ method: 'POST', url: '/api/auth/logout', headers: withCookie(first) })).statusCode, 204, 'signed out in A')
+    t.equal(await me(a, first), 401, 'A refuses at once')
+    t.ok(await until(async () => await me(b, first) === 401) > 0, 'B refuses after the notification')
+    t.equal(b.authCache!.session(hashToken(first)), undefined, 'and forgot it')
+    for (let i = 0; i < 5; i++) t.equal(await me(b, first), 401, 'and keeps refusing')
+
+    const login = await b.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '10.0.0.9', payload: { email: erin.user.email, password: 'a long enough password' } })
+    const second = cookieOf(login)
+    t.equal(await me(b, second), 200)
+    t.ok(b.authCache!.session(hashToken(second)), 'a new session, cached in B')
+    t.equal((await setPassword(a, 'another long password')).statusCode, 200, 'the password set again in A')
+    t.ok(await until(async () => await me(b, second) === 401) > 0, 'ends the session cached in B')
+  })
+
   await t.test('a lookup that started before an invalidation is not kept', async (t) => {
     const cache = b.authCache!
     const entry = { userId: 'u', tokenId: 'k', email: 'a@b', name: '', isAdmin: false, lastUsedAt: null }

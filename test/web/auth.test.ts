@@ -1,7 +1,7 @@
 import t from 'tap'
 import WebSocket from 'ws'
 import type { FastifyInstance } from 'fastify'
-import { build, needsServices, userWithToken } from '../helper.ts'
+import { build, needsServices, userWithToken, waitFor } from '../helper.ts'
 
 /**
  * Sign-in for people: password links, login, logout, cookie flags, CSRF,
@@ -159,8 +159,9 @@ t.test('web sign-in', { skip: needsServices }, async (t) => {
     t.equal((await app.inject({ url: '/api/me', headers: withCookie(active) })).statusCode, 200, 'each use extends it')
     await app.db.execute('UPDATE sessions SET last_seen_at = now() - interval \'119 minutes\' WHERE last_seen_at < now() - interval \'1 minute\'' as never)
     t.equal((await app.inject({ url: '/api/me', headers: withCookie(active) })).statusCode, 200, 'the last use was recorded')
+    // Changed by hand in SQL: the session cache learns of it from the trigger's notification, delivered at commit.
     await app.db.execute('UPDATE sessions SET expires_at = now()' as never)
-    t.equal((await app.inject({ url: '/api/me', headers: withCookie(active) })).statusCode, 401, 'past SESSION_MAX_HOURS')
+    t.equal(await waitFor(async () => (await app.inject({ url: '/api/me', headers: withCookie(active) })).statusCode === 401 || undefined), true, 'past SESSION_MAX_HOURS')
   })
 
   await t.test('a new password and removal of the user end their sessions; WebSockets follow', async (t) => {
