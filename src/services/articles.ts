@@ -71,7 +71,8 @@ export function rowToRecord(row: Pick<ArticleRow, 'title' | 'abstract' | 'author
 }
 
 /** Everything but the original record, the saved own columns of a primary and its completeness, which lists never show. */
-const { original: _original, record: _record, completeness: _completeness, ...LIST_COLUMNS } = getTableColumns(articles)
+const { original: _original, record: _record, completeness: _completeness, ...listColumns } = getTableColumns(articles)
+export const LIST_COLUMNS = listColumns
 
 export interface ArticleQuery {
   page: number

@@ -17,7 +17,7 @@ import { estimateRemainingByRecentRate, hypergeometricStoppingSignal, kneeStoppi
 import stoppingEvidence from '../screening/stopping-evidence.json' with { type: 'json' }
 import type { TaskService } from '../tasks/service.ts'
 import type { TaskRow } from '../tasks/store.ts'
-import { toArticleView, type ArticleView } from './articles.ts'
+import { LIST_COLUMNS, toArticleView, type ArticleView } from './articles.ts'
 import {
   getScreeningModel, loadStageDecisions, recordStatus, stageCandidates, trainingLabel,
   type DecisionValue, type RecordDecisions, type RecordStatus, type ScreeningModelStats, type Viewer
@@ -249,7 +249,7 @@ export async function nextRecord(db: Database, projectId: string, settings: Scre
     best = { id, score, by, key }
   }
   if (!best) return { article: null, rankedBy: null, score: null, remaining: 0, following: [] }
-  const [row] = await db.select().from(articles).where(eq(articles.id, best.id))
+  const [row] = await db.select(LIST_COLUMNS).from(articles).where(eq(articles.id, best.id))
   // An article's relevance is the title/abstract model's score, at either stage (as in the article list).
   const relevance = (stage === 'title_abstract' ? ranking : await currentRanking(db, projectId, 'title_abstract'))?.scoreOf(best.id) ?? null
   return {
@@ -307,7 +307,8 @@ async function rankedQueue(db: Database, projectId: string, settings: ScreeningS
     if (batch.length === 0) break
     const batchIds = batch.map((b) => b.id)
     const [articleRows, byRecord] = await Promise.all([
-      db.select().from(articles).where(and(eq(articles.projectId, projectId), isNull(articles.duplicateOf), sql`${articles.id} = ANY(${sql.param(batchIds)}::uuid[])`)),
+      // The columns a record view shows: not the original record, often many times larger.
+      db.select(LIST_COLUMNS).from(articles).where(and(eq(articles.projectId, projectId), isNull(articles.duplicateOf), sql`${articles.id} = ANY(${sql.param(batchIds)}::uuid[])`)),
       loadStageDecisions(db, projectId, 'title_abstract', batchIds)
     ])
     const byId = new Map(articleRows.map((r) => [r.id, r]))
