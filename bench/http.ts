@@ -10,17 +10,15 @@
  */
 import autocannon from 'autocannon'
 import { spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { startEmbeddedPostgres } from '../src/db/embedded.ts'
 import { buildService } from '../scripts/build.ts'
-import { benchUser, freePort, onFreePort, processMemory, startServer } from './support.ts'
+import { benchUser, freePort, onFreePort, postgresCpuMs, processCpuMs, processMemory, startServer } from './support.ts'
 
 const seconds = Number(process.argv[2] ?? 5)
 const screeningIterations = Number(process.argv[3] ?? 150)
-const TICK_MS = 10 // USER_HZ = 100 on Linux
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-bench-'))
 await fs.chmod(root, 0o755)
 const dist = await buildService(path.join(root, 'dist'))
@@ -31,35 +29,12 @@ const serverPid = server.child.pid as number
 await new Promise((r) => setTimeout(r, 2000))
 console.log(`start-up to ready (compiled, external PostgreSQL): ${server.readyMs.toFixed(0)} ms; idle RSS ${(processMemory(serverPid).rss / 2 ** 20).toFixed(0)} MB`)
 
-/** utime + stime (+ reaped children's) of a process, in ms; 0 when it is gone. */
-function cpuMs(pid: number, children = false): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0)) * TICK_MS
-  } catch {
-    return 0
-  }
-}
-/** CPU of the PostgreSQL server: the postmaster, its live children and those it reaped. */
-function postgresCpuMs(): number {
-  const postmaster = Number(readFileSync(path.join(pgDir, 'postmaster.pid'), 'utf8').split('\n')[0])
-  let total = cpuMs(postmaster, true)
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) total += cpuMs(Number(entry))
-    } catch { /* gone */ }
-  }
-  return total
-}
 function cpuMeter(pid = serverPid) {
-  const node0 = cpuMs(pid)
-  const pg0 = postgresCpuMs()
+  const node0 = processCpuMs(pid)
+  const pg0 = postgresCpuMs(pgDir)
   return (requests: number) => {
-    const node = (cpuMs(pid) - node0) / requests
-    const pgMs = (postgresCpuMs() - pg0) / requests
+    const node = (processCpuMs(pid) - node0) / requests
+    const pgMs = (postgresCpuMs(pgDir) - pg0) / requests
     return `CPU/request ${(node + pgMs).toFixed(3)} ms (node ${node.toFixed(3)} + PostgreSQL ${pgMs.toFixed(3)})`
   }
 }

@@ -16,7 +16,6 @@
  * maintained states, and what keeping them costs each kind of write: each
  * write measured with the state triggers disabled (as before) and enabled.
  */
-import { readdirSync, readFileSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -29,7 +28,7 @@ import { prismaCounts, prismaRecords } from '../src/services/prisma.ts'
 import { recordHumanDecision } from '../src/services/screening.ts'
 import { readScreeningSettings } from '../src/services/screening-settings.ts'
 import { sortedFlowCounts } from '../test/support/prisma-sorted-flow.ts'
-import { median, onFreePort } from './support.ts'
+import { median, onFreePort, postgresCpuMs } from './support.ts'
 
 const count = Number(process.argv[2] ?? 100_000)
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-prisma-bench-'))
@@ -71,29 +70,6 @@ await q(`UPDATE articles SET full_text_file_id = $2 FROM (${live}) l WHERE artic
 await q('ANALYZE')
 console.log(`${count} records built in ${((performance.now() - started) / 1000).toFixed(1)} s, node ${process.version}`)
 
-const TICK_MS = 10 // USER_HZ = 100 on Linux
-/** utime + stime (+ reaped children's) of a process, in ms. */
-function cpuMs(pid: number, children = false): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    return (Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0)) * TICK_MS
-  } catch {
-    return 0
-  }
-}
-/** CPU of the PostgreSQL server: the postmaster, its live children and those it reaped. */
-function postgresCpuMs(): number {
-  const postmaster = Number(readFileSync(path.join(root, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0])
-  let total = cpuMs(postmaster, true)
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      if (Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === postmaster) total += cpuMs(Number(entry))
-    } catch { /* gone */ }
-  }
-  return total
-}
-
 const db = createDatabase(pool)
 const first = await prismaCounts(db, p)
 for (const fresh of [true, false]) {
@@ -103,13 +79,13 @@ for (const fresh of [true, false]) {
   for (let i = 0; i < 10; i++) {
     if (fresh) await q('UPDATE projects SET data_version = data_version + 1 WHERE id = $1', [p])
     const cpu0 = process.cpuUsage()
-    const pg0 = postgresCpuMs()
+    const pg0 = postgresCpuMs(path.join(root, 'pg'))
     const t0 = performance.now()
     await prismaCounts(db, p)
     times.push(performance.now() - t0)
     const cpu = process.cpuUsage(cpu0)
     node += (cpu.user + cpu.system) / 1000
-    postgres += postgresCpuMs() - pg0
+    postgres += postgresCpuMs(path.join(root, 'pg')) - pg0
   }
   console.log(`prismaCounts ${fresh ? 'computed afresh' : 'at an unchanged version'}: median ${median(times).toFixed(0)} ms, worst ${Math.max(...times).toFixed(0)} ms; CPU/call node ${(node / 10).toFixed(1)} ms + PostgreSQL ${(postgres / 10).toFixed(1)} ms`)
 }
@@ -121,10 +97,10 @@ console.log(`prisma/records?box=notRetrieved (${box.total} records): ${(performa
 /** CPU of this process and of the PostgreSQL server spent by `run`, in ms. */
 async function cpuOf(run: () => Promise<unknown>): Promise<{ node: number; postgres: number }> {
   const cpu0 = process.cpuUsage()
-  const pg0 = postgresCpuMs()
+  const pg0 = postgresCpuMs(path.join(root, 'pg'))
   await run()
   const cpu = process.cpuUsage(cpu0)
-  return { node: (cpu.user + cpu.system) / 1000, postgres: postgresCpuMs() - pg0 }
+  return { node: (cpu.user + cpu.system) / 1000, postgres: postgresCpuMs(path.join(root, 'pg')) - pg0 }
 }
 const show = (c: { node: number; postgres: number }, per = 1) => `node ${(c.node / per).toFixed(1)} + PostgreSQL ${(c.postgres / per).toFixed(1)} ms`
 

@@ -14,7 +14,7 @@
  * 10 runs after one warm-up, with the CPU time of this process and of
  * PostgreSQL per run (from /proc).
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -27,7 +27,7 @@ import type { OllamaClient } from '../src/llm/ollama.ts'
 import { encodeFloat4, quantise } from '../src/rag/vectors.ts'
 import { nearestChunks, retrieve, unit } from '../src/services/rag.ts'
 import { vectorCacheBytes } from '../src/services/rag-exact.ts'
-import { median, onFreePort } from './support.ts'
+import { median, onFreePort, postgresCpuMs } from './support.ts'
 
 const count = Number(process.argv[2] ?? 200_000)
 const dims = Number(process.argv[3] ?? 384)
@@ -81,33 +81,11 @@ const random = () => unit(Array.from({ length: dims }, () => Math.random() - 0.5
 const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: database.url })
 const stub = { embed: async () => ({ model, embeddings: [random()] }) } as unknown as OllamaClient
 
-const TICK_MS = 10 // USER_HZ = 100 on Linux
-function cpuMs(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    return (Number(f[11]) + Number(f[12])) * TICK_MS
-  } catch {
-    return 0
-  }
-}
-/** CPU of the PostgreSQL server's processes (the postmaster's children). */
-function postgresCpuMs(): number {
-  const postmaster = Number(readFileSync(path.join(root, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0])
-  let total = cpuMs(postmaster)
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      if (Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === postmaster) total += cpuMs(Number(entry))
-    } catch { /* gone */ }
-  }
-  return total
-}
-
 async function time(label: string, run: () => Promise<unknown>, warmUp = true): Promise<void> {
   if (warmUp) await run()
   const times: number[] = []
   const node0 = process.cpuUsage()
-  const pg0 = postgresCpuMs()
+  const pg0 = postgresCpuMs(path.join(root, 'pg'))
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now()
     await run()
@@ -115,7 +93,7 @@ async function time(label: string, run: () => Promise<unknown>, warmUp = true): 
   }
   const node = process.cpuUsage(node0)
   const perRun = (ms: number) => (ms / runs).toFixed(0)
-  console.log(`${label}: median ${median(times).toFixed(0)} ms, worst ${Math.max(...times).toFixed(0)} ms; CPU per run: node ${perRun((node.user + node.system) / 1000)} ms, PostgreSQL ${perRun(postgresCpuMs() - pg0)} ms`)
+  console.log(`${label}: median ${median(times).toFixed(0)} ms, worst ${Math.max(...times).toFixed(0)} ms; CPU per run: node ${perRun((node.user + node.system) / 1000)} ms, PostgreSQL ${perRun(postgresCpuMs(path.join(root, 'pg')) - pg0)} ms`)
 }
 
 console.log(`load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)

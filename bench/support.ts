@@ -44,9 +44,7 @@ export async function startServer(env: Record<string, string | undefined>, build
   }
   const readyMs = performance.now() - started
   // CPU time (user + system) the process used to get there: steadier than wall time on a loaded machine.
-  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  const readyCpuMs = (Number(fields[11]) + Number(fields[12])) * 10
+  const readyCpuMs = processCpuMs(child.pid as number)
   return {
     child, port, readyMs, readyCpuMs,
     stop: () => new Promise((resolve) => {
@@ -65,6 +63,36 @@ export async function benchUser(databaseUrl: string): Promise<{ client: pg.Clien
   const { rows: [user] } = await client.query('INSERT INTO users (email, name) VALUES (\'bench@example.org\', \'Bench\') RETURNING id')
   await client.query('INSERT INTO api_tokens (user_id, token_hash) VALUES ($1, encode(sha256($2::bytea), \'hex\'))', [user.id, token])
   return { client, auth: { authorization: `Bearer ${token}` } }
+}
+
+const TICK_MS = 10 // USER_HZ = 100 on Linux
+
+/** utime + stime of a process in ms (with `reaped`, also its reaped children's), from /proc; 0 when it is gone. */
+export function processCpuMs(pid: number, reaped = false): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12]) + (reaped ? Number(f[13]) + Number(f[14]) : 0)) * TICK_MS
+  } catch {
+    return 0
+  }
+}
+
+/**
+ * CPU of the PostgreSQL server whose data directory is `dataDir`: the postmaster, its live children
+ * (backends, autovacuum, checkpointer) and those it reaped, in ms.
+ */
+export function postgresCpuMs(dataDir: string): number {
+  const postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
+  let total = processCpuMs(postmaster, true)
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) total += processCpuMs(Number(entry))
+    } catch { /* gone */ }
+  }
+  return total
 }
 
 /** A process's current and peak resident set size in bytes, from /proc (Linux). */
