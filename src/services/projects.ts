@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import type { Database } from '../db/index.ts'
+import type { Database, Transaction } from '../db/index.ts'
 import type { ProjectInput, ProjectRole, ProjectView } from '../http/schemas/projects.ts'
 import { apiTokens, passwordLinks, projectMembers, projects, sessions, users } from '../db/schema.ts'
 import { Conflict, Forbidden, NotFound } from '../errors.ts'
@@ -151,8 +151,6 @@ export async function changeMember(db: Database, actor: AuthUser, projectId: str
     return true
   })
 }
-
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0]
 
 /** Row locks on projects, taken in id order so that two transactions never wait on each other. */
 async function lockProjects(tx: Transaction, projectIds: string[]): Promise<void> {

@@ -24,7 +24,8 @@ import {
 } from './screening.ts'
 import type { ScreeningSettings, Stage } from './screening-settings.ts'
 import { getScreeningSettings } from './screening-settings.ts'
-import { currentRanking, rankingVersion, storeRanking, type Ranking } from './screening-ranking.ts'
+import { currentRanking, holdRanking, storeRanking, type Ranking } from './screening-ranking.ts'
+import { availabilityFor, committedVersion, rankingCommitted, unrelatedChangeCommitted, type Availability } from './screening-availability.ts'
 
 /** A queued training older than this is presumed lost (its delivery failed) and no longer holds the queue slot. */
 const PENDING_TTL_MS = 15 * 60_000
@@ -154,19 +155,27 @@ async function trainOnce(db: Database, projectId: string, stage: Stage, signal: 
 
   const stats: ScreeningModelStats = { mode, excludes: result.excludes, maybes: result.maybes, records, featureMs, fitMs, snapshotAt }
   const labelled = result.includes + result.excludes + result.maybes
-  const superseded = await db.transaction(async (tx) => {
+  const rankingMode = mode === 'model' ? 'model' : 'prior'
+  const stored = await db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${STORE_LOCK}, hashtext(${`${projectId}:${stage}`}))`)
     const [existing] = await tx.select({ stats: screeningModels.stats }).from(screeningModels)
       .where(and(eq(screeningModels.projectId, projectId), eq(screeningModels.stage, stage)))
     const previous = (existing?.stats as ScreeningModelStats | undefined)?.snapshotAt
-    if (previous && previous > snapshotAt) return true
-    await storeRanking(tx, projectId, stage, mode === 'model' ? 'model' : 'prior', result.ranking)
+    if (previous && previous > snapshotAt) return null
+    const rankingVersion = await storeRanking(tx, projectId, stage, rankingMode, result.ranking)
     const totalMs = performance.now() - started
     const values = { model: classifier, labelled, includes: result.includes, stats: { ...stats, totalMs }, trainedAt: new Date() }
     await tx.insert(screeningModels).values({ projectId, stage, ...values })
       .onConflictDoUpdate({ target: [screeningModels.projectId, screeningModels.stage], set: values })
-    return false
+    return { rankingVersion, ...await committedVersion(tx, projectId) }
   })
+  const superseded = stored === null
+  if (stored) {
+    // This process's readers take the new ranking from here rather than read back the row just written.
+    if (stored.rankingVersion !== null && result.ranking) holdRanking(projectId, stage, stored.rankingVersion, rankingMode, result.ranking)
+    if (stage === 'title_abstract') rankingCommitted(projectId, stored.version, stored.rankingVersion)
+    else unrelatedChangeCommitted(projectId, stored.version)
+  }
   return {
     stage, classifier, mode, records, labelled, includes: result.includes, excludes: result.excludes, maybes: result.maybes,
     scored: result.ranking?.scores.length ?? 0, featureMs, featuresCached, fitMs, totalMs: performance.now() - started, superseded
@@ -208,12 +217,13 @@ export interface NextRecord {
  * no resolution). Order: the model's score once trained; before that, an LLM
  * probability when one exists; then a random order fixed by `seed`.
  */
-export async function nextRecord(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer, stage: Stage, seed: number, count = 1): Promise<NextRecord> {
+export async function nextRecord(db: Database, project: { id: string; dataVersion: number }, settings: ScreeningSettings, viewer: Viewer, stage: Stage, seed: number, count = 1): Promise<NextRecord> {
+  const projectId = project.id
   let ranking: Ranking | undefined
   if (stage === 'title_abstract') {
-    const availability = await recordsAvailable(db, projectId, settings, viewer)
-    ranking = await currentRanking(db, projectId, stage, availability.version)
-    const queued = ranking?.mode === 'model' ? await rankedQueue(db, projectId, settings, ranking, availability, count) : undefined
+    const availability = await availabilityFor(db, project, viewer.userId, settings.reviewersPerRecord)
+    ranking = await currentRanking(db, projectId, stage, availability.rankingVersion)
+    const queued = ranking?.mode === 'model' ? await rankedQueue(db, projectId, ranking, availability, count) : undefined
     if (queued) return queued
   } else {
     ranking = await currentRanking(db, projectId, stage)
@@ -258,43 +268,17 @@ export async function nextRecord(db: Database, projectId: string, settings: Scre
   }
 }
 
-interface Availability {
-  /** The stored title/abstract ranking's version (null: none), read in the same statement. */
-  version: number | null
-  /** Live (non-duplicate) records of the project. */
-  live: number
-  /** Live records no longer available to the viewer at title/abstract: resolved, decided by them, or by enough reviewers. */
-  unavailable: string[]
-}
-
-/** One statement: what the viewer may still screen at title/abstract, and the ranking's version at that moment. */
-async function recordsAvailable(db: Database, projectId: string, settings: ScreeningSettings, viewer: Viewer): Promise<Availability> {
-  const { rows: [row] } = await db.execute<{ version: string | null; live: string; unavailable: string[] }>(sql`
-    WITH unavailable AS (
-      SELECT coalesce(a.duplicate_of, a.id) AS record_id FROM ${decisions} d JOIN ${articles} a ON a.id = d.article_id
-      WHERE d.project_id = ${projectId} AND d.stage = 'title_abstract' AND d.source IN ('human', 'resolution')
-      GROUP BY 1
-      HAVING bool_or(d.source = 'resolution') OR bool_or(d.source = 'human' AND d.reviewer_id = ${viewer.userId})
-        OR count(DISTINCT d.reviewer_id) FILTER (WHERE d.source = 'human') >= ${settings.reviewersPerRecord}
-    )
-    SELECT ${rankingVersion(projectId, 'title_abstract')} AS version,
-      (SELECT count(*) FROM ${articles} l WHERE l.project_id = ${projectId} AND l.duplicate_of IS NULL) AS live,
-      coalesce((SELECT array_agg(u.record_id) FROM unavailable u JOIN ${articles} p ON p.id = u.record_id AND p.duplicate_of IS NULL), '{}') AS unavailable`)
-  return { version: row.version === null ? null : Number(row.version), live: Number(row.live), unavailable: row.unavailable }
-}
-
 /**
  * The next `count` records in the stored ranking of the trained title/abstract
  * model, held in memory, skipping the records no longer available to the viewer
- * (`availability`, read from the stage's decisions at the call: a decision made
- * after the fit is never proposed again); what is read besides is the rows
+ * (`availability`, as of the project's data version of this request: a decision
+ * made after the fit is never proposed again); what is read is the rows
  * proposed. Undefined when no ranked record is available but some record is
  * (added after the fit): the full ordering (LLM, then seeded random) decides then.
  */
-async function rankedQueue(db: Database, projectId: string, settings: ScreeningSettings, ranking: Ranking, { live, unavailable }: Availability, count: number): Promise<NextRecord | undefined> {
-  const remaining = live - unavailable.length
+async function rankedQueue(db: Database, projectId: string, ranking: Ranking, availability: Availability, count: number): Promise<NextRecord | undefined> {
+  const { remaining } = availability
   if (remaining <= 0) return { article: null, rankedBy: null, score: null, remaining: 0, following: [] }
-  const skip = new Set(unavailable)
   const views: Array<ArticleView & { status: RecordStatus }> = []
   let scoreOfFirst: number | null = null
   // Walk the ranking from the top; a ranked record deleted or merged as a duplicate since the fit is not live: skipped.
@@ -302,21 +286,18 @@ async function rankedQueue(db: Database, projectId: string, settings: ScreeningS
     const batch: Array<{ id: string; score: number }> = []
     for (; rank < ranking.size && batch.length < count + 8; rank++) {
       const id = ranking.idAt(rank)
-      if (!skip.has(id)) batch.push({ id, score: ranking.scoreAt(rank) })
+      if (availability.isAvailable(id)) batch.push({ id, score: ranking.scoreAt(rank) })
     }
     if (batch.length === 0) break
-    const batchIds = batch.map((b) => b.id)
-    const [articleRows, byRecord] = await Promise.all([
-      // The columns a record view shows: not the original record, often many times larger.
-      db.select(LIST_COLUMNS).from(articles).where(and(eq(articles.projectId, projectId), isNull(articles.duplicateOf), sql`${articles.id} = ANY(${sql.param(batchIds)}::uuid[])`)),
-      loadStageDecisions(db, projectId, 'title_abstract', batchIds)
-    ])
+    // The columns a record view shows: not the original record, often many times larger.
+    const articleRows = await db.select(LIST_COLUMNS).from(articles)
+      .where(and(eq(articles.projectId, projectId), isNull(articles.duplicateOf), sql`${articles.id} = ANY(${sql.param(batch.map((b) => b.id))}::uuid[])`))
     const byId = new Map(articleRows.map((r) => [r.id, r]))
     for (const { id, score } of batch) {
       const row = byId.get(id)
       if (!row || views.length >= count) continue
       if (views.length === 0) scoreOfFirst = score
-      views.push({ ...toArticleView(row, score), status: recordStatus(byRecord.get(id), settings.reviewersPerRecord) })
+      views.push({ ...toArticleView(row, score), status: availability.status(id) })
     }
   }
   if (views.length === 0) return undefined

@@ -63,24 +63,44 @@ function unpackRanking(version: number, mode: Ranking['mode'], idBytes: Buffer, 
 /**
  * Stores a fit's ranking as the stage's (within the caller's transaction) and bumps the project's
  * data version, so that cached article pages show the new relevance. No ranking (random order)
- * removes the stored one.
+ * removes the stored one. Returns the stored ranking's version (null: none is stored).
  */
-export async function storeRanking(tx: Executor, projectId: string, stage: Stage, mode: Ranking['mode'], ranking: PackedRanking | null): Promise<void> {
+export async function storeRanking(tx: Executor, projectId: string, stage: Stage, mode: Ranking['mode'], ranking: PackedRanking | null): Promise<number | null> {
   const changed = () => tx.insert(projectChanges).values({ projectId }).onConflictDoNothing()
   if (!ranking || ranking.scores.length === 0) {
     const removed = await tx.delete(screeningRankings).where(and(eq(screeningRankings.projectId, projectId), eq(screeningRankings.stage, stage)))
       .returning({ version: screeningRankings.version })
     if (removed.length > 0) await changed()
-    return
+    return null
   }
   await changed()
   const ids = Buffer.from(ranking.ids.buffer, ranking.ids.byteOffset, ranking.ids.byteLength)
   const scores = Buffer.alloc(ranking.scores.length * 4)
   ranking.scores.forEach((score, i) => scores.writeFloatLE(score, i * 4))
-  await tx.execute(sql`INSERT INTO ${screeningRankings} (project_id, stage, version, mode, ids, scores)
+  const { rows: [row] } = await tx.execute<{ version: string }>(sql`INSERT INTO ${screeningRankings} (project_id, stage, version, mode, ids, scores)
     VALUES (${projectId}, ${stage}, 1, ${mode}, ${ids}, ${scores})
     ON CONFLICT (project_id, stage) DO UPDATE SET version = ${screeningRankings}.version + 1, mode = excluded.mode,
-      ids = excluded.ids, scores = excluded.scores, stored_at = now()`)
+      ids = excluded.ids, scores = excluded.scores, stored_at = now()
+    RETURNING version`)
+  return Number(row.version)
+}
+
+/**
+ * Holds a ranking this process just stored (after its transaction committed), so that its readers
+ * need not read back the row it wrote.
+ */
+export function holdRanking(projectId: string, stage: Stage, version: number, mode: Ranking['mode'], ranking: PackedRanking): void {
+  const key = `${projectId}:${stage}`
+  if ((held.get(key)?.version ?? -1) >= version) return
+  const ids = Buffer.from(ranking.ids.buffer, ranking.ids.byteOffset, ranking.ids.byteLength)
+  const scores = Buffer.from(ranking.scores.buffer, ranking.scores.byteOffset, ranking.scores.byteLength)
+  keep(key, unpackRanking(version, mode, ids, scores))
+}
+
+function keep(key: string, ranking: Ranking): void {
+  held.delete(key)
+  held.set(key, ranking)
+  while (held.size > HELD_RANKINGS) held.delete(held.keys().next().value as string)
 }
 
 /** The stored version of a stage's ranking (null: none), as a subquery for callers that read it with other data in one statement. */
@@ -121,10 +141,6 @@ async function loadRanking(db: Database, projectId: string, stage: Stage): Promi
   if (!row) return undefined
   const ranking = unpackRanking(row.version, row.mode as Ranking['mode'], row.ids, row.scores)
   // Two loads may race (a new fit stored meanwhile): keep the newer.
-  if ((held.get(key)?.version ?? -1) < ranking.version) {
-    held.delete(key)
-    held.set(key, ranking)
-    while (held.size > HELD_RANKINGS) held.delete(held.keys().next().value as string)
-  }
+  if ((held.get(key)?.version ?? -1) < ranking.version) keep(key, ranking)
   return held.get(key)
 }

@@ -24,6 +24,7 @@ import { Conflict, Forbidden, Invalid, NotFound } from '../errors.ts'
 import { toArticleView, type ArticleView } from './articles.ts'
 import { isPrivileged, STAGES, type ScreeningSettings, type Stage } from './screening-settings.ts'
 import { currentRanking } from './screening-ranking.ts'
+import { committedVersion, decisionCommitted } from './screening-availability.ts'
 
 export type DecisionValue = 'include' | 'exclude' | 'maybe'
 export type DecisionSource = 'human' | 'import' | 'llm' | 'resolution'
@@ -177,10 +178,24 @@ export async function recordHumanDecision(db: Database, projectId: string, setti
   validateReason(settings, input)
   const { recordId } = await requireRecord(db, projectId, input.articleId)
   await requireFullTextCandidate(db, projectId, settings, input.stage, recordId)
-  const [row] = await db.insert(decisions).values({
+  return insertDecision(db, recordId, {
     projectId, articleId: input.articleId, reviewerId, stage: input.stage, decision: input.decision, reason: input.reason ?? null,
     note: input.note ?? null, tags: cleanTags(input.tags), source: 'human'
-  }).returning()
+  })
+}
+
+/**
+ * Inserts one decision on `recordId`'s cluster. At title/abstract, in a transaction that learns the
+ * data version its commit produces, so that this process's record of who may screen what
+ * (screening-availability.ts) moves forward with it instead of being read again.
+ */
+async function insertDecision(db: Database, recordId: string, values: typeof decisions.$inferInsert): Promise<DecisionRow> {
+  if (values.stage !== 'title_abstract') return (await db.insert(decisions).values(values).returning())[0]
+  const { row, version, state } = await db.transaction(async (tx) => {
+    const [inserted] = await tx.insert(decisions).values(values).returning()
+    return { row: inserted, ...await committedVersion(tx, values.projectId, recordId) }
+  })
+  decisionCommitted(values.projectId, version, recordId, state, values.source === 'human' ? values.reviewerId ?? null : null)
   return row
 }
 
@@ -202,10 +217,10 @@ export async function resolveConflict(
   if (status !== 'conflict' && !current?.resolution) {
     throw new Conflict(`this record is not in conflict at the ${input.stage} stage (status: ${status})`)
   }
-  const [row] = await db.insert(decisions).values({
+  const row = await insertDecision(db, recordId, {
     projectId, articleId: input.articleId, reviewerId: resolver.userId, stage: input.stage, decision: input.decision,
     reason: input.reason ?? null, note: input.note ?? null, tags: cleanTags(input.tags), source: 'resolution'
-  }).returning()
+  })
   return { decision: row, previousStatus: status }
 }
 

@@ -1,0 +1,172 @@
+/**
+ * What a reviewer may still screen at title/abstract, held in memory per project and reviewer and
+ * keyed by the project's data version (`projects.data_version`, bumped at the commit of every write to
+ * its articles, decisions or ranking; the project scope reads it with every request). While the
+ * version a request carries is the one held, nothing that decides availability changed, and `next`
+ * needs no statement to know it.
+ *
+ * A write made by this process moves what it holds forward instead of dropping it: the writer fires
+ * the version bump inside its transaction (committedVersion), which locks the project row until
+ * commit, so the version it reads is the one its own commit produces and the previous one is the
+ * state without it. After the commit, an entry held at exactly the previous version takes the
+ * write's effect and the new version; any other entry is dropped and read again when next asked for
+ * (another process wrote meanwhile). A decision followed by a retraining therefore costs the
+ * reviewer's next `next` no read at all.
+ */
+import { sql } from 'drizzle-orm'
+import type { Database, Transaction } from '../db/index.ts'
+import { articles, decisions, projects, screeningStates } from '../db/schema.ts'
+import { rankingVersion } from './screening-ranking.ts'
+
+/** A live record's human decisions and resolution at title/abstract (screening_states, kept by triggers). */
+export interface RecordState {
+  /** Reviewers with a current human decision. */
+  humans: number
+  /** Their current decisions differ. */
+  split: boolean
+  resolved: boolean
+}
+
+interface Held {
+  dataVersion: number
+  /** The stored title/abstract ranking's version at that data version (null: none). */
+  rankingVersion: number | null
+  /** Live (non-duplicate) records. */
+  live: number
+  /** Live records with a human decision or a resolution. */
+  states: Map<string, RecordState>
+  /** Records the reviewer decided. */
+  own: Set<string>
+}
+
+export interface Availability {
+  rankingVersion: number | null
+  /** Live records the reviewer may still screen. */
+  remaining: number
+  isAvailable(recordId: string): boolean
+  /** The status of an available record: someone decided differently ('conflict'), else 'awaiting'. */
+  status(recordId: string): 'awaiting' | 'conflict'
+}
+
+/** By project, then reviewer. */
+const held = new Map<string, Map<string, Held>>()
+const HELD_PROJECTS = 32
+/** Reads from the database so far (what the memory saved is visible in tests and benchmarks). */
+export const availabilityReads = { count: 0 }
+
+type Executor = Pick<Database, 'execute'>
+
+/** The reviewer's availability at the project's data version, from memory when held at that version. */
+export async function availabilityFor(db: Database, project: { id: string; dataVersion: number }, reviewerId: string, reviewersPerRecord: number): Promise<Availability> {
+  let entry = held.get(project.id)?.get(reviewerId)
+  if (!entry || entry.dataVersion !== Number(project.dataVersion)) {
+    entry = await load(db, project.id, reviewerId)
+    let byReviewer = held.get(project.id)
+    if (!byReviewer) {
+      byReviewer = new Map()
+      held.set(project.id, byReviewer)
+      while (held.size > HELD_PROJECTS) held.delete(held.keys().next().value as string)
+    }
+    byReviewer.set(reviewerId, entry)
+  }
+  return view(entry, reviewersPerRecord)
+}
+
+function view(entry: Held, reviewersPerRecord: number): Availability {
+  const { states, own } = entry
+  const closed = (id: string, state: RecordState) => state.resolved || state.humans >= reviewersPerRecord || own.has(id)
+  let unavailable = 0
+  for (const [id, state] of states) if (closed(id, state)) unavailable++
+  return {
+    rankingVersion: entry.rankingVersion,
+    remaining: entry.live - unavailable,
+    isAvailable(id) {
+      const state = states.get(id)
+      return !state || !closed(id, state)
+    },
+    status: (id) => (states.get(id)?.split ? 'conflict' : 'awaiting')
+  }
+}
+
+/** One statement, one snapshot: the data version, the ranking's version, the live count, every record's state and the reviewer's own decisions. */
+async function load(db: Executor, projectId: string, reviewerId: string): Promise<Held> {
+  availabilityReads.count++
+  const { rows: [row] } = await db.execute<{ data_version: string; ranking_version: string | null; live: string; states: Array<[string, number, boolean, boolean]>; own: string[] }>(sql`
+    SELECT p.data_version, ${rankingVersion(projectId, 'title_abstract')} AS ranking_version,
+      (SELECT count(*) FROM ${articles} l WHERE l.project_id = ${projectId} AND l.duplicate_of IS NULL) AS live,
+      coalesce((SELECT json_agg(json_build_array(s.record_id, s.humans, s.lowest IS DISTINCT FROM s.highest, s.resolution IS NOT NULL))
+        FROM ${screeningStates} s WHERE s.project_id = ${projectId} AND s.stage = 'title_abstract'), '[]') AS states,
+      coalesce((SELECT array_agg(DISTINCT coalesce(a.duplicate_of, a.id)) FROM ${decisions} d JOIN ${articles} a ON a.id = d.article_id
+        WHERE d.project_id = ${projectId} AND d.stage = 'title_abstract' AND d.source = 'human' AND d.reviewer_id = ${reviewerId}), '{}') AS own
+    FROM ${projects} p WHERE p.id = ${projectId}`)
+  const states = new Map<string, RecordState>()
+  for (const [id, humans, split, resolved] of row?.states ?? []) states.set(id, { humans, split, resolved })
+  return {
+    dataVersion: Number(row?.data_version ?? -1),
+    rankingVersion: row?.ranking_version == null ? null : Number(row.ranking_version),
+    live: Number(row?.live ?? 0),
+    states,
+    own: new Set(row?.own ?? [])
+  }
+}
+
+/**
+ * Inside a writer's transaction, after its last write to the project: runs the deferred data-version
+ * bump now and returns the version this transaction's commit produces, and the title/abstract state
+ * of `recordId` as the transaction left it. The bump leaves the project row locked until the
+ * transaction ends, so no other writer's change can come between.
+ */
+export async function committedVersion(tx: Transaction, projectId: string, recordId?: string): Promise<{ version: number; state: RecordState | null }> {
+  await tx.execute(sql`SET CONSTRAINTS project_changes_bump IMMEDIATE`)
+  const { rows: [row] } = await tx.execute<{ data_version: string; humans: number | null; split: boolean; resolved: boolean }>(sql`
+    SELECT p.data_version, s.humans, s.lowest IS DISTINCT FROM s.highest AS split, s.resolution IS NOT NULL AS resolved
+    FROM ${projects} p LEFT JOIN ${screeningStates} s ON s.record_id = ${recordId ?? null}::uuid AND s.stage = 'title_abstract'
+    WHERE p.id = ${projectId}`)
+  return {
+    version: Number(row.data_version),
+    state: row.humans === null ? null : { humans: row.humans, split: row.split, resolved: row.resolved }
+  }
+}
+
+/**
+ * After the commit of a transaction that produced `version` (committedVersion): every entry held at
+ * the version before takes `change` and the new version; the others are dropped.
+ */
+function advance(projectId: string, version: number, change: (entry: Held, reviewerId: string) => void): void {
+  const byReviewer = held.get(projectId)
+  if (!byReviewer) return
+  for (const [reviewerId, entry] of byReviewer) {
+    if (entry.dataVersion === version - 1) {
+      change(entry, reviewerId)
+      entry.dataVersion = version
+    } else {
+      byReviewer.delete(reviewerId)
+    }
+  }
+}
+
+/** A committed title/abstract decision (human or resolution) on `recordId`, whose state after it is `state`. */
+export function decisionCommitted(projectId: string, version: number, recordId: string, state: RecordState | null, humanReviewerId: string | null): void {
+  advance(projectId, version, (entry, reviewerId) => {
+    if (state) entry.states.set(recordId, state)
+    else entry.states.delete(recordId)
+    if (reviewerId === humanReviewerId) entry.own.add(recordId)
+  })
+}
+
+/** A committed change of the stored title/abstract ranking (its new version; null: removed). */
+export function rankingCommitted(projectId: string, version: number, storedRankingVersion: number | null): void {
+  advance(projectId, version, (entry) => {
+    entry.rankingVersion = storedRankingVersion
+  })
+}
+
+/** A committed write that changes nothing of title/abstract availability (e.g. a full-text ranking). */
+export function unrelatedChangeCommitted(projectId: string, version: number): void {
+  advance(projectId, version, () => {})
+}
+
+/** Forgets what this process holds (tests). */
+export function forgetAvailability(): void {
+  held.clear()
+}
