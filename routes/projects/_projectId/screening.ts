@@ -84,7 +84,7 @@ const screeningRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const { settings, viewer: caller } = viewer(request)
-    return nextRecord(db, request.project.id, settings, caller, request.query.stage ?? 'title_abstract', request.query.seed, request.query.count)
+    return nextRecord(db, request.project, settings, caller, request.query.stage ?? 'title_abstract', request.query.seed, request.query.count)
   })
 
   fastify.get('/screening/stats', {
