@@ -12,10 +12,10 @@
  * 90th percentile.
  */
 import { parseArgs } from 'node:util'
-import { createScreeningModel, type LabelledRecord } from '../src/screening/active-learning.ts'
-import { buildTfidf, recordText } from '../src/screening/features.ts'
-import { MODEL_DEFAULTS } from '../src/screening/simulate.ts'
+import type { LabelledRecord } from '../src/screening/active-learning.ts'
+import { recordText } from '../src/screening/features.ts'
 import type { ClassifierName } from '../src/screening/models.ts'
+import { buildModelFeatures, createModel, MODEL_PIPELINES } from '../src/screening/pipelines.ts'
 import { cohenRecords } from './support.ts'
 
 const { values } = parseArgs({ options: { records: { type: 'string' }, models: { type: 'string' } } })
@@ -33,13 +33,13 @@ const quantile = (xs: number[], q: number) => {
 
 console.log(`records: ${sample.length} (${sample.filter((r) => r.included).length} relevant), node ${process.version}`)
 for (const classifier of (values.models ?? 'nb,logistic,svm,ensemble').split(',') as ClassifierName[]) {
-  const defaults = MODEL_DEFAULTS[classifier]
   let started = performance.now()
-  const features = buildTfidf(texts, defaults.featureOptions)
+  const features = buildModelFeatures(texts, classifier)
   const featureMs = performance.now() - started
-  console.log(`${classifier}: features ${featureMs.toFixed(0)} ms — ${features.matrix.cols} terms, ${features.matrix.indices.length} non-zeros (${JSON.stringify(defaults.featureOptions)})`)
+  const described = features.map((f, i) => `${f.matrix.cols} terms, ${f.matrix.indices.length} non-zeros (${JSON.stringify(MODEL_PIPELINES[classifier][i].featureOptions)})`)
+  console.log(`${classifier}: features ${featureMs.toFixed(0)} ms — ${described.join('; ')}`)
 
-  const model = createScreeningModel({ seed: 1, features, classifier, balance: defaults.balance, balanceRatio: defaults.balanceRatio })
+  const model = createModel(classifier, features, { seed: 1 })
   const firstInclude = sample.findIndex((r) => r.included)
   const firstExclude = sample.findIndex((r) => !r.included)
   const labelled: LabelledRecord[] = [{ index: firstInclude, label: 1 }, { index: firstExclude, label: 0 }]

@@ -110,8 +110,7 @@ export async function screeningSimulation(ctx: JobContext, payload: SimulationPa
     relevant: result.relevant,
     skipped: { unlabelled, maybe },
     classifier: result.classifier,
-    balance: result.balance,
-    featureOptions: result.featureOptions,
+    pipelines: result.pipelines,
     evaluatedRecords: result.evaluatedRecords,
     evaluatedRelevant: result.evaluatedRelevant,
     /** Fractions (0.831 = 83.1%), mean over the seeds. */

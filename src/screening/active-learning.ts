@@ -9,8 +9,8 @@
  */
 import { buildTfidf, recordText, type SparseMatrix, type TfidfFeatures, type TfidfOptions } from './features.ts'
 import {
-  balancedWeights, createClassifier, descendingPositions, doubleBalance, sigmoid, unbalanced,
-  type BalanceStrategy, type Classifier, type ClassifierName, type DoubleBalanceParameters,
+  balancedWeights, createClassifier, createRanker, descendingPositions, doubleBalance, sigmoid, unbalanced,
+  type BalanceStrategy, type BaseClassifierName, type Classifier, type DoubleBalanceParameters,
   type ClassifierOptions
 } from './models.ts'
 import { createRng, randomPermutation } from './random.ts'
@@ -34,8 +34,8 @@ export interface ScreeningModelOptions {
   /** Alternatively the records' texts (title + abstract, see recordText), vectorised here. */
   texts?: readonly string[]
   featureOptions?: TfidfOptions
-  /** Default 'nb' (multinomial naive Bayes, alpha 3.822, as ASReview's default). */
-  classifier?: ClassifierName
+  /** Default 'nb' (multinomial naive Bayes, alpha 3.822, as ASReview's default). Models of several pipelines: pipelines.ts. */
+  classifier?: BaseClassifierName
   classifierOptions?: ClassifierOptions
   /** Default 'double' (ASReview's default). */
   balance?: BalanceStrategy
@@ -112,11 +112,9 @@ export function createScreeningModel(options: ScreeningModelOptions): ScreeningM
   const maybeAs = options.maybeAs ?? 'ignore'
   const classifier: Classifier = createClassifier(classifierName, matrix, options.classifierOptions)
   // Separate streams so the random order does not depend on how many fits happened.
-  const permutation = randomPermutation(size, createRng(options.seed))
+  const ordering = createOrdering(size, options.seed)
+  const { tieBreak } = ordering
   const balanceRng = createRng(options.seed + 0x9e3779b9)
-  // tieBreak[i]: position of record i in the seeded random order; ties in any score follow it.
-  const tieBreak = new Int32Array(size)
-  for (let p = 0; p < size; p++) tieBreak[permutation[p]] = p
 
   const prior = options.priorScores ? readPrior(options.priorScores, size) : null
   let mode: RankingMode = prior ? 'prior' : 'random'
@@ -152,9 +150,6 @@ export function createScreeningModel(options: ScreeningModelOptions): ScreeningM
     }
     return out
   }
-  const before = (scores: Float64Array, a: number, b: number) =>
-    scores[a] !== scores[b] ? scores[a] > scores[b] : tieBreak[a] < tieBreak[b]
-
   return {
     size,
     features: matrix,
@@ -219,7 +214,116 @@ export function createScreeningModel(options: ScreeningModelOptions): ScreeningM
       return mode === 'model' ? Float64Array.from(allDecisions()) : null
     },
     rank() {
-      const scores = key()
+      return ordering.rank(key(), labelled)
+    },
+    next(count = 1) {
+      return ordering.next(key(), labelled, count)
+    }
+  }
+}
+
+/**
+ * Several screening models (pipelines with their own features, classifier and balance, trained on
+ * the same decisions) fused by reciprocal-rank fusion (Cormack, Clarke & Büttcher 2009): an
+ * unlabelled record scores Σ_m 1 / (k + rank_m), rank_m being its 1-based position among the
+ * unlabelled records when ordered by model m (ties by index), k = 60. Scale-free, so models whose
+ * decision values live on different scales (naive Bayes log-odds, SVM margins) weigh the same, and
+ * a record that any member puts near the top comes early. A labelled record (never proposed) is
+ * placed by the count of unlabelled records each member ranks above it, so that every record has a
+ * value to store and display. The fused decision value is log(sum / best possible sum) × 10: 0 for a
+ * record every member ranks first, comparable across fits (not a log-odds). Before the members can
+ * train, the order is the first member's (prior scores or the seeded random order, as for one model).
+ */
+export function fuseScreeningModels(members: readonly ScreeningModel[], options: { seed: number; k?: number }): ScreeningModel {
+  if (members.length === 0) throw new RangeError('an ensemble needs at least one model')
+  const [first] = members
+  const size = first.size
+  const k = options.k ?? 60
+  const ordering = createOrdering(size, options.seed)
+  const ranker = createRanker(size)
+  let labelled = new Uint8Array(size)
+  let fused: Float64Array | null = null
+
+  const fuse = (): Float64Array => {
+    const sum = new Float64Array(size)
+    const masked = new Float64Array(size)
+    const rankOf = new Float64Array(size)
+    for (const member of members) {
+      const values = member.decisionValues()!
+      const unlabelledValues: number[] = []
+      for (let i = 0; i < size; i++) {
+        masked[i] = labelled[i] ? -Infinity : values[i]
+        if (!labelled[i]) unlabelledValues.push(values[i])
+      }
+      ranker.ranks(masked, rankOf)
+      const ascending = Float64Array.from(unlabelledValues).sort()
+      for (let i = 0; i < size; i++) {
+        // Labelled: 1 + the unlabelled records this member ranks above it.
+        const rank = labelled[i] ? 1 + ascending.length - upperBound(ascending, values[i]) : rankOf[i]
+        sum[i] += 1 / (k + rank)
+      }
+    }
+    const top = members.length / (k + 1)
+    for (let i = 0; i < size; i++) sum[i] = Math.log(sum[i] / top) * 10
+    return sum
+  }
+  const current = (): Float64Array => (fused ??= fuse())
+
+  return {
+    size,
+    features: first.features,
+    get mode() { return first.mode },
+    fit(records) {
+      const started = performance.now()
+      let summary: FitSummary | undefined
+      for (const member of members) summary = member.fit(records)
+      labelled = new Uint8Array(size)
+      for (const { index } of records) labelled[index] = 1
+      fused = null
+      return { ...summary!, durationMs: performance.now() - started }
+    },
+    scoreAll() {
+      return first.mode === 'model' ? current().map(sigmoid) : first.scoreAll()
+    },
+    decisionValues() {
+      return first.mode === 'model' ? Float64Array.from(current()) : null
+    },
+    rank() {
+      return first.mode === 'model' ? ordering.rank(current(), labelled) : first.rank()
+    },
+    next(count = 1) {
+      return first.mode === 'model' ? ordering.next(current(), labelled, count) : first.next(count)
+    }
+  }
+}
+
+/** The number of values ≤ v in an ascending array (its insertion point after equal values). */
+function upperBound(ascending: Float64Array, v: number): number {
+  let low = 0
+  let high = ascending.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (ascending[middle] <= v) low = middle + 1
+    else high = middle
+  }
+  return low
+}
+
+/**
+ * Orders unlabelled records by a key, larger first, ties in a seeded random order (the same
+ * permutation for a given seed and size, so tied records keep their order across fits).
+ */
+function createOrdering(size: number, seed: number) {
+  const permutation = randomPermutation(size, createRng(seed))
+  // tieBreak[i]: position of record i in the seeded random order; ties in any score follow it.
+  const tieBreak = new Int32Array(size)
+  for (let p = 0; p < size; p++) tieBreak[permutation[p]] = p
+  const before = (scores: Float64Array, a: number, b: number) =>
+    scores[a] !== scores[b] ? scores[a] > scores[b] : tieBreak[a] < tieBreak[b]
+  return {
+    tieBreak,
+    /** Every unlabelled record, first to last. */
+    rank(scores: Float64Array, labelled: Uint8Array): Int32Array {
       // Unlabelled records in tie-break order, placed by their score without a comparator sort.
       const rows: number[] = []
       for (let p = 0; p < size; p++) if (!labelled[permutation[p]]) rows.push(permutation[p])
@@ -236,8 +340,8 @@ export function createScreeningModel(options: ScreeningModelOptions): ScreeningM
       candidates.sort((a, b) => (before(scores, a, b) ? -1 : 1))
       return Int32Array.from(candidates)
     },
-    next(count = 1) {
-      const scores = key()
+    /** The first `count` unlabelled records, without sorting them all. */
+    next(scores: Float64Array, labelled: Uint8Array, count: number): number[] {
       // Partial selection: keep the best `count` in a small sorted buffer.
       const best: number[] = []
       for (let i = 0; i < size; i++) {

@@ -32,9 +32,11 @@ export interface Classifier {
   rank(unlabelled: ArrayLike<number>): Float64Array
 }
 
-/** The classifiers offered; CLASSIFIER_NAMES lists them for validation. */
+/** The models offered (see pipelines.ts); CLASSIFIER_NAMES lists them for validation. */
 export type ClassifierName = 'nb' | 'logistic' | 'svm' | 'ensemble'
 export const CLASSIFIER_NAMES: readonly ClassifierName[] = ['nb', 'logistic', 'svm', 'ensemble']
+/** The classifiers a pipeline is built on. */
+export type BaseClassifierName = Exclude<ClassifierName, 'ensemble'>
 
 export function sigmoid(d: number): number {
   return d >= 0 ? 1 / (1 + Math.exp(-d)) : Math.exp(d) / (1 + Math.exp(d))
@@ -46,7 +48,7 @@ function linearScores(matrix: SparseMatrix, weights: Float64Array, bias: number,
   const count = rows ? rows.length : matrix.rows
   const out = new Float64Array(count)
   // Two loops rather than one with `rows ? rows[k] : k`: scoring every record runs after each
-  // fit of the ensemble, and the branch-free loop is markedly faster.
+  // fit, and the branch-free loop is markedly faster.
   if (!rows) {
     for (let row = 0; row < count; row++) {
       let sum = bias
@@ -405,47 +407,6 @@ export function createLinearSvm(matrix: SparseMatrix, options: SvmOptions = {}):
 }
 
 /**
- * Reciprocal-rank fusion (Cormack, Clarke & Büttcher 2009) of several
- * classifiers trained on the same rows: each record scores
- * Σ_m 1 / (k + rank_m), rank_m being its 1-based position when all records
- * are sorted by model m's decision value, k = 60. Scale-free, so models whose
- * scores live on different scales (naive Bayes log-odds, SVM margins) weigh
- * the same. The fused "decision value" is that sum, shifted and scaled to be
- * comparable across fits (it is not a log-odds).
- */
-export function createEnsemble(matrix: SparseMatrix, members: readonly Classifier[], k = 60): Classifier {
-  let fused: Float64Array | null = null
-  const rankOf = new Float64Array(matrix.rows)
-  const ranker = createRanker(matrix.rows)
-  return {
-    name: 'ensemble',
-    matrix,
-    fit(training) {
-      const sum = new Float64Array(matrix.rows)
-      for (const member of members) {
-        member.fit(training)
-        ranker.ranks(member.decisionValues(), rankOf)
-        for (let i = 0; i < sum.length; i++) sum[i] += 1 / (k + rankOf[i])
-      }
-      // Map to a log-odds-like range so that sigmoid() of it stays informative for display.
-      const top = members.length / (k + 1)
-      for (let i = 0; i < sum.length; i++) sum[i] = Math.log(sum[i] / top) * 10
-      fused = sum
-    },
-    decisionValues(rows) {
-      if (!fused) throw new Error('classifier used before fit()')
-      if (!rows) return Float64Array.from(fused)
-      const out = new Float64Array(rows.length)
-      for (let i = 0; i < rows.length; i++) out[i] = fused[rows[i]]
-      return out
-    },
-    rank(unlabelled) {
-      return toProbabilities(this.decisionValues(unlabelled))
-    }
-  }
-}
-
-/**
  * The 0-based position of each key when the keys are sorted largest first, equal keys (−0 and +0
  * included) keeping their order in `keys`: what a stable comparator sort gives, found without a
  * comparator (which costs most of a sort of every record at each fit). The keys are sorted
@@ -501,14 +462,10 @@ export function createRanker(size: number): { ranks(values: Float64Array, out: F
 
 export type ClassifierOptions = NaiveBayesOptions & LogisticOptions & SvmOptions
 
-export function createClassifier(name: ClassifierName, matrix: SparseMatrix, options: ClassifierOptions = {}): Classifier {
+export function createClassifier(name: BaseClassifierName, matrix: SparseMatrix, options: ClassifierOptions = {}): Classifier {
   if (name === 'nb') return createNaiveBayes(matrix, options)
   if (name === 'logistic') return createLogisticRegression(matrix, options)
   if (name === 'svm') return createLinearSvm(matrix, options)
-  if (name === 'ensemble') {
-    // Logistic regression is left out: it costs several times the other two per fit and ranks like the SVM.
-    return createEnsemble(matrix, [createNaiveBayes(matrix, options), createLinearSvm(matrix, options)])
-  }
   throw new RangeError(`unknown classifier "${name as string}"`)
 }
 

@@ -13,10 +13,10 @@
  * - Metrics leave the prior records out (see metrics.ts).
  */
 import { parse } from 'csv-parse/sync'
-import { createScreeningModel } from './active-learning.ts'
-import { buildTfidf, recordText, type TfidfFeatures, type TfidfOptions } from './features.ts'
+import { recordText, type TfidfFeatures } from './features.ts'
 import { screeningMetrics, type ScreeningMetrics } from './metrics.ts'
-import { CLASSIFIER_NAMES, type BalanceStrategy, type ClassifierName, type ClassifierOptions } from './models.ts'
+import { CLASSIFIER_NAMES, type ClassifierName, type ClassifierOptions } from './models.ts'
+import { buildModelFeatures, createModel, MODEL_PIPELINES, type Pipeline } from './pipelines.ts'
 import { createRng } from './random.ts'
 
 export interface SimulationRecord {
@@ -25,47 +25,14 @@ export interface SimulationRecord {
   included: boolean
 }
 
-/**
- * Default settings per classifier.
- * - 'nb' reproduces ASReview 1's default model: TF-IDF on unigrams with
- *   English stop words and raw counts, multinomial naive Bayes (alpha 3.822),
- *   double balance.
- * - 'logistic' follows the feature and balance settings of ASReview 2's
- *   default ("ELAS u4", where the classifier is a linear SVM): unigrams and
- *   bigrams, sublinear tf, no stop-word list, terms in more than 95% of
- *   records dropped, "balanced" weights with ratio 9.8. Terms seen in a single
- *   record are dropped too (minDf 2): they cannot help rank any other record,
- *   and dropping them makes each retraining several times faster.
- * - 'svm' is that pipeline with its own classifier: a linear SVM (squared
- *   hinge, C 0.11), i.e. ASReview 2's ELAS u4.
- * - 'ensemble' fuses naive Bayes and the SVM, both on those features, by
- *   reciprocal-rank fusion.
- */
-const ELAS_SETTINGS = {
-  featureOptions: { ngramMax: 2, sublinearTf: true, stopWords: false, maxDfRatio: 0.95, minDf: 2 } satisfies TfidfOptions,
-  balance: 'balanced' as const,
-  balanceRatio: 9.8
-}
-
-export const MODEL_DEFAULTS: Record<ClassifierName, { featureOptions: TfidfOptions, balance: BalanceStrategy, balanceRatio?: number }> = {
-  nb: { featureOptions: { ngramMax: 1, sublinearTf: false }, balance: 'double' },
-  logistic: ELAS_SETTINGS,
-  svm: ELAS_SETTINGS,
-  ensemble: ELAS_SETTINGS
-}
-
 export interface SimulationOptions {
   /** A count n (seeds 1..n) or explicit seeds. Default 1. */
   seeds?: number | readonly number[]
+  /** The model (pipelines.ts). Default 'nb'. */
   classifier?: ClassifierName
   classifierOptions?: ClassifierOptions
-  /** Default per classifier, see MODEL_DEFAULTS. */
-  balance?: BalanceStrategy
-  balanceRatio?: number
-  /** TF-IDF settings when `features` is not given. Default per classifier, see MODEL_DEFAULTS. */
-  featureOptions?: TfidfOptions
-  /** Features already built for these records (one row per record, same order). */
-  features?: TfidfFeatures
+  /** Features already built for these records by buildModelFeatures for this model (one row per record, same order). */
+  features?: readonly TfidfFeatures[]
   priorIncluded?: number
   priorExcluded?: number
   /** Records screened between two trainings. Default 1. */
@@ -110,8 +77,8 @@ export interface SimulationResult {
   records: number
   relevant: number
   classifier: ClassifierName
-  balance: BalanceStrategy
-  featureOptions: TfidfOptions
+  /** The model's pipelines: features, classifier and balance of each. */
+  pipelines: readonly Pipeline[]
   /** Records and relevant records that the metrics count (priors excluded). */
   evaluatedRecords: number
   evaluatedRelevant: number
@@ -139,11 +106,8 @@ export async function simulateScreening(
   const retrainEvery = Math.max(1, Math.floor(options.retrainEvery ?? 1))
   const stopWhenAllFound = options.stopWhenAllFound ?? true
   const classifier = options.classifier ?? 'nb'
-  const defaults = MODEL_DEFAULTS[classifier]
-  if (!defaults) throw new SimulationError(`unknown classifier "${classifier}"`)
-  const balance = options.balance ?? defaults.balance
-  const balanceRatio = options.balanceRatio ?? defaults.balanceRatio
-  const featureOptions = options.features?.options ?? options.featureOptions ?? defaults.featureOptions
+  const pipelines = MODEL_PIPELINES[classifier]
+  if (!pipelines) throw new SimulationError(`unknown classifier "${classifier}"`)
 
   const includedIdx: number[] = []
   const excludedIdx: number[] = []
@@ -154,8 +118,10 @@ export async function simulateScreening(
   if (excludedIdx.length < priorExcluded) throw new SimulationError(`the dataset has ${excludedIdx.length} irrelevant records; ${priorExcluded} are needed as prior knowledge`)
 
   const featureStart = performance.now()
-  const features = options.features ?? buildTfidf(records.map(recordText), featureOptions)
-  if (features.matrix.rows !== records.length) throw new SimulationError('features do not have one row per record')
+  const features = options.features ?? buildModelFeatures(records.map(recordText), classifier)
+  if (features.length !== pipelines.length || features.some((f) => f.matrix.rows !== records.length)) {
+    throw new SimulationError('features do not have one row per record for each of the model\'s pipelines')
+  }
   const featureMs = performance.now() - featureStart
 
   const n = records.length
@@ -168,14 +134,7 @@ export async function simulateScreening(
     const started = performance.now()
     const priorRng = createRng(seed)
     const priorIndices = [...priorRng.sample(includedIdx, priorIncluded), ...priorRng.sample(excludedIdx, priorExcluded)]
-    const model = createScreeningModel({
-      seed,
-      features: features.matrix,
-      classifier,
-      classifierOptions: options.classifierOptions,
-      balance,
-      balanceRatio
-    })
+    const model = createModel(classifier, features, { seed, classifierOptions: options.classifierOptions })
     const labelled = priorIndices.map((index) => ({ index, label: records[index].included }))
     const order: number[] = []
     const found: number[] = []
@@ -216,8 +175,7 @@ export async function simulateScreening(
     records: n,
     relevant: includedIdx.length,
     classifier,
-    balance,
-    featureOptions,
+    pipelines,
     evaluatedRecords,
     evaluatedRelevant,
     runs,

@@ -1,6 +1,6 @@
 /**
  * Worker thread of the screening model (started lazily by training-thread.ts,
- * one per process): builds the TF-IDF features (kept for the last few
+ * one per process): builds the TF-IDF features of the model's pipelines (kept for the last few
  * projects, with the records' ids, under a fingerprint of the records and
  * their texts that the caller gives), fits the classifier on the labels and scores every record, so that
  * the process's event loop never runs a training. A request without records
@@ -10,10 +10,10 @@
  * the records.
  */
 import { parentPort } from 'node:worker_threads'
-import { createScreeningModel, type LabelledRecord } from './active-learning.ts'
-import { buildTfidf, type TfidfFeatures } from './features.ts'
+import type { LabelledRecord } from './active-learning.ts'
+import type { TfidfFeatures } from './features.ts'
 import type { ClassifierName } from './models.ts'
-import { MODEL_DEFAULTS } from './simulate.ts'
+import { buildModelFeatures, createModel } from './pipelines.ts'
 
 export interface TrainRequest {
   id: number
@@ -50,7 +50,7 @@ export interface TrainResult {
 
 export type TrainReply = { id: number; ok: true; result: TrainResult } | { id: number; ok: false; message: string } | { id: number; ok: false; needsTexts: true }
 
-interface KeptRecords { fingerprint: string; features: TfidfFeatures; ids: string[]; indexOf: Map<string, number>; idBytes: Buffer }
+interface KeptRecords { fingerprint: string; features: TfidfFeatures[]; ids: string[]; indexOf: Map<string, number>; idBytes: Buffer }
 const featureCache = new Map<string, KeptRecords>()
 const FEATURE_CACHE_SIZE = 4
 
@@ -65,7 +65,7 @@ function keptRecords(request: Omit<TrainRequest, 'id'>): { kept: KeptRecords; ca
   const idBytes = Buffer.alloc(ids.length * 16)
   ids.forEach((id, i) => idBytes.write(id.replace(/-/g, ''), i * 16, 16, 'hex'))
   const kept = {
-    fingerprint: request.fingerprint, features: buildTfidf(texts, MODEL_DEFAULTS[request.classifier].featureOptions),
+    fingerprint: request.fingerprint, features: buildModelFeatures(texts, request.classifier),
     ids, indexOf: new Map(ids.map((id, i) => [id, i])), idBytes
   }
   featureCache.delete(request.key)
@@ -108,10 +108,7 @@ export function train(request: Omit<TrainRequest, 'id'>): TrainResult {
       if (index !== undefined) priorScores[index] = p
     }
   }
-  const defaults = MODEL_DEFAULTS[request.classifier]
-  const model = createScreeningModel({
-    seed: 1, features: kept.features, classifier: request.classifier, balance: defaults.balance, balanceRatio: defaults.balanceRatio, priorScores
-  })
+  const model = createModel(request.classifier, kept.features, { seed: 1, priorScores })
   const fit = model.fit(labelled)
   const scores = fit.mode === 'random' ? null : model.scoreAll()
   return {

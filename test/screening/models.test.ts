@@ -1,7 +1,8 @@
 import t from 'tap'
+import { fuseScreeningModels, type ScreeningModel } from '../../src/screening/active-learning.ts'
 import type { SparseMatrix } from '../../src/screening/features.ts'
 import {
-  balancedWeights, createClassifier, createEnsemble, createLinearSvm, createLogisticRegression, createNaiveBayes, doubleBalance,
+  balancedWeights, createClassifier, createLinearSvm, createLogisticRegression, createNaiveBayes, doubleBalance,
   minimiseLbfgs, sigmoid, unbalanced, type Classifier
 } from '../../src/screening/models.ts'
 import { createRng } from '../../src/screening/random.ts'
@@ -151,9 +152,9 @@ function separable(): { X: SparseMatrix, includes: number[], excludes: number[] 
   return { X: csr(rows), includes, excludes }
 }
 
-t.test('SVM, logistic regression and the ensemble rank a separable set perfectly', async (t) => {
+t.test('SVM, logistic regression and naive Bayes rank a separable set perfectly', async (t) => {
   const { X, includes, excludes } = separable()
-  for (const name of ['svm', 'logistic', 'ensemble', 'nb'] as const) {
+  for (const name of ['svm', 'logistic', 'nb'] as const) {
     const model: Classifier = createClassifier(name, X)
     // Train on two of each class only; every other include must outrank every other exclude.
     model.fit(balancedWeights(includes.slice(0, 2), excludes.slice(0, 2)))
@@ -201,17 +202,22 @@ t.test('the SVM warm-starts: a refit on the same rows keeps the solution; a labe
   t.ok(flipped[1] > flipped[0] && flipped[3] > flipped[2], 'swapped labels swap the ranking')
 })
 
-t.test('reciprocal-rank fusion: the fused order follows the sum of 1/(60 + rank)', async (t) => {
-  const X = csr([[1], [2], [3], [4]])
-  // Two fixed "models": one ranks rows 3,2,1,0, the other 0,1,2,3 except that row 2 comes first.
-  const fixed = (values: number[]): Classifier => ({
-    name: 'fixed', matrix: X, fit() {}, decisionValues: () => Float64Array.from(values), rank: () => new Float64Array(4)
+t.test('reciprocal-rank fusion of models: ranks among the unlabelled records, sum of 1/(60 + rank)', async (t) => {
+  // Two fixed "models" over 5 records; record 4 is labelled. Among records 0–3 one ranks 3,2,1,0,
+  // the other 2,0,1,3.
+  const fixed = (values: number[]): ScreeningModel => ({
+    size: 5, features: csr([[1], [1], [1], [1], [1]]), mode: 'model',
+    fit: () => ({ mode: 'model', includes: 1, excludes: 0, maybes: 0, trainingRecords: 1, durationMs: 0 }),
+    scoreAll: () => Float64Array.from(values), decisionValues: () => Float64Array.from(values),
+    rank: () => { throw new Error('not used') }, next: () => { throw new Error('not used') }
   })
-  const ensemble = createEnsemble(X, [fixed([1, 2, 3, 4]), fixed([3, 2, 4, 1])])
-  ensemble.fit(unbalanced([0], [1]))
-  const d = ensemble.decisionValues()
+  const fused = fuseScreeningModels([fixed([1, 2, 3, 4, 5]), fixed([3, 2, 4, 1, 5])], { seed: 1 })
+  fused.fit([{ index: 4, label: 1 }])
+  const d = fused.decisionValues()!
   // Ranks: row 0 → 4 and 2; row 1 → 3 and 3; row 2 → 2 and 1; row 3 → 1 and 4.
   // Sums: 1/64 + 1/62 = 0.031754; 2/63 = 0.031746; 1/62 + 1/61 = 0.032522; 1/61 + 1/64 = 0.032018.
-  t.same([...d].map((_, i) => i).sort((a, b) => d[b] - d[a]), [2, 3, 0, 1])
+  t.same([...fused.rank()], [2, 3, 0, 1])
+  t.same(fused.next(2), [2, 3])
   t.ok(Math.abs(d[2] - Math.log((1 / 62 + 1 / 61) / (2 / 61)) * 10) < 1e-9, 'scaled log of the sum over its maximum')
+  t.equal(d[4], 0, 'the labelled record, above every unlabelled one for both models, has the value of rank 1 in both')
 })

@@ -7,7 +7,8 @@ import {
   type Classifier, type ClassifierName, type TrainingSet
 } from '../../src/screening/models.ts'
 import { createRng, randomPermutation } from '../../src/screening/random.ts'
-import { MODEL_DEFAULTS, parseLabelledCsv, simulateScreening, type SimulationRecord } from '../../src/screening/simulate.ts'
+import { parseLabelledCsv, simulateScreening, type SimulationRecord } from '../../src/screening/simulate.ts'
+import { MODEL_PIPELINES, type Pipeline } from '../../src/screening/pipelines.ts'
 
 /*
  * The screening code is tuned for speed (locals in the SVM's inner loops, scoring only the rows that
@@ -92,62 +93,56 @@ function referenceSvm(matrix: SparseMatrix, C = 0.11, maxPasses = 3, tolerance =
   }
 }
 
-/** Reciprocal-rank fusion with ranks from a comparator sort of every record. */
-function referenceEnsemble(matrix: SparseMatrix, members: Classifier[], k = 60): Classifier {
-  let fused = new Float64Array(0)
-  return {
-    name: 'ensemble',
-    matrix,
-    fit(training) {
-      const sum = new Float64Array(matrix.rows)
-      for (const member of members) {
-        member.fit(training)
-        const d = member.decisionValues()
-        const order = Int32Array.from({ length: matrix.rows }, (_, i) => i).sort((a, b) => d[b] - d[a] || a - b)
-        const rankOf = new Float64Array(matrix.rows)
-        order.forEach((row, r) => { rankOf[row] = r + 1 })
-        for (let i = 0; i < sum.length; i++) sum[i] += 1 / (k + rankOf[i])
-      }
-      const top = members.length / (k + 1)
-      fused = sum.map((s) => Math.log(s / top) * 10)
-    },
-    decisionValues() { return Float64Array.from(fused) },
-    rank() { throw new Error('not used') }
+function referenceClassifier(name: 'nb' | 'svm', matrix: SparseMatrix): Classifier {
+  return name === 'nb' ? createNaiveBayes(matrix) : referenceSvm(matrix)
+}
+
+/** A pipeline's decision values for every record after training on the labelled ones. */
+function referencePipeline(records: readonly SimulationRecord[], pipeline: Pipeline, seed: number) {
+  const matrix = buildTfidf(records.map(recordText), pipeline.featureOptions).matrix
+  const classifier = referenceClassifier(pipeline.classifier as 'nb' | 'svm', matrix)
+  const balanceRng = createRng(seed + 0x9e3779b9)
+  return (labelled: readonly number[]): Float64Array => {
+    const includes = labelled.filter((i) => records[i].included).sort((a, b) => a - b)
+    const excludes = labelled.filter((i) => !records[i].included).sort((a, b) => a - b)
+    const training: TrainingSet = pipeline.balance === 'double'
+      ? doubleBalance(includes, excludes, balanceRng)
+      : pipeline.balance === 'balanced' ? balancedWeights(includes, excludes, pipeline.balanceRatio) : unbalanced(includes, excludes)
+    classifier.fit(training)
+    return classifier.decisionValues()
   }
 }
 
-function referenceClassifier(name: ClassifierName, matrix: SparseMatrix): Classifier {
-  if (name === 'nb') return createNaiveBayes(matrix)
-  if (name === 'svm') return referenceSvm(matrix)
-  if (name === 'ensemble') return referenceEnsemble(matrix, [createNaiveBayes(matrix), referenceSvm(matrix)])
-  throw new Error(`no reference for ${name}`)
-}
-
-/** One seed of simulateScreening's loop: train on every label, sort the unlabelled records, screen the first. */
+/**
+ * One seed of simulateScreening's loop: train every pipeline on every label, sort the unlabelled
+ * records (several pipelines: by the sum of 1/(60 + rank) of their comparator-sorted ranks among
+ * the unlabelled records, ties by index), screen the first.
+ */
 function referenceOrder(records: readonly SimulationRecord[], name: ClassifierName, seed: number): number[] {
-  const defaults = MODEL_DEFAULTS[name]
-  const matrix = buildTfidf(records.map(recordText), defaults.featureOptions).matrix
+  const pipelines = MODEL_PIPELINES[name].map((pipeline) => referencePipeline(records, pipeline, seed))
   const size = records.length
   const included = records.flatMap((r, i) => (r.included ? [i] : []))
   const excluded = records.flatMap((r, i) => (r.included ? [] : [i]))
   const priorRng = createRng(seed)
   const labelled = [...priorRng.sample(included, 1), ...priorRng.sample(excluded, 1)]
-  const classifier = referenceClassifier(name, matrix)
   const permutation = randomPermutation(size, createRng(seed))
-  const balanceRng = createRng(seed + 0x9e3779b9)
   const tieBreak = new Int32Array(size)
   permutation.forEach((row, position) => { tieBreak[row] = position })
   const ranking = () => {
-    const includes = labelled.filter((i) => records[i].included).sort((a, b) => a - b)
-    const excludes = labelled.filter((i) => !records[i].included).sort((a, b) => a - b)
-    const training: TrainingSet = defaults.balance === 'double'
-      ? doubleBalance(includes, excludes, balanceRng)
-      : defaults.balance === 'balanced' ? balancedWeights(includes, excludes, defaults.balanceRatio) : unbalanced(includes, excludes)
-    classifier.fit(training)
-    const d = classifier.decisionValues()
     const done = new Set(labelled)
-    return Array.from({ length: size }, (_, i) => i).filter((i) => !done.has(i))
-      .sort((a, b) => (d[a] !== d[b] ? d[b] - d[a] : tieBreak[a] - tieBreak[b]))
+    const unlabelled = Array.from({ length: size }, (_, i) => i).filter((i) => !done.has(i))
+    const values = pipelines.map((fit) => fit(labelled))
+    let key: Float64Array
+    if (values.length === 1) {
+      key = values[0]
+    } else {
+      key = new Float64Array(size)
+      for (const d of values) {
+        const byValue = [...unlabelled].sort((a, b) => d[b] - d[a] || a - b)
+        byValue.forEach((row, r) => { key[row] += 1 / (60 + r + 1) })
+      }
+    }
+    return unlabelled.sort((a, b) => (key[a] !== key[b] ? key[b] - key[a] : tieBreak[a] - tieBreak[b]))
   }
   const order: number[] = []
   let missing = included.length - 1
