@@ -128,6 +128,55 @@ export async function committedVersion(tx: Transaction, projectId: string, recor
   }
 }
 
+export type DecisionInsert = typeof decisions.$inferInsert
+
+/** A decisions row as PostgreSQL returns it. */
+interface DecisionColumns {
+  id: string; project_id: string; article_id: string; reviewer_id: string | null; stage: 'title_abstract' | 'full_text'
+  decision: 'include' | 'exclude' | 'maybe'; reason: string | null; note: string | null; source: string; tags: string[]
+  probability: number | null; justification: string | null; model: string | null; origin: unknown; created_at: Date
+}
+
+/**
+ * Inserts one title/abstract decision and learns the data version its commit produces and the
+ * record's state after it (committedVersion), in one round trip: the statements go as one
+ * simple-protocol query (which takes no parameters, hence the quoted literals), so the decision
+ * costs one exchange with PostgreSQL instead of five. A failure rolls the transaction back.
+ */
+export async function insertCommitted(db: Database, values: DecisionInsert, recordId: string): Promise<{ row: DecisionColumns; version: number; state: RecordState | null }> {
+  const client = await db.$client.connect()
+  const literal = (value: string | null | undefined) => (value === null || value === undefined ? 'NULL' : client.escapeLiteral(value))
+  const tags = `ARRAY[${(values.tags ?? []).map(literal).join(', ')}]::text[]`
+  const text = `BEGIN;
+    INSERT INTO decisions (project_id, article_id, reviewer_id, stage, decision, reason, note, tags, source)
+    VALUES (${literal(values.projectId)}, ${literal(values.articleId)}, ${literal(values.reviewerId)}, 'title_abstract', ${literal(values.decision)},
+      ${literal(values.reason)}, ${literal(values.note)}, ${tags}, ${literal(values.source ?? 'human')})
+    RETURNING *;
+    SET CONSTRAINTS project_changes_bump IMMEDIATE;
+    SELECT p.data_version, s.humans, s.lowest IS DISTINCT FROM s.highest AS split, s.resolution IS NOT NULL AS resolved
+    FROM projects p LEFT JOIN screening_states s ON s.record_id = ${literal(recordId)}::uuid AND s.stage = 'title_abstract'
+    WHERE p.id = ${literal(values.projectId)};
+    COMMIT`
+  let failed: unknown
+  try {
+    const results = await client.query(text) as unknown as Array<{ rows: Array<Record<string, unknown>> }>
+    const row = results[1].rows[0] as unknown as DecisionColumns
+    const after = results[3].rows[0] as { data_version: string; humans: number | null; split: boolean; resolved: boolean }
+    return {
+      row,
+      version: Number(after.data_version),
+      state: after.humans === null ? null : { humans: after.humans, split: after.split, resolved: after.resolved }
+    }
+  } catch (error) {
+    failed = error
+    await client.query('ROLLBACK').then(() => { failed = undefined }, () => {})
+    throw error
+  } finally {
+    // A connection whose rollback failed is closed rather than handed back in a failed transaction.
+    client.release(failed instanceof Error ? failed : undefined)
+  }
+}
+
 /**
  * After the commit of a transaction that produced `version` (committedVersion): every entry held at
  * the version before takes `change` and the new version; the others are dropped.

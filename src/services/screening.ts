@@ -24,7 +24,7 @@ import { Conflict, Forbidden, Invalid, NotFound } from '../errors.ts'
 import { toArticleView, type ArticleView } from './articles.ts'
 import { isPrivileged, STAGES, type ScreeningSettings, type Stage } from './screening-settings.ts'
 import { currentRanking } from './screening-ranking.ts'
-import { committedVersion, decisionCommitted } from './screening-availability.ts'
+import { decisionCommitted, insertCommitted, type DecisionInsert } from './screening-availability.ts'
 
 export type DecisionValue = 'include' | 'exclude' | 'maybe'
 export type DecisionSource = 'human' | 'import' | 'llm' | 'resolution'
@@ -189,14 +189,15 @@ export async function recordHumanDecision(db: Database, projectId: string, setti
  * data version its commit produces, so that this process's record of who may screen what
  * (screening-availability.ts) moves forward with it instead of being read again.
  */
-async function insertDecision(db: Database, recordId: string, values: typeof decisions.$inferInsert): Promise<DecisionRow> {
+async function insertDecision(db: Database, recordId: string, values: DecisionInsert): Promise<DecisionRow> {
   if (values.stage !== 'title_abstract') return (await db.insert(decisions).values(values).returning())[0]
-  const { row, version, state } = await db.transaction(async (tx) => {
-    const [inserted] = await tx.insert(decisions).values(values).returning()
-    return { row: inserted, ...await committedVersion(tx, values.projectId, recordId) }
-  })
+  const { row, version, state } = await insertCommitted(db, values, recordId)
   decisionCommitted(values.projectId, version, recordId, state, values.source === 'human' ? values.reviewerId ?? null : null)
-  return row
+  return {
+    id: row.id, projectId: row.project_id, articleId: row.article_id, reviewerId: row.reviewer_id, stage: row.stage, decision: row.decision,
+    reason: row.reason, note: row.note, source: row.source, tags: row.tags, probability: row.probability, justification: row.justification,
+    model: row.model, origin: row.origin, createdAt: row.created_at
+  }
 }
 
 /**

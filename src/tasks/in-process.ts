@@ -33,6 +33,11 @@ export class InProcessRunner {
 
   get activeCount(): number { return this.running.size }
 
+  /** Enqueued here and not started yet. */
+  isWaiting(taskId: string): boolean {
+    return this.waiting.includes(taskId)
+  }
+
   private pump(): void {
     while (!this.closed && this.running.size < this.options.concurrency && this.waiting.length > 0) {
       const taskId = this.waiting.shift() as string

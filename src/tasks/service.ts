@@ -32,6 +32,8 @@ export class QueueUnavailableError extends Unavailable {
 /** Creates tasks (row first, then delivery) and cancels them, in either engine. */
 export class TaskService {
   readonly store: TaskStore
+  /** In-process mode: the latest task created by submitUnlessQueued per kind (type, project, sameAs). */
+  private readonly waitingHere = new Map<string, TaskRow>()
 
   constructor(db: Database, private readonly events: EventHub, private readonly engine: TaskEngine) {
     this.store = new TaskStore(db)
@@ -71,8 +73,19 @@ export class TaskService {
    * task the queue cannot take now stays queued: the reconciler delivers it later.
    */
   async submitUnlessQueued<T extends TaskType>(input: NewTask<T>, options: Parameters<TaskStore['createUnlessQueued']>[1]): Promise<{ task: TaskRow; created: boolean }> {
+    // In-process: a task like it that this process created and has not started yet is certainly
+    // still queued (it starts here or nowhere), so the database need not be asked.
+    const key = `${input.type}:${input.projectId ?? ''}:${JSON.stringify(options.sameAs)}`
+    const local = this.waitingHere.get(key)
+    if (local && this.engine.mode === 'in-process' && this.engine.runner.isWaiting(local.id)) return { task: local, created: false }
+    this.waitingHere.delete(key)
     const outcome = await this.store.createUnlessQueued(input, options)
     if (outcome.created) {
+      if (this.engine.mode === 'in-process') {
+        this.waitingHere.set(key, outcome.task)
+        // Forget tasks that started since, so that the map stays as small as what waits.
+        if (this.waitingHere.size > 256) for (const [k, task] of this.waitingHere) if (!this.engine.runner.isWaiting(task.id)) this.waitingHere.delete(k)
+      }
       await this.deliver(outcome.task).catch(() => {})
       await publishTask(this.events, 'task.queued', outcome.task).catch(() => {})
     }

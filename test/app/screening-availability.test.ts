@@ -154,3 +154,26 @@ t.test('a reviewer\'s own decision and the retraining after it need no read of a
   t.not((await next()).article.id, other.article.id, 'a decision written elsewhere is not proposed again')
   t.equal(availabilityReads.count, before + 1, 'after one read')
 })
+
+t.test('a decision the database refuses stores nothing and leaves every connection usable', { skip: needsServices }, async (t) => {
+  const app = await build(t)
+  const alice = await userWithToken(app)
+  const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Refused decision' } })).json()
+  const base = `/api/projects/${project.id}`
+  const rows = await app.db.insert(articles).values(Array.from({ length: 30 }, (_, i) => ({ projectId: project.id, sourceIndex: i, title: `Record ${i}` }))).returning()
+  // A trigger of this test refuses decisions whose note is "refuse", after the insert ran.
+  await app.db.execute(sql.raw(`CREATE OR REPLACE FUNCTION refuse_decision() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.note = 'refuse' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`))
+  await app.db.execute(sql.raw('CREATE TRIGGER refuse_decision AFTER INSERT ON decisions FOR EACH ROW EXECUTE FUNCTION refuse_decision()'))
+  t.teardown(async () => { await app.pg.pool.query('DROP TRIGGER IF EXISTS refuse_decision ON decisions') })
+  const decide = (i: number, note?: string) => app.inject({ method: 'POST', url: `${base}/articles/${rows[i].id}/decisions`, headers: alice.auth, payload: { decision: 'exclude', note } })
+  const refused = await decide(0, 'refuse')
+  t.equal(refused.statusCode, 500, 'refused')
+  const stored = await app.db.select().from(decisions).where(sql`${decisions.projectId} = ${project.id}`)
+  t.equal(stored.length, 0, 'nothing stored')
+  // More decisions than the pool has connections: none may land on a connection left in a failed transaction.
+  for (let i = 1; i <= 24; i++) t.equal((await decide(i)).statusCode, 201)
+  t.equal((await app.db.select().from(decisions).where(sql`${decisions.projectId} = ${project.id}`)).length, 24)
+  const next = (await app.inject({ url: `${base}/screening/next`, headers: alice.auth })).json()
+  t.equal(next.remaining, 30 - 24, 'the refused record is still to screen')
+})
