@@ -16,6 +16,6 @@ export async function screeningTrain(ctx: JobContext, payload: TrainPayload): Pr
   await ctx.progress(0.05, `training the ${stage} model`)
   const summary = await trainScreeningModel(ctx.db, projectId, stage, { signal: ctx.signal, queuedAt: ctx.task.createdAt })
   // A training that left the work to a newer one (or whose result a newer one replaced) trained nothing to announce.
-  if (!summary.superseded) await ctx.emit('screening.model.trained', { stage, mode: summary.mode, labelled: summary.labelled, includes: summary.includes })
+  if (!summary.superseded && !summary.unchanged) await ctx.emit('screening.model.trained', { stage, mode: summary.mode, labelled: summary.labelled, includes: summary.includes })
   return summary
 }

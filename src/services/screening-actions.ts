@@ -25,7 +25,7 @@ type DecisionRequest = Static<typeof DecisionBody>
 /** Retraining follows every decision in the background; a failure to queue it never fails the decision. */
 async function retrainLater(deps: ScreeningDeps, projectId: string, stage: Stage, userId: string): Promise<void> {
   try {
-    await queueTraining(deps, projectId, stage, userId)
+    await queueTraining(deps, projectId, stage, userId, { afterRunning: true })
   } catch (err) {
     deps.log.warn({ err, projectId, stage }, 'could not queue the screening model retraining')
   }

@@ -138,32 +138,39 @@ interface DecisionColumns {
 }
 
 /**
- * Inserts one title/abstract decision and learns the data version its commit produces and the
- * record's state after it (committedVersion), in one round trip: the statements go as one
- * simple-protocol query (which takes no parameters, hence the quoted literals), so the decision
- * costs one exchange with PostgreSQL instead of five. A failure rolls the transaction back.
+ * Inserts one title/abstract decision on an article of the project and learns the data version its
+ * commit produces and the state of the article's record after it (committedVersion), in one round
+ * trip: the statements go as one simple-protocol query (which takes no parameters, hence the quoted
+ * literals), so the decision costs one exchange with PostgreSQL instead of six. Undefined (nothing
+ * written) when the article is not the project's. A failure rolls the transaction back.
  */
-export async function insertCommitted(db: Database, values: DecisionInsert, recordId: string): Promise<{ row: DecisionColumns; version: number; state: RecordState | null }> {
+export async function insertCommitted(db: Database, values: DecisionInsert): Promise<{ row: DecisionColumns; recordId: string; version: number; state: RecordState | null } | undefined> {
   const client = await db.$client.connect()
   const literal = (value: string | null | undefined) => (value === null || value === undefined ? 'NULL' : client.escapeLiteral(value))
   const tags = `ARRAY[${(values.tags ?? []).map(literal).join(', ')}]::text[]`
+  const article = `${literal(values.articleId)}::uuid`
   const text = `BEGIN;
     INSERT INTO decisions (project_id, article_id, reviewer_id, stage, decision, reason, note, tags, source)
-    VALUES (${literal(values.projectId)}, ${literal(values.articleId)}, ${literal(values.reviewerId)}, 'title_abstract', ${literal(values.decision)},
-      ${literal(values.reason)}, ${literal(values.note)}, ${tags}, ${literal(values.source ?? 'human')})
+    SELECT a.project_id, a.id, ${literal(values.reviewerId)}, 'title_abstract', ${literal(values.decision)},
+      ${literal(values.reason)}, ${literal(values.note)}, ${tags}, ${literal(values.source ?? 'human')}
+    FROM articles a WHERE a.id = ${article} AND a.project_id = ${literal(values.projectId)}::uuid
     RETURNING *;
     SET CONSTRAINTS project_changes_bump IMMEDIATE;
-    SELECT p.data_version, s.humans, s.lowest IS DISTINCT FROM s.highest AS split, s.resolution IS NOT NULL AS resolved
-    FROM projects p LEFT JOIN screening_states s ON s.record_id = ${literal(recordId)}::uuid AND s.stage = 'title_abstract'
-    WHERE p.id = ${literal(values.projectId)};
+    SELECT p.data_version, coalesce(a.duplicate_of, a.id) AS record_id, s.humans, s.lowest IS DISTINCT FROM s.highest AS split,
+      s.resolution IS NOT NULL AS resolved
+    FROM projects p LEFT JOIN articles a ON a.id = ${article}
+      LEFT JOIN screening_states s ON s.record_id = coalesce(a.duplicate_of, a.id) AND s.stage = 'title_abstract'
+    WHERE p.id = ${literal(values.projectId)}::uuid;
     COMMIT`
   let failed: unknown
   try {
     const results = await client.query(text) as unknown as Array<{ rows: Array<Record<string, unknown>> }>
-    const row = results[1].rows[0] as unknown as DecisionColumns
-    const after = results[3].rows[0] as { data_version: string; humans: number | null; split: boolean; resolved: boolean }
+    const row = results[1].rows[0] as unknown as DecisionColumns | undefined
+    if (!row) return undefined
+    const after = results[3].rows[0] as { data_version: string; record_id: string; humans: number | null; split: boolean; resolved: boolean }
     return {
       row,
+      recordId: after.record_id,
       version: Number(after.data_version),
       state: after.humans === null ? null : { humans: after.humans, split: after.split, resolved: after.resolved }
     }

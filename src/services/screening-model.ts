@@ -43,12 +43,16 @@ const KEPT_TRAININGS = 3
  * Queues a retraining unless one is already waiting for this project and
  * stage (a running one does not count: it may have read the decisions before
  * the latest). Returns the new task, or the one that was waiting; concurrent
- * decisions queue at most one.
+ * decisions queue at most one. `afterRunning` (a decision's retraining): while
+ * a training runs in this process (in-process jobs), the next one is queued
+ * when it ends instead of now, off the request's path.
  */
-export async function queueTraining(deps: { tasks: TaskService }, projectId: string, stage: Stage, createdBy: string | null): Promise<{ task: TaskRow; created: boolean }> {
+export async function queueTraining(
+  deps: { tasks: TaskService }, projectId: string, stage: Stage, createdBy: string | null, { afterRunning = false }: { afterRunning?: boolean } = {}
+): Promise<{ task: TaskRow; created: boolean }> {
   return deps.tasks.submitUnlessQueued({ type: 'screening-train', projectId, payload: { stage }, createdBy }, {
     sameAs: { stage }, pendingTtlMs: PENDING_TTL_MS, keepSucceeded: KEPT_TRAININGS
-  })
+  }, { afterRunning })
 }
 
 export interface TrainingSummary {
@@ -69,6 +73,8 @@ export interface TrainingSummary {
   totalMs: number
   /** True when a newer training had already stored its result, so this one stored nothing. */
   superseded: boolean
+  /** True when the stored fit was given the same model, records, labels and prior scores: nothing was fitted or stored. */
+  unchanged: boolean
 }
 
 /** The latest LLM probability of inclusion on a record, if any. */
@@ -99,7 +105,7 @@ export async function trainScreeningModel(db: Database, projectId: string, stage
       const settings = await getScreeningSettings(db, projectId)
       return {
         stage, classifier: settings.classifier, mode: 'random', records: 0, labelled: 0, includes: 0, excludes: 0, maybes: 0, scored: 0,
-        featureMs: 0, featuresCached: false, fitMs: 0, totalMs: 0, superseded: true
+        featureMs: 0, featuresCached: false, fitMs: 0, totalMs: 0, superseded: true, unchanged: false
       }
     }
     return trainOnce(db, projectId, stage, options.signal)
@@ -144,6 +150,17 @@ async function trainOnce(db: Database, projectId: string, stage: Stage, signal: 
   // loop stays free for requests. The records and texts are read and sent only when the thread does
   // not keep those of this fingerprint.
   const fingerprint = fullTextIds ? `${articlesVersion}:${createHash('sha1').update(fullTextIds.join(',')).digest('base64url')}` : articlesVersion
+  // A training asked for after one that read the same decisions (a burst of decisions during a
+  // training) would fit the same model again and store the same ranking: it stops here.
+  const inputs = createHash('sha1').update(JSON.stringify([classifier, fingerprint, labels, priors])).digest('base64url')
+  const stored = await getScreeningModel(db, projectId, stage)
+  if (stored?.stats.inputs === inputs) {
+    return {
+      stage, classifier, mode: stored.stats.mode ?? 'random', records: stored.stats.records ?? 0, labelled: stored.labelled, includes: stored.includes,
+      excludes: stored.stats.excludes ?? 0, maybes: stored.stats.maybes ?? 0, scored: 0, featureMs: 0, featuresCached: true, fitMs: 0,
+      totalMs: performance.now() - started, superseded: false, unchanged: true
+    }
+  }
   const request = { key: `${projectId}:${stage}:${classifier}`, fingerprint, classifier, labels, priors }
   const readRecords = async () => {
     const ids = fullTextIds ?? [...(await stageCandidates(db, projectId, stage, settings)).ids].sort()
@@ -153,10 +170,10 @@ async function trainOnce(db: Database, projectId: string, stage: Stage, signal: 
   const { mode, featureMs, fitMs, featuresCached, records } = result
   signal?.throwIfAborted()
 
-  const stats: ScreeningModelStats = { mode, excludes: result.excludes, maybes: result.maybes, records, featureMs, fitMs, snapshotAt }
+  const stats: ScreeningModelStats = { mode, excludes: result.excludes, maybes: result.maybes, records, featureMs, fitMs, snapshotAt, inputs }
   const labelled = result.includes + result.excludes + result.maybes
   const rankingMode = mode === 'model' ? 'model' : 'prior'
-  const stored = await db.transaction(async (tx) => {
+  const saved = await db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${STORE_LOCK}, hashtext(${`${projectId}:${stage}`}))`)
     const [existing] = await tx.select({ stats: screeningModels.stats }).from(screeningModels)
       .where(and(eq(screeningModels.projectId, projectId), eq(screeningModels.stage, stage)))
@@ -169,16 +186,16 @@ async function trainOnce(db: Database, projectId: string, stage: Stage, signal: 
       .onConflictDoUpdate({ target: [screeningModels.projectId, screeningModels.stage], set: values })
     return { rankingVersion, ...await committedVersion(tx, projectId) }
   })
-  const superseded = stored === null
-  if (stored) {
+  const superseded = saved === null
+  if (saved) {
     // This process's readers take the new ranking from here rather than read back the row just written.
-    if (stored.rankingVersion !== null && result.ranking) holdRanking(projectId, stage, stored.rankingVersion, rankingMode, result.ranking)
-    if (stage === 'title_abstract') rankingCommitted(projectId, stored.version, stored.rankingVersion)
-    else unrelatedChangeCommitted(projectId, stored.version)
+    if (saved.rankingVersion !== null && result.ranking) holdRanking(projectId, stage, saved.rankingVersion, rankingMode, result.ranking)
+    if (stage === 'title_abstract') rankingCommitted(projectId, saved.version, saved.rankingVersion)
+    else unrelatedChangeCommitted(projectId, saved.version)
   }
   return {
     stage, classifier, mode, records, labelled, includes: result.includes, excludes: result.excludes, maybes: result.maybes,
-    scored: result.ranking?.scores.length ?? 0, featureMs, featuresCached, fitMs, totalMs: performance.now() - started, superseded
+    scored: result.ranking?.scores.length ?? 0, featureMs, featuresCached, fitMs, totalMs: performance.now() - started, superseded, unchanged: false
   }
 }
 

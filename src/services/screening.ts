@@ -176,22 +176,27 @@ async function requireFullTextCandidate(db: Database, projectId: string, setting
 /** A reviewer's decision, appended to the history (never updated). */
 export async function recordHumanDecision(db: Database, projectId: string, settings: ScreeningSettings, reviewerId: string, input: DecisionInput): Promise<DecisionRow> {
   validateReason(settings, input)
-  const { recordId } = await requireRecord(db, projectId, input.articleId)
-  await requireFullTextCandidate(db, projectId, settings, input.stage, recordId)
-  return insertDecision(db, recordId, {
+  const values: DecisionInsert = {
     projectId, articleId: input.articleId, reviewerId, stage: input.stage, decision: input.decision, reason: input.reason ?? null,
     note: input.note ?? null, tags: cleanTags(input.tags), source: 'human'
-  })
+  }
+  // Title/abstract: the article is checked by the insert itself (one exchange with PostgreSQL).
+  if (input.stage === 'title_abstract') return insertDecision(db, values)
+  const { recordId } = await requireRecord(db, projectId, input.articleId)
+  await requireFullTextCandidate(db, projectId, settings, input.stage, recordId)
+  return insertDecision(db, values)
 }
 
 /**
- * Inserts one decision on `recordId`'s cluster. At title/abstract, in a transaction that learns the
- * data version its commit produces, so that this process's record of who may screen what
- * (screening-availability.ts) moves forward with it instead of being read again.
+ * Inserts one decision on an article of the project (404 when it is not one). At title/abstract, in
+ * a transaction that learns the data version its commit produces, so that this process's record of
+ * who may screen what (screening-availability.ts) moves forward with it instead of being read again.
  */
-async function insertDecision(db: Database, recordId: string, values: DecisionInsert): Promise<DecisionRow> {
+async function insertDecision(db: Database, values: DecisionInsert): Promise<DecisionRow> {
   if (values.stage !== 'title_abstract') return (await db.insert(decisions).values(values).returning())[0]
-  const { row, version, state } = await insertCommitted(db, values, recordId)
+  const inserted = await insertCommitted(db, values)
+  if (!inserted) throw new NotFound('article not found')
+  const { row, recordId, version, state } = inserted
   decisionCommitted(values.projectId, version, recordId, state, values.source === 'human' ? values.reviewerId ?? null : null)
   return {
     id: row.id, projectId: row.project_id, articleId: row.article_id, reviewerId: row.reviewer_id, stage: row.stage, decision: row.decision,
@@ -218,7 +223,7 @@ export async function resolveConflict(
   if (status !== 'conflict' && !current?.resolution) {
     throw new Conflict(`this record is not in conflict at the ${input.stage} stage (status: ${status})`)
   }
-  const row = await insertDecision(db, recordId, {
+  const row = await insertDecision(db, {
     projectId, articleId: input.articleId, reviewerId: resolver.userId, stage: input.stage, decision: input.decision,
     reason: input.reason ?? null, note: input.note ?? null, tags: cleanTags(input.tags), source: 'resolution'
   })
@@ -469,6 +474,8 @@ export interface ScreeningModelStats {
   featureMs?: number
   totalMs?: number
   snapshotAt?: string
+  /** Digest of what the fit was given (model, records' version, labels, prior scores): an identical training is not run again. */
+  inputs?: string
 }
 
 export async function getScreeningModel(db: Database, projectId: string, stage: Stage) {

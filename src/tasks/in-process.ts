@@ -33,6 +33,11 @@ export class InProcessRunner {
 
   get activeCount(): number { return this.running.size }
 
+  /** Resolves once a task running here has ended (undefined: it is not running here). */
+  settled(taskId: string): Promise<void> | undefined {
+    return this.running.get(taskId)?.done
+  }
+
   /** Enqueued here and not started yet. */
   isWaiting(taskId: string): boolean {
     return this.waiting.includes(taskId)

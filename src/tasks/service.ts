@@ -32,8 +32,11 @@ export class QueueUnavailableError extends Unavailable {
 /** Creates tasks (row first, then delivery) and cancels them, in either engine. */
 export class TaskService {
   readonly store: TaskStore
-  /** In-process mode: the latest task created by submitUnlessQueued per kind (type, project, sameAs). */
-  private readonly waitingHere = new Map<string, TaskRow>()
+  /**
+   * In-process mode: the latest task created by submitUnlessQueued per kind (type, project,
+   * sameAs), and whether another was asked for while it ran.
+   */
+  private readonly here = new Map<string, { task: TaskRow; followUp: boolean }>()
 
   constructor(db: Database, private readonly events: EventHub, private readonly engine: TaskEngine) {
     this.store = new TaskStore(db)
@@ -72,19 +75,39 @@ export class TaskService {
    * for tasks worth running once however often they are asked for. Unlike submit, a
    * task the queue cannot take now stays queued: the reconciler delivers it later.
    */
-  async submitUnlessQueued<T extends TaskType>(input: NewTask<T>, options: Parameters<TaskStore['createUnlessQueued']>[1]): Promise<{ task: TaskRow; created: boolean }> {
-    // In-process: a task like it that this process created and has not started yet is certainly
-    // still queued (it starts here or nowhere), so the database need not be asked.
+  async submitUnlessQueued<T extends TaskType>(
+    input: NewTask<T>, options: Parameters<TaskStore['createUnlessQueued']>[1], { afterRunning = false }: { afterRunning?: boolean } = {}
+  ): Promise<{ task: TaskRow; created: boolean }> {
     const key = `${input.type}:${input.projectId ?? ''}:${JSON.stringify(options.sameAs)}`
-    const local = this.waitingHere.get(key)
-    if (local && this.engine.mode === 'in-process' && this.engine.runner.isWaiting(local.id)) return { task: local, created: false }
-    this.waitingHere.delete(key)
+    const local = this.here.get(key)
+    if (local && this.engine.mode === 'in-process') {
+      const { runner } = this.engine
+      // A task like it that this process created and has not started yet is certainly still
+      // queued (it starts here or nowhere): the database need not be asked.
+      if (runner.isWaiting(local.task.id)) return { task: local.task, created: false }
+      // `afterRunning`: while one runs here, the next is asked for when it ends, off the caller's path.
+      const settled = afterRunning ? runner.settled(local.task.id) : undefined
+      if (settled) {
+        if (!local.followUp) {
+          local.followUp = true
+          void settled.then(() => {
+            if (this.here.get(key) === local) this.here.delete(key)
+            return this.submitUnlessQueued(input, options)
+          }).catch(() => {
+            // The database refused: the next request for it queues it again.
+          })
+        }
+        return { task: local.task, created: false }
+      }
+    }
+    this.here.delete(key)
     const outcome = await this.store.createUnlessQueued(input, options)
     if (outcome.created) {
       if (this.engine.mode === 'in-process') {
-        this.waitingHere.set(key, outcome.task)
-        // Forget tasks that started since, so that the map stays as small as what waits.
-        if (this.waitingHere.size > 256) for (const [k, task] of this.waitingHere) if (!this.engine.runner.isWaiting(task.id)) this.waitingHere.delete(k)
+        const { runner } = this.engine
+        this.here.set(key, { task: outcome.task, followUp: false })
+        // Forget tasks that ended since, so that the map stays as small as what waits or runs.
+        if (this.here.size > 256) for (const [k, { task }] of this.here) if (!runner.isWaiting(task.id) && !runner.settled(task.id)) this.here.delete(k)
       }
       await this.deliver(outcome.task).catch(() => {})
       await publishTask(this.events, 'task.queued', outcome.task).catch(() => {})

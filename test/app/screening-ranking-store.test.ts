@@ -59,7 +59,9 @@ t.test('a decision made while a retraining runs never comes back from next', { s
   t.equal(top.rankedBy, 'model')
   t.ok(isTopic(top.article.id), 'the model ranks a topic record first')
 
-  // A retraining reads the labels, fits, then waits to store its ranking; meanwhile alice decides on the top record.
+  // A retraining (of one more label) reads the labels, fits, then waits to store its ranking; meanwhile
+  // alice decides on the top record.
+  await label(rows[2].id, 'exclude')
   const releaseStore = await holdLock(app, STORE_LOCK, project.id)
   const retraining = trainScreeningModel(app.db, project.id, 'title_abstract')
   await waitFor(async () => {
@@ -70,14 +72,14 @@ t.test('a decision made while a retraining runs never comes back from next', { s
   await releaseStore()
   t.equal((await retraining).superseded, false)
   const ranking = await currentRanking(app.db, project.id, 'title_abstract')
-  const unlabelledAtFit = Array.from({ length: ranking!.size }, (_, rank) => ranking!.idAt(rank)).filter((id) => id !== rows[0].id && id !== rows[1].id)
+  const unlabelledAtFit = Array.from({ length: ranking!.size }, (_, rank) => ranking!.idAt(rank)).filter((id) => ![rows[0].id, rows[1].id, rows[2].id].includes(id))
   t.equal(unlabelledAtFit[0], top.article.id, 'the stored ranking was fitted before the decision: it still puts the record first')
 
   const after = await next(alice, '&count=40')
   t.not(after.article.id, top.article.id, 'next skips the record all the same')
   t.notOk(after.following.some((r: Json) => r.id === top.article.id), 'and so do the records after it')
-  t.equal(after.remaining, rows.length - 3)
-  t.equal(after.following.length, rows.length - 4, 'every other available record, in the ranking')
+  t.equal(after.remaining, rows.length - 4)
+  t.equal(after.following.length, rows.length - 5, 'every other available record, in the ranking')
   t.not((await next(bob)).article.id, top.article.id, 'nor to another reviewer: with one reviewer per record it is settled')
 })
 
@@ -91,9 +93,9 @@ t.test('a burst of decisions during a training trains once more, on the latest l
   await release()
   await trainingsDone()
   const done = await trainings()
-  const fitted = done.filter((task) => !(task.result as Json).superseded)
+  const fitted = done.filter((task) => !(task.result as Json).superseded && !(task.result as Json).unchanged)
   t.ok(done.length <= 3, `${done.length} trainings queued for 12 decisions`)
-  t.equal(fitted.length, 1, 'one of them trained: the others left it to the newer one')
+  t.equal(fitted.length, 1, 'one of them trained: the others left it to the newer one or found its labels already fitted')
   t.equal((fitted[0].result as Json).labelled, 12, 'on every label')
   const [model] = await app.db.select().from(screeningModels).where(eq(screeningModels.projectId, project.id))
   t.equal(model.labelled, 12)
@@ -122,4 +124,26 @@ t.test('the ranking stored by a worker process is what the web process proposes'
   const again = await next(alice)
   t.not(again.article.id, ranked.article.id, 'the decided record is not proposed again')
   t.ok(isTopic(again.article.id), 'another topic record is')
+})
+
+t.test('a decision made while this process trains is learnt by a training queued when that one ends', { skip: needsServices }, async (t) => {
+  const app = await build(t)
+  const alice = await userWithToken(app)
+  const { project, rows, decide, trainings, trainingsDone } = await screeningProject(app, alice)
+  const labelled = async () => (await app.db.select({ labelled: screeningModels.labelled }).from(screeningModels).where(eq(screeningModels.projectId, project.id)))[0]?.labelled
+  await decide(alice, rows[0].id, 'include')
+  await decide(alice, rows[1].id, 'exclude')
+  await trainingsDone()
+  t.equal(await labelled(), 2)
+  // A training of three labels has read them and fitted, and waits to store; a fourth decision comes meanwhile.
+  const releaseStore = await holdLock(app, STORE_LOCK, project.id)
+  await decide(alice, rows[2].id, 'exclude')
+  await waitFor(async () => (await app.pg.pool.query('SELECT 1 FROM pg_locks WHERE locktype = \'advisory\' AND NOT granted AND classid = $1', [STORE_LOCK])).rows.length > 0)
+  const before = (await trainings()).length
+  await decide(alice, rows[3].id, 'exclude')
+  t.equal((await trainings()).length, before, 'no training is queued while one runs here')
+  await releaseStore()
+  await waitFor(async () => (await labelled()) === 4, 60000)
+  t.pass('the training queued after it learnt the fourth decision')
+  await trainingsDone()
 })
