@@ -37,10 +37,14 @@ interface Held {
   states: Map<string, RecordState>
   /** Records the reviewer decided. */
   own: Set<string>
+  /** Some record has an LLM's suggestion at title/abstract (they order the records before any training). */
+  suggested: boolean
 }
 
 export interface Availability {
   rankingVersion: number | null
+  /** Some record has an LLM's suggestion at title/abstract. */
+  suggested: boolean
   /** Live records the reviewer may still screen. */
   remaining: number
   isAvailable(recordId: string): boolean
@@ -79,6 +83,7 @@ function view(entry: Held, reviewersPerRecord: number): Availability {
   for (const [id, state] of states) if (closed(id, state)) unavailable++
   return {
     rankingVersion: entry.rankingVersion,
+    suggested: entry.suggested,
     remaining: entry.live - unavailable,
     isAvailable(id) {
       const state = states.get(id)
@@ -88,11 +93,14 @@ function view(entry: Held, reviewersPerRecord: number): Availability {
   }
 }
 
-/** One statement, one snapshot: the data version, the ranking's version, the live count, every record's state and the reviewer's own decisions. */
+/** One statement, one snapshot: the data version, the ranking's version, the live count, every record's state, the reviewer's own decisions, and whether LLM suggestions exist. */
 async function load(db: Executor, projectId: string, reviewerId: string): Promise<Held> {
   availabilityReads.count++
-  const { rows: [row] } = await db.execute<{ data_version: string; ranking_version: string | null; live: string; states: Array<[string, number, boolean, boolean]>; own: string[] }>(sql`
+  const { rows: [row] } = await db.execute<{
+    data_version: string; ranking_version: string | null; live: string; states: Array<[string, number, boolean, boolean]>; own: string[]; suggested: boolean
+  }>(sql`
     SELECT p.data_version, ${rankingVersion(projectId, 'title_abstract')} AS ranking_version,
+      EXISTS (SELECT 1 FROM ${decisions} l WHERE l.project_id = ${projectId} AND l.stage = 'title_abstract' AND l.source = 'llm') AS suggested,
       (SELECT count(*) FROM ${articles} l WHERE l.project_id = ${projectId} AND l.duplicate_of IS NULL) AS live,
       coalesce((SELECT json_agg(json_build_array(s.record_id, s.humans, s.lowest IS DISTINCT FROM s.highest, s.resolution IS NOT NULL))
         FROM ${screeningStates} s WHERE s.project_id = ${projectId} AND s.stage = 'title_abstract'), '[]') AS states,
@@ -106,7 +114,8 @@ async function load(db: Executor, projectId: string, reviewerId: string): Promis
     rankingVersion: row?.ranking_version == null ? null : Number(row.ranking_version),
     live: Number(row?.live ?? 0),
     states,
-    own: new Set(row?.own ?? [])
+    own: new Set(row?.own ?? []),
+    suggested: row?.suggested ?? false
   }
 }
 

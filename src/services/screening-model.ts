@@ -234,13 +234,18 @@ export interface NextRecord {
  * no resolution). Order: the model's score once trained; before that, an LLM
  * probability when one exists; then a random order fixed by `seed`.
  */
-export async function nextRecord(db: Database, project: { id: string; dataVersion: number }, settings: ScreeningSettings, viewer: Viewer, stage: Stage, seed: number, count = 1): Promise<NextRecord> {
+export async function nextRecord(
+  db: Database, project: { id: string; dataVersion: number; articlesVersion: number }, settings: ScreeningSettings, viewer: Viewer, stage: Stage, seed: number, count = 1
+): Promise<NextRecord> {
   const projectId = project.id
   let ranking: Ranking | undefined
   if (stage === 'title_abstract') {
     const availability = await availabilityFor(db, project, viewer.userId, settings.reviewersPerRecord)
     ranking = await currentRanking(db, projectId, stage, availability.rankingVersion)
-    const queued = ranking?.mode === 'model' ? await rankedQueue(db, projectId, ranking, availability, count) : undefined
+    // The model's order; before any training and any LLM suggestion, the seeded random order.
+    const queued = ranking?.mode === 'model'
+      ? await rankedQueue(db, projectId, { ...ranking, by: 'model' }, availability, count)
+      : ranking || availability.suggested ? undefined : await rankedQueue(db, projectId, await randomOrder(db, project, seed), availability, count)
     if (queued) return queued
   } else {
     ranking = await currentRanking(db, projectId, stage)
@@ -293,14 +298,14 @@ export async function nextRecord(db: Database, project: { id: string; dataVersio
  * proposed. Undefined when no ranked record is available but some record is
  * (added after the fit): the full ordering (LLM, then seeded random) decides then.
  */
-async function rankedQueue(db: Database, projectId: string, ranking: Ranking, availability: Availability, count: number): Promise<NextRecord | undefined> {
+async function rankedQueue(db: Database, projectId: string, ranking: QueueOrder, availability: Availability, count: number): Promise<NextRecord | undefined> {
   const { remaining } = availability
   if (remaining <= 0) return { article: null, rankedBy: null, score: null, remaining: 0, following: [] }
   const views: Array<ArticleView & { status: RecordStatus }> = []
   let scoreOfFirst: number | null = null
-  // Walk the ranking from the top; a ranked record deleted or merged as a duplicate since the fit is not live: skipped.
+  // Walk the order from the top; a ranked record deleted or merged as a duplicate since the fit is not live: skipped.
   for (let rank = 0; rank < ranking.size && views.length < count;) {
-    const batch: Array<{ id: string; score: number }> = []
+    const batch: Array<{ id: string; score: number | null }> = []
     for (; rank < ranking.size && batch.length < count + 8; rank++) {
       const id = ranking.idAt(rank)
       if (availability.isAvailable(id)) batch.push({ id, score: ranking.scoreAt(rank) })
@@ -318,7 +323,40 @@ async function rankedQueue(db: Database, projectId: string, ranking: Ranking, av
     }
   }
   if (views.length === 0) return undefined
-  return { article: views[0], rankedBy: 'model', score: scoreOfFirst, remaining, following: views.slice(1) }
+  return { article: views[0], rankedBy: ranking.by, score: scoreOfFirst, remaining, following: views.slice(1) }
+}
+
+/** An order of records that `next` walks: the model's ranking, or the seeded random order (no scores). */
+interface QueueOrder {
+  by: 'model' | 'random'
+  size: number
+  idAt(rank: number): string
+  scoreAt(rank: number): number | null
+}
+
+/** Seeded random orders of live records, by project (one articles version and seed held each). */
+const randomOrders = new Map<string, { articlesVersion: number; seed: number; ids: string[] }>()
+
+/**
+ * The live records in the seeded random order (seededKey ascending), held in memory per project
+ * for its articles version (`projects.articles_version`, bumped by every change to its articles):
+ * before the first training, `next` walks it like a ranking.
+ */
+async function randomOrder(db: Database, project: { id: string; articlesVersion: number }, seed: number): Promise<QueueOrder> {
+  let held = randomOrders.get(project.id)
+  if (!held || held.articlesVersion !== Number(project.articlesVersion) || held.seed !== seed) {
+    // The version is read with the ids, so what is held is labelled with the version it is.
+    const { rows } = await db.execute<{ id: string; articles_version: string }>(sql`
+      SELECT a.id, p.articles_version FROM ${projects} p JOIN ${articles} a ON a.project_id = p.id AND a.duplicate_of IS NULL WHERE p.id = ${project.id}`)
+    const keys = new Map(rows.map((r) => [r.id, seededKey(seed, r.id)]))
+    const ids = rows.map((r) => r.id).sort((a, b) => keys.get(a)! - keys.get(b)! || (a < b ? -1 : 1))
+    held = { articlesVersion: rows.length > 0 ? Number(rows[0].articles_version) : -1, seed, ids }
+    randomOrders.delete(project.id)
+    randomOrders.set(project.id, held)
+    while (randomOrders.size > 16) randomOrders.delete(randomOrders.keys().next().value as string)
+  }
+  const { ids } = held
+  return { by: 'random', size: ids.length, idAt: (rank) => ids[rank], scoreAt: () => null }
 }
 
 /** For stopping rules: a record anyone wanted to include counts as a hit, unless a resolution said otherwise. */
