@@ -244,8 +244,8 @@ export async function nextRecord(
     ranking = await currentRanking(db, projectId, stage, availability.rankingVersion)
     // The model's order; before any training and any LLM suggestion, the seeded random order.
     const queued = ranking?.mode === 'model'
-      ? await rankedQueue(db, projectId, { ...ranking, by: 'model' }, availability, count)
-      : ranking || availability.suggested ? undefined : await rankedQueue(db, projectId, await randomOrder(db, project, seed), availability, count)
+      ? await rankedQueue(db, project, { ...ranking, by: 'model' }, availability, count)
+      : ranking || availability.suggested ? undefined : await rankedQueue(db, project, await randomOrder(db, project, seed), availability, count)
     if (queued) return queued
   } else {
     ranking = await currentRanking(db, projectId, stage)
@@ -298,7 +298,7 @@ export async function nextRecord(
  * proposed. Undefined when no ranked record is available but some record is
  * (added after the fit): the full ordering (LLM, then seeded random) decides then.
  */
-async function rankedQueue(db: Database, projectId: string, ranking: QueueOrder, availability: Availability, count: number): Promise<NextRecord | undefined> {
+async function rankedQueue(db: Database, project: { id: string; articlesVersion: number }, ranking: QueueOrder, availability: Availability, count: number): Promise<NextRecord | undefined> {
   const { remaining } = availability
   if (remaining <= 0) return { article: null, rankedBy: null, score: null, remaining: 0, following: [] }
   const views: Array<ArticleView & { status: RecordStatus }> = []
@@ -311,10 +311,7 @@ async function rankedQueue(db: Database, projectId: string, ranking: QueueOrder,
       if (availability.isAvailable(id)) batch.push({ id, score: ranking.scoreAt(rank) })
     }
     if (batch.length === 0) break
-    // The columns a record view shows: not the original record, often many times larger.
-    const articleRows = await db.select(LIST_COLUMNS).from(articles)
-      .where(and(eq(articles.projectId, projectId), isNull(articles.duplicateOf), sql`${articles.id} = ANY(${sql.param(batch.map((b) => b.id))}::uuid[])`))
-    const byId = new Map(articleRows.map((r) => [r.id, r]))
+    const byId = await recordRows(db, project, batch.map((b) => b.id))
     for (const { id, score } of batch) {
       const row = byId.get(id)
       if (!row || views.length >= count) continue
@@ -324,6 +321,48 @@ async function rankedQueue(db: Database, projectId: string, ranking: QueueOrder,
   }
   if (views.length === 0) return undefined
   return { article: views[0], rankedBy: ranking.by, score: scoreOfFirst, remaining, following: views.slice(1) }
+}
+
+type RecordRow = Awaited<ReturnType<typeof readRecordRows>>[number]
+/** Rows `next` showed, by project, for one articles version each (undefined: read; null: not live). */
+const shownRows = new Map<string, { articlesVersion: number; rows: Map<string, RecordRow | null> }>()
+const SHOWN_ROWS = 4096
+
+/** The columns a record view shows (not the original record, often many times larger) of live records. */
+function readRecordRows(db: Database, projectId: string, ids: readonly string[]) {
+  return db.select(LIST_COLUMNS).from(articles)
+    .where(and(eq(articles.projectId, projectId), isNull(articles.duplicateOf), sql`${articles.id} = ANY(${sql.param(ids)}::uuid[])`))
+}
+
+/**
+ * The live records among `ids`, from memory when this process read them at the project's articles
+ * version (they change only with it): in a screening session the records proposed next were
+ * mostly read with the previous proposal.
+ */
+async function recordRows(db: Database, project: { id: string; articlesVersion: number }, ids: readonly string[]): Promise<Map<string, RecordRow>> {
+  const version = Number(project.articlesVersion)
+  let held = shownRows.get(project.id)
+  if (!held || held.articlesVersion !== version) {
+    held = { articlesVersion: version, rows: new Map() }
+    shownRows.delete(project.id)
+    shownRows.set(project.id, held)
+    while (shownRows.size > 16) shownRows.delete(shownRows.keys().next().value as string)
+  }
+  const missing = ids.filter((id) => !held.rows.has(id))
+  if (missing.length > 0) {
+    const read = new Map((await readRecordRows(db, project.id, missing)).map((r) => [r.id, r]))
+    for (const id of missing) held.rows.set(id, read.get(id) ?? null)
+    for (const key of held.rows.keys()) {
+      if (held.rows.size <= SHOWN_ROWS) break
+      held.rows.delete(key)
+    }
+  }
+  const out = new Map<string, RecordRow>()
+  for (const id of ids) {
+    const row = held.rows.get(id)
+    if (row) out.set(id, row)
+  }
+  return out
 }
 
 /** An order of records that `next` walks: the model's ranking, or the seeded random order (no scores). */

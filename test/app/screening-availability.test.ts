@@ -155,6 +155,10 @@ t.test('a reviewer\'s own decision and the retraining after it need no read of a
   await app.db.insert(decisions).values({ projectId: project.id, articleId: other.article.id, reviewerId: alice.user.id, stage: 'title_abstract', decision: 'exclude' })
   t.not((await next()).article.id, other.article.id, 'a decision written elsewhere is not proposed again')
   t.equal(availabilityReads.count, before + 1, 'after one read')
+  // A record edited elsewhere is shown as it is now, not as this process read it.
+  const shown = await next()
+  await app.db.execute(sql`UPDATE ${articles} SET title = 'Edited title' WHERE id = ${shown.article.id}`)
+  t.equal((await next()).article.title, 'Edited title', 'the edited title')
 })
 
 t.test('a decision the database refuses stores nothing and leaves every connection usable', { skip: needsServices }, async (t) => {
