@@ -134,7 +134,7 @@ if (!process.env.BENCH_SCREENING_ONLY) {
 function stats(times: number[]): string {
   const sorted = [...times].sort((a, b) => a - b)
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1)
-  return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`
+  return `p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms`
 }
 
 // The screening loop: next record, then a decision on it (which queues a retraining), one reviewer.
@@ -145,11 +145,14 @@ const serverNexts: number[] = []
 const serverDecides: number[] = []
 /** The server's own time on a request, from its Server-Timing header (`app;dur=…`). */
 const serverMs = (res: Response) => Number(/app;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1] ?? NaN)
+/** The first iteration whose record the trained model proposed (before it: the seeded random order). */
+let firstModelIteration = -1
 const meter = cpuMeter()
 for (let i = 0; i < screeningIterations; i++) {
   const started = performance.now()
   const next = await fetch(`${base}/projects/${screenProject}/screening/next`, { headers: auth })
-  const body = await next.json() as { article: { id: string; title: string } | null }
+  const body = await next.json() as { article: { id: string; title: string } | null; rankedBy: string | null }
+  if (body.rankedBy === 'model' && firstModelIteration < 0) firstModelIteration = i
   const between = performance.now()
   if (!body.article) break
   const decision = /alliance|chatbot/.test(body.article.title) ? 'include' : 'exclude'
@@ -167,6 +170,12 @@ for (let i = 0; i < screeningIterations; i++) {
 const { rows: [{ count: trainings }] } = await client.query('SELECT count(*)::int AS count FROM tasks WHERE project_id = $1 AND type = \'screening-train\' AND status = \'succeeded\'', [screenProject])
 console.log(`screening loop at 10,000 records, ${loop.length} iterations (${trainings} trainings kept): next ${stats(nexts)}; decision ${stats(decides)}; both ${stats(loop)}; ${meter(loop.length)}`)
 console.log(`  server time (Server-Timing): next ${stats(serverNexts)}; decision ${stats(serverDecides)}`)
+if (firstModelIteration >= 0) {
+  const steady = (times: number[]) => stats(times.slice(firstModelIteration))
+  console.log(`  from the model's first ranking on (iteration ${firstModelIteration}; before it, the seeded random order): server time of next ${steady(serverNexts)}; decision ${steady(serverDecides)}`)
+}
+const slowest = (times: number[]) => times.map((ms, i) => [i, ms] as const).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([i, ms]) => `#${i} ${ms.toFixed(1)}`).join(', ')
+console.log(`  slowest (iteration, server ms): next ${slowest(serverNexts)}; decision ${slowest(serverDecides)}`)
 console.log(`RSS after the run: ${(processMemory(serverPid).rss / 2 ** 20).toFixed(0)} MB`)
 
 await client.end()

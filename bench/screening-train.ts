@@ -1,9 +1,9 @@
 /**
- * Retrain + re-rank of the default screening model (svm) at 10,000 records,
+ * Retrain + re-rank of a screening model (default: the service's default, ensemble) at 10,000 records,
  * in the process's training thread (src/screening/training-thread.ts) and on
  * the calling thread, with the event loop's delay while it runs.
  *
- *   npx tsx bench/screening-train.ts [--records 10000] [--runs 10] [--labelled 300]
+ *   npx tsx bench/screening-train.ts [--records 10000] [--runs 10] [--labelled 300] [--model ensemble]
  *
  * Records: the Cohen 2006 datasets concatenated, cut to --records; --labelled
  * records get their true label (the first include and exclude among them).
@@ -19,9 +19,11 @@ import { parseArgs } from 'node:util'
 import { recordText } from '../src/screening/features.ts'
 import { closeTrainingThread, trainingThread } from '../src/screening/training-thread.ts'
 import { train, type TrainRequest } from '../src/screening/training-worker.ts'
+import { parseModels } from '../src/screening/simulate.ts'
 import { cohenRecords } from './support.ts'
 
-const { values } = parseArgs({ options: { records: { type: 'string' }, runs: { type: 'string' }, labelled: { type: 'string' } } })
+const { values } = parseArgs({ options: { records: { type: 'string' }, runs: { type: 'string' }, labelled: { type: 'string' }, model: { type: 'string' } } })
+const model = parseModels(values.model ?? 'ensemble')[0]
 const size = Number(values.records ?? 10000)
 const runs = Number(values.runs ?? 10)
 const labelledCount = Number(values.labelled ?? 300)
@@ -36,7 +38,7 @@ const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math
 const fmt = (xs: number[]) => `median ${quantile(xs, 0.5).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms`
 
 async function measure(name: string, run: (request: Omit<TrainRequest, 'id'>) => Promise<{ fitMs: number; featureMs: number }>) {
-  await run({ key: name, fingerprint: 'bench', records: { ids, texts }, classifier: 'svm', labels: labelsUpTo(labelledCount) })
+  await run({ key: name, fingerprint: 'bench', records: { ids, texts }, classifier: model, labels: labelsUpTo(labelledCount) })
   const delay = monitorEventLoopDelay({ resolution: 1 })
   const tick = setInterval(() => {}, 1)
   delay.enable()
@@ -46,7 +48,7 @@ async function measure(name: string, run: (request: Omit<TrainRequest, 'id'>) =>
   for (let i = 1; i <= runs; i++) {
     const started = performance.now()
     const cpuStart = process.cpuUsage()
-    const result = await run({ key: name, fingerprint: 'bench', records: { ids, texts }, classifier: 'svm', labels: labelsUpTo(labelledCount + 10 * i) })
+    const result = await run({ key: name, fingerprint: 'bench', records: { ids, texts }, classifier: model, labels: labelsUpTo(labelledCount + 10 * i) })
     const used = process.cpuUsage(cpuStart)
     total.push(performance.now() - started)
     fit.push(result.fitMs + result.featureMs)
@@ -60,7 +62,7 @@ async function measure(name: string, run: (request: Omit<TrainRequest, 'id'>) =>
   console.log(`  event-loop delay: p50 ${ms(delay.percentile(50))} ms, p99 ${ms(delay.percentile(99))} ms, max ${ms(delay.max)} ms`)
 }
 
-console.log(`records: ${sample.length}, labelled ${labelledCount}..${labelledCount + 10 * runs}, svm, ${runs} runs, node ${process.version}`)
+console.log(`records: ${sample.length}, labelled ${labelledCount}..${labelledCount + 10 * runs}, ${model}, ${runs} runs, node ${process.version}`)
 await measure('worker thread', async (request) => (await trainingThread().train(request))!)
 await measure('main thread', async (request) => train(request))
 await closeTrainingThread()

@@ -231,7 +231,8 @@ export function createScreeningModel(options: ScreeningModelOptions): ScreeningM
  * a record that any member puts near the top comes early. A labelled record (never proposed) is
  * placed by the count of unlabelled records each member ranks above it, so that every record has a
  * value to store and display. The fused decision value is log(sum / best possible sum) × 10: 0 for a
- * record every member ranks first, comparable across fits (not a log-odds). Before the members can
+ * record every member ranks first, comparable across fits (not a log-odds); its score (scoreAll) is
+ * sum / best possible sum, in (0, 1]: 0.5 for a record every member ranks 60th. Before the members can
  * train, the order is the first member's (prior scores or the seeded random order, as for one model).
  */
 export function fuseScreeningModels(members: readonly ScreeningModel[], options: { seed: number; k?: number }): ScreeningModel {
@@ -283,7 +284,8 @@ export function fuseScreeningModels(members: readonly ScreeningModel[], options:
       return { ...summary!, durationMs: performance.now() - started }
     },
     scoreAll() {
-      return first.mode === 'model' ? current().map(sigmoid) : first.scoreAll()
+      // The fused sum over its best possible value (1: first for every member), not a probability.
+      return first.mode === 'model' ? current().map((v) => Math.exp(v / 10)) : first.scoreAll()
     },
     decisionValues() {
       return first.mode === 'model' ? Float64Array.from(current()) : null

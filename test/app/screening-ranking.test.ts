@@ -78,7 +78,7 @@ t.test('the next record follows the model once it is trained; retraining is debo
   t.equal((await decide(alice, knee.id, 'exclude')).statusCode, 201)
   await trainingsDone()
   const [model] = await app.db.select().from(screeningModels).where(eq(screeningModels.projectId, project.id))
-  t.match(model, { stage: 'title_abstract', model: 'svm', labelled: 2, includes: 1, stats: { mode: 'model' } })
+  t.match(model, { stage: 'title_abstract', model: 'ensemble', labelled: 2, includes: 1, stats: { mode: 'model' } })
   const ranked = await next()
   t.equal(ranked.rankedBy, 'model')
   t.ok(isChatbot(ranked.article.id), `first proposed after training: ${ranked.article.title}`)

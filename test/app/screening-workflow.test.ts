@@ -33,7 +33,7 @@ t.test('dual screening: conflicts, resolution, blind mode, exclusion reasons', {
 
   // Settings: defaults, owner-only changes, validation naming the field.
   const defaults = await app.inject({ url: `${base}/screening-settings`, headers: viewer.auth })
-  t.same(defaults.json(), { reviewersPerRecord: 1, blind: false, exclusionReasons: [], resolverIds: [], classifier: 'svm', highlightInclude: [], highlightExclude: [] })
+  t.same(defaults.json(), { reviewersPerRecord: 1, blind: false, exclusionReasons: [], resolverIds: [], classifier: 'ensemble', highlightInclude: [], highlightExclude: [] })
   t.equal((await app.inject({ method: 'PATCH', url: `${base}/screening-settings`, headers: alice.auth, payload: { blind: true } })).statusCode, 403)
   t.equal((await app.inject({ url: `${base}/screening-settings`, headers: outsider.auth })).statusCode, 404)
   for (const [payload, field] of [

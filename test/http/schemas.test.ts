@@ -7,7 +7,7 @@ import { readScreeningSettings } from '../../src/services/screening-settings.ts'
 import type { RouteOptions } from 'fastify'
 
 t.test('screening settings: one schema gives the defaults, the stored reading and the patch', async (t) => {
-  const defaults = { reviewersPerRecord: 1, blind: false, exclusionReasons: [], resolverIds: [], classifier: 'svm', highlightInclude: [], highlightExclude: [] }
+  const defaults = { reviewersPerRecord: 1, blind: false, exclusionReasons: [], resolverIds: [], classifier: 'ensemble', highlightInclude: [], highlightExclude: [] }
   t.same(readScreeningSettings(undefined), defaults)
   t.same(readScreeningSettings('junk'), defaults)
   readScreeningSettings(undefined).exclusionReasons.push('changed')
@@ -15,7 +15,7 @@ t.test('screening settings: one schema gives the defaults, the stored reading an
   const id = '0b7d4b8e-2c3f-4d6e-9a1b-2c3d4e5f6a7b'
   t.same(readScreeningSettings({ reviewersPerRecord: 2, blind: true, exclusionReasons: ['wrong population'], resolverIds: [id], classifier: 'nb', other: 1 }),
     { reviewersPerRecord: 2, blind: true, exclusionReasons: ['wrong population'], resolverIds: [id], classifier: 'nb', highlightInclude: [], highlightExclude: [] }, 'stored values are kept, unknown keys dropped')
-  t.same(readScreeningSettings({ reviewersPerRecord: 3, blind: 'yes', resolverIds: ['not-an-id'], classifier: 'svm' }), defaults, 'malformed values take their default')
+  t.same(readScreeningSettings({ reviewersPerRecord: 3, blind: 'yes', resolverIds: ['not-an-id'], classifier: 'bayes' }), defaults, 'malformed values take their default')
   const patch = { blind: true }
   Value.Default(ScreeningSettingsPatch, patch)
   t.same(patch, { blind: true }, 'a patch gets no defaults: it changes only what it names')

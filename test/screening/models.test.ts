@@ -220,4 +220,7 @@ t.test('reciprocal-rank fusion of models: ranks among the unlabelled records, su
   t.same(fused.next(2), [2, 3])
   t.ok(Math.abs(d[2] - Math.log((1 / 62 + 1 / 61) / (2 / 61)) * 10) < 1e-9, 'scaled log of the sum over its maximum')
   t.equal(d[4], 0, 'the labelled record, above every unlabelled one for both models, has the value of rank 1 in both')
+  const scores = fused.scoreAll()
+  t.equal(scores[4], 1, 'its score is the best possible')
+  t.ok(Math.abs(scores[2] - (1 / 62 + 1 / 61) / (2 / 61)) < 1e-12, 'a score is the fused sum over the best possible')
 })

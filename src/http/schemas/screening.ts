@@ -20,7 +20,7 @@ export const ScreeningSettings = Type.Object({
   blind: Type.Boolean({ default: false, description: 'reviewers do not see each other\'s decisions on a record until it is resolved' }),
   exclusionReasons: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100, default: [], description: 'when non-empty, a decision\'s reason must be one of these (and a full-text exclusion needs one)' }),
   resolverIds: Type.Array(Uuid, { maxItems: 100, default: [], description: 'members besides the owners who may resolve conflicts' }),
-  classifier: Type.Union(Classifier.anyOf, { default: 'svm', description: 'classifier of the active-learning model that ranks records' }),
+  classifier: Type.Union(Classifier.anyOf, { default: 'ensemble', description: 'model that ranks records (see the README, "Screening models"): ensemble (default; naive Bayes and SVM pipelines fused), svm, nb, logistic' }),
   highlightInclude: Type.Array(Keyword, { maxItems: 200, default: [], description: 'words highlighted in titles and abstracts as signs of relevance' }),
   highlightExclude: Type.Array(Keyword, { maxItems: 200, default: [], description: 'words highlighted as signs of irrelevance' })
 })

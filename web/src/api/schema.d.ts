@@ -8335,8 +8335,8 @@ export interface paths {
                              */
                             blind: boolean;
                             /**
-                             * @description classifier of the active-learning model that ranks records
-                             * @default svm
+                             * @description model that ranks records (see the README, "Screening models"): ensemble (default; naive Bayes and SVM pipelines fused), svm, nb, logistic
+                             * @default ensemble
                              */
                             classifier: "nb" | "logistic" | "svm" | "ensemble";
                             /**
@@ -8389,7 +8389,7 @@ export interface paths {
                     "application/json": {
                         /** @description reviewers do not see each other's decisions on a record until it is resolved */
                         blind?: boolean;
-                        /** @description classifier of the active-learning model that ranks records */
+                        /** @description model that ranks records (see the README, "Screening models"): ensemble (default; naive Bayes and SVM pipelines fused), svm, nb, logistic */
                         classifier?: "nb" | "logistic" | "svm" | "ensemble";
                         /** @description when non-empty, a decision's reason must be one of these (and a full-text exclusion needs one) */
                         exclusionReasons?: string[];
@@ -8418,8 +8418,8 @@ export interface paths {
                              */
                             blind: boolean;
                             /**
-                             * @description classifier of the active-learning model that ranks records
-                             * @default svm
+                             * @description model that ranks records (see the README, "Screening models"): ensemble (default; naive Bayes and SVM pipelines fused), svm, nb, logistic
+                             * @default ensemble
                              */
                             classifier: "nb" | "logistic" | "svm" | "ensemble";
                             /**

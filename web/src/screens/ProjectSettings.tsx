@@ -98,7 +98,7 @@ function ScreeningForm({ projectId, owner }: { projectId: string; owner: boolean
         <label className="inline"><input type="checkbox" checked={draft.blind} onChange={(e) => setDraft({ ...draft, blind: e.target.checked })} /> {t('projectSettings.blind')}</label>
         <label>{t('projectSettings.classifier')}
           <select value={draft.classifier} onChange={(e) => setDraft({ ...draft, classifier: e.target.value })}>
-            {['svm', 'logistic', 'nb', 'ensemble'].map((c) => <option key={c} value={c}>{c}</option>)}
+            {['ensemble', 'svm', 'nb', 'logistic'].map((c) => <option key={c} value={c}>{c}</option>)}
           </select>
         </label>
         <label>{t('projectSettings.reasons')}<textarea rows={4} value={draft.reasons} onChange={(e) => setDraft({ ...draft, reasons: e.target.value })} /></label>
