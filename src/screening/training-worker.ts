@@ -9,6 +9,9 @@
  * ranking packed for storage, so the calling thread never sorts or encodes
  * the records.
  */
+import { readlinkSync } from 'node:fs'
+import { setPriority } from 'node:os'
+import path from 'node:path'
 import { parentPort } from 'node:worker_threads'
 import type { LabelledRecord } from './active-learning.ts'
 import type { TfidfFeatures } from './features.ts'
@@ -116,6 +119,22 @@ export function train(request: Omit<TrainRequest, 'id'>): TrainResult {
     ranking: scores ? packRanking(kept, scores) : null, featureMs, featuresCached: cached, fitMs: performance.now() - fitStart
   }
 }
+
+/**
+ * Linux: lowers this thread's scheduling priority (nice 10; the thread's id is the last part of
+ * /proc/thread-self), so that when the cores are busy the process's requests and PostgreSQL run
+ * before a retraining, which nobody waits for. Elsewhere, or if refused, nothing changes.
+ */
+function yieldToRequests(): void {
+  try {
+    const threadId = Number(path.basename(readlinkSync('/proc/thread-self')))
+    if (Number.isInteger(threadId) && threadId > 0) setPriority(threadId, 10)
+  } catch {
+    // Not Linux, or not allowed: the thread keeps the process's priority.
+  }
+}
+
+if (parentPort) yieldToRequests()
 
 parentPort?.on('message', (request: TrainRequest) => {
   let reply: TrainReply

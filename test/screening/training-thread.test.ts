@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs'
 import { threadId } from 'node:worker_threads'
 import t from 'tap'
 import { closeTrainingThread, trainingThread } from '../../src/screening/training-thread.ts'
@@ -61,4 +62,13 @@ t.test('closing ends the thread; the process is not kept alive by it', async (t)
   await thread.train(request)
   await closeTrainingThread()
   t.equal(thread.threadId, undefined)
+})
+
+t.test('on Linux the training thread runs at a lower priority than the requests\' thread', { skip: process.platform !== 'linux' && 'Linux only' }, async (t) => {
+  await trainingThread().train(request)
+  // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value (after the parenthesised name).
+  const nice = (tid: string) => Number(readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[16])
+  const values = readdirSync(`/proc/${process.pid}/task`).map(nice)
+  t.equal(nice(String(process.pid)), 0, 'the main thread keeps its priority')
+  t.ok(values.includes(10), 'one thread (the training thread) runs at nice 10')
 })
