@@ -16,6 +16,7 @@
 import { sql } from 'drizzle-orm'
 import type { Database, Transaction } from '../db/index.ts'
 import { articles, decisions, projects, screeningStates } from '../db/schema.ts'
+import { keepRecent } from './recent.ts'
 import { rankingVersion } from './screening-ranking.ts'
 
 /** A live record's human decisions and resolution at title/abstract (screening_states, kept by triggers). */
@@ -39,6 +40,8 @@ interface Held {
   own: Set<string>
   /** Some record has an LLM's suggestion at title/abstract (they order the records before any training). */
   suggested: boolean
+  /** Records closed to the reviewer, counted once per reviewers-per-record setting (dropped when a state changes). */
+  closedCount: Map<number, number>
 }
 
 export interface Availability {
@@ -65,12 +68,7 @@ export async function availabilityFor(db: Database, project: { id: string; dataV
   let entry = held.get(project.id)?.get(reviewerId)
   if (!entry || entry.dataVersion !== Number(project.dataVersion)) {
     entry = await load(db, project.id, reviewerId)
-    let byReviewer = held.get(project.id)
-    if (!byReviewer) {
-      byReviewer = new Map()
-      held.set(project.id, byReviewer)
-      while (held.size > HELD_PROJECTS) held.delete(held.keys().next().value as string)
-    }
+    const byReviewer = held.get(project.id) ?? keepRecent(held, project.id, new Map<string, Held>(), HELD_PROJECTS)
     byReviewer.set(reviewerId, entry)
   }
   return view(entry, reviewersPerRecord)
@@ -79,8 +77,12 @@ export async function availabilityFor(db: Database, project: { id: string; dataV
 function view(entry: Held, reviewersPerRecord: number): Availability {
   const { states, own } = entry
   const closed = (id: string, state: RecordState) => state.resolved || state.humans >= reviewersPerRecord || own.has(id)
-  let unavailable = 0
-  for (const [id, state] of states) if (closed(id, state)) unavailable++
+  let unavailable = entry.closedCount.get(reviewersPerRecord)
+  if (unavailable === undefined) {
+    unavailable = 0
+    for (const [id, state] of states) if (closed(id, state)) unavailable++
+    entry.closedCount.set(reviewersPerRecord, unavailable)
+  }
   return {
     rankingVersion: entry.rankingVersion,
     suggested: entry.suggested,
@@ -115,26 +117,20 @@ async function load(db: Executor, projectId: string, reviewerId: string): Promis
     live: Number(row?.live ?? 0),
     states,
     own: new Set(row?.own ?? []),
-    suggested: row?.suggested ?? false
+    suggested: row?.suggested ?? false,
+    closedCount: new Map()
   }
 }
 
 /**
  * Inside a writer's transaction, after its last write to the project: runs the deferred data-version
- * bump now and returns the version this transaction's commit produces, and the title/abstract state
- * of `recordId` as the transaction left it. The bump leaves the project row locked until the
- * transaction ends, so no other writer's change can come between.
+ * bump now and returns the version this transaction's commit produces. The bump leaves the project
+ * row locked until the transaction ends, so no other writer's change can come between.
  */
-export async function committedVersion(tx: Transaction, projectId: string, recordId?: string): Promise<{ version: number; state: RecordState | null }> {
+export async function committedVersion(tx: Transaction, projectId: string): Promise<number> {
   await tx.execute(sql`SET CONSTRAINTS project_changes_bump IMMEDIATE`)
-  const { rows: [row] } = await tx.execute<{ data_version: string; humans: number | null; split: boolean; resolved: boolean }>(sql`
-    SELECT p.data_version, s.humans, s.lowest IS DISTINCT FROM s.highest AS split, s.resolution IS NOT NULL AS resolved
-    FROM ${projects} p LEFT JOIN ${screeningStates} s ON s.record_id = ${recordId ?? null}::uuid AND s.stage = 'title_abstract'
-    WHERE p.id = ${projectId}`)
-  return {
-    version: Number(row.data_version),
-    state: row.humans === null ? null : { humans: row.humans, split: row.split, resolved: row.resolved }
-  }
+  const { rows: [row] } = await tx.execute<{ data_version: string }>(sql`SELECT data_version FROM ${projects} WHERE id = ${projectId}`)
+  return Number(row.data_version)
 }
 
 export type DecisionInsert = typeof decisions.$inferInsert
@@ -148,7 +144,7 @@ interface DecisionColumns {
 
 /**
  * Inserts one title/abstract decision on an article of the project and learns the data version its
- * commit produces and the state of the article's record after it (committedVersion), in one round
+ * commit produces (as committedVersion does) and the state of the article's record after it, in one round
  * trip: the statements go as one simple-protocol query (which takes no parameters, hence the quoted
  * literals), so the decision costs one exchange with PostgreSQL instead of six. Undefined (nothing
  * written) when the article is not the project's. A failure rolls the transaction back.
@@ -216,6 +212,7 @@ export function decisionCommitted(projectId: string, version: number, recordId: 
     if (state) entry.states.set(recordId, state)
     else entry.states.delete(recordId)
     if (reviewerId === humanReviewerId) entry.own.add(recordId)
+    entry.closedCount.clear()
   })
 }
 

@@ -25,6 +25,7 @@ import {
 import type { ScreeningSettings, Stage } from './screening-settings.ts'
 import { getScreeningSettings } from './screening-settings.ts'
 import { currentRanking, holdRanking, storeRanking, type Ranking } from './screening-ranking.ts'
+import { keepRecent } from './recent.ts'
 import { availabilityFor, committedVersion, rankingCommitted, unrelatedChangeCommitted, type Availability } from './screening-availability.ts'
 
 /** A queued training older than this is presumed lost (its delivery failed) and no longer holds the queue slot. */
@@ -184,7 +185,7 @@ async function trainOnce(db: Database, projectId: string, stage: Stage, signal: 
     const values = { model: classifier, labelled, includes: result.includes, stats: { ...stats, totalMs }, trainedAt: new Date() }
     await tx.insert(screeningModels).values({ projectId, stage, ...values })
       .onConflictDoUpdate({ target: [screeningModels.projectId, screeningModels.stage], set: values })
-    return { rankingVersion, ...await committedVersion(tx, projectId) }
+    return { rankingVersion, version: await committedVersion(tx, projectId) }
   })
   const superseded = saved === null
   if (saved) {
@@ -343,10 +344,7 @@ async function recordRows(db: Database, project: { id: string; articlesVersion: 
   const version = Number(project.articlesVersion)
   let held = shownRows.get(project.id)
   if (!held || held.articlesVersion !== version) {
-    held = { articlesVersion: version, rows: new Map() }
-    shownRows.delete(project.id)
-    shownRows.set(project.id, held)
-    while (shownRows.size > 16) shownRows.delete(shownRows.keys().next().value as string)
+    held = keepRecent(shownRows, project.id, { articlesVersion: version, rows: new Map<string, RecordRow | null>() }, 16)
   }
   const missing = ids.filter((id) => !held.rows.has(id))
   if (missing.length > 0) {
@@ -389,10 +387,7 @@ async function randomOrder(db: Database, project: { id: string; articlesVersion:
       SELECT a.id, p.articles_version FROM ${projects} p JOIN ${articles} a ON a.project_id = p.id AND a.duplicate_of IS NULL WHERE p.id = ${project.id}`)
     const keys = new Map(rows.map((r) => [r.id, seededKey(seed, r.id)]))
     const ids = rows.map((r) => r.id).sort((a, b) => keys.get(a)! - keys.get(b)! || (a < b ? -1 : 1))
-    held = { articlesVersion: rows.length > 0 ? Number(rows[0].articles_version) : -1, seed, ids }
-    randomOrders.delete(project.id)
-    randomOrders.set(project.id, held)
-    while (randomOrders.size > 16) randomOrders.delete(randomOrders.keys().next().value as string)
+    held = keepRecent(randomOrders, project.id, { articlesVersion: rows.length > 0 ? Number(rows[0].articles_version) : -1, seed, ids }, 16)
   }
   const { ids } = held
   return { by: 'random', size: ids.length, idAt: (rank) => ids[rank], scoreAt: () => null }

@@ -8,6 +8,7 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { Database } from '../db/index.ts'
 import { projectChanges, screeningRankings } from '../db/schema.ts'
+import { keepRecent } from './recent.ts'
 import type { Stage } from './screening-settings.ts'
 
 type Executor = Pick<Database, 'execute' | 'insert' | 'delete'>
@@ -94,13 +95,7 @@ export function holdRanking(projectId: string, stage: Stage, version: number, mo
   if ((held.get(key)?.version ?? -1) >= version) return
   const ids = Buffer.from(ranking.ids.buffer, ranking.ids.byteOffset, ranking.ids.byteLength)
   const scores = Buffer.from(ranking.scores.buffer, ranking.scores.byteOffset, ranking.scores.byteLength)
-  keep(key, unpackRanking(version, mode, ids, scores))
-}
-
-function keep(key: string, ranking: Ranking): void {
-  held.delete(key)
-  held.set(key, ranking)
-  while (held.size > HELD_RANKINGS) held.delete(held.keys().next().value as string)
+  keepRecent(held, key, unpackRanking(version, mode, ids, scores), HELD_RANKINGS)
 }
 
 /** The stored version of a stage's ranking (null: none), as a subquery for callers that read it with other data in one statement. */
@@ -121,11 +116,7 @@ export async function currentRanking(db: Database, projectId: string, stage: Sta
     return undefined
   }
   const have = held.get(key)
-  if (have && have.version >= Number(version)) {
-    held.delete(key)
-    held.set(key, have)
-    return have
-  }
+  if (have && have.version >= Number(version)) return keepRecent(held, key, have, HELD_RANKINGS)
   let pending = loading.get(key)
   if (!pending) {
     pending = loadRanking(db, projectId, stage).finally(() => loading.delete(key))
@@ -141,6 +132,6 @@ async function loadRanking(db: Database, projectId: string, stage: Stage): Promi
   if (!row) return undefined
   const ranking = unpackRanking(row.version, row.mode as Ranking['mode'], row.ids, row.scores)
   // Two loads may race (a new fit stored meanwhile): keep the newer.
-  if ((held.get(key)?.version ?? -1) < ranking.version) keep(key, ranking)
+  if ((held.get(key)?.version ?? -1) < ranking.version) keepRecent(held, key, ranking, HELD_RANKINGS)
   return held.get(key)
 }
