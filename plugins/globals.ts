@@ -104,6 +104,7 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
       : undefined
     // Runs before the Redis connections close (hooks run last-registered first).
     fastify.addHook('onClose', async () => {
+      await fastify.tasks.backgroundSettled()
       await reconciler.stop()
       await worker?.close(config.SHUTDOWN_TIMEOUT_MS)
       await queue.close()
@@ -126,6 +127,7 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
       for (const row of await service.store.unfinished()) await service.deliver(row)
     })
     fastify.addHook('onClose', async () => {
+      await service.backgroundSettled()
       await runner.close(config.SHUTDOWN_TIMEOUT_MS)
       await events.close()
     })

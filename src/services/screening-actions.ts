@@ -22,13 +22,19 @@ export interface ProjectCaller { project: ProjectRow; role: ProjectRole; user: A
 
 type DecisionRequest = Static<typeof DecisionBody>
 
-/** Retraining follows every decision in the background; a failure to queue it never fails the decision. */
-async function retrainLater(deps: ScreeningDeps, projectId: string, stage: Stage, userId: string): Promise<void> {
-  try {
-    await queueTraining(deps, projectId, stage, userId, { afterRunning: true })
-  } catch (err) {
-    deps.log.warn({ err, projectId, stage }, 'could not queue the screening model retraining')
-  }
+/**
+ * Retraining follows every decision in the background, queued once the decision is answered (the
+ * reviewer waits for their decision to be stored, not for the model); a failure to queue it never
+ * fails the decision.
+ */
+function retrainLater(deps: ScreeningDeps, projectId: string, stage: Stage, userId: string): void {
+  deps.tasks.inBackground(async () => {
+    try {
+      await queueTraining(deps, projectId, stage, userId, { afterRunning: true })
+    } catch (err) {
+      deps.log.warn({ err, projectId, stage }, 'could not queue the screening model retraining')
+    }
+  })
 }
 
 const asReviewer = (user: AuthUser) => ({ email: user.email, name: user.name, kind: 'human' })
@@ -36,7 +42,7 @@ const asReviewer = (user: AuthUser) => ({ email: user.email, name: user.name, ki
 export async function recordDecision(deps: ScreeningDeps, { project, user }: ProjectCaller, articleId: string, request: DecisionRequest): Promise<DecisionView> {
   const stage = request.stage ?? 'title_abstract'
   const row = await recordHumanDecision(deps.db, project.id, readScreeningSettings(project.screeningSettings), user.id, { ...request, articleId, stage })
-  await retrainLater(deps, project.id, stage, user.id)
+  retrainLater(deps, project.id, stage, user.id)
   return toDecisionView(row, asReviewer(user))
 }
 
@@ -44,7 +50,7 @@ export async function recordResolution(deps: ScreeningDeps, { project, role, use
   const stage = request.stage ?? 'title_abstract'
   const settings = readScreeningSettings(project.screeningSettings)
   const { decision, previousStatus } = await resolveConflict(deps.db, project.id, settings, { userId: user.id, role }, { ...request, articleId, stage })
-  await retrainLater(deps, project.id, stage, user.id)
+  retrainLater(deps, project.id, stage, user.id)
   return { decision: toDecisionView(decision, asReviewer(user)), previousStatus }
 }
 

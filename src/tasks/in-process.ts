@@ -14,6 +14,7 @@ export class InProcessRunner {
   private readonly waiting: string[] = []
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>()
   private closed = false
+  private pumpScheduled = false
 
   constructor(private readonly options: InProcessRunnerOptions) {}
 
@@ -21,7 +22,14 @@ export class InProcessRunner {
     if (this.closed) throw new Error('task runner is shut down')
     if (this.running.has(taskId) || this.waiting.includes(taskId)) return
     this.waiting.push(taskId)
-    this.pump()
+    // Started on the next turn of the event loop, not inside the caller's: a request that queues a
+    // task (a decision queues a retraining) answers before the task's first steps compete with it.
+    if (this.pumpScheduled) return
+    this.pumpScheduled = true
+    setImmediate(() => {
+      this.pumpScheduled = false
+      this.pump()
+    })
   }
 
   /** Drops a waiting task, or aborts a running one. */

@@ -37,12 +37,29 @@ export class TaskService {
    * sameAs), and whether another was asked for while it ran.
    */
   private readonly here = new Map<string, { task: TaskRow; followUp: boolean }>()
+  /** Work handed to inBackground() and not ended yet. */
+  private readonly background = new Set<Promise<void>>()
 
   constructor(db: Database, private readonly events: EventHub, private readonly engine: TaskEngine) {
     this.store = new TaskStore(db)
   }
 
   get mode(): TaskEngine['mode'] { return this.engine.mode }
+
+  /**
+   * Runs `work` after the caller's turn of the event loop: a request that asks for a task it does
+   * not wait for (a decision's retraining) answers first. `work` handles its own errors.
+   * backgroundSettled() waits for it (the app does before it closes the database).
+   */
+  inBackground(work: () => Promise<void>): void {
+    const done: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve)).then(work).finally(() => this.background.delete(done))
+    this.background.add(done)
+  }
+
+  /** Resolves once the work handed to inBackground() has ended, including work added meanwhile. */
+  async backgroundSettled(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background])
+  }
 
   /** Throws QueueUnavailableError when a task could not be delivered now (Redis down). */
   ensureAvailable(): void {

@@ -38,6 +38,7 @@ t.test('article pages: ETag and 304, and every writer of what a page shows chang
   }
   // Decisions queue a retraining that writes relevance scores in the background: wait for it to be done.
   const trainingsDone = async () => {
+    await app.tasks.backgroundSettled() // queued once the decision is answered
     const tasks = (await app.inject({ url: `${base}/tasks`, headers: alice.auth })).json() as Array<{ id: string; status: string }> | { items: Array<{ id: string; status: string }> }
     for (const each of Array.isArray(tasks) ? tasks : tasks.items) {
       if (each.status === 'queued' || each.status === 'running') await taskFinished(app, alice.auth, each.id)

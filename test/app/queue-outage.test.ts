@@ -47,6 +47,7 @@ t.test('with Redis down, task submission answers 503 at once and leaves no task,
   const [article] = await app.db.insert(articles).values({ projectId: project.id, title: 'A record' }).returning()
   const decided = await app.inject({ method: 'POST', url: `/api/projects/${project.id}/articles/${article.id}/decisions`, headers: alice.auth, payload: { decision: 'include' } })
   t.equal(decided.statusCode, 201, decided.body)
+  await app.tasks.backgroundSettled() // the retraining is queued once the decision is answered
   const [training] = await app.db.select().from(tasks).where(eq(tasks.projectId, project.id))
   t.match(training, { type: 'screening-train', status: 'queued' })
 

@@ -115,6 +115,7 @@ t.test('next proposes only what each reviewer may still screen, whoever wrote an
   t.ok(ok, `${steps} random writes, each followed by next for every reviewer`)
   t.same([...rankedBy].sort(), ['model', 'random'], 'in the seeded random order, then in the model\'s')
   // Let the queued retrainings end before the app closes.
+  await app.tasks.backgroundSettled()
   await waitFor(async () => (await app.db.select({ status: tasks.status }).from(tasks).where(sql`${tasks.projectId} = ${project.id}`))
     .every((task) => ['succeeded', 'failed', 'cancelled'].includes(task.status)), 60000)
 })
@@ -132,8 +133,9 @@ t.test('a reviewer\'s own decision and the retraining after it need no read of a
     const res = await app.inject({ method: 'POST', url: `${base}/articles/${id}/decisions`, headers: alice.auth, payload: { decision } })
     if (res.statusCode !== 201) t.fail(`decision: ${res.statusCode} ${res.body}`)
   }
-  const trainingsDone = () => waitFor(async () => (await app.db.select({ status: tasks.status }).from(tasks).where(sql`${tasks.projectId} = ${project.id}`))
-    .every((task) => ['succeeded', 'failed'].includes(task.status)), 60000)
+  // A decision's retraining is queued once the decision is answered: wait for that, then for the trainings.
+  const trainingsDone = () => app.tasks.backgroundSettled().then(() => waitFor(async () => (await app.db.select({ status: tasks.status }).from(tasks).where(sql`${tasks.projectId} = ${project.id}`))
+    .every((task) => ['succeeded', 'failed'].includes(task.status)), 60000))
   const first = await next()
   await decide(first.article.id, 'include')
   await decide((await next()).article.id, 'exclude')

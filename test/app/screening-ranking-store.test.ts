@@ -29,7 +29,8 @@ async function screeningProject(app: FastifyInstance, owner: User) {
     if (res.statusCode !== 201) throw new Error(res.body)
   }
   const trainings = () => app.db.select().from(tasks).where(and(eq(tasks.projectId, project.id), eq(tasks.type, 'screening-train')))
-  const trainingsDone = () => waitFor(async () => (await trainings()).every((task) => ['succeeded', 'failed'].includes(task.status)), 60000)
+  // A decision's retraining is queued once the decision is answered: wait for that, then for the trainings.
+  const trainingsDone = () => app.tasks.backgroundSettled().then(() => waitFor(async () => (await trainings()).every((task) => ['succeeded', 'failed'].includes(task.status)), 60000))
   return { project, base, rows, next, decide, trainings, trainingsDone, isTopic: (id: string) => rows.find((r) => r.id === id)!.title.startsWith('Chatbot') }
 }
 

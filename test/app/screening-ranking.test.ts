@@ -50,13 +50,14 @@ t.test('the next record follows the model once it is trained; retraining is debo
     t.equal(res.statusCode, 200, res.body)
     return res.json()
   }
-  const trainingsDone = () => waitFor(async () => {
+  // The retraining a decision asks for is queued once the decision is answered: wait for that first.
+  const trainingsDone = () => app.tasks.backgroundSettled().then(() => waitFor(async () => {
     const pending = await app.db.select({ id: tasks.id }).from(tasks)
       .where(and(eq(tasks.projectId, project.id), eq(tasks.type, 'screening-train'), eq(tasks.status, 'queued')))
     const running = await app.db.select({ id: tasks.id }).from(tasks)
       .where(and(eq(tasks.projectId, project.id), eq(tasks.type, 'screening-train'), eq(tasks.status, 'running')))
     return pending.length === 0 && running.length === 0
-  })
+  }))
 
   // Before any decision: a seeded random order, the same for the same seed.
   const first = await next()
@@ -137,6 +138,7 @@ t.test('the next record follows the model once it is trained; retraining is debo
   const otherProject = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Debounce' } })).json()
   const outcomes = await Promise.all(Array.from({ length: 8 }, () => queueTraining({ tasks: noting }, otherProject.id, 'title_abstract', alice.user.id)))
   t.equal(outcomes.filter((o) => o.created).length, 1, 'one training queued for eight concurrent requests')
+  await new Promise((resolve) => setImmediate(resolve)) // the runner starts what it is given on the next turn
   t.equal(new Set(outcomes.map((o) => o.task.id)).size, 1)
   t.same(delivered, [outcomes[0].task.id])
   const fullText = await queueTraining({ tasks: noting }, otherProject.id, 'full_text', alice.user.id)
