@@ -77,7 +77,9 @@ export async function storeRanking(tx: Executor, projectId: string, stage: Stage
   await changed()
   const ids = Buffer.from(ranking.ids.buffer, ranking.ids.byteOffset, ranking.ids.byteLength)
   const scores = Buffer.alloc(ranking.scores.length * 4)
-  ranking.scores.forEach((score, i) => scores.writeFloatLE(score, i * 4))
+  // A plain loop: forEach boxed each score into a new heap number (~160 KB of garbage per fit of
+  // 10,000 records, on the event loop's heap).
+  for (let i = 0; i < ranking.scores.length; i++) scores.writeFloatLE(ranking.scores[i], i * 4)
   const { rows: [row] } = await tx.execute<{ version: string }>(sql`INSERT INTO ${screeningRankings} (project_id, stage, version, mode, ids, scores)
     VALUES (${projectId}, ${stage}, 1, ${mode}, ${ids}, ${scores})
     ON CONFLICT (project_id, stage) DO UPDATE SET version = ${screeningRankings}.version + 1, mode = excluded.mode,
