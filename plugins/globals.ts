@@ -127,8 +127,10 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
       for (const row of await service.store.unfinished()) await service.deliver(row)
     })
     fastify.addHook('onClose', async () => {
-      await service.backgroundSettled()
+      // The running tasks first (a follow-up waits for its task to end), then what the background
+      // still writes: a task it queues then stays queued, for the next start.
       await runner.close(config.SHUTDOWN_TIMEOUT_MS)
+      await service.backgroundSettled()
       await events.close()
     })
   }

@@ -25,7 +25,7 @@ import {
 import type { ScreeningSettings, Stage } from './screening-settings.ts'
 import { getScreeningSettings } from './screening-settings.ts'
 import { currentRanking, holdRanking, storeRanking, type Ranking } from './screening-ranking.ts'
-import { keepRecent } from './recent.ts'
+import { dropOldest, keepRecent } from './recent.ts'
 import { availabilityFor, committedVersion, rankingCommitted, unrelatedChangeCommitted, type Availability } from './screening-availability.ts'
 
 /** A queued training older than this is presumed lost (its delivery failed) and no longer holds the queue slot. */
@@ -350,10 +350,7 @@ async function recordRows(db: Database, project: { id: string; articlesVersion: 
   if (missing.length > 0) {
     const read = new Map((await readRecordRows(db, project.id, missing)).map((r) => [r.id, r]))
     for (const id of missing) held.rows.set(id, read.get(id) ?? null)
-    for (const key of held.rows.keys()) {
-      if (held.rows.size <= SHOWN_ROWS) break
-      held.rows.delete(key)
-    }
+    dropOldest(held.rows, SHOWN_ROWS)
   }
   const out = new Map<string, RecordRow>()
   for (const id of ids) {

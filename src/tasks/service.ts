@@ -107,11 +107,12 @@ export class TaskService {
       if (settled) {
         if (!local.followUp) {
           local.followUp = true
-          void settled.then(() => {
+          this.inBackground(async () => {
+            await settled
             if (this.here.get(key) === local) this.here.delete(key)
-            return this.submitUnlessQueued(input, options)
-          }).catch(() => {
-            // The database refused: the next request for it queues it again.
+            await this.submitUnlessQueued(input, options).catch(() => {
+              // The database refused: the next request for it queues it again.
+            })
           })
         }
         return { task: local.task, created: false }

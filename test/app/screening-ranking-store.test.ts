@@ -1,5 +1,6 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
+import pg from 'pg'
 import { and, eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { articles, decisions, screeningModels, tasks } from '../../src/db/schema.ts'
@@ -142,9 +143,33 @@ t.test('a decision made while this process trains is learnt by a training queued
   await waitFor(async () => (await app.pg.pool.query('SELECT 1 FROM pg_locks WHERE locktype = \'advisory\' AND NOT granted AND classid = $1', [STORE_LOCK])).rows.length > 0)
   const before = (await trainings()).length
   await decide(alice, rows[3].id, 'exclude')
+  await new Promise((resolve) => setImmediate(resolve)) // the decision asks for its retraining on the next turn
   t.equal((await trainings()).length, before, 'no training is queued while one runs here')
   await releaseStore()
   await waitFor(async () => (await labelled()) === 4, 60000)
   t.pass('the training queued after it learnt the fourth decision')
   await trainingsDone()
+})
+
+t.test('closing while a training runs: it ends, and the retraining asked for meanwhile stays queued for the next start', { skip: needsServices }, async (t) => {
+  const app = await build(t)
+  const alice = await userWithToken(app)
+  const { project, rows, decide, trainingsDone } = await screeningProject(app, alice)
+  await decide(alice, rows[0].id, 'include')
+  await decide(alice, rows[1].id, 'exclude')
+  await trainingsDone()
+  const releaseStore = await holdLock(app, STORE_LOCK, project.id)
+  await decide(alice, rows[2].id, 'exclude')
+  await waitFor(async () => (await app.pg.pool.query('SELECT 1 FROM pg_locks WHERE locktype = \'advisory\' AND NOT granted AND classid = $1', [STORE_LOCK])).rows.length > 0)
+  // Asked for while the training runs: queued when it ends, which is during the close.
+  await decide(alice, rows[3].id, 'exclude')
+  await releaseStore()
+  await app.close()
+  const client = new pg.Client({ connectionString: app.config.DATABASE_URL })
+  await client.connect()
+  t.teardown(() => client.end())
+  const { rows: left } = await client.query('SELECT status FROM tasks WHERE project_id = $1 AND type = \'screening-train\' ORDER BY created_at', [project.id])
+  t.equal(left.at(-1)?.status, 'queued', 'the retraining asked for during the training is queued, for the next start')
+  const { rows: [model] } = await client.query('SELECT labelled FROM screening_models WHERE project_id = $1', [project.id])
+  t.equal(model.labelled, 3, 'the running training stored its fit before the close ended')
 })
