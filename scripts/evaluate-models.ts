@@ -3,15 +3,17 @@
  * stopping rules, over every labelled dataset in ../shared/datasets/screening/.
  *
  *   npx tsx scripts/evaluate-models.ts run [--models nb,svm,ensemble,logistic] [--seeds 1..15]
- *                                          [--priors 1,1] [--out bench/results/evaluation.jsonl]
- *   npx tsx scripts/evaluate-models.ts report [--out bench/results/evaluation.jsonl] [--models nb,svm]
+ *                                          [--priors 1,1] [--fusion-k 200] [--out bench/results/evaluation.jsonl]
+ *   npx tsx scripts/evaluate-models.ts report [--out bench/results/evaluation.jsonl[,more.jsonl]] [--models nb,svm]
  *                                             [--evidence src/screening/stopping-evidence.json]
  *
  * `run` simulates each (seed, dataset, model) with ASReview's protocol
  * (priors drawn per seed, retrain after every record, "max" query) and appends
  * one JSON line per finished run to --out, seeds in the outer loop so that a
  * partial file covers every dataset; an interrupted run is resumed by running
- * the same command again (finished runs are skipped).
+ * the same command again (finished runs are skipped). --fusion-k evaluates the
+ * ensemble with another fusion constant than its default: its lines are
+ * labelled "ensemble k=<k>", a model of their own for `report`.
  *
  * `report` prints, in Markdown, per dataset and model the mean WSS@95, WSS@100,
  * RRF@10 and ATD, the mean over datasets and the worst dataset; then the
@@ -27,6 +29,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { parseLabelledCsv, parseModels, parsePriors, parseSeeds, simulateScreening, SimulationError } from '../src/screening/simulate.ts'
+import { ENSEMBLE_FUSION_K, MODEL_PIPELINES } from '../src/screening/pipelines.ts'
 import { evaluateStoppingRules, stoppingEvidence, type StoppingRun } from '../src/screening/stopping-evaluation.ts'
 import type { ScreeningMetrics } from '../src/screening/metrics.ts'
 
@@ -64,18 +67,22 @@ async function run(values: Record<string, string | undefined>): Promise<void> {
   const seeds = parseSeeds(values.seeds ?? '1..15')
   const priors = parsePriors(values.priors ?? '1,1')
   const out = values.out!
+  const fusionK = values['fusion-k'] === undefined ? ENSEMBLE_FUSION_K : Number(values['fusion-k'])
+  if (!Number.isFinite(fusionK) || fusionK <= 0) throw new SimulationError(`--fusion-k must be a positive number (got "${values['fusion-k']}")`)
+  // A model of one pipeline has no fusion: its label stays its name.
+  const label = (model: string) => (MODEL_PIPELINES[model as keyof typeof MODEL_PIPELINES].length > 1 && fusionK !== ENSEMBLE_FUSION_K ? `${model} k=${fusionK}` : model)
   const done = new Set(readLines(out).map((l) => `${l.dataset}/${l.model}/${l.seed}`))
   const loaded = datasets().map((d) => ({ ...d, records: parseLabelledCsv(readFileSync(d.file)).records }))
   for (const seed of seeds) {
     for (const { name, records } of loaded) {
       for (const model of models) {
-        if (done.has(`${name}/${model}/${seed}`)) continue
+        if (done.has(`${name}/${label(model)}/${seed}`)) continue
         const cpuBefore = process.cpuUsage()
-        const result = await simulateScreening(records, { seeds: [seed], classifier: model, ...priors })
+        const result = await simulateScreening(records, { seeds: [seed], classifier: model, fusionK, ...priors })
         const cpu = process.cpuUsage(cpuBefore)
         const r = result.runs[0]
         const line: RunLine = {
-          dataset: name, model, seed, metrics: r.metrics, durationMs: Math.round(r.durationMs),
+          dataset: name, model: label(model), seed, metrics: r.metrics, durationMs: Math.round(r.durationMs),
           // CPU time of the run (user + system): the machine is shared, so wall time overstates it.
           cpuMs: Math.round((cpu.user + cpu.system) / 1000),
           records: records.length,
@@ -85,7 +92,7 @@ async function run(values: Record<string, string | undefined>): Promise<void> {
           relevantPositions: r.order.flatMap((index, i) => (records[index].included ? [i + 1] : []))
         }
         appendFileSync(out, JSON.stringify(line) + '\n')
-        console.log(`${name} ${model} seed ${seed}: WSS@95 ${(r.metrics.wss95 * 100).toFixed(1)} (${(r.durationMs / 1000).toFixed(1)} s, CPU ${(line.cpuMs! / 1000).toFixed(1)} s)`)
+        console.log(`${name} ${label(model)} seed ${seed}: WSS@95 ${(r.metrics.wss95 * 100).toFixed(1)} (${(r.durationMs / 1000).toFixed(1)} s, CPU ${(line.cpuMs! / 1000).toFixed(1)} s)`)
       }
     }
   }
@@ -95,8 +102,9 @@ const pct = (v: number) => (v * 100).toFixed(1)
 const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length
 
 function report(values: Record<string, string | undefined>): void {
-  const wanted = values.models ? parseModels(values.models) as string[] : null
-  const lines = readLines(values.out!).filter((l) => !wanted || wanted.includes(l.model))
+  // Labels as written by run ("ensemble k=200" included).
+  const wanted = values.models ? values.models.split(',').map((m) => m.trim()) : null
+  const lines = values.out!.split(',').flatMap((file) => readLines(file)).filter((l) => !wanted || wanted.includes(l.model))
   const models = [...new Set(lines.map((l) => l.model))]
   const names = [...new Set(lines.map((l) => l.dataset))].sort()
   const keys = ['wss95', 'wss100', 'rrf10', 'atd'] as const
@@ -174,6 +182,7 @@ async function main(): Promise<number> {
       models: { type: 'string' },
       seeds: { type: 'string' },
       priors: { type: 'string' },
+      'fusion-k': { type: 'string' },
       out: { type: 'string', default: path.join(root, 'bench/results/evaluation.jsonl') },
       evidence: { type: 'string' }
     }

@@ -88,6 +88,12 @@ export interface ScreeningModel {
    * probabilities they do not tie at 0 or 1, so sort by these.
    */
   decisionValues(): Float64Array | null
+  /**
+   * decisionValues() of the records not labelled in the last fit only (the others NaN), or null
+   * before the first training: what rank() and next() need, and cheaper once many records are
+   * labelled. Optional: a model without it is asked for decisionValues().
+   */
+  unlabelledDecisionValues?(): Float64Array | null
   /** Indices of the records not labelled in the last fit, most relevant first ("max" query). */
   rank(): Int32Array
   /** The first `count` records of rank() (default 1), computed without sorting everything. */
@@ -213,6 +219,9 @@ export function createScreeningModel(options: ScreeningModelOptions): ScreeningM
     decisionValues() {
       return mode === 'model' ? Float64Array.from(allDecisions()) : null
     },
+    unlabelledDecisionValues() {
+      return mode === 'model' ? Float64Array.from(unlabelledDecisions()) : null
+    },
     rank() {
       return ordering.rank(key(), labelled)
     },
@@ -226,14 +235,19 @@ export function createScreeningModel(options: ScreeningModelOptions): ScreeningM
  * Several screening models (pipelines with their own features, classifier and balance, trained on
  * the same decisions) fused by reciprocal-rank fusion (Cormack, Clarke & Büttcher 2009): an
  * unlabelled record scores Σ_m 1 / (k + rank_m), rank_m being its 1-based position among the
- * unlabelled records when ordered by model m (ties by index), k = 60. Scale-free, so models whose
- * decision values live on different scales (naive Bayes log-odds, SVM margins) weigh the same, and
- * a record that any member puts near the top comes early. A labelled record (never proposed) is
+ * unlabelled records when ordered by model m (ties by index); k is 60 unless given (the ensemble's
+ * is chosen in pipelines.ts). Scale-free, so models whose decision values live on different scales
+ * (naive Bayes log-odds, SVM margins) weigh the same. A small k lets a record that one member puts
+ * near the top come early; a k large next to the number of records approaches the sum of ranks, so
+ * records that every member ranks fairly high come first. A labelled record (never proposed) is
  * placed by the count of unlabelled records each member ranks above it, so that every record has a
  * value to store and display. The fused decision value is log(sum / best possible sum) × 10: 0 for a
- * record every member ranks first, comparable across fits (not a log-odds); its score (scoreAll) is
- * sum / best possible sum, in (0, 1]: 0.5 for a record every member ranks 60th. Before the members can
- * train, the order is the first member's (prior scores or the seeded random order, as for one model).
+ * record every member ranks first, comparable across fits (not a log-odds). Its score (scoreAll) is
+ * the sum placed between the worst and the best possible, in [0, 1]: 1 for a record every member
+ * ranks first, 0 for one every member ranks last; with a k large next to the number of records, about
+ * the share of the other records the members rank below it, on average (not a probability). Before
+ * the members can train, the order is the first member's (prior scores or the seeded random order, as
+ * for one model).
  */
 export function fuseScreeningModels(members: readonly ScreeningModel[], options: { seed: number; k?: number }): ScreeningModel {
   if (members.length === 0) throw new RangeError('an ensemble needs at least one model')
@@ -243,8 +257,12 @@ export function fuseScreeningModels(members: readonly ScreeningModel[], options:
   const ordering = createOrdering(size, options.seed)
   const ranker = createRanker(size)
   let labelled = new Uint8Array(size)
+  let unlabelledRows = new Int32Array(0)
   let fused: Float64Array | null = null
+  let fusedUnlabelled: Float64Array | null = null
+  const top = members.length / (k + 1)
 
+  /** Every record's fused value (labelled ones placed among the unlabelled): for scores. */
   const fuse = (): Float64Array => {
     const sum = new Float64Array(size)
     const masked = new Float64Array(size)
@@ -264,11 +282,32 @@ export function fuseScreeningModels(members: readonly ScreeningModel[], options:
         sum[i] += 1 / (k + rank)
       }
     }
-    const top = members.length / (k + 1)
     for (let i = 0; i < size; i++) sum[i] = Math.log(sum[i] / top) * 10
     return sum
   }
+  /**
+   * The same values for the unlabelled records only (labelled ones -Infinity), from the members'
+   * values for those records alone: all that next() and rank() need. A simulation asks for it after
+   * every fit, when most records may be labelled.
+   */
+  const fuseUnlabelled = (): Float64Array => {
+    const count = unlabelledRows.length
+    const sum = new Float64Array(size).fill(-Infinity)
+    const sums = new Float64Array(count)
+    const values = new Float64Array(count)
+    const ranks = new Float64Array(count)
+    for (const member of members) {
+      const memberValues = member.unlabelledDecisionValues?.() ?? member.decisionValues()!
+      for (let j = 0; j < count; j++) values[j] = memberValues[unlabelledRows[j]]
+      // Rows in index order, so ties rank by index as in fuse().
+      ranker.ranks(values, ranks)
+      for (let j = 0; j < count; j++) sums[j] += 1 / (k + ranks[j])
+    }
+    for (let j = 0; j < count; j++) sum[unlabelledRows[j]] = Math.log(sums[j] / top) * 10
+    return sum
+  }
   const current = (): Float64Array => (fused ??= fuse())
+  const ordered = (): Float64Array => (fusedUnlabelled ??= fuseUnlabelled())
 
   return {
     size,
@@ -280,21 +319,27 @@ export function fuseScreeningModels(members: readonly ScreeningModel[], options:
       for (const member of members) summary = member.fit(records)
       labelled = new Uint8Array(size)
       for (const { index } of records) labelled[index] = 1
+      const rows: number[] = []
+      for (let i = 0; i < size; i++) if (!labelled[i]) rows.push(i)
+      unlabelledRows = Int32Array.from(rows)
       fused = null
+      fusedUnlabelled = null
       return { ...summary!, durationMs: performance.now() - started }
     },
     scoreAll() {
-      // The fused sum over its best possible value (1: first for every member), not a probability.
-      return first.mode === 'model' ? current().map((v) => Math.exp(v / 10)) : first.scoreAll()
+      if (first.mode !== 'model') return first.scoreAll()
+      // No rank is beyond the number of records (a labelled record comes after at most every unlabelled one).
+      const bottom = members.length / (k + size)
+      return current().map((v) => (top === bottom ? 1 : Math.min(1, Math.max(0, (Math.exp(v / 10) * top - bottom) / (top - bottom)))))
     },
     decisionValues() {
       return first.mode === 'model' ? Float64Array.from(current()) : null
     },
     rank() {
-      return first.mode === 'model' ? ordering.rank(current(), labelled) : first.rank()
+      return first.mode === 'model' ? ordering.rank(ordered(), labelled) : first.rank()
     },
     next(count = 1) {
-      return first.mode === 'model' ? ordering.next(current(), labelled, count) : first.next(count)
+      return first.mode === 'model' ? ordering.next(ordered(), labelled, count) : first.next(count)
     }
   }
 }

@@ -11,7 +11,8 @@
  *   rank any other record, and dropping them makes each retraining several times faster.
  * - 'logistic' is that pipeline with logistic regression as its classifier.
  * - 'ensemble' (the default, see bench/README.md "Model choice") fuses the 'nb' and 'svm' pipelines,
- *   each on its own features and balance, by reciprocal-rank fusion (fuseScreeningModels).
+ *   each on its own features and balance, by reciprocal-rank fusion (fuseScreeningModels) with
+ *   k = ENSEMBLE_FUSION_K.
  */
 import { createScreeningModel, fuseScreeningModels, type ScreeningModel } from './active-learning.ts'
 import { buildTfidf, type SparseMatrix, type TfidfFeatures, type TfidfOptions } from './features.ts'
@@ -29,6 +30,14 @@ const NB: Pipeline = { classifier: 'nb', featureOptions: { ngramMax: 1, sublinea
 const ELAS_FEATURES: TfidfOptions = { ngramMax: 2, sublinearTf: true, stopWords: false, maxDfRatio: 0.95, minDf: 2 }
 const SVM: Pipeline = { classifier: 'svm', featureOptions: ELAS_FEATURES, balance: 'balanced', balanceRatio: 9.8 }
 const LOGISTIC: Pipeline = { ...SVM, classifier: 'logistic' }
+
+/**
+ * The ensemble's reciprocal-rank fusion constant, chosen leave-one-dataset-out among 60 (the usual
+ * value), 200, 2,000 and 20,000 (bench/README.md "Fusion constant"): large next to the number of
+ * records of most reviews, so a record that both pipelines rank fairly high comes before one that only
+ * one of them ranks first.
+ */
+export const ENSEMBLE_FUSION_K = 20000
 
 export const MODEL_PIPELINES: Record<ClassifierName, readonly Pipeline[]> = {
   nb: [NB],
@@ -57,6 +66,8 @@ export interface ModelOptions {
   classifierOptions?: ClassifierOptions
   /** See ScreeningModelOptions.priorScores. */
   priorScores?: ArrayLike<number | null | undefined>
+  /** A model of several pipelines: the fusion constant k. Default ENSEMBLE_FUSION_K (set only to evaluate others). */
+  fusionK?: number
 }
 
 /** A model's active-learning ranker over features from buildModelFeatures (same records, same order). */
@@ -68,5 +79,5 @@ export function createModel(model: ClassifierName, features: ReadonlyArray<Tfidf
     seed: options.seed, features: features[i], classifier: pipeline.classifier, classifierOptions: options.classifierOptions,
     balance: pipeline.balance, balanceRatio: pipeline.balanceRatio, priorScores: options.priorScores
   }))
-  return members.length === 1 ? members[0] : fuseScreeningModels(members, { seed: options.seed })
+  return members.length === 1 ? members[0] : fuseScreeningModels(members, { seed: options.seed, k: options.fusionK ?? ENSEMBLE_FUSION_K })
 }

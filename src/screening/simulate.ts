@@ -31,6 +31,8 @@ export interface SimulationOptions {
   /** The model (pipelines.ts). Default 'nb'. */
   classifier?: ClassifierName
   classifierOptions?: ClassifierOptions
+  /** A model of several pipelines: the fusion constant (pipelines.ts ModelOptions.fusionK). */
+  fusionK?: number
   /** Features already built for these records by buildModelFeatures for this model (one row per record, same order). */
   features?: readonly TfidfFeatures[]
   priorIncluded?: number
@@ -134,7 +136,7 @@ export async function simulateScreening(
     const started = performance.now()
     const priorRng = createRng(seed)
     const priorIndices = [...priorRng.sample(includedIdx, priorIncluded), ...priorRng.sample(excludedIdx, priorExcluded)]
-    const model = createModel(classifier, features, { seed, classifierOptions: options.classifierOptions })
+    const model = createModel(classifier, features, { seed, classifierOptions: options.classifierOptions, fusionK: options.fusionK })
     const labelled = priorIndices.map((index) => ({ index, label: records[index].included }))
     const order: number[] = []
     const found: number[] = []

@@ -222,5 +222,41 @@ t.test('reciprocal-rank fusion of models: ranks among the unlabelled records, su
   t.equal(d[4], 0, 'the labelled record, above every unlabelled one for both models, has the value of rank 1 in both')
   const scores = fused.scoreAll()
   t.equal(scores[4], 1, 'its score is the best possible')
-  t.ok(Math.abs(scores[2] - (1 / 62 + 1 / 61) / (2 / 61)) < 1e-12, 'a score is the fused sum over the best possible')
+  // Between the worst possible sum (both rank it 5th of 5: 2/65) and the best (2/61).
+  t.ok(Math.abs(scores[2] - (1 / 62 + 1 / 61 - 2 / 65) / (2 / 61 - 2 / 65)) < 1e-12, 'a score places the fused sum between the worst and the best possible')
+  t.ok(scores.every((s) => s >= 0 && s <= 1), 'every score in [0, 1]')
+})
+
+t.test('the fusion constant: a small k favours the record one model ranks first, a large k the one both rank fairly high', async (t) => {
+  // 120 records, none labelled. Record 0 ranks 1st for model A and 100th for model B; record 1 ranks
+  // 30th for both; the other records fill the remaining places.
+  const size = 120
+  const placeA = Array.from({ length: size }, (_, i) => i)
+  const placeB = Array.from({ length: size }, (_, i) => i)
+  const move = (place: number[], record: number, rank: number) => {
+    const from = place.indexOf(record)
+    place.splice(from, 1)
+    place.splice(rank - 1, 0, record)
+  }
+  move(placeA, 0, 1); move(placeA, 1, 30)
+  move(placeB, 0, 100); move(placeB, 1, 30)
+  const valuesOf = (place: number[]) => { const v = new Array<number>(size); place.forEach((record, r) => { v[record] = size - r }); return v }
+  const fixed = (values: number[]): ScreeningModel => ({
+    size, features: csr(Array.from({ length: size }, () => [1])), mode: 'model',
+    fit: () => ({ mode: 'model', includes: 1, excludes: 1, maybes: 0, trainingRecords: 0, durationMs: 0 }),
+    scoreAll: () => Float64Array.from(values), decisionValues: () => Float64Array.from(values),
+    rank: () => { throw new Error('not used') }, next: () => { throw new Error('not used') }
+  })
+  const order = (k: number) => {
+    const fused = fuseScreeningModels([fixed(valuesOf(placeA)), fixed(valuesOf(placeB))], { seed: 1, k })
+    fused.fit([])
+    const ranked = [...fused.rank()]
+    return { first: ranked.indexOf(0), second: ranked.indexOf(1) }
+  }
+  // k 60: 1/61 + 1/160 = 0.0226 for record 0, 2/90 = 0.0222 for record 1.
+  const small = order(60)
+  t.ok(small.first < small.second, 'k 60: the record one model ranks first comes earlier')
+  // k 2000: 1/2001 + 1/2100 = 0.000976, 2/2030 = 0.000985.
+  const large = order(2000)
+  t.ok(large.second < large.first, 'k 2000: the record both rank 30th comes earlier')
 })

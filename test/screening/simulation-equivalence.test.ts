@@ -8,7 +8,7 @@ import {
 } from '../../src/screening/models.ts'
 import { createRng, randomPermutation } from '../../src/screening/random.ts'
 import { parseLabelledCsv, simulateScreening, type SimulationRecord } from '../../src/screening/simulate.ts'
-import { MODEL_PIPELINES, type Pipeline } from '../../src/screening/pipelines.ts'
+import { ENSEMBLE_FUSION_K, MODEL_PIPELINES, type Pipeline } from '../../src/screening/pipelines.ts'
 
 /*
  * The screening code is tuned for speed (locals in the SVM's inner loops, scoring only the rows that
@@ -115,7 +115,7 @@ function referencePipeline(records: readonly SimulationRecord[], pipeline: Pipel
 
 /**
  * One seed of simulateScreening's loop: train every pipeline on every label, sort the unlabelled
- * records (several pipelines: by the sum of 1/(60 + rank) of their comparator-sorted ranks among
+ * records (several pipelines: by the sum of 1/(k + rank) of their comparator-sorted ranks among
  * the unlabelled records, ties by index), screen the first.
  */
 function referenceOrder(records: readonly SimulationRecord[], name: ClassifierName, seed: number): number[] {
@@ -139,7 +139,7 @@ function referenceOrder(records: readonly SimulationRecord[], name: ClassifierNa
       key = new Float64Array(size)
       for (const d of values) {
         const byValue = [...unlabelled].sort((a, b) => d[b] - d[a] || a - b)
-        byValue.forEach((row, r) => { key[row] += 1 / (60 + r + 1) })
+        byValue.forEach((row, r) => { key[row] += 1 / (ENSEMBLE_FUSION_K + r + 1) })
       }
     }
     return unlabelled.sort((a, b) => (key[a] !== key[b] ? key[b] - key[a] : tieBreak[a] - tieBreak[b]))
