@@ -32,6 +32,7 @@ import { parseLabelledCsv, parseModels, parsePriors, parseSeeds, simulateScreeni
 import { ENSEMBLE_FUSION_K, MODEL_PIPELINES } from '../src/screening/pipelines.ts'
 import { evaluateStoppingRules, stoppingEvidence, type StoppingRun } from '../src/screening/stopping-evaluation.ts'
 import type { ScreeningMetrics } from '../src/screening/metrics.ts'
+import type { ClassifierName } from '../src/screening/models.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const datasetDir = path.join(root, '../shared/datasets/screening')
@@ -70,7 +71,7 @@ async function run(values: Record<string, string | undefined>): Promise<void> {
   const fusionK = values['fusion-k'] === undefined ? ENSEMBLE_FUSION_K : Number(values['fusion-k'])
   if (!Number.isFinite(fusionK) || fusionK <= 0) throw new SimulationError(`--fusion-k must be a positive number (got "${values['fusion-k']}")`)
   // A model of one pipeline has no fusion: its label stays its name.
-  const label = (model: string) => (MODEL_PIPELINES[model as keyof typeof MODEL_PIPELINES].length > 1 && fusionK !== ENSEMBLE_FUSION_K ? `${model} k=${fusionK}` : model)
+  const label = (model: ClassifierName) => (MODEL_PIPELINES[model].length > 1 && fusionK !== ENSEMBLE_FUSION_K ? `${model} k=${fusionK}` : model)
   const done = new Set(readLines(out).map((l) => `${l.dataset}/${l.model}/${l.seed}`))
   const loaded = datasets().map((d) => ({ ...d, records: parseLabelledCsv(readFileSync(d.file)).records }))
   for (const seed of seeds) {

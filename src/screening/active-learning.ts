@@ -262,52 +262,46 @@ export function fuseScreeningModels(members: readonly ScreeningModel[], options:
   let fusedUnlabelled: Float64Array | null = null
   const top = members.length / (k + 1)
 
-  /** Every record's fused value (labelled ones placed among the unlabelled): for scores. */
-  const fuse = (): Float64Array => {
-    const sum = new Float64Array(size)
-    const masked = new Float64Array(size)
-    const rankOf = new Float64Array(size)
-    for (const member of members) {
-      const values = member.decisionValues()!
-      const unlabelledValues: number[] = []
-      for (let i = 0; i < size; i++) {
-        masked[i] = labelled[i] ? -Infinity : values[i]
-        if (!labelled[i]) unlabelledValues.push(values[i])
-      }
-      ranker.ranks(masked, rankOf)
-      const ascending = Float64Array.from(unlabelledValues).sort()
-      for (let i = 0; i < size; i++) {
-        // Labelled: 1 + the unlabelled records this member ranks above it.
-        const rank = labelled[i] ? 1 + ascending.length - upperBound(ascending, values[i]) : rankOf[i]
-        sum[i] += 1 / (k + rank)
-      }
-    }
-    for (let i = 0; i < size; i++) sum[i] = Math.log(sum[i] / top) * 10
-    return sum
+  const memberValues = new Float64Array(size)
+  const memberRanks = new Float64Array(size)
+  /**
+   * Adds 1 / (k + rank) to `sums` (one per unlabelled record, in index order) for each unlabelled
+   * record ranked among the unlabelled ones by `values` (ties by index); returns their values.
+   */
+  const addUnlabelledRanks = (values: Float64Array, sums: Float64Array): Float64Array => {
+    const count = unlabelledRows.length
+    const unlabelled = memberValues.subarray(0, count)
+    const ranks = memberRanks.subarray(0, count)
+    for (let j = 0; j < count; j++) unlabelled[j] = values[unlabelledRows[j]]
+    ranker.ranks(unlabelled, ranks)
+    for (let j = 0; j < count; j++) sums[j] += 1 / (k + ranks[j])
+    return unlabelled
   }
   /**
-   * The same values for the unlabelled records only (labelled ones -Infinity), from the members'
-   * values for those records alone: all that next() and rank() need. A simulation asks for it after
-   * every fit, when most records may be labelled.
+   * The fused values: `placeLabelled` also places the labelled records among the unlabelled (for
+   * scores); without it they are -Infinity, and each member is asked for its values of the
+   * unlabelled records alone — all that next() and rank() need, after every fit of a simulation,
+   * when most records may be labelled.
    */
-  const fuseUnlabelled = (): Float64Array => {
-    const count = unlabelledRows.length
-    const sum = new Float64Array(size).fill(-Infinity)
-    const sums = new Float64Array(count)
-    const values = new Float64Array(count)
-    const ranks = new Float64Array(count)
+  const fuse = (placeLabelled: boolean): Float64Array => {
+    const sum = new Float64Array(size).fill(placeLabelled ? 0 : -Infinity)
+    const sums = new Float64Array(unlabelledRows.length)
     for (const member of members) {
-      const memberValues = member.unlabelledDecisionValues?.() ?? member.decisionValues()!
-      for (let j = 0; j < count; j++) values[j] = memberValues[unlabelledRows[j]]
-      // Rows in index order, so ties rank by index as in fuse().
-      ranker.ranks(values, ranks)
-      for (let j = 0; j < count; j++) sums[j] += 1 / (k + ranks[j])
+      const values = placeLabelled ? member.decisionValues()! : member.unlabelledDecisionValues?.() ?? member.decisionValues()!
+      const unlabelled = addUnlabelledRanks(values, sums)
+      if (!placeLabelled) continue
+      const ascending = unlabelled.slice().sort()
+      for (let i = 0; i < size; i++) {
+        // Labelled: 1 + the unlabelled records this member ranks above it.
+        if (labelled[i]) sum[i] += 1 / (k + 1 + ascending.length - upperBound(ascending, values[i]))
+      }
     }
-    for (let j = 0; j < count; j++) sum[unlabelledRows[j]] = Math.log(sums[j] / top) * 10
+    for (let j = 0; j < unlabelledRows.length; j++) sum[unlabelledRows[j]] = sums[j]
+    for (let i = 0; i < size; i++) if (placeLabelled || !labelled[i]) sum[i] = Math.log(sum[i] / top) * 10
     return sum
   }
-  const current = (): Float64Array => (fused ??= fuse())
-  const ordered = (): Float64Array => (fusedUnlabelled ??= fuseUnlabelled())
+  const current = (): Float64Array => (fused ??= fuse(true))
+  const ordered = (): Float64Array => (fusedUnlabelled ??= fuse(false))
 
   return {
     size,

@@ -48,11 +48,14 @@ export class TaskService {
 
   /**
    * Runs `work` after the caller's turn of the event loop: a request that asks for a task it does
-   * not wait for (a decision's retraining) answers first. `work` handles its own errors.
-   * backgroundSettled() waits for it (the app does before it closes the database).
+   * not wait for (a decision's retraining) answers first. `work` handles its own errors; one that
+   * escapes it becomes a process warning (on stderr), never an unhandled rejection that would end the
+   * process. backgroundSettled() waits for it (the app does before it closes the database).
    */
   inBackground(work: () => Promise<void>): void {
-    const done: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve)).then(work).finally(() => this.background.delete(done))
+    const done: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve)).then(work)
+      .catch((err: unknown) => process.emitWarning(err instanceof Error ? err : new Error(String(err))))
+      .finally(() => this.background.delete(done))
     this.background.add(done)
   }
 

@@ -19,9 +19,12 @@ t.test('work handed to inBackground runs after the caller\'s turn, and backgroun
   order.push('caller, after a microtask')
   await app.tasks.backgroundSettled()
   t.same(order, ['caller', 'caller, after a microtask', 'background', 'added meanwhile'])
-  // A failure stays with the work: the caller and the others are not affected.
+  // A failure stays with the work: the caller and the others are not affected, and it is reported
+  // as a warning, even when nobody waits for the work (an unhandled rejection would end the process).
+  const warned = new Promise<Error>((resolve) => process.once('warning', resolve))
   app.tasks.inBackground(async () => { throw new Error('refused') })
   app.tasks.inBackground(async () => { order.push('after a failure') })
+  t.equal((await warned).message, 'refused', 'the failure is reported as a process warning')
   await app.tasks.backgroundSettled()
   t.equal(order.at(-1), 'after a failure')
 })

@@ -202,15 +202,19 @@ t.test('the SVM warm-starts: a refit on the same rows keeps the solution; a labe
   t.ok(flipped[1] > flipped[0] && flipped[3] > flipped[2], 'swapped labels swap the ranking')
 })
 
+/** A trained "model" whose decision values are fixed: what the fusion is given, without a classifier. */
+function fixed(values: number[]): ScreeningModel {
+  return {
+    size: values.length, features: csr(values.map(() => [1])), mode: 'model',
+    fit: () => ({ mode: 'model', includes: 1, excludes: 1, maybes: 0, trainingRecords: 2, durationMs: 0 }),
+    scoreAll: () => Float64Array.from(values), decisionValues: () => Float64Array.from(values),
+    rank: () => { throw new Error('not used') }, next: () => { throw new Error('not used') }
+  }
+}
+
 t.test('reciprocal-rank fusion of models: ranks among the unlabelled records, sum of 1/(60 + rank)', async (t) => {
   // Two fixed "models" over 5 records; record 4 is labelled. Among records 0–3 one ranks 3,2,1,0,
   // the other 2,0,1,3.
-  const fixed = (values: number[]): ScreeningModel => ({
-    size: 5, features: csr([[1], [1], [1], [1], [1]]), mode: 'model',
-    fit: () => ({ mode: 'model', includes: 1, excludes: 0, maybes: 0, trainingRecords: 1, durationMs: 0 }),
-    scoreAll: () => Float64Array.from(values), decisionValues: () => Float64Array.from(values),
-    rank: () => { throw new Error('not used') }, next: () => { throw new Error('not used') }
-  })
   const fused = fuseScreeningModels([fixed([1, 2, 3, 4, 5]), fixed([3, 2, 4, 1, 5])], { seed: 1 })
   fused.fit([{ index: 4, label: 1 }])
   const d = fused.decisionValues()!
@@ -241,12 +245,6 @@ t.test('the fusion constant: a small k favours the record one model ranks first,
   move(placeA, 0, 1); move(placeA, 1, 30)
   move(placeB, 0, 100); move(placeB, 1, 30)
   const valuesOf = (place: number[]) => { const v = new Array<number>(size); place.forEach((record, r) => { v[record] = size - r }); return v }
-  const fixed = (values: number[]): ScreeningModel => ({
-    size, features: csr(Array.from({ length: size }, () => [1])), mode: 'model',
-    fit: () => ({ mode: 'model', includes: 1, excludes: 1, maybes: 0, trainingRecords: 0, durationMs: 0 }),
-    scoreAll: () => Float64Array.from(values), decisionValues: () => Float64Array.from(values),
-    rank: () => { throw new Error('not used') }, next: () => { throw new Error('not used') }
-  })
   const order = (k: number) => {
     const fused = fuseScreeningModels([fixed(valuesOf(placeA)), fixed(valuesOf(placeB))], { seed: 1, k })
     fused.fit([])
