@@ -312,7 +312,17 @@ async function rankedQueue(db: Database, project: { id: string; articlesVersion:
       if (availability.isAvailable(id)) batch.push({ id, score: ranking.scoreAt(rank) })
     }
     if (batch.length === 0) break
-    const byId = await recordRows(db, project, batch.map((b) => b.id))
+    // When a read is needed anyway, the available records ranked after the batch come with it: the
+    // next proposals (also after a retraining, which mostly reorders the same top records) then cost no read.
+    const ahead = () => {
+      const ids: string[] = []
+      for (let r = rank; r < ranking.size && ids.length < READ_AHEAD; r++) {
+        const id = ranking.idAt(r)
+        if (availability.isAvailable(id)) ids.push(id)
+      }
+      return ids
+    }
+    const byId = await recordRows(db, project, batch.map((b) => b.id), ahead)
     for (const { id, score } of batch) {
       const row = byId.get(id)
       if (!row || views.length >= count) continue
@@ -328,6 +338,10 @@ type RecordRow = Awaited<ReturnType<typeof readRecordRows>>[number]
 /** Rows `next` showed, by project, for one articles version each (undefined: read; null: not live). */
 const shownRows = new Map<string, { articlesVersion: number; rows: Map<string, RecordRow | null> }>()
 const SHOWN_ROWS = 4096
+/** Statements that read records for `next` so far (what the rows held saved is visible in tests). */
+export const recordRowReads = { count: 0 }
+/** Records read ahead of the ones `next` shows, when it must read some. */
+const READ_AHEAD = 32
 
 /** The columns a record view shows (not the original record, often many times larger) of live records. */
 function readRecordRows(db: Database, projectId: string, ids: readonly string[]) {
@@ -340,7 +354,9 @@ function readRecordRows(db: Database, projectId: string, ids: readonly string[])
  * version (they change only with it): in a screening session the records proposed next were
  * mostly read with the previous proposal.
  */
-async function recordRows(db: Database, project: { id: string; articlesVersion: number }, ids: readonly string[]): Promise<Map<string, RecordRow>> {
+async function recordRows(
+  db: Database, project: { id: string; articlesVersion: number }, ids: readonly string[], ahead: () => readonly string[] = () => []
+): Promise<Map<string, RecordRow>> {
   const version = Number(project.articlesVersion)
   let held = shownRows.get(project.id)
   if (!held || held.articlesVersion !== version) {
@@ -348,6 +364,8 @@ async function recordRows(db: Database, project: { id: string; articlesVersion: 
   }
   const missing = ids.filter((id) => !held.rows.has(id))
   if (missing.length > 0) {
+    for (const id of ahead()) if (!held.rows.has(id) && !missing.includes(id)) missing.push(id)
+    recordRowReads.count++
     const read = new Map((await readRecordRows(db, project.id, missing)).map((r) => [r.id, r]))
     for (const id of missing) held.rows.set(id, read.get(id) ?? null)
     dropOldest(held.rows, SHOWN_ROWS)

@@ -2,7 +2,7 @@ import t from 'tap'
 import { sql } from 'drizzle-orm'
 import { articles, decisions, tasks } from '../../src/db/schema.ts'
 import { availabilityReads } from '../../src/services/screening-availability.ts'
-import { trainScreeningModel } from '../../src/services/screening-model.ts'
+import { recordRowReads, trainScreeningModel } from '../../src/services/screening-model.ts'
 import { build, needsServices, userWithToken, waitFor } from '../helper.ts'
 import { Random } from '../support/random.ts'
 
@@ -143,6 +143,7 @@ t.test('a reviewer\'s own decision and the retraining after it need no read of a
   t.equal((await next()).rankedBy, 'model')
   const seen = new Set<string>([first.article.id])
   const before = availabilityReads.count
+  const rowReads = recordRowReads.count
   for (let i = 0; i < 5; i++) {
     const proposed = await next()
     t.notOk(seen.has(proposed.article.id), 'a record decided earlier is not proposed')
@@ -152,6 +153,7 @@ t.test('a reviewer\'s own decision and the retraining after it need no read of a
   }
   await next()
   t.equal(availabilityReads.count, before, 'five decisions, five retrainings and six proposals read availability from memory only')
+  t.ok(recordRowReads.count - rowReads <= 1, `and the records they show at most once, read ahead (${recordRowReads.count - rowReads} reads)`)
   // Another process's decision is seen: the data version moved past what this process held.
   const other = await next()
   await app.db.insert(decisions).values({ projectId: project.id, articleId: other.article.id, reviewerId: alice.user.id, stage: 'title_abstract', decision: 'exclude' })
