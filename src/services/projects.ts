@@ -11,6 +11,7 @@ import { PENDING, userForInvitation, type AuthUser } from '../auth/users.ts'
 import { isPrivileged, readScreeningSettings } from './screening-settings.ts'
 import { preparedPer } from '../db/prepared.ts'
 import type { AuthCache } from '../auth/cache.ts'
+import { keepRecent } from './recent.ts'
 
 export type { ProjectRole }
 const RANK: Record<ProjectRole, number> = { viewer: 0, reviewer: 1, owner: 2 }
@@ -39,24 +40,50 @@ const projectLookup = preparedPer((db: Database | Transaction) => db
   .select().from(projects).where(eq(projects.id, sql.placeholder('projectId')))
   .prepare('project_lookup'))
 
+/** The project row this process read last, per project: where a route that checks the row in its own statement starts. */
+const lastRead = new Map<string, ProjectRow>()
+const LAST_READ = 1024
+/** Statements that read a project's row so far (what the held rows saved is visible in tests). */
+export const projectReads = { count: 0 }
+
+/** A project's row, read now (undefined: no such project); held as the last read. */
+export async function readProject(db: Database | Transaction, projectId: string): Promise<ProjectRow | undefined> {
+  projectReads.count++
+  const [project] = await projectLookup(db).execute({ projectId })
+  if (project) keepRecent(lastRead, projectId, project, LAST_READ)
+  else lastRead.delete(projectId)
+  return project
+}
+
 /**
  * Loads a project the user belongs to with at least `minimum` role. A project
  * the user does not belong to answers 404, exactly like one that does not
  * exist, so ids of other teams' projects cannot be probed.
+ * `held`: the caller checks what it uses of the row in its own statement, so when the role is
+ * cached the row this process read last will do (`held: true` in the answer; no statement).
  */
-export async function requireProject(db: Database | Transaction, user: AuthUser, projectId: string, minimum: ProjectRole = 'viewer', cache?: AuthCache): Promise<{ project: ProjectRow; role: ProjectRole }> {
+export async function requireProject(
+  db: Database | Transaction, user: AuthUser, projectId: string, minimum: ProjectRole = 'viewer', cache?: AuthCache, options: { held?: boolean } = {}
+): Promise<{ project: ProjectRow; role: ProjectRole; held: boolean }> {
   if (!UUID.test(projectId)) throw new NotFound('project not found')
-  let row: { project: ProjectRow; role: ProjectRole } | undefined
+  let row: { project: ProjectRow; role: ProjectRole; held: boolean } | undefined
   const cached = cache?.role(projectId, user.id)
   if (cached === null) throw new NotFound('project not found')
   if (cached) {
-    // The role from memory; the project's row (its data version, its settings) always from the database.
-    const [project] = await projectLookup(db).execute({ projectId })
-    if (project) row = { project, role: cached as ProjectRole }
+    // The role from memory; the project's row (its data version, its settings) from the database,
+    // or from memory for a caller that checks it itself.
+    const held = options.held ? lastRead.get(projectId) : undefined
+    const project = held ?? await readProject(db, projectId)
+    if (project) row = { project, role: cached as ProjectRole, held: held !== undefined }
   } else {
     const startedAt = cache?.current ?? 0
-    ;[row] = await membershipLookup(db).execute({ projectId, userId: user.id })
-    cache?.storeRole(projectId, user.id, row?.role ?? null, startedAt)
+    projectReads.count++
+    const [found] = await membershipLookup(db).execute({ projectId, userId: user.id })
+    cache?.storeRole(projectId, user.id, found?.role ?? null, startedAt)
+    if (found) {
+      keepRecent(lastRead, projectId, found.project, LAST_READ)
+      row = { ...found, held: false }
+    }
   }
   if (!row) throw new NotFound('project not found')
   if (RANK[row.role] < RANK[minimum]) throw new Forbidden(`this action needs the ${minimum} role on the project (you are ${row.role})`)

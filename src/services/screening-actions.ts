@@ -4,21 +4,24 @@
  * list decisions, change the settings, export the paired decisions.
  */
 import type { Database } from '../db/index.ts'
-import { Forbidden } from '../errors.ts'
+import { Forbidden, Invalid, NotFound } from '../errors.ts'
 import type { EventHub } from '../events/hub.ts'
 import type { Static } from '@sinclair/typebox'
 import type { DecisionBody, DecisionView, ScreeningSettingsPatch } from '../http/schemas/screening.ts'
 import type { AuthUser } from '../auth/users.ts'
 import type { TaskService } from '../tasks/service.ts'
 import { agreementCsv } from './agreement.ts'
-import type { ProjectRole, ProjectRow } from './projects.ts'
+import { readProject, type ProjectRole, type ProjectRow } from './projects.ts'
 import { listVisibleDecisions, recordHumanDecision, resolveConflict, toDecisionView, type DecisionFilter } from './screening.ts'
 import { queueTraining } from './screening-model.ts'
 import { isPrivileged, readScreeningSettings, updateScreeningSettings, type ScreeningSettings, type Stage } from './screening-settings.ts'
 
 export interface ScreeningDeps { db: Database; tasks: TaskService; events?: EventHub; log: { warn: (obj: object, msg: string) => void } }
-/** The project as the request resolved it, with the caller and their role. */
-export interface ProjectCaller { project: ProjectRow; role: ProjectRole; user: AuthUser }
+/**
+ * The project as the request resolved it, with the caller and their role. `held`: the row is the one
+ * this process read last (the route reads none when the role is cached), to be checked or read again.
+ */
+export interface ProjectCaller { project: ProjectRow; role: ProjectRole; user: AuthUser; held?: boolean }
 
 type DecisionRequest = Static<typeof DecisionBody>
 
@@ -39,9 +42,27 @@ function retrainLater(deps: ScreeningDeps, projectId: string, stage: Stage, user
 
 const asReviewer = (user: AuthUser) => ({ email: user.email, name: user.name, kind: 'human' })
 
-export async function recordDecision(deps: ScreeningDeps, { project, user }: ProjectCaller, articleId: string, request: DecisionRequest): Promise<DecisionView> {
+export async function recordDecision(deps: ScreeningDeps, { project, user, held }: ProjectCaller, articleId: string, request: DecisionRequest): Promise<DecisionView> {
   const stage = request.stage ?? 'title_abstract'
-  const row = await recordHumanDecision(deps.db, project.id, readScreeningSettings(project.screeningSettings), user.id, { ...request, articleId, stage })
+  const input = { ...request, articleId, stage }
+  const record = (settings: unknown, settingsAsRead?: unknown) => recordHumanDecision(deps.db, project.id, readScreeningSettings(settings), user.id, input, settingsAsRead)
+  let row: Awaited<ReturnType<typeof record>> = 'stale'
+  // A project row held in memory (no statement before this one): at title/abstract the insert itself
+  // checks that its screening settings are still the project's; when they are not, or when they
+  // refuse the decision, or at another stage, the row is read now and the decision checked against it.
+  if (held && stage === 'title_abstract') {
+    try {
+      row = await record(project.screeningSettings, project.screeningSettings)
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error
+    }
+  }
+  if (row === 'stale') {
+    const current = held ? await readProject(deps.db, project.id) : project
+    if (!current) throw new NotFound('project not found')
+    row = await record(current.screeningSettings)
+    if (row === 'stale') throw new Error('a decision checked against the settings just read found them stale')
+  }
   retrainLater(deps, project.id, stage, user.id)
   return toDecisionView(row, asReviewer(user))
 }

@@ -147,22 +147,29 @@ interface DecisionColumns {
  * commit produces (as committedVersion does) and the state of the article's record after it, in one round
  * trip: the statements go as one simple-protocol query (which takes no parameters, hence the quoted
  * literals), so the decision costs one exchange with PostgreSQL instead of six. Undefined (nothing
- * written) when the article is not the project's. A failure rolls the transaction back.
+ * written) when the article is not the project's. `settingsAsRead`: the screening settings the
+ * decision was checked against, when they come from memory; 'stale' (nothing written) when the
+ * project's are no longer those, or the project is gone. A failure rolls the transaction back.
  */
-export async function insertCommitted(db: Database, values: DecisionInsert): Promise<{ row: DecisionColumns; recordId: string; version: number; state: RecordState | null } | undefined> {
+export async function insertCommitted(
+  db: Database, values: DecisionInsert, settingsAsRead?: unknown
+): Promise<{ row: DecisionColumns; recordId: string; version: number; state: RecordState | null } | 'stale' | undefined> {
   const client = await db.$client.connect()
   const literal = (value: string | null | undefined) => (value === null || value === undefined ? 'NULL' : client.escapeLiteral(value))
   const tags = `ARRAY[${(values.tags ?? []).map(literal).join(', ')}]::text[]`
   const article = `${literal(values.articleId)}::uuid`
+  // The settings the decision was checked against must still be the project's (jsonb equality).
+  const settingsHeld = settingsAsRead === undefined ? 'true' : `p.screening_settings = ${literal(JSON.stringify(settingsAsRead))}::jsonb`
   const text = `BEGIN;
     INSERT INTO decisions (project_id, article_id, reviewer_id, stage, decision, reason, note, tags, source)
     SELECT a.project_id, a.id, ${literal(values.reviewerId)}, 'title_abstract', ${literal(values.decision)},
       ${literal(values.reason)}, ${literal(values.note)}, ${tags}, ${literal(values.source ?? 'human')}
-    FROM articles a WHERE a.id = ${article} AND a.project_id = ${literal(values.projectId)}::uuid
+    FROM articles a JOIN projects p ON p.id = a.project_id AND ${settingsHeld}
+    WHERE a.id = ${article} AND a.project_id = ${literal(values.projectId)}::uuid
     RETURNING *;
     SET CONSTRAINTS project_changes_bump IMMEDIATE;
     SELECT p.data_version, coalesce(a.duplicate_of, a.id) AS record_id, s.humans, s.lowest IS DISTINCT FROM s.highest AS split,
-      s.resolution IS NOT NULL AS resolved
+      s.resolution IS NOT NULL AS resolved, ${settingsHeld} AS settings_held
     FROM projects p LEFT JOIN articles a ON a.id = ${article}
       LEFT JOIN screening_states s ON s.record_id = coalesce(a.duplicate_of, a.id) AND s.stage = 'title_abstract'
     WHERE p.id = ${literal(values.projectId)}::uuid;
@@ -171,8 +178,9 @@ export async function insertCommitted(db: Database, values: DecisionInsert): Pro
   try {
     const results = await client.query(text) as unknown as Array<{ rows: Array<Record<string, unknown>> }>
     const row = results[1].rows[0] as unknown as DecisionColumns | undefined
-    if (!row) return undefined
-    const after = results[3].rows[0] as { data_version: string; record_id: string; humans: number | null; split: boolean; resolved: boolean }
+    const after = results[3].rows[0] as { data_version: string; record_id: string; humans: number | null; split: boolean; resolved: boolean; settings_held: boolean } | undefined
+    if (!row) return settingsAsRead !== undefined && !after?.settings_held ? 'stale' : undefined
+    if (!after) throw new Error('the project of a decision just inserted was not found')
     return {
       row,
       recordId: after.record_id,

@@ -174,14 +174,16 @@ async function requireFullTextCandidate(db: Database, projectId: string, setting
 }
 
 /** A reviewer's decision, appended to the history (never updated). */
-export async function recordHumanDecision(db: Database, projectId: string, settings: ScreeningSettings, reviewerId: string, input: DecisionInput): Promise<DecisionRow> {
+export async function recordHumanDecision(
+  db: Database, projectId: string, settings: ScreeningSettings, reviewerId: string, input: DecisionInput, settingsAsRead?: unknown
+): Promise<DecisionRow | 'stale'> {
   validateReason(settings, input)
   const values: DecisionInsert = {
     projectId, articleId: input.articleId, reviewerId, stage: input.stage, decision: input.decision, reason: input.reason ?? null,
     note: input.note ?? null, tags: cleanTags(input.tags), source: 'human'
   }
   // Title/abstract: the article is checked by the insert itself (one exchange with PostgreSQL).
-  if (input.stage === 'title_abstract') return insertDecision(db, values)
+  if (input.stage === 'title_abstract') return insertDecision(db, values, settingsAsRead)
   const { recordId } = await requireRecord(db, projectId, input.articleId)
   await requireFullTextCandidate(db, projectId, settings, input.stage, recordId)
   return insertDecision(db, values)
@@ -190,11 +192,15 @@ export async function recordHumanDecision(db: Database, projectId: string, setti
 /**
  * Inserts one decision on an article of the project (404 when it is not one). At title/abstract, in
  * a transaction that learns the data version its commit produces, so that this process's record of
- * who may screen what (screening-availability.ts) moves forward with it instead of being read again.
+ * who may screen what (screening-availability.ts) moves forward with it instead of being read again;
+ * 'stale' when `settingsAsRead` are no longer the project's (nothing written).
  */
-async function insertDecision(db: Database, values: DecisionInsert): Promise<DecisionRow> {
+async function insertDecision(db: Database, values: DecisionInsert): Promise<DecisionRow>
+async function insertDecision(db: Database, values: DecisionInsert, settingsAsRead: unknown): Promise<DecisionRow | 'stale'>
+async function insertDecision(db: Database, values: DecisionInsert, settingsAsRead?: unknown): Promise<DecisionRow | 'stale'> {
   if (values.stage !== 'title_abstract') return (await db.insert(decisions).values(values).returning())[0]
-  const inserted = await insertCommitted(db, values)
+  const inserted = await insertCommitted(db, values, settingsAsRead)
+  if (inserted === 'stale') return inserted
   if (!inserted) throw new NotFound('article not found')
   const { row, recordId, version, state } = inserted
   decisionCommitted(values.projectId, version, recordId, state, values.source === 'human' ? values.reviewerId ?? null : null)

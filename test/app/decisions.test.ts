@@ -1,5 +1,7 @@
 import t from 'tap'
-import { articles } from '../../src/db/schema.ts'
+import { eq, sql } from 'drizzle-orm'
+import { articles, decisions } from '../../src/db/schema.ts'
+import { projectReads } from '../../src/services/projects.ts'
 import { build, needsServices, userWithToken } from '../helper.ts'
 
 t.test('screening decisions are recorded per reviewer and their history kept', { skip: needsServices }, async (t) => {
@@ -74,4 +76,38 @@ t.test("blind screening: a reviewer's article list and export show only their ow
   t.notMatch(bobCsv, /exclude/, 'his export carries only his decision')
   const ownerList = (await app.inject({ url: `/api/projects/${project.id}/articles`, headers: owner.auth })).json()
   t.equal(ownerList.items[0].decision, 'exclude', 'the owner sees the latest decision of anyone')
+})
+
+t.test('a decision checked against the project row held in memory: settings changed elsewhere are honoured', { skip: needsServices }, async (t) => {
+  const app = await build(t)
+  const alice = await userWithToken(app)
+  const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Held settings' } })).json()
+  const base = `/api/projects/${project.id}`
+  const patch = await app.inject({ method: 'PATCH', url: `${base}/screening-settings`, headers: alice.auth, payload: { exclusionReasons: ['wrong population'] } })
+  t.equal(patch.statusCode, 200, patch.body)
+  const rows = await app.db.insert(articles).values(Array.from({ length: 6 }, (_, i) => ({ projectId: project.id, sourceIndex: i, title: `Record ${i}` }))).returning()
+  const decide = (id: string, payload: Record<string, unknown>) => app.inject({ method: 'POST', url: `${base}/articles/${id}/decisions`, headers: alice.auth, payload })
+  const stored = async () => (await app.db.select().from(decisions).where(eq(decisions.projectId, project.id))).length
+
+  t.equal((await decide(rows[0].id, { decision: 'exclude', reason: 'wrong population' })).statusCode, 201)
+  const reads = projectReads.count
+  t.equal((await decide(rows[1].id, { decision: 'exclude', reason: 'wrong population' })).statusCode, 201)
+  t.equal(projectReads.count, reads, 'with the role cached, a decision reads no project row before its insert')
+
+  // Another process changes the reasons (this one's held row still lists the old one).
+  await app.db.execute(sql`UPDATE projects SET screening_settings = jsonb_set(screening_settings, '{exclusionReasons}', '["wrong design"]') WHERE id = ${project.id}`)
+  const before = await stored()
+  const refused = await decide(rows[2].id, { decision: 'exclude', reason: 'wrong population' })
+  t.equal(refused.statusCode, 400, 'a reason the held row allows but the project no longer does is refused')
+  t.match(refused.json().message ?? refused.body, /wrong design/)
+  t.equal(await stored(), before, 'and nothing is stored')
+  t.equal((await decide(rows[3].id, { decision: 'exclude', reason: 'wrong design' })).statusCode, 201, 'a reason only the current settings allow is accepted')
+  t.equal((await decide(rows[4].id, { decision: 'exclude', reason: 'wrong design' })).statusCode, 201, 'and again, now from the row read then')
+
+  // An article of no project of this id: 404 as before; a project deleted elsewhere: 404 naming the project.
+  t.equal((await decide('00000000-0000-4000-8000-000000000000', { decision: 'include' })).statusCode, 404)
+  await app.db.execute(sql`DELETE FROM projects WHERE id = ${project.id}`)
+  const gone = await decide(rows[5].id, { decision: 'include' })
+  t.equal(gone.statusCode, 404)
+  t.match(gone.body, /project not found/)
 })

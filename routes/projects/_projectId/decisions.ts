@@ -7,7 +7,8 @@ import { listDecisions, recordDecision, recordResolution } from '../../../src/se
 
 const decisionsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/articles/:articleId/decisions', {
-    config: { role: 'reviewer' },
+    // The decision's insert checks the settings it was validated against (src/services/screening-actions.ts).
+    config: { role: 'reviewer', projectRow: 'held' },
     schema: {
       tags: ['screening'], summary: 'Record your screening decision on an article (history is kept)',
       description: 'When the project has exclusion reasons, `reason` must be one of them (only with "exclude"; required for a full-text exclusion).',
