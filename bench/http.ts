@@ -6,7 +6,8 @@
  * of distinct pages (nothing cached); and the screening loop (next record + decision) at 10,000
  * records with the model retraining in the background.
  *   npx tsx bench/http.ts [seconds per run, default 5] [screening iterations, default 150]
- *   BENCH_SCREENING_ONLY=1 npx tsx bench/http.ts 5 300   # the screening loop alone
+ *   BENCH_SCREENING_ONLY=1 npx tsx bench/http.ts 5 300   # the screening loop alone (and its floor)
+ *   BENCH_SCREENING_ONLY=1 BENCH_FLOOR_ONLY=1 npx tsx bench/http.ts 5 300   # the floor alone
  */
 import autocannon from 'autocannon'
 import { spawn } from 'node:child_process'
@@ -197,9 +198,64 @@ async function screeningLoop(projectId: string, thinkMs: number): Promise<void> 
   const slowest = (times: number[]) => times.map((ms, i) => [i, ms] as const).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([i, ms]) => `#${i} ${ms.toFixed(1)}`).join(', ')
   console.log(`  slowest (iteration, server ms): next ${slowest(serverNexts)}; decision ${slowest(serverDecides)}`)
 }
-await screeningLoop(screenProject, 0)
-// A fast reviewer reads an abstract in a few seconds; 250 ms is ten times faster still.
-await screeningLoop(pacedProject, Number(process.env.BENCH_THINK_MS ?? 250))
+
+/**
+ * The floor: a bare Fastify server in its own process with one pg pool on the same PostgreSQL, doing
+ * the least a screening loop can do: `next` reads one record by primary key; the decision inserts one
+ * row into a table without triggers and commits (one simple-protocol exchange, as the service's
+ * decision). Same loop, same paces, same Server-Timing: what this machine allows any service here.
+ */
+async function floorLoop(thinkMs: number, port: number, ids: string[]): Promise<void> {
+  const serverNexts: number[] = []
+  const serverDecides: number[] = []
+  for (let i = 0; i < screeningIterations; i++) {
+    const next = await fetch(`http://127.0.0.1:${port}/next/${ids[i % ids.length]}`)
+    const body = await next.json() as { id: string; title: string }
+    if (thinkMs > 0) await new Promise((resolve) => setTimeout(resolve, thinkMs))
+    const res = await fetch(`http://127.0.0.1:${port}/decisions/${body.id}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: /alliance|chatbot/.test(body.title) ? 'include' : 'exclude' })
+    })
+    if (res.status !== 201) throw new Error(`floor decision: ${res.status}`)
+    await res.arrayBuffer()
+    serverNexts.push(serverMs(next))
+    serverDecides.push(serverMs(res))
+  }
+  const pace = thinkMs > 0 ? `a decision ${thinkMs} ms after each record shown` : 'decisions back to back'
+  console.log(`floor (bare Fastify + pg, one read / one insert-and-commit), ${pace}: server time of next ${stats(serverNexts)}; decision ${stats(serverDecides)}`)
+}
+await client.query('CREATE TABLE bench_floor_decisions (id bigserial PRIMARY KEY, article_id uuid NOT NULL, decision text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())')
+const floorIds = (await client.query('SELECT id FROM articles WHERE project_id = $1 ORDER BY source_index LIMIT 1000', [screenProject])).rows.map((r) => r.id as string)
+const floorPort = await freePort()
+const floor = spawn(process.execPath, ['--input-type=module', '-e', `
+  import Fastify from 'fastify'
+  import pg from 'pg'
+  const pool = new pg.Pool({ connectionString: ${JSON.stringify(database.url)}, max: 4 })
+  const app = Fastify()
+  app.addHook('onSend', async (_request, reply) => { reply.header('server-timing', 'app;dur=' + reply.elapsedTime.toFixed(2)) })
+  // Fastify times a request (reply.elapsedTime) only when something listens for its end: a logger, as in the service, or this hook.
+  app.addHook('onResponse', async () => {})
+  app.get('/next/:id', async (request) => (await pool.query('SELECT id, title, abstract, year FROM articles WHERE id = $1', [request.params.id])).rows[0])
+  app.post('/decisions/:id', async (request, reply) => {
+    const { id } = request.params
+    const { decision } = request.body
+    if (!/^[0-9a-f-]{36}$/.test(id) || !['include', 'exclude'].includes(decision)) return reply.status(400).send({ error: 'bad input' })
+    const results = await pool.query(\`BEGIN; INSERT INTO bench_floor_decisions (article_id, decision) VALUES ('\${id}', '\${decision}') RETURNING *; COMMIT\`)
+    return reply.status(201).send(results[1].rows[0])
+  })
+  await app.listen({ port: ${floorPort}, host: '127.0.0.1' })`], { stdio: 'inherit' })
+for (;;) {
+  if (await fetch(`http://127.0.0.1:${floorPort}/next/${floorIds[0]}`).then((r) => r.ok, () => false)) break
+  await new Promise((r) => setTimeout(r, 20))
+}
+await floorLoop(0, floorPort, floorIds)
+await floorLoop(Number(process.env.BENCH_THINK_MS ?? 250), floorPort, floorIds)
+floor.kill('SIGTERM')
+// BENCH_FLOOR_ONLY=1: the floor alone.
+if (!process.env.BENCH_FLOOR_ONLY) {
+  await screeningLoop(screenProject, 0)
+  // A fast reviewer reads an abstract in a few seconds; 250 ms is ten times faster still.
+  await screeningLoop(pacedProject, Number(process.env.BENCH_THINK_MS ?? 250))
+}
 console.log(`RSS after the run: ${(processMemory(serverPid).rss / 2 ** 20).toFixed(0)} MB`)
 
 await client.end()
