@@ -12,7 +12,7 @@ import type { AuthUser } from '../auth/users.ts'
 import type { TaskService } from '../tasks/service.ts'
 import { agreementCsv } from './agreement.ts'
 import { readProject, type ProjectRole, type ProjectRow } from './projects.ts'
-import { listVisibleDecisions, recordHumanDecision, resolveConflict, toDecisionView, type DecisionFilter } from './screening.ts'
+import { listVisibleDecisions, recordHumanDecision, resolveConflict, toDecisionView, type DecisionFilter, type DecisionRow } from './screening.ts'
 import { queueTraining } from './screening-model.ts'
 import { isPrivileged, readScreeningSettings, updateScreeningSettings, type ScreeningSettings, type Stage } from './screening-settings.ts'
 
@@ -45,14 +45,14 @@ const asReviewer = (user: AuthUser) => ({ email: user.email, name: user.name, ki
 export async function recordDecision(deps: ScreeningDeps, { project, user, held }: ProjectCaller, articleId: string, request: DecisionRequest): Promise<DecisionView> {
   const stage = request.stage ?? 'title_abstract'
   const input = { ...request, articleId, stage }
-  const record = (settings: unknown, settingsAsRead?: unknown) => recordHumanDecision(deps.db, project.id, readScreeningSettings(settings), user.id, input, settingsAsRead)
-  let row: Awaited<ReturnType<typeof record>> = 'stale'
   // A project row held in memory (no statement before this one): at title/abstract the insert itself
   // checks that its screening settings are still the project's; when they are not, or when they
   // refuse the decision, or at another stage, the row is read now and the decision checked against it.
+  let row: DecisionRow | 'stale' = 'stale'
   if (held && stage === 'title_abstract') {
+    const settings = project.screeningSettings
     try {
-      row = await record(project.screeningSettings, project.screeningSettings)
+      row = await recordHumanDecision(deps.db, project.id, readScreeningSettings(settings), user.id, input, settings)
     } catch (error) {
       if (!(error instanceof Invalid)) throw error
     }
@@ -60,8 +60,7 @@ export async function recordDecision(deps: ScreeningDeps, { project, user, held 
   if (row === 'stale') {
     const current = held ? await readProject(deps.db, project.id) : project
     if (!current) throw new NotFound('project not found')
-    row = await record(current.screeningSettings)
-    if (row === 'stale') throw new Error('a decision checked against the settings just read found them stale')
+    row = await recordHumanDecision(deps.db, project.id, readScreeningSettings(current.screeningSettings), user.id, input)
   }
   retrainLater(deps, project.id, stage, user.id)
   return toDecisionView(row, asReviewer(user))

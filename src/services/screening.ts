@@ -173,7 +173,14 @@ async function requireFullTextCandidate(db: Database, projectId: string, setting
   throw new Conflict(`this record is not included at the title/abstract stage (status: ${status}): full-text decisions are made on included records only`)
 }
 
-/** A reviewer's decision, appended to the history (never updated). */
+/**
+ * A reviewer's decision, appended to the history (never updated). `settingsAsRead`: `settings` came
+ * from memory; 'stale' (nothing written) when they are no longer the project's (title/abstract).
+ */
+export async function recordHumanDecision(db: Database, projectId: string, settings: ScreeningSettings, reviewerId: string, input: DecisionInput): Promise<DecisionRow>
+export async function recordHumanDecision(
+  db: Database, projectId: string, settings: ScreeningSettings, reviewerId: string, input: DecisionInput, settingsAsRead: unknown
+): Promise<DecisionRow | 'stale'>
 export async function recordHumanDecision(
   db: Database, projectId: string, settings: ScreeningSettings, reviewerId: string, input: DecisionInput, settingsAsRead?: unknown
 ): Promise<DecisionRow | 'stale'> {
