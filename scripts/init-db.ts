@@ -15,6 +15,7 @@ import { adminPasswordLink, defaultPublicUrl } from '../src/auth/password-links.
 const config = loadConfig()
 let embedded: EmbeddedPostgres | undefined
 let pool: pg.Pool | undefined
+let closing = false
 // Interrupted: give up our use of the embedded server (stopped if no other process uses it) before exiting.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => { void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(130)) })
@@ -22,6 +23,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 try {
   if (!config.DATABASE_URL) embedded = await startEmbeddedPostgres({ dataDir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT })
   pool = new pg.Pool({ connectionString: config.DATABASE_URL ?? embedded!.url, max: 2 })
+  // An idle connection's error must not end the run: pool.end() does not wait for its connections to
+  // close, so the last concurrent run stopping the shared server can reach one that is still closing.
+  // A query's own error is reported by the query.
+  pool.on('error', (err) => { if (!closing) console.error(`init-db: idle database connection lost: ${err.message}`) })
   await applyMigrations(pool)
   const result = await seedDatabase(createDatabase(pool), { adminEmail: config.ADMIN_EMAIL })
   console.log(`database ready: ${result.profiles} analysis profiles, ${result.promptTemplates} prompt templates, ${result.gridTemplates} grid template`)
@@ -40,6 +45,7 @@ try {
   console.error(`init-db failed: ${(err as Error).message}`)
   process.exitCode = 1
 } finally {
+  closing = true
   await pool?.end()
   await embedded?.stop()
 }
