@@ -5,6 +5,8 @@
  * milliseconds after a wake-up run several times slower (cold caches, the core's clock).
  *   npx tsx bench/cold-cpu.ts
  */
+import { quantile } from './support.ts'
+
 const body = JSON.stringify({ decision: 'exclude', note: null, tags: ['a', 'b'], x: Array.from({ length: 50 }, (_, i) => ({ i, s: `abc${i}` })) })
 function work(): number {
   let n = 0
@@ -13,7 +15,7 @@ function work(): number {
 }
 for (let i = 0; i < 2000; i++) work() // compiled and warm
 
-const percentile = (times: number[], q: number) => [...times].sort((a, b) => a - b)[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(3)
+const percentile = (times: number[], q: number) => quantile(times, q).toFixed(3)
 
 async function after(pauseMs: number): Promise<string> {
   const times: number[] = []

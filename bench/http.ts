@@ -16,7 +16,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { startEmbeddedPostgres } from '../src/db/embedded.ts'
 import { buildService } from '../scripts/build.ts'
-import { benchUser, freePort, onFreePort, postgresCpuMs, processCpuMs, processMemory, startServer } from './support.ts'
+import { benchUser, freePort, onFreePort, postgresCpuMs, processCpuMs, processMemory, quantile, startServer } from './support.ts'
 
 const seconds = Number(process.argv[2] ?? 5)
 const screeningIterations = Number(process.argv[3] ?? 150)
@@ -138,9 +138,8 @@ if (!process.env.BENCH_SCREENING_ONLY) {
 }
 
 function stats(times: number[]): string {
-  const sorted = [...times].sort((a, b) => a - b)
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1)
-  return `p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms`
+  const at = (q: number) => quantile(times, q).toFixed(1)
+  return `p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, max ${Math.max(...times).toFixed(1)} ms`
 }
 
 /** The server's own time on a request, from its Server-Timing header (`app;dur=…`). */

@@ -16,7 +16,7 @@ import type { LabelledRecord } from '../src/screening/active-learning.ts'
 import { recordText } from '../src/screening/features.ts'
 import type { ClassifierName } from '../src/screening/models.ts'
 import { buildModelFeatures, createModel, MODEL_PIPELINES } from '../src/screening/pipelines.ts'
-import { cohenRecords } from './support.ts'
+import { cohenRecords, quantile } from './support.ts'
 
 const { values } = parseArgs({ options: { records: { type: 'string' }, models: { type: 'string' } } })
 const size = Number(values.records ?? 10000)
@@ -25,11 +25,6 @@ const records = cohenRecords()
 if (records.length < size) console.warn(`only ${records.length} records available`)
 const sample = records.slice(0, size)
 const texts = sample.map(recordText)
-
-const quantile = (xs: number[], q: number) => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
-}
 
 console.log(`records: ${sample.length} (${sample.filter((r) => r.included).length} relevant), node ${process.version}`)
 for (const classifier of (values.models ?? 'nb,logistic,svm,ensemble').split(',') as ClassifierName[]) {

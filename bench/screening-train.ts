@@ -20,7 +20,7 @@ import { recordText } from '../src/screening/features.ts'
 import { closeTrainingThread, trainingThread } from '../src/screening/training-thread.ts'
 import { train, type TrainRequest } from '../src/screening/training-worker.ts'
 import { parseModels } from '../src/screening/simulate.ts'
-import { cohenRecords } from './support.ts'
+import { cohenRecords, quantile } from './support.ts'
 
 const { values } = parseArgs({ options: { records: { type: 'string' }, runs: { type: 'string' }, labelled: { type: 'string' }, model: { type: 'string' } } })
 const model = parseModels(values.model ?? 'ensemble')[0]
@@ -34,7 +34,6 @@ const texts = sample.map(recordText)
 const ids = sample.map((_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)
 const labelsUpTo = (n: number): TrainRequest['labels'] => sample.slice(0, n).map((r, index) => [ids[index], r.included ? 'include' : 'exclude'])
 
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]
 const fmt = (xs: number[]) => `median ${quantile(xs, 0.5).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms`
 
 async function measure(name: string, run: (request: Omit<TrainRequest, 'id'>) => Promise<{ fitMs: number; featureMs: number }>) {

@@ -108,6 +108,12 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
+/** The q-quantile of `values` (nearest rank below: the value at ⌊q·n⌋ of the sorted values), e.g. 0.99 for p99. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+}
+
 export interface ParseRun {
   format: string
   encoding: string
