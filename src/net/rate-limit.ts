@@ -7,8 +7,12 @@
  * at once and run concurrently, so a large search is paced by the API's rate
  * limit and not by its response time. Any window of `windowMs` at the server
  * sees at most `requestsPerWindow` request starts, as long as the network
- * delays of two requests differ by less than the margin.
+ * delays of two requests differ by less than the margin. A request's start is
+ * recorded when its slot is granted and recorded again when Node's fetch
+ * writes it to the socket (request-sent.ts), so that a request that leaves
+ * late does not share its window with the ones granted after it.
  */
+import { whenSent } from './request-sent.ts'
 
 export interface RateLimiterOptions {
   /** Allowed average rate, e.g. 3 for NCBI without a key, 1/3 for arXiv. */
@@ -51,8 +55,14 @@ export interface RateLimiter {
   stats(): RateLimiterStats
 }
 
+/** A granted slot: `release` when the request is finished; `sent` when it leaves (moves its start there). */
+export interface Slot {
+  release(): void
+  sent(): void
+}
+
 export interface Waiter {
-  resolve: (release: () => void) => void
+  resolve: (slot: Slot) => void
   reject: (reason: unknown) => void
   queuedAt: number
   signal?: AbortSignal
@@ -60,10 +70,10 @@ export interface Waiter {
 }
 
 /**
- * Waits in `queue` for `pump` to resolve the waiter with a release function;
- * taken out of the queue and rejected with the signal's reason if it aborts first.
+ * Waits in `queue` for `pump` to resolve the waiter with a slot; taken out of
+ * the queue and rejected with the signal's reason if it aborts first.
  */
-export function waitInQueue(queue: Waiter[], signal: AbortSignal | undefined, pump: () => void): Promise<() => void> {
+export function waitInQueue(queue: Waiter[], signal: AbortSignal | undefined, pump: () => void): Promise<Slot> {
   if (signal?.aborted) return Promise.reject(signal.reason)
   return new Promise((resolve, reject) => {
     const waiter: Waiter = { resolve, reject, queuedAt: performance.now(), signal }
@@ -80,13 +90,13 @@ export function waitInQueue(queue: Waiter[], signal: AbortSignal | undefined, pu
   })
 }
 
-/** Runs `task` between acquiring a slot and releasing it. */
-export async function runInSlot<T>(acquire: (signal?: AbortSignal) => Promise<() => void>, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-  const done = await acquire(signal)
+/** Runs `task` between acquiring a slot and releasing it; the requests it sends move the slot's start to their sending. */
+export async function runInSlot<T>(acquireSlot: (signal?: AbortSignal) => Promise<Slot>, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  const slot = await acquireSlot(signal)
   try {
-    return await task()
+    return await whenSent(() => slot.sent(), task)
   } finally {
-    done()
+    slot.release()
   }
 }
 
@@ -124,25 +134,24 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { requestsPerSecond } = options
   const { requestsPerWindow, windowMs, spacingMs, maxConcurrent } = limiterShape(options)
 
-  /** Start times of the most recent `requestsPerWindow` grants (monotonic clock). */
-  const starts: number[] = []
+  /** Starts within the last `spacingMs` (monotonic clock): granted, then moved to when the request was sent. */
+  let starts: Array<{ at: number }> = []
   const queue: Waiter[] = []
   let timer: NodeJS.Timeout | undefined
   let active = 0
   let granted = 0
   let waitedMs = 0
 
-  const release = (): void => {
-    active--
-    schedulePump()
-  }
-
-  function makeRelease(): () => void {
+  function makeSlot(start: { at: number }): Slot {
     let released = false
-    return () => {
-      if (released) return
-      released = true
-      release()
+    return {
+      release: () => {
+        if (released) return
+        released = true
+        active--
+        schedulePump()
+      },
+      sent: () => { start.at = Math.max(start.at, performance.now()) }
     }
   }
 
@@ -154,32 +163,41 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     pump()
   }
 
+  /** When the next request may start: `spacingMs` after the `requestsPerWindow`-th latest start. */
+  function readyAt(now: number): number {
+    starts = starts.filter((s) => s.at > now - spacingMs)
+    if (starts.length < requestsPerWindow) return -Infinity
+    // Sent late, an earlier grant may now start after a later one: order by start.
+    const latest = starts.map((s) => s.at).sort((a, b) => b - a)
+    return latest[requestsPerWindow - 1] + spacingMs
+  }
+
   function pump(): void {
     while (queue.length > 0) {
       if (active >= maxConcurrent) return // a release will pump again
       const now = performance.now()
-      const oldest = starts.length >= requestsPerWindow ? starts[starts.length - requestsPerWindow] : -Infinity
-      const readyAt = oldest + spacingMs
-      if (now < readyAt) {
+      const ready = readyAt(now)
+      if (now < ready) {
         timer = setTimeout(() => {
           timer = undefined
           pump()
-        }, Math.ceil(readyAt - now))
+        }, Math.ceil(ready - now))
         return
       }
       const waiter = queue.shift()!
       if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort)
-      starts.push(now)
-      if (starts.length > requestsPerWindow) starts.shift()
+      const start = { at: now }
+      starts.push(start)
       active++
       granted++
       waitedMs += now - waiter.queuedAt
-      waiter.resolve(makeRelease())
+      waiter.resolve(makeSlot(start))
     }
   }
 
-  const acquire = (signal?: AbortSignal): Promise<() => void> => waitInQueue(queue, signal, () => { if (!timer) pump() })
-  const run = <T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> => runInSlot(acquire, task, signal)
+  const acquireSlot = (signal?: AbortSignal): Promise<Slot> => waitInQueue(queue, signal, () => { if (!timer) pump() })
+  const acquire = async (signal?: AbortSignal): Promise<() => void> => (await acquireSlot(signal)).release
+  const run = <T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> => runInSlot(acquireSlot, task, signal)
 
   return {
     requestsPerWindow,

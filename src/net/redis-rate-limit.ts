@@ -8,7 +8,9 @@
  * kept in Redis and checked and updated by one Lua script, so that the check
  * "fewer than N starts within the window" and recording the start are atomic
  * across processes. Times come from the Redis server's clock (TIME), so the
- * processes' clocks need not agree. A cap on requests in flight is a sorted
+ * processes' clocks need not agree; a granted start is moved to the Redis
+ * server's time again when the request is written to its socket
+ * (request-sent.ts). A cap on requests in flight is a sorted
  * set of leases: released when the request ends, expired after `leaseMs` if
  * its process died holding one.
  *
@@ -20,7 +22,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { limiterKey, limiterShape, runInSlot, waitInQueue, type RateLimiter, type RateLimiterOptions, type RateLimiterRegistry, type Waiter } from './rate-limit.ts'
+import { limiterKey, limiterShape, runInSlot, waitInQueue, type RateLimiter, type RateLimiterOptions, type RateLimiterRegistry, type Slot, type Waiter } from './rate-limit.ts'
 
 /** KEYS: starts, leases. ARGV: requestsPerWindow, spacingMs, maxConcurrent (0: none), leaseMs, id. */
 const ACQUIRE = `
@@ -49,7 +51,7 @@ end
 return 0
 `
 
-/** KEYS: starts. ARGV: id. Moves a granted start to the Redis server's current time. */
+/** KEYS: starts. ARGV: id. Moves a granted start to the Redis server's current time (if still in the window). */
 const RESTAMP = `
 local t = redis.call('TIME')
 redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
@@ -95,14 +97,18 @@ export function createRedisRateLimiters(redis: Redis, options: RedisRateLimiters
     let granted = 0
     let waitedMs = 0
 
-    const makeRelease = (id: string): () => void => {
+    const makeSlot = (id: string): Slot => {
       let released = false
-      return () => {
-        if (released) return
-        released = true
-        active--
-        if (capped) redis.zrem(leasesKey, id).catch(() => undefined) // the lease expires anyway
-        wake()
+      return {
+        release: () => {
+          if (released) return
+          released = true
+          active--
+          if (capped) redis.zrem(leasesKey, id).catch(() => undefined) // the lease expires anyway
+          wake()
+        },
+        // The request is being written to its socket now: its start is now (Redis unreachable: the grant's time stays).
+        sent: () => { redis.eval(RESTAMP, 1, startsKey, id).catch(() => undefined) }
       }
     }
 
@@ -143,16 +149,16 @@ export function createRedisRateLimiters(redis: Redis, options: RedisRateLimiters
             }, wait < 0 ? pollMs : wait)
             return
           }
-          const release = makeRelease(id)
+          const slot = makeSlot(id)
           active++
           const waiter = queue.shift()
           if (!waiter) { // aborted while Redis answered: give the slot back
-            release()
+            slot.release()
             continue
           }
           granted++
           waitedMs += performance.now() - waiter.queuedAt
-          settle(waiter).resolve(release)
+          settle(waiter).resolve(slot)
         }
       } finally {
         asking = false
@@ -164,10 +170,11 @@ export function createRedisRateLimiters(redis: Redis, options: RedisRateLimiters
       return waiter
     }
 
-    const acquire = (signal?: AbortSignal): Promise<() => void> => closed
+    const acquireSlot = (signal?: AbortSignal): Promise<Slot> => closed
       ? Promise.reject(new RateLimiterClosedError())
       : waitInQueue(queue, signal, () => { if (!timer) void pump() })
-    const run = <T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> => runInSlot(acquire, task, signal)
+    const acquire = async (signal?: AbortSignal): Promise<() => void> => (await acquireSlot(signal)).release
+    const run = <T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> => runInSlot(acquireSlot, task, signal)
 
     return {
       requestsPerWindow,

@@ -88,6 +88,11 @@ export function recording(limiter: RateLimiter, starts: number[]): RateLimiter {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** The same limiter, its requests sent `lagMs` after their slot is granted (as by a busy event loop). */
+export function sentLate(limiter: RateLimiter, lagMs: number): RateLimiter {
+  return { ...limiter, run: (task, signal) => limiter.run(async () => { await sleep(lagMs); return task() }, signal) }
+}
+
 export async function startApiServer(handler: Handler, options: ServerOptions = {}): Promise<ApiServer> {
   const requests: RecordedRequest[] = []
   const rejected: RecordedRequest[] = []
