@@ -3,12 +3,14 @@
  * PostgreSQL (started by test/run.ts), and `build(t)` returning a ready app
  * to exercise with `inject`.
  */
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
 import type { FastifyInstance } from 'fastify'
+import { sql } from 'drizzle-orm'
+import { AUTH_CHANNEL } from '../src/auth/cache.ts'
 import { loadConfig, type Config } from '../src/config.ts'
 import { buildServer } from '../src/server.ts'
 import { createUser, issueToken, type AuthUser } from '../src/auth/users.ts'
@@ -101,6 +103,30 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false | nu
 export interface MultipartPart { name: string; value: string | Buffer; fileName?: string }
 
 /** A multipart/form-data body for `inject`: fields, and files when a part has a fileName. */
+/**
+ * Waits until the app's auth cache has applied every invalidation committed so far (a test that counts
+ * the statements a cached role saves must not see a late one, e.g. of the project's creation, drop that
+ * role mid-count). Notifications reach a listener in commit order: once one sent now has been applied,
+ * the earlier ones have. It names a token no one has, so it invalidates nothing.
+ */
+export async function authNotificationsApplied(app: FastifyInstance): Promise<void> {
+  const cache = app.authCache
+  if (!cache) return
+  const marker = `t:${randomUUID()}`
+  let applied = false
+  const invalidate = cache.invalidate.bind(cache)
+  cache.invalidate = (payload: string) => {
+    if (payload === marker) applied = true
+    invalidate(payload)
+  }
+  try {
+    await app.db.execute(sql`SELECT pg_notify(${AUTH_CHANNEL}, ${marker})`)
+    await waitFor(async () => applied)
+  } finally {
+    Reflect.deleteProperty(cache, 'invalidate') // the class's own method again
+  }
+}
+
 export function multipart(parts: MultipartPart[]): { payload: Buffer; headers: { 'content-type': string } } {
   const boundary = `----analylit${randomBytes(8).toString('hex')}`
   const chunks: Buffer[] = []

@@ -2,7 +2,7 @@ import t from 'tap'
 import { eq, sql } from 'drizzle-orm'
 import { articles, decisions } from '../../src/db/schema.ts'
 import { projectReads } from '../../src/services/projects.ts'
-import { build, needsServices, userWithToken } from '../helper.ts'
+import { authNotificationsApplied, build, needsServices, userWithToken } from '../helper.ts'
 
 t.test('screening decisions are recorded per reviewer and their history kept', { skip: needsServices }, async (t) => {
   const app = await build(t)
@@ -82,6 +82,7 @@ t.test('a decision checked against the project row held in memory: settings chan
   const app = await build(t)
   const alice = await userWithToken(app)
   const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Held settings' } })).json()
+  await authNotificationsApplied(app) // the membership's, which would drop the role cached below
   const base = `/api/projects/${project.id}`
   const patch = await app.inject({ method: 'PATCH', url: `${base}/screening-settings`, headers: alice.auth, payload: { exclusionReasons: ['wrong population'] } })
   t.equal(patch.statusCode, 200, patch.body)
