@@ -10,6 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { startEmbeddedPostgres } from '../src/db/embedded.ts'
 import { isMissingDependencySkip } from './support/skips.ts'
+import { failedTest } from './support/tap-report.ts'
 import { spawnRedis } from './support/redis.ts'
 import { onFreePort } from './support/ports.ts'
 
@@ -48,6 +49,7 @@ let summary = ''
 let tail = ''
 let partial = ''
 const missing: string[] = []
+const failures: string[] = []
 const durations: Array<{ file: string; seconds: number }> = []
 tap.stdout!.on('data', (chunk: Buffer) => {
   process.stdout.write(chunk)
@@ -55,6 +57,8 @@ tap.stdout!.on('data', (chunk: Buffer) => {
   partial = lines.pop()!
   missing.push(...lines.filter(isMissingDependencySkip).map((l) => l.trim()))
   for (const line of lines) {
+    const failed = failedTest(line)
+    if (failed) failures.push(`${'  '.repeat(failed.depth)}${failed.name}`)
     const file = /^(?:not )?ok \d+ - (\S+\.test\.ts) # time=([\d.]+)ms/.exec(line)
     if (file) durations.push({ file: file[1], seconds: Number(file[2]) / 1000 })
   }
@@ -64,6 +68,13 @@ tap.stdout!.on('data', (chunk: Buffer) => {
 })
 const code = await new Promise<number>((resolve) => tap.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))))
 const count = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(summary)?.[1] ?? 0)
+// What failed, again at the end (innermost first, then its subtest and file), where a CI that keeps
+// only the end of the output still shows it.
+const SHOWN_FAILURES = 60
+if (failures.length > 0) {
+  console.log(`failed (${failures.length} lines of "not ok": each assertion, then its subtests and file):\n  ${failures.slice(0, SHOWN_FAILURES).join('\n  ')}`)
+  if (failures.length > SHOWN_FAILURES) console.log(`  … and ${failures.length - SHOWN_FAILURES} more`)
+}
 // One plain closing line that any CI reads: assertions passed and failed.
 console.log(`assertions: ${count('pass')} passed, ${count('fail')} failed${count('skip') ? `, ${count('skip')} skipped` : ''}`)
 // The time budget: tap stops a file after its timeout (300 s, package.json, a margin for a loaded
