@@ -102,7 +102,6 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false | nu
 
 export interface MultipartPart { name: string; value: string | Buffer; fileName?: string }
 
-/** A multipart/form-data body for `inject`: fields, and files when a part has a fileName. */
 /**
  * Waits until the app's auth cache has applied every invalidation committed so far (a test that counts
  * the statements a cached role saves must not see a late one, e.g. of the project's creation, drop that
@@ -127,6 +126,7 @@ export async function authNotificationsApplied(app: FastifyInstance): Promise<vo
   }
 }
 
+/** A multipart/form-data body for `inject`: fields, and files when a part has a fileName. */
 export function multipart(parts: MultipartPart[]): { payload: Buffer; headers: { 'content-type': string } } {
   const boundary = `----analylit${randomBytes(8).toString('hex')}`
   const chunks: Buffer[] = []

@@ -94,7 +94,7 @@ export function waitInQueue(queue: Waiter[], signal: AbortSignal | undefined, pu
 export async function runInSlot<T>(acquireSlot: (signal?: AbortSignal) => Promise<Slot>, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   const slot = await acquireSlot(signal)
   try {
-    return await whenSent(() => slot.sent(), task)
+    return await whenSent(slot.sent, task)
   } finally {
     slot.release()
   }

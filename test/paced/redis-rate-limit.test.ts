@@ -4,7 +4,7 @@ import { Redis } from 'ioredis'
 import { fetchText } from '../../src/net/http.ts'
 import { createRedisRateLimiters, RateLimiterClosedError } from '../../src/net/redis-rate-limit.ts'
 import { needsRedis, TEST_REDIS_URL } from '../helper.ts'
-import { maxInWindow, recording, sendText, sentLate, startApiServer } from '../support/api-servers/server.ts'
+import { maxInWindow, recording, sendText, sendLateThenNext, startApiServer } from '../support/api-servers/server.ts'
 
 /** Three registries on their own connections and one prefix: three processes sharing one Redis. */
 function processes(t: { teardown(fn: () => unknown): void }, count = 3) {
@@ -44,19 +44,10 @@ t.test('limiters of several processes share one rate through Redis', { skip: nee
 })
 
 t.test('a request one process sends late holds back the other processes from when it is sent', { skip: needsRedis }, async (t) => {
-  // As in the test of the per-process limiter: 1 request per second at the server, spaced by 1.3 s; the first
-  // request leaves 0.6 s after its grant, and the other process must count from then.
-  const server = await startApiServer((_req, res) => sendText(res, 200, 'ok'), { rateLimit: { requests: 1, windowMs: 1000 } })
-  t.teardown(server.close)
-  await fetchText(`${server.origin}/warm-up`)
-  await new Promise((r) => setTimeout(r, 1000))
   const [one, two] = processes(t, 2).map((registry) => registry.limiter('test-api|late', { requestsPerSecond: 1, safetyMarginMs: 300 }))
-  const late = fetchText(`${server.origin}/late`, {}, { rateLimiter: sentLate(one, 600), retries: 0 })
-  await new Promise((r) => setTimeout(r, 100)) // granted to the first process before the other asks
-  await Promise.all([late, fetchText(`${server.origin}/next`, {}, { rateLimiter: two, retries: 0 })])
-  t.equal(server.rejected.length, 0, 'neither refused')
-  const [, first, second] = server.requests.map((r) => r.at)
-  t.ok(second - first >= 1000, `the second reached the server a full window after the first (${(second - first).toFixed(0)} ms)`)
+  const { rejected, gapMs } = await sendLateThenNext(t, one, two)
+  t.equal(rejected, 0, 'neither refused')
+  t.ok(gapMs >= 1000, `the second reached the server a full window after the first (${gapMs.toFixed(0)} ms)`)
 })
 
 t.test('a cap on requests in flight holds across processes', { skip: needsRedis }, async (t) => {

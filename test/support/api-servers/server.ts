@@ -7,6 +7,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { RateLimiter } from '../../../src/net/rate-limit.ts'
+import { fetchText } from '../../../src/net/http.ts'
 
 export interface RecordedRequest {
   method: string
@@ -88,9 +89,23 @@ export function recording(limiter: RateLimiter, starts: number[]): RateLimiter {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** The same limiter, its requests sent `lagMs` after their slot is granted (as by a busy event loop). */
-export function sentLate(limiter: RateLimiter, lagMs: number): RateLimiter {
-  return { ...limiter, run: (task, signal) => limiter.run(async () => { await sleep(lagMs); return task() }, signal) }
+/**
+ * A request sent 0.6 s after its slot is granted (as by a busy event loop), through `late`, then one through
+ * `next`, to a server that refuses a second request within 1 s. The limiters must space requests by 1.3 s
+ * (1 request/s, 300 ms margin): counted from the grant, the second would reach the server 0.7 s after the first.
+ * Gives the requests the server refused and the time between the two arrivals.
+ */
+export async function sendLateThenNext(t: { teardown(fn: () => unknown): void }, late: RateLimiter, next: RateLimiter): Promise<{ rejected: number; gapMs: number }> {
+  const server = await startApiServer((_req, res) => sendText(res, 200, 'ok'), { rateLimit: { requests: 1, windowMs: 1000 } })
+  t.teardown(server.close)
+  await fetchText(`${server.origin}/warm-up`) // loads Node's HTTP client, outside the window
+  await sleep(1000)
+  const lateLimiter: RateLimiter = { ...late, run: (task, signal) => late.run(async () => { await sleep(600); return task() }, signal) }
+  const first = fetchText(`${server.origin}/late`, {}, { rateLimiter: lateLimiter, retries: 0 })
+  await sleep(100) // granted before the next asks (in another process, the order is not the queue's)
+  await Promise.all([first, fetchText(`${server.origin}/next`, {}, { rateLimiter: next, retries: 0 })])
+  const [, lateAt, nextAt] = server.requests.map((r) => r.at)
+  return { rejected: server.rejected.length, gapMs: nextAt - lateAt }
 }
 
 export async function startApiServer(handler: Handler, options: ServerOptions = {}): Promise<ApiServer> {
