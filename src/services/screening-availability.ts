@@ -15,7 +15,7 @@
  */
 import { sql } from 'drizzle-orm'
 import type { Database, Transaction } from '../db/index.ts'
-import { articles, decisions, projects, screeningStates } from '../db/schema.ts'
+import { articles, decisions, projectChanges, projects, screeningStates } from '../db/schema.ts'
 import { keepRecent } from './recent.ts'
 import { rankingVersion } from './screening-ranking.ts'
 
@@ -125,9 +125,14 @@ async function load(db: Executor, projectId: string, reviewerId: string): Promis
 /**
  * Inside a writer's transaction, after its last write to the project: runs the deferred data-version
  * bump now and returns the version this transaction's commit produces. The bump leaves the project
- * row locked until the transaction ends, so no other writer's change can come between.
+ * row locked until the transaction ends, so no other writer's change can come between. Null when the
+ * transaction noted no change of the project (it bumps nothing): the version it would read is the
+ * last one another writer produced, and advancing to it would take that writer's change for none.
  */
-export async function committedVersion(tx: Transaction, projectId: string): Promise<number> {
+export async function committedVersion(tx: Transaction, projectId: string): Promise<number | null> {
+  const { rows: [noted] } = await tx.execute<{ noted: boolean }>(sql`SELECT EXISTS (
+    SELECT 1 FROM ${projectChanges} WHERE project_id = ${projectId} AND txid = txid_current_if_assigned()) AS noted`)
+  if (!noted.noted) return null
   await tx.execute(sql`SET CONSTRAINTS project_changes_bump IMMEDIATE`)
   const { rows: [row] } = await tx.execute<{ data_version: string }>(sql`SELECT data_version FROM ${projects} WHERE id = ${projectId}`)
   return Number(row.data_version)

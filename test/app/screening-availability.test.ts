@@ -187,3 +187,23 @@ t.test('a decision the database refuses stores nothing and leaves every connecti
   const next = (await app.inject({ url: `${base}/screening/next`, headers: alice.auth })).json()
   t.equal(next.remaining, 30 - 24, 'the refused record is still to screen')
 })
+
+t.test('a training that stores no ranking does not take another process\'s decision for its own change', { skip: needsServices }, async (t) => {
+  const app = await build(t)
+  const alice = await userWithToken(app)
+  const bob = await userWithToken(app)
+  const project = (await app.inject({ method: 'POST', url: '/api/projects', headers: alice.auth, payload: { name: 'Training without ranking' } })).json()
+  const base = `/api/projects/${project.id}`
+  await app.inject({ method: 'PUT', url: `${base}/members`, headers: alice.auth, payload: { email: bob.user.email, role: 'reviewer' } })
+  const rows = await app.db.insert(articles).values(Array.from({ length: 20 }, (_, i) => ({ projectId: project.id, sourceIndex: i, title: `Record ${i}` }))).returning()
+  const next = async () => (await app.inject({ url: `${base}/screening/next`, headers: bob.auth })).json()
+  t.equal((await next()).remaining, 20, 'availability held at the current version')
+  // Another process resolves a record; then a training with no label and no prior stores no ranking,
+  // so its transaction changes nothing of the project and moves its data version nowhere.
+  await app.db.insert(decisions).values({ projectId: project.id, articleId: rows[3].id, reviewerId: alice.user.id, stage: 'title_abstract', decision: 'exclude', source: 'resolution' })
+  const trained = await trainScreeningModel(app.db, project.id, 'title_abstract')
+  t.equal(trained.scored, 0, 'no ranking stored')
+  const after = await next()
+  t.equal(after.remaining, 19, 'the resolved record is no longer to screen')
+  t.not(after.article.id, rows[3].id, 'nor proposed')
+})
