@@ -25,6 +25,7 @@ import { boundRouteSchemas, rejectNonFiniteNumbers, rejectUnstorableText } from 
 import { registerHealth } from './health.ts'
 import { openapiTransform } from './http/openapi.ts'
 import { rejectUnknownQueryParameters } from './http/query-params.ts'
+import { explainValidation, type ValidationIssue } from './http/validation-errors.ts'
 import { closeTrainingThread } from './screening/training-thread.ts'
 
 export interface AppOptions {
@@ -111,11 +112,14 @@ export function setErrorHandlers(fastify: FastifyInstance): void {
     }
     const fe = error as FastifyError
     if (fe.validation) {
-      const first = fe.validation[0]
+      const context = fe.validationContext ?? 'request'
+      const data = { body: request.body, querystring: request.query, params: request.params, headers: request.headers }[context as string]
+      const schema = (request.routeOptions.schema as Record<string, unknown> | undefined)?.[context]
+      const first = fe.validation.length > 0 ? explainValidation(fe.validation as ValidationIssue[], schema, data) : undefined
       const params = (first?.params ?? {}) as Record<string, unknown>
       const pathField = (first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.')
       const field = [pathField, params.missingProperty ?? params.additionalProperty].filter(Boolean).join('.') || undefined
-      return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: `${fe.validationContext ?? 'request'}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}${Array.isArray(params.allowedValues) ? `: ${params.allowedValues.join(', ')}` : ''}`, field })
+      return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: `${context}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}${Array.isArray(params.allowedValues) ? `: ${params.allowedValues.join(', ')}` : ''}`, field })
     }
     if (databaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable')

@@ -1,6 +1,10 @@
 import t from 'tap'
 import Fastify from 'fastify'
+import { Type } from '@sinclair/typebox'
 import { setErrorHandlers } from '../../src/app.ts'
+import { lazySchemaCompilers } from '../../src/http/lazy-compilers.ts'
+import { Stage } from '../../src/http/schemas/common.ts'
+import { Criteria } from '../../src/http/schemas/projects.ts'
 import {
   Conflict, Forbidden, Invalid, NotFound, RateLimited, TooLarge, Unauthenticated, Unavailable, Unprocessable, Unsupported, UpstreamFailed,
   type DomainError
@@ -50,4 +54,22 @@ t.test('any other error is a 500 without its message', async (t) => {
   const res = await app.inject({ url: '/boom' })
   t.equal(res.statusCode, 500)
   t.notMatch(res.body, /secret_table/)
+})
+
+t.test('a value refused by a union is answered about the branch it meant, or with the allowed values', async (t) => {
+  // The service's validator options (src/server.ts).
+  const app = Fastify({ ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } }, schemaController: { compilersFactory: lazySchemaCompilers() } })
+  setErrorHandlers(app)
+  app.post('/projects', { schema: { querystring: Type.Object({ stage: Type.Optional(Stage) }), body: Type.Object({ criteria: Criteria }) } }, async () => ({}))
+  t.teardown(() => app.close())
+  const answer = async (url: string, payload: object) => {
+    const res = await app.inject({ method: 'POST', url, payload })
+    t.equal(res.statusCode, 400)
+    return res.json()
+  }
+  t.same(await answer('/projects?stage=abstract', { criteria: {} }), {
+    statusCode: 400, error: 'Bad Request', field: 'stage', message: 'querystring.stage must be equal to one of the allowed values: title_abstract, full_text'
+  })
+  t.match(await answer('/projects', { criteria: { kind: 'text' } }), { field: 'criteria.text', message: 'body.criteria.text must have required property \'text\'' })
+  t.match(await answer('/projects', { criteria: { kind: 'picot' } }), { field: 'criteria.kind', message: 'body.criteria.kind must be equal to one of the allowed values: pico, text' })
 })
