@@ -25,8 +25,8 @@ import { boundRouteSchemas, rejectNonFiniteNumbers, rejectUnstorableText } from 
 import { registerHealth } from './health.ts'
 import { openapiTransform } from './http/openapi.ts'
 import { rejectUnknownQueryParameters } from './http/query-params.ts'
+import { closeModuleThreads } from './threads/module-thread.ts'
 import { explainValidation, type ValidationIssue } from './http/validation-errors.ts'
-import { closeTrainingThread } from './screening/training-thread.ts'
 
 export interface AppOptions {
   config: Config
@@ -52,7 +52,7 @@ async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   // The server's own time on each request (received to payload ready), for clients and bench/http.ts.
   fastify.addHook('onSend', async (_request, reply) => { reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`) })
   // Registered first so that it runs last, after the task runners have drained.
-  fastify.addHook('onClose', closeTrainingThread)
+  fastify.addHook('onClose', closeModuleThreads)
 
   await fastify.register(configPlugin, { config: opts.config })
   await fastify.register(dbPlugin, { role })

@@ -6,9 +6,15 @@
  * For PNG, text uses the system's fonts, with Nimbus Sans (URW, metrics of Helvetica, from Debian's fonts-urw-base35) as the sans-serif font.
  */
 import { Unsupported } from '../errors.ts'
+import { drawPngInThread } from './reporting-thread.ts'
 
-/** PNG of an SVG at `scale` times its size (2 by default, sharp enough for print at the width of a page). */
+/** PNG of an SVG at `scale` times its size (2 by default, sharp enough for print at the width of a page), drawn in the reporting thread. */
 export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
+  return drawPngInThread(svg, scale)
+}
+
+/** svgToPng's work, on the calling thread (the reporting thread's). */
+export async function drawPng(svg: string, scale: number): Promise<Buffer> {
   let Resvg: typeof import('@resvg/resvg-js').Resvg
   try {
     ({ Resvg } = await import('@resvg/resvg-js'))

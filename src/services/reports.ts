@@ -12,7 +12,8 @@ import { articles, decisions, robAssessments, users } from '../db/schema.ts'
 import { TooLarge } from '../errors.ts'
 import { EXPORT_FORMATS, writeExport, type ExportItem } from '../export/index.ts'
 import { bibliographyDocx } from '../reporting/docx.ts'
-import { BIBLIOGRAPHY_STYLES, formatBibliography, type Bibliography, type BibliographyLocale, type BibliographyOutput, type BibliographyStyle } from '../reporting/bibliography.ts'
+import { formatBibliographyInThread } from '../reporting/reporting-thread.ts'
+import { BIBLIOGRAPHY_STYLES, type Bibliography, type BibliographyLocale, type BibliographyOutput, type BibliographyStyle } from '../reporting/bibliography.ts'
 import { tableSheet, writeWorkbook, type SheetDefinition, type WorkbookCell } from '../reporting/workbook.ts'
 import { robTable, tableCells, tableHeader } from './appraisal.ts'
 import { rowToRecord } from './articles.ts'
@@ -91,7 +92,7 @@ export async function formattedBibliography(db: Database, project: { id: string 
   }
   const all: ExportItem[] = []
   for await (const item of exportItems(db, project.id, { stage: 'full_text', includeDuplicates: false, onlyIds, ownDecisionsOf: options.ownDecisionsOf })) all.push(item)
-  return formatBibliography(all, { style: options.style, format: options.format, locale: options.locale })
+  return formatBibliographyInThread(all, { style: options.style, format: options.format, locale: options.locale })
 }
 
 /** The bibliography of a set of the project's records. */

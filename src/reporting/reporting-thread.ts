@@ -1,0 +1,33 @@
+/**
+ * The process's reporting thread (src/threads/module-thread.ts), started on the first bibliography
+ * or figure: the requests' event loop stays free while citeproc formats and resvg draws.
+ */
+import { Unsupported } from '../errors.ts'
+import type { ExportItem } from '../export/item.ts'
+import { ModuleThread, moduleBeside, type WithoutId } from '../threads/module-thread.ts'
+import type { Bibliography, BibliographyOptions } from './bibliography.ts'
+import type { ReportingReply, ReportingRequest } from './reporting-worker.ts'
+
+let thread: ModuleThread<ReportingRequest, ReportingReply> | undefined
+
+async function call(request: WithoutId<ReportingRequest>, what: string): Promise<ReportingReply & { ok: true }> {
+  thread ??= new ModuleThread(moduleBeside(import.meta.url, 'reporting-worker'), 'reporting')
+  const reply = await thread.call(request)
+  if (reply.ok) return reply
+  if (reply.unsupported) throw new Unsupported(reply.message)
+  throw new Error(`${what} failed: ${reply.message}`)
+}
+
+/** formatBibliography (bibliography.ts), in the reporting thread. */
+export async function formatBibliographyInThread(items: readonly ExportItem[], options: BibliographyOptions): Promise<Bibliography> {
+  // Only the reference goes to the thread: not the record as read, nor the abstract a reference list never prints.
+  const references = items.map((item) => ({ record: { ...item.record, original: undefined, abstract: undefined } }))
+  const reply = await call({ kind: 'bibliography', items: references, options }, 'formatting the bibliography')
+  return (reply as { bibliography: Bibliography }).bibliography
+}
+
+/** drawPng (render.ts), in the reporting thread. */
+export async function drawPngInThread(svg: string, scale: number): Promise<Buffer> {
+  const { png } = await call({ kind: 'png', svg, scale }, 'drawing the figure') as { png: Uint8Array }
+  return Buffer.from(png.buffer, png.byteOffset, png.byteLength)
+}
