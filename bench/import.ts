@@ -7,7 +7,8 @@
  *
  * The service runs in its own process, compiled (`npm run build`) as in
  * production, or through tsx with --tsx; the file is uploaded to it through
- * the API, and its memory is read from /proc.
+ * the API, and its memory is read from /proc. Meanwhile `GET /api/health` is
+ * asked every 100 ms: how long the service keeps requests waiting, by phase.
  *
  * The records are real ones (the RIS exports in shared/datasets), varied so
  * that they are distinct (own title suffix, DOI and PMID), with every tenth
@@ -27,7 +28,7 @@ import { toBibtex, toRis } from '../src/export/index.ts'
 import { openReferenceFile } from '../src/references/import.ts'
 import type { ReferenceRecord } from '../src/references/model.ts'
 import { ARTICLE_COPY_COLUMNS } from '../src/jobs/import-references.ts'
-import { benchUser, onFreePort, processMemory, startServer, type ServerBuild } from './support.ts'
+import { benchUser, onFreePort, processMemory, quantile, startServer, type ServerBuild } from './support.ts'
 
 const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'))
 const count = Number(args[0] ?? 100_000)
@@ -156,6 +157,18 @@ for (const format of formats) {
     peak = Math.max(peak, rss)
     peakByPhase[phase] = Math.max(peakByPhase[phase] ?? 0, rss)
   }, 25)
+  // A request of someone else meanwhile: its latency, by phase.
+  const healthByPhase: Record<string, number[]> = {}
+  let polling = true
+  const poller = (async () => {
+    while (polling) {
+      const at = performance.now()
+      const asked = phase
+      await fetch(`${api}/health`).then((r) => r.arrayBuffer())
+      ;(healthByPhase[asked] ??= []).push(performance.now() - at)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  })()
   const uploadStarted = performance.now()
   const form = new FormData()
   form.append('file', await openAsBlob(file), path.basename(file))
@@ -174,6 +187,8 @@ for (const format of formats) {
   }
   const seconds = (performance.now() - started) / 1000
   clearInterval(sampler)
+  polling = false
+  await poller
   if (row.status !== 'succeeded') throw new Error(`${format} import ${row.status}: ${row.error}`)
   const result = row.result as { imported: number; errorCount: number; deduplication: { duplicates: number; durationMs: number; comparisons: number; phasesMs: Record<string, number> } }
 
@@ -189,6 +204,8 @@ for (const format of formats) {
   console.log(`  COPY of the same rows with their search vectors: ${(withSearchMs / 1000).toFixed(1)} s; import / that COPY = ${(importMs / withSearchMs).toFixed(2)}x`)
   console.log(`  service RSS: ${mb(idle)} idle, peak ${mb(peak)} (${mb(peak - idle)} above idle); by phase ` +
     Object.entries(peakByPhase).map(([p, v]) => `${p} ${mb(v)}`).join(', ') + `; the kernel's high-water mark since start ${mb(processMemory(server.child.pid!).peak)}`)
+  console.log('  GET /api/health meanwhile (every 100 ms), p50 / p99 / max: ' + Object.entries(healthByPhase)
+    .map(([p, v]) => `${p} ${quantile(v, 0.5).toFixed(0)} / ${quantile(v, 0.99).toFixed(0)} / ${Math.max(...v).toFixed(0)} ms (${v.length})`).join(', '))
   await client.query('DELETE FROM projects WHERE id = $1', [project.id])
   await fs.rm(file)
 }
