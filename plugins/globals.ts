@@ -11,6 +11,7 @@ import { TaskService } from '../src/tasks/service.ts'
 import { TASKS } from '../src/tasks/registry.ts'
 import { Connectors, connectorsConfig } from '../src/connectors/registry.ts'
 import { removeAbandonedSpools } from '../src/services/originals.ts'
+import { removeStaleTempDirs } from '../src/temp-dirs.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -44,11 +45,15 @@ export default fp<GlobalsOptions>(async (fastify, opts) => {
   fastify.decorate('storageDir', config.STORAGE_DIR)
   await fastify.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } })
 
-  // Spools of imports killed mid-run on this machine whose task has ended since: not worth delaying readiness for.
+  // Spools of imports killed mid-run on this machine whose task has ended since, and working
+  // directories left by processes killed mid-work: not worth delaying readiness for.
   fastify.addHook('onReady', async () => {
     removeAbandonedSpools(fastify.db).then(
       (removed) => { if (removed.length > 0) fastify.log.info({ tasks: removed }, 'removed spools left by interrupted imports') },
       (err) => fastify.log.warn({ err }, 'could not look for spools left by interrupted imports'))
+    removeStaleTempDirs().then(
+      (removed) => { if (removed.length > 0) fastify.log.info({ directories: removed }, 'removed working directories left by interrupted processes') },
+      (err) => fastify.log.warn({ err }, 'could not look for working directories left by interrupted processes'))
   })
 
   const deps = (events: EventHub): ExecuteDeps => ({

@@ -16,10 +16,10 @@
  * module never throws for a bad PDF.
  */
 import fs from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { Config } from '../config.ts'
+import { makeTempDir } from '../temp-dirs.ts'
 import {
   assemble, dehyphenate, findDoi, findPmid, normaliseText, removeRunningLines, titleFromLines,
   type Line, type PageText, type Section
@@ -183,7 +183,7 @@ export class PdfExtractor {
     const statuses: OcrStatus[] = []
     try {
       if (!file) {
-        dir = await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-pdf-'))
+        dir = await makeTempDir('pdf')
         file = path.join(dir, 'input.pdf')
         await fs.writeFile(file, input)
       }

@@ -6,9 +6,9 @@
  */
 import { execFile } from 'node:child_process'
 import fs from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { makeTempDir } from '../temp-dirs.ts'
 
 const run = promisify(execFile)
 
@@ -37,7 +37,7 @@ export async function detectOcrTools(env: NodeJS.ProcessEnv = process.env): Prom
 
 /** Renders page `page` of the PDF at `pdfPath` at 300 dpi and returns tesseract's text. */
 export async function ocrPage(pdfPath: string, page: number, options: { language: string; signal: AbortSignal }): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'analylit-ocr-'))
+  const dir = await makeTempDir('ocr')
   try {
     const prefix = path.join(dir, 'page')
     const exec = { signal: options.signal, maxBuffer: 32 * 1024 * 1024 }

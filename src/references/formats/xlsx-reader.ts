@@ -8,14 +8,14 @@
  * whatever the workbook inflates to.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import { createWriteStream } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { Readable } from 'node:stream'
 import { SaxesParser, type SaxesTagPlain } from 'saxes'
 import { ImportLimitError, type ImportLimits } from '../limits.ts'
+import { makeTempDir } from '../../temp-dirs.ts'
 import { InflateBudget, readZipDirectory, readZipEntry, type ZipEntry } from '../zip.ts'
 import type { FormatInput } from './types.ts'
 
@@ -176,7 +176,7 @@ async function onDisk(input: FormatInput, dir: string): Promise<string> {
 }
 
 export async function* readFirstSheet(input: FormatInput, limits: ImportLimits): AsyncGenerator<SheetRow> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'analylit-xlsx-'))
+  const dir = await makeTempDir('xlsx')
   let spoolFd: number | undefined
   try {
     const file = await onDisk(input, dir)
