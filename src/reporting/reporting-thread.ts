@@ -10,10 +10,13 @@ import type { ReportingReply, ReportingRequest } from './reporting-worker.ts'
 
 let thread: ModuleThread<ReportingRequest, ReportingReply> | undefined
 
-async function call(request: WithoutId<ReportingRequest>, what: string): Promise<ReportingReply & { ok: true }> {
+type Answer<K> = Extract<ReportingReply, { ok: true; kind: K }>
+
+/** The thread's answer to `request`, of its kind; its failure as an error saying what failed. */
+async function call<K extends ReportingRequest['kind']>(request: WithoutId<ReportingRequest> & { kind: K }, what: string): Promise<Answer<K>> {
   thread ??= new ModuleThread(moduleBeside(import.meta.url, 'reporting-worker'), 'reporting')
   const reply = await thread.call(request)
-  if (reply.ok) return reply
+  if (reply.ok) return reply as Answer<K>
   if (reply.unsupported) throw new Unsupported(reply.message)
   throw new Error(`${what} failed: ${reply.message}`)
 }
@@ -22,12 +25,11 @@ async function call(request: WithoutId<ReportingRequest>, what: string): Promise
 export async function formatBibliographyInThread(items: readonly ExportItem[], options: BibliographyOptions): Promise<Bibliography> {
   // Only the reference goes to the thread: not the record as read, nor the abstract a reference list never prints.
   const references = items.map((item) => ({ record: { ...item.record, original: undefined, abstract: undefined } }))
-  const reply = await call({ kind: 'bibliography', items: references, options }, 'formatting the bibliography')
-  return (reply as { bibliography: Bibliography }).bibliography
+  return (await call({ kind: 'bibliography', items: references, options }, 'formatting the bibliography')).bibliography
 }
 
 /** drawPng (render.ts), in the reporting thread. */
 export async function drawPngInThread(svg: string, scale: number): Promise<Buffer> {
-  const { png } = await call({ kind: 'png', svg, scale }, 'drawing the figure') as { png: Uint8Array }
+  const { png } = await call({ kind: 'png', svg, scale }, 'drawing the figure')
   return Buffer.from(png.buffer, png.byteOffset, png.byteLength)
 }

@@ -14,14 +14,14 @@ export type ReportingRequest = { id: number } & (
   | { kind: 'bibliography'; items: ExportItem[]; options: BibliographyOptions }
   | { kind: 'png'; svg: string; scale: number })
 export type ReportingReply = { id: number } & (
-  | { ok: true; bibliography: Bibliography }
-  | { ok: true; png: Uint8Array }
+  | { ok: true; kind: 'bibliography'; bibliography: Bibliography }
+  | { ok: true; kind: 'png'; png: Uint8Array }
   | { ok: false; message: string; unsupported: boolean })
 
 async function answer(request: ReportingRequest): Promise<ReportingReply> {
   try {
-    if (request.kind === 'bibliography') return { id: request.id, ok: true, bibliography: formatBibliography(request.items, request.options) }
-    return { id: request.id, ok: true, png: await drawPng(request.svg, request.scale) }
+    if (request.kind === 'bibliography') return { id: request.id, ok: true, kind: 'bibliography', bibliography: formatBibliography(request.items, request.options) }
+    return { id: request.id, ok: true, kind: 'png', png: await drawPng(request.svg, request.scale) }
   } catch (error) {
     return { id: request.id, ok: false, message: (error as Error)?.message ?? String(error), unsupported: error instanceof Unsupported }
   }

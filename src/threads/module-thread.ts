@@ -37,13 +37,13 @@ export class ModuleThread<Request extends { id: number }, Reply extends { id: nu
   }
 
   /** Posts `request` (its id is set here) and resolves with the thread's reply to it. */
-  call(request: WithoutId<Request>, transfer: ArrayBuffer[] = []): Promise<Reply> {
+  call(request: WithoutId<Request>): Promise<Reply> {
     const worker = this.worker ?? this.start()
     const id = this.nextId++
     return new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
       worker.ref()
-      worker.postMessage({ ...request, id }, transfer)
+      worker.postMessage({ ...request, id })
     })
   }
 
