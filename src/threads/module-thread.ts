@@ -4,8 +4,10 @@
  * started on the first call, reused after, ended by close(). A thread that
  * dies (crash, out of memory) fails the calls it was running with an error that
  * says so; the next call starts a new one. An idle thread does not keep the
- * process alive. closeModuleThreads() ends every thread of the process (the
- * server's and the worker's onClose).
+ * process alive, and with `idleMs` it ends after that long without a call (its
+ * memory goes back to the system; the next call starts a new one).
+ * closeModuleThreads() ends every thread of the process (the server's and the
+ * worker's onClose).
  *
  * The module answers each message `{ id, ... }` with a message carrying the same `id`.
  */
@@ -28,17 +30,19 @@ export class ModuleThread<Request extends { id: number }, Reply extends { id: nu
   private worker: Worker | undefined
   private readonly pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>()
   private nextId = 1
-  /** Threads started so far (1 + restarts after a death). */
+  private idleTimer: NodeJS.Timeout | undefined
+  /** Threads started so far (1 + restarts after a death or an idle end). */
   started = 0
 
   /** `label` names the thread in errors ("the <label> thread stopped …"). */
-  constructor(private readonly moduleUrl: URL, private readonly label: string) {
+  constructor(private readonly moduleUrl: URL, private readonly label: string, private readonly options: { idleMs?: number } = {}) {
     threads.add(this as unknown as ModuleThread<{ id: number }, { id: number }>)
   }
 
   /** Posts `request` (its id is set here) and resolves with the thread's reply to it. */
   call(request: WithoutId<Request>): Promise<Reply> {
     const worker = this.worker ?? this.start()
+    clearTimeout(this.idleTimer)
     const id = this.nextId++
     return new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
@@ -53,6 +57,7 @@ export class ModuleThread<Request extends { id: number }, Reply extends { id: nu
   async close(): Promise<void> {
     const worker = this.worker
     this.worker = undefined
+    clearTimeout(this.idleTimer)
     this.failAll(new Error(`the ${this.label} thread was closed`))
     await worker?.terminate()
   }
@@ -69,7 +74,10 @@ export class ModuleThread<Request extends { id: number }, Reply extends { id: nu
       const waiting = this.pending.get(reply.id)
       if (!waiting) return
       this.pending.delete(reply.id)
-      if (this.pending.size === 0) worker.unref()
+      if (this.pending.size === 0) {
+        worker.unref()
+        if (this.options.idleMs !== undefined) this.idleTimer = setTimeout(() => { if (this.pending.size === 0) void this.close() }, this.options.idleMs).unref()
+      }
       waiting.resolve(reply)
     })
     const died = (reason: string) => {
