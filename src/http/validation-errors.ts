@@ -24,14 +24,17 @@ type Schema = Record<string, unknown>
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
-/** The JSON Pointer's segments ('/a/b~1c' → ['a', 'b/c']). */
-function segments(pointer: string): string[] {
-  return pointer.split('/').slice(1).map((s) => decodeURIComponent(s).replace(/~1/g, '/').replace(/~0/g, '~'))
+/**
+ * The JSON Pointer's segments ('/a/b~1c' → ['a', 'b/c']). The validator writes schema paths
+ * URI-encoded (a property `50%` is `50%25` there) and instance paths as they are.
+ */
+function segments(pointer: string, uriEncoded = false): string[] {
+  return pointer.split('/').slice(1).map((s) => (uriEncoded ? decodeURIComponent(s) : s).replace(/~1/g, '/').replace(/~0/g, '~'))
 }
 
-function at(root: unknown, pointer: string): unknown {
+function at(root: unknown, pointer: string, uriEncoded = false): unknown {
   let node = root
-  for (const key of segments(pointer)) {
+  for (const key of segments(pointer, uriEncoded)) {
     if (node === null || typeof node !== 'object') return undefined
     node = (node as Record<string, unknown>)[key]
   }
@@ -70,7 +73,7 @@ export function explainValidation(issues: ValidationIssue[], schema: unknown, da
     return first.keyword === 'const' ? oneOfValues(first.instancePath, [first.params.allowedValue]) : first
   }
   const union = unions.reduce((outer, u) => (u.schemaPath.length < outer.schemaPath.length ? u : outer))
-  const branches = at(schema, union.schemaPath.replace(/^#/, ''))
+  const branches = at(schema, union.schemaPath.replace(/^#/, ''), true)
   if (!Array.isArray(branches) || !branches.every(isRecord)) return issues[0]
   const value = at(data, union.instancePath)
   const within = (k: number) => issues.filter((i) => i.schemaPath.startsWith(`${union.schemaPath}/${k}/`))
@@ -86,8 +89,8 @@ export function explainValidation(issues: ValidationIssue[], schema: unknown, da
     const p = isRecord(b.properties) ? b.properties[property] : undefined
     return isRecord(p) && 'const' in p ? { value: p.const } : undefined
   }
-  const discriminators = new Set(branches.flatMap((b) => (isRecord(b.properties) ? Object.keys(b.properties) : [])))
-  const discriminator = [...discriminators].find((p) => branches.filter((b) => constOf(b, p)).length >= 2)
+  const properties = new Set(branches.flatMap((b) => (isRecord(b.properties) ? Object.keys(b.properties) : [])))
+  const discriminator = [...properties].find((p) => branches.filter((b) => constOf(b, p)).length >= 2)
   if (discriminator !== undefined && isRecord(value)) {
     const named = branches.findIndex((b) => {
       const constant = constOf(b, discriminator)

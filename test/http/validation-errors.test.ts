@@ -22,6 +22,9 @@ t.test('a union of literals is reported with all its values', async (t) => {
   t.match(issue, { instancePath: '/stage', keyword: 'enum', params: { allowedValues: ['title_abstract', 'full_text'] }, message: 'must be equal to one of the allowed values' })
   t.ok(issue.all > 1, 'out of one error per literal')
   t.match(explain(Type.Object({ kind: Type.Literal('pico') }), { kind: 'x' }), { keyword: 'enum', params: { allowedValues: ['pico'] } }, 'a single literal too')
+  // The schema path has the name URI-encoded, the value's path as it is.
+  t.match(explain(Type.Object({ 'share 50%/a~b': Stage }), { 'share 50%/a~b': 'foo' }), { instancePath: '/share 50%~1a~0b', keyword: 'enum', params: { allowedValues: ['title_abstract', 'full_text'] } },
+    'a property name with a percent sign, a slash and a tilde')
 })
 
 t.test('objects told apart by a constant property: the branch the value names', async (t) => {
