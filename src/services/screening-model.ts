@@ -192,8 +192,10 @@ async function trainOnce(db: Database, projectId: string, stage: Stage, signal: 
     // This process's readers take the new ranking from here rather than read back the row just written.
     if (saved.rankingVersion !== null && result.ranking) holdRanking(projectId, stage, saved.rankingVersion, rankingMode, result.ranking)
     // No version: no ranking stored or removed, nothing of the project changed.
-    if (saved.version !== null && stage === 'title_abstract') rankingCommitted(projectId, saved.version, saved.rankingVersion)
-    else if (saved.version !== null) unrelatedChangeCommitted(projectId, saved.version)
+    if (saved.version !== null) {
+      if (stage === 'title_abstract') rankingCommitted(projectId, saved.version, saved.rankingVersion)
+      else unrelatedChangeCommitted(projectId, saved.version)
+    }
   }
   return {
     stage, classifier, mode, records, labelled, includes: result.includes, excludes: result.excludes, maybes: result.maybes,

@@ -76,7 +76,8 @@ export class ModuleThread<Request extends { id: number }, Reply extends { id: nu
       this.pending.delete(reply.id)
       if (this.pending.size === 0) {
         worker.unref()
-        if (this.options.idleMs !== undefined) this.idleTimer = setTimeout(() => { if (this.pending.size === 0) void this.close() }, this.options.idleMs).unref()
+        // A call meanwhile clears it.
+        if (this.options.idleMs !== undefined) this.idleTimer = setTimeout(() => void this.close(), this.options.idleMs).unref()
       }
       waiting.resolve(reply)
     })

@@ -15,7 +15,7 @@ t.test('a thread with an idle time ends once idle that long, and the next call s
   t.pass('ended once idle')
   t.match(await thread.call({ kind: 'png', svg: FIGURE, scale: 1 }), { ok: true, kind: 'png' }, 'the next call is answered')
   t.equal(thread.started, 2, 'by a new thread')
-  // Calls that overlap keep it running: it ends only after the last answer.
+  // Calls made while it runs, overlapping, go to that thread.
   const calls = await Promise.all([1, 2, 3].map(() => thread.call({ kind: 'png', svg: FIGURE, scale: 2 })))
   t.ok(calls.every((reply) => reply.ok))
   t.equal(thread.started, 2, 'no new thread for calls made while it ran')
